@@ -1,0 +1,46 @@
+# recouvrement — the two commands of the README, and the developers' helpers.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+TEST_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/recouvrement
+TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: demo test lint format setup services clean
+
+$(STAMP): pyproject.toml scripts/bootstrap.sh
+	./scripts/bootstrap.sh $(PYTHON) $(VENV)
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## make demo: set up, migrate, seed the demo data, serve http://127.0.0.1:8000 (SQLite, tasks in-process)
+demo: $(STAMP)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	@echo "Application : http://127.0.0.1:8000  (Ctrl+C pour arrêter)"
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+## make test: set up, make sure PostgreSQL and Redis run on loopback, run the whole suite on them
+services: $(STAMP)
+	./scripts/test-services.sh $(BIN)/python
+
+test: services
+	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
+	CELERY_TASK_ALWAYS_EAGER=true FAST_PASSWORD_HASHER=true \
+	$(BIN)/pytest
+
+## make lint: ruff (lint and format) and missing migrations
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DATABASE_URL=sqlite:////tmp/recouvrement-lint.sqlite3 $(BIN)/python manage.py makemigrations --check --dry-run
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache staticfiles

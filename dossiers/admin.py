@@ -1,0 +1,303 @@
+"""Admin screens, in French, for every model of the dossiers app.
+
+Writes that carry business rules (a new invoice, a payment, a piece of evidence) go through the
+same services as the API, so that the dossier is opened or joined, payments are allocated and
+the journal records who and why.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Sum
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import services
+from .models import (
+    Claim,
+    Creditor,
+    Debtor,
+    DebtorContact,
+    Dossier,
+    Evidence,
+    Payment,
+    PaymentAllocation,
+)
+
+ADMIN_REASON = "modification dans l'administration"
+
+
+class JournaledAdmin(SimpleHistoryAdmin):
+    """Every admin save leaves a history row with its user (middleware) and a reason."""
+
+    def save_model(self, request, obj, form, change):
+        obj._change_reason = ADMIN_REASON if change else "création dans l'administration"
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Creditor)
+class CreditorAdmin(JournaledAdmin):
+    list_display = ["legal_name", "siren", "city", "legal_basis", "is_collection_agency"]
+    list_filter = ["legal_basis", "is_collection_agency"]
+    search_fields = ["legal_name", "siren"]
+    fieldsets = [
+        ("Identité", {"fields": ["legal_name", "siren", "is_collection_agency"]}),
+        (
+            "Adresse",
+            {"fields": ["address_line1", "address_line2", "postal_code", "city", "country"]},
+        ),
+        ("Règlement", {"fields": ["iban", "bic", "contractual_penalty_rate"]}),
+        ("Contact recouvrement", {"fields": ["contact_email", "contact_phone"]}),
+        (
+            "RGPD",
+            {"fields": ["legal_basis", "balancing_test", "dpo_contact", "privacy_policy_url"]},
+        ),
+    ]
+
+
+class DebtorContactInline(admin.TabularInline):
+    model = DebtorContact
+    extra = 0
+
+
+@admin.register(Debtor)
+class DebtorAdmin(JournaledAdmin):
+    list_display = ["name", "kind", "siren", "city", "insolvency_status", "processing_restricted"]
+    list_filter = ["kind", "insolvency_status", "processing_restricted"]
+    search_fields = ["name", "siren", "contacts__email"]
+    inlines = [DebtorContactInline]
+
+    def save_formset(self, request, form, formset, change):
+        for instance in formset.save(commit=False):
+            instance._change_reason = ADMIN_REASON
+            instance.save()
+        for obj in formset.deleted_objects:
+            obj.delete()
+
+
+class ClaimInline(admin.TabularInline):
+    model = Claim
+    extra = 0
+    can_delete = False
+    fields = ["invoice_number", "issue_date", "due_date", "amount", "outstanding", "cancelled_on"]
+    readonly_fields = fields
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class PaymentInline(admin.TabularInline):
+    model = Payment
+    extra = 0
+    can_delete = False
+    fields = ["kind", "received_on", "amount", "method", "reference"]
+    readonly_fields = fields
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Dossier)
+class DossierAdmin(JournaledAdmin):
+    list_display = [
+        "reference",
+        "creditor",
+        "debtor",
+        "state",
+        "balance_display",
+        "claim_count",
+        "assigned_to",
+        "opened_on",
+    ]
+    list_filter = ["state", "creditor", "assigned_to", "debtor__kind"]
+    search_fields = ["reference", "debtor__name", "debtor__siren", "claims__invoice_number"]
+    list_select_related = ["creditor", "debtor", "assigned_to"]
+    readonly_fields = ["creditor", "debtor", "reference", "state", "opened_on", "closed_on"]
+    fields = ["reference", "creditor", "debtor", "state", "assigned_to", "opened_on", "closed_on"]
+    inlines = [ClaimInline, PaymentInline]
+    date_hierarchy = "opened_on"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(_balance=Sum("claims__outstanding"), _claims=Count("claims"))
+        )
+
+    @admin.display(description="reste dû", ordering="_balance")
+    def balance_display(self, obj):
+        from django.utils.formats import number_format
+
+        return f"{number_format(obj._balance or 0, 2, force_grouping=True)} €"
+
+    @admin.display(description="factures", ordering="_claims")
+    def claim_count(self, obj):
+        return obj._claims
+
+    def has_add_permission(self, request):
+        # A dossier opens when its first claim is recorded.
+        return False
+
+
+class ClaimAddForm(forms.ModelForm):
+    """New invoice: the creditor and debtor pick the dossier (opened or joined on save)."""
+
+    debtor = forms.ModelChoiceField(queryset=Debtor.objects.all(), label="débiteur")
+
+    class Meta:
+        model = Claim
+        fields = [
+            "creditor",
+            "debtor",
+            "invoice_number",
+            "issue_date",
+            "due_date",
+            "amount",
+            "contract_ref",
+            "purchase_order_ref",
+            "delivery_note_ref",
+        ]
+
+
+@admin.register(Claim)
+class ClaimAdmin(JournaledAdmin):
+    list_display = [
+        "invoice_number",
+        "creditor",
+        "debtor_name",
+        "issue_date",
+        "due_date",
+        "amount",
+        "outstanding",
+        "cancelled_on",
+    ]
+    list_filter = ["creditor", "due_date", "dossier__debtor__kind"]
+    search_fields = ["invoice_number", "dossier__debtor__name", "dossier__reference"]
+    list_select_related = ["creditor", "dossier__debtor"]
+    date_hierarchy = "due_date"
+    readonly_fields = ["dossier", "outstanding", "currency", "cancelled_on", "cancellation_reason"]
+
+    @admin.display(description="débiteur", ordering="dossier__debtor__name")
+    def debtor_name(self, obj):
+        return obj.dossier.debtor.name
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return self.readonly_fields
+        # An issued invoice is never rewritten: corrections are credit notes or cancellations.
+        return [
+            *self.readonly_fields,
+            "creditor",
+            "invoice_number",
+            "issue_date",
+            "due_date",
+            "amount",
+        ]
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [(None, {"fields": ClaimAddForm.Meta.fields})]
+        return super().get_fieldsets(request, obj)
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = ClaimAddForm
+        return super().get_form(request, obj, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        data = form.cleaned_data
+        created = services.claim_create(
+            creditor=data["creditor"],
+            debtor=data["debtor"],
+            invoice_number=data["invoice_number"],
+            issue_date=data["issue_date"],
+            due_date=data["due_date"],
+            amount=data["amount"],
+            contract_ref=data.get("contract_ref", ""),
+            purchase_order_ref=data.get("purchase_order_ref", ""),
+            delivery_note_ref=data.get("delivery_note_ref", ""),
+            actor=request.user,
+            reason="enregistrement dans l'administration",
+        )
+        obj.pk = created.pk
+        obj.dossier = created.dossier
+
+
+class PaymentAllocationInline(admin.TabularInline):
+    model = PaymentAllocation
+    extra = 0
+    can_delete = False
+    readonly_fields = ["claim", "amount"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(JournaledAdmin):
+    list_display = ["received_on", "kind", "amount", "method", "dossier", "reference"]
+    list_filter = ["kind", "method", "received_on"]
+    search_fields = ["reference", "dossier__reference", "dossier__debtor__name"]
+    list_select_related = ["dossier"]
+    raw_id_fields = ["dossier"]
+    fields = ["dossier", "kind", "amount", "received_on", "method", "reference"]
+    inlines = [PaymentAllocationInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A recorded payment is a fact: it is never edited; a mistake is corrected by an entry.
+        return self.fields if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        try:
+            created = services.payment_record(
+                dossier=obj.dossier,
+                amount=obj.amount,
+                received_on=obj.received_on,
+                method=obj.method,
+                reference=obj.reference,
+                kind=obj.kind,
+                actor=request.user,
+                reason="enregistrement dans l'administration",
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            raise
+        obj.pk = created.pk
+
+    def save_related(self, request, form, formsets, change):
+        # Allocations are made by the service, not by the inline.
+        pass
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(JournaledAdmin):
+    list_display = ["original_name", "kind", "dossier", "sha256", "uploaded_by", "uploaded_at"]
+    list_filter = ["kind"]
+    search_fields = ["original_name", "sha256", "dossier__reference"]
+    list_select_related = ["dossier", "uploaded_by"]
+    raw_id_fields = ["dossier", "claim"]
+    readonly_fields = ["sha256", "uploaded_by", "uploaded_at", "original_name"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None:
+            return [*self.readonly_fields, "dossier", "claim", "kind", "file"]
+        return self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        created = services.evidence_add(
+            dossier=obj.dossier,
+            claim=obj.claim,
+            file=form.cleaned_data["file"],
+            kind=obj.kind,
+            description=obj.description,
+            actor=request.user,
+            reason="dépôt dans l'administration",
+        )
+        obj.pk = created.pk

@@ -1,0 +1,205 @@
+"""API representations. Creation goes through ``dossiers.services`` so that the API, the forms
+and the admin share one set of rules and the journal records every write."""
+
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from dossiers import services
+from dossiers.models import (
+    Claim,
+    Creditor,
+    Debtor,
+    DebtorContact,
+    Dossier,
+    Payment,
+    PaymentAllocation,
+)
+
+
+def _actor(serializer):
+    return serializer.context["request"].user
+
+
+class CreditorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Creditor
+        fields = [
+            "id",
+            "legal_name",
+            "siren",
+            "address_line1",
+            "address_line2",
+            "postal_code",
+            "city",
+            "country",
+            "contact_email",
+            "contact_phone",
+            "is_collection_agency",
+        ]
+        read_only_fields = fields
+
+
+class DebtorContactSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DebtorContact
+        fields = ["id", "role", "name", "email", "phone"]
+
+
+class DebtorSerializer(serializers.ModelSerializer):
+    contacts = DebtorContactSerializer(many=True, required=False)
+    reason = serializers.CharField(
+        write_only=True, required=False, help_text="Motif inscrit au journal."
+    )
+
+    class Meta:
+        model = Debtor
+        fields = [
+            "id",
+            "kind",
+            "name",
+            "siren",
+            "address_line1",
+            "address_line2",
+            "postal_code",
+            "city",
+            "country",
+            "insolvency_status",
+            "insolvency_opened_on",
+            "processing_restricted",
+            "contacts",
+            "reason",
+        ]
+        read_only_fields = ["insolvency_status", "insolvency_opened_on", "processing_restricted"]
+
+    def create(self, validated_data):
+        contacts = validated_data.pop("contacts", [])
+        reason = validated_data.pop("reason", "création via l'API")
+        return services.debtor_create(
+            actor=_actor(self), reason=reason, contacts=contacts, **validated_data
+        )
+
+    def update(self, instance, validated_data):
+        if "contacts" in validated_data:
+            raise serializers.ValidationError(
+                {"contacts": "Les contacts se modifient un par un, pas en remplaçant la liste."}
+            )
+        reason = validated_data.pop("reason", "modification via l'API")
+        return services.debtor_update(
+            debtor=instance, actor=_actor(self), reason=reason, **validated_data
+        )
+
+
+class DossierSerializer(serializers.ModelSerializer):
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    balance = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+    creditor_name = serializers.CharField(source="creditor.legal_name", read_only=True)
+    debtor_name = serializers.CharField(source="debtor.name", read_only=True)
+
+    class Meta:
+        model = Dossier
+        fields = [
+            "id",
+            "reference",
+            "creditor",
+            "creditor_name",
+            "debtor",
+            "debtor_name",
+            "state",
+            "state_label",
+            "assigned_to",
+            "opened_on",
+            "closed_on",
+            "balance",
+        ]
+        read_only_fields = fields
+
+
+class ClaimSerializer(serializers.ModelSerializer):
+    debtor = serializers.PrimaryKeyRelatedField(
+        queryset=Debtor.objects.all(), source="dossier.debtor"
+    )
+    creditor = serializers.PrimaryKeyRelatedField(queryset=Creditor.objects.all())
+    amount = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        error_messages={"min_value": "Le montant de la facture doit être strictement positif."},
+    )
+    reason = serializers.CharField(write_only=True, required=False)
+
+    class Meta:
+        model = Claim
+        fields = [
+            "id",
+            "dossier",
+            "creditor",
+            "debtor",
+            "invoice_number",
+            "issue_date",
+            "due_date",
+            "amount",
+            "outstanding",
+            "currency",
+            "contract_ref",
+            "purchase_order_ref",
+            "delivery_note_ref",
+            "cancelled_on",
+            "reason",
+        ]
+        read_only_fields = ["dossier", "outstanding", "currency", "cancelled_on"]
+        # Uniqueness is the database's (and the service's) to enforce, with its own message.
+        validators = []
+
+    def validate(self, attrs):
+        if attrs["due_date"] < attrs["issue_date"]:
+            raise serializers.ValidationError(
+                {"due_date": "La date d'échéance ne peut pas précéder la date d'émission."}
+            )
+        return attrs
+
+    def create(self, validated_data):
+        debtor = validated_data.pop("dossier")["debtor"]
+        reason = validated_data.pop("reason", "enregistrement via l'API")
+        return services.claim_create(
+            debtor=debtor, actor=_actor(self), reason=reason, **validated_data
+        )
+
+
+class PaymentAllocationSerializer(serializers.ModelSerializer):
+    invoice_number = serializers.CharField(source="claim.invoice_number", read_only=True)
+
+    class Meta:
+        model = PaymentAllocation
+        fields = ["claim", "invoice_number", "amount"]
+        read_only_fields = fields
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    dossier = serializers.PrimaryKeyRelatedField(queryset=Dossier.objects.active())
+    amount = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        error_messages={"min_value": "Le montant doit être strictement positif."},
+    )
+    method = serializers.ChoiceField(choices=Payment.Method.choices, required=False)
+    allocations = PaymentAllocationSerializer(many=True, read_only=True)
+    reason = serializers.CharField(write_only=True, required=False)
+
+    class Meta:
+        model = Payment
+        fields = [
+            "id",
+            "dossier",
+            "kind",
+            "amount",
+            "received_on",
+            "method",
+            "reference",
+            "allocations",
+            "reason",
+        ]
+
+    def create(self, validated_data):
+        return services.payment_record(actor=_actor(self), **validated_data)

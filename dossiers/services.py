@@ -1,0 +1,309 @@
+"""Every write of the dossiers app: one function per business action, keyword-only arguments.
+
+Each function runs in one transaction, validates the whole change before writing anything
+(French messages), and records who did it and why on every history row it creates
+(``_history_user`` and ``_change_reason``). Nothing is half-written: an error rolls back all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.files.base import File
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from .models import (
+    ZERO,
+    Claim,
+    Creditor,
+    Debtor,
+    DebtorContact,
+    Dossier,
+    Evidence,
+    Payment,
+    PaymentAllocation,
+)
+from .validators import normalize_iban, normalize_siren
+
+User = AbstractBaseUser
+
+
+def _save(instance: models.Model, *, actor: User | None, reason: str, exclude=()) -> None:
+    """Validate and save one row, stamping its history row with who and why."""
+    instance.full_clean(exclude=list(exclude))
+    instance._history_user = actor
+    instance._change_reason = reason
+    instance.save()
+
+
+def _require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Indiquez le motif de cette opération (il figure au journal).")
+    return reason
+
+
+# --- Creditors and debtors -------------------------------------------------------------------
+
+
+def creditor_create(*, actor: User | None, reason: str = "création du créancier", **fields):
+    fields["siren"] = normalize_siren(fields.get("siren", ""))
+    fields["iban"] = normalize_iban(fields.get("iban", ""))
+    fields["bic"] = (fields.get("bic") or "").replace(" ", "").upper()
+    creditor = Creditor(**fields)
+    with transaction.atomic():
+        _save(creditor, actor=actor, reason=_require_reason(reason))
+    return creditor
+
+
+def debtor_create(
+    *,
+    actor: User | None,
+    reason: str = "création du débiteur",
+    contacts: list[dict] | None = None,
+    **fields,
+) -> Debtor:
+    fields["siren"] = normalize_siren(fields.get("siren", ""))
+    debtor = Debtor(**fields)
+    with transaction.atomic():
+        _save(debtor, actor=actor, reason=_require_reason(reason))
+        for contact in contacts or []:
+            debtor_contact_add(debtor=debtor, actor=actor, reason=reason, **contact)
+    return debtor
+
+
+def debtor_update(*, debtor: Debtor, actor: User | None, reason: str, **fields) -> Debtor:
+    """Change a debtor's details; the previous values stay in the history."""
+    if "siren" in fields:
+        fields["siren"] = normalize_siren(fields["siren"])
+    with transaction.atomic():
+        debtor = Debtor.objects.select_for_update().get(pk=debtor.pk)
+        for name, value in fields.items():
+            setattr(debtor, name, value)
+        _save(debtor, actor=actor, reason=_require_reason(reason))
+    return debtor
+
+
+def debtor_contact_add(
+    *, debtor: Debtor, actor: User | None, reason: str = "ajout d'un contact", **fields
+) -> DebtorContact:
+    contact = DebtorContact(debtor=debtor, **fields)
+    with transaction.atomic():
+        _save(contact, actor=actor, reason=_require_reason(reason))
+    return contact
+
+
+# --- Dossiers and claims ---------------------------------------------------------------------
+
+
+def _next_reference(creditor: Creditor, on: date) -> str:
+    """Dossier references read DOS-<year>-<sequence per creditor and year>."""
+    prefix = f"DOS-{on:%Y}-"
+    count = Dossier.objects.filter(creditor=creditor, reference__startswith=prefix).count()
+    return f"{prefix}{count + 1:05d}"
+
+
+def dossier_open_or_join(
+    *, creditor: Creditor, debtor: Debtor, actor: User | None, on: date | None = None
+) -> tuple[Dossier, bool]:
+    """The pair's active dossier, opened if there is none. Returns (dossier, created)."""
+    on = on or timezone.localdate()
+    with transaction.atomic():
+        existing = (
+            Dossier.objects.select_for_update()
+            .filter(creditor=creditor, debtor=debtor, closed_on__isnull=True)
+            .first()
+        )
+        if existing:
+            return existing, False
+        dossier = Dossier(
+            creditor=creditor, debtor=debtor, reference=_next_reference(creditor, on), opened_on=on
+        )
+        try:
+            with transaction.atomic():
+                _save(dossier, actor=actor, reason="ouverture du dossier", exclude=["state"])
+        except IntegrityError:
+            # Another request opened the pair's dossier at the same moment: join it.
+            return (
+                Dossier.objects.select_for_update().get(
+                    creditor=creditor, debtor=debtor, closed_on__isnull=True
+                ),
+                False,
+            )
+    return dossier, True
+
+
+def claim_create(
+    *,
+    creditor: Creditor,
+    debtor: Debtor,
+    invoice_number: str,
+    issue_date: date,
+    due_date: date,
+    amount: Decimal,
+    actor: User | None,
+    reason: str = "enregistrement de la facture",
+    contract_ref: str = "",
+    purchase_order_ref: str = "",
+    delivery_note_ref: str = "",
+) -> Claim:
+    """Record an unpaid invoice in the pair's dossier, opening the dossier if needed."""
+    claim = Claim(
+        creditor=creditor,
+        invoice_number=(invoice_number or "").strip(),
+        issue_date=issue_date,
+        due_date=due_date,
+        amount=amount,
+        outstanding=amount,
+        contract_ref=contract_ref,
+        purchase_order_ref=purchase_order_ref,
+        delivery_note_ref=delivery_note_ref,
+    )
+    # Validate before opening a dossier, so that a refused invoice leaves nothing behind.
+    claim.full_clean(exclude=["dossier"])
+    with transaction.atomic():
+        dossier, _ = dossier_open_or_join(creditor=creditor, debtor=debtor, actor=actor)
+        claim.dossier = dossier
+        _save(claim, actor=actor, reason=_require_reason(reason))
+    return claim
+
+
+def claim_cancel(*, claim: Claim, actor: User | None, reason: str, on: date | None = None) -> Claim:
+    """Cancel an invoice (issued in error, dispute upheld): nothing remains due on it.
+
+    The amount stays as issued; the history shows the cancellation, who made it and why.
+    """
+    reason = _require_reason(reason)
+    with transaction.atomic():
+        claim = Claim.objects.select_for_update().get(pk=claim.pk)
+        if claim.is_cancelled:
+            raise ValidationError("Cette facture est déjà annulée.")
+        claim.cancelled_on = on or timezone.localdate()
+        claim.cancellation_reason = reason
+        claim.outstanding = ZERO
+        _save(claim, actor=actor, reason=f"annulation : {reason}")
+    return claim
+
+
+# --- Payments and credit notes ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AllocationPlan:
+    claim: Claim
+    amount: Decimal
+
+
+def allocate_oldest_first(
+    claims: list[Claim], amount: Decimal
+) -> tuple[list[AllocationPlan], Decimal]:
+    """Split an amount over claims, the oldest due date first. Returns (plan, unallocated).
+
+    Imputation on the oldest debt is what C. civ. 1342-10 prescribes when the debtor does not
+    say which debt they pay and the debts are equally due.
+    """
+    plan: list[AllocationPlan] = []
+    left = amount
+    for claim in sorted(claims, key=lambda c: (c.due_date, c.issue_date, c.pk)):
+        if left <= 0:
+            break
+        share = min(left, claim.outstanding)
+        if share > 0:
+            plan.append(AllocationPlan(claim=claim, amount=share))
+            left -= share
+    return plan, left
+
+
+def payment_record(
+    *,
+    dossier: Dossier,
+    amount: Decimal,
+    received_on: date,
+    actor: User | None,
+    method: str = Payment.Method.TRANSFER,
+    reference: str = "",
+    kind: str = Payment.Kind.PAYMENT,
+    reason: str = "",
+) -> Payment:
+    """Record a payment or a credit note and allocate it to the claims, oldest due date first.
+
+    A payment larger than the balance is kept whole (the surplus shows as an overpayment to
+    refund); a credit note larger than the balance is refused.
+    """
+    if kind == Payment.Kind.CREDIT_NOTE:
+        method = Payment.Method.CREDIT_NOTE
+    label = "avoir" if kind == Payment.Kind.CREDIT_NOTE else "paiement"
+    reason = (reason or "").strip() or f"enregistrement d'un {label}"
+    payment = Payment(
+        dossier=dossier,
+        kind=kind,
+        amount=amount,
+        received_on=received_on,
+        method=method,
+        reference=reference,
+        recorded_by=actor if getattr(actor, "pk", None) else None,
+    )
+    payment.full_clean()
+    if received_on > timezone.localdate():
+        raise ValidationError({"received_on": "La date ne peut pas être dans le futur."})
+    with transaction.atomic():
+        # Lock the dossier, then its claims in primary-key order (no deadlock between writers).
+        Dossier.objects.select_for_update().get(pk=dossier.pk)
+        claims = list(
+            Claim.objects.select_for_update().filter(dossier=dossier).open().order_by("pk")
+        )
+        plan, unallocated = allocate_oldest_first(claims, amount)
+        if kind == Payment.Kind.CREDIT_NOTE and unallocated > 0:
+            raise ValidationError(
+                {"amount": "L'avoir dépasse le reste dû du dossier ; il ne peut pas être imputé."}
+            )
+        _save(payment, actor=actor, reason=reason)
+        for line in plan:
+            allocation = PaymentAllocation(payment=payment, claim=line.claim, amount=line.amount)
+            _save(allocation, actor=actor, reason=reason)
+            line.claim.outstanding -= line.amount
+            _save(line.claim, actor=actor, reason=f"{label} {payment.pk} imputé")
+    return payment
+
+
+def payment_unallocated(payment: Payment) -> Decimal:
+    allocated = payment.allocations.aggregate(total=models.Sum("amount"))["total"] or ZERO
+    return payment.amount - allocated
+
+
+# --- Evidence --------------------------------------------------------------------------------
+
+
+def evidence_add(
+    *,
+    dossier: Dossier,
+    file: File,
+    kind: str,
+    actor: User | None,
+    claim: Claim | None = None,
+    description: str = "",
+    reason: str = "dépôt d'une pièce",
+) -> Evidence:
+    """Store a document with its SHA-256 (computed from the bytes on save)."""
+    if claim is not None and claim.dossier_id != dossier.pk:
+        raise ValidationError({"claim": "Cette facture n'appartient pas au dossier."})
+    evidence = Evidence(
+        dossier=dossier,
+        claim=claim,
+        kind=kind,
+        file=file,
+        original_name=getattr(file, "name", "") or "",
+        description=description,
+        uploaded_by=actor if getattr(actor, "pk", None) else None,
+    )
+    evidence.full_clean(exclude=["sha256"])
+    with transaction.atomic():
+        evidence._history_user = actor
+        evidence._change_reason = _require_reason(reason)
+        evidence.save()
+    return evidence

@@ -1,0 +1,15 @@
+"""The Celery application.
+
+Without ``CELERY_BROKER_URL`` the settings make tasks run in-process (eager), which is what the
+demo uses; with a broker (Redis) a worker and beat run them.
+"""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recouvrement.settings.local")
+
+app = Celery("recouvrement")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

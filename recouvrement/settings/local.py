@@ -1,0 +1,25 @@
+"""Demo and test settings: the embedded defaults (SQLite, in-process tasks, console email).
+
+Never used in production: ``recouvrement.wsgi`` loads ``production``.
+"""
+
+import os
+
+# A demo secret only ever exists here; production has no default and refuses to start without one.
+os.environ.setdefault("SECRET_KEY", "demo-only-not-secret-" + "x" * 40)
+os.environ.setdefault("DEBUG", "true")
+
+from .base import *  # noqa: F403
+from .base import env
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+
+if env.bool("FAST_PASSWORD_HASHER", default=False):
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# runserver serves static files itself in DEBUG; WhiteNoise is for collected files in production.
+MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,33 @@
+import pytest
+
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def controller(db):
+    return UserFactory(username="controleur", role="controller")
+
+
+@pytest.fixture
+def manager(db):
+    return UserFactory(username="responsable", role="manager")
+
+
+@pytest.fixture
+def dpo(db):
+    return UserFactory(username="dpo", role="dpo")
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="administrateur", role="admin")
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    return (
+        f"base de données : {db['ENGINE'].rsplit('.', 1)[-1]} {db.get('HOST') or db['NAME']}; "
+        f"broker Celery : {settings.CELERY_BROKER_URL}"
+    )
