@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_fsm",
     "dossiers",
+    "relances",
 ]
 
 MIDDLEWARE = [
@@ -144,4 +145,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+}
+
+# The cadence sweep runs every hour; it is idempotent, so a daylight-saving change, a restart or
+# a second beat can neither skip nor double a day.
+CELERY_BEAT_SCHEDULE = {
+    "cadence-sweep": {"task": "relances.run_cadence", "schedule": 3600.0},
 }

@@ -38,7 +38,7 @@ def test_every_service_write_is_journaled_with_user_and_reason(controller):
         "annulation : doublon de facturation",
     ]
     assert {h.history_user for h in claim_history} == {controller}
-    assert dossier.history.get().history_change_reason == "ouverture du dossier"
+    assert dossier.history.earliest().history_change_reason == "ouverture du dossier"
     assert dossier.debtor.history.latest().history_change_reason == (
         "adresse corrigée par le débiteur"
     )

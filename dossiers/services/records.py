@@ -1,9 +1,4 @@
-"""Every write of the dossiers app: one function per business action, keyword-only arguments.
-
-Each function runs in one transaction, validates the whole change before writing anything
-(French messages), and records who did it and why on every history row it creates
-(``_history_user`` and ``_change_reason``). Nothing is half-written: an error rolls back all.
-"""
+"""Records: creditors, debtors, invoices, payments and evidence."""
 
 from __future__ import annotations
 
@@ -11,13 +6,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from .models import (
+from ..models import (
     ZERO,
     Claim,
     Creditor,
@@ -28,25 +22,8 @@ from .models import (
     Payment,
     PaymentAllocation,
 )
-from .validators import normalize_iban, normalize_siren
-
-User = AbstractBaseUser
-
-
-def _save(instance: models.Model, *, actor: User | None, reason: str, exclude=()) -> None:
-    """Validate and save one row, stamping its history row with who and why."""
-    instance.full_clean(exclude=list(exclude))
-    instance._history_user = actor
-    instance._change_reason = reason
-    instance.save()
-
-
-def _require_reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError("Indiquez le motif de cette opération (il figure au journal).")
-    return reason
-
+from ..validators import normalize_iban, normalize_siren
+from ._common import User, _require_reason, _save, dossier_refresh, lock_dossier
 
 # --- Creditors and debtors -------------------------------------------------------------------
 
@@ -170,6 +147,7 @@ def claim_create(
         dossier, _ = dossier_open_or_join(creditor=creditor, debtor=debtor, actor=actor)
         claim.dossier = dossier
         _save(claim, actor=actor, reason=_require_reason(reason))
+        dossier_refresh(dossier=lock_dossier(dossier), actor=actor, reason="nouvelle facture")
     return claim
 
 
@@ -187,6 +165,9 @@ def claim_cancel(*, claim: Claim, actor: User | None, reason: str, on: date | No
         claim.cancellation_reason = reason
         claim.outstanding = ZERO
         _save(claim, actor=actor, reason=f"annulation : {reason}")
+        dossier_refresh(
+            dossier=lock_dossier(claim.dossier), actor=actor, reason=f"facture {claim} annulée"
+        )
     return claim
 
 
@@ -253,7 +234,9 @@ def payment_record(
         raise ValidationError({"received_on": "La date ne peut pas être dans le futur."})
     with transaction.atomic():
         # Lock the dossier, then its claims in primary-key order (no deadlock between writers).
-        Dossier.objects.select_for_update().get(pk=dossier.pk)
+        dossier = lock_dossier(dossier)
+        if dossier.is_closed and kind == Payment.Kind.CREDIT_NOTE:
+            raise ValidationError("Ce dossier est clos : aucun avoir ne peut y être imputé.")
         claims = list(
             Claim.objects.select_for_update().filter(dossier=dossier).open().order_by("pk")
         )
@@ -268,6 +251,8 @@ def payment_record(
             _save(allocation, actor=actor, reason=reason)
             line.claim.outstanding -= line.amount
             _save(line.claim, actor=actor, reason=f"{label} {payment.pk} imputé")
+        if not dossier.is_closed:
+            dossier_refresh(dossier=dossier, actor=actor, reason=f"{label} reçu", on=received_on)
     return payment
 
 

@@ -1,0 +1,4 @@
+"""French legal rules as pure functions, at the bottom of the layering so every app may use them.
+
+Every number lives in ``dossiers.legal.rules`` with the article it comes from.
+"""

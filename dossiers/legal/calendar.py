@@ -1,0 +1,46 @@
+"""Working days and date arithmetic for deadlines.
+
+A deadline that would end on a Saturday, a Sunday or a public holiday runs until the next
+working day (CPC 641-642). French public holidays come from the ``holidays`` package; Alsace
+and Moselle (subdivisions 57, 67, 68) add Good Friday and 26 December.
+"""
+
+import calendar
+from datetime import date, timedelta
+from functools import lru_cache
+
+import holidays
+
+ALSACE_MOSELLE = frozenset({"57", "67", "68"})
+
+
+@lru_cache(maxsize=8)
+def _french_holidays(subdivision: str | None) -> holidays.HolidayBase:
+    return holidays.country_holidays("FR", subdiv=subdivision)
+
+
+def _subdivision(postal_code: str | None) -> str | None:
+    department = (postal_code or "")[:2]
+    return department if department in ALSACE_MOSELLE else None
+
+
+def is_working_day(day: date, *, postal_code: str | None = None) -> bool:
+    return day.weekday() < 5 and day not in _french_holidays(_subdivision(postal_code))
+
+
+def roll_forward(day: date, *, postal_code: str | None = None) -> date:
+    """The day itself if it is a working day, else the next working day (CPC 642)."""
+    while not is_working_day(day, postal_code=postal_code):
+        day += timedelta(days=1)
+    return day
+
+
+def next_working_day_after(day: date, *, postal_code: str | None = None) -> date:
+    return roll_forward(day + timedelta(days=1), postal_code=postal_code)
+
+
+def add_months(day: date, months: int) -> date:
+    """Same day number ``months`` later, or the month's last day when it has none (31 → 30)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

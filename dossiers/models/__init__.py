@@ -1,0 +1,48 @@
+"""The recovery domain: who is owed, who owes, the dossier that pairs them, and its claims.
+
+Models hold data and invariants only. Every write goes through ``dossiers.services``, which
+records who and why in the history (django-simple-history on every model here). Invariants are
+database constraints so that no code path can break them.
+"""
+
+from .arrangements import Dispute, Installment, PaymentPlan, Promise, Task
+from .claims import Claim, ClaimQuerySet, Evidence, Payment, PaymentAllocation, evidence_upload_to
+from .dossier import (
+    ACTIVE_STATES,
+    CADENCE_RANK,
+    CADENCE_STATES,
+    CLOSED_STATES,
+    PAUSED_STATES,
+    ZERO,
+    Dossier,
+    DossierQuerySet,
+    DossierState,
+)
+from .parties import Creditor, Debtor, DebtorContact, LegalBasis
+
+__all__ = [
+    "ACTIVE_STATES",
+    "CADENCE_RANK",
+    "CADENCE_STATES",
+    "CLOSED_STATES",
+    "PAUSED_STATES",
+    "ZERO",
+    "Claim",
+    "ClaimQuerySet",
+    "Creditor",
+    "Debtor",
+    "DebtorContact",
+    "Dispute",
+    "Dossier",
+    "DossierQuerySet",
+    "DossierState",
+    "Evidence",
+    "Installment",
+    "LegalBasis",
+    "Payment",
+    "PaymentAllocation",
+    "PaymentPlan",
+    "Promise",
+    "Task",
+    "evidence_upload_to",
+]

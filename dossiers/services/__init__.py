@@ -1,0 +1,65 @@
+"""Every write of the dossiers app: one function per business action, keyword-only arguments.
+
+Each function runs in one transaction, validates the whole change before writing anything
+(French messages), and records who did it and why on every history row it creates
+(``_history_user`` and ``_change_reason``). Nothing is half-written: an error rolls back all.
+"""
+
+from ._common import dossier_refresh, lock_dossier, paid_since, save_dossier
+from .lifecycle import (
+    claim_declaration_deadline,
+    dispute_open,
+    dispute_resolve,
+    dossier_decide,
+    insolvency_open,
+    installment_missed,
+    plan_accept,
+    plan_check,
+    promise_check,
+    promise_record,
+    restriction_set,
+    task_create,
+)
+from .records import (
+    allocate_oldest_first,
+    claim_cancel,
+    claim_create,
+    creditor_create,
+    debtor_contact_add,
+    debtor_create,
+    debtor_update,
+    dossier_open_or_join,
+    evidence_add,
+    payment_record,
+    payment_unallocated,
+)
+
+__all__ = [
+    "allocate_oldest_first",
+    "claim_cancel",
+    "claim_create",
+    "claim_declaration_deadline",
+    "creditor_create",
+    "debtor_contact_add",
+    "debtor_create",
+    "debtor_update",
+    "dispute_open",
+    "dispute_resolve",
+    "dossier_decide",
+    "dossier_open_or_join",
+    "dossier_refresh",
+    "evidence_add",
+    "insolvency_open",
+    "installment_missed",
+    "lock_dossier",
+    "paid_since",
+    "payment_record",
+    "payment_unallocated",
+    "plan_accept",
+    "plan_check",
+    "promise_check",
+    "promise_record",
+    "restriction_set",
+    "save_dossier",
+    "task_create",
+]

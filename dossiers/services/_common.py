@@ -1,0 +1,87 @@
+"""What every dossier service shares: validated, journaled saves and the dossier refresh."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Min, Sum
+from django.utils import timezone
+
+from .. import scheduling
+from ..models import ZERO, Dossier, Payment, Promise
+
+User = AbstractBaseUser
+
+
+def _save(instance: models.Model, *, actor: User | None, reason: str, exclude=()) -> None:
+    """Validate and save one row, stamping its history row with who and why."""
+    instance.full_clean(exclude=list(exclude))
+    instance._history_user = actor
+    instance._change_reason = reason
+    instance.save()
+
+
+def _require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Indiquez le motif de cette opération (il figure au journal).")
+    return reason
+
+
+def lock_dossier(dossier: Dossier | int) -> Dossier:
+    """The dossier's row, locked until the transaction ends: one writer at a time per dossier."""
+    pk = dossier.pk if isinstance(dossier, Dossier) else dossier
+    return Dossier.objects.select_for_update().select_related("debtor", "creditor").get(pk=pk)
+
+
+def save_dossier(dossier: Dossier, *, actor: User | None, reason: str, on: date) -> None:
+    """Save a dossier after a change, with its next action date recomputed."""
+    dossier.next_action_at = scheduling.next_action_at(dossier, on=on)
+    _save(dossier, actor=actor, reason=reason, exclude=["state"])
+
+
+def paid_since(dossier: Dossier, start: date, until: date) -> ZERO.__class__:
+    """Money received (not credit notes) between two dates, both included."""
+    total = Payment.objects.filter(
+        dossier=dossier,
+        kind=Payment.Kind.PAYMENT,
+        received_on__gte=start,
+        received_on__lte=until,
+    ).aggregate(total=Sum("amount"))["total"]
+    return total or ZERO
+
+
+def dossier_refresh(
+    *, dossier: Dossier, actor: User | None, reason: str, on: date | None = None
+) -> Dossier:
+    """Bring a locked dossier in line with its claims after any change.
+
+    A cleared balance closes it as paid from any active state; a kept promise resumes the
+    cadence; the reference date follows the oldest unpaid invoice (the cadence re-anchors on
+    it); the next action date is recomputed.
+    """
+    on = on or timezone.localdate()
+    if dossier.is_closed:
+        return dossier
+    claims = dossier.claims.filter(outstanding__gt=0, cancelled_on__isnull=True)
+    if dossier.claims.exists() and not claims.exists():
+        dossier.settle(on=max(on, dossier.opened_on))
+        _save(dossier, actor=actor, reason=f"{reason} : solde réglé", exclude=["state"])
+        scheduling.cadence_stopped.send(
+            sender=Dossier, dossier=dossier, actor=actor, reason="dossier soldé"
+        )
+        return dossier
+    dossier.reference_date = claims.aggregate(first=Min("due_date"))["first"]
+    promise = dossier.promises.filter(status=Promise.Status.PENDING).first()
+    if promise and paid_since(dossier, promise.made_on, on) >= promise.amount:
+        promise.status = Promise.Status.KEPT
+        promise.settled_on = on
+        _save(promise, actor=actor, reason="promesse tenue")
+        if dossier.state == "promise":
+            dossier.resume()
+            reason = f"{reason} : promesse tenue, reprise de la cadence"
+    save_dossier(dossier, actor=actor, reason=reason, on=on)
+    return dossier

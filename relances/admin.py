@@ -1,0 +1,74 @@
+"""Admin screens: cadence policies are data that managers and admins edit."""
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import CadencePolicy, CadenceStep, CreditorCadence, DebtorCadenceOverride, Reminder
+
+
+class CadenceStepInline(admin.TabularInline):
+    model = CadenceStep
+    extra = 0
+    fields = ["offset_days", "code", "label", "stage", "channel", "template_code", "needs_approval"]
+
+
+@admin.register(CadencePolicy)
+class CadencePolicyAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "name",
+        "debtor_kind",
+        "is_default",
+        "min_spacing_days",
+        "formal_notice_deadline_days",
+        "tolerance",
+    ]
+    list_filter = ["debtor_kind", "is_default"]
+    inlines = [CadenceStepInline]
+
+
+@admin.register(CreditorCadence)
+class CreditorCadenceAdmin(SimpleHistoryAdmin):
+    list_display = ["creditor", "debtor_kind", "policy"]
+    list_select_related = ["creditor", "policy"]
+
+
+@admin.register(DebtorCadenceOverride)
+class DebtorCadenceOverrideAdmin(SimpleHistoryAdmin):
+    list_display = ["debtor", "policy", "reason"]
+    list_select_related = ["debtor", "policy"]
+    raw_id_fields = ["debtor"]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "scheduled_for",
+        "dossier",
+        "step",
+        "channel",
+        "status",
+        "caught_up",
+        "cycle",
+    ]
+    list_filter = ["status", "channel", "caught_up", "scheduled_for"]
+    search_fields = ["dossier__reference", "dossier__debtor__name"]
+    list_select_related = ["dossier", "step"]
+    date_hierarchy = "scheduled_for"
+    readonly_fields = [
+        "dossier",
+        "step",
+        "cycle",
+        "channel",
+        "status",
+        "scheduled_for",
+        "caught_up",
+        "note",
+        "content",
+        "sent_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

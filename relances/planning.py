@@ -1,0 +1,225 @@
+"""The cadence planner: which policy applies, which step is due, and when to look again.
+
+Reads only; the daily run (``relances.services``) acts on what it says. The rules:
+- a step is due on its reference due date + offset, moved to the next working day (CPC 642);
+- after an outage, only the most advanced due step fires; the skipped ones are recorded, never
+  sent in a burst;
+- never two contacts with one debtor closer than the policy's spacing;
+- no reminder for a balance under the policy's tolerance, nor while the debtor may not be
+  contacted (insolvency proceedings, GDPR restriction);
+- Go/No-Go comes the first working day after the formal notice's deadline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Max, Sum
+
+from dossiers.legal import calendar
+from dossiers.models import (
+    ZERO,
+    Debtor,
+    Dossier,
+    DossierState,
+    PaymentPlan,
+    Promise,
+)
+from dossiers.services import paid_since
+
+from .models import STAGE_RANK, CadencePolicy, CadenceStep, CreditorCadence, Reminder, Stage
+
+S = DossierState
+STATE_RANK = {
+    S.OPEN: STAGE_RANK[Stage.COURTESY],
+    S.REMINDER_1: STAGE_RANK[Stage.REMINDER_1],
+    S.REMINDER_2: STAGE_RANK[Stage.REMINDER_2],
+    S.REMINDER_3: STAGE_RANK[Stage.REMINDER_3],
+    S.FORMAL_NOTICE: STAGE_RANK[Stage.FORMAL_NOTICE],
+}
+CONTACTS = (Reminder.Status.PLANNED, Reminder.Status.SENT)
+
+
+def policy_for(dossier: Dossier) -> CadencePolicy:
+    """The debtor's override, else the creditor's choice for the debtor's kind, else the
+    default for that kind. A debtor of unknown kind gets the consumer policy (the gentler)."""
+    override = getattr(dossier.debtor, "cadence_override", None)
+    if override is not None:
+        return override.policy
+    kind = dossier.debtor.kind
+    if kind == Debtor.Kind.UNKNOWN:
+        kind = Debtor.Kind.CONSUMER
+    chosen = (
+        CreditorCadence.objects.filter(creditor_id=dossier.creditor_id, debtor_kind=kind)
+        .select_related("policy")
+        .first()
+    )
+    if chosen is not None:
+        return chosen.policy
+    return CadencePolicy.objects.get(debtor_kind=kind, is_default=True)
+
+
+def anchor_date(dossier: Dossier) -> date | None:
+    """Steps count from the oldest unpaid due date; a new cycle counts from its start."""
+    if dossier.cycle > 1 and dossier.cycle_started_on:
+        return dossier.cycle_started_on
+    return dossier.reference_date
+
+
+def step_date(step: CadenceStep, anchor: date, *, postal_code: str = "") -> date:
+    return calendar.roll_forward(anchor + timedelta(days=step.offset_days), postal_code=postal_code)
+
+
+@dataclass
+class Decision:
+    """What the daily run should do for one dossier on one day."""
+
+    action: str  # "fire", "wait", "go_no_go", "promise", "plan", "none"
+    reason: str = ""
+    fire: list[CadenceStep] = field(default_factory=list)
+    skipped: list[CadenceStep] = field(default_factory=list)
+    stage: str | None = None
+    next_date: date | None = None
+
+    @property
+    def caught_up(self) -> bool:
+        return bool(self.skipped)
+
+
+def _balance(dossier: Dossier) -> Decimal:
+    return dossier.claims.aggregate(total=Sum("outstanding"))["total"] or ZERO
+
+
+def _last_contact(dossier: Dossier) -> date | None:
+    """The latest contact planned or made with this debtor, across all their dossiers."""
+    return Reminder.objects.filter(
+        dossier__debtor_id=dossier.debtor_id, status__in=CONTACTS
+    ).aggregate(last=Max("scheduled_for"))["last"]
+
+
+def _pending_steps(dossier: Dossier, policy: CadencePolicy) -> list[CadenceStep]:
+    """Steps of this cycle not yet planned (nor skipped), at or after the dossier's stage."""
+    done = set(
+        Reminder.objects.filter(dossier=dossier, cycle=dossier.cycle).values_list(
+            "step_id", flat=True
+        )
+    )
+    rank = STATE_RANK[dossier.state]
+    return [
+        step
+        for step in policy.steps.all()
+        if step.pk not in done and STAGE_RANK[step.stage] >= rank
+    ]
+
+
+def _go_no_go_date(dossier: Dossier, policy: CadencePolicy) -> date | None:
+    notice = (
+        Reminder.objects.filter(
+            dossier=dossier,
+            cycle=dossier.cycle,
+            step__stage=Stage.FORMAL_NOTICE,
+            status__in=CONTACTS,
+        )
+        .order_by("-scheduled_for")
+        .values_list("scheduled_for", flat=True)
+        .first()
+    )
+    if notice is None:
+        return None
+    postal_code = dossier.debtor.postal_code
+    deadline = calendar.roll_forward(
+        notice + timedelta(days=policy.formal_notice_deadline_days), postal_code=postal_code
+    )
+    return calendar.next_working_day_after(deadline, postal_code=postal_code)
+
+
+def _promise_date(dossier: Dossier, policy: CadencePolicy) -> date | None:
+    promise = dossier.promises.filter(status=Promise.Status.PENDING).first()
+    if promise is None:
+        return None
+    return promise.due_on + timedelta(days=policy.grace_days + 1)
+
+
+def _plan_date(dossier: Dossier, policy: CadencePolicy) -> date | None:
+    """The day after the grace of the first installment not yet covered by payments."""
+    plan = dossier.payment_plans.filter(status=PaymentPlan.Status.ACTIVE).first()
+    if plan is None:
+        return None
+    paid = paid_since(dossier, plan.accepted_on, date.max)
+    due_so_far = ZERO
+    for installment in plan.installments.all():
+        due_so_far += installment.amount
+        if paid < due_so_far:
+            return installment.due_on + timedelta(days=policy.grace_days + 1)
+    return None
+
+
+def decide(dossier: Dossier, *, on: date) -> Decision:
+    """The decision for a dossier on a day, from its state, policy and reminders so far."""
+    if dossier.is_closed:
+        return Decision("none", "dossier clos")
+    policy = policy_for(dossier)
+    if dossier.state == S.PROMISE:
+        when = _promise_date(dossier, policy)
+        return Decision("promise" if when and when <= on else "none", next_date=when)
+    if dossier.state == S.PAYMENT_PLAN:
+        when = _plan_date(dossier, policy)
+        return Decision("plan" if when and when <= on else "none", next_date=when)
+    if dossier.state not in STATE_RANK:
+        return Decision("none", f"état {dossier.get_state_display()} : cadence suspendue")
+    debtor = dossier.debtor
+    if debtor.processing_restricted or debtor.insolvency_status:
+        return Decision("none", "débiteur qui ne peut pas être contacté")
+    if _balance(dossier) < policy.tolerance:
+        return Decision("none", f"solde inférieur au seuil de {policy.tolerance} €")
+    anchor = anchor_date(dossier)
+    if anchor is None:
+        return Decision("none", "aucune facture impayée")
+
+    postal_code = debtor.postal_code
+    pending = [
+        (step_date(s, anchor, postal_code=postal_code), s) for s in _pending_steps(dossier, policy)
+    ]
+    if not pending:
+        if dossier.state == S.FORMAL_NOTICE:
+            when = _go_no_go_date(dossier, policy)
+            action = "go_no_go" if when and when <= on else "none"
+            return Decision(action, "délai de la mise en demeure expiré", next_date=when)
+        return Decision("none", "toutes les étapes de la cadence sont faites")
+
+    earliest = min(when for when, _ in pending)
+    last_contact = _last_contact(dossier)
+    spacing_ends = None
+    if last_contact is not None:
+        spacing_ends = calendar.roll_forward(
+            last_contact + timedelta(days=policy.min_spacing_days), postal_code=postal_code
+        )
+    next_date = max(earliest, spacing_ends) if spacing_ends else earliest
+    due = [(when, step) for when, step in pending if when <= on]
+    if not due:
+        return Decision("wait", "prochaine étape à venir", next_date=next_date)
+    if not calendar.is_working_day(on, postal_code=postal_code):
+        # A catch-up never goes out on a closed day either (CPC 642 by analogy).
+        when = calendar.roll_forward(on, postal_code=postal_code)
+        return Decision("wait", "jour non ouvré", next_date=when)
+    if spacing_ends and on < spacing_ends:
+        return Decision(
+            "wait",
+            f"espacement minimal de {policy.min_spacing_days} jours entre deux contacts",
+            next_date=spacing_ends,
+        )
+    top_offset = max(step.offset_days for _, step in due)
+    fire = [step for _, step in due if step.offset_days == top_offset]
+    skipped = [step for _, step in due if step.offset_days != top_offset]
+    stage = max((s.stage for s in fire), key=STAGE_RANK.__getitem__)
+    return Decision("fire", "étape due", fire=fire, skipped=skipped, stage=stage)
+
+
+def next_action_at(dossier: Dossier, *, on: date) -> date | None:
+    """The planner registered with ``dossiers.scheduling``: when the daily run must look again."""
+    decision = decide(dossier, on=on)
+    if decision.action in ("fire", "go_no_go", "promise", "plan"):
+        return on
+    return decision.next_date
