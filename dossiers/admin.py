@@ -12,6 +12,7 @@ from django.db.models import Count, Sum
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
+from .formatting import euros
 from .models import (
     Claim,
     Creditor,
@@ -127,9 +128,7 @@ class DossierAdmin(JournaledAdmin):
 
     @admin.display(description="reste dû", ordering="_balance")
     def balance_display(self, obj):
-        from django.utils.formats import number_format
-
-        return f"{number_format(obj._balance or 0, 2, force_grouping=True)} €"
+        return euros(obj._balance)
 
     @admin.display(description="factures", ordering="_claims")
     def claim_count(self, obj):

@@ -16,9 +16,9 @@ from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.formats import number_format
 
 from dossiers import services as dossier_services
+from dossiers.formatting import euros
 from dossiers.models import Dossier, DossierState, Task
 
 from . import planning
@@ -49,10 +49,6 @@ class RunReport:
     lines: list[str] = field(default_factory=list)
 
 
-def _euros(amount) -> str:
-    return f"{number_format(amount, 2, force_grouping=True)} €"
-
-
 def _reminder_content(dossier: Dossier, step) -> str:
     """A plain record of what the step says; the letters issue replaces it with templates."""
     claims = list(dossier.claims.filter(outstanding__gt=0).order_by("due_date"))
@@ -61,7 +57,7 @@ def _reminder_content(dossier: Dossier, step) -> str:
     return (
         f"{step.label} — dossier {dossier.reference}\n"
         f"Créancier : {dossier.creditor.legal_name}\n"
-        f"Factures : {invoices}\nReste dû : {_euros(total)}"
+        f"Factures : {invoices}\nReste dû : {euros(total)}"
     )
 
 

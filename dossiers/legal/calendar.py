@@ -11,7 +11,8 @@ from functools import lru_cache
 
 import holidays
 
-ALSACE_MOSELLE = frozenset({"57", "67", "68"})
+# Departments → the ``holidays`` package's subdivision: Moselle (57), Alsace (67, 68).
+ALSACE_MOSELLE = {"57": "57", "67": "6AE", "68": "6AE"}
 
 
 @lru_cache(maxsize=8)
@@ -20,8 +21,7 @@ def _french_holidays(subdivision: str | None) -> holidays.HolidayBase:
 
 
 def _subdivision(postal_code: str | None) -> str | None:
-    department = (postal_code or "")[:2]
-    return department if department in ALSACE_MOSELLE else None
+    return ALSACE_MOSELLE.get((postal_code or "")[:2])
 
 
 def is_working_day(day: date, *, postal_code: str | None = None) -> bool:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
 from .. import scheduling
+from ..formatting import euros
 from ..legal import calendar, rules
 from ..models import (
     ACTIVE_STATES,
@@ -133,7 +134,7 @@ def promise_check(
                 kind=Task.Kind.PROMISE_BROKEN,
                 due_on=on,
                 actor=actor,
-                note=f"Promesse de {promise.amount} € pour le {promise.due_on:%d/%m/%Y} non tenue.",
+                note=f"Promesse de {euros(promise.amount)} pour le {promise.due_on:%d/%m/%Y} non tenue.",
                 reason=label,
             )
         if dossier.state == S.PROMISE:
@@ -166,7 +167,8 @@ def plan_accept(
         total = sum((amount for _, amount in installments), ZERO)
         if total != balance:
             raise ValidationError(
-                f"Le total des échéances ({total} €) doit être égal au reste dû ({balance} €)."
+                f"Le total des échéances ({euros(total)}) doit être égal au reste dû "
+                f"({euros(balance)})."
             )
         if min(due for due, _ in installments) < on:
             raise ValidationError("Une échéance ne peut pas être antérieure à l'acceptation.")
@@ -218,7 +220,7 @@ def plan_check(
             kind=Task.Kind.INSTALLMENT_MISSED,
             due_on=on,
             actor=actor,
-            note=f"Échéance de {missed.amount} € du {missed.due_on:%d/%m/%Y} impayée.",
+            note=f"Échéance de {euros(missed.amount)} du {missed.due_on:%d/%m/%Y} impayée.",
             reason="échéance impayée",
         )
         if dossier.state == S.PAYMENT_PLAN:

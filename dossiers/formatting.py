@@ -1,0 +1,15 @@
+"""French display of amounts and dates, for messages, letters and pages: 1 234,56 €, 23/11/2026."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.utils.formats import number_format
+
+
+def euros(amount: Decimal | int | None) -> str:
+    """``Decimal("1234.5")`` → ``"1 234,50 €"`` (French grouping and decimal comma)."""
+    return f"{number_format(amount or 0, 2, use_l10n=True, force_grouping=True)} €"
+
+
+def french_date(day: date | None) -> str:
+    return f"{day:%d/%m/%Y}" if day else ""
