@@ -27,11 +27,9 @@ def edges() -> dict[tuple[str, str], set[str]]:
     found: dict[tuple[str, str], set[str]] = defaultdict(set)
     field = Dossier._meta.get_field("state")
     for transition in field.get_all_transitions(Dossier):
-        targets = transition.target
-        if isinstance(targets, State):
-            targets = targets.allowed_states
-        else:
-            targets = [targets]
+        target_spec = transition.target
+        # RETURN_VALUE(...) lists the states a transition may return.
+        targets = target_spec.allowed_states if isinstance(target_spec, State) else [target_spec]
         for target in targets:
             if target != transition.source:
                 found[(transition.source, target)].add(transition.name)

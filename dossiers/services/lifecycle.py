@@ -134,7 +134,10 @@ def promise_check(
                 kind=Task.Kind.PROMISE_BROKEN,
                 due_on=on,
                 actor=actor,
-                note=f"Promesse de {euros(promise.amount)} pour le {promise.due_on:%d/%m/%Y} non tenue.",
+                note=(
+                    f"Promesse de {euros(promise.amount)} pour le "
+                    f"{promise.due_on:%d/%m/%Y} non tenue."
+                ),
                 reason=label,
             )
         if dossier.state == S.PROMISE:
