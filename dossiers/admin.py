@@ -18,10 +18,15 @@ from .models import (
     Creditor,
     Debtor,
     DebtorContact,
+    Dispute,
     Dossier,
     Evidence,
+    Installment,
     Payment,
     PaymentAllocation,
+    PaymentPlan,
+    Promise,
+    Task,
 )
 
 ADMIN_REASON = "modification dans l'administration"
@@ -109,13 +114,36 @@ class DossierAdmin(JournaledAdmin):
         "balance_display",
         "claim_count",
         "assigned_to",
-        "opened_on",
+        "next_action_at",
     ]
     list_filter = ["state", "creditor", "assigned_to", "debtor__kind"]
     search_fields = ["reference", "debtor__name", "debtor__siren", "claims__invoice_number"]
     list_select_related = ["creditor", "debtor", "assigned_to"]
-    readonly_fields = ["creditor", "debtor", "reference", "state", "opened_on", "closed_on"]
-    fields = ["reference", "creditor", "debtor", "state", "assigned_to", "opened_on", "closed_on"]
+    readonly_fields = [
+        "creditor",
+        "debtor",
+        "reference",
+        "state",
+        "resume_state",
+        "reference_date",
+        "next_action_at",
+        "cycle",
+        "opened_on",
+        "closed_on",
+    ]
+    fields = [
+        "reference",
+        "creditor",
+        "debtor",
+        "state",
+        "resume_state",
+        "reference_date",
+        "next_action_at",
+        "cycle",
+        "assigned_to",
+        "opened_on",
+        "closed_on",
+    ]
     inlines = [ClaimInline, PaymentInline]
     date_hierarchy = "opened_on"
 
@@ -300,3 +328,57 @@ class EvidenceAdmin(JournaledAdmin):
             reason="dépôt dans l'administration",
         )
         obj.pk = created.pk
+
+
+class ReadOnlyJournaledAdmin(SimpleHistoryAdmin):
+    """Lists for follow-up; these records change only through the dossier's actions."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Promise)
+class PromiseAdmin(ReadOnlyJournaledAdmin):
+    list_display = ["dossier", "amount", "made_on", "due_on", "status", "settled_on"]
+    list_filter = ["status", "due_on"]
+    search_fields = ["dossier__reference", "dossier__debtor__name"]
+    list_select_related = ["dossier"]
+
+
+class InstallmentInline(admin.TabularInline):
+    model = Installment
+    extra = 0
+    can_delete = False
+    readonly_fields = ["due_on", "amount", "missed_on"]
+
+
+@admin.register(PaymentPlan)
+class PaymentPlanAdmin(ReadOnlyJournaledAdmin):
+    list_display = ["dossier", "accepted_on", "status", "ended_on"]
+    list_filter = ["status"]
+    search_fields = ["dossier__reference", "dossier__debtor__name"]
+    list_select_related = ["dossier"]
+    inlines = [InstallmentInline]
+
+
+@admin.register(Dispute)
+class DisputeAdmin(ReadOnlyJournaledAdmin):
+    list_display = ["dossier", "claim", "reason", "opened_on", "status", "resolved_on"]
+    list_filter = ["status", "reason"]
+    search_fields = ["dossier__reference", "dossier__debtor__name", "claim__invoice_number"]
+    list_select_related = ["dossier", "claim"]
+
+
+@admin.register(Task)
+class TaskAdmin(ReadOnlyJournaledAdmin):
+    list_display = ["due_on", "kind", "dossier", "status", "assigned_to", "note"]
+    list_filter = ["kind", "status", "assigned_to"]
+    search_fields = ["dossier__reference", "dossier__debtor__name", "note"]
+    list_select_related = ["dossier", "assigned_to"]
+    date_hierarchy = "due_on"

@@ -18,59 +18,75 @@ LABELS = {
 }
 ALL = tuple(LABELS)
 
-# What each role may do on the dossiers app's models (Django model permissions).
-# Codenames are "<action>_<model>"; the data migration grants exactly these.
-_READ_ALL = [
-    f"view_{m}"
-    for m in (
-        "creditor",
-        "debtor",
-        "debtorcontact",
-        "dossier",
-        "claim",
-        "payment",
-        "paymentallocation",
-        "evidence",
-    )
-]
+
+# What each role may do, as "app_label.codename" model permissions. The data migrations call
+# ``sync_group_permissions`` so that the groups hold exactly these.
+def _perms(app_label: str, actions: str, models: str) -> list[str]:
+    return [f"{app_label}.{a}_{m}" for a in actions.split() for m in models.split()]
+
+
+_DOSSIER_MODELS = (
+    "creditor debtor debtorcontact dossier claim payment paymentallocation evidence "
+    "promise paymentplan installment dispute task"
+)
+_POLICY_MODELS = "cadencepolicy cadencestep creditorcadence debtorcadenceoverride"
+_CADENCE_MODELS = f"{_POLICY_MODELS} reminder"
+_READ_ALL = _perms("dossiers", "view", _DOSSIER_MODELS) + _perms(
+    "relances", "view", _CADENCE_MODELS
+)
 PERMISSIONS = {
     CONTROLLER: [
         *_READ_ALL,
-        "add_debtor",
-        "change_debtor",
-        "add_debtorcontact",
-        "change_debtorcontact",
-        "add_claim",
-        "add_payment",
-        "add_evidence",
+        *_perms("dossiers", "add change", "debtor debtorcontact"),
+        *_perms("dossiers", "add", "claim payment evidence"),
     ],
-    MANAGER: [*_READ_ALL, "change_dossier", "add_payment"],
-    DPO: ["view_creditor", "view_debtor", "view_debtorcontact", "view_dossier", "change_debtor"],
+    MANAGER: [
+        *_READ_ALL,
+        *_perms("dossiers", "change", "dossier"),
+        *_perms("dossiers", "add", "payment"),
+        *_perms("relances", "add change", "cadencepolicy cadencestep creditorcadence"),
+        *_perms("relances", "add change delete", "debtorcadenceoverride"),
+    ],
+    DPO: [
+        *_perms("dossiers", "view", "creditor debtor debtorcontact dossier"),
+        *_perms("dossiers", "change", "debtor"),
+    ],
     ADMIN: [
         *_READ_ALL,
-        "add_creditor",
-        "change_creditor",
-        "delete_creditor",
-        "add_debtor",
-        "change_debtor",
-        "add_debtorcontact",
-        "change_debtorcontact",
-        "delete_debtorcontact",
-        "change_dossier",
-        "add_claim",
-        "add_payment",
-        "add_evidence",
+        *_perms("dossiers", "add change delete", "creditor debtorcontact"),
+        *_perms("dossiers", "add change", "debtor"),
+        *_perms("dossiers", "change", "dossier"),
+        *_perms("dossiers", "add", "claim payment evidence"),
+        *_perms("relances", "add change delete", _POLICY_MODELS),
+        "auth.add_user",
+        "auth.change_user",
+        "auth.view_user",
+        "auth.view_group",
+        "authtoken.add_token",
+        "authtoken.view_token",
+        "authtoken.delete_token",
     ],
 }
-ADMIN_EXTRA_PERMISSIONS = [
-    ("auth", "add_user"),
-    ("auth", "change_user"),
-    ("auth", "view_user"),
-    ("auth", "view_group"),
-    ("authtoken", "add_token"),
-    ("authtoken", "view_token"),
-    ("authtoken", "delete_token"),
-]
+
+
+def sync_group_permissions(apps) -> None:
+    """Create the role groups and give each exactly its permissions (used by data migrations;
+    permissions of apps not migrated yet are skipped and granted by a later migration)."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0)
+        app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for code, wanted in PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=code)
+        perms = []
+        for item in wanted:
+            app_label, codename = item.split(".")
+            perms += Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+        group.permissions.set(perms)
 
 
 def roles_of(user: AbstractBaseUser | AnonymousUser) -> set[str]:

@@ -1,33 +1,12 @@
 """Create the four role groups and grant each its permissions (dossiers.roles)."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
 from dossiers import roles
 
 
 def create_roles(apps, schema_editor):
-    # Permissions are normally created after all migrations; make sure they exist now.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, verbosity=0)
-        app_config.models_module = None
-
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for code in roles.ALL:
-        group, _ = Group.objects.get_or_create(name=code)
-        perms = list(
-            Permission.objects.filter(
-                content_type__app_label="dossiers", codename__in=roles.PERMISSIONS[code]
-            )
-        )
-        if code == roles.ADMIN:
-            for app_label, codename in roles.ADMIN_EXTRA_PERMISSIONS:
-                perms += list(
-                    Permission.objects.filter(content_type__app_label=app_label, codename=codename)
-                )
-        group.permissions.set(perms)
+    roles.sync_group_permissions(apps)
 
 
 def remove_roles(apps, schema_editor):
