@@ -9,6 +9,6 @@ class RelancesConfig(AppConfig):
     def ready(self) -> None:
         from dossiers import scheduling
 
-        from . import planning, receivers  # noqa: F401 - connects the signal receivers
+        from . import demo, planning, receivers  # noqa: F401 - connects the signal receivers
 
         scheduling.register_planner(planning.next_action_at)
