@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from ..models import (
@@ -88,9 +88,14 @@ def _next_reference(creditor: Creditor, on: date) -> str:
 def dossier_open_or_join(
     *, creditor: Creditor, debtor: Debtor, actor: User | None, on: date | None = None
 ) -> tuple[Dossier, bool]:
-    """The pair's active dossier, opened if there is none. Returns (dossier, created)."""
+    """The pair's active dossier, opened if there is none. Returns (dossier, created).
+
+    Openings are serialised per creditor (row lock), so two requests at once can neither open
+    two dossiers for one pair nor draw the same reference.
+    """
     on = on or timezone.localdate()
     with transaction.atomic():
+        Creditor.objects.select_for_update().only("pk").get(pk=creditor.pk)
         existing = (
             Dossier.objects.select_for_update()
             .filter(creditor=creditor, debtor=debtor, closed_on__isnull=True)
@@ -101,17 +106,7 @@ def dossier_open_or_join(
         dossier = Dossier(
             creditor=creditor, debtor=debtor, reference=_next_reference(creditor, on), opened_on=on
         )
-        try:
-            with transaction.atomic():
-                _save(dossier, actor=actor, reason="ouverture du dossier", exclude=["state"])
-        except IntegrityError:
-            # Another request opened the pair's dossier at the same moment: join it.
-            return (
-                Dossier.objects.select_for_update().get(
-                    creditor=creditor, debtor=debtor, closed_on__isnull=True
-                ),
-                False,
-            )
+        _save(dossier, actor=actor, reason="ouverture du dossier", exclude=["state"])
     return dossier, True
 
 
