@@ -7,12 +7,15 @@ the journal records who and why.
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Sum
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import services
-from .formatting import euros
+from . import selectors, services
+from .formatting import euros, french_date
 from .models import (
     Claim,
     Creditor,
@@ -20,11 +23,14 @@ from .models import (
     DebtorContact,
     Dispute,
     Dossier,
+    EcbRate,
     Evidence,
     Installment,
+    LegalInterestRate,
     Payment,
     PaymentAllocation,
     PaymentPlan,
+    PrescriptionEvent,
     Promise,
     Task,
 )
@@ -130,6 +136,7 @@ class DossierAdmin(JournaledAdmin):
         "cycle",
         "opened_on",
         "closed_on",
+        "prescription_alerts",
     ]
     fields = [
         "reference",
@@ -143,6 +150,7 @@ class DossierAdmin(JournaledAdmin):
         "assigned_to",
         "opened_on",
         "closed_on",
+        "prescription_alerts",
     ]
     inlines = [ClaimInline, PaymentInline]
     date_hierarchy = "opened_on"
@@ -166,6 +174,26 @@ class DossierAdmin(JournaledAdmin):
         # A dossier opens when its first claim is recorded.
         return False
 
+    @admin.display(description="alertes de prescription")
+    def prescription_alerts(self, obj):
+        """Invoices prescribed, or prescribed within 90, 30 or 7 days (LEGAL_FR.md §3)."""
+        if obj.pk is None:
+            return "—"
+        warnings = selectors.prescription_warnings(queryset=Claim.objects.filter(dossier=obj))
+        lines = [
+            (f.claim.invoice_number, french_date(f.prescription.date), "déjà prescrite")
+            for f in warnings.prescribed
+        ] + [
+            (f.claim.invoice_number, french_date(f.prescription.date), f"dans {f.days_left} jours")
+            for f in warnings.flags
+        ]
+        if not lines:
+            return "Aucune facture proche de la prescription."
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join("", "<li>Facture {} : prescription au {} ({})</li>", lines),
+        )
+
 
 class ClaimAddForm(forms.ModelForm):
     """New invoice: the creditor and debtor pick the dossier (opened or joined on save)."""
@@ -187,6 +215,30 @@ class ClaimAddForm(forms.ModelForm):
         ]
 
 
+class ClaimFiguresChangeList(ChangeList):
+    """Computes the legal figures of the listed page's claims with one rate table."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        rates = selectors.rate_table()
+        today = timezone.localdate()
+        for claim in self.result_list:
+            claim.figures = selectors.claim_legal_figures(claim, on=today, rates=rates)
+
+
+FIGURE_FIELDS = [
+    "figures_on",
+    "days_overdue",
+    "late_penalties",
+    "recovery_indemnity",
+    "legal_interest",
+    "total_due",
+    "prescription",
+    "prescription_trail",
+    "figures_messages",
+]
+
+
 @admin.register(Claim)
 class ClaimAdmin(JournaledAdmin):
     list_display = [
@@ -197,17 +249,102 @@ class ClaimAdmin(JournaledAdmin):
         "due_date",
         "amount",
         "outstanding",
+        "total_due",
+        "prescription_date",
         "cancelled_on",
     ]
     list_filter = ["creditor", "due_date", "dossier__debtor__kind"]
     search_fields = ["invoice_number", "dossier__debtor__name", "dossier__reference"]
     list_select_related = ["creditor", "dossier__debtor"]
     date_hierarchy = "due_date"
-    readonly_fields = ["dossier", "outstanding", "currency", "cancelled_on", "cancellation_reason"]
+    readonly_fields = [
+        "dossier",
+        "outstanding",
+        "currency",
+        "cancelled_on",
+        "cancellation_reason",
+        *FIGURE_FIELDS,
+    ]
+
+    def get_queryset(self, request):
+        return selectors.claims_for_figures(super().get_queryset(request))
+
+    def get_changelist(self, request, **kwargs):
+        return ClaimFiguresChangeList
 
     @admin.display(description="débiteur", ordering="dossier__debtor__name")
     def debtor_name(self, obj):
         return obj.dossier.debtor.name
+
+    # --- Legal figures (dossiers.legal), at today's date ---
+
+    def _figures(self, obj):
+        if getattr(obj, "figures", None) is None:
+            obj.figures = selectors.claim_legal_figures(obj)
+        return obj.figures
+
+    @staticmethod
+    def _amount(value):
+        return euros(value) if value is not None else "taux manquant"
+
+    @admin.display(description="calculé au")
+    def figures_on(self, obj):
+        return french_date(self._figures(obj).on)
+
+    @admin.display(description="jours de retard")
+    def days_overdue(self, obj):
+        return self._figures(obj).days_overdue
+
+    @admin.display(description="pénalités de retard (C. com. L441-10)")
+    def late_penalties(self, obj):
+        return self._amount(self._figures(obj).late_penalties)
+
+    @admin.display(description="indemnité forfaitaire (D441-5)")
+    def recovery_indemnity(self, obj):
+        return euros(self._figures(obj).recovery_indemnity)
+
+    @admin.display(description="intérêts au taux légal (C. civ. 1231-6)")
+    def legal_interest(self, obj):
+        return self._amount(self._figures(obj).legal_interest)
+
+    @admin.display(description="total exigible")
+    def total_due(self, obj):
+        return self._amount(self._figures(obj).total_due)
+
+    @admin.display(description="prescription")
+    def prescription_date(self, obj):
+        figures = self._figures(obj)
+        return french_date(figures.prescription_date) or "—"
+
+    @admin.display(description="prescription et motif")
+    def prescription(self, obj):
+        figures = self._figures(obj)
+        if figures.prescription is None:
+            return "—"
+        text = f"{french_date(figures.prescription_date) or 'suspendue'} — "
+        text += figures.prescription_reason
+        if figures.prescription_assumption:
+            text += f" ({figures.prescription_assumption})"
+        return text
+
+    @admin.display(description="historique de la prescription")
+    def prescription_trail(self, obj):
+        trail = self._figures(obj).prescription_trail
+        if not trail:
+            return "—"
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                "<li>{} — {} : {}</li>",
+                ((entry["date"], entry["evenement"], entry["effet"]) for entry in trail),
+            ),
+        )
+
+    @admin.display(description="avertissements")
+    def figures_messages(self, obj):
+        figures = self._figures(obj)
+        return " ".join([*figures.errors, *figures.notes]) or "—"
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
@@ -225,7 +362,11 @@ class ClaimAdmin(JournaledAdmin):
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return [(None, {"fields": ClaimAddForm.Meta.fields})]
-        return super().get_fieldsets(request, obj)
+        fields = [f for f in self.get_fields(request, obj) if f not in FIGURE_FIELDS]
+        return [
+            (None, {"fields": fields}),
+            ("Montants exigibles et prescription", {"fields": FIGURE_FIELDS}),
+        ]
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
@@ -382,3 +523,88 @@ class TaskAdmin(ReadOnlyJournaledAdmin):
     search_fields = ["dossier__reference", "dossier__debtor__name", "note"]
     list_select_related = ["dossier", "assigned_to"]
     date_hierarchy = "due_on"
+
+
+# --- Reference rates and prescription ----------------------------------------------------------
+
+
+@admin.register(LegalInterestRate)
+class LegalInterestRateAdmin(JournaledAdmin):
+    """The legal interest rate per half-year (C. mon. fin. L313-2): one row per arrêté."""
+
+    list_display = [
+        "half_year_label",
+        "consumer_creditor_percent",
+        "other_creditor_percent",
+        "verified",
+        "source",
+    ]
+    list_filter = ["verified"]
+    search_fields = ["source"]
+    fields = [
+        "half_year_start",
+        "half_year_end",
+        "consumer_creditor_percent",
+        "other_creditor_percent",
+        "source",
+        "verified",
+    ]
+
+    @admin.display(description="semestre", ordering="half_year_start")
+    def half_year_label(self, obj):
+        return obj.half_year.label
+
+    def has_delete_permission(self, request, obj=None):
+        # A rate once used in a computation stays; a wrong figure is corrected (journaled).
+        return False
+
+
+@admin.register(EcbRate)
+class EcbRateAdmin(JournaledAdmin):
+    """The ECB main refinancing rate, from each date (C. com. L441-10 II)."""
+
+    list_display = ["effective_from", "rate_percent", "verified", "source"]
+    list_filter = ["verified"]
+    search_fields = ["source"]
+    fields = ["effective_from", "rate_percent", "source", "verified"]
+    date_hierarchy = "effective_from"
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PrescriptionEvent)
+class PrescriptionEventAdmin(JournaledAdmin):
+    """Acknowledgments and mediations (C. civ. 2238, 2240), recorded through the service."""
+
+    list_display = ["occurred_on", "kind", "dossier", "claim", "recorded_by", "description"]
+    list_filter = ["kind"]
+    search_fields = ["dossier__reference", "dossier__debtor__name", "claim__invoice_number"]
+    list_select_related = ["dossier", "claim", "recorded_by"]
+    raw_id_fields = ["dossier", "claim"]
+    fields = ["dossier", "claim", "kind", "occurred_on", "description"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A recorded act is a fact: it is never edited afterwards.
+        return self.fields if obj is not None else []
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        try:
+            created = services.prescription_event_record(
+                dossier=obj.dossier,
+                claim=obj.claim,
+                kind=obj.kind,
+                occurred_on=obj.occurred_on,
+                description=obj.description,
+                actor=request.user,
+                reason="enregistrement dans l'administration",
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            raise
+        obj.pk = created.pk

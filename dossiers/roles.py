@@ -27,18 +27,21 @@ def _perms(app_label: str, actions: str, models: str) -> list[str]:
 
 _DOSSIER_MODELS = (
     "creditor debtor debtorcontact dossier claim payment paymentallocation evidence "
-    "promise paymentplan installment dispute task"
+    "promise paymentplan installment dispute task prescriptionevent"
 )
+_RATE_MODELS = "legalinterestrate ecbrate"
 _POLICY_MODELS = "cadencepolicy cadencestep creditorcadence debtorcadenceoverride"
 _CADENCE_MODELS = f"{_POLICY_MODELS} reminder"
-_READ_ALL = _perms("dossiers", "view", _DOSSIER_MODELS) + _perms(
-    "relances", "view", _CADENCE_MODELS
+_READ_ALL = (
+    _perms("dossiers", "view", _DOSSIER_MODELS)
+    + _perms("dossiers", "view", _RATE_MODELS)
+    + _perms("relances", "view", _CADENCE_MODELS)
 )
 PERMISSIONS = {
     CONTROLLER: [
         *_READ_ALL,
         *_perms("dossiers", "add change", "debtor debtorcontact"),
-        *_perms("dossiers", "add", "claim payment evidence"),
+        *_perms("dossiers", "add", "claim payment evidence prescriptionevent"),
     ],
     MANAGER: [
         *_READ_ALL,
@@ -56,7 +59,8 @@ PERMISSIONS = {
         *_perms("dossiers", "add change delete", "creditor debtorcontact"),
         *_perms("dossiers", "add change", "debtor"),
         *_perms("dossiers", "change", "dossier"),
-        *_perms("dossiers", "add", "claim payment evidence"),
+        *_perms("dossiers", "add", "claim payment evidence prescriptionevent"),
+        *_perms("dossiers", "add change", _RATE_MODELS),
         *_perms("relances", "add change delete", _POLICY_MODELS),
         "auth.add_user",
         "auth.change_user",

@@ -18,6 +18,7 @@ urlpatterns = [
         name="login",
     ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("relances.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("dossiers.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -6,11 +6,11 @@ from django.urls import reverse
 
 from dossiers import roles
 
-# Until the role workspaces land, every role starts from the admin's dossier list, where its
-# permissions decide what it sees.
+# Controllers and managers start their day on « Ma journée »; the other roles keep the admin
+# screens until their own workspaces land.
 LANDING = {
-    roles.CONTROLLER: "admin:dossiers_dossier_changelist",
-    roles.MANAGER: "admin:dossiers_dossier_changelist",
+    roles.CONTROLLER: "relances:worklist",
+    roles.MANAGER: "relances:worklist",
     roles.DPO: "admin:dossiers_debtor_changelist",
     roles.ADMIN: "admin:index",
 }

@@ -1,5 +1,6 @@
 """Cadence policies (data an admin edits) and the reminders the daily run creates."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
@@ -204,6 +205,15 @@ class Reminder(models.Model):
     note = models.CharField("remarque", max_length=300, blank=True)
     content = models.TextField("contenu envoyé", blank=True)
     sent_at = models.DateTimeField("envoyée le", null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="validée par",
+    )
+    approved_at = models.DateTimeField("validée le", null=True, blank=True)
     created_at = models.DateTimeField("créée le", auto_now_add=True)
 
     history = HistoricalRecords()
@@ -223,3 +233,166 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.step.label} — {self.dossier} ({self.get_status_display()})"
+
+
+class DelayReason(models.TextChoices):
+    """Why the debtor says they have not paid (step 4 of the call script)."""
+
+    OVERSIGHT = "oversight", "Oubli"
+    CASH_FLOW = "cash_flow", "Difficultés de trésorerie"
+    DISPUTE = "dispute", "Litige sur la facture ou la prestation"
+    BAD_FAITH = "bad_faith", "Mauvaise foi"
+    OTHER = "other", "Autre"
+
+
+class CallLog(models.Model):
+    """One call to a debtor, logged with the seeds' 10-step script (``relances.calls``).
+
+    A commitment obtained on the phone becomes a ``Promise``; the follow-up it needs (a call a
+    week later, or the recap e-mail of the commitments) is recorded here and in a ``Task``.
+    """
+
+    class Outcome(models.TextChoices):
+        REACHED = "reached", "Interlocuteur joint"
+        VOICEMAIL = "voicemail", "Messagerie (message laissé)"
+        NO_ANSWER = "no_answer", "Pas de réponse"
+        WRONG_NUMBER = "wrong_number", "Mauvais numéro"
+
+    class ContactRole(models.TextChoices):
+        MANAGER = "manager", "Dirigeant(e)"
+        ACCOUNTING = "accounting", "Comptabilité"
+        ASSISTANT = "assistant", "Secrétariat / accueil"
+        DEBTOR = "debtor", "Le débiteur en personne"
+        OTHER = "other", "Autre"
+
+    class Recap(models.TextChoices):
+        NONE = "", "Aucun"
+        TO_SEND = "to_send", "À envoyer"
+        SENT = "sent", "Envoyé"
+        CANCELLED = "cancelled", "Annulé"
+
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.PROTECT, related_name="call_logs", verbose_name="dossier"
+    )
+    called_at = models.DateTimeField("appel passé le")
+    called_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="appel passé par",
+    )
+    outcome = models.CharField("résultat", max_length=20, choices=Outcome.choices)
+    contact_name = models.CharField("interlocuteur", max_length=200, blank=True)
+    contact_role = models.CharField(
+        "fonction de l'interlocuteur", max_length=20, choices=ContactRole.choices, blank=True
+    )
+    delay_reason = models.CharField(
+        "motif du retard", max_length=20, choices=DelayReason.choices, blank=True
+    )
+    debtor_said = models.TextField("ce que dit le débiteur", blank=True)
+    objections = models.TextField("objections et réponses apportées", blank=True)
+    commitment_amount = models.DecimalField(
+        "montant promis", max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    commitment_date = models.DateField("paiement promis pour le", null=True, blank=True)
+    plan_offered = models.BooleanField("échéancier proposé", default=False)
+    promise = models.ForeignKey(
+        "dossiers.Promise",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="promesse obtenue",
+    )
+    follow_up_task = models.ForeignKey(
+        "dossiers.Task",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="rappel prévu",
+    )
+    recap_status = models.CharField(
+        "récapitulatif des engagements",
+        max_length=20,
+        choices=Recap.choices,
+        blank=True,
+        default="",
+        help_text="Courriel qui récapitule les engagements pris au téléphone.",
+    )
+    recap_content = models.TextField("texte du récapitulatif", blank=True)
+    summary = models.TextField("compte rendu", blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "appel"
+        verbose_name_plural = "appels"
+        ordering = ["-called_at", "-pk"]
+        indexes = [models.Index(fields=["dossier", "called_at"], name="calllog_dossier_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(commitment_amount__isnull=True, commitment_date__isnull=True)
+                | Q(commitment_amount__gt=0, commitment_date__isnull=False),
+                name="calllog_commitment_complete",
+                violation_error_message=(
+                    "Un engagement porte un montant strictement positif et une date."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome="reached") | Q(commitment_amount__isnull=True),
+                name="calllog_commitment_needs_contact",
+                violation_error_message="Un engagement suppose d'avoir joint l'interlocuteur.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Appel du {self.called_at:%d/%m/%Y} — {self.get_outcome_display()}"
+
+
+class DossierHold(models.Model):
+    """A dossier put on hold by a person, with a reason: no cadence step until ``until``."""
+
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.PROTECT, related_name="holds", verbose_name="dossier"
+    )
+    reason = models.CharField("motif", max_length=300)
+    started_on = models.DateField("depuis le")
+    until = models.DateField("jusqu'au")
+    released_on = models.DateField("levée le", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="mise en attente par",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "mise en attente"
+        verbose_name_plural = "mises en attente"
+        ordering = ["-started_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(until__gte=models.F("started_on")),
+                name="hold_ends_after_start",
+                violation_error_message="La fin de la mise en attente précède son début.",
+            ),
+            models.UniqueConstraint(
+                fields=["dossier"],
+                condition=Q(released_on__isnull=True),
+                name="hold_one_active_per_dossier",
+                violation_error_message="Ce dossier est déjà en attente.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"En attente jusqu'au {self.until:%d/%m/%Y}"
+
+    def is_active(self, on) -> bool:
+        return self.released_on is None and self.started_on <= on <= self.until

@@ -7,7 +7,8 @@ Reads only; the daily run (``relances.services``) acts on what it says. The rule
 - never two contacts with one debtor closer than the policy's spacing;
 - no reminder for a balance under the policy's tolerance, nor while the debtor may not be
   contacted (insolvency proceedings, GDPR restriction);
-- Go/No-Go comes the first working day after the formal notice's deadline.
+- Go/No-Go comes the first working day after the formal notice's deadline;
+- a dossier a person put on hold waits until the day after the hold ends.
 """
 
 from __future__ import annotations
@@ -29,7 +30,15 @@ from dossiers.models import (
 )
 from dossiers.services import paid_since
 
-from .models import STAGE_RANK, CadencePolicy, CadenceStep, CreditorCadence, Reminder, Stage
+from .models import (
+    STAGE_RANK,
+    CadencePolicy,
+    CadenceStep,
+    CreditorCadence,
+    DossierHold,
+    Reminder,
+    Stage,
+)
 
 S = DossierState
 STATE_RANK = {
@@ -99,7 +108,7 @@ def _last_contact(dossier: Dossier) -> date | None:
     ).aggregate(last=Max("scheduled_for"))["last"]
 
 
-def _pending_steps(dossier: Dossier, policy: CadencePolicy) -> list[CadenceStep]:
+def pending_steps(dossier: Dossier, policy: CadencePolicy) -> list[CadenceStep]:
     """Steps of this cycle not yet planned (nor skipped), at or after the dossier's stage."""
     done = set(
         Reminder.objects.filter(dossier=dossier, cycle=dossier.cycle).values_list(
@@ -156,6 +165,13 @@ def _plan_date(dossier: Dossier, policy: CadencePolicy) -> date | None:
     return None
 
 
+def active_hold(dossier: Dossier, *, on: date) -> DossierHold | None:
+    """The hold a person put on the dossier, if it covers ``on``."""
+    return DossierHold.objects.filter(
+        dossier=dossier, released_on__isnull=True, started_on__lte=on, until__gte=on
+    ).first()
+
+
 def decide(dossier: Dossier, *, on: date) -> Decision:
     """The decision for a dossier on a day, from its state, policy and reminders so far."""
     if dossier.is_closed:
@@ -169,6 +185,12 @@ def decide(dossier: Dossier, *, on: date) -> Decision:
         return Decision("plan" if when and when <= on else "none", next_date=when)
     if dossier.state not in STATE_RANK:
         return Decision("none", f"état {dossier.get_state_display()} : cadence suspendue")
+    hold = active_hold(dossier, on=on)
+    if hold is not None:
+        # A person put the dossier on hold: the cadence looks again the day after it ends.
+        return Decision(
+            "wait", f"dossier en attente : {hold.reason}", next_date=hold.until + timedelta(days=1)
+        )
     debtor = dossier.debtor
     if debtor.processing_restricted or debtor.insolvency_status:
         return Decision("none", "débiteur qui ne peut pas être contacté")
@@ -180,7 +202,7 @@ def decide(dossier: Dossier, *, on: date) -> Decision:
 
     postal_code = debtor.postal_code
     pending = [
-        (step_date(s, anchor, postal_code=postal_code), s) for s in _pending_steps(dossier, policy)
+        (step_date(s, anchor, postal_code=postal_code), s) for s in pending_steps(dossier, policy)
     ]
     if not pending:
         if dossier.state == S.FORMAL_NOTICE:

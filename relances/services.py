@@ -11,18 +11,21 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from functools import partial
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dossiers import services as dossier_services
 from dossiers.formatting import euros
 from dossiers.models import Dossier, DossierState, Task
+from dossiers.services import work as dossier_work
 
-from . import planning
-from .models import Channel, Reminder, Stage
+from . import calls, planning
+from .models import CallLog, Channel, DossierHold, Reminder, Stage
 
 logger = logging.getLogger(__name__)
 S = DossierState
@@ -215,6 +218,9 @@ def reminder_deliver(*, reminder_id: int) -> bool:
         )
         if reminder is None:
             return False
+        if reminder.step.needs_approval and reminder.approved_at is None:
+            # A step that needs a person's approval never leaves without it.
+            return False
         reminder.content = _reminder_content(reminder.dossier, reminder.step)
         reminder.status = Reminder.Status.SENT
         reminder.sent_at = timezone.now()
@@ -236,3 +242,323 @@ def reminders_cancel(*, dossier: Dossier, actor, reason: str) -> int:
         reminder.save()
         count += 1
     return count
+
+
+# --- A person's actions on reminders ----------------------------------------------------------
+
+
+def _save(instance, *, actor, reason: str, exclude=()) -> None:
+    instance.full_clean(exclude=list(exclude))
+    instance._history_user = actor
+    instance._change_reason = reason
+    instance.save()
+
+
+def _active_hold(dossier: Dossier, on: date) -> DossierHold | None:
+    hold = dossier.holds.filter(released_on__isnull=True).first()
+    return hold if hold is not None and hold.is_active(on) else None
+
+
+def reminder_approve(*, reminder: Reminder, actor, on: date | None = None) -> Reminder:
+    """A person approves a letter the cadence planned (formal notice...): it is queued for
+    delivery once the approval is committed."""
+    on = on or timezone.localdate()
+    with transaction.atomic():
+        dossier = dossier_services.lock_dossier(reminder.dossier_id)
+        reminder = Reminder.objects.select_for_update().select_related("step").get(pk=reminder.pk)
+        if reminder.status != Reminder.Status.PLANNED:
+            raise ValidationError("Cette relance n'est plus en attente de validation.")
+        if not reminder.step.needs_approval or reminder.channel not in DELIVERED_CHANNELS:
+            raise ValidationError("Cette relance ne demande pas de validation.")
+        if dossier.is_closed or dossier.is_paused:
+            raise ValidationError(
+                f"Dossier « {dossier.get_state_display()} » : aucun courrier ne part."
+            )
+        if hold := _active_hold(dossier, on):
+            raise ValidationError(f"Dossier en attente jusqu'au {hold.until:%d/%m/%Y}.")
+        reminder.approved_by = actor if getattr(actor, "pk", None) else None
+        reminder.approved_at = timezone.now()
+        _save(reminder, actor=actor, reason=f"relance validée : {reminder.step.label}")
+        _queue_delivery(reminder)
+    return reminder
+
+
+def reminder_mark_failed(*, reminder_id: int, error: str, actor=None) -> bool:
+    """A delivery failed (bounce, returned letter...): the reminder shows in the worklist."""
+    with transaction.atomic():
+        reminder = (
+            Reminder.objects.select_for_update()
+            .filter(pk=reminder_id, status__in=[Reminder.Status.PLANNED, Reminder.Status.SENT])
+            .first()
+        )
+        if reminder is None:
+            return False
+        reminder.status = Reminder.Status.FAILED
+        reminder.note = f"Échec de l'envoi : {error}"[:300]
+        _save(reminder, actor=actor, reason=f"échec de l'envoi : {error}")
+    return True
+
+
+def reminder_retry(*, reminder: Reminder, actor, reason: str) -> Reminder:
+    """Send a failed reminder again (after correcting the address...): back to planned, queued."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Indiquez ce qui a été corrigé avant le nouvel envoi.")
+    with transaction.atomic():
+        dossier = dossier_services.lock_dossier(reminder.dossier_id)
+        reminder = Reminder.objects.select_for_update().get(pk=reminder.pk)
+        if reminder.status != Reminder.Status.FAILED:
+            raise ValidationError("Seule une relance en échec peut être renvoyée.")
+        if dossier.is_closed or dossier.is_paused:
+            raise ValidationError(
+                f"Dossier « {dossier.get_state_display()} » : aucun courrier ne part."
+            )
+        reminder.status = Reminder.Status.PLANNED
+        reminder.note = f"Nouvel envoi : {reason}"[:300]
+        if reminder.step.needs_approval:
+            reminder.approved_by = actor if getattr(actor, "pk", None) else None
+            reminder.approved_at = timezone.now()
+        _save(reminder, actor=actor, reason=f"nouvel envoi : {reason}")
+        if reminder.channel in DELIVERED_CHANNELS:
+            _queue_delivery(reminder)
+    return reminder
+
+
+def reminder_abandon(*, reminder: Reminder, actor, reason: str) -> Reminder:
+    """Give up a failed reminder (the debtor was reached otherwise...), with the reason."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Indiquez pourquoi cette relance est abandonnée.")
+    with transaction.atomic():
+        reminder = Reminder.objects.select_for_update().get(pk=reminder.pk)
+        if reminder.status != Reminder.Status.FAILED:
+            raise ValidationError("Seule une relance en échec peut être abandonnée.")
+        reminder.status = Reminder.Status.CANCELLED
+        reminder.note = f"Abandonnée : {reason}"[:300]
+        _save(reminder, actor=actor, reason=f"relance abandonnée : {reason}")
+    return reminder
+
+
+# --- Calls ------------------------------------------------------------------------------------
+
+
+def call_attempts(dossier: Dossier, *, on: date) -> int:
+    """Calls to this debtor (all dossiers) in the last 30 days, ``on`` included."""
+    since = on - timedelta(days=calls.CALL_ATTEMPTS_WINDOW_DAYS - 1)
+    return CallLog.objects.filter(
+        dossier__debtor_id=dossier.debtor_id, called_at__date__gte=since
+    ).count()
+
+
+def call_log(
+    *,
+    dossier: Dossier,
+    actor,
+    outcome: str,
+    contact_name: str = "",
+    contact_role: str = "",
+    delay_reason: str = "",
+    debtor_said: str = "",
+    objections: str = "",
+    commitment_amount: Decimal | None = None,
+    commitment_date: date | None = None,
+    plan_offered: bool = False,
+    summary: str = "",
+    at: datetime | None = None,
+) -> CallLog:
+    """Log a call made with the 10-step script.
+
+    A call that reached the debtor completes the planned phone reminders and the call tasks due.
+    A commitment (amount and date) becomes a promise; paid within 7 days → a follow-up call a
+    week after the call; further out → the recap e-mail of the commitments is recorded as to send
+    (``recap_status``; the letters issue renders and sends it). At most 4 attempts per debtor
+    in 30 days (LEGAL_FR.md §6).
+    """
+    at = at or timezone.now()
+    on = timezone.localdate(at)
+    reached = outcome == CallLog.Outcome.REACHED
+    if commitment_date is not None and commitment_date < on:
+        raise ValidationError({"commitment_date": "La date promise est déjà passée."})
+    with transaction.atomic():
+        dossier = dossier_services.lock_dossier(dossier)
+        if dossier.is_closed:
+            raise ValidationError("Ce dossier est clos.")
+        if call_attempts(dossier, on=on) >= calls.MAX_CALL_ATTEMPTS:
+            raise ValidationError(
+                f"Déjà {calls.MAX_CALL_ATTEMPTS} tentatives d'appel auprès de ce débiteur en "
+                f"{calls.CALL_ATTEMPTS_WINDOW_DAYS} jours : privilégiez l'écrit."
+            )
+        call = CallLog(
+            dossier=dossier,
+            called_at=at,
+            called_by=actor if getattr(actor, "pk", None) else None,
+            outcome=outcome,
+            contact_name=contact_name.strip(),
+            contact_role=contact_role,
+            delay_reason=delay_reason if reached else "",
+            debtor_said=debtor_said.strip(),
+            objections=objections.strip(),
+            commitment_amount=commitment_amount,
+            commitment_date=commitment_date,
+            plan_offered=plan_offered and reached,
+            summary=summary.strip(),
+        )
+        label = f"appel : {call.get_outcome_display().lower()}"
+        _save(call, actor=actor, reason=label)
+        if reached:
+            for reminder in Reminder.objects.select_for_update().filter(
+                dossier=dossier,
+                channel=Channel.PHONE,
+                status=Reminder.Status.PLANNED,
+                scheduled_for__lte=on,
+            ):
+                reminder.status = Reminder.Status.SENT
+                reminder.sent_at = at
+                reminder.content = call.summary or label
+                _save(reminder, actor=actor, reason="appel passé")
+            for task in dossier.tasks.filter(
+                kind=Task.Kind.CALL, status=Task.Status.OPEN, due_on__lte=on
+            ):
+                dossier_work.task_close(task=task, actor=actor, reason="appel passé")
+        if commitment_amount is not None:
+            call.promise = dossier_services.promise_record(
+                dossier=dossier,
+                amount=commitment_amount,
+                due_on=commitment_date,
+                actor=actor,
+                reason=f"promesse obtenue au téléphone le {on:%d/%m/%Y}",
+                note=f"Appel du {on:%d/%m/%Y} ({call.contact_name or 'interlocuteur'})",
+                on=on,
+            )
+            follow_up = calls.follow_up_for(
+                called_on=on,
+                commitment_date=commitment_date,
+                postal_code=dossier.debtor.postal_code,
+            )
+            if follow_up.call_on:
+                call.follow_up_task = dossier_services.task_create(
+                    dossier=dossier,
+                    kind=Task.Kind.CALL,
+                    due_on=follow_up.call_on,
+                    actor=actor,
+                    note=(
+                        f"Rappeler : vérifier le paiement de {euros(commitment_amount)} promis "
+                        f"pour le {commitment_date:%d/%m/%Y}."
+                    ),
+                    reason="rappel prévu après une promesse à court terme",
+                )
+            if follow_up.recap:
+                call.recap_status = CallLog.Recap.TO_SEND
+                call.recap_content = calls.recap_text(
+                    creditor=dossier.creditor.legal_name,
+                    reference=dossier.reference,
+                    contact_name=call.contact_name,
+                    called_on=on,
+                    amount=commitment_amount,
+                    due_on=commitment_date,
+                    invoices=list(
+                        dossier.claims.open()
+                        .order_by("due_date")
+                        .values_list("invoice_number", flat=True)
+                    ),
+                )
+            _save(call, actor=actor, reason="engagement enregistré")
+    return call
+
+
+# --- Holds ------------------------------------------------------------------------------------
+
+
+def hold_set(
+    *, dossier: Dossier, until: date, reason: str, actor, on: date | None = None
+) -> DossierHold:
+    """Put a dossier on hold until a date, with a reason: the cadence waits (the planner reads
+    the hold) and no letter is approved meanwhile."""
+    on = on or timezone.localdate()
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Indiquez le motif de la mise en attente."})
+    if until < on:
+        raise ValidationError({"until": "La date de fin est déjà passée."})
+    with transaction.atomic():
+        dossier = dossier_services.lock_dossier(dossier)
+        if dossier.is_closed:
+            raise ValidationError("Ce dossier est clos.")
+        for old in dossier.holds.select_for_update().filter(released_on__isnull=True):
+            if old.is_active(on):
+                raise ValidationError(
+                    f"Ce dossier est déjà en attente jusqu'au {old.until:%d/%m/%Y}."
+                )
+            old.released_on = max(old.until, old.started_on)
+            _save(old, actor=actor, reason="mise en attente échue")
+        hold = DossierHold(
+            dossier=dossier,
+            reason=reason,
+            started_on=on,
+            until=until,
+            created_by=actor if getattr(actor, "pk", None) else None,
+        )
+        _save(hold, actor=actor, reason=f"mise en attente : {reason}")
+        dossier_services.save_dossier(
+            dossier,
+            actor=actor,
+            reason=f"mis en attente jusqu'au {until:%d/%m/%Y} : {reason}",
+            on=on,
+        )
+    return hold
+
+
+def hold_release(*, hold: DossierHold, actor, reason: str, on: date | None = None) -> DossierHold:
+    """End a hold early: the cadence takes up where it stood."""
+    on = on or timezone.localdate()
+    reason = (reason or "").strip() or "reprise du dossier"
+    with transaction.atomic():
+        dossier = dossier_services.lock_dossier(hold.dossier_id)
+        hold = DossierHold.objects.select_for_update().get(pk=hold.pk)
+        if hold.released_on is not None:
+            raise ValidationError("Cette mise en attente est déjà levée.")
+        hold.released_on = max(on, hold.started_on)
+        _save(hold, actor=actor, reason=f"fin de la mise en attente : {reason}")
+        dossier_services.save_dossier(
+            dossier, actor=actor, reason=f"fin de la mise en attente : {reason}", on=on
+        )
+    return hold
+
+
+# --- Disputes ---------------------------------------------------------------------------------
+
+
+def dispute_settle_with_corrected_invoice(
+    *,
+    dispute,
+    invoice_number: str,
+    amount: Decimal,
+    issue_date: date,
+    due_date: date,
+    resolution: str,
+    actor,
+    on: date | None = None,
+):
+    """An invoice error: the corrected invoice is recorded in the dossier, then the dispute is
+    upheld, which cancels the wrong one; the cadence starts again from the corrected invoice's
+    due date. One transaction: both or neither."""
+    with transaction.atomic():
+        dossier = dossier_services.lock_dossier(dispute.dossier_id)
+        claim = dossier_services.claim_create(
+            creditor=dossier.creditor,
+            debtor=dossier.debtor,
+            invoice_number=invoice_number,
+            issue_date=issue_date,
+            due_date=due_date,
+            amount=amount,
+            actor=actor,
+            reason=f"facture corrigée après contestation : {resolution}",
+        )
+        dossier_services.dispute_resolve(
+            dispute=dispute,
+            upheld=True,
+            resolution=f"{resolution} (facture corrigée {claim.invoice_number})",
+            actor=actor,
+            on=on,
+        )
+    return claim

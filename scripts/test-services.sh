@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Make sure PostgreSQL and Redis answer on loopback for the test suite: start them if they are
-# stopped, install them from Debian if they are missing. Idempotent and quiet when all is well.
+# Make sure PostgreSQL and Redis answer on loopback for the test suite (start them if they are
+# stopped, install them from Debian if they are missing) and that Debian's Chromium is there for
+# the browser tests. Idempotent and quiet when all is well.
 set -euo pipefail
 PY=${1:-.venv/bin/python}
 PG_URL=${PG_URL:-postgresql://postgres:postgres@127.0.0.1:5432/postgres}
@@ -64,4 +65,9 @@ if ! redis_answers; then
         --appendonly no --dir /var/lib/redis --logfile /var/log/redis/recouvrement-test.log
     wait_for 15 redis_answers || { echo "Redis ne répond pas sur 127.0.0.1:6379" >&2; exit 1; }
 fi
-echo "PostgreSQL et Redis prêts."
+# --- Chromium, for the browser tests (Playwright drives Debian's build, never its own) ---
+if [ ! -x /usr/bin/chromium ]; then
+    echo "Chromium absent : installation depuis Debian…"
+    apt_install chromium
+fi
+echo "PostgreSQL, Redis et Chromium prêts."

@@ -3,9 +3,10 @@ and the admin share one set of rules and the journal records every write."""
 
 from decimal import Decimal
 
+from django.utils import timezone
 from rest_framework import serializers
 
-from dossiers import services
+from dossiers import selectors, services
 from dossiers.models import (
     Claim,
     Creditor,
@@ -128,6 +129,45 @@ class ClaimSerializer(serializers.ModelSerializer):
     )
     reason = serializers.CharField(write_only=True, required=False)
 
+    # The legal figures at ``?on=`` (today by default), computed by ``dossiers.legal``.
+    figures_on = serializers.DateField(source="figures.on", read_only=True)
+    days_overdue = serializers.IntegerField(source="figures.days_overdue", read_only=True)
+    late_penalties = serializers.DecimalField(
+        source="figures.late_penalties", max_digits=14, decimal_places=2, read_only=True
+    )
+    late_penalties_detail = serializers.ListField(
+        source="figures.late_penalties_detail", child=serializers.DictField(), read_only=True
+    )
+    recovery_indemnity = serializers.DecimalField(
+        source="figures.recovery_indemnity", max_digits=14, decimal_places=2, read_only=True
+    )
+    formal_notice_on = serializers.DateField(source="figures.formal_notice_on", read_only=True)
+    legal_interest = serializers.DecimalField(
+        source="figures.legal_interest", max_digits=14, decimal_places=2, read_only=True
+    )
+    legal_interest_detail = serializers.ListField(
+        source="figures.legal_interest_detail", child=serializers.DictField(), read_only=True
+    )
+    total_due = serializers.DecimalField(
+        source="figures.total_due", max_digits=14, decimal_places=2, read_only=True
+    )
+    prescription_date = serializers.DateField(source="figures.prescription_date", read_only=True)
+    prescription_reason = serializers.CharField(
+        source="figures.prescription_reason", read_only=True
+    )
+    prescription_assumption = serializers.CharField(
+        source="figures.prescription_assumption", read_only=True
+    )
+    prescription_trail = serializers.ListField(
+        source="figures.prescription_trail", child=serializers.DictField(), read_only=True
+    )
+    figures_errors = serializers.ListField(
+        source="figures.errors", child=serializers.CharField(), read_only=True
+    )
+    figures_notes = serializers.ListField(
+        source="figures.notes", child=serializers.CharField(), read_only=True
+    )
+
     class Meta:
         model = Claim
         fields = [
@@ -146,6 +186,21 @@ class ClaimSerializer(serializers.ModelSerializer):
             "delivery_note_ref",
             "cancelled_on",
             "reason",
+            "figures_on",
+            "days_overdue",
+            "late_penalties",
+            "late_penalties_detail",
+            "recovery_indemnity",
+            "formal_notice_on",
+            "legal_interest",
+            "legal_interest_detail",
+            "total_due",
+            "prescription_date",
+            "prescription_reason",
+            "prescription_assumption",
+            "prescription_trail",
+            "figures_errors",
+            "figures_notes",
         ]
         read_only_fields = ["dossier", "outstanding", "currency", "cancelled_on"]
         # Uniqueness is the database's (and the service's) to enforce, with its own message.
@@ -164,6 +219,20 @@ class ClaimSerializer(serializers.ModelSerializer):
         return services.claim_create(
             debtor=debtor, actor=_actor(self), reason=reason, **validated_data
         )
+
+    def to_representation(self, instance):
+        """Compute the claim's legal figures at the context's date (``figures_on``, today by
+        default), with the rate table loaded once per request (``rates``)."""
+        context = self.context
+        if "rates" not in context:
+            context["rates"] = selectors.rate_table()
+        instance.figures = selectors.claim_legal_figures(
+            instance,
+            on=context.get("figures_on") or timezone.localdate(),
+            rates=context["rates"],
+            formal_notice_on=context.get("formal_notice_on"),
+        )
+        return super().to_representation(instance)
 
 
 class PaymentAllocationSerializer(serializers.ModelSerializer):

@@ -1,8 +1,11 @@
 """The REST API (``/api/v1/``): thin viewsets over the services and selectors."""
 
-from rest_framework import mixins, viewsets
+from datetime import date
 
-from dossiers import roles
+from rest_framework import mixins, viewsets
+from rest_framework.exceptions import ValidationError
+
+from dossiers import roles, selectors
 from dossiers.models import Claim, Creditor, Debtor, Dossier, Payment
 
 from . import serializers
@@ -47,13 +50,37 @@ class DossierViewSet(_FilterMixin, viewsets.ReadOnlyModelViewSet):
     filter_fields = ("state", "creditor", "debtor", "assigned_to")
 
 
+def _date_param(request, name: str) -> date | None:
+    """An optional ``YYYY-MM-DD`` query parameter; anything else is a French 400."""
+    value = request.query_params.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(
+            {name: [f"Date « {value} » invalide : utilisez le format AAAA-MM-JJ (2026-11-23)."]}
+        ) from None
+
+
 class ClaimViewSet(_FilterMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    queryset = Claim.objects.select_related("dossier").order_by("due_date", "pk")
+    """Claims with their legal figures: ``?on=YYYY-MM-DD`` computes them at that date (today
+    by default); ``?formal_notice_on=YYYY-MM-DD`` states a formal notice's date for the legal
+    interest of a consumer's claim (C. civ. 1231-6)."""
+
+    queryset = Claim.objects.order_by("due_date", "pk")
     serializer_class = serializers.ClaimSerializer
     filter_fields = ("dossier", "creditor", "invoice_number")
 
     def get_queryset(self):
-        return super().get_queryset().select_related("dossier__debtor")
+        return selectors.claims_for_figures(super().get_queryset())
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if self.request is not None:
+            context["figures_on"] = _date_param(self.request, "on")
+            context["formal_notice_on"] = _date_param(self.request, "formal_notice_on")
+        return context
 
 
 class PaymentViewSet(_FilterMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):

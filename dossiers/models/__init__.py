@@ -19,6 +19,8 @@ from .dossier import (
     DossierState,
 )
 from .parties import Creditor, Debtor, DebtorContact, LegalBasis
+from .prescription import PrescriptionEvent
+from .rates import EcbRate, LegalInterestRate, Verification
 
 __all__ = [
     "ACTIVE_STATES",
@@ -36,13 +38,17 @@ __all__ = [
     "Dossier",
     "DossierQuerySet",
     "DossierState",
+    "EcbRate",
     "Evidence",
     "Installment",
     "LegalBasis",
+    "LegalInterestRate",
     "Payment",
     "PaymentAllocation",
     "PaymentPlan",
+    "PrescriptionEvent",
     "Promise",
     "Task",
+    "Verification",
     "evidence_upload_to",
 ]

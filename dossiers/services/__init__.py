@@ -20,6 +20,8 @@ from .lifecycle import (
     restriction_set,
     task_create,
 )
+from .prescription import prescription_event_record
+from .rates import ecb_rate_add, legal_rate_add, parse_half_year, parse_percent
 from .records import (
     allocate_oldest_first,
     claim_cancel,
@@ -48,15 +50,20 @@ __all__ = [
     "dossier_decide",
     "dossier_open_or_join",
     "dossier_refresh",
+    "ecb_rate_add",
     "evidence_add",
     "insolvency_open",
     "installment_missed",
+    "legal_rate_add",
     "lock_dossier",
     "paid_since",
+    "parse_half_year",
+    "parse_percent",
     "payment_record",
     "payment_unallocated",
     "plan_accept",
     "plan_check",
+    "prescription_event_record",
     "promise_check",
     "promise_record",
     "restriction_set",

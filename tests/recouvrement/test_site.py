@@ -30,8 +30,8 @@ def test_home_requires_login(client):
 @pytest.mark.parametrize(
     ("role", "landing"),
     [
-        ("controller", "admin:dossiers_dossier_changelist"),
-        ("manager", "admin:dossiers_dossier_changelist"),
+        ("controller", "relances:worklist"),
+        ("manager", "relances:worklist"),
         ("dpo", "admin:dossiers_debtor_changelist"),
         ("admin", "admin:index"),
     ],

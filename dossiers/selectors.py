@@ -1,0 +1,222 @@
+"""Reads of the dossiers app that carry rules: the rate table, a claim's legal figures, the
+prescription warnings and the rates missing for a half-year.
+
+The legal computations themselves are pure functions (``dossiers.legal``); these selectors
+gather their facts from the database in a constant number of queries.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from . import scheduling
+from .formatting import euros
+from .legal import rules
+from .legal.figures import ClaimFacts, ClaimFigures, claim_figures
+from .legal.prescription import EventKind, Prescription, prescription_date
+from .legal.prescription import PrescriptionEvent as Event
+from .legal.rates import EcbRate as EcbRow
+from .legal.rates import HalfYear, RateTable
+from .legal.rates import LegalRate as LegalRow
+from .models import (
+    Claim,
+    EcbRate,
+    LegalInterestRate,
+    Payment,
+    PaymentAllocation,
+    PaymentPlan,
+    PrescriptionEvent,
+)
+
+
+def rate_table() -> RateTable:
+    """Every recorded rate (two small queries), for the pure functions of ``dossiers.legal``."""
+    return RateTable(
+        legal=[
+            LegalRow(
+                half_year_start=row.half_year_start,
+                consumer_creditor_percent=row.consumer_creditor_percent,
+                other_creditor_percent=row.other_creditor_percent,
+            )
+            for row in LegalInterestRate.objects.all()
+        ],
+        ecb=[
+            EcbRow(effective_from=row.effective_from, rate_percent=row.rate_percent)
+            for row in EcbRate.objects.all()
+        ],
+    )
+
+
+def missing_rates(*, on: date | None = None, rates: RateTable | None = None) -> list[str]:
+    """French messages for the rates missing for the half-year of ``on`` (today by default)."""
+    on = on or timezone.localdate()
+    return (rates or rate_table()).missing_for(HalfYear.containing(on))
+
+
+# --- A claim's figures -----------------------------------------------------------------------
+
+
+def claims_for_figures(queryset: QuerySet[Claim] | None = None) -> QuerySet[Claim]:
+    """Claims with everything their figures read, fetched in a fixed number of queries.
+
+    When the cadence app registered a formal-notice date (``scheduling``), it is annotated as
+    ``formal_notice_on``.
+    """
+    queryset = Claim.objects.all() if queryset is None else queryset
+    queryset = queryset.select_related("dossier__debtor", "creditor").prefetch_related(
+        Prefetch(
+            "allocations",
+            queryset=PaymentAllocation.objects.select_related("payment").order_by("pk"),
+        ),
+        Prefetch("dossier__payment_plans", queryset=PaymentPlan.objects.order_by("pk")),
+        Prefetch("dossier__prescription_events", queryset=PrescriptionEvent.objects.all()),
+    )
+    expression = scheduling.formal_notice_date_expression()
+    if expression is not None:
+        queryset = queryset.annotate(formal_notice_on=expression)
+    return queryset
+
+
+def _prescription_events(claim: Claim) -> list[Event]:
+    """The acknowledgments and mediations of one claim (C. civ. 2238, 2240); reminders and
+    formal notices are not among them."""
+    events = []
+    for allocation in claim.allocations.all():
+        payment = allocation.payment
+        if payment.kind == Payment.Kind.PAYMENT:
+            events.append(
+                Event(
+                    day=payment.received_on,
+                    effect=EventKind.INTERRUPTION,
+                    label=f"Paiement de {euros(allocation.amount)}",
+                )
+            )
+    for plan in claim.dossier.payment_plans.all():
+        if claim.issue_date <= plan.accepted_on:
+            events.append(
+                Event(
+                    day=plan.accepted_on, effect=EventKind.INTERRUPTION, label="Échéancier accepté"
+                )
+            )
+    for act in claim.dossier.prescription_events.all():
+        if act.applies_to(claim):
+            events.append(
+                Event(day=act.occurred_on, effect=act.effect, label=act.get_kind_display())
+            )
+    return events
+
+
+def claim_facts(claim: Claim) -> ClaimFacts:
+    """The plain facts of one claim (reads prefetched relations: see ``claims_for_figures``)."""
+    payments, credit_notes = [], []
+    for allocation in claim.allocations.all():
+        line = (allocation.payment.received_on, allocation.amount)
+        if allocation.payment.kind == Payment.Kind.CREDIT_NOTE:
+            credit_notes.append(line)
+        else:
+            payments.append(line)
+    debtor = claim.dossier.debtor
+    return ClaimFacts(
+        amount=claim.amount,
+        due_date=claim.due_date,
+        debtor_kind=debtor.kind,
+        payments=tuple(payments),
+        credit_notes=tuple(credit_notes),
+        prescription_events=tuple(_prescription_events(claim)),
+        contractual_rate=claim.creditor.contractual_penalty_rate,
+        insolvency_opened_on=debtor.insolvency_opened_on,
+        cancelled_on=claim.cancelled_on,
+    )
+
+
+def claim_legal_figures(
+    claim: Claim,
+    *,
+    on: date | None = None,
+    rates: RateTable | None = None,
+    formal_notice_on: date | None = None,
+) -> ClaimFigures:
+    """Days overdue, penalties, indemnity, legal interest, total due and prescription at ``on``.
+
+    ``formal_notice_on``: the formal notice's date, when known (legal interest runs from it);
+    else the annotation of ``claims_for_figures``, if any; else none.
+    """
+    if formal_notice_on is None:
+        formal_notice_on = getattr(claim, "formal_notice_on", None)
+    return claim_figures(
+        claim_facts(claim),
+        on=on or timezone.localdate(),
+        rates=rates if rates is not None else rate_table(),
+        formal_notice_on=formal_notice_on,
+    )
+
+
+# --- Prescription warnings -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PrescriptionFlag:
+    claim: Claim
+    prescription: Prescription
+    days_left: int
+    threshold: int  # the tightest warning threshold reached: 7, 30 or 90
+
+
+@dataclass
+class PrescriptionWarnings:
+    """Open claims whose prescription is near (``flags``) or reached (``prescribed``)."""
+
+    on: date
+    flags: list[PrescriptionFlag] = field(default_factory=list)
+    prescribed: list[PrescriptionFlag] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[int, int]:
+        """Claims prescribed within N days, for each threshold (cumulative: the 7-day ones also
+        count within 30 and 90)."""
+        thresholds = sorted(rules.PRESCRIPTION_WARNING_DAYS)
+        tally = Counter(flag.threshold for flag in self.flags)
+        return {limit: sum(tally[t] for t in thresholds if t <= limit) for limit in thresholds}
+
+
+def prescription_warnings(
+    *,
+    on: date | None = None,
+    queryset: QuerySet[Claim] | None = None,
+    thresholds: tuple[int, ...] = rules.PRESCRIPTION_WARNING_DAYS,
+) -> PrescriptionWarnings:
+    """Open claims of active dossiers whose prescription date falls within 90, 30 or 7 days of
+    ``on`` (LEGAL_FR.md §3), and those already prescribed (C. civ. 2229: once the last day has
+    passed). A claim under a mediation in progress is suspended (C. civ. 2238): not flagged.
+    """
+    on = on or timezone.localdate()
+    queryset = Claim.objects.all() if queryset is None else queryset
+    claims = claims_for_figures(
+        queryset.open().filter(dossier__closed_on__isnull=True).order_by("due_date", "pk")
+    )
+    limits = sorted(thresholds)
+    warnings = PrescriptionWarnings(on=on)
+    for claim in claims:
+        facts = claim_facts(claim)
+        prescription = prescription_date(
+            due_date=facts.due_date,
+            debtor_kind=facts.debtor_kind,
+            events=facts.prescription_events,
+            on=on,
+        )
+        if prescription.date is None:
+            continue
+        days_left = (prescription.date - on).days
+        if days_left < 0:
+            warnings.prescribed.append(PrescriptionFlag(claim, prescription, days_left, 0))
+            continue
+        for limit in limits:
+            if days_left <= limit:
+                warnings.flags.append(PrescriptionFlag(claim, prescription, days_left, limit))
+                break
+    return warnings
