@@ -1,8 +1,14 @@
 """Admin screens: cadence policies are data that managers and admins edit."""
 
+from functools import partial
+
 from django.contrib import admin
+from django.db import transaction
 from simple_history.admin import SimpleHistoryAdmin
 
+from dossiers.models import Dossier
+
+from . import services
 from .models import CadencePolicy, CadenceStep, CreditorCadence, DebtorCadenceOverride, Reminder
 
 
@@ -12,8 +18,27 @@ class CadenceStepInline(admin.TabularInline):
     fields = ["offset_days", "code", "label", "stage", "channel", "template_code", "needs_approval"]
 
 
+class ReplanningAdmin(SimpleHistoryAdmin):
+    """A policy change moves the next action date of the dossiers it governs (on commit)."""
+
+    def affected_dossiers(self, obj):
+        return Dossier.objects.active()
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        ids = list(self.affected_dossiers(form.instance).values_list("pk", flat=True))
+        transaction.on_commit(
+            partial(
+                services.dossiers_replan,
+                dossier_ids=ids,
+                actor=request.user,
+                reason=f"cadence modifiée : {form.instance}",
+            )
+        )
+
+
 @admin.register(CadencePolicy)
-class CadencePolicyAdmin(SimpleHistoryAdmin):
+class CadencePolicyAdmin(ReplanningAdmin):
     list_display = [
         "name",
         "debtor_kind",
@@ -27,13 +52,19 @@ class CadencePolicyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(CreditorCadence)
-class CreditorCadenceAdmin(SimpleHistoryAdmin):
+class CreditorCadenceAdmin(ReplanningAdmin):
+    def affected_dossiers(self, obj):
+        return Dossier.objects.active().filter(creditor_id=obj.creditor_id)
+
     list_display = ["creditor", "debtor_kind", "policy"]
     list_select_related = ["creditor", "policy"]
 
 
 @admin.register(DebtorCadenceOverride)
-class DebtorCadenceOverrideAdmin(SimpleHistoryAdmin):
+class DebtorCadenceOverrideAdmin(ReplanningAdmin):
+    def affected_dossiers(self, obj):
+        return Dossier.objects.active().filter(debtor_id=obj.debtor_id)
+
     list_display = ["debtor", "policy", "reason"]
     list_select_related = ["debtor", "policy"]
     raw_id_fields = ["debtor"]

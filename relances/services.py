@@ -562,3 +562,17 @@ def dispute_settle_with_corrected_invoice(
             on=on,
         )
     return claim
+
+
+def dossiers_replan(*, dossier_ids, actor, reason: str, on: date | None = None) -> int:
+    """Recompute the next action date of active dossiers after their policy changed."""
+    on = on or timezone.localdate()
+    count = 0
+    for pk in sorted(dossier_ids):
+        with transaction.atomic():
+            dossier = dossier_services.lock_dossier(pk)
+            if dossier.is_closed:
+                continue
+            dossier_services.save_dossier(dossier, actor=actor, reason=reason, on=on)
+            count += 1
+    return count
