@@ -48,7 +48,7 @@ def walk_the_cadence(sender, *, seeder, **kwargs) -> list[str]:
     used: set[int] = set()
     lines = []
     if dossier := _first(S.REMINDER_2, used):
-        balance = sum(c.outstanding for c in dossier.claims.all())
+        balance = dossier_services.dossier_balance(dossier)
         dossier_services.promise_record(
             dossier=dossier,
             amount=balance,
@@ -58,7 +58,7 @@ def walk_the_cadence(sender, *, seeder, **kwargs) -> list[str]:
         )
         lines.append(f"Promesse de paiement en cours : {dossier.reference} ({dossier.creditor})")
     if dossier := _first(S.REMINDER_3, used):
-        balance = sum(c.outstanding for c in dossier.claims.all())
+        balance = dossier_services.dossier_balance(dossier)
         first = (balance / 3).quantize(Decimal("0.01"))
         dossier_services.plan_accept(
             dossier=dossier,

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
 
-from django.db.models import Max, Sum
+from django.db.models import Max
 
 from dossiers.legal import calendar
 from dossiers.models import (
@@ -28,7 +27,7 @@ from dossiers.models import (
     PaymentPlan,
     Promise,
 )
-from dossiers.services import paid_since
+from dossiers.services import dossier_balance, paid_since
 
 from .models import (
     STAGE_RANK,
@@ -95,10 +94,6 @@ class Decision:
     @property
     def caught_up(self) -> bool:
         return bool(self.skipped)
-
-
-def _balance(dossier: Dossier) -> Decimal:
-    return dossier.claims.aggregate(total=Sum("outstanding"))["total"] or ZERO
 
 
 def _last_contact(dossier: Dossier) -> date | None:
@@ -194,7 +189,7 @@ def decide(dossier: Dossier, *, on: date) -> Decision:
     debtor = dossier.debtor
     if debtor.processing_restricted or debtor.insolvency_status:
         return Decision("none", "débiteur qui ne peut pas être contacté")
-    if _balance(dossier) < policy.tolerance:
+    if dossier_balance(dossier) < policy.tolerance:
         return Decision("none", f"solde inférieur au seuil de {policy.tolerance} €")
     anchor = anchor_date(dossier)
     if anchor is None:

@@ -247,13 +247,6 @@ def reminders_cancel(*, dossier: Dossier, actor, reason: str) -> int:
 # --- A person's actions on reminders ----------------------------------------------------------
 
 
-def _save(instance, *, actor, reason: str, exclude=()) -> None:
-    instance.full_clean(exclude=list(exclude))
-    instance._history_user = actor
-    instance._change_reason = reason
-    instance.save()
-
-
 def _active_hold(dossier: Dossier, on: date) -> DossierHold | None:
     hold = dossier.holds.filter(released_on__isnull=True).first()
     return hold if hold is not None and hold.is_active(on) else None
@@ -278,7 +271,9 @@ def reminder_approve(*, reminder: Reminder, actor, on: date | None = None) -> Re
             raise ValidationError(f"Dossier en attente jusqu'au {hold.until:%d/%m/%Y}.")
         reminder.approved_by = actor if getattr(actor, "pk", None) else None
         reminder.approved_at = timezone.now()
-        _save(reminder, actor=actor, reason=f"relance validée : {reminder.step.label}")
+        dossier_services.journaled_save(
+            reminder, actor=actor, reason=f"relance validée : {reminder.step.label}"
+        )
         _queue_delivery(reminder)
     return reminder
 
@@ -295,7 +290,7 @@ def reminder_mark_failed(*, reminder_id: int, error: str, actor=None) -> bool:
             return False
         reminder.status = Reminder.Status.FAILED
         reminder.note = f"Échec de l'envoi : {error}"[:300]
-        _save(reminder, actor=actor, reason=f"échec de l'envoi : {error}")
+        dossier_services.journaled_save(reminder, actor=actor, reason=f"échec de l'envoi : {error}")
     return True
 
 
@@ -318,7 +313,7 @@ def reminder_retry(*, reminder: Reminder, actor, reason: str) -> Reminder:
         if reminder.step.needs_approval:
             reminder.approved_by = actor if getattr(actor, "pk", None) else None
             reminder.approved_at = timezone.now()
-        _save(reminder, actor=actor, reason=f"nouvel envoi : {reason}")
+        dossier_services.journaled_save(reminder, actor=actor, reason=f"nouvel envoi : {reason}")
         if reminder.channel in DELIVERED_CHANNELS:
             _queue_delivery(reminder)
     return reminder
@@ -335,7 +330,9 @@ def reminder_abandon(*, reminder: Reminder, actor, reason: str) -> Reminder:
             raise ValidationError("Seule une relance en échec peut être abandonnée.")
         reminder.status = Reminder.Status.CANCELLED
         reminder.note = f"Abandonnée : {reason}"[:300]
-        _save(reminder, actor=actor, reason=f"relance abandonnée : {reason}")
+        dossier_services.journaled_save(
+            reminder, actor=actor, reason=f"relance abandonnée : {reason}"
+        )
     return reminder
 
 
@@ -404,7 +401,7 @@ def call_log(
             summary=summary.strip(),
         )
         label = f"appel : {call.get_outcome_display().lower()}"
-        _save(call, actor=actor, reason=label)
+        dossier_services.journaled_save(call, actor=actor, reason=label)
         if reached:
             for reminder in Reminder.objects.select_for_update().filter(
                 dossier=dossier,
@@ -415,7 +412,7 @@ def call_log(
                 reminder.status = Reminder.Status.SENT
                 reminder.sent_at = at
                 reminder.content = call.summary or label
-                _save(reminder, actor=actor, reason="appel passé")
+                dossier_services.journaled_save(reminder, actor=actor, reason="appel passé")
             for task in dossier.tasks.filter(
                 kind=Task.Kind.CALL, status=Task.Status.OPEN, due_on__lte=on
             ):
@@ -462,7 +459,7 @@ def call_log(
                         .values_list("invoice_number", flat=True)
                     ),
                 )
-            _save(call, actor=actor, reason="engagement enregistré")
+            dossier_services.journaled_save(call, actor=actor, reason="engagement enregistré")
     return call
 
 
@@ -490,7 +487,7 @@ def hold_set(
                     f"Ce dossier est déjà en attente jusqu'au {old.until:%d/%m/%Y}."
                 )
             old.released_on = max(old.until, old.started_on)
-            _save(old, actor=actor, reason="mise en attente échue")
+            dossier_services.journaled_save(old, actor=actor, reason="mise en attente échue")
         hold = DossierHold(
             dossier=dossier,
             reason=reason,
@@ -498,7 +495,7 @@ def hold_set(
             until=until,
             created_by=actor if getattr(actor, "pk", None) else None,
         )
-        _save(hold, actor=actor, reason=f"mise en attente : {reason}")
+        dossier_services.journaled_save(hold, actor=actor, reason=f"mise en attente : {reason}")
         dossier_services.save_dossier(
             dossier,
             actor=actor,
@@ -518,7 +515,9 @@ def hold_release(*, hold: DossierHold, actor, reason: str, on: date | None = Non
         if hold.released_on is not None:
             raise ValidationError("Cette mise en attente est déjà levée.")
         hold.released_on = max(on, hold.started_on)
-        _save(hold, actor=actor, reason=f"fin de la mise en attente : {reason}")
+        dossier_services.journaled_save(
+            hold, actor=actor, reason=f"fin de la mise en attente : {reason}"
+        )
         dossier_services.save_dossier(
             dossier, actor=actor, reason=f"fin de la mise en attente : {reason}", on=on
         )

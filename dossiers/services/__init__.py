@@ -5,7 +5,14 @@ Each function runs in one transaction, validates the whole change before writing
 (``_history_user`` and ``_change_reason``). Nothing is half-written: an error rolls back all.
 """
 
-from ._common import dossier_refresh, lock_dossier, paid_since, save_dossier
+from ._common import (
+    dossier_balance,
+    dossier_refresh,
+    journaled_save,
+    lock_dossier,
+    paid_since,
+    save_dossier,
+)
 from .lifecycle import (
     claim_declaration_deadline,
     dispute_open,
@@ -47,6 +54,7 @@ __all__ = [
     "debtor_update",
     "dispute_open",
     "dispute_resolve",
+    "dossier_balance",
     "dossier_decide",
     "dossier_open_or_join",
     "dossier_refresh",
@@ -54,6 +62,7 @@ __all__ = [
     "evidence_add",
     "insolvency_open",
     "installment_missed",
+    "journaled_save",
     "legal_rate_add",
     "lock_dossier",
     "paid_since",

@@ -24,6 +24,14 @@ def _save(instance: models.Model, *, actor: User | None, reason: str, exclude=()
     instance.save()
 
 
+journaled_save = _save  # public name for the apps below dossiers
+
+
+def dossier_balance(dossier: Dossier):
+    """What is still due on the dossier's invoices."""
+    return dossier.claims.aggregate(total=Sum("outstanding"))["total"] or ZERO
+
+
 def _require_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:

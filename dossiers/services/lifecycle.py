@@ -12,7 +12,6 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
@@ -36,6 +35,7 @@ from ._common import (
     User,
     _require_reason,
     _save,
+    dossier_balance,
     dossier_refresh,
     lock_dossier,
     paid_since,
@@ -48,11 +48,6 @@ S = DossierState
 
 def _today(on: date | None) -> date:
     return on or timezone.localdate()
-
-
-def _balance(dossier: Dossier) -> Decimal:
-    total = dossier.claims.aggregate(total=Sum("outstanding"))["total"]
-    return total or ZERO
 
 
 def _transition(dossier: Dossier, method: str, *args) -> None:
@@ -104,7 +99,7 @@ def promise_record(
         dossier = lock_dossier(dossier)
         promise = Promise(dossier=dossier, amount=amount, made_on=on, due_on=due_on, note=note)
         _save(promise, actor=actor, reason=_require_reason(reason))
-        if amount > _balance(dossier):
+        if amount > dossier_balance(dossier):
             raise ValidationError({"amount": "Le montant promis dépasse le reste dû du dossier."})
         _transition(dossier, "promise")
         save_dossier(dossier, actor=actor, reason=reason, on=on)
@@ -166,7 +161,7 @@ def plan_accept(
         raise ValidationError("Un échéancier comporte au moins une échéance.")
     with transaction.atomic():
         dossier = lock_dossier(dossier)
-        balance = _balance(dossier)
+        balance = dossier_balance(dossier)
         total = sum((amount for _, amount in installments), ZERO)
         if total != balance:
             raise ValidationError(
