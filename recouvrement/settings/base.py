@@ -33,6 +33,9 @@ INSTALLED_APPS = [
     "django_fsm",
     "dossiers",
     "relances",
+    "journal",
+    "rgpd",
+    "pilotage",
 ]
 
 MIDDLEWARE = [
