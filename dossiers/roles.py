@@ -49,6 +49,7 @@ PERMISSIONS = {
         *_perms("dossiers", "add", "payment"),
         *_perms("relances", "add change", "cadencepolicy cadencestep creditorcadence"),
         *_perms("relances", "add change delete", "debtorcadenceoverride"),
+        *_perms("pilotage", "view change", "costsettings"),
     ],
     DPO: [
         *_perms("dossiers", "view", "creditor debtor debtorcontact dossier"),

@@ -1,0 +1,79 @@
+"""What the manager sets for the dashboards: the cost of one action on each channel."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+ZERO = Decimal("0")
+
+
+class CostSettings(models.Model):
+    """The cost of one action per channel (one row, pk 1), set by the manager.
+
+    The dashboard multiplies the actions of the period by these unit costs; a call costs its
+    minutes, and the product does not time calls, so the manager also sets the mean length.
+    """
+
+    SINGLETON_PK = 1
+
+    email = models.DecimalField(
+        "coût d'un e-mail (€)", max_digits=8, decimal_places=3, default=ZERO
+    )
+    letter = models.DecimalField(
+        "coût d'un courrier simple (€)", max_digits=8, decimal_places=3, default=ZERO
+    )
+    registered_letter = models.DecimalField(
+        "coût d'une lettre recommandée avec AR (€)", max_digits=8, decimal_places=3, default=ZERO
+    )
+    call_minute = models.DecimalField(
+        "coût d'une minute d'appel (€)", max_digits=8, decimal_places=3, default=ZERO
+    )
+    sms = models.DecimalField("coût d'un SMS (€)", max_digits=8, decimal_places=3, default=ZERO)
+    call_minutes = models.DecimalField(
+        "durée moyenne d'un appel (minutes)",
+        max_digits=5,
+        decimal_places=1,
+        default=Decimal("5.0"),
+        help_text="Les appels ne sont pas chronométrés : durée retenue pour chaque appel.",
+    )
+    updated_at = models.DateTimeField("modifié le", auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="modifié par",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "coûts des actions"
+        verbose_name_plural = "coûts des actions"
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="cost_settings_single_row"),
+            models.CheckConstraint(
+                condition=Q(email__gte=0)
+                & Q(letter__gte=0)
+                & Q(registered_letter__gte=0)
+                & Q(call_minute__gte=0)
+                & Q(sms__gte=0)
+                & Q(call_minutes__gte=0),
+                name="cost_settings_not_negative",
+                violation_error_message="Un coût ne peut pas être négatif.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "Coûts des actions de recouvrement"
+
+    @property
+    def is_set(self) -> bool:
+        return any(
+            getattr(self, name) > 0
+            for name in ("email", "letter", "registered_letter", "call_minute", "sms")
+        )
