@@ -79,7 +79,11 @@ AGING_BUCKETS = (
 NOTICE_STATES = (DossierState.FORMAL_NOTICE, DossierState.GO_NO_GO)
 # The file the Go/No-Go checklist asks for (contract or order, invoice, delivery proof).
 NOTICE_PIECES = (
-    ("contract_or_order", "Contrat ou bon de commande", (Evidence.Kind.CONTRACT, Evidence.Kind.ORDER)),
+    (
+        "contract_or_order",
+        "Contrat ou bon de commande",
+        (Evidence.Kind.CONTRACT, Evidence.Kind.ORDER),
+    ),
     ("invoice", "Facture", (Evidence.Kind.INVOICE,)),
     ("delivery", "Preuve de livraison", (Evidence.Kind.DELIVERY_NOTE,)),
 )
@@ -89,9 +93,7 @@ COST_CHANNELS = (
     (Channel.LETTER, "letter"),
     (Channel.REGISTERED_LETTER, "registered_letter"),
 )
-MONTHS_FR = (
-    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
-).split()
+MONTHS_FR = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"]
 
 
 # --- Filters ---------------------------------------------------------------------------------
@@ -340,7 +342,9 @@ def _reminders_query(f: Filters) -> list[dict]:
     sent = Reminder.objects.filter(status=Reminder.Status.SENT, sent_at__isnull=False)
     earlier = sent.filter(
         dossier=OuterRef("dossier"), cycle=OuterRef("cycle"), step__stage=OuterRef("step__stage")
-    ).filter(Q(sent_at__lt=OuterRef("sent_at")) | Q(sent_at=OuterRef("sent_at"), pk__lt=OuterRef("pk")))
+    ).filter(
+        Q(sent_at__lt=OuterRef("sent_at")) | Q(sent_at=OuterRef("sent_at"), pk__lt=OuterRef("pk"))
+    )
 
     def paid_within(days: int) -> Exists:
         limit = ExpressionWrapper(
@@ -371,9 +375,7 @@ def _reminders_query(f: Filters) -> list[dict]:
         mature = Q(first=True, sent_on__lte=f.today - timedelta(days=days))
         counts[f"due{days}"] = Count("pk", filter=mature)
         counts[f"paid{days}"] = Count("pk", filter=mature & Q(**{f"paid{days}": True}))
-    return list(
-        queryset.order_by().values("step__stage", "channel").annotate(**counts)
-    )
+    return list(queryset.order_by().values("step__stage", "channel").annotate(**counts))
 
 
 # --- 4. Arrangements, calls and the cost settings (one row) ----------------------------------
@@ -387,9 +389,8 @@ def _arrangements_query(f: Filters) -> CostSettings:
     honoured = Q(status=PaymentPlan.Status.COMPLETED) & f.period("ended_on")
     # The product does not mark plans completed yet: a plan whose dossier closed as paid is
     # honoured on the closing day.
-    honoured |= (
-        Q(status=PaymentPlan.Status.ACTIVE, dossier__state=DossierState.PAID)
-        & f.period("dossier__closed_on")
+    honoured |= Q(status=PaymentPlan.Status.ACTIVE, dossier__state=DossierState.PAID) & f.period(
+        "dossier__closed_on"
     )
     disputes = Dispute.objects.filter(scope)
     resolved = disputes.exclude(status=Dispute.Status.OPEN).filter(f.period("resolved_on"))
@@ -646,7 +647,12 @@ def _cadence(data: Dashboard, reminders: list[dict], costs) -> None:
     promise_due = costs.promises_kept + costs.promises_broken
     plan_due = costs.plans_honoured + costs.plans_broken
     rows = [
-        ["Promesses de paiement", promise_due, costs.promises_kept, ratio(costs.promises_kept, promise_due)],
+        [
+            "Promesses de paiement",
+            promise_due,
+            costs.promises_kept,
+            ratio(costs.promises_kept, promise_due),
+        ],
         ["Échéanciers", plan_due, costs.plans_honoured, ratio(costs.plans_honoured, plan_due)],
     ]
     data.tables["commitments"] = Table(
@@ -702,7 +708,9 @@ def _cost(data: Dashboard, reminders: list[dict], costs: CostSettings) -> None:
     rows = []
     for channel, name in COST_CHANNELS:
         unit = getattr(costs, name)
-        rows.append([Channel(channel).label, sent.get(channel, 0), unit, unit * sent.get(channel, 0)])
+        rows.append(
+            [Channel(channel).label, sent.get(channel, 0), unit, unit * sent.get(channel, 0)]
+        )
     call_unit = costs.call_minute * costs.call_minutes
     rows.append(
         [
@@ -746,7 +754,12 @@ def _compliance(data: Dashboard, claims: dict, reminders: list[dict], costs) -> 
             ratio(claims["notice_complete"], notice),
         ],
         *[
-            [f"— dont avec « {label} »", claims[f"notice_{key}"], notice, ratio(claims[f"notice_{key}"], notice)]
+            [
+                f"— dont avec « {label} »",
+                claims[f"notice_{key}"],
+                notice,
+                ratio(claims[f"notice_{key}"], notice),
+            ]
             for key, label, _ in NOTICE_PIECES
         ],
         ["Purges en retard (dossiers clos)", claims["purges_overdue"], None, None],
@@ -759,7 +772,12 @@ def _compliance(data: Dashboard, claims: dict, reminders: list[dict], costs) -> 
             "Traçabilité des actions de la période ; pièces des dossiers en mise en demeure "
             "et purges dépassées à ce jour"
         ),
-        columns=[Column("Indicateur"), Column("Nombre", "int"), Column("Sur", "int"), Column("Part", "percent")],
+        columns=[
+            Column("Indicateur"),
+            Column("Nombre", "int"),
+            Column("Sur", "int"),
+            Column("Part", "percent"),
+        ],
         rows=rows,
         chart=_chart(
             "bar",

@@ -1,0 +1,97 @@
+"""The dashboard's filters and the manager's cost settings, with French messages."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+
+from dossiers.legal.calendar import add_months
+from dossiers.models import Debtor
+
+from . import selectors
+from .models import CostSettings
+
+DATE_INPUTS = ["%Y-%m-%d", "%d/%m/%Y"]
+
+
+class DashboardFilterForm(forms.Form):
+    """GET parameters of the dashboard. Choices come from lists the page reads anyway, so the
+    form costs no query of its own."""
+
+    creancier = forms.TypedChoiceField(
+        label="Créancier", required=False, coerce=int, empty_value=None
+    )
+    charge = forms.IntegerField(label="Chargé(e)", required=False, min_value=1)
+    du = forms.DateField(label="Du", required=False, input_formats=DATE_INPUTS)
+    au = forms.DateField(label="Au", required=False, input_formats=DATE_INPUTS)
+    type = forms.ChoiceField(
+        label="Type de débiteur",
+        required=False,
+        choices=[("", "Tous"), *Debtor.Kind.choices],
+    )
+
+    def __init__(self, data, *, creditors, today: date):
+        super().__init__(data)
+        self.today = today
+        self.fields["creancier"].choices = [("", "Tous")] + [
+            (str(c.pk), c.legal_name) for c in creditors
+        ]
+        self.fields["creancier"].error_messages["invalid_choice"] = "Ce créancier n'existe pas."
+
+    def clean(self):
+        data = super().clean()
+        default_start, default_end = selectors.default_period(self.today)
+        start = data.get("du") or default_start
+        end = data.get("au") or default_end
+        if "du" in self.errors or "au" in self.errors:
+            return data
+        if start > end:
+            raise forms.ValidationError("La date de début doit précéder la date de fin.")
+        if add_months(start, selectors.MAX_PERIOD_MONTHS) <= end:
+            raise forms.ValidationError(
+                f"La période ne peut pas dépasser {selectors.MAX_PERIOD_MONTHS} mois."
+            )
+        data["du"], data["au"] = start, end
+        return data
+
+    def filters(self) -> selectors.Filters:
+        """The filters to apply: the valid ones, the defaults where the input was refused."""
+        data = self.cleaned_data if self.is_valid() else {}
+        return selectors.make_filters(
+            creditor=data.get("creancier"),
+            controller=data.get("charge"),
+            start=data.get("du"),
+            end=data.get("au"),
+            debtor_kind=data.get("type"),
+            today=self.today,
+        )
+
+
+class CostSettingsForm(forms.ModelForm):
+    reason = forms.CharField(
+        label="Motif de la modification",
+        max_length=200,
+        help_text="Figure au journal (par exemple : nouveaux tarifs postaux).",
+    )
+
+    class Meta:
+        model = CostSettings
+        fields = ["email", "sms", "letter", "registered_letter", "call_minute", "call_minutes"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.DecimalField):
+                field.validators.append(_not_negative)
+                field.localize = True
+                field.widget = forms.TextInput(attrs={"inputmode": "decimal"})
+                field.widget.is_localized = True
+        self.fields["reason"].error_messages["required"] = (
+            "Indiquez le motif de cette modification."
+        )
+
+
+def _not_negative(value):
+    if value is not None and value < 0:
+        raise forms.ValidationError("Un coût ne peut pas être négatif.")

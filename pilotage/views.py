@@ -1,0 +1,121 @@
+"""The manager's dashboard, its exports and the cost settings: parse, call a selector, render."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from dossiers import roles
+from dossiers.models import Creditor
+from relances.views._common import apply_errors
+
+from . import exports, selectors, services
+from .forms import CostSettingsForm, DashboardFilterForm
+
+EXPORT_TYPES = {
+    "csv": ("text/csv; charset=utf-8", exports.table_csv),
+    "xlsx": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        exports.table_xlsx,
+    ),
+}
+
+
+def manager_view(func):
+    """Logged-in managers only: the dashboards steer the whole portfolio."""
+
+    @wraps(func)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not roles.has_role(request.user, roles.MANAGER):
+            return render(request, "pilotage/forbidden.html", status=403)
+        return func(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _dashboard(request):
+    creditors = list(Creditor.objects.order_by("legal_name").only("pk", "legal_name"))
+    form = DashboardFilterForm(request.GET, creditors=creditors, today=timezone.localdate())
+    data = selectors.dashboard_data(filters=form.filters())
+    if data.filters.controller and not any(
+        u.pk == data.filters.controller for u in data.controllers
+    ):
+        # An unknown controller: say so, and show the figures without that filter.
+        form.add_error("charge", "Ce chargé de recouvrement n'existe pas.")
+        data = selectors.dashboard_data(filters=form.filters())
+    return form, creditors, data
+
+
+@manager_view
+def dashboard(request):
+    form, creditors, data = _dashboard(request)
+    query = request.GET.copy()
+    return render(
+        request,
+        "pilotage/dashboard.html",
+        {
+            "form": form,
+            "creditors": creditors,
+            "data": data,
+            "filters": data.filters,
+            "kinds": form.fields["type"].choices,
+            "query": query.urlencode(),
+            "sections": _sections(data),
+        },
+    )
+
+
+def _sections(data) -> list[tuple[str, list]]:
+    t = data.tables
+    return [
+        ("Portefeuille", [t["aging"], t["states"], t["recovered"]]),
+        ("Délai de règlement", [t["dso"]]),
+        ("Efficacité de la cadence", [t["cadence"], t["commitments"], t["disputes"]]),
+        ("Coût", [t["cost"]]),
+        ("Conformité", [t["compliance"]]),
+        ("Équipe", [t["team"]]),
+    ]
+
+
+@manager_view
+def export(request, key: str, fmt: str):
+    if fmt not in EXPORT_TYPES:
+        raise Http404("Format d'export inconnu.")
+    _form, _creditors, data = _dashboard(request)
+    table = data.tables.get(key)
+    if table is None:
+        raise Http404("Tableau inconnu.")
+    content_type, write = EXPORT_TYPES[fmt]
+    response = HttpResponse(write(data, table), content_type=content_type)
+    filename = f"pilotage-{key}-{data.filters.end:%Y-%m-%d}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@manager_view
+def costs(request):
+    settings = services.cost_settings_get()
+    form = CostSettingsForm(request.POST or None, instance=settings)
+    if request.method == "POST" and form.is_valid():
+        values = {name: form.cleaned_data[name] for name in services.COST_FIELDS}
+        try:
+            services.cost_settings_update(
+                actor=request.user, reason=form.cleaned_data["reason"], **values
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Coûts des actions enregistrés.")
+            return redirect("pilotage:dashboard")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "pilotage/costs.html", {"form": form, "settings": settings}, status=status
+    )
