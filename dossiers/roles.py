@@ -31,7 +31,7 @@ _DOSSIER_MODELS = (
 )
 _RATE_MODELS = "legalinterestrate ecbrate"
 _POLICY_MODELS = "cadencepolicy cadencestep creditorcadence debtorcadenceoverride"
-_CADENCE_MODELS = f"{_POLICY_MODELS} reminder"
+_CADENCE_MODELS = f"{_POLICY_MODELS} reminder calllog dossierhold"
 _READ_ALL = (
     _perms("dossiers", "view", _DOSSIER_MODELS)
     + _perms("dossiers", "view", _RATE_MODELS)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from . import scheduling
 from .formatting import euros
 from .legal import rules
+from .legal.calendar import add_months
 from .legal.figures import ClaimFacts, ClaimFigures, claim_figures
 from .legal.prescription import EventKind, Prescription, prescription_date
 from .legal.prescription import PrescriptionEvent as Event
@@ -220,3 +221,50 @@ def prescription_warnings(
                 warnings.flags.append(PrescriptionFlag(claim, prescription, days_left, limit))
                 break
     return warnings
+
+
+# --- Prescribed claims of one dossier ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DossierPrescription:
+    """The open claims of a dossier and which of them are prescribed at a date."""
+
+    open_claims: int
+    prescribed: list[tuple[Claim, Prescription]]
+
+    @property
+    def all_prescribed(self) -> bool:
+        return self.open_claims > 0 and len(self.prescribed) == self.open_claims
+
+    def reason(self) -> str:
+        """Why the cadence stops, in French, naming the date and the article."""
+        latest = max(self.prescribed, key=lambda item: item[1].date)[1]
+        return (
+            f"créance prescrite depuis le {latest.date:%d/%m/%Y} ({latest.reason}) : elle ne "
+            "peut plus être exigée en justice, aucune relance n'est envoyée"
+        )
+
+
+def dossier_prescription(dossier, *, on: date) -> DossierPrescription:
+    """Which open claims of ``dossier`` are prescribed at ``on`` (C. civ. 2219, 2229).
+
+    No claim can be prescribed before its due date plus the shortest period (2 years, C. conso.
+    L218-2): a dossier whose oldest unpaid due date is more recent costs no query.
+    """
+    oldest = dossier.reference_date
+    if oldest is None or on <= add_months(oldest, 12 * rules.PRESCRIPTION_YEARS_CONSUMER):
+        return DossierPrescription(open_claims=-1, prescribed=[])
+    claims = list(claims_for_figures(Claim.objects.filter(dossier=dossier).open()))
+    prescribed = []
+    for claim in claims:
+        facts = claim_facts(claim)
+        prescription = prescription_date(
+            due_date=facts.due_date,
+            debtor_kind=facts.debtor_kind,
+            events=facts.prescription_events,
+            on=on,
+        )
+        if prescription.is_reached(on):
+            prescribed.append((claim, prescription))
+    return DossierPrescription(open_claims=len(claims), prescribed=prescribed)

@@ -12,3 +12,4 @@ class RelancesConfig(AppConfig):
         from . import demo, planning, receivers  # noqa: F401 - connects the signal receivers
 
         scheduling.register_planner(planning.next_action_at)
+        scheduling.register_formal_notice_date(planning.formal_notice_date_expression)

@@ -27,6 +27,7 @@ from dossiers.models import (
     PaymentPlan,
     Promise,
 )
+from dossiers.selectors import dossier_prescription
 from dossiers.services import dossier_balance, paid_since
 
 from .models import (
@@ -194,6 +195,10 @@ def decide(dossier: Dossier, *, on: date) -> Decision:
     anchor = anchor_date(dossier)
     if anchor is None:
         return Decision("none", "aucune facture impayée")
+    prescription = dossier_prescription(dossier, on=on)
+    if prescription.all_prescribed:
+        # A prescribed claim is never reminded as if it could be enforced (LEGAL_FR.md §3).
+        return Decision("none", prescription.reason())
 
     postal_code = debtor.postal_code
     pending = [
@@ -240,3 +245,24 @@ def next_action_at(dossier: Dossier, *, on: date) -> date | None:
     if decision.action in ("fire", "go_no_go", "promise", "plan"):
         return on
     return decision.next_date
+
+
+def formal_notice_date_expression():
+    """The date the formal notice of a claim's dossier went out (C. civ. 1231-6: legal interest
+    runs from it), as a subquery on ``OuterRef("dossier_id")``; registered with
+    ``dossiers.scheduling`` so that the claim figures read it."""
+    from django.db.models import DateField, OuterRef, Subquery
+    from django.db.models.functions import TruncDate
+
+    sent = (
+        Reminder.objects.filter(
+            dossier_id=OuterRef("dossier_id"),
+            step__stage=Stage.FORMAL_NOTICE,
+            status=Reminder.Status.SENT,
+            sent_at__isnull=False,
+        )
+        .order_by("sent_at")
+        .annotate(day=TruncDate("sent_at"))
+        .values("day")[:1]
+    )
+    return Subquery(sent, output_field=DateField())

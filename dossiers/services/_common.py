@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -27,9 +28,17 @@ def _save(instance: models.Model, *, actor: User | None, reason: str, exclude=()
 journaled_save = _save  # public name for the apps below dossiers
 
 
-def dossier_balance(dossier: Dossier):
+def cents(total) -> Decimal:
+    """An aggregated amount, exact to the cent: SQLite sums decimals as floats
+    (1234.5600000000001), PostgreSQL does not; both come out as Decimal('1234.56')."""
+    if isinstance(total, float):
+        total = Decimal(repr(total))
+    return (total or ZERO).quantize(ZERO)
+
+
+def dossier_balance(dossier: Dossier) -> Decimal:
     """What is still due on the dossier's invoices."""
-    return dossier.claims.aggregate(total=Sum("outstanding"))["total"] or ZERO
+    return cents(dossier.claims.aggregate(total=Sum("outstanding"))["total"])
 
 
 def _require_reason(reason: str) -> str:
@@ -51,7 +60,7 @@ def save_dossier(dossier: Dossier, *, actor: User | None, reason: str, on: date)
     _save(dossier, actor=actor, reason=reason, exclude=["state"])
 
 
-def paid_since(dossier: Dossier, start: date, until: date) -> ZERO.__class__:
+def paid_since(dossier: Dossier, start: date, until: date) -> Decimal:
     """Money received (not credit notes) between two dates, both included."""
     total = Payment.objects.filter(
         dossier=dossier,
@@ -59,7 +68,7 @@ def paid_since(dossier: Dossier, start: date, until: date) -> ZERO.__class__:
         received_on__gte=start,
         received_on__lte=until,
     ).aggregate(total=Sum("amount"))["total"]
-    return total or ZERO
+    return cents(total)
 
 
 def dossier_refresh(

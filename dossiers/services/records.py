@@ -23,7 +23,7 @@ from ..models import (
     PaymentAllocation,
 )
 from ..validators import normalize_iban, normalize_siren
-from ._common import User, _require_reason, _save, dossier_refresh, lock_dossier
+from ._common import User, _require_reason, _save, cents, dossier_refresh, lock_dossier
 
 # --- Creditors and debtors -------------------------------------------------------------------
 
@@ -252,7 +252,7 @@ def payment_record(
 
 
 def payment_unallocated(payment: Payment) -> Decimal:
-    allocated = payment.allocations.aggregate(total=models.Sum("amount"))["total"] or ZERO
+    allocated = cents(payment.allocations.aggregate(total=models.Sum("amount"))["total"])
     return payment.amount - allocated
 
 

@@ -9,7 +9,6 @@ from datetime import timedelta
 from django import forms as django_forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -28,7 +27,7 @@ class ConfirmForm(forms.WorkspaceForm):
 
 
 def _balance(dossier):
-    return dossier.claims.aggregate(total=Sum("outstanding"))["total"] or ZERO
+    return dossier_services.dossier_balance(dossier)
 
 
 def _action(

@@ -141,3 +141,15 @@ def test_second_invoice_for_the_pair_joins_the_open_dossier():
     assert first.dossier == second.dossier
     assert other_creditor.dossier != first.dossier
     assert first.dossier.reference.startswith("DOS-")
+
+
+def test_aggregated_amounts_are_exact_to_the_cent_whatever_the_database():
+    """SQLite (the demo's database) sums decimals as floats: the services round the total to
+    the cent, so a promise of the whole balance never fails with « plus de 12 chiffres »."""
+    from decimal import Decimal
+
+    from dossiers.services._common import cents
+
+    assert cents(1234.5600000000001) == Decimal("1234.56")
+    assert cents(Decimal("0.30000000000000004")) == Decimal("0.30")
+    assert cents(None) == Decimal("0.00")

@@ -207,3 +207,11 @@ def test_admin_refuses_a_half_year_that_does_not_start_on_1_january_or_1_july(cl
     )
     assert response.status_code == 200
     assert "Un semestre commence le 1er janvier ou le 1er juillet." in response.content.decode()
+
+
+def test_add_rate_help_is_readable(capsys):
+    """``add_rate --help`` prints its French help (a bare % in a help text used to crash it)."""
+    with pytest.raises(SystemExit) as exit_:
+        call_command("add_rate", "--help")
+    assert exit_.value.code == 0
+    assert "Taux créancier particulier en % (legal)" in capsys.readouterr().out

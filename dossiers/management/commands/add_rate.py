@@ -24,10 +24,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("kind", help="legal ou ecb")
         parser.add_argument("--half-year", help="Semestre, par exemple 2026-S2 (legal).")
-        parser.add_argument("--consumer", help="Taux créancier particulier en % (legal).")
-        parser.add_argument("--other", help="Taux autres cas en % (legal).")
+        parser.add_argument("--consumer", help="Taux créancier particulier en %% (legal).")
+        parser.add_argument("--other", help="Taux autres cas en %% (legal).")
         parser.add_argument("--from", dest="effective_from", help="Date AAAA-MM-JJ (ecb).")
-        parser.add_argument("--rate", help="Taux des opérations principales en % (ecb).")
+        parser.add_argument("--rate", help="Taux des opérations principales en %% (ecb).")
         parser.add_argument("--source", default="", help="Source : arrêté, JORF, BCE…")
         parser.add_argument(
             "--verified",
