@@ -146,7 +146,7 @@ def _deliver_on_their_day(actor) -> int:
 
 
 def _payments_after_reminders(seeder) -> int:
-    """One in three debtors reminded by e-mail pays part of the balance a few days later."""
+    """Three in five debtors reminded by e-mail pays part of the balance a few days later."""
     today, rng = seeder.today, seeder.rng
     count = 0
     reminders = (
@@ -161,7 +161,7 @@ def _payments_after_reminders(seeder) -> int:
     )
     seen: set[int] = set()
     for reminder in reminders:
-        if reminder.dossier_id in seen or rng.random() > 0.35:
+        if reminder.dossier_id in seen or rng.random() > 0.6:
             continue
         seen.add(reminder.dossier_id)
         received_on = reminder.sent_at.date() + timedelta(

@@ -55,6 +55,7 @@ from dossiers.models import (
     Promise,
 )
 from dossiers.personal_data import ANONYMISED
+from dossiers.services._common import cents
 from relances.models import CallLog, Channel, Reminder, Stage
 
 from .models import CostSettings
@@ -93,7 +94,20 @@ COST_CHANNELS = (
     (Channel.LETTER, "letter"),
     (Channel.REGISTERED_LETTER, "registered_letter"),
 )
-MONTHS_FR = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"]
+MONTHS_FR = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
 
 
 # --- Filters ---------------------------------------------------------------------------------
@@ -317,7 +331,9 @@ def _claims_query(f: Filters) -> dict:
     aggregates["purges_overdue"] = dossiers(
         Q(dossier__closed_on__isnull=False) & _purge_overdue(today)
     )
-    return Claim.objects.filter(f.scope("dossier__")).aggregate(**aggregates)
+    result = Claim.objects.filter(f.scope("dossier__")).aggregate(**aggregates)
+    # SQLite sums decimals as floats: back to cents (PostgreSQL's sums are exact already).
+    return {k: cents(v) if isinstance(aggregates[k], Sum) else v for k, v in result.items()}
 
 
 # --- 2. Payments -----------------------------------------------------------------------------
@@ -332,7 +348,7 @@ def _payments_query(f: Filters) -> dict[date, tuple[int, Decimal]]:
         .values("month")
         .annotate(count=Count("pk"), total=Sum("amount"))
     )
-    return {row["month"]: (row["count"], row["total"] or ZERO) for row in rows}
+    return {row["month"]: (row["count"], cents(row["total"])) for row in rows}
 
 
 # --- 3. Reminders ----------------------------------------------------------------------------
@@ -802,7 +818,7 @@ def _team(data: Dashboard, team: list) -> None:
                 user.held,
                 actions,
                 Decimal(actions) / days if days else None,
-                user.recovered,
+                cents(user.recovered),
             ]
         )
     data.tables["team"] = Table(
