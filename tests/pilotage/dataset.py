@@ -5,14 +5,13 @@ days: 22 in September, 22 in October, 15 in November with 11 November off).
 
 Two creditors A and B; professionals P1, P2; consumers C1 (and C2, an old closed dossier).
 
-| claim | dossier | issued     | due        | amount | what happens                          | left |
-|-------|---------|------------|------------|--------|---------------------------------------|------|
-| c1    | A/P1    | 01/08/2026 | 31/08/2026 | 1000   | paid 400 on 10/10 (alice)              | 600  |
-| c2    | A/P1    | 01/11/2026 | 01/12/2026 |  500   |                                       | 500  |
-| c3    | A/C1    | 01/05/2026 | 15/05/2026 |  300   |                                       | 300  |
-| c4    | B/P2    | 01/10/2026 | 31/10/2026 | 2000   | paid 2000 on 10/11 (bob): closed, paid | 0    |
-| c5    | B/P1    | 15/09/2026 | 15/10/2026 |  800   | credit note 100 on 20/10 (alice)        | 700  |
-| c6    | A/C2    | 01/06/2023 | 01/07/2023 |  250   | paid on 01/09/2023: closed in 2023     | 0    |
+claim  dossier  issued      due         amount  what happens                         left
+c1     A/P1     01/08/2026  31/08/2026  1000    paid 400 on 10/10 (alice)            600
+c2     A/P1     01/11/2026  01/12/2026   500                                          500
+c3     A/C1     01/05/2026  15/05/2026   300                                          300
+c4     B/P2     01/10/2026  31/10/2026  2000    paid 2000 on 10/11 (bob): closed     0
+c5     B/P1     15/09/2026  15/10/2026   800    credit note 100 on 20/10 (alice)     700
+c6     A/C2     01/06/2023  01/07/2023   250    paid on 01/09/2023: closed in 2023   0
 """
 
 from __future__ import annotations
