@@ -57,7 +57,11 @@ class DashboardFilterForm(forms.Form):
 
     def filters(self) -> selectors.Filters:
         """The filters to apply: the valid ones, the defaults where the input was refused."""
-        data = self.cleaned_data if self.is_valid() else {}
+        self.is_valid()
+        data = {k: v for k, v in self.cleaned_data.items() if k not in self.errors}
+        if self.non_field_errors():  # a refused period: the default one
+            data.pop("du", None)
+            data.pop("au", None)
         return selectors.make_filters(
             creditor=data.get("creancier"),
             controller=data.get("charge"),
