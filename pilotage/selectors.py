@@ -148,6 +148,7 @@ def default_period(today: date) -> tuple[date, date]:
 
 def make_filters(
     *,
+    period: tuple[date, date] | None = None,
     creditor=None,
     controller=None,
     start: date | None = None,
@@ -156,6 +157,8 @@ def make_filters(
     today: date | None = None,
 ) -> Filters:
     today = today or timezone.localdate()
+    if period is not None:
+        start, end = period
     default_start, default_end = default_period(today)
     return Filters(
         start=start or default_start,
@@ -518,7 +521,13 @@ def countback_dso(receivables: Decimal, months: list[tuple[date, date, Decimal]]
 
 
 def dashboard_data(**filters) -> Dashboard:
-    """Every figure of the dashboard for these filters (see ``make_filters``), in 5 queries."""
+    """Every figure of the dashboard, in 5 queries.
+
+    Filters (all optional, keyword-only): ``creditor`` and ``controller`` (instances or ids),
+    ``start`` and ``end`` (or ``period=(start, end)``; default the last 12 months),
+    ``debtor_kind`` (``Debtor.Kind``), ``today`` (default: the local date); or ``filters``, a
+    ready ``Filters``.
+    """
     f = filters.pop("filters", None) or make_filters(**filters)
     data = Dashboard(filters=f)
     claims = _claims_query(f)

@@ -343,11 +343,13 @@ def test_formal_notice_date_registered_by_the_cadence_feeds_legal_interest(api):
     from dossiers import scheduling
 
     claim = claim_due(D(2026, 1, 31), debtor=ConsumerFactory())
+    registered = scheduling._formal_notice_expression
     scheduling.register_formal_notice_date(lambda: Value(D(2026, 2, 10), output_field=DateField()))
     try:
         body = api.get(f"/api/v1/claims/{claim.pk}/?on=2026-03-12").json()
     finally:
-        scheduling.register_formal_notice_date(None)
+        # Put back what the cadence app registered at start-up, for the tests that follow.
+        scheduling.register_formal_notice_date(registered)
     # 1 000 × 2,62 % × 30/365 = 2,1534 → 2,15
     assert body["formal_notice_on"] == "2026-02-10"
     assert body["legal_interest"] == "2.15"
