@@ -5,6 +5,7 @@ import csv
 import datetime
 import io
 import re
+import time
 from decimal import Decimal
 
 import pytest
@@ -124,8 +125,10 @@ def test_dashboard_makes_the_same_queries_for_10_and_10000_claims(client):
     bulk_portfolio(creditor, controller, claims=9_990, start=10)
     assert Claim.objects.count() == 10_000
     large = {url: _queries(client, url) for url in (URL, filtered)}
+    started = time.perf_counter()
     response = client.get(URL)
-    print(f"\nrequêtes — 10 factures : {small} ; 10 000 factures : {large}")
+    elapsed = time.perf_counter() - started
+    print(f"\nrequêtes — 10 factures : {small} ; 10 000 factures : {large} ({elapsed:.2f} s)")
     assert small == large
     assert max(large.values()) <= 10
     assert selector_queries == 5
