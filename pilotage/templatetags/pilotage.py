@@ -21,7 +21,7 @@ def cell(value, kind: str) -> str:
     if kind == "days":
         return f"{number_format(value, 1, use_l10n=True, force_grouping=True)} j"
     if kind == "per_euro":
-        return f"{number_format(value, 3, use_l10n=True)} €"
+        return f"{number_format(value, 4, use_l10n=True)} €"
     if kind == "decimal":
         return number_format(value, 2, use_l10n=True, force_grouping=True)
     if kind == "int":

@@ -68,9 +68,7 @@ def test_a_manager_reads_the_dashboard_and_filters_it(live_server, browser, port
     page.wait_for_selector("html[data-charts-ready=true]")
     assert re.search(r"1\s400,00\s€", page.locator("#kpi-aging tfoot").inner_text())
     assert page.get_by_label("Créancier").input_value() == str(portfolio.a.pk)
-    page.screenshot(
-        path=str(Path(ARTIFACTS) / "pilotage-dashboard-creancier.png"), full_page=True
-    )
+    page.screenshot(path=str(Path(ARTIFACTS) / "pilotage-dashboard-creancier.png"), full_page=True)
     # The export links keep the filters.
     href = page.get_by_role("link", name=re.compile("^CSV")).first.get_attribute("href")
     assert f"creancier={portfolio.a.pk}" in href
