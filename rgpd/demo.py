@@ -1,0 +1,1 @@
+"""The GDPR part of the demo (filled below)."""
