@@ -15,6 +15,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import models
 from simple_history.models import registered_models
+from simple_history.utils import get_history_model_for_model
 
 from dossiers.models import Debtor
 from dossiers.personal_data import PERSONAL_FIELDS, anonymised_value
@@ -43,11 +44,9 @@ class Target:
 
 
 def _history_model(model) -> type[models.Model] | None:
-    history = registered_models.get(model._meta.db_table)
-    if history is not None:
-        return history
-    manager = getattr(model, "history", None)
-    return getattr(manager, "model", None)
+    if model._meta.db_table not in registered_models:
+        return None
+    return get_history_model_for_model(model)
 
 
 def debtor_lookup(model: type[models.Model]) -> str | None:

@@ -67,11 +67,11 @@ def _file_names(target: purge.Target, debtor_ids) -> set[tuple[object, str]]:
 
 def _insert_purged(certificate: PurgeCertificate, candidates) -> None:
     """INSERT ... SELECT: the debtors of this run, in one statement whatever their number."""
-    sql, params = candidates.values("pk").query.sql_with_params()
+    sql, params = candidates.order_by().values("pk").query.sql_with_params()
     table = connection.ops.quote_name(DebtorPurge._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (debtor_id, certificate_id) SELECT U.id, %s FROM ({sql}) U",  # noqa: S608
+            f"INSERT INTO {table} (debtor_id, certificate_id) SELECT U.*, %s FROM ({sql}) U",  # noqa: S608
             [certificate.pk, *params],
         )
 
