@@ -54,6 +54,9 @@ class DebtorPurge(models.Model):
         verbose_name = "débiteur purgé"
         verbose_name_plural = "débiteurs purgés"
 
+    def __str__(self) -> str:
+        return f"Débiteur n° {self.debtor_id} (purge n° {self.certificate_id})"
+
 
 class RightsRequest(models.Model):
     """A data subject's request (GDPR art. 15 to 21) and what became of it."""

@@ -37,12 +37,24 @@ class Dashboard:
     open_requests: int
     restricted_debtors: int
 
+    @property
+    def limit_30(self) -> date:
+        return self.today + timedelta(days=30)
+
+    @property
+    def limit_90(self) -> date:
+        return self.today + timedelta(days=90)
+
 
 def dashboard(*, today: date) -> Dashboard:
     pending = closed_not_purged()
     counts = pending.aggregate(
-        due_30=Count("pk", filter=models.Q(purge_on__gt=today, purge_on__lte=today + timedelta(30))),
-        due_90=Count("pk", filter=models.Q(purge_on__gt=today, purge_on__lte=today + timedelta(90))),
+        due_30=Count(
+            "pk", filter=models.Q(purge_on__gt=today, purge_on__lte=today + timedelta(30))
+        ),
+        due_90=Count(
+            "pk", filter=models.Q(purge_on__gt=today, purge_on__lte=today + timedelta(90))
+        ),
         past=Count("pk", filter=models.Q(purge_on__lte=today)),
     )
     # Overdue: purgeable since yesterday at least, yet not purged (the daily job should have).

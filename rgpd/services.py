@@ -216,3 +216,21 @@ def restriction_change(*, debtor: Debtor, restricted: bool, actor, reason: str) 
     return restriction_set(
         debtor=debtor, restricted=restricted, actor=actor, reason=_reason(reason)
     )
+
+
+def debtor_rectify(*, debtor: Debtor, actor, reason: str, **fields) -> Debtor:
+    """Rectification (art. 16): the new values are journaled, the old ones stay in history
+    until the purge."""
+    from dossiers.services import debtor_update
+
+    return debtor_update(debtor=debtor, actor=actor, reason=f"RGPD : {_reason(reason)}", **fields)
+
+
+def contact_rectify(*, contact, actor, reason: str, **fields):
+    reason = _reason(reason)
+    with transaction.atomic():
+        contact = type(contact).objects.select_for_update().get(pk=contact.pk)
+        for name, value in fields.items():
+            setattr(contact, name, value)
+        journaled_save(contact, actor=actor, reason=f"RGPD : {reason}")
+    return contact

@@ -32,7 +32,7 @@ def test_home_requires_login(client):
     [
         ("controller", "relances:worklist"),
         ("manager", "relances:worklist"),
-        ("dpo", "admin:dossiers_debtor_changelist"),
+        ("dpo", "rgpd:dashboard"),
         ("admin", "admin:index"),
     ],
 )
