@@ -24,4 +24,4 @@ def test_seed_demo_fills_the_dpo_dashboard(client):
     response = client.get(reverse("rgpd:dashboard"))
     d = response.context["d"]
     assert d.due_30 >= 1 and d.overdue == 0
-    assert "Droit d'accès" in response.content.decode()
+    assert "accès (art. 15)" in response.content.decode()
