@@ -14,6 +14,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from dossiers.models import Debtor, Dossier
+from dossiers.personal_data import ANONYMISED
 from dossiers.services import journaled_save
 from dossiers.services.lifecycle import restriction_set
 from journal import guard
@@ -133,6 +134,8 @@ def purge_run(on: date, *, actor=None, dry_run: bool = False) -> PurgeReport:
                     report.history_rows += count
                 else:
                     report.live_rows += count
+        report.counts["admin.logentry"] = _admin_log_anonymise(targets, ids)
+        report.live_rows += report.counts["admin.logentry"]
         report.files_deleted = len(files)
         certificate.debtors = report.debtors
         certificate.dossiers = report.dossiers
@@ -145,6 +148,28 @@ def purge_run(on: date, *, actor=None, dry_run: bool = False) -> PurgeReport:
         transaction.on_commit(lambda: _delete_files(files))
     report.certificate = certificate
     return report
+
+
+def _admin_log_anonymise(targets, debtor_ids) -> int:
+    """The admin's log keeps each edited object's ``str()`` (a debtor's name...): blank it for
+    the purged rows of every live table of the registry."""
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import CharField
+    from django.db.models.functions import Cast
+
+    count = 0
+    for target in targets:
+        if target.history:
+            continue
+        object_ids = (
+            target.rows(debtor_ids).annotate(object_pk=Cast("pk", CharField())).values("object_pk")
+        )
+        count += LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(target.model),
+            object_id__in=object_ids,
+        ).update(object_repr=ANONYMISED)
+    return count
 
 
 def _delete_files(files) -> None:
