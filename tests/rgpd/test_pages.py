@@ -167,3 +167,17 @@ def test_dpo_reads_a_closed_dossier_but_a_controller_no_longer_sees_it(
     assert client.post(reverse("relances:payment", args=[dossier.pk]), {}).status_code == 403
     client.force_login(controller)
     assert client.get(reverse("relances:dossier", args=[dossier.pk])).status_code == 404
+
+
+def test_api_hides_closed_dossiers_from_controllers(client, controller, manager):
+    open_claim = ClaimFactory(debtor=ConsumerFactory())
+    closed = ClaimFactory(debtor=ConsumerFactory())
+    services.payment_record(
+        dossier=closed.dossier, amount=closed.amount, received_on=datetime.date.today(), actor=None
+    )
+    client.force_login(controller)
+    ids = {row["id"] for row in client.get("/api/v1/dossiers/").json()["results"]}
+    assert ids == {open_claim.dossier_id}
+    client.force_login(manager)
+    ids = {row["id"] for row in client.get("/api/v1/dossiers/").json()["results"]}
+    assert ids == {open_claim.dossier_id, closed.dossier_id}
