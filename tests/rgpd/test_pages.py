@@ -181,3 +181,16 @@ def test_api_hides_closed_dossiers_from_controllers(client, controller, manager)
     client.force_login(manager)
     ids = {row["id"] for row in client.get("/api/v1/dossiers/").json()["results"]}
     assert ids == {open_claim.dossier_id, closed.dossier_id}
+
+
+def test_debtor_page_reads_in_a_fixed_number_of_queries(
+    client, dpo, debtor, django_assert_max_num_queries
+):
+    for _ in range(3):
+        ClaimFactory(debtor=debtor, creditor=CreditorFactory())
+    RightsRequest.objects.create(debtor=debtor, kind="access", received_on=datetime.date.today())
+    client.force_login(dpo)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("rgpd:debtor", args=[debtor.pk]))
+    assert response.status_code == 200
+    assert page(response).count("Exécution du contrat") == 4

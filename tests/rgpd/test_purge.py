@@ -207,3 +207,28 @@ def test_command_refuses_a_bad_date():
 
     with pytest.raises(CommandError, match="Date invalide"):
         call_command("purge_rgpd", "--date", "31/12/2026")
+
+
+def test_written_off_professional_dossier_is_kept_five_years_after_the_due_date(at, settings):
+    """Between professionals: 5 years from the due date (C. com. L110-4), no acknowledgment;
+    the margin follows the setting."""
+    settings.RGPD_PURGE_MARGIN_DAYS = 10
+    from tests.factories import DebtorFactory
+
+    with at(D(2026, 3, 1)):
+        claim = ClaimFactory(
+            debtor=DebtorFactory(), issue_date=D(2026, 2, 1), due_date=D(2026, 3, 1)
+        )
+    dossier = claim.dossier
+    Dossier.objects.filter(pk=dossier.pk).update(state="go_no_go")
+    with at(D(2026, 6, 1)):
+        dossier_services.dossier_decide(
+            dossier=Dossier.objects.get(pk=dossier.pk),
+            decision="written_off",
+            actor=None,
+            reason="montant trop faible pour agir",
+        )
+    dossier = Dossier.objects.get(pk=dossier.pk)
+    assert dossier.closed_on == D(2026, 6, 1)
+    assert dossier.purge_on == D(2031, 3, 1) + datetime.timedelta(days=10)
+    assert "date de purge fixée au" in dossier.history.first().history_change_reason
