@@ -53,6 +53,8 @@ class PurgeReport:
     counts: dict[str, int] = field(default_factory=dict)
     # Dry run only: what would be purged (debtor numbers and dossier references, no names).
     preview: list[tuple[int, list[str]]] = field(default_factory=list)
+    # Dry run only: closed dossiers with no purge date yet (set by the real run before it purges).
+    undated: int = 0
     certificate: PurgeCertificate | None = None
 
 
@@ -93,6 +95,9 @@ def purge_run(on: date, *, actor=None, dry_run: bool = False) -> PurgeReport:
         for debtor_id, reference in rows.order_by("debtor_id", "reference"):
             preview.setdefault(debtor_id, []).append(reference)
         report.preview = sorted(preview.items())
+        report.undated = Dossier.objects.filter(
+            closed_on__isnull=False, purge_on__isnull=True
+        ).count()
         report.debtors = len(preview)
         report.dossiers = sum(len(refs) for refs in preview.values())
         ids = candidates.values("pk")

@@ -23,6 +23,11 @@ class Command(BaseCommand):
         report = purge_run(on, dry_run=options["dry_run"])
         if report.dry_run:
             self.stdout.write(f"Simulation au {on:%d/%m/%Y} : rien n'est modifié.")
+            if report.undated:
+                self.stdout.write(
+                    f"  {report.undated} dossier(s) clos sans date de purge : elle sera calculée "
+                    "au lancement réel, qui peut donc en purger davantage."
+                )
             for debtor_id, references in report.preview:
                 self.stdout.write(f"  débiteur n° {debtor_id} : {', '.join(references)}")
         else:
