@@ -16,7 +16,8 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
     "dossiers.dispute": ("description", "resolution"),
     "dossiers.task": ("note",),
     "dossiers.evidence": ("original_name", "description", "file"),
-    "dossiers.prescriptionevent": (),
+    "dossiers.prescriptionevent": ("description",),
+    "dossiers.payment": ("reference",),
     "relances.reminder": ("note", "content"),
     "relances.calllog": (
         "contact_name",
@@ -26,6 +27,8 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
         "summary",
     ),
     "relances.dossierhold": ("reason",),
+    "relances.debtorcadenceoverride": ("reason",),
+    "rgpd.rightsrequest": ("details", "decision"),
 }
 
 # The value a purged text field takes (kept short enough for every CharField above).

@@ -50,10 +50,16 @@ PERMISSIONS = {
         *_perms("relances", "add change", "cadencepolicy cadencestep creditorcadence"),
         *_perms("relances", "add change delete", "debtorcadenceoverride"),
         *_perms("pilotage", "view change", "costsettings"),
+        *_perms("rgpd", "view", "rightsrequest purgecertificate"),
     ],
     DPO: [
         *_perms("dossiers", "view", "creditor debtor debtorcontact dossier"),
         *_perms("dossiers", "change", "debtor"),
+        # GDPR: the DPO reads every dossier (never changes claims) and handles the requests.
+        *_perms("dossiers", "view", _DOSSIER_MODELS),
+        *_perms("dossiers", "change", "debtorcontact"),
+        *_perms("rgpd", "view add change", "rightsrequest"),
+        *_perms("rgpd", "view", "purgecertificate"),
     ],
     ADMIN: [
         *_READ_ALL,

@@ -11,7 +11,7 @@ from dossiers import roles
 LANDING = {
     roles.CONTROLLER: "relances:worklist",
     roles.MANAGER: "relances:worklist",
-    roles.DPO: "admin:dossiers_debtor_changelist",
+    roles.DPO: "rgpd:dashboard",
     roles.ADMIN: "admin:index",
 }
 

@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 
 from dossiers import roles
 from dossiers.legal import calendar
+from dossiers.minimisation import SensitiveTextMixin
 from dossiers.models import Claim, Dispute, Evidence, Payment
 
 from .models import CallLog, DelayReason
@@ -42,7 +43,8 @@ class WorkspaceForm(forms.Form):
 # --- The call, with the seeds' 10-step script --------------------------------------------------
 
 
-class CallForm(WorkspaceForm):
+class CallForm(SensitiveTextMixin, WorkspaceForm):
+    sensitive_fields = ("contact_name", "debtor_said", "objections", "summary")
     outcome = forms.ChoiceField(
         label="Résultat de l'appel", choices=CallLog.Outcome.choices, widget=forms.RadioSelect
     )
@@ -95,7 +97,8 @@ class CallForm(WorkspaceForm):
 # --- Promise, payment, payment plan ----------------------------------------------------------
 
 
-class PromiseForm(WorkspaceForm):
+class PromiseForm(SensitiveTextMixin, WorkspaceForm):
+    sensitive_fields = ("note",)
     amount = forms.DecimalField(label="Montant promis (€)", **MONEY)
     due_on = _date_field("Paiement promis pour le")
     note = forms.CharField(label="Commentaire", max_length=300, required=False)
@@ -171,7 +174,8 @@ InstallmentFormSet = forms.formset_factory(
 )
 
 
-class PlanAcceptForm(WorkspaceForm):
+class PlanAcceptForm(SensitiveTextMixin, WorkspaceForm):
+    sensitive_fields = ("note",)
     ACCEPTANCE = [
         ("écrit signé", "Par écrit signé"),
         ("courriel", "Par courriel"),
@@ -190,7 +194,8 @@ class PlanAcceptForm(WorkspaceForm):
 # --- Disputes ---------------------------------------------------------------------------------
 
 
-class DisputeOpenForm(WorkspaceForm):
+class DisputeOpenForm(SensitiveTextMixin, WorkspaceForm):
+    sensitive_fields = ("description",)
     reason_code = forms.ChoiceField(
         label="Motif de la contestation", choices=Dispute.Reason.choices
     )
@@ -209,7 +214,8 @@ class DisputeOpenForm(WorkspaceForm):
         self.fields["claim"].queryset = dossier.claims.open().order_by("due_date")
 
 
-class DisputeResolveForm(WorkspaceForm):
+class DisputeResolveForm(SensitiveTextMixin, WorkspaceForm):
+    sensitive_fields = ("resolution",)
     MAINTAINED = "maintained"
     RESENT = "resent"
     CANCELLED = "cancelled"
@@ -262,7 +268,8 @@ class DisputeResolveForm(WorkspaceForm):
 # --- Evidence, hold, assignment, tasks, decisions ---------------------------------------------
 
 
-class EvidenceForm(WorkspaceForm):
+class EvidenceForm(SensitiveTextMixin, WorkspaceForm):
+    sensitive_fields = ("description",)
     file = forms.FileField(label="Fichier")
     kind = forms.ChoiceField(label="Nature de la pièce", choices=Evidence.Kind.choices)
     claim = forms.ModelChoiceField(
@@ -275,7 +282,8 @@ class EvidenceForm(WorkspaceForm):
         self.fields["claim"].queryset = dossier.claims.order_by("due_date")
 
 
-class HoldForm(WorkspaceForm):
+class HoldForm(SensitiveTextMixin, WorkspaceForm):
+    sensitive_fields = ("reason",)
     until = _date_field("En attente jusqu'au")
     reason = _reason_field("Motif de la mise en attente")
 

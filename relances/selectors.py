@@ -68,12 +68,13 @@ def sees_all(user) -> bool:
 
 
 def visible_dossiers(user) -> QuerySet[Dossier]:
-    """Managers see every dossier; a controller the dossiers assigned to them."""
+    """Managers and the DPO see every dossier; a controller the active dossiers assigned to
+    them (a closed dossier is an intermediate archive: managers and the DPO only, GDPR)."""
     queryset = Dossier.objects.all()
-    if sees_all(user):
+    if sees_all(user) or roles.has_role(user, roles.DPO):
         return queryset
     if roles.has_role(user, roles.CONTROLLER):
-        return queryset.filter(assigned_to=user)
+        return queryset.filter(assigned_to=user, closed_on__isnull=True)
     return queryset.none()
 
 

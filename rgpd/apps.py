@@ -5,3 +5,6 @@ class RgpdConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "rgpd"
     verbose_name = "RGPD"
+
+    def ready(self) -> None:
+        from . import demo, retention  # noqa: F401  (signal receivers)

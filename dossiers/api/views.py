@@ -49,6 +49,13 @@ class DossierViewSet(_FilterMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.DossierSerializer
     filter_fields = ("state", "creditor", "debtor", "assigned_to")
 
+    def get_queryset(self):
+        """A closed dossier is an intermediate archive (GDPR): managers, the DPO and admins."""
+        queryset = super().get_queryset()
+        if not roles.has_role(self.request.user, roles.MANAGER, roles.DPO, roles.ADMIN):
+            queryset = queryset.filter(closed_on__isnull=True)
+        return queryset
+
 
 def _date_param(request, name: str) -> date | None:
     """An optional ``YYYY-MM-DD`` query parameter; anything else is a French 400."""

@@ -111,6 +111,12 @@ class Dossier(models.Model):
         "cycle de relance", default=1, help_text="Augmente à chaque retour à l'amiable."
     )
     cycle_started_on = models.DateField("début du cycle", null=True, blank=True)
+    purge_on = models.DateField(
+        "date de purge RGPD",
+        null=True,
+        blank=True,
+        help_text="Clôture, puis prescription des créances, plus la marge (fixée par rgpd).",
+    )
 
     history = HistoricalRecords()
     objects = DossierQuerySet.as_manager()
@@ -125,6 +131,12 @@ class Dossier(models.Model):
                 fields=["next_action_at"],
                 condition=Q(closed_on__isnull=True, next_action_at__isnull=False),
                 name="dossier_due_action_idx",
+            ),
+            # The GDPR purge's and the DPO dashboard's query: closed dossiers by purge date.
+            models.Index(
+                fields=["purge_on"],
+                condition=Q(closed_on__isnull=False),
+                name="dossier_purge_on_idx",
             ),
         ]
         constraints = [

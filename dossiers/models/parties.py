@@ -5,6 +5,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from ..constraints import iban_is_well_formed, siren_is_valid
+from ..personal_data import ANONYMISED
 from ..validators import validate_bic, validate_iban, validate_siren
 
 
@@ -210,7 +211,8 @@ class DebtorContact(models.Model):
         ordering = ["debtor", "role"]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(email="") | ~Q(phone=""),
+                # A purged contact (GDPR) keeps neither: its name carries the marker.
+                condition=~Q(email="") | ~Q(phone="") | Q(name=ANONYMISED),
                 name="debtor_contact_reachable",
                 violation_error_message="Un contact doit avoir un e-mail ou un téléphone.",
             ),

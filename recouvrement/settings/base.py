@@ -156,4 +156,9 @@ LOGGING = {
 # a second beat can neither skip nor double a day.
 CELERY_BEAT_SCHEDULE = {
     "cadence-sweep": {"task": "relances.run_cadence", "schedule": 3600.0},
+    # GDPR purge of the debtors past their purge date: daily, idempotent.
+    "rgpd-purge": {"task": "rgpd.purge", "schedule": 86400.0},
 }
+
+# GDPR: days kept after the prescription of a closed dossier's claims before its purge.
+RGPD_PURGE_MARGIN_DAYS = env.int("RGPD_PURGE_MARGIN_DAYS", default=30)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,10 +17,13 @@ from dossiers.models import Dossier
 from .. import selectors
 
 WORKSPACE_ROLES = (roles.CONTROLLER, roles.MANAGER)
+# Who may read the dossier and debtor pages: the workspace, and the DPO (never acting).
+READER_ROLES = (*WORKSPACE_ROLES, roles.DPO)
 
 
-def workspace_view(view=None, *, managers_only: bool = False):
-    """Logged-in controllers and managers only (managers only, for some actions)."""
+def workspace_view(view=None, *, managers_only: bool = False, readers: bool = False):
+    """Logged-in controllers and managers only (managers only, for some actions; the DPO too,
+    for the pages that only read)."""
 
     def decorate(func):
         @wraps(func)
@@ -29,7 +32,9 @@ def workspace_view(view=None, *, managers_only: bool = False):
                 from django.contrib.auth.views import redirect_to_login
 
                 return redirect_to_login(request.get_full_path())
-            allowed = (roles.MANAGER,) if managers_only else WORKSPACE_ROLES
+            allowed = (
+                (roles.MANAGER,) if managers_only else READER_ROLES if readers else WORKSPACE_ROLES
+            )
             if not roles.has_role(request.user, *allowed):
                 return render(request, "relances/forbidden.html", status=403)
             return func(request, *args, **kwargs)
@@ -50,6 +55,20 @@ def get_dossier(request, pk: int) -> Dossier:
         raise Http404("Dossier introuvable.") from exc
 
 
+def get_open_dossier(request, pk: int) -> Dossier:
+    """The dossier, for an action: a closed dossier is read-only (intermediate archive)."""
+    dossier = get_dossier(request, pk)
+    if dossier.is_closed:
+        raise PermissionDenied(
+            "Dossier clos : archive intermédiaire en lecture seule jusqu'à sa purge (RGPD)."
+        )
+    return dossier
+
+
+def can_act(user, dossier: Dossier) -> bool:
+    return roles.has_role(user, *WORKSPACE_ROLES) and not dossier.is_closed
+
+
 def apply_errors(form, error: ValidationError) -> None:
     """Put a service's refusal on the form: per field when it names one, else on the form."""
     if hasattr(error, "error_dict"):
@@ -62,6 +81,8 @@ def apply_errors(form, error: ValidationError) -> None:
 def done(request, dossier: Dossier) -> HttpResponse:
     """After an action: back to the dossier page (htmx: the browser reloads it)."""
     url = reverse("relances:dossier", args=[dossier.pk])
+    if not selectors.visible_dossiers(request.user).filter(pk=dossier.pk).exists():
+        url = reverse("relances:worklist")  # just closed: archived, out of a controller's sight
     if request.htmx:
         response = HttpResponse("")
         response["HX-Redirect"] = url

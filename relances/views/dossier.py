@@ -6,10 +6,10 @@ from django.shortcuts import get_object_or_404, render
 from dossiers.models import Debtor, PaymentPlan
 
 from .. import calls, selectors
-from ._common import get_dossier, today, workspace_view
+from ._common import can_act, get_dossier, today, workspace_view
 
 
-@workspace_view
+@workspace_view(readers=True)
 def dossier(request, pk: int):
     detail = selectors.dossier_detail(get_dossier(request, pk), today=today())
     return render(
@@ -19,12 +19,13 @@ def dossier(request, pk: int):
             "d": detail,
             "dossier": detail.dossier,
             "sees_all": selectors.sees_all(request.user),
+            "can_act": can_act(request.user, detail.dossier),
             "four_c": calls.FOUR_C,
         },
     )
 
 
-@workspace_view
+@workspace_view(readers=True)
 def debtor(request, pk: int):
     try:
         debtor, dossiers = selectors.debtor_for(request.user, pk)

@@ -32,7 +32,7 @@ def test_home_requires_login(client):
     [
         ("controller", "relances:worklist"),
         ("manager", "relances:worklist"),
-        ("dpo", "admin:dossiers_debtor_changelist"),
+        ("dpo", "rgpd:dashboard"),
         ("admin", "admin:index"),
     ],
 )
@@ -63,4 +63,5 @@ def test_login_then_logout(client, controller):
 def test_dpo_cannot_open_creditor_editing(client, dpo):
     client.force_login(dpo)
     assert client.get(reverse("admin:dossiers_creditor_add")).status_code == 403
-    assert client.get(reverse("admin:dossiers_claim_changelist")).status_code == 403
+    # The DPO reads claims (GDPR) but never changes them.
+    assert client.get(reverse("admin:dossiers_claim_add")).status_code == 403

@@ -257,10 +257,18 @@ def test_htmx_action_success_redirects_to_the_dossier(client, controller):
     client.force_login(controller)
     response = client.post(
         reverse("relances:payment", args=[dossier.pk]),
-        {"kind": "payment", "amount": "100", "received_on": "2026-11-23", "method": "transfer"},
+        {"kind": "payment", "amount": "40", "received_on": "2026-11-23", "method": "transfer"},
         headers={"HX-Request": "true"},
     )
     assert response["HX-Redirect"] == reverse("relances:dossier", args=[dossier.pk])
+    assert dossier.payments.get().amount == 40
+    # The balance paid closes the dossier: archived (GDPR), out of the controller's sight.
+    response = client.post(
+        reverse("relances:payment", args=[dossier.pk]),
+        {"kind": "payment", "amount": "60", "received_on": "2026-11-23", "method": "transfer"},
+        headers={"HX-Request": "true"},
+    )
+    assert response["HX-Redirect"] == reverse("relances:worklist")
     dossier = Dossier.objects.get(pk=dossier.pk)
     assert dossier.state == "paid"
 

@@ -1,0 +1,97 @@
+"""The GDPR purge, driven by ``dossiers.personal_data``: for every model listed there, find its
+way to the debtor, then blank the listed fields with set-based UPDATEs in the live table and in
+its history table (simple-history), and delete the files they point to (the SHA-256 stays).
+
+A model added by another app is covered as soon as its fields are listed in ``PERSONAL_FIELDS``
+and it reaches ``Debtor`` through foreign keys (directly, or through a dossier, a claim...).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.conf import settings
+from django.db import models
+from simple_history.models import registered_models
+from simple_history.utils import get_history_model_for_model
+
+from dossiers.models import Debtor
+from dossiers.personal_data import PERSONAL_FIELDS, anonymised_value
+
+MAX_DEPTH = 4
+
+
+@dataclass(frozen=True)
+class Target:
+    """One table to rewrite: the model (live or historical), its way to the debtor, its fields."""
+
+    label: str  # "dossiers.debtorcontact" or "dossiers.debtorcontact (historique)"
+    model: type[models.Model]
+    debtor_lookup: str  # "pk", "debtor", "dossier__debtor"...
+    fields: tuple[models.Field, ...]  # the live model's fields, whose types set the values
+    history: bool
+
+    def rows(self, debtor_ids) -> models.QuerySet:
+        return self.model._base_manager.filter(**{f"{self.debtor_lookup}__in": debtor_ids})
+
+    def values(self) -> dict:
+        return {field.attname: anonymised_value(field) for field in self.fields}
+
+    def file_fields(self) -> list[models.FileField]:
+        return [f for f in self.fields if isinstance(f, models.FileField)]
+
+
+def _history_model(model) -> type[models.Model] | None:
+    if model._meta.db_table not in registered_models:
+        return None
+    return get_history_model_for_model(model)
+
+
+def debtor_lookup(model: type[models.Model]) -> str | None:
+    """The shortest chain of foreign keys from ``model`` to ``Debtor`` ("pk" for the debtor,
+    "id" for its history rows, whose ``id`` is the debtor's)."""
+    if model is Debtor:
+        return "pk"
+    if getattr(model, "instance_type", None) is Debtor:
+        return "id"
+    user_model = apps.get_model(settings.AUTH_USER_MODEL)
+    queue: deque[tuple[type[models.Model], str, int]] = deque([(model, "", 0)])
+    while queue:
+        current, prefix, depth = queue.popleft()
+        if depth >= MAX_DEPTH:
+            continue
+        for field in current._meta.concrete_fields:
+            if not field.is_relation or not (field.many_to_one or field.one_to_one):
+                continue
+            target = field.related_model
+            if target is user_model or target is None or field.name == "history_relation":
+                continue
+            if target is Debtor:
+                return f"{prefix}{field.name}"
+            queue.append((target, f"{prefix}{field.name}__", depth + 1))
+    return None
+
+
+def targets() -> list[Target]:
+    """Every table holding personal data, live and history, from the registry."""
+    result = []
+    for label, names in PERSONAL_FIELDS.items():
+        if not names:
+            continue
+        model = apps.get_model(label)
+        fields = tuple(model._meta.get_field(name) for name in names)
+        lookup = debtor_lookup(model)
+        if lookup is None:
+            raise LookupError(f"{label} n'est relié à aucun débiteur : purge impossible.")
+        result.append(Target(label, model, lookup, fields, history=False))
+        history = _history_model(model)
+        if history is not None:
+            hist_lookup = debtor_lookup(history)
+            if hist_lookup is None:
+                raise LookupError(f"Historique de {label} sans lien au débiteur.")
+            result.append(
+                Target(f"{label} (historique)", history, hist_lookup, fields, history=True)
+            )
+    return result

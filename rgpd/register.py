@@ -1,0 +1,82 @@
+"""The record of processing activities (GDPR art. 30-1): one entry per creditor, the controller
+of this processing, built from what is stored about it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from dossiers.legal import rules
+from dossiers.models import Creditor, LegalBasis
+
+from .notice import BASIS_TEXT, DATA, PURPOSE
+
+SUBJECTS = (
+    "Clients débiteurs du responsable du traitement (professionnels et consommateurs) et les "
+    "personnes qu'ils désignent comme contacts (facturation, recouvrement)."
+)
+RECIPIENTS = (
+    "Services de recouvrement du responsable du traitement (chargé(e)s et responsables "
+    "recouvrement), son délégué à la protection des données ; le cas échéant ses conseils, "
+    "commissaires de justice et juridictions. Sous-traitants techniques : hébergement et envoi "
+    "des courriers et e-mails."
+)
+TRANSFERS = "Aucun transfert hors de l'Union européenne."
+SECURITY = (
+    "Accès nominatif par rôle (chargé(e), responsable, DPO, administrateur), chaque rôle ne "
+    "voyant que ce qu'il lui faut ; journal probant de toutes les modifications (qui, quand, "
+    "pourquoi) chaîné par empreintes ; pièces conservées avec leur empreinte SHA-256 ; dossiers "
+    "clos en lecture seule ; purge automatique quotidienne avec certificat ; avertissement sur "
+    "les mots sensibles dans les notes libres."
+)
+SOURCE = (
+    "Données issues de la facturation du responsable du traitement et des échanges avec le "
+    "débiteur (art. 14 : information donnée dans chaque relance)."
+)
+
+
+def retention_text() -> str:
+    return (
+        "Base active pendant le traitement du dossier ; archive intermédiaire, en lecture seule, "
+        f"jusqu'à la prescription des créances ({rules.PRESCRIPTION_YEARS_CONSUMER} ans pour un "
+        f"consommateur, C. conso. L218-2 ; {rules.PRESCRIPTION_YEARS_PROFESSIONAL} ans entre "
+        "professionnels, C. com. L110-4), comptée depuis l'échéance ou la dernière "
+        f"reconnaissance de dette, plus {settings.RGPD_PURGE_MARGIN_DAYS} jours ; puis "
+        "anonymisation, historique compris. Les pièces comptables sont conservées 10 ans par la "
+        "comptabilité (C. com. L123-22), hors de ce traitement."
+    )
+
+
+@dataclass(frozen=True)
+class Entry:
+    creditor: Creditor
+    rows: tuple[tuple[str, str], ...]
+
+
+def entries() -> list[Entry]:
+    result = []
+    for creditor in Creditor.objects.order_by("legal_name"):
+        basis = BASIS_TEXT[creditor.legal_basis]
+        if creditor.legal_basis != LegalBasis.CONTRACT:
+            basis += f". Mise en balance des intérêts : {creditor.balancing_test}"
+        rows = (
+            (
+                "Responsable du traitement",
+                f"{creditor.legal_name}, SIREN {creditor.siren}, {creditor.address_line1}, "
+                f"{creditor.postal_code} {creditor.city} ; {creditor.contact_email}",
+            ),
+            ("Délégué à la protection des données", creditor.dpo_contact),
+            ("Finalité", PURPOSE[0].upper() + PURPOSE[1:]),
+            ("Base légale", basis[0].upper() + basis[1:]),
+            ("Personnes concernées", SUBJECTS),
+            ("Catégories de données", DATA[0].upper() + DATA[1:] + "."),
+            ("Source des données", SOURCE),
+            ("Destinataires", RECIPIENTS),
+            ("Transferts hors UE", TRANSFERS),
+            ("Durées de conservation", retention_text()),
+            ("Mesures de sécurité", SECURITY),
+            ("Politique de confidentialité", creditor.privacy_policy_url),
+        )
+        result.append(Entry(creditor, rows))
+    return result

@@ -1,0 +1,140 @@
+"""The DPO's reads: the dashboard's counts and lists, and everything held on one debtor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.apps import apps
+from django.db import models
+from django.db.models import Count, Exists, OuterRef
+
+from dossiers.models import Debtor, Dossier
+
+from . import purge
+from .models import DebtorPurge, PurgeCertificate, RightsRequest
+from .services import purgeable_debtors
+
+PROJECT_APPS = ("dossiers", "relances", "journal", "rgpd", "pilotage", "imports")
+
+
+def closed_not_purged():
+    return Dossier.objects.filter(closed_on__isnull=False, purge_on__isnull=False).exclude(
+        Exists(DebtorPurge.objects.filter(debtor=OuterRef("debtor_id")))
+    )
+
+
+@dataclass
+class Dashboard:
+    today: date
+    due_30: int
+    due_90: int
+    overdue: int
+    blocked: int  # past their date, but the debtor has another dossier still kept
+    upcoming: list[Dossier]
+    certificates: list[PurgeCertificate]
+    requests: list[RightsRequest]
+    open_requests: int
+    restricted_debtors: int
+
+    @property
+    def limit_30(self) -> date:
+        return self.today + timedelta(days=30)
+
+    @property
+    def limit_90(self) -> date:
+        return self.today + timedelta(days=90)
+
+
+def dashboard(*, today: date) -> Dashboard:
+    pending = closed_not_purged()
+    counts = pending.aggregate(
+        due_30=Count(
+            "pk", filter=models.Q(purge_on__gt=today, purge_on__lte=today + timedelta(30))
+        ),
+        due_90=Count(
+            "pk", filter=models.Q(purge_on__gt=today, purge_on__lte=today + timedelta(90))
+        ),
+        past=Count("pk", filter=models.Q(purge_on__lte=today)),
+    )
+    # Overdue: purgeable since yesterday at least, yet not purged (the daily job should have).
+    overdue = purgeable_debtors(today - timedelta(days=1)).count()
+    return Dashboard(
+        today=today,
+        due_30=counts["due_30"],
+        due_90=counts["due_90"],
+        overdue=overdue,
+        blocked=counts["past"],
+        upcoming=list(
+            pending.filter(purge_on__lte=today + timedelta(90))
+            .select_related("creditor", "debtor")
+            .order_by("purge_on", "pk")[:50]
+        ),
+        certificates=list(PurgeCertificate.objects.select_related("operator")[:20]),
+        requests=list(
+            RightsRequest.objects.select_related("debtor", "decided_by").order_by(
+                "-status", "received_on"
+            )[:50]
+        ),
+        open_requests=RightsRequest.objects.filter(status=RightsRequest.Status.OPEN).count(),
+        restricted_debtors=Debtor.objects.filter(processing_restricted=True).count(),
+    )
+
+
+# --- Subject-access export (GDPR art. 15) ----------------------------------------------------
+
+
+def _exportable_models():
+    """Every model of the project that reaches a debtor (history tables excluded)."""
+    for model in apps.get_models():
+        if model._meta.app_label not in PROJECT_APPS or hasattr(model, "instance_type"):
+            continue
+        if model is DebtorPurge:
+            continue
+        lookup = purge.debtor_lookup(model)
+        if lookup is not None:
+            yield model, lookup
+
+
+def _value(instance, field):
+    value = getattr(instance, field.attname)
+    if isinstance(field, models.FileField):
+        return value.name if value else ""
+    if field.choices and value not in (None, ""):
+        return getattr(instance, f"get_{field.name}_display")()
+    return value
+
+
+@dataclass
+class Section:
+    label: str
+    columns: list[str]
+    rows: list[list]
+
+
+def subject_access(debtor: Debtor) -> list[Section]:
+    """Everything held on the debtor, one section per table, with French labels."""
+    sections = []
+    for model, lookup in _exportable_models():
+        fields = list(model._meta.concrete_fields)
+        rows = list(model._base_manager.filter(**{lookup: debtor.pk}).order_by("pk"))
+        if not rows:
+            continue
+        sections.append(
+            Section(
+                label=str(model._meta.verbose_name_plural).capitalize(),
+                columns=[str(f.verbose_name) for f in fields],
+                rows=[[_value(row, f) for f in fields] for row in rows],
+            )
+        )
+    return sections
+
+
+def subject_access_json(debtor: Debtor) -> dict:
+    return {
+        "debiteur": debtor.pk,
+        "sections": [
+            {"table": s.label, "lignes": [dict(zip(s.columns, row, strict=True)) for row in s.rows]}
+            for s in subject_access(debtor)
+        ],
+    }

@@ -1,0 +1,234 @@
+"""The GDPR purge (LEGAL_FR.md §9): a debtor walked through the cadence, letters sent, a call,
+a promise, a piece of evidence, then paid and closed; past its purge date, nothing held anywhere
+(live tables, history tables, stored files) still names it, and the figures are unchanged."""
+
+import datetime
+import importlib.util
+from decimal import Decimal
+
+import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.core.files.base import ContentFile
+from django.core.management import call_command
+from django.db import connection
+from django.db.models import Sum
+
+from dossiers import services as dossier_services
+from dossiers.models import Claim, Debtor, DebtorContact, Dossier, Evidence, Payment
+from relances import services as cadence
+from relances.models import Reminder
+from rgpd.models import PurgeCertificate
+from rgpd.services import purge_run
+from tests.factories import ClaimFactory, ConsumerFactory
+
+pytestmark = pytest.mark.django_db(transaction=False)
+D = datetime.date
+
+NAME = "Zéphyrine Quimbalonga"
+EMAIL = "zephyrine.quimbalonga@exemple-unique.fr"
+PHONE = "06 71 29 38 47"
+SECRETS = (NAME, EMAIL, PHONE)
+
+
+def dump_database() -> str:
+    """Every row of every table, history included, as text."""
+    chunks = []
+    with connection.cursor() as cursor:
+        for table in sorted(connection.introspection.table_names()):
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            chunks.append(f"## {table}\n" + "\n".join(repr(row) for row in cursor.fetchall()))
+    return "\n".join(chunks)
+
+
+def dump_files(root) -> str:
+    return "\n".join(
+        f"{path.name}\n{path.read_bytes().decode('utf-8', 'replace')}"
+        for path in root.rglob("*")
+        if path.is_file()
+    )
+
+
+def found(text: str) -> set[str]:
+    lowered = text.lower()
+    return {s for s in SECRETS if s.lower() in lowered}
+
+
+def kpis() -> dict:
+    """Totals a KPI dashboard reads: amounts and row counts of every table."""
+    totals = {
+        "claims": Claim.objects.aggregate(a=Sum("amount"), o=Sum("outstanding")),
+        "payments": Payment.objects.aggregate(a=Sum("amount")),
+    }
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            if table.startswith("rgpd_"):
+                continue  # the purge adds its certificate
+            cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            totals[table] = cursor.fetchone()[0]
+    return totals
+
+
+def journal_verifies() -> None:
+    if importlib.util.find_spec("journal.chain") is None:
+        return  # the journal's chain is not merged yet
+    from journal import chain
+
+    result = chain.verify()  # may raise on a broken chain
+    if hasattr(result, "ok"):
+        assert result.ok, result
+    elif isinstance(result, (list, tuple, set, dict)):
+        assert not result, result  # the list of problems found
+    elif isinstance(result, bool):
+        assert result
+
+
+@pytest.fixture
+def closed_debtor(at, media, django_capture_on_commit_callbacks, controller):
+    """A consumer with distinctive identity, reminded, called, then paid in full."""
+    with at(D(2026, 9, 1)):
+        debtor = ConsumerFactory(
+            name=NAME,
+            contacts=[{"role": "collection", "name": NAME, "email": EMAIL, "phone": PHONE}],
+        )
+        claim = ClaimFactory(debtor=debtor, due_date=D(2026, 10, 1), amount=Decimal("850.00"))
+    dossier = claim.dossier
+    day = D(2026, 10, 1)
+    while day <= D(2026, 10, 30):
+        with at(day), django_capture_on_commit_callbacks(execute=True):
+            cadence.run_cadence(on=day)
+        day += datetime.timedelta(days=1)
+    assert Reminder.objects.filter(dossier=dossier, status="sent").count() >= 2
+    with at(D(2026, 10, 20)), django_capture_on_commit_callbacks(execute=True):
+        cadence.call_log(
+            dossier=dossier,
+            actor=controller,
+            outcome="reached",
+            contact_name=NAME,
+            contact_role="debtor",
+            delay_reason="cash_flow",
+            debtor_said=f"{NAME} rappellera au {PHONE}",
+            summary=f"Récapitulatif envoyé à {EMAIL}",
+        )
+        dossier_services.evidence_add(
+            dossier=dossier,
+            file=ContentFile(f"Courrier de {NAME}, {EMAIL}".encode(), name="courrier.txt"),
+            kind="other",
+            actor=controller,
+            description=f"Lettre de {NAME}",
+        )
+    with at(D(2026, 11, 2)), django_capture_on_commit_callbacks(execute=True):
+        dossier_services.payment_record(
+            dossier=dossier,
+            amount=Decimal("850.00"),
+            received_on=D(2026, 11, 2),
+            actor=controller,
+            reference=f"VIR {NAME}",
+        )
+    dossier = Dossier.objects.get(pk=dossier.pk)
+    assert dossier.state == "paid"
+    return debtor, dossier
+
+
+def test_closed_dossier_gets_its_purge_date_from_the_prescription_plus_the_margin(
+    closed_debtor, settings
+):
+    """Consumer: 2 years (C. conso. L218-2) from the payment of 02/11/2026, which interrupts
+    the prescription (C. civ. 2240), then the 30-day margin."""
+    _, dossier = closed_debtor
+    assert dossier.purge_on == D(2028, 11, 2) + datetime.timedelta(days=30)
+
+
+def test_purge_leaves_no_trace_of_the_debtor_anywhere_and_keeps_the_figures(
+    closed_debtor, media, django_capture_on_commit_callbacks, manager
+):
+    debtor, dossier = closed_debtor
+    # An admin edited the debtor: the admin's log keeps its name.
+    LogEntry.objects.log_actions(
+        user_id=manager.pk, queryset=[debtor], action_flag=CHANGE, change_message="[]"
+    )
+    assert found(dump_database()) == set(SECRETS)
+    assert found(dump_files(media)) == {NAME, EMAIL}
+    evidence = Evidence.objects.get(dossier=dossier)
+    before = kpis()
+
+    # The day before the purge date: nothing is due.
+    assert purge_run(dossier.purge_on - datetime.timedelta(days=1)).debtors == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        report = purge_run(dossier.purge_on, actor=manager)
+
+    assert report.debtors == 1 and report.dossiers == 1
+    assert report.history_rows > 0 and report.files_deleted == 1
+    leftovers = [c[:300] for c in dump_database().split("## ") if found(c)]
+    assert leftovers == []
+    assert found(dump_files(media)) == set()
+    assert kpis() == before
+    evidence.refresh_from_db()
+    assert evidence.sha256 and not evidence.file
+    dossier = Dossier.objects.get(pk=dossier.pk)
+    assert dossier.closed_on == D(2026, 11, 2) and dossier.state == "paid"
+    assert Debtor.objects.get(pk=debtor.pk).kind == "consumer"
+    assert not DebtorContact.objects.filter(email=EMAIL).exists()
+    certificate = PurgeCertificate.objects.get(pk=report.certificate.pk)
+    assert certificate.operator == manager and certificate.debtors == 1
+    assert found(repr(certificate.counts) + certificate.operator_label) == set()
+    journal_verifies()
+
+    # Idempotent: a second run purges nobody.
+    assert purge_run(dossier.purge_on + datetime.timedelta(days=5)).debtors == 0
+
+
+def test_debtor_with_an_open_dossier_elsewhere_is_not_purged(closed_debtor):
+    debtor, dossier = closed_debtor
+    ClaimFactory(debtor=debtor, due_date=D(2026, 12, 1))
+    assert purge_run(dossier.purge_on + datetime.timedelta(days=1)).debtors == 0
+    assert Debtor.objects.get(pk=debtor.pk).name == NAME
+
+
+def test_dry_run_lists_and_changes_nothing(closed_debtor, media, capsys):
+    _, dossier = closed_debtor
+    database, files = dump_database(), dump_files(media)
+    call_command("purge_rgpd", "--date", dossier.purge_on.isoformat(), "--dry-run")
+    out = capsys.readouterr().out
+    assert dossier.reference in out and "1 débiteur(s), 1 dossier(s)" in out
+    assert NAME not in out
+    assert dump_database() == database and dump_files(media) == files
+    assert not PurgeCertificate.objects.exists()
+
+
+def test_command_purges_and_prints_the_certificate(closed_debtor, capsys):
+    _, dossier = closed_debtor
+    call_command("purge_rgpd", "--date", dossier.purge_on.isoformat())
+    assert "certificat n°" in capsys.readouterr().out
+    assert Debtor.objects.get(pk=dossier.debtor_id).name == "[anonymisé]"
+
+
+def test_command_refuses_a_bad_date():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="Date invalide"):
+        call_command("purge_rgpd", "--date", "31/12/2026")
+
+
+def test_written_off_professional_dossier_is_kept_five_years_after_the_due_date(at, settings):
+    """Between professionals: 5 years from the due date (C. com. L110-4), no acknowledgment;
+    the margin follows the setting."""
+    settings.RGPD_PURGE_MARGIN_DAYS = 10
+    from tests.factories import DebtorFactory
+
+    with at(D(2026, 3, 1)):
+        claim = ClaimFactory(
+            debtor=DebtorFactory(), issue_date=D(2026, 2, 1), due_date=D(2026, 3, 1)
+        )
+    dossier = claim.dossier
+    Dossier.objects.filter(pk=dossier.pk).update(state="go_no_go")
+    with at(D(2026, 6, 1)):
+        dossier_services.dossier_decide(
+            dossier=Dossier.objects.get(pk=dossier.pk),
+            decision="written_off",
+            actor=None,
+            reason="montant trop faible pour agir",
+        )
+    dossier = Dossier.objects.get(pk=dossier.pk)
+    assert dossier.closed_on == D(2026, 6, 1)
+    assert dossier.purge_on == D(2031, 3, 1) + datetime.timedelta(days=10)
+    assert "date de purge fixée au" in dossier.history.first().history_change_reason
