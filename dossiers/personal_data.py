@@ -26,6 +26,9 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
         "summary",
     ),
     "relances.dossierhold": ("reason",),
+    "journal.solvencyanalysis": ("note",),
+    "journal.amicableresolutionattempt": ("outcome",),
+    "journal.escalationdecision": ("reasoning",),
 }
 
 # The value a purged text field takes (kept short enough for every CharField above).

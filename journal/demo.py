@@ -1,0 +1,1 @@
+"""The journal demo (filled below)."""
