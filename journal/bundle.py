@@ -22,7 +22,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from dossiers.models import Dossier
-from relances.models import CallLog, Reminder
+from relances.models import CallLog, Channel, Reminder
 
 from . import chain
 from .selectors import timeline, timeline_csv
@@ -46,6 +46,7 @@ def _messages(dossier: Dossier) -> list[tuple[str, str, object]]:
     out = []
     reminders = (
         Reminder.objects.filter(dossier=dossier, status=Reminder.Status.SENT)
+        .exclude(channel=Channel.PHONE)  # a call made, not a message: in the journal
         .select_related("step")
         .order_by("sent_at", "pk")
     )
@@ -70,8 +71,9 @@ def _messages(dossier: Dossier) -> list[tuple[str, str, object]]:
 
 def build_bundle(dossier: Dossier, *, actor=None) -> bytes:
     """The ZIP's bytes (the chain is sealed first, so the head covers everything)."""
-    from relances.selectors import dossier_detail
     from weasyprint import HTML
+
+    from relances.selectors import dossier_detail
 
     seq, head = chain.dossier_head(dossier)
     dossier = Dossier.objects.select_related("creditor", "debtor").get(pk=dossier.pk)

@@ -189,3 +189,22 @@ def _recompute(name: str) -> None:
             )
             prev = digest
         cursor.execute(f'ALTER TABLE "{table}" ENABLE TRIGGER journal_append_only')
+
+
+def test_bulk_operations_are_journaled_and_chained(claims, controller):
+    from journal.bulk import journaled_bulk_update
+
+    first, second = claims
+    chain.seal()
+    for claim in (first, second):
+        claim.contract_ref = "CTR-2026-1"
+    journaled_bulk_update([first, second], ["contract_ref"], actor=controller, reason="import")
+    rows = Claim.history.filter(history_change_reason="import")
+    assert [(r.history_user, r.contract_ref) for r in rows] == [(controller, "CTR-2026-1")] * 2
+    result = chain.verify()
+    assert result.ok and result.sealed_now == 2
+    assert set(
+        ChainLink.objects.filter(
+            history_id__in=[r.history_id for r in rows], model="dossiers.claim"
+        ).values_list("chain", flat=True)
+    ) == {chain.chain_of(first.dossier_id), chain.chain_of(second.dossier_id)}

@@ -1,0 +1,50 @@
+"""The timeline: one merged history of the dossier's objects, on the dossier page and in CSV."""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from tests.journal.conftest import add_evidence
+
+pytestmark = pytest.mark.django_db
+
+
+def test_dossier_page_shows_who_what_how_result_with_evidence_links(
+    client, manager, to_go_no_go, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    dossier = to_go_no_go()
+    evidence = add_evidence(dossier, "invoice", actor=manager)
+    client.force_login(manager)
+    html = client.get(reverse("relances:dossier", args=[dossier.pk])).content.decode()
+    assert "Journal probatoire" in html
+    assert "Lettre recommandée avec AR" in html  # how: the formal notice's channel
+    assert "Envoyée" in html  # result
+    link = reverse("journal:evidence", args=[dossier.pk, evidence.pk])
+    assert link in html
+    assert client.get(link).status_code == 200
+    assert reverse("journal:go_no_go", args=[dossier.pk]) in html
+
+
+def test_timeline_csv_export(client, manager, to_go_no_go):
+    dossier = to_go_no_go()
+    client.force_login(manager)
+    response = client.get(reverse("journal:timeline_csv", args=[dossier.pk]))
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0] == ["Date", "Qui", "Quoi", "Comment", "Résultat", "Motif", "Preuve"]
+    hows = {row[3] for row in rows[1:]}
+    assert {"E-mail", "Courrier simple", "Lettre recommandée avec AR"} <= hows
+    assert any(row[1] == manager.username or row[1] == manager.get_full_name() for row in rows)
+    assert any(row[6].endswith("/") and "/messages/" in row[6] for row in rows)
+
+
+def test_other_controllers_dossier_is_not_visible(client, to_go_no_go, django_user_model):
+    from tests.factories import UserFactory
+
+    dossier = to_go_no_go()
+    other = UserFactory(username="autre", role="controller")
+    client.force_login(other)
+    assert client.get(reverse("journal:timeline_csv", args=[dossier.pk])).status_code == 404
