@@ -21,18 +21,29 @@ def _reason(reason: str) -> str:
     return reason
 
 
+def _stamp(objs, actor, reason: str) -> list[models.Model]:
+    """simple-history prefers an object's own ``_history_user``/``_change_reason`` (left by an
+    earlier save) to the defaults: stamp every object with this operation's who and why."""
+    objs = list(objs)
+    for obj in objs:
+        obj._history_user = actor
+        obj._change_reason = reason
+    return objs
+
+
 def journaled_bulk_create(
     objs: Sequence[models.Model], *, actor, reason: str, batch_size: int | None = 500
 ) -> list[models.Model]:
     if not objs:
         return []
     model = type(objs[0])
+    reason = _reason(reason)
     return bulk_create_with_history(
-        list(objs),
+        _stamp(objs, actor, reason),
         model,
         batch_size=batch_size,
         default_user=actor,
-        default_change_reason=_reason(reason),
+        default_change_reason=reason,
     )
 
 
@@ -47,11 +58,12 @@ def journaled_bulk_update(
     if not objs:
         return 0
     model = type(objs[0])
+    reason = _reason(reason)
     return bulk_update_with_history(
-        list(objs),
+        _stamp(objs, actor, reason),
         model,
         fields,
         batch_size=batch_size,
         default_user=actor,
-        default_change_reason=_reason(reason),
+        default_change_reason=reason,
     )
