@@ -7,8 +7,9 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import date, datetime
-from heapq import merge
 
+from django.contrib.auth import get_user_model
+from django.db.models import CharField, Value
 from django.urls import reverse
 from django.utils import timezone
 
@@ -34,8 +35,7 @@ class Entry:
     evidence_label: str = ""
 
 
-def _who(row) -> str:
-    user = row.history_user
+def _who(user) -> str:
     if user is None:
         return "Système"
     return user.get_full_name() or user.username
@@ -66,10 +66,13 @@ def _describe(label: str, row, dossier: Dossier) -> tuple[str, str, str, str]:
         )
     elif label == "dossiers.paymentallocation":
         result = f"{euros(row.amount)} imputés"
+    elif label == "dossiers.installment":
+        result = f"Échéance de {euros(row.amount)} au {row.due_on:%d/%m/%Y}"
+        if row.missed_on:
+            result += f", impayée (constatée le {row.missed_on:%d/%m/%Y})"
     elif label in (
         "dossiers.promise",
         "dossiers.paymentplan",
-        "dossiers.installment",
         "dossiers.dispute",
         "dossiers.task",
     ):
@@ -102,31 +105,51 @@ def _describe(label: str, row, dossier: Dossier) -> tuple[str, str, str, str]:
     return what, how, result, url
 
 
+def _sources(dossier: Dossier):
+    """(label, history model, filter) for every history table linked to the dossier."""
+    for label, model, history_model in history_models():
+        condition = dossier_filter(model, dossier.pk)
+        if condition is not None:
+            yield label, history_model, condition
+
+
 def timeline(dossier: Dossier, *, limit: int | None = None) -> list[Entry]:
     """The history of the dossier and of everything attached to it, newest first.
 
-    One query per history table linked to the dossier, merged by date.
+    One UNION query over every linked history table gives the page's rows in order; then one
+    query per table present fetches those rows whole, and one the users.
     """
-    streams = []
-    for label, model, history_model in history_models():
-        condition = dossier_filter(model, dossier.pk)
-        if condition is None:
-            continue
-        rows = (
-            history_model._default_manager.filter(condition)
-            .select_related("history_user")
-            .order_by("-history_date", "-history_id")
-        )
-        if limit:
-            rows = rows[:limit]
-        streams.append([(row.history_date, row.history_id, label, row) for row in rows])
+    sources = list(_sources(dossier))
+    skeletons = [
+        history_model._default_manager.filter(condition)
+        .annotate(source=Value(label, output_field=CharField()))
+        .values_list("history_date", "history_id", "source")
+        .order_by()
+        for label, history_model, condition in sources
+    ]
+    if not skeletons:
+        return []
+    union = skeletons[0].union(*skeletons[1:], all=True).order_by("-history_date", "-history_id")
+    keys = list(union[:limit] if limit else union)
+    wanted: dict[str, list[int]] = {}
+    for _at, history_id, label in keys:
+        wanted.setdefault(label, []).append(history_id)
+    models_by_label = {label: history_model for label, history_model, _c in sources}
+    rows = {}
+    user_ids = set()
+    for label, ids in wanted.items():
+        for row in models_by_label[label]._default_manager.filter(history_id__in=ids):
+            rows[(label, row.history_id)] = row
+            user_ids.add(row.history_user_id)
+    users = get_user_model()._default_manager.in_bulk(user_ids - {None})
     entries = []
-    for at, _id, label, row in merge(*streams, key=lambda item: (item[0], item[1]), reverse=True):
+    for at, history_id, label in keys:
+        row = rows[(label, history_id)]
         what, how, result, url = _describe(label, row, dossier)
         entries.append(
             Entry(
                 at=at,
-                who=_who(row),
+                who=_who(users.get(row.history_user_id)),
                 what=what,
                 how=how,
                 result=result,
@@ -135,8 +158,6 @@ def timeline(dossier: Dossier, *, limit: int | None = None) -> list[Entry]:
                 evidence_label="Pièce" if label == "dossiers.evidence" else "Message envoyé",
             )
         )
-        if limit and len(entries) >= limit:
-            break
     return entries
 
 

@@ -6,6 +6,7 @@ import io
 import pytest
 from django.urls import reverse
 
+from dossiers.models import Dossier
 from tests.journal.conftest import add_evidence
 
 pytestmark = pytest.mark.django_db
@@ -48,3 +49,28 @@ def test_other_controllers_dossier_is_not_visible(client, to_go_no_go, django_us
     other = UserFactory(username="autre", role="controller")
     client.force_login(other)
     assert client.get(reverse("journal:timeline_csv", args=[dossier.pk])).status_code == 404
+
+
+def test_a_payment_plan_and_its_installments_appear(client, controller):
+    import datetime
+    from decimal import Decimal
+
+    from dossiers import services as dossier_services
+    from tests.factories import ClaimFactory
+
+    dossier = ClaimFactory(actor=controller, amount=Decimal("900.00")).dossier
+    Dossier.objects.filter(pk=dossier.pk).update(assigned_to=controller)
+    today = datetime.date.today()
+    dossier_services.plan_accept(
+        dossier=dossier,
+        installments=[
+            (today + datetime.timedelta(days=10), Decimal("450.00")),
+            (today + datetime.timedelta(days=40), Decimal("450.00")),
+        ],
+        actor=controller,
+        reason="échéancier accepté au téléphone",
+    )
+    client.force_login(controller)
+    html = client.get(reverse("relances:dossier", args=[dossier.pk])).content.decode()
+    assert html.count("Échéance de 450,00 €") == 2
+    assert "échéancier accepté au téléphone" in html
