@@ -346,22 +346,34 @@ def _check_link(link: ChainLink, row, expected_seq: int, prev: str) -> str | Non
     return None
 
 
-def _walk(chain: str, result: VerifyResult, references: dict[int, str]) -> None:
-    prev, expected = GENESIS, 1
-    queryset = ChainLink.objects.filter(chain=chain).order_by("seq")
-    last = 0
+def _walk(chains: list[str], result: VerifyResult, references: dict[int, str]) -> None:
+    """Walk the chains in (chain, seq) order, in batches across chains: a few queries per
+    batch of links, whatever the number of dossiers."""
+    queryset = ChainLink.objects.order_by("chain", "seq")
+    if len(chains) == 1:
+        queryset = queryset.filter(chain=chains[0])
+    state: dict[str, tuple[str, int]] = {}  # chain -> (prev hash, expected seq)
+    broken: set[str] = set()
+    position: tuple[str, int] | None = None
     while True:
-        links = list(queryset.filter(seq__gt=last)[:BATCH])
+        page = queryset
+        if position is not None:
+            page = page.filter(Q(chain__gt=position[0]) | Q(chain=position[0], seq__gt=position[1]))
+        links = list(page[:BATCH])
         if not links:
             break
-        rows = _rows_for(links)
+        rows = _rows_for([link for link in links if link.chain not in broken])
         for link in links:
+            if link.chain in broken:
+                continue
+            prev, expected = state.get(link.chain, (GENESIS, 1))
             message = _check_link(link, rows.get((link.model, link.history_id)), expected, prev)
             result.checked += 1
             if message:
+                broken.add(link.chain)
                 result.problems.append(
                     Problem(
-                        chain=chain,
+                        chain=link.chain,
                         seq=link.seq,
                         model=link.model,
                         history_id=link.history_id,
@@ -369,11 +381,12 @@ def _walk(chain: str, result: VerifyResult, references: dict[int, str]) -> None:
                         message=message,
                     )
                 )
-                return
-            prev, expected = link.hash, link.seq + 1
-        last = links[-1].seq
-    if expected > 1:
-        result.heads[chain] = (expected - 1, prev)
+                continue
+            state[link.chain] = (link.hash, link.seq + 1)
+        position = (links[-1].chain, links[-1].seq)
+    for chain, (prev, expected) in state.items():
+        if chain not in broken:
+            result.heads[chain] = (expected - 1, prev)
 
 
 def verify(dossier: Dossier | None = None, *, seal_first: bool = True) -> VerifyResult:
@@ -389,8 +402,7 @@ def verify(dossier: Dossier | None = None, *, seal_first: bool = True) -> Verify
     else:
         chains = sorted(ChainLink.objects.values_list("chain", flat=True).distinct())
         references = dict(Dossier.objects.values_list("pk", "reference"))
-    for chain in chains:
-        _walk(chain, result, references)
+    _walk(chains, result, references)
     result.chains = len(chains)
     head_files.check_files(result, chains=set(chains), references=references)
     result.problems.sort(key=lambda p: (p.chain != GLOBAL_CHAIN, p.chain, p.seq))
