@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -100,13 +101,26 @@ def go_no_go_files(sender, *, seeder, **kwargs) -> list[str]:
         get_user_model().objects.filter(groups__name=roles.MANAGER).order_by("pk").first()
         or seeder.actor
     )
-    waiting = list(gonogo.ready_for_decision().order_by("pk")[:8])
+    # Files whose reminders went out (or go out when the seed commits) first: a dossier that
+    # reached the formal notice by catch-up has no reminder to show.
+    reminded = Exists(
+        Reminder.objects.filter(
+            dossier=OuterRef("pk"),
+            status__in=[Reminder.Status.PLANNED, Reminder.Status.SENT],
+            step__stage__in=[Stage.REMINDER_1, Stage.REMINDER_2, Stage.REMINDER_3],
+        ).exclude(channel=Channel.PHONE)
+    )
+    waiting = list(
+        gonogo.ready_for_decision().annotate(reminded=reminded).order_by("-reminded", "pk")[:8]
+    )
     lines = []
     # The least advanced file stays as it is, to show what an incomplete file lacks; the others
     # are completed until one is decided and one is left ready for the manager's decision.
     incomplete = waiting.pop() if len(waiting) >= 2 else None
     complete = []
     for dossier in waiting:
+        if not dossier.reminded:
+            continue
         _complete(dossier, controller=controller, manager=manager, today=today)
         _, items, _, _ = services.checklist_for(dossier, route=None, verify_journal=False)
         if not gonogo.missing(items):
@@ -124,7 +138,9 @@ def go_no_go_files(sender, *, seeder, **kwargs) -> list[str]:
             "suggérée est proportionnée au montant.",
             actor=manager,
         )
-        lines.append(f"Go/No-Go décidé ({Route(route).label}) : {decided.reference}")
+        lines.append(
+            f"Go/No-Go décidé ({Route(route).label}) : {decided.reference} ({decided.creditor})"
+        )
     if complete:
         ready = complete[0]
         lines.append(f"Go/No-Go complet, à décider : {ready.reference} ({ready.creditor})")

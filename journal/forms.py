@@ -30,7 +30,7 @@ class DecisionForm(forms.Form):
 
 class SolvencyForm(forms.Form):
     analysed_on = forms.DateField(
-        label="Analysée le", widget=forms.DateInput(attrs={"type": "date"})
+        label="Analysée le", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
     )
     sources = forms.MultipleChoiceField(
         label="Sources consultées (licites uniquement)",
@@ -49,7 +49,7 @@ class SolvencyForm(forms.Form):
 class AmicableAttemptForm(forms.Form):
     method = forms.ChoiceField(label="Mode", choices=AmicableResolutionAttempt.Method.choices)
     attempted_on = forms.DateField(
-        label="Tentée le", widget=forms.DateInput(attrs={"type": "date"})
+        label="Tentée le", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
     )
     outcome = forms.CharField(
         label="Issue", widget=forms.Textarea(attrs={"rows": 2}), required=False
