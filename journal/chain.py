@@ -215,12 +215,9 @@ def _unsealed(label: str, history_model):
     return history_model._default_manager.filter(~Exists(sealed))
 
 
-def unsealed_count() -> int:
-    return sum(_unsealed(label, hm).count() for label, _m, hm in history_models())
-
-
-def seal() -> int:
-    """Chain every history row not yet sealed; returns how many links were added."""
+def seal(dossier: Dossier | None = None) -> int:
+    """Chain every history row not yet sealed (only the dossier's, when given: chains are
+    independent, and its rows are found through indexed columns); returns the links added."""
     added = 0
     with transaction.atomic():
         if connection.vendor == "postgresql":
@@ -228,7 +225,13 @@ def seal() -> int:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
         pending = []
         for label, model, history_model in history_models():
-            rows = list(_unsealed(label, history_model).order_by("history_date", "history_id"))
+            unsealed = _unsealed(label, history_model)
+            if dossier is not None:
+                condition = dossier_filter(model, dossier.pk)
+                if condition is None:
+                    continue
+                unsealed = unsealed.filter(condition)
+            rows = list(unsealed.order_by("history_date", "history_id"))
             if not rows:
                 continue
             owners = _dossier_ids(model, rows)
@@ -395,7 +398,7 @@ def verify(dossier: Dossier | None = None, *, seal_first: bool = True) -> Verify
 
     result = VerifyResult()
     if seal_first:
-        result.sealed_now = seal()
+        result.sealed_now = seal(dossier)
     if dossier is not None:
         chains = [chain_of(dossier.pk)]
         references = {dossier.pk: dossier.reference}
@@ -411,7 +414,7 @@ def verify(dossier: Dossier | None = None, *, seal_first: bool = True) -> Verify
 
 def dossier_head(dossier: Dossier) -> tuple[int, str]:
     """The dossier's chain head (seq, hash), after sealing; (0, GENESIS) for an empty chain."""
-    seal()
+    seal(dossier)
     return _heads({chain_of(dossier.pk)}).get(chain_of(dossier.pk), (0, GENESIS))
 
 

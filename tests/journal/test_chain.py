@@ -208,3 +208,34 @@ def test_bulk_operations_are_journaled_and_chained(claims, controller):
             history_id__in=[r.history_id for r in rows], model="dossiers.claim"
         ).values_list("chain", flat=True)
     ) == {chain.chain_of(first.dossier_id), chain.chain_of(second.dossier_id)}
+
+
+def test_every_evidentiary_model_is_journaled_and_chained_to_its_dossier():
+    from dossiers import models as d
+    from journal.models import AmicableResolutionAttempt, EscalationDecision, SolvencyAnalysis
+    from relances.models import CallLog, Reminder
+
+    chained = {label for label, _m, _h in chain.history_models()}
+    per_dossier = [
+        d.Dossier, d.Claim, d.Payment, d.Promise, d.PaymentPlan, d.Installment, d.Dispute,
+        d.Evidence, Reminder, CallLog, EscalationDecision, SolvencyAnalysis,
+        AmicableResolutionAttempt,
+    ]  # fmt: skip
+    for model in [d.Debtor, *per_dossier]:
+        assert model._meta.label_lower in chained, model
+    for model in per_dossier:
+        assert chain.dossier_filter(model, 1) is not None, model
+    assert chain.dossier_filter(d.Debtor, 1) is None  # a debtor may have several dossiers
+
+
+def test_verifying_one_dossier_seals_only_its_rows(claims):
+    first, second = claims
+    result = chain.verify(first.dossier)
+    assert result.ok and result.sealed_now > 0
+    assert set(ChainLink.objects.values_list("chain", flat=True)) == {
+        chain.chain_of(first.dossier_id)
+    }
+    assert chain.verify().ok
+    assert chain.chain_of(second.dossier_id) in set(
+        ChainLink.objects.values_list("chain", flat=True)
+    )
