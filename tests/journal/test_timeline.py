@@ -74,3 +74,15 @@ def test_a_payment_plan_and_its_installments_appear(client, controller):
     html = client.get(reverse("relances:dossier", args=[dossier.pk])).content.decode()
     assert html.count("Échéance de 450,00 €") == 2
     assert "échéancier accepté au téléphone" in html
+
+
+def test_the_chain_is_read_only_in_the_admin(client, admin_user, to_go_no_go):
+    from journal import chain
+
+    dossier = to_go_no_go()
+    chain.seal(dossier)
+    client.force_login(admin_user)
+    listing = client.get(reverse("admin:journal_chainlink_changelist"))
+    assert listing.status_code == 200
+    assert chain.chain_of(dossier.pk) in listing.content.decode()
+    assert client.get(reverse("admin:journal_chainlink_add")).status_code == 403
