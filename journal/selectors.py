@@ -161,23 +161,19 @@ def timeline(dossier: Dossier, *, limit: int | None = None) -> list[Entry]:
     return entries
 
 
+def _cell(value: str) -> str:
+    """A cell a spreadsheet will not run as a formula (CSV injection)."""
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
 def timeline_csv(dossier: Dossier) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
     writer.writerow(["Date", "Qui", "Quoi", "Comment", "Résultat", "Motif", "Preuve"])
     for entry in timeline(dossier):
         local = timezone.localtime(entry.at)
-        writer.writerow(
-            [
-                local.strftime("%d/%m/%Y %H:%M:%S"),
-                entry.who,
-                entry.what,
-                entry.how,
-                entry.result,
-                entry.why,
-                entry.evidence_url,
-            ]
-        )
+        cells = [entry.who, entry.what, entry.how, entry.result, entry.why, entry.evidence_url]
+        writer.writerow([local.strftime("%d/%m/%Y %H:%M:%S"), *map(_cell, cells)])
     return buffer.getvalue()
 
 

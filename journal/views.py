@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -26,12 +25,7 @@ from .selectors import prepared_summary, timeline_csv
 @workspace_view(managers_only=True)
 def decisions(request):
     """Dossiers waiting for a Go/No-Go decision, what each still lacks, the recent decisions."""
-    rows = list(
-        gonogo.ready_for_decision()
-        .with_balance()
-        .annotate(n_disputes=Count("disputes"))
-        .order_by("next_action_at", "pk")
-    )
+    rows = list(gonogo.ready_for_decision().with_balance().order_by("next_action_at", "pk"))
     lines = []
     for row in rows:
         suggestion = suggest_route(
@@ -170,7 +164,7 @@ def evidence_file(request, pk: int, evidence_pk: int):
         handle = evidence.file.open("rb")
     except (FileNotFoundError, ValueError) as exc:
         raise Http404("Fichier introuvable.") from exc
-    return FileResponse(handle, filename=evidence.original_name or None)
+    return FileResponse(handle, as_attachment=True, filename=evidence.original_name or None)
 
 
 @workspace_view

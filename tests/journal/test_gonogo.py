@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from dossiers.formatting import euros
 from dossiers.models import Dossier
 from journal.models import EscalationDecision
 from journal.routes import Route, suggest_route
@@ -98,6 +99,7 @@ def test_decisions_list_shows_ready_dossiers(
         response = client.get(reverse("journal:decisions"))
     html = response.content.decode()
     assert incomplete.reference in html and full.reference in html
+    assert html.count(euros(Decimal("1200.00"))) == 2  # each one's balance
     assert html.count('<span class="ok">Complet</span>') == 1
 
 

@@ -86,3 +86,23 @@ def test_the_chain_is_read_only_in_the_admin(client, admin_user, to_go_no_go):
     assert listing.status_code == 200
     assert chain.chain_of(dossier.pk) in listing.content.decode()
     assert client.get(reverse("admin:journal_chainlink_add")).status_code == 403
+
+
+def test_csv_cells_never_run_as_formulas(client, manager, to_go_no_go):
+    import datetime
+
+    from dossiers import services as dossier_services
+
+    dossier = to_go_no_go()
+    dossier_services.task_create(
+        dossier=dossier,
+        kind="call",
+        due_on=datetime.date(2026, 12, 1),
+        actor=manager,
+        note="rappeler",
+        reason='=HYPERLINK("http://example.com")',
+    )
+    client.force_login(manager)
+    text = client.get(reverse("journal:timeline_csv", args=[dossier.pk])).content.decode()
+    assert "'=HYPERLINK" in text
+    assert ";=HYPERLINK" not in text and ';"=HYPERLINK' not in text
