@@ -168,8 +168,10 @@ def _columns(history_model) -> list[models.Field]:
 
 def row_document(label: str, row, personal: dict[str, str]) -> str:
     """The canonical JSON hashed for one history row: non-personal columns verbatim, personal
-    columns as their digests."""
-    hidden = set(personal_fields(label))
+    columns as their digests. Which columns are personal is the link's own record (the keys of
+    ``personal``, from the registry when sealed), so a later change of the registry does not
+    change what an old link covers."""
+    hidden = set(personal)
     values = {}
     for column in _columns(type(row)):
         if column.name in hidden:
@@ -342,8 +344,6 @@ def _check_link(link: ChainLink, row, expected_seq: int, prev: str) -> str | Non
             return f"donnée personnelle « {name} » modifiée"
         else:
             personal[name] = stored
-    if set(personal) != set(personal_fields(link.model)) & {f.name for f in _columns(type(row))}:
-        return "liste des données personnelles altérée"
     if link_hash(prev, row_document(link.model, row, personal)) != link.hash:
         return "contenu modifié depuis son scellement"
     return None
