@@ -2,6 +2,7 @@
 named; the GDPR purge's rewrite of personal fields keeps it verifiable."""
 
 import json
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -266,3 +267,22 @@ def test_a_purge_of_every_personal_field_of_every_table_keeps_the_chain(
     row = Claim.history.filter(dossier_id=dossier.pk).order_by("history_id").last()
     _raw_update(Claim.history.model._meta.db_table, "outstanding = %s", ["0"], row.history_id)
     assert chain.verify(dossier).first_bad.history_id == row.history_id
+
+
+def test_beat_seals_and_writes_the_dated_head_file_daily(claims, settings, tmp_path):
+    from django.conf import settings as live_settings
+
+    from journal.tasks import seal_task, write_head_task
+    from recouvrement.celery import app
+
+    app.loader.import_default_modules()
+    for key in ("journal-seal", "journal-head"):
+        assert live_settings.CELERY_BEAT_SCHEDULE[key]["task"] in app.tasks
+    assert seal_task.delay().get() > 0
+    settings.JOURNAL_HEAD_DIR = tmp_path / "tetes"
+    path = write_head_task.delay().get()
+    document = json.loads(Path(path).read_text(encoding="utf-8"))
+    assert path.endswith(f"chain-head-{document['date']}.json")
+    assert document["chains"] == {
+        name: {"seq": seq, "hash": digest} for name, (seq, digest) in chain.all_heads().items()
+    }
