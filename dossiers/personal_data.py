@@ -29,6 +29,9 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
     "relances.dossierhold": ("reason",),
     "relances.debtorcadenceoverride": ("reason",),
     "rgpd.rightsrequest": ("details", "decision"),
+    "journal.solvencyanalysis": ("note",),
+    "journal.amicableresolutionattempt": ("outcome",),
+    "journal.escalationdecision": ("reasoning",),
 }
 
 # The value a purged text field takes (kept short enough for every CharField above).

@@ -32,6 +32,8 @@ _DOSSIER_MODELS = (
 _RATE_MODELS = "legalinterestrate ecbrate"
 _POLICY_MODELS = "cadencepolicy cadencestep creditorcadence debtorcadenceoverride"
 _CADENCE_MODELS = f"{_POLICY_MODELS} reminder calllog dossierhold"
+# The journal is read-only in the admin (decisions are made on the Go/No-Go page).
+_JOURNAL_MODELS = "chainlink escalationdecision solvencyanalysis amicableresolutionattempt"
 _READ_ALL = (
     _perms("dossiers", "view", _DOSSIER_MODELS)
     + _perms("dossiers", "view", _RATE_MODELS)
@@ -51,6 +53,7 @@ PERMISSIONS = {
         *_perms("relances", "add change delete", "debtorcadenceoverride"),
         *_perms("pilotage", "view change", "costsettings"),
         *_perms("rgpd", "view", "rightsrequest purgecertificate"),
+        *_perms("journal", "view", _JOURNAL_MODELS),
     ],
     DPO: [
         *_perms("dossiers", "view", "creditor debtor debtorcontact dossier"),
@@ -76,6 +79,7 @@ PERMISSIONS = {
         "authtoken.add_token",
         "authtoken.view_token",
         "authtoken.delete_token",
+        *_perms("journal", "view", _JOURNAL_MODELS),
     ],
 }
 

@@ -1,7 +1,14 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class JournalConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "journal"
     verbose_name = "Journal probatoire"
+
+    def ready(self) -> None:
+        from . import demo  # noqa: F401  (the demo's receiver)
+        from .triggers import install_after_migrate
+
+        post_migrate.connect(install_after_migrate, sender=self, dispatch_uid="journal-triggers")

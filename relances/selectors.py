@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from heapq import nlargest
 from itertools import chain
 
 from django.db.models import (
@@ -56,7 +55,6 @@ from .models import CallLog, Channel, DossierHold, Reminder
 
 S = DossierState
 PAGE_SIZE = 25
-TIMELINE_LIMIT = 60
 DELIVERED = (Channel.EMAIL, Channel.LETTER, Channel.REGISTERED_LETTER, Channel.SMS)
 
 
@@ -512,7 +510,6 @@ class DossierDetail:
     reminders: list[Reminder]
     calls: list[CallLog]
     hold: DossierHold | None
-    timeline: list[TimelineEntry]
 
     @property
     def open_disputes(self) -> list[Dispute]:
@@ -646,87 +643,7 @@ def dossier_detail(dossier: Dossier, *, today: date) -> DossierDetail:
         ),
         calls=list(dossier.call_logs.select_related("called_by", "promise")),
         hold=hold,
-        timeline=dossier_timeline(dossier),
     )
-
-
-# --- The timeline (the journal, newest first) -------------------------------------------------
-
-
-@dataclass
-class TimelineEntry:
-    at: object  # datetime
-    who: str
-    what: str
-    label: str
-    why: str
-
-
-_CHANGE = {"+": "création", "~": "modification", "-": "suppression"}
-
-
-def _history(model, **filters):
-    return model.history.filter(**filters).select_related("history_user")
-
-
-def dossier_timeline(dossier: Dossier, *, limit: int = TIMELINE_LIMIT) -> list[TimelineEntry]:
-    """One merged journal of the dossier and everything attached to it, newest first.
-
-    One query per kind of record (simple-history's tables), each limited, then merged.
-    """
-    pk = dossier.pk
-    sources = [
-        (_history(Dossier, id=pk), "Dossier"),
-        (_history(Claim, dossier_id=pk), "Facture"),
-        (_history(Payment, dossier_id=pk), "Paiement"),
-        (_history(Promise, dossier_id=pk), "Promesse"),
-        (_history(PaymentPlan, dossier_id=pk), "Échéancier"),
-        (_history(Dispute, dossier_id=pk), "Contestation"),
-        (_history(Evidence, dossier_id=pk), "Pièce"),
-        (_history(Task, dossier_id=pk), "Tâche"),
-        (_history(Reminder, dossier_id=pk), "Relance"),
-        (_history(CallLog, dossier_id=pk), "Appel"),
-        (_history(DossierHold, dossier_id=pk), "Mise en attente"),
-    ]
-    rows = []
-    for queryset, label in sources:
-        for row in queryset.order_by("-history_date", "-history_id")[:limit]:
-            rows.append((row.history_date, row, label))
-    entries = []
-    for at, row, label in nlargest(limit, rows, key=lambda item: item[0]):
-        user = row.history_user
-        entries.append(
-            TimelineEntry(
-                at=at,
-                who=(user.get_full_name() or user.username) if user else "Système",
-                what=_CHANGE.get(row.history_type, ""),
-                label=f"{label} : {_object_label(row, label)}",
-                why=row.history_change_reason or "",
-            )
-        )
-    return entries
-
-
-def _object_label(row, label: str) -> str:
-    if label == "Dossier":
-        return f"{row.reference} — {DossierState(row.state).label}"
-    if label == "Facture":
-        return f"{row.invoice_number} ({euros(row.amount)}, reste {euros(row.outstanding)})"
-    if label == "Paiement":
-        return f"{euros(row.amount)} du {row.received_on:%d/%m/%Y}"
-    if label == "Promesse":
-        return f"{euros(row.amount)} pour le {row.due_on:%d/%m/%Y}"
-    if label == "Tâche":
-        return f"{Task.Kind(row.kind).label} — {Task.Status(row.status).label}"
-    if label == "Relance":
-        if row.channel == Channel.PHONE and row.status == Reminder.Status.SENT:
-            return f"{Channel(row.channel).label} — appel passé"
-        return f"{Channel(row.channel).label} — {Reminder.Status(row.status).label}"
-    if label == "Appel":
-        return CallLog.Outcome(row.outcome).label
-    if label == "Contestation":
-        return f"{Dispute.Reason(row.reason).label} — {Dispute.Status(row.status).label}"
-    return str(row.instance) if hasattr(row, "instance") else ""
 
 
 # --- The debtor page --------------------------------------------------------------------------

@@ -31,3 +31,9 @@ def pytest_report_header(config):
         f"base de données : {db['ENGINE'].rsplit('.', 1)[-1]} {db.get('HOST') or db['NAME']}; "
         f"broker Celery : {settings.CELERY_BROKER_URL}"
     )
+
+
+@pytest.fixture(autouse=True)
+def _journal_head_dir(settings, tmp_path_factory):
+    """Chain-head files of a test go to a temporary directory, never to the project's."""
+    settings.JOURNAL_HEAD_DIR = tmp_path_factory.mktemp("journal-heads")

@@ -7,6 +7,7 @@ Only values that are safe everywhere have defaults here; ``local`` adds the demo
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -158,7 +159,16 @@ CELERY_BEAT_SCHEDULE = {
     "cadence-sweep": {"task": "relances.run_cadence", "schedule": 3600.0},
     # GDPR purge of the debtors past their purge date: daily, idempotent.
     "rgpd-purge": {"task": "rgpd.purge", "schedule": 86400.0},
+    # The journal: seal new history rows every 10 minutes; write the chain-head file daily.
+    "journal-seal": {"task": "journal.seal", "schedule": 600.0},
+    "journal-head": {"task": "journal.write_head", "schedule": crontab(hour=23, minute=50)},
 }
 
 # GDPR: days kept after the prescription of a closed dossier's claims before its purge.
 RGPD_PURGE_MARGIN_DAYS = env.int("RGPD_PURGE_MARGIN_DAYS", default=30)
+
+# The journal's daily chain-head files: outside the database (copy them to WORM storage).
+JOURNAL_HEAD_DIR = env.path("JOURNAL_HEAD_DIR", default=BASE_DIR / "var" / "journal-heads")
+# The key of the digests of personal data in the hash chain (default: derived from SECRET_KEY;
+# set it explicitly in production so that rotating SECRET_KEY keeps the chain verifiable).
+JOURNAL_CHAIN_KEY = env("JOURNAL_CHAIN_KEY", default="")

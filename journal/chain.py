@@ -1,0 +1,422 @@
+"""The tamper-evident chain over every history row (see docs/journal.md for the design).
+
+- ``seal()`` appends one ``ChainLink`` per history row not yet sealed, whatever wrote the row
+  (a service, a bulk helper, an import, the purge's live saves). Chains are per dossier
+  (``D<pk>``) plus one chain (``G``) for the rows that belong to no single dossier (creditors,
+  debtors, policies, rates).
+- A link's hash is SHA-256(previous hash + canonical JSON of the row), where the row's
+  non-personal columns are taken verbatim and each personal column (``PERSONAL_FIELDS``) only as
+  a keyed, salted digest kept in the link. The GDPR purge may replace a personal value by its
+  anonymised value: ``verify`` recognises that value and keeps the stored digest, so the chain
+  still verifies; any other change to any column is detected and named.
+- ``verify(dossier=None)`` walks the chains and returns a ``VerifyResult``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from functools import cache
+
+from django.apps import apps
+from django.conf import settings
+from django.db import connection, models, transaction
+from django.db.models import Exists, Max, OuterRef, Q
+
+from dossiers.models import Dossier
+from dossiers.personal_data import ANONYMISED, PERSONAL_FIELDS, anonymised_value
+
+from .models import ChainLink
+
+GENESIS = "0" * 64
+GLOBAL_CHAIN = "G"
+BATCH = 2000
+_LOCK_KEY = 0x4A4F55524E414C  # "JOURNAL": one sealer at a time (advisory lock)
+
+
+def chain_of(dossier_id: int | None) -> str:
+    return f"D{dossier_id}" if dossier_id else GLOBAL_CHAIN
+
+
+# --- Which history tables, and which dossier each row belongs to ------------------------------
+
+
+@cache
+def history_models() -> list[tuple[str, type[models.Model], type[models.Model]]]:
+    """(label, live model, history model) for every model with simple-history, sorted."""
+    found = []
+    for model in apps.get_models():
+        manager_name = getattr(model._meta, "simple_history_manager_attribute", None)
+        if not manager_name:
+            continue
+        history_model = getattr(model, manager_name).model
+        found.append((model._meta.label_lower, model, history_model))
+    return sorted(found, key=lambda item: item[0])
+
+
+def _dossier_path(model: type[models.Model]) -> tuple[str, type[models.Model] | None] | None:
+    """How a row finds its dossier: ``("id", None)`` for the dossier itself, ``("dossier_id",
+    None)`` for a direct link, ``("plan_id", PaymentPlan)`` for one hop, else None."""
+    if model is Dossier:
+        return ("id", None)
+    names = {f.name: f for f in model._meta.concrete_fields}
+    if "dossier" in names and names["dossier"].related_model is Dossier:
+        return ("dossier_id", None)
+    for f in model._meta.concrete_fields:
+        if f.is_relation and f.many_to_one and f.related_model is not None:
+            target = f.related_model
+            target_fields = {g.name: g for g in target._meta.concrete_fields}
+            if "dossier" in target_fields and target_fields["dossier"].related_model is Dossier:
+                return (f.attname, target)
+    return None
+
+
+def dossier_filter(model: type[models.Model], dossier_id: int) -> Q | None:
+    """The filter on ``model``'s history rows that belong to one dossier (None: no link)."""
+    path = _dossier_path(model)
+    if path is None:
+        return None
+    attname, via = path
+    if via is None:
+        return Q(**{attname: dossier_id})
+    ids = via._default_manager.filter(dossier_id=dossier_id).values("pk")
+    return Q(**{f"{attname}__in": ids})
+
+
+def _dossier_ids(model, rows) -> dict[int, int | None]:
+    """history_id -> dossier id for a batch of rows of one model (one query for a hop)."""
+    path = _dossier_path(model)
+    if path is None:
+        return {row.history_id: None for row in rows}
+    attname, via = path
+    if via is None:
+        return {row.history_id: getattr(row, attname) for row in rows}
+    keys = {getattr(row, attname) for row in rows} - {None}
+    mapping = dict(via._default_manager.filter(pk__in=keys).values_list("pk", "dossier_id"))
+    return {row.history_id: mapping.get(getattr(row, attname)) for row in rows}
+
+
+# --- Canonical form and hashes ----------------------------------------------------------------
+
+
+def _canon(value):
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, (bytes, memoryview)):
+        return bytes(value).hex()
+    if isinstance(value, (list, dict)):
+        return json.loads(json.dumps(value, sort_keys=True, default=str))
+    if hasattr(value, "name"):  # a FieldFile
+        return value.name or ""
+    return str(value)
+
+
+def _key() -> bytes:
+    configured = getattr(settings, "JOURNAL_CHAIN_KEY", "") or ""
+    if configured:
+        return configured.encode()
+    return hashlib.sha256(b"journal-chain:" + settings.SECRET_KEY.encode()).digest()
+
+
+def personal_digest(label: str, name: str, value, salt: str) -> str:
+    message = "\x1f".join([salt, label, name, json.dumps(_canon(value), ensure_ascii=False)])
+    return hmac.new(_key(), message.encode(), hashlib.sha256).hexdigest()
+
+
+def personal_fields(label: str) -> tuple[str, ...]:
+    return PERSONAL_FIELDS.get(label, ())
+
+
+@cache
+def _anonymised_values(label: str, name: str) -> tuple:
+    """The values a purged personal field may hold: its anonymised value, the marker, empty."""
+    model = apps.get_model(label)
+    values = [None, "", ANONYMISED]
+    if name in {f.name for f in model._meta.get_fields()}:
+        live_field = model._meta.get_field(name)
+        values.append(anonymised_value(live_field))
+        if getattr(live_field, "max_length", None):
+            values.append(ANONYMISED[: live_field.max_length])
+    return tuple(values)
+
+
+def is_anonymised(label: str, name: str, value) -> bool:
+    return _canon(value) in [_canon(v) for v in _anonymised_values(label, name)]
+
+
+def _columns(history_model) -> list[models.Field]:
+    return list(history_model._meta.concrete_fields)
+
+
+def row_document(label: str, row, personal: dict[str, str]) -> str:
+    """The canonical JSON hashed for one history row: non-personal columns verbatim, personal
+    columns as their digests. Which columns are personal is the link's own record (the keys of
+    ``personal``, from the registry when sealed), so a later change of the registry does not
+    change what an old link covers."""
+    hidden = set(personal)
+    values = {}
+    for column in _columns(type(row)):
+        if column.name in hidden:
+            continue
+        values[column.attname] = _canon(getattr(row, column.attname))
+    document = {"model": label, "row": values, "personal": personal}
+    return json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def link_hash(prev_hash: str, document: str) -> str:
+    return hashlib.sha256(f"{prev_hash}\n{document}".encode()).hexdigest()
+
+
+# --- Sealing ----------------------------------------------------------------------------------
+
+
+def _heads(chains: set[str]) -> dict[str, tuple[int, str]]:
+    """The last link (seq, hash) of each chain."""
+    heads: dict[str, tuple[int, str]] = {}
+    chains = sorted(chains)
+    for start in range(0, len(chains), 500):
+        part = chains[start : start + 500]
+        maxes = dict(
+            ChainLink.objects.filter(chain__in=part)
+            .values("chain")
+            .annotate(last=Max("seq"))
+            .values_list("chain", "last")
+        )
+        if not maxes:
+            continue
+        condition = Q()
+        for chain, last in maxes.items():
+            condition |= Q(chain=chain, seq=last)
+        for chain, seq, digest in ChainLink.objects.filter(condition).values_list(
+            "chain", "seq", "hash"
+        ):
+            heads[chain] = (seq, digest)
+    return heads
+
+
+def _unsealed(label: str, history_model):
+    sealed = ChainLink.objects.filter(model=label, history_id=OuterRef("history_id"))
+    return history_model._default_manager.filter(~Exists(sealed))
+
+
+def seal(dossier: Dossier | None = None) -> int:
+    """Chain every history row not yet sealed (only the dossier's, when given: chains are
+    independent, and its rows are found through indexed columns); returns the links added."""
+    added = 0
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+        pending = []
+        for label, model, history_model in history_models():
+            unsealed = _unsealed(label, history_model)
+            if dossier is not None:
+                condition = dossier_filter(model, dossier.pk)
+                if condition is None:
+                    continue
+                unsealed = unsealed.filter(condition)
+            rows = list(unsealed.order_by("history_date", "history_id"))
+            if not rows:
+                continue
+            owners = _dossier_ids(model, rows)
+            pending.extend((row.history_date, label, row, owners[row.history_id]) for row in rows)
+        if not pending:
+            return 0
+        pending.sort(key=lambda item: (item[0], item[1], item[2].history_id))
+        heads = _heads({chain_of(owner) for *_x, owner in pending})
+        links = []
+        for at, label, row, owner in pending:
+            chain = chain_of(owner)
+            seq, prev = heads.get(chain, (0, GENESIS))
+            salt = secrets.token_hex(16)
+            personal = {
+                name: personal_digest(label, name, getattr(row, name), salt)
+                for name in personal_fields(label)
+                if hasattr(row, name)
+            }
+            digest = link_hash(prev, row_document(label, row, personal))
+            links.append(
+                ChainLink(
+                    chain=chain,
+                    seq=seq + 1,
+                    model=label,
+                    history_id=row.history_id,
+                    dossier_id=owner,
+                    history_date=at,
+                    salt=salt,
+                    personal=personal,
+                    prev_hash=prev,
+                    hash=digest,
+                )
+            )
+            heads[chain] = (seq + 1, digest)
+            if len(links) >= BATCH:
+                ChainLink.objects.bulk_create(links)
+                added += len(links)
+                links = []
+        ChainLink.objects.bulk_create(links)
+        added += len(links)
+    return added
+
+
+# --- Verification -----------------------------------------------------------------------------
+
+
+@dataclass
+class Problem:
+    chain: str
+    seq: int
+    model: str
+    history_id: int | None
+    dossier_reference: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"dossier {self.dossier_reference}" if self.dossier_reference else "hors dossier"
+        row = f"{self.model} n° {self.history_id}" if self.history_id else self.model
+        return f"{row} ({where}, chaîne {self.chain}, maillon {self.seq}) : {self.message}"
+
+
+@dataclass
+class VerifyResult:
+    checked: int = 0
+    chains: int = 0
+    sealed_now: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    heads: dict[str, tuple[int, str]] = field(default_factory=dict)
+    head_files_checked: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def first_bad(self) -> Problem | None:
+        return self.problems[0] if self.problems else None
+
+
+def _rows_for(links: list[ChainLink]) -> dict[tuple[str, int], object]:
+    by_model: dict[str, list[int]] = {}
+    for link in links:
+        by_model.setdefault(link.model, []).append(link.history_id)
+    models_by_label = {label: hm for label, _m, hm in history_models()}
+    rows = {}
+    for label, ids in by_model.items():
+        history_model = models_by_label.get(label)
+        if history_model is None:
+            continue
+        for row in history_model._default_manager.filter(history_id__in=ids):
+            rows[(label, row.history_id)] = row
+    return rows
+
+
+def _check_link(link: ChainLink, row, expected_seq: int, prev: str) -> str | None:
+    if link.seq != expected_seq:
+        return f"maillon manquant (rang {expected_seq} attendu)"
+    if link.prev_hash != prev:
+        return "le maillon ne suit pas le précédent (empreinte précédente différente)"
+    if row is None:
+        return "ligne d'historique supprimée"
+    personal = {}
+    for name, stored in (link.personal or {}).items():
+        value = getattr(row, name, None)
+        if is_anonymised(link.model, name, value):
+            personal[name] = stored  # purged: the digest of the original value stays
+        elif personal_digest(link.model, name, value, link.salt) != stored:
+            return f"donnée personnelle « {name} » modifiée"
+        else:
+            personal[name] = stored
+    if link_hash(prev, row_document(link.model, row, personal)) != link.hash:
+        return "contenu modifié depuis son scellement"
+    return None
+
+
+def _walk(chains: list[str], result: VerifyResult, references: dict[int, str]) -> None:
+    """Walk the chains in (chain, seq) order, in batches across chains: a few queries per
+    batch of links, whatever the number of dossiers."""
+    queryset = ChainLink.objects.order_by("chain", "seq")
+    if len(chains) == 1:
+        queryset = queryset.filter(chain=chains[0])
+    state: dict[str, tuple[str, int]] = {}  # chain -> (prev hash, expected seq)
+    broken: set[str] = set()
+    position: tuple[str, int] | None = None
+    while True:
+        page = queryset
+        if position is not None:
+            page = page.filter(Q(chain__gt=position[0]) | Q(chain=position[0], seq__gt=position[1]))
+        links = list(page[:BATCH])
+        if not links:
+            break
+        rows = _rows_for([link for link in links if link.chain not in broken])
+        for link in links:
+            if link.chain in broken:
+                continue
+            prev, expected = state.get(link.chain, (GENESIS, 1))
+            message = _check_link(link, rows.get((link.model, link.history_id)), expected, prev)
+            result.checked += 1
+            if message:
+                broken.add(link.chain)
+                result.problems.append(
+                    Problem(
+                        chain=link.chain,
+                        seq=link.seq,
+                        model=link.model,
+                        history_id=link.history_id,
+                        dossier_reference=references.get(link.dossier_id, ""),
+                        message=message,
+                    )
+                )
+                continue
+            state[link.chain] = (link.hash, link.seq + 1)
+        position = (links[-1].chain, links[-1].seq)
+    for chain, (prev, expected) in state.items():
+        if chain not in broken:
+            result.heads[chain] = (expected - 1, prev)
+
+
+def verify(dossier: Dossier | None = None, *, seal_first: bool = True) -> VerifyResult:
+    """Walk the chains (one dossier's, or all) and report the first bad row of each."""
+    from . import heads as head_files
+
+    result = VerifyResult()
+    if seal_first:
+        result.sealed_now = seal(dossier)
+    if dossier is not None:
+        chains = [chain_of(dossier.pk)]
+        references = {dossier.pk: dossier.reference}
+    else:
+        chains = sorted(ChainLink.objects.values_list("chain", flat=True).distinct())
+        references = dict(Dossier.objects.values_list("pk", "reference"))
+    _walk(chains, result, references)
+    result.chains = len(chains)
+    head_files.check_files(result, chains=set(chains), references=references)
+    result.problems.sort(key=lambda p: (p.chain != GLOBAL_CHAIN, p.chain, p.seq))
+    return result
+
+
+def dossier_head(dossier: Dossier) -> tuple[int, str]:
+    """The dossier's chain head (seq, hash), after sealing; (0, GENESIS) for an empty chain."""
+    seal(dossier)
+    return _heads({chain_of(dossier.pk)}).get(chain_of(dossier.pk), (0, GENESIS))
+
+
+def all_heads() -> dict[str, tuple[int, str]]:
+    return _heads(set(ChainLink.objects.values_list("chain", flat=True).distinct()))

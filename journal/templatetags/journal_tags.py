@@ -1,0 +1,22 @@
+"""The dossier page's journal section: ``{% load journal_tags %}{% journal_timeline dossier %}``."""
+
+from django import template
+
+from dossiers import roles
+
+from ..selectors import timeline
+
+register = template.Library()
+
+TIMELINE_ON_PAGE = 200
+
+
+@register.inclusion_tag("journal/_timeline.html", takes_context=True)
+def journal_timeline(context, dossier):
+    user = context.get("user")
+    return {
+        "dossier": dossier,
+        "entries": timeline(dossier, limit=TIMELINE_ON_PAGE),
+        "limit": TIMELINE_ON_PAGE,
+        "is_manager": bool(user) and roles.has_role(user, roles.MANAGER),
+    }

@@ -1,0 +1,176 @@
+"""The journal's pages: the managers' Go/No-Go list and page, the timeline's CSV export, the
+evidence bundle, and the evidence and messages linked from the timeline."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from dossiers import roles
+from dossiers.models import Evidence
+from relances.models import Reminder
+from relances.views._common import apply_errors, get_dossier, workspace_view
+
+from . import gonogo, services
+from .bundle import build_bundle
+from .forms import AmicableAttemptForm, DecisionForm, SolvencyForm
+from .models import EscalationDecision
+from .routes import Route, suggest_route
+from .selectors import prepared_summary, timeline_csv
+
+
+@workspace_view(managers_only=True)
+def decisions(request):
+    """Dossiers waiting for a Go/No-Go decision, what each still lacks, the recent decisions."""
+    rows = list(gonogo.ready_for_decision().with_balance().order_by("next_action_at", "pk"))
+    lines = []
+    for row in rows:
+        suggestion = suggest_route(
+            balance=row.balance,
+            debtor_kind=row.debtor.kind,
+            disputed=row.has_open_dispute,
+            insolvent=bool(row.debtor.insolvency_status),
+        )
+        checklist = gonogo.items(row, route=suggestion.route, balance=row.balance)
+        lines.append((row, suggestion, gonogo.missing(checklist)))
+    recent = EscalationDecision.objects.select_related("dossier", "decided_by")[:20]
+    return render(request, "journal/decisions.html", {"lines": lines, "recent": recent})
+
+
+@workspace_view
+def go_no_go(request, pk: int):
+    dossier = get_dossier(request, pk)
+    is_manager = roles.has_role(request.user, roles.MANAGER)
+    route = request.POST.get("route") or request.GET.get("route") or None
+    if route not in Route.values:
+        route = None
+    form = DecisionForm(request.POST or None, initial={"route": route})
+    if request.method == "POST":
+        if not is_manager:
+            return render(request, "relances/forbidden.html", status=403)
+        if form.is_valid():
+            try:
+                services.decision_record(
+                    dossier=dossier,
+                    route=form.cleaned_data["route"],
+                    reasoning=form.cleaned_data["reasoning"],
+                    actor=request.user,
+                )
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, "Décision Go/No-Go enregistrée.")
+                return redirect("relances:dossier", dossier.pk)
+    row, checklist, balance, suggestion = services.checklist_for(dossier, route=route)
+    chosen = route or suggestion.route
+    context = {
+        "dossier": dossier,
+        "row": row,
+        "checklist": checklist,
+        "missing": gonogo.missing(checklist),
+        "blocking": gonogo.blocks(chosen, checklist),
+        "balance": balance,
+        "suggestion": suggestion,
+        "form": form if form.is_bound else DecisionForm(initial={"route": chosen}),
+        "summary": prepared_summary(dossier, route=chosen),
+        "chosen": Route(chosen),
+        "routes": Route.choices,
+        "is_manager": is_manager,
+        "can_decide": is_manager and row.state == "go_no_go",
+        "solvency_form": SolvencyForm(initial={"analysed_on": timezone.localdate()}),
+        "amicable_form": AmicableAttemptForm(initial={"attempted_on": timezone.localdate()}),
+        "analyses": row.solvency_analyses.all(),
+        "attempts": row.amicable_attempts.all(),
+        "decisions": row.decisions.select_related("decided_by"),
+    }
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "journal/go_no_go.html", context, status=status)
+
+
+def _record(request, pk: int, form_class, perform, done: str):
+    dossier = get_dossier(request, pk)
+    if request.method != "POST":
+        return redirect("journal:go_no_go", dossier.pk)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            perform(dossier, form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, done)
+            return redirect("journal:go_no_go", dossier.pk)
+    for field, errors in form.errors.items():
+        for error in errors:
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label} : {error}" if label else error)
+    return redirect("journal:go_no_go", dossier.pk)
+
+
+@workspace_view
+def solvency(request, pk: int):
+    return _record(
+        request,
+        pk,
+        SolvencyForm,
+        lambda dossier, data: services.solvency_record(dossier=dossier, actor=request.user, **data),
+        "Analyse de solvabilité enregistrée.",
+    )
+
+
+@workspace_view
+def amicable_attempt(request, pk: int):
+    return _record(
+        request,
+        pk,
+        AmicableAttemptForm,
+        lambda dossier, data: services.amicable_attempt_record(
+            dossier=dossier, actor=request.user, **data
+        ),
+        "Tentative de résolution amiable enregistrée.",
+    )
+
+
+@workspace_view
+def timeline_export(request, pk: int):
+    dossier = get_dossier(request, pk)
+    response = HttpResponse(
+        "\ufeff" + timeline_csv(dossier), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="journal-{dossier.reference}.csv"'
+    return response
+
+
+@workspace_view(managers_only=True)
+def bundle(request, pk: int):
+    dossier = get_dossier(request, pk)
+    data = build_bundle(dossier, actor=request.user)
+    stamp = timezone.localdate().isoformat()
+    response = HttpResponse(data, content_type="application/zip")
+    response["Content-Disposition"] = (
+        f'attachment; filename="preuves-{dossier.reference}-{stamp}.zip"'
+    )
+    return response
+
+
+@workspace_view
+def evidence_file(request, pk: int, evidence_pk: int):
+    dossier = get_dossier(request, pk)
+    evidence = get_object_or_404(Evidence, pk=evidence_pk, dossier=dossier)
+    try:
+        handle = evidence.file.open("rb")
+    except (FileNotFoundError, ValueError) as exc:
+        raise Http404("Fichier introuvable.") from exc
+    return FileResponse(handle, as_attachment=True, filename=evidence.original_name or None)
+
+
+@workspace_view
+def message(request, pk: int, reminder_pk: int):
+    dossier = get_dossier(request, pk)
+    reminder = get_object_or_404(
+        Reminder, pk=reminder_pk, dossier=dossier, status=Reminder.Status.SENT
+    )
+    return HttpResponse(reminder.content, content_type="text/plain; charset=utf-8")
