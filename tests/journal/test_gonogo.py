@@ -60,8 +60,10 @@ def test_decision_needs_a_reasoning(client, manager, to_go_no_go, complete):
     assert decision.suggested_route == Route.SMALL_CLAIMS
     row = decision.history.get()
     assert row.history_user == manager and "décision Go/No-Go" in row.history_change_reason
-    last = dossier.history.order_by("-history_id").first()
-    assert last.history_user == manager and "Créance non contestée" in last.history_change_reason
+    # The state change is journaled with the manager and the reasoning (the GDPR purge date
+    # set on closure follows it in its own row).
+    moved = dossier.history.filter(state="litigation").order_by("history_id").first()
+    assert moved.history_user == manager and "Créance non contestée" in moved.history_change_reason
 
 
 def test_court_route_refused_while_pieces_are_missing(client, manager, to_go_no_go):
