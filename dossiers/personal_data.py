@@ -26,6 +26,9 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
         "summary",
     ),
     "relances.dossierhold": ("reason",),
+    "imports.importbatch": ("file", "original_name", "preview", "errors"),
+    "imports.idempotencykey": ("response_body",),
+    "imports.invoicestatusevent": ("note",),
 }
 
 # The value a purged text field takes (kept short enough for every CharField above).

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "journal",
     "rgpd",
     "pilotage",
+    "dossiers.imports",
 ]
 
 MIDDLEWARE = [
