@@ -280,7 +280,10 @@ class PaymentSerializer(serializers.ModelSerializer):
 def django_errors(exc) -> dict:
     """A Django ValidationError as DRF's per-field dict (``non_field_errors`` otherwise)."""
     detail = serializers.as_serializer_error(exc)
-    return {key: [str(m) for m in value] for key, value in detail.items()}
+    return {
+        ("non_field_errors" if key == "__all__" else key): [str(m) for m in value]
+        for key, value in detail.items()
+    }
 
 
 class ClaimBulkSerializer(serializers.Serializer):

@@ -210,8 +210,8 @@ def _write_bulk(view, serializer, child_class):
             try:
                 written.append(child_class(context=context).create(dict(item)))
             except DjangoValidationError as exc:
-                errors = [{} for _ in items]
-                errors[index] = serializers.django_errors(exc)
+                # The same shape as the serializer's: only the refused items, by index.
+                errors = {str(index): serializers.django_errors(exc)}
                 raise ValidationError({"items": errors}) from exc
     data = child_class(written, many=True, context=context).data
     return Response({"count": len(written), "items": data}, status=status.HTTP_201_CREATED)
