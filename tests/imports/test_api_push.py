@@ -42,7 +42,9 @@ def test_a_retried_push_creates_nothing_twice_and_replays_the_answer(api):
     assert Claim.objects.count() == 1 and Dossier.objects.count() == 1
 
     other = api.post(
-        "/api/v1/claims/", claim_payload(creditor, debtor, "FA-2"), format="json",
+        "/api/v1/claims/",
+        claim_payload(creditor, debtor, "FA-2"),
+        format="json",
         HTTP_IDEMPOTENCY_KEY="erp-42",
     )
     assert other.status_code == 422
@@ -53,13 +55,17 @@ def test_a_retried_push_creates_nothing_twice_and_replays_the_answer(api):
 def test_a_refused_push_keeps_no_key_so_a_corrected_retry_goes_through(api):
     creditor, debtor = CreditorFactory(), DebtorFactory()
     bad = api.post(
-        "/api/v1/claims/", claim_payload(creditor, debtor, amount="0"), format="json",
+        "/api/v1/claims/",
+        claim_payload(creditor, debtor, amount="0"),
+        format="json",
         HTTP_IDEMPOTENCY_KEY="erp-43",
     )
     assert bad.status_code == 400
     assert not IdempotencyKey.objects.exists()
     payment_key = api.post(
-        "/api/v1/claims/", claim_payload(creditor, debtor), format="json",
+        "/api/v1/claims/",
+        claim_payload(creditor, debtor),
+        format="json",
         HTTP_IDEMPOTENCY_KEY="erp-43",
     )
     assert payment_key.status_code == 201
@@ -67,11 +73,15 @@ def test_a_refused_push_keeps_no_key_so_a_corrected_retry_goes_through(api):
 
 def test_keys_belong_to_their_user(api, admin_user):
     creditor, debtor = CreditorFactory(), DebtorFactory()
-    api.post("/api/v1/claims/", claim_payload(creditor, debtor), format="json", HTTP_IDEMPOTENCY_KEY="k")
+    api.post(
+        "/api/v1/claims/", claim_payload(creditor, debtor), format="json", HTTP_IDEMPOTENCY_KEY="k"
+    )
     other = APIClient()
     other.force_authenticate(admin_user)
     response = other.post(
-        "/api/v1/claims/", claim_payload(creditor, debtor, "FA-9"), format="json",
+        "/api/v1/claims/",
+        claim_payload(creditor, debtor, "FA-9"),
+        format="json",
         HTTP_IDEMPOTENCY_KEY="k",
     )
     assert response.status_code == 201
@@ -101,9 +111,13 @@ def test_bulk_claims_all_or_nothing_with_errors_per_item(api):
     assert Claim.objects.count() == 0 and Dossier.objects.count() == 0
 
     items = items[:3]
-    response = api.post("/api/v1/claims/bulk/", {"items": items}, format="json", HTTP_IDEMPOTENCY_KEY="b1")
+    response = api.post(
+        "/api/v1/claims/bulk/", {"items": items}, format="json", HTTP_IDEMPOTENCY_KEY="b1"
+    )
     assert response.status_code == 201 and response.json()["count"] == 3
-    again = api.post("/api/v1/claims/bulk/", {"items": items}, format="json", HTTP_IDEMPOTENCY_KEY="b1")
+    again = api.post(
+        "/api/v1/claims/bulk/", {"items": items}, format="json", HTTP_IDEMPOTENCY_KEY="b1"
+    )
     assert again.json() == response.json()
     assert Claim.objects.count() == 3
 
@@ -119,8 +133,18 @@ def test_bulk_is_capped_at_1000_items(api):
 def test_bulk_payments(api):
     claim = ClaimFactory(amount=Decimal("1000.00"))
     items = [
-        {"dossier": claim.dossier_id, "amount": "300.00", "received_on": "2026-11-02", "reference": "V1"},
-        {"dossier": claim.dossier_id, "amount": "200.00", "received_on": "2026-11-03", "reference": "V2"},
+        {
+            "dossier": claim.dossier_id,
+            "amount": "300.00",
+            "received_on": "2026-11-02",
+            "reference": "V1",
+        },
+        {
+            "dossier": claim.dossier_id,
+            "amount": "200.00",
+            "received_on": "2026-11-03",
+            "reference": "V2",
+        },
     ]
     response = api.post("/api/v1/payments/bulk/", {"items": items}, format="json")
     assert response.status_code == 201, response.json()
@@ -159,11 +183,18 @@ def test_cursor_pagination_walks_every_claim_once_and_filters_are_checked(api):
 
 def test_lifecycle_statuses_drive_the_claim(api):
     creditor, debtor = CreditorFactory(), DebtorFactory()
-    paid = ClaimFactory(creditor=creditor, debtor=debtor, invoice_number="E-1", amount=Decimal("800.00"))
+    paid = ClaimFactory(
+        creditor=creditor, debtor=debtor, invoice_number="E-1", amount=Decimal("800.00")
+    )
     refused = ClaimFactory(creditor=creditor, debtor=debtor, invoice_number="E-2")
     url = "/api/v1/invoice-statuses/"
-    body = {"creditor": creditor.pk, "invoice_number": "E-1", "status": "encaissee",
-            "occurred_on": "2026-11-20", "amount": "800.00"}
+    body = {
+        "creditor": creditor.pk,
+        "invoice_number": "E-1",
+        "status": "encaissee",
+        "occurred_on": "2026-11-20",
+        "amount": "800.00",
+    }
     response = api.post(url, body, format="json")
     assert response.status_code == 201, response.json()
     paid.refresh_from_db()
@@ -173,14 +204,26 @@ def test_lifecycle_statuses_drive_the_claim(api):
     assert api.post(url, body, format="json").status_code == 200  # received twice: once
     assert Payment.objects.count() == 1
 
-    response = api.post(url, {"claim": refused.pk, "status": "refusee", "occurred_on": "2026-11-21",
-                              "note": "Prestation non conforme"}, format="json")
+    response = api.post(
+        url,
+        {
+            "claim": refused.pk,
+            "status": "refusee",
+            "occurred_on": "2026-11-21",
+            "note": "Prestation non conforme",
+        },
+        format="json",
+    )
     assert response.status_code == 201
     dispute = Dispute.objects.get()
     assert dispute.claim == refused and dispute.status == "open"
     assert refused.dossier.__class__.objects.get(pk=refused.dossier_id).state == "disputed"
 
-    missing = api.post(url, {"status": "encaissee", "occurred_on": "2026-11-20", "claim": refused.pk}, format="json")
+    missing = api.post(
+        url,
+        {"status": "encaissee", "occurred_on": "2026-11-20", "claim": refused.pk},
+        format="json",
+    )
     assert missing.json() == {"amount": ["Le statut « Encaissée » porte le montant encaissé."]}
 
 
@@ -196,8 +239,10 @@ def test_a_rejected_invoice_is_cancelled_and_never_reminded(api):
     assert claim.is_cancelled and claim.outstanding == 0
     dossier = Dossier.objects.get(pk=claim.dossier_id)
     assert dossier.is_closed and dossier.next_action_at is None
-    assert InvoiceStatusEvent.objects.get().history.first().history_change_reason.startswith(
-        "statut « Rejetée » reçu"
+    assert (
+        InvoiceStatusEvent.objects.get()
+        .history.first()
+        .history_change_reason.startswith("statut « Rejetée » reçu")
     )
 
 
@@ -206,7 +251,7 @@ def test_lifecycle_status_file(controller):
 
     creditor = CreditorFactory()
     claim = ClaimFactory(creditor=creditor, invoice_number="E-1", amount=Decimal("100.00"))
-    content = "Numéro de facture;Statut;Date du statut;Montant encaissé\nE-1;Encaissée;20/11/2026;100,00\n"
+    content = "Numéro de facture;Statut;Date du statut;Montant encaissé\nE-1;Encaissée;20/11/2026;100,00\n"  # noqa: E501
     batch = run_import("lifecycle", creditor, content, user=controller, name="statuts.csv")
     assert batch.status == "done", batch.errors
     claim.refresh_from_db()

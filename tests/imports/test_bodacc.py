@@ -20,7 +20,9 @@ def test_opening_judgments_move_matching_debtors_to_insolvency_with_the_deadline
     # Same name as an announcement but another SIREN: never matched by name.
     homonym = DebtorFactory(siren="645678905", name="Imprimerie Rivière SA")
     closed_only = DebtorFactory(siren="734567894")
-    dossiers = [ClaimFactory(debtor=d).dossier for d in (liquidated, receivership, homonym, closed_only)]
+    dossiers = [
+        ClaimFactory(debtor=d).dossier for d in (liquidated, receivership, homonym, closed_only)
+    ]
 
     batch = run_import("bodacc", None, SAMPLE.read_bytes(), user=controller, name=SAMPLE.name)
     assert batch.status == "done", batch.errors

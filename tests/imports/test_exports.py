@@ -19,7 +19,9 @@ def test_claims_csv_carries_the_legal_figures(client, manager):
     )
     claim = ClaimFactory(creditor=CreditorFactory(), amount=Decimal("1000.00"))
     client.force_login(manager)
-    response = client.get("/imports/export/", {"what": "creances", "format": "csv", "on": "2026-11-23"})
+    response = client.get(
+        "/imports/export/", {"what": "creances", "format": "csv", "on": "2026-11-23"}
+    )
     assert response.status_code == 200
     text = response.content.decode("utf-8-sig")
     header, line = text.splitlines()[:2]
@@ -35,7 +37,9 @@ def test_claims_csv_carries_the_legal_figures(client, manager):
     assert cells["Total dû"] == "1057,64"
 
 
-def test_dossiers_xlsx_sums_the_figures_and_controllers_see_only_theirs(client, controller, manager):
+def test_dossiers_xlsx_sums_the_figures_and_controllers_see_only_theirs(
+    client, controller, manager
+):
     ClaimFactory(amount=Decimal("1000.00"))
     client.force_login(manager)
     response = client.get("/imports/export/", {"what": "dossiers", "format": "xlsx"})

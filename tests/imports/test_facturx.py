@@ -26,7 +26,9 @@ def blank_pdf() -> bytes:
     return buffer.getvalue()
 
 
-def facturx_pdf(*, seller_siren: str, number="FA-2026-0042", due=datetime.date(2026, 10, 1)) -> bytes:
+def facturx_pdf(
+    *, seller_siren: str, number="FA-2026-0042", due=datetime.date(2026, 10, 1)
+) -> bytes:
     """An EN 16931 BASIC WL invoice: 1 000,00 € HT, VAT 20 %, 1 200,00 € due."""
     data = {
         "BT-24": "urn:factur-x.eu:1p0:basicwl",
@@ -34,13 +36,25 @@ def facturx_pdf(*, seller_siren: str, number="FA-2026-0042", due=datetime.date(2
         "BT-2": datetime.date(2026, 9, 1),
         "BT-3": "380",
         "BT-5": "EUR",
-        "BG-4": {"name": "Fournitures Durand SAS", "legal_identifier": seller_siren,
-                 "legal_identifier_schemeid": "0002", "vat_identifier": "FR00" + seller_siren,
-                 "country_code": "FR", "postcode": "69002", "city": "Lyon",
-                 "addr_l1": "12 rue de la République"},
-        "BG-7": {"name": "Boulangerie Moreau SARL", "legal_identifier": "542107651",
-                 "legal_identifier_schemeid": "0002", "country_code": "FR", "postcode": "33000",
-                 "city": "Bordeaux", "addr_l1": "3 place du Marché"},
+        "BG-4": {
+            "name": "Fournitures Durand SAS",
+            "legal_identifier": seller_siren,
+            "legal_identifier_schemeid": "0002",
+            "vat_identifier": "FR00" + seller_siren,
+            "country_code": "FR",
+            "postcode": "69002",
+            "city": "Lyon",
+            "addr_l1": "12 rue de la République",
+        },
+        "BG-7": {
+            "name": "Boulangerie Moreau SARL",
+            "legal_identifier": "542107651",
+            "legal_identifier_schemeid": "0002",
+            "country_code": "FR",
+            "postcode": "33000",
+            "city": "Bordeaux",
+            "addr_l1": "3 place du Marché",
+        },
         "BT-72": datetime.date(2026, 9, 1),
         "BT-106": "1000.00",
         "BT-109": "1000.00",
@@ -67,13 +81,25 @@ def test_a_facturx_pdf_becomes_a_claim_with_the_right_figures(controller, client
     claim = Claim.objects.get()
     assert response.status_code == 302
     assert response["Location"] == f"/dossiers/{claim.dossier_id}/"
-    assert (claim.invoice_number, claim.issue_date, claim.due_date, claim.amount, claim.outstanding) == (
-        "FA-2026-0042", datetime.date(2026, 9, 1), datetime.date(2026, 10, 1),
-        Decimal("1200.00"), Decimal("1200.00"),
+    assert (
+        claim.invoice_number,
+        claim.issue_date,
+        claim.due_date,
+        claim.amount,
+        claim.outstanding,
+    ) == (
+        "FA-2026-0042",
+        datetime.date(2026, 9, 1),
+        datetime.date(2026, 10, 1),
+        Decimal("1200.00"),
+        Decimal("1200.00"),
     )
     debtor = claim.dossier.debtor
     assert (debtor.name, debtor.siren, debtor.kind, debtor.postal_code) == (
-        "Boulangerie Moreau SARL", "542107651", Debtor.Kind.PROFESSIONAL, "33000"
+        "Boulangerie Moreau SARL",
+        "542107651",
+        Debtor.Kind.PROFESSIONAL,
+        "33000",
     )
     evidence = Evidence.objects.get()
     assert evidence.claim == claim and evidence.kind == Evidence.Kind.INVOICE
@@ -97,10 +123,16 @@ def test_the_api_takes_a_facturx_pdf(controller):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     pdf = facturx_pdf(seller_siren=creditor.siren, number="FA-7", due=None)
-    response = api.post("/api/v1/einvoices/", {"file": SimpleUploadedFile("fa7.pdf", pdf)}, format="multipart")
+    response = api.post(
+        "/api/v1/einvoices/", {"file": SimpleUploadedFile("fa7.pdf", pdf)}, format="multipart"
+    )
     assert response.status_code == 201, response.json()
     body = response.json()
-    assert (body["invoice_number"], body["amount"], body["due_date"]) == ("FA-7", "1200.00", "2026-10-01")
+    assert (body["invoice_number"], body["amount"], body["due_date"]) == (
+        "FA-7",
+        "1200.00",
+        "2026-10-01",
+    )
     assert "30 jours après l'émission" in Evidence.objects.get().description
 
 
@@ -113,7 +145,10 @@ def test_unknown_seller_and_plain_pdf_are_refused_in_french(controller, client):
         "/imports/factur-x/",
         {"file": SimpleUploadedFile("x.pdf", facturx_pdf(seller_siren="732829320"))},
     )
-    assert "Le vendeur « Fournitures Durand SAS » (SIREN 732829320) n'est pas un créancier enregistré." in response.content.decode().replace("&#x27;", "'").replace("&laquo;", "«")
+    assert (
+        "Le vendeur « Fournitures Durand SAS » (SIREN 732829320) n'est pas un créancier enregistré."
+        in response.content.decode().replace("&#x27;", "'").replace("&laquo;", "«")
+    )
     response = client.post("/imports/factur-x/", {"file": SimpleUploadedFile("y.pdf", blank_pdf())})
     assert "aucun XML joint" in response.content.decode()
     assert Claim.objects.count() == 0

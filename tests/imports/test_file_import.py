@@ -17,18 +17,22 @@ from .conftest import check, errors_by_row, run_import
 pytestmark = pytest.mark.django_db
 B = ImportBatch.Status
 
-HEADER = "Numéro de facture;Date d'émission;Date d'échéance;Montant TTC;Débiteur;SIREN;Adresse;Code postal;Ville\n"
+HEADER = "Numéro de facture;Date d'émission;Date d'échéance;Montant TTC;Débiteur;SIREN;Adresse;Code postal;Ville\n"  # noqa: E501
 GOOD = HEADER + (
-    "FA-1;01/09/2026;01/10/2026;1 250,00;Menuiserie Lefèvre SARL;912345675;8 rue des Artisans;44000;Nantes\n"
-    "FA-2;15/09/2026;15/10/2026;3480.6;Transports Garnier SAS;823 456 785;ZA des Landes;35000;Rennes\n"
-    "FA-3;20/09/2026;20/10/2026;612,40;Menuiserie Lefèvre SARL;912345675;8 rue des Artisans;44000;Nantes\n"
+    "FA-1;01/09/2026;01/10/2026;1 250,00;Menuiserie Lefèvre SARL;912345675;8 rue des Artisans;44000;Nantes\n"  # noqa: E501
+    "FA-2;15/09/2026;15/10/2026;3480.6;Transports Garnier SAS;823 456 785;ZA des Landes;35000;Rennes\n"  # noqa: E501
+    "FA-3;20/09/2026;20/10/2026;612,40;Menuiserie Lefèvre SARL;912345675;8 rue des Artisans;44000;Nantes\n"  # noqa: E501
 )
 
 
 def snapshot():
     """Everything an import may write, as plain values (history rows included)."""
     return (
-        sorted(Claim.objects.values_list("invoice_number", "amount", "outstanding", "due_date", "dossier_id")),
+        sorted(
+            Claim.objects.values_list(
+                "invoice_number", "amount", "outstanding", "due_date", "dossier_id"
+            )
+        ),
         sorted(Debtor.objects.values_list("siren", "name", "postal_code")),
         sorted(Dossier.objects.values_list("pk", "reference", "state", "debtor_id")),
         Claim.history.count(),
@@ -78,7 +82,9 @@ def test_a_file_with_errors_cannot_be_confirmed(controller):
 
     from dossiers.imports import services
 
-    batch = check("claims", CreditorFactory(), HEADER + "FA-1;31/02/2026;x;1;A;;;;\n", user=controller)
+    batch = check(
+        "claims", CreditorFactory(), HEADER + "FA-1;31/02/2026;x;1;A;;;;\n", user=controller
+    )
     with pytest.raises(ValidationError):
         services.batch_confirm(batch=batch, actor=controller)
     assert Claim.objects.count() == 0
@@ -118,7 +124,9 @@ def test_a_new_due_date_updates_the_invoice_and_is_journaled(controller):
     creditor = CreditorFactory()
     run_import("claims", creditor, GOOD, user=controller)
     batch = run_import(
-        "claims", creditor, GOOD.replace("20/09/2026;20/10/2026", "20/09/2026;30/10/2026"),
+        "claims",
+        creditor,
+        GOOD.replace("20/09/2026;20/10/2026", "20/09/2026;30/10/2026"),
         user=controller,
     )
     assert batch.summary["done"] == {"create": 0, "update": 1, "unchanged": 2}
@@ -131,7 +139,7 @@ def test_windows_1252_with_commas_and_an_xlsx_file_are_read(controller):
     creditor = CreditorFactory()
     csv_1252 = (
         "Facture,Date facture,Echéance,Montant,Client,SIREN,Adresse,CP,Ville\n"
-        'FA-10,01/09/2026,01/10/2026,"1 250,00",Hôtel Bérénice SARL,912345675,1 rue A,44000,Nantes\n'
+        'FA-10,01/09/2026,01/10/2026,"1 250,00",Hôtel Bérénice SARL,912345675,1 rue A,44000,Nantes\n'  # noqa: E501
     ).encode("cp1252")
     batch = run_import("claims", creditor, csv_1252, user=controller)
     assert batch.status == B.DONE, batch.errors
@@ -139,8 +147,26 @@ def test_windows_1252_with_commas_and_an_xlsx_file_are_read(controller):
 
     book = Workbook()
     sheet = book.active
-    sheet.append(["Numéro de facture", "Date d'émission", "Date d'échéance", "Montant TTC", "Débiteur", "SIREN"])
-    sheet.append(["FA-11", datetime(2026, 9, 2), datetime(2026, 10, 2), 99.9, "Hôtel Bérénice SARL", 912345675])
+    sheet.append(
+        [
+            "Numéro de facture",
+            "Date d'émission",
+            "Date d'échéance",
+            "Montant TTC",
+            "Débiteur",
+            "SIREN",
+        ]
+    )
+    sheet.append(
+        [
+            "FA-11",
+            datetime(2026, 9, 2),
+            datetime(2026, 10, 2),
+            99.9,
+            "Hôtel Bérénice SARL",
+            912345675,
+        ]
+    )
     buffer = io.BytesIO()
     book.save(buffer)
     batch = run_import("claims", creditor, buffer.getvalue(), user=controller, name="export.xlsx")
@@ -150,7 +176,9 @@ def test_windows_1252_with_commas_and_an_xlsx_file_are_read(controller):
     assert claim.dossier.debtor.name == "Hôtel Bérénice SARL"
 
 
-def test_an_unknown_column_is_an_error_until_mapped_and_the_mapping_is_remembered(client, controller):
+def test_an_unknown_column_is_an_error_until_mapped_and_the_mapping_is_remembered(
+    client, controller
+):
     creditor = CreditorFactory()
     content = GOOD.replace("Montant TTC", "Total à payer").replace("Ville\n", "Ville;Commercial\n")
     content = content.replace("Nantes\n", "Nantes;Paul\n").replace("Rennes\n", "Rennes;Léa\n")
@@ -214,7 +242,10 @@ def test_payments_import_once_and_a_refusal_leaves_nothing(controller):
     )
     assert refused.status == B.FAILED
     assert refused.errors == [
-        {"row": 5, "errors": ["L'avoir dépasse le reste dû du dossier ; il ne peut pas être imputé."]}
+        {
+            "row": 5,
+            "errors": ["L'avoir dépasse le reste dû du dossier ; il ne peut pas être imputé."],
+        }
     ]
     assert Payment.objects.count() == 2
 

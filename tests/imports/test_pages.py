@@ -16,7 +16,9 @@ def plain(text: str) -> str:
     return text.replace("\xa0", " ").replace("\u202f", " ")
 
 
-def test_upload_preview_confirm_from_the_browser(client, controller, django_capture_on_commit_callbacks):
+def test_upload_preview_confirm_from_the_browser(
+    client, controller, django_capture_on_commit_callbacks
+):
     creditor = CreditorFactory()
     client.force_login(controller)
     assert "Imports" in client.get("/ma-journee/").content.decode()
@@ -27,8 +29,11 @@ def test_upload_preview_confirm_from_the_browser(client, controller, django_capt
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             "/imports/depot/",
-            {"kind": "claims", "creditor": creditor.pk,
-             "file": SimpleUploadedFile("factures.csv", GOOD.encode())},
+            {
+                "kind": "claims",
+                "creditor": creditor.pk,
+                "file": SimpleUploadedFile("factures.csv", GOOD.encode()),
+            },
         )
     batch = ImportBatch.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/imports/{batch.pk}/"
@@ -48,9 +53,15 @@ def test_upload_preview_confirm_from_the_browser(client, controller, django_capt
 
 def test_progress_fragment_polls_while_running(client, controller):
     batch = ImportBatch.objects.create(
-        kind="claims", creditor=CreditorFactory(), file="imports/x.csv", original_name="x.csv",
-        sha256="0" * 64, status=ImportBatch.Status.IMPORTING, total_rows=100_000,
-        processed_rows=25_000, created_by=controller,
+        kind="claims",
+        creditor=CreditorFactory(),
+        file="imports/x.csv",
+        original_name="x.csv",
+        sha256="0" * 64,
+        status=ImportBatch.Status.IMPORTING,
+        total_rows=100_000,
+        processed_rows=25_000,
+        created_by=controller,
     )
     client.force_login(controller)
     fragment = client.get(f"/imports/{batch.pk}/avancement/")
@@ -84,12 +95,18 @@ def test_roles(client, dpo, manager, admin_user):
     assert client.get("/imports/").status_code == 302
 
 
-def test_index_page_queries_do_not_grow_with_imports(client, controller, django_assert_max_num_queries):
+def test_index_page_queries_do_not_grow_with_imports(
+    client, controller, django_assert_max_num_queries
+):
     creditor = CreditorFactory()
     for n in range(15):
         ImportBatch.objects.create(
-            kind="claims", creditor=creditor, file=f"imports/{n}.csv", original_name=f"{n}.csv",
-            sha256="0" * 64, created_by=controller,
+            kind="claims",
+            creditor=creditor,
+            file=f"imports/{n}.csv",
+            original_name=f"{n}.csv",
+            sha256="0" * 64,
+            created_by=controller,
         )
     client.force_login(controller)
     with django_assert_max_num_queries(8):
