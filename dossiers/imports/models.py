@@ -87,7 +87,8 @@ class ImportBatch(models.Model):
     created_at = models.DateTimeField("déposé le", auto_now_add=True)
     finished_at = models.DateTimeField("terminé le", null=True, blank=True)
 
-    history = HistoricalRecords()
+    # The preview and the error list can be megabytes: the history keeps statuses and counts.
+    history = HistoricalRecords(excluded_fields=["preview", "errors"])
 
     class Meta:
         verbose_name = "import"

@@ -80,6 +80,25 @@ def _read_xlsx(data: bytes) -> Table:
     return Table(headers=[str(h or "").strip() for h in headers], rows=rows)
 
 
+def read_headers(data: bytes, filename: str) -> list[str]:
+    """The header line only (for the column mapping form), without reading every row."""
+    if (filename or "").lower().endswith(".xlsx") or data[:2] == b"PK":
+        from openpyxl import load_workbook
+
+        try:
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as exc:
+            raise FileProblem("Le classeur XLSX est illisible ou endommagé.") from exc
+        try:
+            first = next(workbook.worksheets[0].iter_rows(values_only=True), None) or ()
+        finally:
+            workbook.close()
+        return [str(h or "").strip() for h in first]
+    text = _decode(data[:65536])
+    line = text.splitlines()[0] if text.strip() else ""
+    return [h.strip() for h in next(csv.reader([line], delimiter=_delimiter(line)), [])]
+
+
 def read_table(data: bytes, filename: str) -> Table:
     """The file's header line and rows; blank rows are skipped."""
     if len(data) > MAX_BYTES:

@@ -26,7 +26,7 @@ from .facturx_invoice import claim_from_einvoice
 from .forms import ExportForm, FacturXForm, UploadForm, column_choices
 from .models import ImportBatch, ImportKind
 from .parsing import normalize_header
-from .reading import FileProblem, read_table
+from .reading import FileProblem, read_headers
 from .validation import ACTION_LABELS
 
 IMPORT_ROLES = (roles.CONTROLLER, roles.MANAGER, roles.ADMIN)
@@ -86,7 +86,7 @@ def _columns(batch: ImportBatch):
         return []
     try:
         batch.file.open("rb")
-        table = read_table(batch.file.read(), batch.original_name)
+        headers = read_headers(batch.file.read(), batch.original_name)
     except FileProblem:
         return []
     finally:
@@ -94,9 +94,9 @@ def _columns(batch: ImportBatch):
     from .columns import resolve
 
     chosen = services.remembered_columns(batch)
-    positions, _ = resolve(batch.kind, table.headers, chosen)
+    positions, _ = resolve(batch.kind, headers, chosen)
     result = []
-    for index, header in enumerate(table.headers):
+    for index, header in enumerate(headers):
         if not header:
             continue
         current = positions.get(index) or chosen.get(normalize_header(header), "")
