@@ -46,6 +46,7 @@ def test_upload_preview_confirm_from_the_browser(
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.DONE
     assert Claim.objects.count() == 3
+    assert "À créer : 3 lignes" in client.get(f"/imports/{batch.pk}/").content.decode()
     # the progress fragment asks the page to reload once the import is over
     fragment = client.get(f"/imports/{batch.pk}/avancement/", HTTP_HX_REQUEST="true")
     assert fragment["HX-Refresh"] == "true"
