@@ -81,7 +81,7 @@ def check(data: bytes, filename: str) -> list[Row]:
             continue
         nature = normalize_header(judgment.get("nature", ""))
         famille = normalize_header(judgment.get("famille", ""))
-        kind = next((k for words, k in KINDS if words.replace(" ", " ") in nature), None)
+        kind = next((k for words, k in KINDS if words in nature), None)
         if famille != OPENING or kind is None:
             row.action = IGNORED
             row.values["note"] = judgment.get("nature", "") or "autre annonce"
