@@ -10,7 +10,9 @@ from dossiers.models import Claim
 from tests.factories import CreditorFactory, UserFactory
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: the flush after this test empties the tables; it restores the
+# migrations' data (groups, content types) for the tests that follow.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_progress_is_visible_outside_the_import_transaction(monkeypatch):
     if connection.vendor != "postgresql":
         pytest.skip("the progress of a running import is reported on PostgreSQL")
