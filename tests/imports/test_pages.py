@@ -112,3 +112,28 @@ def test_index_page_queries_do_not_grow_with_imports(
     client.force_login(controller)
     with django_assert_max_num_queries(8):
         assert client.get("/imports/").status_code == 200
+
+
+def test_preview_page_queries_do_not_grow_with_rows(
+    client, controller, django_assert_max_num_queries
+):
+    preview = [
+        [n, f"FA-{n}", "Client SARL", "10.00", "2026-10-01", "create"] for n in range(2, 502)
+    ]
+    batch = ImportBatch.objects.create(
+        kind="claims",
+        creditor=CreditorFactory(),
+        file="imports/none.csv",
+        original_name="gros.csv",
+        sha256="0" * 64,
+        status=ImportBatch.Status.IMPORTING,
+        total_rows=500,
+        preview=preview,
+        created_by=controller,
+    )
+    client.force_login(controller)
+    with django_assert_max_num_queries(6):
+        page = client.get(f"/imports/{batch.pk}/?page=2")
+    body = page.content.decode()
+    assert "FA-202" in body and "FA-401" in body and "FA-402" not in body
+    assert "Page 2 sur 3" in body
