@@ -48,8 +48,8 @@ def import_view(func):
 def _index_context(request, **forms):
     return {
         "upload_form": forms.get("upload_form") or UploadForm(),
-        "facturx_form": forms.get("facturx_form") or FacturXForm(),
-        "export_form": forms.get("export_form") or ExportForm(),
+        "facturx_form": forms.get("facturx_form") or FacturXForm(auto_id="fx_%s"),
+        "export_form": forms.get("export_form") or ExportForm(auto_id="export_%s"),
         "batches": ImportBatch.objects.select_related("creditor", "created_by")[:30],
     }
 
@@ -183,7 +183,7 @@ def confirm(request, pk: int):
 @import_view
 @require_POST
 def facturx(request):
-    form = FacturXForm(request.POST, request.FILES)
+    form = FacturXForm(request.POST, request.FILES, auto_id="fx_%s")
     if form.is_valid():
         upload = form.cleaned_data["file"]
         try:
@@ -211,7 +211,7 @@ def facturx(request):
 
 @import_view
 def export(request):
-    form = ExportForm(request.GET)
+    form = ExportForm(request.GET, auto_id="export_%s")
     if not form.is_valid():
         return render(
             request, "imports/index.html", _index_context(request, export_form=form), status=400
