@@ -32,6 +32,9 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
     "journal.solvencyanalysis": ("note",),
     "journal.amicableresolutionattempt": ("outcome",),
     "journal.escalationdecision": ("reasoning",),
+    "imports.importbatch": ("file", "original_name", "preview", "errors"),
+    "imports.idempotencykey": ("response_body",),
+    "imports.invoicestatusevent": ("note",),
 }
 
 # The value a purged text field takes (kept short enough for every CharField above).

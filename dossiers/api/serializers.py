@@ -272,3 +272,33 @@ class PaymentSerializer(serializers.ModelSerializer):
 
     def create(self, validated_data):
         return services.payment_record(actor=_actor(self), **validated_data)
+
+
+# --- Bulk pushes -----------------------------------------------------------------------------
+
+
+def django_errors(exc) -> dict:
+    """A Django ValidationError as DRF's per-field dict (``non_field_errors`` otherwise)."""
+    detail = serializers.as_serializer_error(exc)
+    return {
+        ("non_field_errors" if key == "__all__" else key): [str(m) for m in value]
+        for key, value in detail.items()
+    }
+
+
+class ClaimBulkSerializer(serializers.Serializer):
+    items = ClaimSerializer(many=True, min_length=1, max_length=1000)
+
+
+class ClaimBulkResult(serializers.Serializer):
+    count = serializers.IntegerField()
+    items = ClaimSerializer(many=True)
+
+
+class PaymentBulkSerializer(serializers.Serializer):
+    items = PaymentSerializer(many=True, min_length=1, max_length=1000)
+
+
+class PaymentBulkResult(serializers.Serializer):
+    count = serializers.IntegerField()
+    items = PaymentSerializer(many=True)

@@ -1,6 +1,7 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from . import views
+from . import imports_views, views
 
 router = DefaultRouter()
 router.register("creditors", views.CreditorViewSet)
@@ -8,5 +9,9 @@ router.register("debtors", views.DebtorViewSet)
 router.register("dossiers", views.DossierViewSet)
 router.register("claims", views.ClaimViewSet)
 router.register("payments", views.PaymentViewSet)
+router.register("invoice-statuses", imports_views.InvoiceStatusViewSet)
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("einvoices/", imports_views.EInvoiceView.as_view(), name="einvoice-upload"),
+    *router.urls,
+]

@@ -1,5 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "imports"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("depot/", views.upload, name="upload"),
+    path("<int:pk>/", views.batch, name="batch"),
+    path("<int:pk>/avancement/", views.progress, name="progress"),
+    path("<int:pk>/colonnes/", views.columns, name="columns"),
+    path("<int:pk>/confirmation/", views.confirm, name="confirm"),
+    path("factur-x/", views.facturx, name="facturx"),
+    path("export/", views.export, name="export"),
+]

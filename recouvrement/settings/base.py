@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "journal",
     "rgpd",
     "pilotage",
+    "dossiers.imports",
 ]
 
 MIDDLEWARE = [

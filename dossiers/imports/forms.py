@@ -1,0 +1,76 @@
+"""The imports' forms, with French messages."""
+
+from django import forms
+
+from dossiers.models import Creditor
+
+from .columns import IGNORE, fields_for
+from .models import ImportKind
+
+MAX_UPLOAD = 50 * 1024 * 1024
+
+
+class UploadForm(forms.Form):
+    kind = forms.ChoiceField(label="Contenu du fichier", choices=ImportKind.choices)
+    creditor = forms.ModelChoiceField(
+        label="Créancier",
+        queryset=Creditor.objects.order_by("legal_name"),
+        required=False,
+        help_text="Les factures et paiements de ce créancier (inutile pour le BODACC).",
+    )
+    file = forms.FileField(
+        label="Fichier",
+        help_text="CSV (séparateur ; ou ,, UTF-8 ou Windows-1252) ou XLSX, 50 Mo au plus.",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD:
+            raise forms.ValidationError("Le fichier dépasse 50 Mo : découpez-le.")
+        if not upload.name.lower().endswith((".csv", ".txt", ".xlsx")):
+            raise forms.ValidationError("Déposez un fichier CSV ou XLSX.")
+        return upload
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") != ImportKind.BODACC and not data.get("creditor"):
+            self.add_error("creditor", "Choisissez le créancier des factures.")
+        return data
+
+
+class FacturXForm(forms.Form):
+    file = forms.FileField(
+        label="Facture électronique (PDF Factur-X)",
+        help_text="Le vendeur doit être un créancier enregistré (même SIREN).",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD:
+            raise forms.ValidationError("Le fichier dépasse 50 Mo.")
+        if not upload.name.lower().endswith(".pdf"):
+            raise forms.ValidationError("Déposez un PDF Factur-X.")
+        return upload
+
+
+def column_choices(kind: str):
+    return [("", "— choisir —"), (IGNORE, "Ignorer cette colonne")] + [
+        (f.code, f.label + (" (obligatoire)" if f.required else "")) for f in fields_for(kind)
+    ]
+
+
+class ExportForm(forms.Form):
+    what = forms.ChoiceField(
+        label="Contenu", choices=[("dossiers", "Dossiers"), ("creances", "Créances")]
+    )
+    format = forms.ChoiceField(label="Format", choices=[("xlsx", "XLSX"), ("csv", "CSV")])
+    on = forms.DateField(
+        label="Chiffres calculés au",
+        required=False,
+        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+        error_messages={"invalid": "Date invalide : écrivez-la JJ/MM/AAAA."},
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    creditor = forms.ModelChoiceField(
+        label="Créancier", queryset=Creditor.objects.order_by("legal_name"), required=False
+    )

@@ -1,0 +1,53 @@
+"""Exports of dossiers and claims with the legal figures."""
+
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+
+from dossiers import services
+from tests.factories import ClaimFactory, CreditorFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_claims_csv_carries_the_legal_figures(client, manager):
+    services.ecb_rate_add(
+        effective_from=date(2026, 7, 1), rate_percent="2.15", source="test", actor=None
+    )
+    claim = ClaimFactory(creditor=CreditorFactory(), amount=Decimal("1000.00"))
+    client.force_login(manager)
+    response = client.get(
+        "/imports/export/", {"what": "creances", "format": "csv", "on": "2026-11-23"}
+    )
+    assert response.status_code == 200
+    text = response.content.decode("utf-8-sig")
+    header, line = text.splitlines()[:2]
+    assert header.startswith("Créancier;Dossier;État du dossier;Débiteur;SIREN")
+    cells = dict(zip(header.split(";"), line.split(";"), strict=True))
+    assert cells["Facture"] == claim.invoice_number
+    assert cells["Montant TTC"] == "1000,00"
+    assert cells["Jours de retard"] == "53"
+    assert cells["Indemnité forfaitaire"] == "40,00"
+    assert cells["Calculé au"] == "23/11/2026"
+    # 1 000 × (2,15 + 10) % × 53 / 365 = 17,64 (C. com. L441-10 II)
+    assert cells["Pénalités de retard"] == "17,64"
+    assert cells["Total dû"] == "1057,64"
+
+
+def test_dossiers_xlsx_sums_the_figures_and_controllers_see_only_theirs(
+    client, controller, manager
+):
+    ClaimFactory(amount=Decimal("1000.00"))
+    client.force_login(manager)
+    response = client.get("/imports/export/", {"what": "dossiers", "format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:5] == ("Dossier", "Créancier", "Débiteur", "SIREN", "État")
+    assert len(rows) == 2
+    assert rows[1][11] == 40  # Indemnités forfaitaires
+    client.force_login(controller)
+    response = client.get("/imports/export/", {"what": "dossiers", "format": "xlsx"})
+    assert len(list(load_workbook(io.BytesIO(response.content)).active.iter_rows())) == 1
