@@ -37,6 +37,16 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
     "imports.invoicestatusevent": ("note",),
 }
 
+# Working data naming many debtors at once (an imported file with its preview, an API answer
+# kept for replays) belongs to no single debtor: the purge run clears it a fixed time after its
+# creation (settings.RGPD_TRANSIENT_RETENTION_DAYS) instead of with a debtor. Its fields stay
+# in PERSONAL_FIELDS above, so that the journal keeps them out of its hash chain.
+# "app_label.modelname" -> the field dating the row.
+TRANSIENT: dict[str, str] = {
+    "imports.importbatch": "created_at",
+    "imports.idempotencykey": "created_at",
+}
+
 # The value a purged text field takes (kept short enough for every CharField above).
 ANONYMISED = "[anonymisé]"
 

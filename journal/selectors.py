@@ -122,8 +122,8 @@ def timeline(dossier: Dossier, *, limit: int | None = None) -> list[Entry]:
     sources = list(_sources(dossier))
     skeletons = [
         history_model._default_manager.filter(condition)
-        .annotate(source=Value(label, output_field=CharField()))
-        .values_list("history_date", "history_id", "source")
+        .annotate(_journal_source=Value(label, output_field=CharField()))
+        .values_list("history_date", "history_id", "_journal_source")
         .order_by()
         for label, history_model, condition in sources
     ]

@@ -18,7 +18,7 @@ from simple_history.models import registered_models
 from simple_history.utils import get_history_model_for_model
 
 from dossiers.models import Debtor
-from dossiers.personal_data import PERSONAL_FIELDS, anonymised_value
+from dossiers.personal_data import PERSONAL_FIELDS, TRANSIENT, anonymised_value
 
 MAX_DEPTH = 4
 
@@ -78,7 +78,7 @@ def targets() -> list[Target]:
     """Every table holding personal data, live and history, from the registry."""
     result = []
     for label, names in PERSONAL_FIELDS.items():
-        if not names:
+        if not names or label in TRANSIENT:
             continue
         model = apps.get_model(label)
         fields = tuple(model._meta.get_field(name) for name in names)
@@ -94,4 +94,54 @@ def targets() -> list[Target]:
             result.append(
                 Target(f"{label} (historique)", history, hist_lookup, fields, history=True)
             )
+    return result
+
+
+@dataclass(frozen=True)
+class TransientTarget:
+    """A table of working data cleared by age (``TRANSIENT``), live or historical."""
+
+    label: str
+    model: type[models.Model]
+    date_field: str
+    fields: tuple[models.Field, ...]
+    history: bool
+
+    def rows(self, cutoff) -> models.QuerySet:
+        """Rows created before ``cutoff`` that still hold something to clear."""
+        pending = models.Q()
+        for field in self.fields:
+            value = anonymised_value(field)
+            pending |= (
+                ~models.Q(**{f"{field.attname}__isnull": True})
+                if value is None
+                else (~models.Q(**{field.attname: value}))
+            )
+        return self.model._base_manager.filter(pending, **{f"{self.date_field}__lt": cutoff})
+
+    def values(self) -> dict:
+        return {field.attname: anonymised_value(field) for field in self.fields}
+
+    def file_fields(self) -> list[models.FileField]:
+        return [f for f in self.fields if isinstance(f, models.FileField)]
+
+
+def transient_targets() -> list[TransientTarget]:
+    """The working-data tables of ``TRANSIENT``, live and history (a history table keeps only
+    the fields it has: an import's preview is not in its history)."""
+    result = []
+    for label, date_field in TRANSIENT.items():
+        model = apps.get_model(label)
+        fields = tuple(model._meta.get_field(name) for name in PERSONAL_FIELDS.get(label, ()))
+        if not fields:
+            continue
+        result.append(TransientTarget(label, model, date_field, fields, history=False))
+        history = _history_model(model)
+        if history is not None:
+            kept = {f.name for f in history._meta.concrete_fields}
+            hist_fields = tuple(f for f in fields if f.name in kept)
+            if hist_fields:
+                result.append(
+                    TransientTarget(f"{label} (historique)", history, date_field, hist_fields, True)
+                )
     return result

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
@@ -68,6 +69,14 @@ def _file_names(target: purge.Target, debtor_ids) -> set[tuple[object, str]]:
     return names
 
 
+def _transient_cutoff(on: date):
+    """Working data created before this instant is cleared (RGPD_TRANSIENT_RETENTION_DAYS)."""
+    from datetime import datetime, time, timedelta
+
+    start = on - timedelta(days=settings.RGPD_TRANSIENT_RETENTION_DAYS)
+    return timezone.make_aware(datetime.combine(start, time.min))
+
+
 def _insert_purged(certificate: PurgeCertificate, candidates) -> None:
     """INSERT ... SELECT: the debtors of this run, in one statement whatever their number."""
     sql, params = candidates.order_by().values("pk").query.sql_with_params()
@@ -100,6 +109,13 @@ def purge_run(on: date, *, actor=None, dry_run: bool = False) -> PurgeReport:
         ).count()
         report.debtors = len(preview)
         report.dossiers = sum(len(refs) for refs in preview.values())
+        cutoff = _transient_cutoff(on)
+        for target in purge.transient_targets():
+            count = target.rows(cutoff).count()
+            report.counts[target.label] = count
+            report.history_rows += count if target.history else 0
+            report.live_rows += 0 if target.history else count
+            report.files_deleted += len(_file_names(target, cutoff))
         ids = candidates.values("pk")
         for target in targets:
             count = target.rows(ids).count()
@@ -134,6 +150,19 @@ def purge_run(on: date, *, actor=None, dry_run: bool = False) -> PurgeReport:
         with guard.history_rewrite():
             for target in targets:
                 count = target.rows(ids).update(**target.values())
+                report.counts[target.label] = count
+                if target.history:
+                    report.history_rows += count
+                else:
+                    report.live_rows += count
+        # Working data (imported files, replayable API answers) goes by age, not by debtor.
+        cutoff = _transient_cutoff(on)
+        transient = purge.transient_targets()
+        for target in transient:
+            files |= _file_names(target, cutoff)
+        with guard.history_rewrite():
+            for target in transient:
+                count = target.rows(cutoff).update(**target.values())
                 report.counts[target.label] = count
                 if target.history:
                     report.history_rows += count

@@ -167,6 +167,9 @@ CELERY_BEAT_SCHEDULE = {
 
 # GDPR: days kept after the prescription of a closed dossier's claims before its purge.
 RGPD_PURGE_MARGIN_DAYS = env.int("RGPD_PURGE_MARGIN_DAYS", default=30)
+# GDPR: days an imported file (with its preview) and a replayable API answer are kept before
+# the purge clears them (they name many debtors at once; kept for troubleshooting only).
+RGPD_TRANSIENT_RETENTION_DAYS = env.int("RGPD_TRANSIENT_RETENTION_DAYS", default=90)
 
 # The journal's daily chain-head files: outside the database (copy them to WORM storage).
 JOURNAL_HEAD_DIR = env.path("JOURNAL_HEAD_DIR", default=BASE_DIR / "var" / "journal-heads")

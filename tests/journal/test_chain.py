@@ -254,8 +254,14 @@ def test_a_purge_of_every_personal_field_of_every_table_keeps_the_chain(
     rewritten = 0
     with transaction.atomic(), history_rewrite():
         for label, names in PERSONAL_FIELDS.items():
-            history = apps.get_model(label).history.model
+            model = apps.get_model(label)
+            if not hasattr(model, "history"):
+                continue  # no history table (an API answer kept for replays)
+            history = model.history.model
+            kept = {f.name for f in history._meta.concrete_fields}
             for name in names:
+                if name not in kept:
+                    continue  # left out of the history (an import's preview)
                 field = history._meta.get_field(name)
                 rewritten += history.objects.exclude(**{name: anonymised_value(field)}).update(
                     **{name: anonymised_value(field)}

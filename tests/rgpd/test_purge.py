@@ -232,3 +232,57 @@ def test_written_off_professional_dossier_is_kept_five_years_after_the_due_date(
     assert dossier.closed_on == D(2026, 6, 1)
     assert dossier.purge_on == D(2031, 3, 1) + datetime.timedelta(days=10)
     assert "date de purge fixée au" in dossier.history.first().history_change_reason
+
+
+def test_imported_files_and_replayable_answers_are_cleared_after_their_retention(
+    at, media, django_capture_on_commit_callbacks, settings
+):
+    """An imported file (with its preview) and a kept API answer name many debtors at once:
+    the purge clears them RGPD_TRANSIENT_RETENTION_DAYS after their creation, files deleted
+    with their SHA-256 kept; a recent import is left alone; the journal still verifies."""
+    from dossiers.imports.models import IdempotencyKey, ImportBatch
+    from tests.factories import CreditorFactory, UserFactory
+
+    settings.RGPD_TRANSIENT_RETENTION_DAYS = 90
+    creditor = CreditorFactory()
+    user = UserFactory()
+    batches = {}
+    for day in (D(2026, 8, 1), D(2026, 11, 1)):
+        with at(day):
+            batch = ImportBatch(
+                kind="claims",
+                creditor=creditor,
+                original_name=f"export {NAME} {day:%m}.csv",
+                sha256="a" * 64,
+                preview=[[2, "F-1", NAME, "100,00", "01/07/2026", "créée"]],
+                created_by=user,
+            )
+            batch.file.save("export.csv", ContentFile(f"numero;nom\nF-1;{NAME}\n".encode()))
+            batches[day] = batch
+            IdempotencyKey.objects.create(
+                user=user,
+                key=f"k-{day:%m}",
+                method="POST",
+                path="/api/v1/claims/",
+                request_hash="b" * 64,
+                status_code=201,
+                response_body={"debtor": NAME},
+            )
+    old, recent = batches[D(2026, 8, 1)], batches[D(2026, 11, 1)]
+    old_file = media / old.file.name
+
+    with django_capture_on_commit_callbacks(execute=True):
+        report = purge_run(D(2026, 11, 23))  # 01/08 is 114 days old; 01/11 only 22
+
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert (old.original_name, old.file.name, old.preview) == ("[anonymisé]", "", None)
+    assert old.sha256 == "a" * 64 and not old_file.exists()
+    assert NAME in recent.original_name and recent.preview and recent.file.name
+    assert IdempotencyKey.objects.get(key="k-08").response_body is None
+    assert IdempotencyKey.objects.get(key="k-11").response_body == {"debtor": NAME}
+    assert not old.history.filter(original_name__contains=NAME).exists()
+    assert report.counts["imports.importbatch"] == 1
+    journal_verifies()
+    # A second run has nothing left to clear.
+    assert purge_run(D(2026, 11, 23)).counts["imports.importbatch"] == 0
