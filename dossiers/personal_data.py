@@ -26,6 +26,16 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
         "summary",
     ),
     "relances.dossierhold": ("reason",),
+    "relances.sentmessage": (
+        "recipient",
+        "subject",
+        "body_text",
+        "body_html",
+        "pdf",
+        "status_note",
+    ),
+    "relances.letterbatch": ("pdf", "manifest"),
+    "relances.approvalbatch": ("errors",),
 }
 
 # The value a purged text field takes (kept short enough for every CharField above).

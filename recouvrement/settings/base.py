@@ -149,7 +149,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     # One line per task run is noise in the demo and the logs; failures still show.
-    "loggers": {"celery.app.trace": {"level": "WARNING"}},
+    "loggers": {
+        "celery.app.trace": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }
 
 # The cadence sweep runs every hour; it is idempotent, so a daylight-saving change, a restart or
@@ -157,3 +160,10 @@ LOGGING = {
 CELERY_BEAT_SCHEDULE = {
     "cadence-sweep": {"task": "relances.run_cadence", "schedule": 3600.0},
 }
+
+# Letters and messages: SMS through a pluggable backend (console or file here, a provider's
+# adapter later); the PDF variant WeasyPrint writes (PDF/A-3b: archivable evidence).
+SMS_BACKEND = env("SMS_BACKEND", default="relances.sms.ConsoleBackend")
+SMS_FILE_PATH = env.path("SMS_FILE_PATH", default=MEDIA_ROOT / "sms")
+LETTERS_PDF_VARIANT = env("LETTERS_PDF_VARIANT", default="pdf/a-3b")
+EMAIL_MESSAGE_ID_DOMAIN = env("EMAIL_MESSAGE_ID_DOMAIN", default="recouvrement.local")
