@@ -32,7 +32,7 @@ class FileBackend(BaseBackend):
 
     def send(self, *, to: str, text: str) -> str:
         sms_id = uuid.uuid4().hex
-        folder = Path(getattr(settings, "SMS_FILE_PATH", settings.MEDIA_ROOT / "sms"))
+        folder = Path(getattr(settings, "SMS_FILE_PATH", Path(str(settings.MEDIA_ROOT)) / "sms"))
         folder.mkdir(parents=True, exist_ok=True)
         with open(folder / f"{timezone.localdate():%Y-%m-%d}.log", "a", encoding="utf-8") as out:
             out.write(f"{sms_id}\t{to}\t{text}\n")

@@ -31,3 +31,9 @@ def pytest_report_header(config):
         f"base de données : {db['ENGINE'].rsplit('.', 1)[-1]} {db.get('HOST') or db['NAME']}; "
         f"broker Celery : {settings.CELERY_BROKER_URL}"
     )
+
+
+@pytest.fixture(autouse=True)
+def _media_in_a_temporary_folder(settings, tmp_path_factory):
+    """Stored documents (evidence, sent letters, batches) go to a throwaway folder."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")

@@ -164,6 +164,6 @@ CELERY_BEAT_SCHEDULE = {
 # Letters and messages: SMS through a pluggable backend (console or file here, a provider's
 # adapter later); the PDF variant WeasyPrint writes (PDF/A-3b: archivable evidence).
 SMS_BACKEND = env("SMS_BACKEND", default="relances.sms.ConsoleBackend")
-SMS_FILE_PATH = env.path("SMS_FILE_PATH", default=MEDIA_ROOT / "sms")
+SMS_FILE_PATH = env("SMS_FILE_PATH", default=str(Path(str(MEDIA_ROOT)) / "sms"))
 LETTERS_PDF_VARIANT = env("LETTERS_PDF_VARIANT", default="pdf/a-3b")
 EMAIL_MESSAGE_ID_DOMAIN = env("EMAIL_MESSAGE_ID_DOMAIN", default="recouvrement.local")
