@@ -355,9 +355,7 @@ def build_context(
             "other": euros(indemnity if show_penalties else 0),
             "l111_8": mentions.CPCE_L111_8,
             "first_letter": (
-                f"{first.subject} du {first.sent_at.astimezone(timezone.get_current_timezone()):%d/%m/%Y}"
-                if first
-                else ""
+                f"{first.subject} du {timezone.localtime(first.sent_at):%d/%m/%Y}" if first else ""
             ),
         }
     rate = (
@@ -506,7 +504,7 @@ def render_pdf(html: str, *, on: date, title: str, author: str) -> bytes:
     document.metadata.lang = "fr"
     try:
         return document.write_pdf(pdf_variant=PDF_VARIANT) if PDF_VARIANT else document.write_pdf()
-    except Exception:  # noqa: BLE001 - a variant the local libraries refuse: plain PDF
+    except Exception:
         return document.write_pdf()
 
 

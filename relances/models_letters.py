@@ -291,10 +291,6 @@ class SentMessage(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} — {self.get_channel_display()} ({self.sent_at:%d/%m/%Y})"
 
-    @property
-    def is_letter(self) -> bool:
-        return self.channel in (Channel.LETTER, Channel.REGISTERED_LETTER)
-
     def save(self, *args, **kwargs):
         if self.pk is not None:
             stored = (
@@ -309,6 +305,10 @@ class SentMessage(models.Model):
                         "Une preuve d'envoi n'est jamais modifiée : " + ", ".join(changed)
                     )
         super().save(*args, **kwargs)
+
+    @property
+    def is_letter(self) -> bool:
+        return self.channel in (Channel.LETTER, Channel.REGISTERED_LETTER)
 
 
 class ApprovalBatch(models.Model):

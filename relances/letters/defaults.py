@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - the templates keep one paragraph per line, as an admin edits them
 """The default French templates, written for this product (LEGAL_FR.md §4-§5).
 
 Each body is the wording only: the layout adds the creditor's identity, the invoices with their

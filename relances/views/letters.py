@@ -113,7 +113,9 @@ def batch_file(request, batch_pk: int, what: str):
     field = {"pdf": batch.pdf, "csv": batch.manifest}.get(what)
     if not field:
         raise Http404("Fichier introuvable.")
-    return FileResponse(field.open("rb"), as_attachment=True, filename=field.name.rsplit("/", 1)[-1])
+    return FileResponse(
+        field.open("rb"), as_attachment=True, filename=field.name.rsplit("/", 1)[-1]
+    )
 
 
 @workspace_view
@@ -131,7 +133,9 @@ def sent_detail(request, sent_pk: int):
 def sent_file(request, sent_pk: int, what: str):
     sent = get_object_or_404(_visible_sent(request.user), pk=sent_pk)
     if what == "pdf" and sent.pdf:
-        return FileResponse(sent.pdf.open("rb"), as_attachment=True, filename=f"envoi-{sent.pk}.pdf")
+        return FileResponse(
+            sent.pdf.open("rb"), as_attachment=True, filename=f"envoi-{sent.pk}.pdf"
+        )
     if what == "html" and sent.body_html:
         response = HttpResponse(sent.body_html, content_type="text/html; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="envoi-{sent.pk}.html"'
@@ -156,7 +160,9 @@ def sent_action(request, sent_pk: int, action: str):
             delivery.receipt_upload(sent=sent, file=upload, actor=request.user)
             messages.success(request, "Accusé de réception enregistré : courrier distribué.")
         elif action == "retour":
-            delivery.letter_returned(sent=sent, actor=request.user, note=request.POST.get("note", ""))
+            delivery.letter_returned(
+                sent=sent, actor=request.user, note=request.POST.get("note", "")
+            )
             messages.success(request, "Retour du courrier enregistré ; la relance passe en échec.")
         else:
             raise Http404("Action inconnue.")
