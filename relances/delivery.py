@@ -26,7 +26,14 @@ from dossiers.models import Evidence
 
 from . import documents, sms
 from .models import CallLog, Channel, Reminder
-from .models_letters import ApprovalBatch, LetterBatch, SentMessage, TemplateKind, sha256_hex
+from .models_letters import (
+    ApprovalBatch,
+    LetterBatch,
+    MessageTemplate,
+    SentMessage,
+    TemplateKind,
+    sha256_hex,
+)
 
 logger = logging.getLogger(__name__)
 LETTER_CHANNELS = (Channel.LETTER, Channel.REGISTERED_LETTER)
@@ -175,10 +182,17 @@ def dossier_message_send(
     confirmation), with its evidence."""
     with transaction.atomic():
         dossier = dossier_services.lock_dossier(dossier_id)
-        template = documents.template_for(template_code, Channel.EMAIL)
-        document = documents.render_document(
-            template, dossier, on=timezone.localdate(), extra=extra
-        )
+        try:
+            template = documents.template_for(template_code, Channel.EMAIL)
+            extra = {**_extra_for(template.kind, dossier), **(extra or {})}
+            document = documents.render_document(
+                template, dossier, on=timezone.localdate(), extra=extra
+            )
+        except (ValidationError, MessageTemplate.DoesNotExist) as exc:
+            logger.warning(
+                "message %s du dossier %s non envoyé : %s", template_code, dossier_id, exc
+            )
+            return None
         try:
             channel, recipient, message_id = _send(document, Channel.EMAIL)
         except NoRecipient:
@@ -193,21 +207,40 @@ def dossier_message_send(
         )
 
 
+def _extra_for(kind: str, dossier) -> dict:
+    """The variables of a message about the dossier's plan or latest dispute."""
+    if kind == TemplateKind.PLAN_CONFIRMATION:
+        plan = dossier.payment_plans.order_by("-pk").first()
+        return _plan_variables(plan) if plan else {}
+    if kind == TemplateKind.DISPUTE_ACK:
+        dispute = dossier.disputes.order_by("-pk").first()
+        if dispute is not None:
+            return {
+                "dispute_opened_on": f"{dispute.opened_on:%d/%m/%Y}",
+                "dispute_reason": dispute.get_reason_display().lower(),
+            }
+    return {}
+
+
+def _plan_variables(plan) -> dict:
+    return {
+        "plan_accepted_on": f"{plan.accepted_on:%d/%m/%Y}",
+        "plan_installments": [
+            {
+                "number": str(n),
+                "due_on": f"{i.due_on:%d/%m/%Y}",
+                "amount": documents.euros(i.amount),
+            }
+            for n, i in enumerate(plan.installments.order_by("due_on", "pk"), start=1)
+        ],
+    }
+
+
 def plan_document(plan, *, on: date | None = None) -> documents.Document:
     """The payment plan as a document (confirmation wording, installments, signature)."""
     template = documents.template_for("confirmation-echeancier", Channel.EMAIL)
-    installments = [
-        {"number": str(n), "due_on": f"{i.due_on:%d/%m/%Y}", "amount": documents.euros(i.amount)}
-        for n, i in enumerate(plan.installments.order_by("due_on", "pk"), start=1)
-    ]
     return documents.render_document(
-        template,
-        plan.dossier,
-        on=on or plan.accepted_on,
-        extra={
-            "plan_accepted_on": f"{plan.accepted_on:%d/%m/%Y}",
-            "plan_installments": installments,
-        },
+        template, plan.dossier, on=on or plan.accepted_on, extra=_plan_variables(plan)
     )
 
 
