@@ -19,11 +19,10 @@ from pypdf import PdfReader
 
 from dossiers import services as dossier_services
 from dossiers.models import Evidence
-from relances import delivery, documents, services
+from relances import delivery, services
 from relances.models import (
     CallLog,
     CreditorMessaging,
-    LetterBatch,
     Reminder,
     SentMessage,
 )
@@ -79,7 +78,7 @@ def test_a_real_smtp_server_receives_the_email_with_the_pdf_whose_hash_is_stored
     html = received.get_body(preferencelist=("html",)).get_content()
     text = received.get_body(preferencelist=("plain",)).get_content()
     assert claim.invoice_number in html and claim.invoice_number in text
-    (attachment,) = [part for part in received.iter_attachments()]
+    (attachment,) = list(received.iter_attachments())
     assert attachment.get_content_type() == "application/pdf"
     pdf = attachment.get_content()
     assert hashlib.sha256(pdf).hexdigest() == sent.pdf_sha256
