@@ -42,7 +42,9 @@ def _notices_to_approve(controller, count=3):
 
 
 def test_a_controller_approves_a_batch_of_letters_and_sees_the_progress_reach_100(
-    live_server, browser, monkeypatch
+    live_server,
+    browser,  # noqa: F811 - the fixture of test_browser
+    monkeypatch,
 ):
     controller = UserFactory(username="camille", role="controller")
     notices = _notices_to_approve(controller)
