@@ -583,10 +583,21 @@ def store_evidence(
     return sent
 
 
-STAGE_KIND = {
-    Stage.COURTESY: TemplateKind.INFORMAL,
-    Stage.REMINDER_1: TemplateKind.AMICABLE,
-    Stage.REMINDER_2: TemplateKind.FIRM,
-    Stage.REMINDER_3: TemplateKind.FIRM,
-    Stage.FORMAL_NOTICE: TemplateKind.FORMAL_NOTICE,
-}
+def keep_reminder_evidence(
+    reminder, *, actor=None, document: Document | None = None
+) -> SentMessage:
+    """Render one reminder and keep it as evidence (files and SHA-256), without sending it:
+    for callers that deliver by other means, and for benchmarks of the storing step."""
+    document = document or reminder_document(reminder)
+    recipient = {
+        Channel.EMAIL: document.recipient_email,
+        Channel.SMS: document.recipient_phone,
+    }.get(reminder.channel, document.recipient_address)
+    return store_evidence(
+        document=document,
+        channel=reminder.channel,
+        recipient=recipient,
+        actor=actor,
+        reminder=reminder,
+        reason=f"document conservé : {reminder.step.label}",
+    )

@@ -243,3 +243,47 @@ def test_what_went_out_is_never_edited(frozen, walk):
         sent.save()
     sent.refresh_from_db()
     assert sent.subject.startswith("Relance : facture(s) impayée(s)")
+
+
+@pytest.mark.django_db
+def test_the_letter_is_a4_with_the_address_in_the_window_and_numbered_pages(frozen):
+    """A French DL window envelope shows the address 110 mm from the left edge and about
+    50 mm from the top of the sheet."""
+    import pdfplumber
+
+    claim = make_claim(frozen)
+    template = documents.template_for("mise-en-demeure-pro", Channel.REGISTERED_LETTER)
+    pdf = documents.render_document(template, claim.dossier, on=ON).pdf
+    mm = 25.4 / 72
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        first = document.pages[0]
+        assert (round(first.width * mm), round(first.height * mm)) == (210, 297)
+        name = claim.dossier.debtor.name.split()[0]
+        (word,) = [w for w in first.extract_words() if w["text"] == name]
+        assert 105 <= word["x0"] * mm <= 115 and 45 <= word["top"] * mm <= 60
+        pages = len(document.pages)
+        assert f"Page 1 / {pages}" in first.extract_text()
+    assert PdfReader(io.BytesIO(pdf)).metadata.author == claim.creditor.legal_name
+
+
+@pytest.mark.django_db
+def test_kept_evidence_holds_the_rendered_pdf_and_its_hash(frozen, walk):
+    import hashlib
+
+    claim = make_claim(frozen)
+    with frozen(STEP_DAYS["r7-email"]):
+        from relances import services
+
+        services.run_cadence(on=STEP_DAYS["r7-email"])  # delivery queued, not run
+    planned = reminder(claim, "r7-email")
+    pdf = documents.render_letter(planned)
+
+    kept = documents.keep_reminder_evidence(planned)
+
+    assert (
+        kept.pdf_sha256
+        == hashlib.sha256(pdf).hexdigest()
+        == hashlib.sha256(kept.pdf.read()).hexdigest()
+    )
+    assert kept.recipient == claim.dossier.debtor.contacts.get().email
+    assert kept.html_sha256 == hashlib.sha256(kept.body_html.encode()).hexdigest()
