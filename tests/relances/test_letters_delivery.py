@@ -343,3 +343,34 @@ def test_an_approval_batch_approves_and_sends_each_letter_and_reports_refusals(
         SentMessage.objects.filter(reminder__in=notices[:2], channel="registered_letter").count()
         == 2
     )
+
+
+@pytest.mark.django_db
+def test_wording_is_checked_again_before_sending(frozen, walk):
+    """A template changed behind the admin's back (a direct database edit) is still refused
+    when the reminder goes out, and the reminder fails with the reason."""
+    from relances.models import MessageTemplate
+
+    MessageTemplate.objects.filter(code="relance-amiable-pro").update(
+        body="Réglez sous peine de poursuites."
+    )
+    claim = make_claim(frozen)
+    walk_to(walk, claim, STEP_DAYS["r7-email"])
+    failed = reminder(claim, "r7-email")
+    assert failed.status == Reminder.Status.FAILED
+    assert "sous peine de" in failed.note
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_a_dispute_is_acknowledged_by_email(frozen, controller):
+    claim = make_claim(frozen)
+    with frozen(D(2026, 10, 20)), delivery_on_commit():
+        dossier_services.dispute_open(
+            dossier=claim.dossier, reason_code="quality", actor=controller
+        )
+    (message,) = mail.outbox
+    assert message.subject.startswith("Votre contestation a bien été reçue")
+    assert "contestation du 20/10/2026" in message.body
+    assert message.reply_to == [claim.creditor.contact_email]
+    assert SentMessage.objects.get(dossier=claim.dossier).kind == "dispute_ack"
