@@ -13,6 +13,7 @@ lists of strings: a template cannot reach a model, a setting or another template
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -447,8 +448,12 @@ def render_document(
         subject = f"[TEST] {subject}"
     page = {"subject": subject, "paragraphs": body.split("\n\n"), **layout}
     text = render_to_string("relances/letters/document.txt", page)
-    html = render_to_string("relances/letters/document.html", {**page, "medium": "email"})
-    print_html = render_to_string("relances/letters/document.html", {**page, "medium": "print"})
+    html = french_spacing(
+        render_to_string("relances/letters/document.html", {**page, "medium": "email"})
+    )
+    print_html = french_spacing(
+        render_to_string("relances/letters/document.html", {**page, "medium": "print"})
+    )
     contact = dossier.debtor.reminder_contact
     document = Document(
         template=template,
@@ -476,6 +481,16 @@ def render_document(
     if template.channel == Channel.SMS:
         document.sms_text = _sms_text(body, dossier)
     return document
+
+
+_BEFORE_PUNCTUATION = re.compile(r"(?<=\S) ([:;!?»])")
+_AFTER_QUOTE = re.compile(r"« ")
+
+
+def french_spacing(html: str) -> str:
+    """French typography: a narrow no-break space before : ; ! ? » and after «, so that a
+    line never starts with the punctuation."""
+    return _AFTER_QUOTE.sub("«\u202f", _BEFORE_PUNCTUATION.sub("\u202f\\1", html))
 
 
 def _sms_text(body: str, dossier: Dossier) -> str:

@@ -53,3 +53,14 @@ def dossier_message_task(self, dossier_id: int, template_code: str) -> bool:
 def approval_batch_task(batch_id: int) -> int:
     batch = delivery.approval_batch_run(batch_id=batch_id)
     return batch.done
+
+
+@shared_task(name="relances.letters_batch")
+def letters_batch_task() -> int:
+    """The day's letters, gathered once the day's deliveries are done (beat, late afternoon)."""
+    from django.core.exceptions import ValidationError
+
+    try:
+        return delivery.letter_batch_create(actor=None).letters_count
+    except ValidationError:
+        return 0  # nothing to print today

@@ -7,6 +7,7 @@ Only values that are safe everywhere have defaults here; ``local`` adds the demo
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -159,6 +160,11 @@ LOGGING = {
 # a second beat can neither skip nor double a day.
 CELERY_BEAT_SCHEDULE = {
     "cadence-sweep": {"task": "relances.run_cadence", "schedule": 3600.0},
+}
+# The day's letters for the post office: one printable PDF and its manifest, at 16:30.
+CELERY_BEAT_SCHEDULE["letters-daily-batch"] = {
+    "task": "relances.letters_batch",
+    "schedule": crontab(hour=16, minute=30),
 }
 
 # Letters and messages: SMS through a pluggable backend (console or file here, a provider's

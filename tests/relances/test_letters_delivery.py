@@ -374,3 +374,22 @@ def test_a_dispute_is_acknowledged_by_email(frozen, controller):
     assert "contestation du 20/10/2026" in message.body
     assert message.reply_to == [claim.creditor.contact_email]
     assert SentMessage.objects.get(dossier=claim.dossier).kind == "dispute_ack"
+
+
+@pytest.mark.django_db
+def test_commands_make_the_batch_and_record_a_bounce(frozen, walk):
+    from django.core.management import CommandError, call_command
+
+    claim = make_claim(frozen)
+    walk_to(walk, claim, STEP_DAYS["r30-courrier"])
+    out = io.StringIO()
+    call_command("letters_batch", "--date", "2026-11-02", stdout=out)
+    assert "Lot du 02/11/2026 (1 courriers)" in out.getvalue()
+    with pytest.raises(CommandError, match="Aucun courrier"):
+        call_command("letters_batch")
+
+    sent = SentMessage.objects.get(reminder__step__code="r7-email", dossier=claim.dossier)
+    call_command("record_bounce", sent.message_id, "550 boîte inconnue", stdout=io.StringIO())
+    assert reminder(claim, "r7-email").status == Reminder.Status.FAILED
+    with pytest.raises(CommandError):
+        call_command("record_bounce", "<inconnu@x>", "550")
