@@ -34,8 +34,6 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
         "pdf",
         "status_note",
     ),
-    "relances.letterbatch": ("pdf", "manifest"),
-    "relances.approvalbatch": ("errors",),
 }
 
 # The value a purged text field takes (kept short enough for every CharField above).
