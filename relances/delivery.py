@@ -96,7 +96,7 @@ def deliver(reminder: Reminder, *, actor=None) -> bool:
     try:
         document = documents.reminder_document(reminder)
         channel, recipient, message_id = _send(document, reminder.channel)
-    except (NoRecipient, ValidationError) as exc:
+    except (NoRecipient, ValidationError, MessageTemplate.DoesNotExist) as exc:
         reason = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
         reminder.status = Reminder.Status.FAILED
         reminder.note = f"Échec de l'envoi : {reason}"[:300]

@@ -56,6 +56,7 @@ ALLOWED_VARIABLES = {
     "reference": "référence du dossier",
     "today": "date du document",
     "invoices_count_text": "« la facture » ou « les 3 factures »",
+    "invoices_phrase": "« la facture n° FA-1 » ou « les factures n° FA-1, FA-2 »",
     "invoice_numbers": "numéros des factures",
     "oldest_due_date": "échéance la plus ancienne",
     "max_days_overdue": "jours de retard (facture la plus ancienne)",
@@ -327,6 +328,13 @@ def build_context(
         "today": french_date(on),
         "invoices_count_text": _plural_invoices(len(claims) or 1),
         "invoice_numbers": ", ".join(invoice_numbers),
+        "invoices_phrase": (
+            "vos factures"
+            if not invoice_numbers
+            else f"la facture n° {invoice_numbers[0]}"
+            if len(invoice_numbers) == 1
+            else f"les factures n° {', '.join(invoice_numbers)}"
+        ),
         "oldest_due_date": french_date(claims[0].due_date) if claims else "",
         "max_days_overdue": rows[0]["days_overdue"] if rows else "0",
         "unpaid_total": euros(unpaid),

@@ -13,7 +13,7 @@ PRO, CONSO, ANY = "professional", "consumer", ""
 
 _INFORMAL = """{{ greeting }}
 
-Sauf erreur de notre part, nous n'avons pas encore reçu le règlement de {{ invoices_count_text }} arrivée(s) à échéance le {{ oldest_due_date }}, pour un montant de {{ unpaid_total }}.
+Sauf erreur de notre part, nous n'avons pas encore reçu le règlement de {{ invoices_phrase }}, soit un solde de {{ unpaid_total }} (première échéance le {{ oldest_due_date }}).
 
 Il s'agit peut-être d'un simple oubli : vous trouverez ci-dessous le détail et les moyens de paiement. Si votre règlement est déjà parti, merci de ne pas tenir compte de ce message.
 
@@ -24,7 +24,7 @@ Le service recouvrement de {{ creditor_name }}"""
 
 _AMICABLE = """{{ greeting }}
 
-Malgré notre précédent message, {{ invoices_count_text }} reste(nt) impayée(s) à ce jour, pour un montant total de {{ unpaid_total }} (retard de {{ max_days_overdue }} jours).
+Malgré notre précédent message, le règlement de {{ invoices_phrase }} ne nous est pas parvenu : le solde de {{ unpaid_total }} reste dû, avec un retard de {{ max_days_overdue }} jours.
 
 Nous vous remercions de bien vouloir procéder au règlement dans les meilleurs délais, par virement ou au moyen du lien de paiement indiqué ci-dessous.
 
@@ -35,7 +35,7 @@ Le service recouvrement de {{ creditor_name }}"""
 
 _FIRM = """{{ greeting }}
 
-Nos relances précédentes sont restées sans réponse : {{ invoices_count_text }} demeure(nt) impayée(s), pour un montant de {{ unpaid_total }}, avec un retard de {{ max_days_overdue }} jours.
+Nos relances précédentes sont restées sans réponse : le solde de {{ unpaid_total }} au titre de {{ invoices_phrase }} reste dû, avec un retard de {{ max_days_overdue }} jours.
 
 Nous vous demandons de régler cette somme avant le {{ deadline }}. À défaut, nous serons amenés à vous adresser une mise en demeure par lettre recommandée avec accusé de réception.
 
@@ -46,7 +46,7 @@ Le service recouvrement de {{ creditor_name }}"""
 
 _FORMAL_NOTICE = """{{ greeting }}
 
-Malgré nos relances, {{ invoices_count_text }} détaillée(s) ci-dessous reste(nt) impayée(s).
+Malgré nos relances, le solde dû au titre de {{ invoices_phrase }}, détaillé ci-dessous, n'a pas été réglé.
 
 Par la présente, nous vous mettons en demeure de régler la somme de {{ total_due }} au plus tard le {{ deadline }}.
 
