@@ -269,6 +269,7 @@ def letter_batch_create(*, actor, day: date | None = None) -> LetterBatch:
         out.writerow(
             [
                 "n°",
+                "créancier",
                 "dossier",
                 "destinataire",
                 "adresse",
@@ -290,6 +291,7 @@ def letter_batch_create(*, actor, day: date | None = None) -> LetterBatch:
             out.writerow(
                 [
                     number,
+                    letter.dossier.creditor.legal_name,
                     letter.dossier.reference,
                     lines[0] if lines else "",
                     ", ".join(lines[1:]),

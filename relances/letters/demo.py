@@ -95,20 +95,24 @@ def letters_demo(sender, *, seeder, **kwargs) -> list[str]:
         break
     if sent is not None and sent.channel == Channel.REGISTERED_LETTER:
         number = "1A15432167890"
-        delivery.registered_number_set(sent=sent, number=number, actor=seeder.controller)
-        delivery.receipt_upload(
-            sent=sent,
-            file=_ack_of_receipt(number),
-            actor=seeder.controller,
-            received_on=seeder.today,
-        )
-        lines.append(f"Recommandé {number} distribué, AR déposé : {sent.dossier.reference}")
+        sent = delivery.registered_number_set(sent=sent, number=number, actor=seeder.controller)
     waiting = len(delivery.letters_to_approve())
     if waiting:
         lines.append(f"Courriers   {waiting} en attente de validation (menu Courriers)")
     if delivery.letters_waiting().exists():
         batch = delivery.letter_batch_create(actor=seeder.controller, day=seeder.today)
         lines.append(f"Lot du jour {batch} : PDF à imprimer et bordereau CSV")
+    if sent is not None and sent.channel == Channel.REGISTERED_LETTER:
+        # Printed in the batch, posted, and its acknowledgment of receipt came back.
+        delivery.receipt_upload(
+            sent=sent,
+            file=_ack_of_receipt(sent.registered_number),
+            actor=seeder.controller,
+            received_on=seeder.today,
+        )
+        lines.append(
+            f"Recommandé {sent.registered_number} distribué, AR déposé : {sent.dossier.reference}"
+        )
     sent_count = SentMessage.objects.count()
     lines.append(f"Envois      {sent_count} messages et courriers conservés comme preuves")
     return lines

@@ -191,7 +191,7 @@ def test_the_days_letters_make_one_printable_pdf_and_a_manifest(frozen, walk, ma
     assert len(printable.pages) >= pages
     assert claims[0].invoice_number in printable.pages[0].extract_text()
     manifest = batch.manifest.read().decode("utf-8-sig").splitlines()
-    assert manifest[0].startswith("n°;dossier;destinataire")
+    assert manifest[0].startswith("n°;créancier;dossier;destinataire")
     assert len(manifest) == 3
     assert claims[1].dossier.debtor.name in manifest[2] and letters[1].pdf_sha256 in manifest[2]
     assert batch.letters_count == 2 and not delivery.letters_waiting().exists()
