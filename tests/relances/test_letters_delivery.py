@@ -393,3 +393,20 @@ def test_commands_make_the_batch_and_record_a_bounce(frozen, walk):
     assert reminder(claim, "r7-email").status == Reminder.Status.FAILED
     with pytest.raises(CommandError):
         call_command("record_bounce", "<inconnu@x>", "550")
+
+
+@pytest.mark.django_db
+def test_no_thank_you_unless_the_creditor_asks_for_it(frozen, controller):
+    claim = make_claim(frozen)
+    with frozen(D(2026, 10, 20)), delivery_on_commit():
+        dossier_services.payment_record(
+            dossier=claim.dossier,
+            amount=Decimal("1200.00"),
+            received_on=D(2026, 10, 20),
+            actor=controller,
+            reason="virement reçu",
+        )
+    claim.dossier.refresh_from_db()
+    assert claim.dossier.state == "paid"
+    assert mail.outbox == []
+    assert not SentMessage.objects.filter(dossier=claim.dossier).exists()
