@@ -406,7 +406,8 @@ def test_no_thank_you_unless_the_creditor_asks_for_it(frozen, controller):
             actor=controller,
             reason="virement reçu",
         )
-    claim.dossier.refresh_from_db()
-    assert claim.dossier.state == "paid"
+    from dossiers.models import Dossier
+
+    assert Dossier.objects.get(pk=claim.dossier.pk).state == "paid"
     assert mail.outbox == []
     assert not SentMessage.objects.filter(dossier=claim.dossier).exists()
