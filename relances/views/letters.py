@@ -45,6 +45,7 @@ def letters(request):
             "to_approve": to_approve,
             "waiting_count": waiting.count(),
             "batches": LetterBatch.objects.order_by("-day", "-pk")[:10],
+            "prints_batches": selectors.sees_all(request.user),
             "recent": recent,
             "registered": registered,
         },
@@ -95,7 +96,8 @@ def reminder_preview(request, reminder_pk: int):
     return response
 
 
-@workspace_view
+# The day's batch holds every creditor's letters: managers prepare and print it.
+@workspace_view(managers_only=True)
 @require_POST
 def batch_create(request):
     try:
@@ -107,7 +109,7 @@ def batch_create(request):
     return redirect("relances:letters")
 
 
-@workspace_view
+@workspace_view(managers_only=True)
 def batch_file(request, batch_pk: int, what: str):
     batch = get_object_or_404(LetterBatch, pk=batch_pk)
     field = {"pdf": batch.pdf, "csv": batch.manifest}.get(what)

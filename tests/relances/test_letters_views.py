@@ -79,10 +79,13 @@ def test_the_progress_fragment_polls_until_the_batch_is_done(client, controller)
 
 
 @pytest.mark.django_db
-def test_batch_and_evidence_downloads(frozen, walk, client, controller):
+def test_batch_and_evidence_downloads(frozen, walk, client, controller, manager):
     claim = _assigned(make_claim(frozen), controller)
     walk_to(walk, claim, STEP_DAYS["r30-courrier"])
     client.force_login(controller)
+    # The batch holds every creditor's letters: a controller neither prepares nor reads it.
+    assert client.post(reverse("relances:batch_create")).status_code == 403
+    client.force_login(manager)
     response = client.post(reverse("relances:batch_create"))
     assert response.status_code == 302
     batch = claim.dossier.sent_messages.get(channel="letter").batch
