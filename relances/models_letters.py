@@ -161,9 +161,9 @@ class LetterBatch(models.Model):
     """The day's letters gathered into one printable PDF with its manifest for the post office."""
 
     day = models.DateField("journée")
-    pdf = models.FileField("PDF à imprimer", upload_to=_batch_upload_to)
+    pdf = models.FileField("PDF à imprimer", upload_to=_batch_upload_to, max_length=255)
     pdf_sha256 = models.CharField("SHA-256 du PDF", max_length=64)
-    manifest = models.FileField("bordereau (CSV)", upload_to=_batch_upload_to)
+    manifest = models.FileField("bordereau (CSV)", upload_to=_batch_upload_to, max_length=255)
     manifest_sha256 = models.CharField("SHA-256 du bordereau", max_length=64)
     letters_count = models.PositiveIntegerField("nombre de courriers")
     created_by = models.ForeignKey(
@@ -249,7 +249,7 @@ class SentMessage(models.Model):
     subject = models.CharField("objet", max_length=300, blank=True)
     body_text = models.TextField("texte envoyé", blank=True)
     body_html = models.TextField("HTML envoyé", blank=True)
-    pdf = models.FileField("PDF envoyé", upload_to=_sent_upload_to, blank=True)
+    pdf = models.FileField("PDF envoyé", upload_to=_sent_upload_to, blank=True, max_length=255)
     text_sha256 = models.CharField("SHA-256 du texte", max_length=64)
     html_sha256 = models.CharField("SHA-256 du HTML", max_length=64, blank=True)
     pdf_sha256 = models.CharField("SHA-256 du PDF", max_length=64, blank=True)
