@@ -43,8 +43,18 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
 # in PERSONAL_FIELDS above, so that the journal keeps them out of its hash chain.
 # "app_label.modelname" -> the field dating the row.
 TRANSIENT: dict[str, str] = {
+    "relances.letterbatch": "created_at",
     "imports.importbatch": "created_at",
     "imports.idempotencykey": "created_at",
+    "relances.letterbatch": ("pdf", "manifest"),
+    "relances.sentmessage": (
+        "recipient",
+        "subject",
+        "body_text",
+        "body_html",
+        "pdf",
+        "status_note",
+    ),
 }
 
 # The value a purged text field takes (kept short enough for every CharField above).

@@ -82,6 +82,12 @@ PERMISSIONS = {
         *_perms("journal", "view", _JOURNAL_MODELS),
     ],
 }
+# Letters and messages: everyone in the workspace reads what went out; admins edit templates
+# and the creditors' sending settings (a used template is never edited: a new version is made).
+_LETTER_MODELS = "messagetemplate creditormessaging sentmessage letterbatch"
+for _role in (CONTROLLER, MANAGER, ADMIN):
+    PERMISSIONS[_role] += _perms("relances", "view", _LETTER_MODELS)
+PERMISSIONS[ADMIN] += _perms("relances", "add change", "messagetemplate creditormessaging")
 
 
 def sync_group_permissions(apps) -> None:

@@ -103,3 +103,6 @@ class ReminderAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+from . import admin_letters  # noqa: E402, F401 - letters and messages' screens

@@ -396,3 +396,13 @@ class DossierHold(models.Model):
 
     def is_active(self, on) -> bool:
         return self.released_on is None and self.started_on <= on <= self.until
+
+
+# Letters and messages (templates, evidence of what went out, batches).
+from .models_letters import (  # noqa: E402, F401
+    ApprovalBatch,
+    CreditorMessaging,
+    LetterBatch,
+    MessageTemplate,
+    SentMessage,
+)

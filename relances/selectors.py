@@ -639,6 +639,7 @@ def dossier_detail(dossier: Dossier, *, today: date) -> DossierDetail:
         reminders=list(
             Reminder.objects.filter(dossier=dossier)
             .select_related("step", "approved_by")
+            .prefetch_related("sent_messages")
             .order_by("-scheduled_for", "-pk")
         ),
         calls=list(dossier.call_logs.select_related("called_by", "promise")),

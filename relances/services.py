@@ -221,12 +221,10 @@ def reminder_deliver(*, reminder_id: int) -> bool:
         if reminder.step.needs_approval and reminder.approved_at is None:
             # A step that needs a person's approval never leaves without it.
             return False
-        reminder.content = _reminder_content(reminder.dossier, reminder.step)
-        reminder.status = Reminder.Status.SENT
-        reminder.sent_at = timezone.now()
-        reminder._change_reason = "relance émise"
-        reminder.save()
-    return True
+        from .delivery import deliver
+
+        # Renders, sends, keeps the evidence and marks the reminder sent (or failed).
+        return deliver(reminder)
 
 
 def reminders_cancel(*, dossier: Dossier, actor, reason: str) -> int:
@@ -445,6 +443,9 @@ def call_log(
                     reason="rappel prévu après une promesse à court terme",
                 )
             if follow_up.recap:
+                from .tasks import call_recap_task
+
+                transaction.on_commit(partial(call_recap_task.delay, call_id=call.pk))
                 call.recap_status = CallLog.Recap.TO_SEND
                 call.recap_content = calls.recap_text(
                     creditor=dossier.creditor.legal_name,

@@ -37,3 +37,9 @@ def pytest_report_header(config):
 def _journal_head_dir(settings, tmp_path_factory):
     """Chain-head files of a test go to a temporary directory, never to the project's."""
     settings.JOURNAL_HEAD_DIR = tmp_path_factory.mktemp("journal-heads")
+
+
+@pytest.fixture(autouse=True)
+def _media_in_a_temporary_folder(settings, tmp_path_factory):
+    """Stored documents (evidence, sent letters, batches) go to a throwaway folder."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")

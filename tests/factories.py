@@ -68,6 +68,7 @@ class CreditorFactory(factory.django.DjangoModelFactory):
 class DebtorFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Debtor
+        skip_postgeneration_save = True
 
     kind = Debtor.Kind.PROFESSIONAL
     name = factory.Sequence(lambda n: f"Boulangerie Moreau {n} SARL")
@@ -79,6 +80,18 @@ class DebtorFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         return services.debtor_create(actor=None, **kwargs)
+
+    @factory.post_generation
+    def contact(self, create, extracted, **kwargs):
+        """A collection contact reachable by e-mail and SMS, so that reminders go out
+        (``contact=False``: none)."""
+        if create and extracted is not False:
+            self.contacts.create(
+                role="collection",
+                name="Service comptable",
+                email=f"compta{self.pk}@example.fr",
+                phone="06 12 34 56 78",
+            )
 
 
 class ConsumerFactory(DebtorFactory):

@@ -151,7 +151,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     # One line per task run is noise in the demo and the logs; failures still show.
-    "loggers": {"celery.app.trace": {"level": "WARNING"}},
+    "loggers": {
+        "celery.app.trace": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }
 
 # The cadence sweep runs every hour; it is idempotent, so a daylight-saving change, a restart or
@@ -176,3 +179,16 @@ JOURNAL_HEAD_DIR = env.path("JOURNAL_HEAD_DIR", default=BASE_DIR / "var" / "jour
 # The key of the digests of personal data in the hash chain (default: derived from SECRET_KEY;
 # set it explicitly in production so that rotating SECRET_KEY keeps the chain verifiable).
 JOURNAL_CHAIN_KEY = env("JOURNAL_CHAIN_KEY", default="")
+
+# The day's letters for the post office: one printable PDF and its manifest, at 16:30.
+CELERY_BEAT_SCHEDULE["letters-daily-batch"] = {
+    "task": "relances.letters_batch",
+    "schedule": crontab(hour=16, minute=30),
+}
+
+# Letters and messages: SMS through a pluggable backend (console or file here, a provider's
+# adapter later); the PDF variant WeasyPrint writes (PDF/A-3b: archivable evidence).
+SMS_BACKEND = env("SMS_BACKEND", default="relances.sms.ConsoleBackend")
+SMS_FILE_PATH = env("SMS_FILE_PATH", default=str(Path(str(MEDIA_ROOT)) / "sms"))
+LETTERS_PDF_VARIANT = env("LETTERS_PDF_VARIANT", default="pdf/a-3b")
+EMAIL_MESSAGE_ID_DOMAIN = env("EMAIL_MESSAGE_ID_DOMAIN", default="recouvrement.local")

@@ -4,10 +4,16 @@ Never used in production: ``recouvrement.wsgi`` loads ``production``.
 """
 
 import os
+from pathlib import Path
 
 # A demo secret only ever exists here; production has no default and refuses to start without one.
 os.environ.setdefault("SECRET_KEY", "demo-only-not-secret-" + "x" * 40)
 os.environ.setdefault("DEBUG", "true")
+# The demo's e-mails (HTML, text and PDF) go to files under media/courriels/, one per message.
+os.environ.setdefault(
+    "EMAIL_URL",
+    "filemail:///" + str(Path(__file__).resolve().parents[2] / "media" / "courriels"),
+)
 
 from .base import *  # noqa: F403
 from .base import env

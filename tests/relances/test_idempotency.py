@@ -300,17 +300,19 @@ def test_a_delivery_replayed_after_a_worker_crash_sends_nothing_more(planned_rem
 def test_a_delivery_failing_on_smtp_stays_planned_and_the_retry_sends_it_once(
     planned_reminder, monkeypatch
 ):
-    real_content = services._reminder_content
+    from relances import delivery
+
+    real_send = delivery.send_email
     seen_by_attempts = []
 
-    def smtp_down_once(dossier, step):
+    def smtp_down_once(document, **kwargs):
         reminder = Reminder.objects.get(pk=planned_reminder.pk)
         seen_by_attempts.append((reminder.status, _sent_rows(reminder)))
         if len(seen_by_attempts) == 1:
             raise smtplib.SMTPException("421 service temporairement indisponible")
-        return real_content(dossier, step)
+        return real_send(document, **kwargs)
 
-    monkeypatch.setattr(services, "_reminder_content", smtp_down_once)
+    monkeypatch.setattr(delivery, "send_email", smtp_down_once)
 
     # throw=False: the Retry is handled as a worker would, by running the task again (eagerly,
     # without the backoff) instead of surfacing to the test.
@@ -321,7 +323,7 @@ def test_a_delivery_failing_on_smtp_stays_planned_and_the_retry_sends_it_once(
     assert seen_by_attempts == [("planned", 0), ("planned", 0)]
     planned_reminder.refresh_from_db()
     assert planned_reminder.status == Reminder.Status.SENT
-    assert "Relance amiable" in planned_reminder.content
+    assert "Relance : facture(s) impayée(s)" in planned_reminder.content
     assert _sent_rows(planned_reminder) == 1
 
 

@@ -1,0 +1,185 @@
+"""Courriers: letters waiting for approval (with preview and batch approval and its progress
+bar), the day's letter batches for the post office, what went out (evidence), registered
+letters (number, acknowledgment of receipt, returns), the payment plan as PDF."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from dossiers.models import PaymentPlan
+
+from .. import delivery, documents, selectors
+from ..models import Reminder
+from ..models_letters import ApprovalBatch, LetterBatch, SentMessage
+from ._common import get_dossier, workspace_view
+
+
+def _visible_sent(user):
+    return SentMessage.objects.filter(dossier__in=selectors.visible_dossiers(user))
+
+
+@workspace_view
+def letters(request):
+    visible = selectors.visible_dossiers(request.user)
+    to_approve = list(delivery.letters_to_approve().filter(dossier__in=visible)[:200])
+    waiting = delivery.letters_waiting().filter(dossier__in=visible)
+    recent = (
+        _visible_sent(request.user)
+        .select_related("dossier__debtor", "dossier__creditor")
+        .order_by("-sent_at", "-pk")[:30]
+    )
+    registered = (
+        _visible_sent(request.user)
+        .filter(channel="registered_letter")
+        .select_related("dossier__debtor")
+        .order_by("-sent_at", "-pk")[:20]
+    )
+    return render(
+        request,
+        "relances/letters/index.html",
+        {
+            "to_approve": to_approve,
+            "waiting_count": waiting.count(),
+            "batches": LetterBatch.objects.order_by("-day", "-pk")[:10],
+            "prints_batches": selectors.sees_all(request.user),
+            "recent": recent,
+            "registered": registered,
+        },
+    )
+
+
+@workspace_view
+@require_POST
+def approval_start(request):
+    visible = selectors.visible_dossiers(request.user)
+    wanted = [pk for pk in request.POST.getlist("reminders") if pk.isdigit()]
+    allowed = list(
+        delivery.letters_to_approve()
+        .filter(dossier__in=visible, pk__in=wanted)
+        .values_list("pk", flat=True)
+    )
+    try:
+        batch = delivery.approval_batch_start(reminder_ids=allowed, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("relances:letters")
+    return redirect("relances:approval_progress", batch.pk)
+
+
+@workspace_view
+def approval_progress(request, batch_pk: int):
+    batch = get_object_or_404(ApprovalBatch, pk=batch_pk, created_by=request.user)
+    template = (
+        "relances/letters/_progress.html" if request.htmx else "relances/letters/progress.html"
+    )
+    return render(request, template, {"batch": batch})
+
+
+@workspace_view
+def reminder_preview(request, reminder_pk: int):
+    """The letter as it would go out today, as a PDF in the browser (nothing stored)."""
+    reminder = get_object_or_404(
+        Reminder.objects.select_related("dossier__creditor", "dossier__debtor", "step"),
+        pk=reminder_pk,
+        dossier__in=selectors.visible_dossiers(request.user),
+    )
+    try:
+        pdf = documents.render_letter(reminder)
+    except (ValidationError, documents.MessageTemplate.DoesNotExist) as exc:
+        return HttpResponse(f"Aperçu impossible : {exc}", status=409, content_type="text/plain")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="apercu-{reminder.pk}.pdf"'
+    return response
+
+
+# The day's batch holds every creditor's letters: managers prepare and print it.
+@workspace_view(managers_only=True)
+@require_POST
+def batch_create(request):
+    try:
+        batch = delivery.letter_batch_create(actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{batch} prêt à imprimer.")
+    return redirect("relances:letters")
+
+
+@workspace_view(managers_only=True)
+def batch_file(request, batch_pk: int, what: str):
+    batch = get_object_or_404(LetterBatch, pk=batch_pk)
+    field = {"pdf": batch.pdf, "csv": batch.manifest}.get(what)
+    if not field:
+        raise Http404("Fichier introuvable.")
+    return FileResponse(
+        field.open("rb"), as_attachment=True, filename=field.name.rsplit("/", 1)[-1]
+    )
+
+
+@workspace_view
+def sent_detail(request, sent_pk: int):
+    sent = get_object_or_404(
+        _visible_sent(request.user).select_related(
+            "dossier__debtor", "dossier__creditor", "template", "reminder__step", "receipt", "batch"
+        ),
+        pk=sent_pk,
+    )
+    return render(request, "relances/letters/sent.html", {"sent": sent})
+
+
+@workspace_view
+def sent_file(request, sent_pk: int, what: str):
+    sent = get_object_or_404(_visible_sent(request.user), pk=sent_pk)
+    if what == "pdf" and sent.pdf:
+        return FileResponse(
+            sent.pdf.open("rb"), as_attachment=True, filename=f"envoi-{sent.pk}.pdf"
+        )
+    if what == "html" and sent.body_html:
+        response = HttpResponse(sent.body_html, content_type="text/html; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="envoi-{sent.pk}.html"'
+        return response
+    raise Http404("Fichier introuvable.")
+
+
+@workspace_view
+@require_POST
+def sent_action(request, sent_pk: int, action: str):
+    sent = get_object_or_404(_visible_sent(request.user), pk=sent_pk)
+    try:
+        if action == "recommande":
+            delivery.registered_number_set(
+                sent=sent, number=request.POST.get("number", ""), actor=request.user
+            )
+            messages.success(request, "Numéro de recommandé enregistré.")
+        elif action == "ar":
+            upload = request.FILES.get("file")
+            if upload is None:
+                raise ValidationError("Joignez l'accusé de réception (PDF ou image).")
+            delivery.receipt_upload(sent=sent, file=upload, actor=request.user)
+            messages.success(request, "Accusé de réception enregistré : courrier distribué.")
+        elif action == "retour":
+            delivery.letter_returned(
+                sent=sent, actor=request.user, note=request.POST.get("note", "")
+            )
+            messages.success(request, "Retour du courrier enregistré ; la relance passe en échec.")
+        else:
+            raise Http404("Action inconnue.")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("relances:sent_detail", sent.pk)
+
+
+@workspace_view
+def plan_pdf(request, pk: int, plan_pk: int):
+    """The payment plan as a PDF (WeasyPrint), to send or have signed."""
+    dossier = get_dossier(request, pk)
+    plan = get_object_or_404(PaymentPlan, pk=plan_pk, dossier=dossier)
+    pdf = delivery.plan_document(plan).pdf
+    response = HttpResponse(pdf, content_type="application/pdf")
+    name = f"echeancier-{dossier.reference}-{plan.pk}.pdf".replace("/", "-")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
