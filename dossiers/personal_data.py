@@ -35,6 +35,15 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
     "imports.importbatch": ("file", "original_name", "preview", "errors"),
     "imports.idempotencykey": ("response_body",),
     "imports.invoicestatusevent": ("note",),
+    "relances.letterbatch": ("pdf", "manifest"),
+    "relances.sentmessage": (
+        "recipient",
+        "subject",
+        "body_text",
+        "body_html",
+        "pdf",
+        "status_note",
+    ),
 }
 
 # Working data naming many debtors at once (an imported file with its preview, an API answer
@@ -46,15 +55,6 @@ TRANSIENT: dict[str, str] = {
     "relances.letterbatch": "created_at",
     "imports.importbatch": "created_at",
     "imports.idempotencykey": "created_at",
-    "relances.letterbatch": ("pdf", "manifest"),
-    "relances.sentmessage": (
-        "recipient",
-        "subject",
-        "body_text",
-        "body_html",
-        "pdf",
-        "status_note",
-    ),
 }
 
 # The value a purged text field takes (kept short enough for every CharField above).
