@@ -29,6 +29,16 @@ def _digest(chains: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def journal_identity() -> str:
+    """Which journal a head file belongs to: the hash of the global chain's first link, fixed
+    once the database's first history row is sealed. A database created anew (the demo seeded
+    again) has another one, and the files of the old one are set aside, not reported as a
+    recomputed chain; ``journal_verify`` counts them so that nobody mistakes them for checked."""
+    from .models import ChainLink
+
+    return ChainLink.objects.filter(chain="G", seq=1).values_list("hash", flat=True).first() or ""
+
+
 def write_head(on: date | None = None) -> Path:
     """Seal, then write (or rewrite, same day) the dated head file; returns its path."""
     from . import chain
@@ -43,6 +53,7 @@ def write_head(on: date | None = None) -> Path:
         "written_at": timezone.now().isoformat(),
         "chains": chains,
         "head": _digest(chains),
+        "journal": journal_identity(),
     }
     directory = head_dir()
     directory.mkdir(parents=True, exist_ok=True)
@@ -65,12 +76,16 @@ def check_files(result, *, chains: set[str], references: dict[int, str]) -> None
     from .chain import Problem
     from .models import ChainLink
 
+    identity = journal_identity()
     for path in head_files():
         try:
             document = json.loads(path.read_text(encoding="utf-8"))
             recorded = document["chains"]
         except (OSError, ValueError, KeyError):
             result.problems.append(Problem("", 0, path.name, None, "", "fichier de tête illisible"))
+            continue
+        if document.get("journal", identity) != identity:
+            result.foreign_head_files += 1
             continue
         result.head_files_checked += 1
         if _digest(recorded) != document.get("head"):

@@ -171,6 +171,25 @@ def test_recomputed_chain_is_caught_by_the_head_file(claims, settings, tmp_path)
     assert any("altéré" in str(p) for p in chain.verify().problems)
 
 
+def test_head_files_of_another_journal_are_set_aside_not_reported(
+    claims, settings, tmp_path, capsys
+):
+    """A database created anew beside the old head files (the demo seeded again): those files
+    are not read as a recomputed chain; the command says it set them aside."""
+    settings.JOURNAL_HEAD_DIR = tmp_path
+    path = heads.write_head()
+    document = json.loads(path.read_text())
+    assert document["journal"] == heads.journal_identity() != ""
+    document["journal"] = "0" * 64  # written by another database
+    document["chains"] = {name: {"seq": 1, "hash": "f" * 64} for name in document["chains"]}
+    document["head"] = heads._digest(document["chains"])
+    path.write_text(json.dumps(document))
+    result = chain.verify()
+    assert result.ok and result.foreign_head_files == 1 and result.head_files_checked == 0
+    call_command("journal_verify")
+    assert "1 fichier(s) de tête d'un autre journal" in capsys.readouterr().out
+
+
 def _recompute(name: str) -> None:
     links = list(ChainLink.objects.filter(chain=name).order_by("seq"))
     rows = chain._rows_for(links)

@@ -38,6 +38,13 @@ class Command(BaseCommand):
             for problem in result.problems:
                 self.stderr.write(f"ÉCHEC : {problem}")
             raise CommandError(f"Journal altéré : première ligne en défaut : {first}", returncode=1)
+        if result.foreign_head_files:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"{result.foreign_head_files} fichier(s) de tête d'un autre journal (base "
+                    "recréée ?) mis de côté : archivez-les ailleurs s'ils ne servent plus."
+                )
+            )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Journal intègre : {result.checked} maillon(s) vérifié(s) sur "
