@@ -22,7 +22,9 @@ def _admin():
 def drop(name: str) -> None:
     assert name.startswith(PREFIX)
     with _admin() as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
 
 
 def create(name: str, template: str | None = None) -> None:

@@ -25,7 +25,12 @@ CREDITORS = 20
 # Offsets of the default policies' step groups (relances/migrations/0002_default_policies.py).
 GROUPS = (7, 15, 30, 45)
 STAGE_AFTER = ("open", "reminder_1", "reminder_2", "reminder_3", "formal_notice")
-POSTAL_CODES = (("75011", "Paris"), ("69002", "Lyon"), ("33000", "Bordeaux"), ("67000", "Strasbourg"))
+POSTAL_CODES = (
+    ("75011", "Paris"),
+    ("69002", "Lyon"),
+    ("33000", "Bordeaux"),
+    ("67000", "Strasbourg"),
+)
 IBAN = "FR7630006000011234567890189"
 
 
@@ -77,10 +82,12 @@ class _Copy:
         self.buffer = io.StringIO()
 
 
-def seed(name: str, claims: int, *, seed_value: int = 12) -> dict:
+def seed(
+    name: str, claims: int, *, per_dossier: int = CLAIMS_PER_DOSSIER, seed_value: int = 12
+) -> dict:
     """Fill the (migrated, empty) database ``name`` with ``claims`` open claims."""
     rng = random.Random(seed_value)
-    dossiers = claims // CLAIMS_PER_DOSSIER
+    dossiers = claims // per_dossier
     counts = {"claims": claims, "dossiers": dossiers, "due": 0, "catch_up": 0, "reminders": 0}
     with db.connect(name) as conn, conn.cursor() as cur:
         steps = cur.execute(
@@ -118,7 +125,9 @@ def seed(name: str, claims: int, *, seed_value: int = 12) -> dict:
                 "city", "country", "insolvency_status", "processing_restricted", "created_at",
             ),
         )  # fmt: skip
-        contact = _Copy(cur, "dossiers_debtorcontact", ("id", "debtor_id", "role", "name", "email", "phone"))
+        contact = _Copy(
+            cur, "dossiers_debtorcontact", ("id", "debtor_id", "role", "name", "email", "phone")
+        )
         dossier = _Copy(
             cur,
             "dossiers_dossier",
@@ -153,7 +162,9 @@ def seed(name: str, claims: int, *, seed_value: int = 12) -> dict:
                 i, kind, f"Débiteur {i:07d}", luhn_siren(10_000_000 + i) if professional else "",
                 f"{i % 200 + 1} avenue de la République", "", postal_code, city, "FR", "", "f", now,
             )  # fmt: skip
-            contact.add(i, i, "collection", f"Contact {i:07d}", f"compta{i}@example.fr", "0601020304")
+            contact.add(
+                i, i, "collection", f"Contact {i:07d}", f"compta{i}@example.fr", "0601020304"
+            )
             done = rng.randrange(len(GROUPS))  # step groups already passed: 0..3
             due = rng.random() < DUE_SHARE
             if due and done + 1 < len(GROUPS) and rng.random() < CATCH_UP_SHARE:
@@ -174,7 +185,11 @@ def seed(name: str, claims: int, *, seed_value: int = 12) -> dict:
                     )  # fmt: skip
             next_step = _rolled(anchor + timedelta(days=GROUPS[done]), postal_code)
             if due:
-                last = _rolled(anchor + timedelta(days=GROUPS[done - 1]), postal_code) if done else None
+                last = (
+                    _rolled(anchor + timedelta(days=GROUPS[done - 1]), postal_code)
+                    if done
+                    else None
+                )
                 spacing_ok = last is None or _rolled(last + timedelta(days=7), postal_code) <= ON
                 if not spacing_ok or next_step > ON:
                     raise AssertionError(f"seed: dossier {i} would not fire")
@@ -186,7 +201,7 @@ def seed(name: str, claims: int, *, seed_value: int = 12) -> dict:
                 i, i % CREDITORS + 1, i, f"D{i:07d}", STAGE_AFTER[done], anchor, anchor,
                 next_action, "", 1,
             )  # fmt: skip
-            for j in range(CLAIMS_PER_DOSSIER):
+            for j in range(per_dossier):
                 claim_id += 1
                 due_date = anchor + timedelta(days=3 * j)
                 cents = rng.randrange(5_000, 500_000)
@@ -206,6 +221,54 @@ def seed(name: str, claims: int, *, seed_value: int = 12) -> dict:
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
                 f"(SELECT coalesce(max(id), 1) FROM {table}))"
             )
+        conn.commit()
+    with db.connect(name, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+    return counts
+
+
+CLOSE_FOR_PURGE = [
+    # Paid and closed six years before the day: past every retention period.
+    """UPDATE dossiers_claim SET outstanding = 0, issue_date = issue_date - interval '6 years 3 months',
+        due_date = due_date - interval '6 years 3 months'""",
+    """UPDATE relances_reminder SET scheduled_for = scheduled_for - interval '6 years 3 months',
+        sent_at = sent_at - interval '6 years 3 months'""",
+    """UPDATE dossiers_dossier SET state = 'paid', next_action_at = NULL,
+        opened_on = opened_on - interval '6 years 3 months',
+        reference_date = reference_date - interval '6 years 3 months',
+        closed_on = %(on)s - interval '6 years'""",
+    # Their journal: one creation row for every debtor, contact and reminder.
+    """INSERT INTO dossiers_historicaldebtor (id, kind, name, siren, address_line1, address_line2,
+        postal_code, city, country, insolvency_status, insolvency_opened_on,
+        processing_restricted, created_at, history_date, history_type, history_change_reason)
+    SELECT id, kind, name, siren, address_line1, address_line2, postal_code, city, country,
+        insolvency_status, insolvency_opened_on, processing_restricted, created_at, created_at,
+        '+', 'import' FROM dossiers_debtor""",
+    """INSERT INTO dossiers_historicaldebtorcontact (id, debtor_id, role, name, email, phone,
+        history_date, history_type, history_change_reason)
+    SELECT id, debtor_id, role, name, email, phone, now(), '+', 'import'
+    FROM dossiers_debtorcontact""",
+    """INSERT INTO relances_historicalreminder (id, dossier_id, step_id, cycle, channel, status,
+        scheduled_for, caught_up, note, content, sent_at, created_at, history_date,
+        history_type, history_change_reason)
+    SELECT id, dossier_id, step_id, cycle, channel, status, scheduled_for, caught_up,
+        'Relance envoyée à Débiteur ' || dossier_id, 'Contenu adressé à Débiteur ' || dossier_id,
+        sent_at, created_at, created_at, '+', 'cadence' FROM relances_reminder""",
+]
+
+
+def seed_purge(name: str, debtors: int) -> dict:
+    """``debtors`` debtors whose only dossier was paid and closed six years ago (two invoices
+    each, their reminders and journal rows): all due for the GDPR purge."""
+    counts = seed(name, debtors * 2, per_dossier=2, seed_value=13)
+    with db.connect(name) as conn, conn.cursor() as cur:
+        for statement in CLOSE_FOR_PURGE:
+            cur.execute(statement, {"on": ON})
+        if cur.execute(
+            "SELECT 1 FROM information_schema.columns WHERE table_name = 'dossiers_dossier' "
+            "AND column_name = 'purge_on'"
+        ).fetchone():
+            cur.execute("UPDATE dossiers_dossier SET purge_on = closed_on + interval '5 years'")
         conn.commit()
     with db.connect(name, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")

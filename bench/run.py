@@ -1,0 +1,157 @@
+"""``make bench [SIZE=10k,100k|1M] [LETTERS=1000]``: seed, measure against the floors, report.
+
+Every measure runs in a process of its own on a fresh copy of the seeded database (PostgreSQL
+``CREATE DATABASE ... TEMPLATE``), the product on one copy and its floor on another, so both
+start from the same rows; the cadence run's result is then compared with the floor's, row for
+row (reminders, dossiers, journal). Writes ``bench/results/latest.json`` and
+``bench/results/latest.md`` and prints the table.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from . import db, seed
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "results"
+TEMPLATE = "rec_bench_template"
+TARGETS = {"cadence": 3.0, "per_dossier_growth": 1.3, "letters": 1.2, "letters_scaling": 1.7,
+           "dashboard": 2.0, "purge": 3.0}  # fmt: skip
+PURGE_DEBTORS = 100_000
+
+
+def parse_size(text: str) -> int:
+    text = text.strip().lower()
+    factor = {"k": 1_000, "m": 1_000_000}.get(text[-1], 1)
+    return int(float(text.rstrip("km")) * factor)
+
+
+def measure(kind: str, database: str, *args: str) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.measure", kind, database, *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if proc.returncode != 0:
+        return {"status": "error", "error": proc.stderr.strip().splitlines()[-3:]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def migrated_template() -> None:
+    db.create(TEMPLATE)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "BENCH_DATABASE": TEMPLATE,
+           "DJANGO_SETTINGS_MODULE": "bench.settings"}  # fmt: skip
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+    )
+
+
+def copy_of(base: str, suffix: str) -> str:
+    name = f"{base}_{suffix}"
+    db.create(name, template=base)
+    return name
+
+
+def bench_size(label: str, claims: int) -> dict:
+    base = f"rec_bench_{label}"
+    started = time.perf_counter()
+    db.create(base, template=TEMPLATE)
+    t = time.perf_counter()
+    counts = seed.seed(base, claims)
+    result = {"counts": counts, "seed_seconds": round(time.perf_counter() - t, 2)}
+    log(f"{label}: seeded {counts} in {result['seed_seconds']} s")
+    run, floor = copy_of(base, "run"), copy_of(base, "floor")
+    on = seed.ON.isoformat()
+    result["cadence"] = measure("cadence", run, on)
+    result["cadence_floor"] = measure("cadence_floor", floor, on)
+    same = measure("fingerprint", run) == measure("fingerprint", floor)
+    result["cadence_same_result"] = same
+    product, bare = result["cadence"], result["cadence_floor"]
+    if "seconds" in product and "seconds" in bare:
+        result["cadence_ratio"] = product["seconds"] / bare["seconds"]
+        result["cadence_ms_per_dossier"] = 1000 * product["seconds"] / max(product["examined"], 1)
+        result["floor_ms_per_dossier"] = 1000 * bare["seconds"] / max(bare["examined"], 1)
+    log(
+        f"{label}: cadence {product.get('seconds')} s vs floor {bare.get('seconds')} s, same={same}"
+    )
+    result["dashboard"] = measure("dashboard", base)
+    result["dashboard_floor"] = measure("dashboard_floor", base)
+    for name in (run, floor):
+        db.drop(name)
+    db.drop(base)
+    result["total_seconds"] = round(time.perf_counter() - started, 1)
+    return result
+
+
+def bench_letters(count: int) -> dict:
+    base = "rec_bench_letters"
+    db.create(base, template=TEMPLATE)
+    seed.seed(base, 10_000)
+    out = {}
+    for workers in ("1", "2"):
+        out[f"floor_{workers}"] = measure("letters_floor", base, str(count), workers)
+        out[f"product_{workers}"] = measure("letters", base, str(count), workers)
+        log(f"letters, {workers} worker(s): {out[f'floor_{workers}'].get('seconds')} s bare")
+    db.drop(base)
+    return out
+
+
+def bench_purge(debtors: int) -> dict:
+    base = "rec_bench_purge"
+    db.create(base, template=TEMPLATE)
+    t = time.perf_counter()
+    seed.seed_purge(base, debtors)
+    out = {"seed_seconds": round(time.perf_counter() - t, 1), "debtors": debtors}
+    run, floor = copy_of(base, "run"), copy_of(base, "floor")
+    out["product"] = measure("purge", run)
+    out["floor"] = measure("purge_floor", floor)
+    log(
+        f"purge: floor {out['floor'].get('seconds')} s, product {out['product'].get('status', out['product'].get('seconds'))}"
+    )
+    for name in (run, floor, base):
+        db.drop(name)
+    return out
+
+
+def main() -> None:
+    sizes = os.environ.get("SIZE", "10k,100k")
+    letters = int(os.environ.get("LETTERS", "1000"))
+    started = time.perf_counter()
+    migrated_template()
+    report = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "on": seed.ON.isoformat(),
+        "cpus": os.cpu_count(),
+        "targets": TARGETS,
+        "sizes": {},
+    }
+    for label in [s.strip() for s in sizes.split(",") if s.strip()]:
+        report["sizes"][label] = bench_size(label, parse_size(label))
+    if os.environ.get("BENCH_LETTERS", "1") != "0":
+        report["letters"] = bench_letters(letters)
+    if os.environ.get("BENCH_PURGE", "1") != "0":
+        report["purge"] = bench_purge(int(os.environ.get("PURGE_DEBTORS", PURGE_DEBTORS)))
+    db.drop(TEMPLATE)
+    report["total_seconds"] = round(time.perf_counter() - started, 1)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
+    from .table import markdown
+
+    table = markdown(report)
+    (RESULTS / "latest.md").write_text(table)
+    print(table)
+
+
+if __name__ == "__main__":
+    main()
