@@ -10,7 +10,7 @@ from datetime import date
 from multiprocessing import get_context
 from pathlib import Path
 
-from .measure import QueryCounter, _django, _rss_mb
+from .measure import QueryCounter, _django
 
 ON = date(2026, 11, 24)
 LETTER_HTML = (Path(__file__).parent / "letter.html").read_text()
@@ -53,6 +53,7 @@ def letters_floor(database: str, count: str = "1000", workers: str = "1") -> dic
 
 def _render(reminder_id: int) -> int:
     from relances.documents import render_letter
+
     from relances.models import Reminder
 
     return len(render_letter(Reminder.objects.get(pk=reminder_id)))
@@ -85,7 +86,7 @@ def letters(database: str, count: str = "1000", workers: str = "1") -> dict:
     items = [ids[i % len(ids)] for i in range(int(count))]
     try:
         _render(items[0])
-    except Exception as error:  # noqa: BLE001 — a pipeline still being written
+    except Exception as error:  # a pipeline still being written
         return _pending("relances.documents.render_letter (call)", error)
     connections.close_all()
     seconds = _pool_run(_render, items, int(workers), _worker_init, (database,))
@@ -204,21 +205,22 @@ def purge_floor(database: str) -> dict:
         ).fetchone()
         due = "d.purge_on IS NULL OR d.purge_on > %(on)s" if has_purge_on else "false"
         cur.execute(
-            "CREATE TEMP TABLE gone ON COMMIT DROP AS SELECT b.id FROM dossiers_debtor b "  # noqa: S608
+            "CREATE TEMP TABLE gone ON COMMIT DROP AS SELECT b.id FROM dossiers_debtor b "
             "WHERE EXISTS (SELECT 1 FROM dossiers_dossier d WHERE d.debtor_id = b.id) "
             "AND NOT EXISTS (SELECT 1 FROM dossiers_dossier d WHERE d.debtor_id = b.id "
             f"AND (d.closed_on IS NULL OR {due}))",
             {"on": ON},
         )
         cur.execute(
-            "CREATE TEMP TABLE gone_d ON COMMIT DROP AS SELECT d.id FROM dossiers_dossier d JOIN gone g ON g.id = d.debtor_id"
+            "CREATE TEMP TABLE gone_d ON COMMIT DROP AS "
+            "SELECT d.id FROM dossiers_dossier d JOIN gone g ON g.id = d.debtor_id"
         )
         cur.execute("ANALYZE gone; ANALYZE gone_d")
         rows = 0
         for table, sets, params, key in targets:
             scope = "gone_d" if key == "dossier_id" else "gone"
             cur.execute(
-                f'UPDATE "{table}" SET {sets} WHERE "{key}" IN (SELECT id FROM {scope})',  # noqa: S608
+                f'UPDATE "{table}" SET {sets} WHERE "{key}" IN (SELECT id FROM {scope})',
                 params,
             )
             rows += cur.rowcount

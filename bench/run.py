@@ -116,9 +116,8 @@ def bench_purge(debtors: int) -> dict:
     run, floor = copy_of(base, "run"), copy_of(base, "floor")
     out["product"] = measure("purge", run)
     out["floor"] = measure("purge_floor", floor)
-    log(
-        f"purge: floor {out['floor'].get('seconds')} s, product {out['product'].get('status', out['product'].get('seconds'))}"
-    )
+    product = out["product"].get("status", out["product"].get("seconds"))
+    log(f"purge: floor {out['floor'].get('seconds')} s, product {product}")
     for name in (run, floor, base):
         db.drop(name)
     return out

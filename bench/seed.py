@@ -218,7 +218,7 @@ def seed(
             "dossiers_dossier", "dossiers_claim", "relances_reminder",
         ):  # fmt: skip
             cur.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f"(SELECT coalesce(max(id), 1) FROM {table}))"
             )
         conn.commit()
@@ -229,7 +229,8 @@ def seed(
 
 CLOSE_FOR_PURGE = [
     # Paid and closed six years before the day: past every retention period.
-    """UPDATE dossiers_claim SET outstanding = 0, issue_date = issue_date - interval '6 years 3 months',
+    """UPDATE dossiers_claim SET outstanding = 0,
+        issue_date = issue_date - interval '6 years 3 months',
         due_date = due_date - interval '6 years 3 months'""",
     """UPDATE relances_reminder SET scheduled_for = scheduled_for - interval '6 years 3 months',
         sent_at = sent_at - interval '6 years 3 months'""",
