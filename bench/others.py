@@ -23,12 +23,43 @@ def _pending(name: str, error: Exception) -> dict:
 # --- Letters ----------------------------------------------------------------------------------
 
 
+HTMLS: list[str] = []  # the letters' HTML, filled before the workers fork
+
+
 def _bare_pdf(n: int) -> int:
     from weasyprint import HTML
 
-    pdf = HTML(string=LETTER_HTML.replace("{n}", f"{n:07d}")).write_pdf()
+    pdf = HTML(string=HTMLS[n % len(HTMLS)].replace("{n}", f"{n:07d}")).write_pdf()
     hashlib.sha256(pdf).hexdigest()
     return len(pdf)
+
+
+def _letter_reminder_ids(count: int) -> list[int]:
+    from relances.models import Channel, Reminder
+
+    return list(
+        Reminder.objects.filter(
+            channel__in=[Channel.LETTER, Channel.REGISTERED_LETTER]
+        ).values_list("pk", flat=True)[:count]
+    )
+
+
+def _product_html(database: str, distinct: int = 50) -> list[str]:
+    """The print HTML the product makes for the first letters, when its pipeline exists."""
+    _django(database)
+    try:
+        from relances.documents import reminder_document
+    except ImportError:
+        return []
+    from relances.models import Reminder
+
+    htmls = []
+    for pk in _letter_reminder_ids(distinct):
+        try:
+            htmls.append(reminder_document(Reminder.objects.get(pk=pk)).print_html)
+        except Exception:  # a pipeline still being written: the sample letter stands in
+            return []
+    return htmls
 
 
 def _pool_run(func, items, workers: int, initializer=None, initargs=()) -> float:
@@ -45,10 +76,16 @@ def _pool_run(func, items, workers: int, initializer=None, initargs=()) -> float
 
 
 def letters_floor(database: str, count: str = "1000", workers: str = "1") -> dict:
-    """Bare WeasyPrint on the letter's HTML (plus its hash), ``count`` letters."""
+    """Bare WeasyPrint (plus a SHA-256) on the letters' HTML, ``count`` letters: the HTML the
+    product makes for the same reminders once it exists, else ``bench/letter.html``."""
+    from django.db import connections
+
+    HTMLS[:] = _product_html(database) or [LETTER_HTML]
+    connections.close_all()
     _bare_pdf(0)  # fonts and CSS machinery loaded once, as in a warm worker
     seconds = _pool_run(_bare_pdf, range(int(count)), int(workers))
-    return {"seconds": seconds, "letters": int(count), "workers": int(workers)}
+    html = "product" if HTMLS[0] is not LETTER_HTML else "bench/letter.html"
+    return {"seconds": seconds, "letters": int(count), "workers": int(workers), "html": html}
 
 
 def _render(reminder_id: int) -> int:
@@ -74,13 +111,7 @@ def letters(database: str, count: str = "1000", workers: str = "1") -> dict:
         return _pending("relances.documents.render_letter", error)
     from django.db import connections
 
-    from relances.models import Channel, Reminder
-
-    ids = list(
-        Reminder.objects.filter(
-            channel__in=[Channel.LETTER, Channel.REGISTERED_LETTER]
-        ).values_list("pk", flat=True)[: int(count)]
-    )
+    ids = _letter_reminder_ids(int(count))
     if not ids:
         return {"status": "no letter reminders in the database"}
     items = [ids[i % len(ids)] for i in range(int(count))]
@@ -190,6 +221,28 @@ def _purge_targets():
     return targets
 
 
+def _allow_purged_contacts(cur) -> None:
+    """Before the GDPR purge lands, a contact must keep an e-mail or a phone: on this copy
+    only, let a contact marked as purged keep neither (the rule of the purge's branch)."""
+    from dossiers.personal_data import ANONYMISED
+
+    definition = cur.execute(
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conname = 'debtor_contact_reachable'"
+    ).fetchone()
+    if definition and ANONYMISED not in definition[0]:
+        cur.execute(
+            "ALTER TABLE dossiers_debtorcontact DROP CONSTRAINT debtor_contact_reachable, "
+            "ADD CONSTRAINT debtor_contact_reachable CHECK "
+            f"(email <> '' OR phone <> '' OR name = {_quote(ANONYMISED)})"
+        )
+        cur.connection.commit()
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 def purge_floor(database: str) -> dict:
     """Raw SQL anonymisation of the same rows: every personal field of the purgeable debtors,
     in the live tables and their history tables, one UPDATE per table."""
@@ -198,6 +251,7 @@ def purge_floor(database: str) -> dict:
 
     targets = _purge_targets()
     with db.connect(database) as conn, conn.cursor() as cur:
+        _allow_purged_contacts(cur)
         start = time.perf_counter()
         has_purge_on = cur.execute(
             "SELECT 1 FROM information_schema.columns WHERE table_name = 'dossiers_dossier' "
