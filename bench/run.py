@@ -91,6 +91,7 @@ def bench_size(label: str, claims: int) -> dict:
         db.drop(name)
     db.drop(base)
     result["total_seconds"] = round(time.perf_counter() - started, 1)
+    result["date"] = datetime.now(UTC).isoformat(timespec="seconds")
     return result
 
 
@@ -123,6 +124,23 @@ def bench_purge(debtors: int) -> dict:
     return out
 
 
+def _keep_earlier(report: dict) -> None:
+    """Keep in ``latest.json`` what this run did not measure (``SIZE=1M`` alone keeps the
+    smaller sizes, the letters and the purge of the run before), each with its own date."""
+    path = RESULTS / "latest.json"
+    if not path.exists():
+        return
+    earlier = json.loads(path.read_text())
+    for label, size in earlier.get("sizes", {}).items():
+        if label not in report["sizes"]:
+            size.setdefault("date", earlier.get("date"))
+            report["sizes"][label] = size
+    report["sizes"] = dict(sorted(report["sizes"].items(), key=lambda kv: parse_size(kv[0])))
+    for key in ("letters", "purge"):
+        if key not in report and key in earlier:
+            report[key] = {**earlier[key], "date": earlier[key].get("date", earlier.get("date"))}
+
+
 def main() -> None:
     sizes = os.environ.get("SIZE", "10k,100k")
     letters = int(os.environ.get("LETTERS", "1000"))
@@ -144,6 +162,7 @@ def main() -> None:
     db.drop(TEMPLATE)
     report["total_seconds"] = round(time.perf_counter() - started, 1)
     RESULTS.mkdir(exist_ok=True)
+    _keep_earlier(report)
     (RESULTS / "latest.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
     from .table import markdown
 
