@@ -71,11 +71,24 @@ def bench_size(label: str, claims: int) -> dict:
     counts = seed.seed(base, claims)
     result = {"counts": counts, "seed_seconds": round(time.perf_counter() - t, 2)}
     log(f"{label}: seeded {counts} in {result['seed_seconds']} s")
-    run, floor = copy_of(base, "run"), copy_of(base, "floor")
     on = seed.ON.isoformat()
-    result["cadence"] = measure("cadence", run, on)
-    result["cadence_floor"] = measure("cadence_floor", floor, on)
-    same = measure("fingerprint", run) == measure("fingerprint", floor)
+    # The machine is shared: each side runs REPEAT times on fresh copies, interleaved; the
+    # fastest run of each counts (all are kept in the JSON).
+    repeat = int(os.environ.get("REPEAT", "3" if claims < 1_000_000 else "2"))
+    runs = {"cadence": [], "cadence_floor": []}
+    same = True
+    for _ in range(repeat):
+        run, floor = copy_of(base, "run"), copy_of(base, "floor")
+        runs["cadence"].append(measure("cadence", run, on))
+        runs["cadence_floor"].append(measure("cadence_floor", floor, on))
+        same = same and measure("fingerprint", run) == measure("fingerprint", floor)
+        db.drop(run)
+        db.drop(floor)
+    for kind, results in runs.items():
+        timed = [r for r in results if "seconds" in r]
+        result[kind] = min(timed, key=lambda r: r["seconds"]) if timed else results[0]
+        result[kind]["all_seconds"] = [round(r.get("seconds", -1), 3) for r in results]
+        result[kind]["peak_rss_mb"] = max(r.get("peak_rss_mb", 0) for r in results)
     result["cadence_same_result"] = same
     product, bare = result["cadence"], result["cadence_floor"]
     if "seconds" in product and "seconds" in bare:
@@ -87,8 +100,6 @@ def bench_size(label: str, claims: int) -> dict:
     )
     result["dashboard"] = measure("dashboard", base)
     result["dashboard_floor"] = measure("dashboard_floor", base)
-    for name in (run, floor):
-        db.drop(name)
     db.drop(base)
     result["total_seconds"] = round(time.perf_counter() - started, 1)
     result["date"] = datetime.now(UTC).isoformat(timespec="seconds")

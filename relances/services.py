@@ -18,7 +18,7 @@ from functools import partial
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_create_with_history
 
 from dossiers import services as dossier_services
 from dossiers.formatting import euros
@@ -288,25 +288,44 @@ def _run_batch(ids, *, on: date, actor) -> list[tuple[int, planning.Decision]]:
             changed.append(dossier)
             outcome.append((pk, decision))
         _create_planned(reminders, actor=actor)
-        if changed:
-            bulk_update_with_history(
-                changed, Dossier, ["state", "next_action_at"], default_user=actor
-            )
+        _update_dossiers(changed, actor=actor)
     return outcome
+
+
+def _update_dossiers(dossiers: list[Dossier], *, actor) -> None:
+    """Save the dossiers' stage and next action date, one UPDATE per distinct pair (a day's
+    run has a handful), and their journal rows in bulk."""
+    groups: dict[tuple[str, date | None], list[int]] = {}
+    for dossier in dossiers:
+        groups.setdefault((dossier.state, dossier.next_action_at), []).append(dossier.pk)
+    for (state, next_action_at), pks in groups.items():
+        Dossier.objects.filter(pk__in=pks).update(state=state, next_action_at=next_action_at)
+    if dossiers:
+        Dossier.history.bulk_history_create(dossiers, update=True, default_user=actor)
 
 
 def _create_planned(reminders: list[Reminder], *, actor) -> None:
     """Write planned reminders and their journal rows in bulk; queue the deliveries."""
     if not reminders:
         return
-    for reminder in bulk_create_with_history(reminders, Reminder, default_user=actor):
-        step = reminder.step
-        if (
-            reminder.status == Reminder.Status.PLANNED
-            and step.channel in DELIVERED_CHANNELS
-            and not step.needs_approval
-        ):
-            _queue_delivery(reminder)
+    to_deliver = [
+        reminder.pk
+        for reminder in bulk_create_with_history(reminders, Reminder, default_user=actor)
+        if reminder.status == Reminder.Status.PLANNED
+        and reminder.step.channel in DELIVERED_CHANNELS
+        and not reminder.step.needs_approval
+    ]
+    if to_deliver:
+        transaction.on_commit(partial(_queue_deliveries, to_deliver))
+
+
+def _queue_deliveries(reminder_ids: list[int]) -> None:
+    """Queue one delivery task per reminder (as ``_queue_delivery``), through one producer."""
+    from .tasks import reminder_deliver_task
+
+    with reminder_deliver_task.app.producer_or_acquire() as producer:
+        for pk in reminder_ids:
+            reminder_deliver_task.apply_async(kwargs={"reminder_id": pk}, producer=producer)
 
 
 def _plan_fire(dossier: Dossier, decision: planning.Decision, *, on: date, actor, ctx):
