@@ -152,6 +152,17 @@ def _keep_earlier(report: dict) -> None:
             report[key] = {**earlier[key], "date": earlier[key].get("date", earlier.get("date"))}
 
 
+def _readme(table: str) -> None:
+    """Put the latest table between the README's bench markers."""
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        _, tail = rest.split(end, 1)
+        readme.write_text(f"{head}{start}\n{table}{end}{tail}")
+
+
 def main() -> None:
     sizes = os.environ.get("SIZE", "10k,100k")
     letters = int(os.environ.get("LETTERS", "1000"))
@@ -179,6 +190,7 @@ def main() -> None:
 
     table = markdown(report)
     (RESULTS / "latest.md").write_text(table)
+    _readme(table)
     print(table)
 
 
