@@ -18,7 +18,12 @@ from datetime import date
 
 
 def _rss_mb() -> float:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    """Peak RSS of this process or of the largest worker it waited for (letters)."""
+    peak = max(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+    )
+    return round(peak / 1024, 1)
 
 
 def _django(database: str):

@@ -12,7 +12,10 @@ def _s(result: dict) -> str:
 
 
 def _mem(product: dict, floor: dict) -> str:
-    return f"{product.get('peak_rss_mb', '—')} / {floor.get('peak_rss_mb', '—')}"
+    def one(result: dict) -> str:
+        return str(result.get("peak_rss_mb", "—")) if "seconds" in result else "—"
+
+    return f"{one(product)} / {one(floor)}"
 
 
 def _verdict(ratio: float | None, target: float, higher_is_better: bool = False) -> str:
