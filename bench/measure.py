@@ -18,12 +18,15 @@ from datetime import date
 
 
 def _rss_mb() -> float:
-    """Peak RSS of this process or of the largest worker it waited for (letters)."""
-    peak = max(
-        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
-    )
-    return round(peak / 1024, 1)
+    """Peak RSS of this process (VmHWM: not inherited from the parent across exec, unlike
+    ru_maxrss) or of the largest worker process it waited for (letters)."""
+    peak_kb = 0
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                peak_kb = int(line.split()[1])
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return round(max(peak_kb, children) / 1024, 1)
 
 
 def _django(database: str):

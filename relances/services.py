@@ -320,12 +320,10 @@ def _create_planned(reminders: list[Reminder], *, actor) -> None:
 
 
 def _queue_deliveries(reminder_ids: list[int]) -> None:
-    """Queue one delivery task per reminder (as ``_queue_delivery``), through one producer."""
-    from .tasks import reminder_deliver_task
+    """One message for the batch; a worker fans it out into one delivery task per reminder."""
+    from .tasks import reminders_queue_deliveries_task
 
-    with reminder_deliver_task.app.producer_or_acquire() as producer:
-        for pk in reminder_ids:
-            reminder_deliver_task.apply_async(kwargs={"reminder_id": pk}, producer=producer)
+    reminders_queue_deliveries_task.delay(reminder_ids=reminder_ids)
 
 
 def _plan_fire(dossier: Dossier, decision: planning.Decision, *, on: date, actor, ctx):

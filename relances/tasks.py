@@ -27,3 +27,13 @@ def run_cadence_task(on: str | None = None) -> dict:
 )
 def reminder_deliver_task(self, reminder_id: int) -> bool:
     return services.reminder_deliver(reminder_id=reminder_id)
+
+
+@shared_task(name="relances.queue_deliveries", acks_late=True)
+def reminders_queue_deliveries_task(reminder_ids: list[int]) -> int:
+    """Fan out the daily run's deliveries in a worker: one ``reminder_deliver_task`` per
+    reminder, as before; the run itself queues one message per batch, not one per reminder.
+    A replay queues them again, harmlessly: a delivery sends only a reminder still planned."""
+    for pk in reminder_ids:
+        reminder_deliver_task.delay(reminder_id=pk)
+    return len(reminder_ids)
