@@ -122,11 +122,8 @@ def pending_steps(
             )
         )
     rank = STATE_RANK[dossier.state]
-    return [
-        step
-        for step in policy.steps.all()
-        if step.pk not in done and STAGE_RANK[step.stage] >= rank
-    ]
+    steps = ctx.steps[policy.pk] if ctx is not None else policy.steps.all()
+    return [step for step in steps if step.pk not in done and STAGE_RANK[step.stage] >= rank]
 
 
 def _go_no_go_date(
@@ -281,6 +278,7 @@ class BatchContext:
         debtor_ids = {d.debtor_id for d in dossiers}
         self.policies = {p.pk: p for p in CadencePolicy.objects.prefetch_related("steps")}
         self.defaults = {p.debtor_kind: p for p in self.policies.values() if p.is_default}
+        self.steps = {pk: list(p.steps.all()) for pk, p in self.policies.items()}
         self.creditor_choice = {
             (c.creditor_id, c.debtor_kind): c.policy_id
             for c in CreditorCadence.objects.filter(

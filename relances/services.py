@@ -250,7 +250,7 @@ def _run_batch(ids, *, on: date, actor) -> list[tuple[int, planning.Decision]]:
         locked = {
             d.pk: d
             for d in Dossier.objects.select_for_update(of=("self",))
-            .select_related("debtor", "creditor")
+            .select_related("debtor")
             .filter(pk__in=ids)
             .order_by("pk")
         }
