@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/recouvrement
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: demo test lint format setup services clean
+.PHONY: demo test lint format setup services clean bench
 
 $(STAMP): pyproject.toml scripts/bootstrap.sh
 	./scripts/bootstrap.sh $(PYTHON) $(VENV)
@@ -44,3 +44,8 @@ format: $(STAMP)
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache staticfiles
+
+## make bench [SIZE=10k,100k|1M]: seed PostgreSQL fast, measure against the floors (bench/README in README.md)
+SIZE ?= 10k,100k
+bench: services
+	SIZE=$(SIZE) $(BIN)/python -m bench.run

@@ -16,11 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Max
+from django.db.models import Max, Sum
 
 from dossiers.legal import calendar
 from dossiers.models import (
     ZERO,
+    Claim,
     Debtor,
     Dossier,
     DossierState,
@@ -35,6 +36,7 @@ from .models import (
     CadencePolicy,
     CadenceStep,
     CreditorCadence,
+    DebtorCadenceOverride,
     DossierHold,
     Reminder,
     Stage,
@@ -51,9 +53,11 @@ STATE_RANK = {
 CONTACTS = (Reminder.Status.PLANNED, Reminder.Status.SENT)
 
 
-def policy_for(dossier: Dossier) -> CadencePolicy:
+def policy_for(dossier: Dossier, ctx: BatchContext | None = None) -> CadencePolicy:
     """The debtor's override, else the creditor's choice for the debtor's kind, else the
     default for that kind. A debtor of unknown kind gets the consumer policy (the gentler)."""
+    if ctx is not None:
+        return ctx.policy_for(dossier)
     override = getattr(dossier.debtor, "cadence_override", None)
     if override is not None:
         return override.policy
@@ -97,39 +101,49 @@ class Decision:
         return bool(self.skipped)
 
 
-def _last_contact(dossier: Dossier) -> date | None:
+def _last_contact(dossier: Dossier, ctx: BatchContext | None = None) -> date | None:
     """The latest contact planned or made with this debtor, across all their dossiers."""
+    if ctx is not None:
+        return ctx.last_contact.get(dossier.debtor_id)
     return Reminder.objects.filter(
         dossier__debtor_id=dossier.debtor_id, status__in=CONTACTS
     ).aggregate(last=Max("scheduled_for"))["last"]
 
 
-def pending_steps(dossier: Dossier, policy: CadencePolicy) -> list[CadenceStep]:
+def pending_steps(
+    dossier: Dossier, policy: CadencePolicy, ctx: BatchContext | None = None
+) -> list[CadenceStep]:
     """Steps of this cycle not yet planned (nor skipped), at or after the dossier's stage."""
-    done = set(
-        Reminder.objects.filter(dossier=dossier, cycle=dossier.cycle).values_list(
-            "step_id", flat=True
+    if ctx is not None:
+        done = ctx.done_steps(dossier)
+    else:
+        done = set(
+            Reminder.objects.filter(dossier=dossier, cycle=dossier.cycle).values_list(
+                "step_id", flat=True
+            )
         )
-    )
     rank = STATE_RANK[dossier.state]
-    return [
-        step
-        for step in policy.steps.all()
-        if step.pk not in done and STAGE_RANK[step.stage] >= rank
-    ]
+    steps = ctx.steps[policy.pk] if ctx is not None else policy.steps.all()
+    return [step for step in steps if step.pk not in done and STAGE_RANK[step.stage] >= rank]
 
 
-def _go_no_go_date(dossier: Dossier, policy: CadencePolicy) -> date | None:
+def _go_no_go_date(
+    dossier: Dossier, policy: CadencePolicy, ctx: BatchContext | None = None
+) -> date | None:
     notice = (
-        Reminder.objects.filter(
-            dossier=dossier,
-            cycle=dossier.cycle,
-            step__stage=Stage.FORMAL_NOTICE,
-            status__in=CONTACTS,
+        ctx.notice.get((dossier.pk, dossier.cycle))
+        if ctx is not None
+        else (
+            Reminder.objects.filter(
+                dossier=dossier,
+                cycle=dossier.cycle,
+                step__stage=Stage.FORMAL_NOTICE,
+                status__in=CONTACTS,
+            )
+            .order_by("-scheduled_for")
+            .values_list("scheduled_for", flat=True)
+            .first()
         )
-        .order_by("-scheduled_for")
-        .values_list("scheduled_for", flat=True)
-        .first()
     )
     if notice is None:
         return None
@@ -161,18 +175,25 @@ def _plan_date(dossier: Dossier, policy: CadencePolicy) -> date | None:
     return None
 
 
-def active_hold(dossier: Dossier, *, on: date) -> DossierHold | None:
+def active_hold(
+    dossier: Dossier, *, on: date, ctx: BatchContext | None = None
+) -> DossierHold | None:
     """The hold a person put on the dossier, if it covers ``on``."""
+    if ctx is not None:
+        return ctx.holds.get(dossier.pk)
     return DossierHold.objects.filter(
         dossier=dossier, released_on__isnull=True, started_on__lte=on, until__gte=on
     ).first()
 
 
-def decide(dossier: Dossier, *, on: date) -> Decision:
-    """The decision for a dossier on a day, from its state, policy and reminders so far."""
+def decide(dossier: Dossier, *, on: date, ctx: BatchContext | None = None) -> Decision:
+    """The decision for a dossier on a day, from its state, policy and reminders so far.
+
+    ``ctx`` (the daily run's batch) answers from rows read once for many dossiers; without it
+    each question is a query."""
     if dossier.is_closed:
         return Decision("none", "dossier clos")
-    policy = policy_for(dossier)
+    policy = policy_for(dossier, ctx)
     if dossier.state == S.PROMISE:
         when = _promise_date(dossier, policy)
         return Decision("promise" if when and when <= on else "none", next_date=when)
@@ -181,7 +202,7 @@ def decide(dossier: Dossier, *, on: date) -> Decision:
         return Decision("plan" if when and when <= on else "none", next_date=when)
     if dossier.state not in STATE_RANK:
         return Decision("none", f"état {dossier.get_state_display()} : cadence suspendue")
-    hold = active_hold(dossier, on=on)
+    hold = active_hold(dossier, on=on, ctx=ctx)
     if hold is not None:
         # A person put the dossier on hold: the cadence looks again the day after it ends.
         return Decision(
@@ -190,7 +211,8 @@ def decide(dossier: Dossier, *, on: date) -> Decision:
     debtor = dossier.debtor
     if debtor.processing_restricted or debtor.insolvency_status:
         return Decision("none", "débiteur qui ne peut pas être contacté")
-    if dossier_balance(dossier) < policy.tolerance:
+    balance = ctx.balance.get(dossier.pk, ZERO) if ctx is not None else dossier_balance(dossier)
+    if balance < policy.tolerance:
         return Decision("none", f"solde inférieur au seuil de {policy.tolerance} €")
     anchor = anchor_date(dossier)
     if anchor is None:
@@ -202,17 +224,18 @@ def decide(dossier: Dossier, *, on: date) -> Decision:
 
     postal_code = debtor.postal_code
     pending = [
-        (step_date(s, anchor, postal_code=postal_code), s) for s in pending_steps(dossier, policy)
+        (step_date(s, anchor, postal_code=postal_code), s)
+        for s in pending_steps(dossier, policy, ctx)
     ]
     if not pending:
         if dossier.state == S.FORMAL_NOTICE:
-            when = _go_no_go_date(dossier, policy)
+            when = _go_no_go_date(dossier, policy, ctx)
             action = "go_no_go" if when and when <= on else "none"
             return Decision(action, "délai de la mise en demeure expiré", next_date=when)
         return Decision("none", "toutes les étapes de la cadence sont faites")
 
     earliest = min(when for when, _ in pending)
-    last_contact = _last_contact(dossier)
+    last_contact = _last_contact(dossier, ctx)
     spacing_ends = None
     if last_contact is not None:
         spacing_ends = calendar.roll_forward(
@@ -239,9 +262,9 @@ def decide(dossier: Dossier, *, on: date) -> Decision:
     return Decision("fire", "étape due", fire=fire, skipped=skipped, stage=stage)
 
 
-def next_action_at(dossier: Dossier, *, on: date) -> date | None:
+def next_action_at(dossier: Dossier, *, on: date, ctx: BatchContext | None = None) -> date | None:
     """The planner registered with ``dossiers.scheduling``: when the daily run must look again."""
-    decision = decide(dossier, on=on)
+    decision = decide(dossier, on=on, ctx=ctx)
     if decision.action in ("fire", "go_no_go", "promise", "plan"):
         return on
     return decision.next_date
@@ -266,3 +289,89 @@ def formal_notice_date_expression():
         .values("day")[:1]
     )
     return Subquery(sent, output_field=DateField())
+
+
+class BatchContext:
+    """What ``decide`` asks about a batch of dossiers, read in a few set-based queries.
+
+    The daily run builds one per batch (dossiers locked, in primary-key order) and keeps it
+    current as it plans: a reminder planned for a dossier counts as its debtor's last contact
+    for the dossiers after it, exactly as when each dossier was read on its own.
+    """
+
+    def __init__(self, dossiers: list[Dossier], *, on: date):
+        ids = [d.pk for d in dossiers]
+        debtor_ids = {d.debtor_id for d in dossiers}
+        self.policies = {p.pk: p for p in CadencePolicy.objects.prefetch_related("steps")}
+        self.defaults = {p.debtor_kind: p for p in self.policies.values() if p.is_default}
+        self.steps = {pk: list(p.steps.all()) for pk, p in self.policies.items()}
+        self.creditor_choice = {
+            (c.creditor_id, c.debtor_kind): c.policy_id
+            for c in CreditorCadence.objects.filter(
+                creditor_id__in={d.creditor_id for d in dossiers}
+            )
+        }
+        self.overrides = dict(
+            DebtorCadenceOverride.objects.filter(debtor_id__in=debtor_ids).values_list(
+                "debtor_id", "policy_id"
+            )
+        )
+        self._done: dict[tuple[int, int], set[int]] = {}
+        self.notice: dict[tuple[int, int], date] = {}
+        for dossier_id, cycle, step_id, stage, status, when in Reminder.objects.filter(
+            dossier_id__in=ids
+        ).values_list("dossier_id", "cycle", "step_id", "step__stage", "status", "scheduled_for"):
+            self._done.setdefault((dossier_id, cycle), set()).add(step_id)
+            if stage == Stage.FORMAL_NOTICE and status in CONTACTS:
+                self.note_notice(dossier_id, cycle, when)
+        self.last_contact = dict(
+            Reminder.objects.filter(dossier__debtor_id__in=debtor_ids, status__in=CONTACTS)
+            .values("dossier__debtor_id")
+            .annotate(last=Max("scheduled_for"))
+            .values_list("dossier__debtor_id", "last")
+        )
+        self.balance = dict(
+            Claim.objects.filter(dossier_id__in=ids)
+            .values("dossier_id")
+            .annotate(total=Sum("outstanding"))
+            .values_list("dossier_id", "total")
+        )
+        self.holds = {
+            hold.dossier_id: hold
+            for hold in DossierHold.objects.filter(
+                dossier_id__in=ids, released_on__isnull=True, started_on__lte=on, until__gte=on
+            ).order_by("-pk")
+        }
+
+    def refresh_debtor(self, debtor_id: int) -> None:
+        """Read again a debtor's last contact (after a dossier went the per-dossier way)."""
+        self.last_contact[debtor_id] = Reminder.objects.filter(
+            dossier__debtor_id=debtor_id, status__in=CONTACTS
+        ).aggregate(last=Max("scheduled_for"))["last"]
+
+    def policy_for(self, dossier: Dossier) -> CadencePolicy:
+        kind = dossier.debtor.kind
+        if kind == Debtor.Kind.UNKNOWN:
+            kind = Debtor.Kind.CONSUMER
+        chosen = self.overrides.get(dossier.debtor_id) or self.creditor_choice.get(
+            (dossier.creditor_id, kind)
+        )
+        return self.policies[chosen] if chosen else self.defaults[kind]
+
+    def done_steps(self, dossier: Dossier) -> set[int]:
+        return self._done.get((dossier.pk, dossier.cycle), set())
+
+    def note_notice(self, dossier_id: int, cycle: int, when: date) -> None:
+        key = (dossier_id, cycle)
+        if key not in self.notice or self.notice[key] < when:
+            self.notice[key] = when
+
+    def planned(self, dossier: Dossier, step: CadenceStep, *, status: str, on: date) -> None:
+        """Record a reminder just planned (or skipped) for ``dossier``."""
+        self._done.setdefault((dossier.pk, dossier.cycle), set()).add(step.pk)
+        if status in CONTACTS:
+            last = self.last_contact.get(dossier.debtor_id)
+            if last is None or last < on:
+                self.last_contact[dossier.debtor_id] = on
+            if step.stage == Stage.FORMAL_NOTICE:
+                self.note_notice(dossier.pk, dossier.cycle, on)

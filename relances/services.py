@@ -18,6 +18,7 @@ from functools import partial
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from dossiers import services as dossier_services
 from dossiers.formatting import euros
@@ -151,7 +152,7 @@ def _fire(dossier: Dossier, decision: planning.Decision, *, on: date, actor) -> 
     dossier_services.save_dossier(dossier, actor=actor, reason=reason, on=on)
 
 
-def _create_reminder(dossier, step, *, on, actor, status, caught_up=False, note=""):
+def _new_reminder(dossier, step, *, on, actor, status, caught_up=False, note=""):
     reminder = Reminder(
         dossier=dossier,
         step=step,
@@ -164,6 +165,13 @@ def _create_reminder(dossier, step, *, on, actor, status, caught_up=False, note=
     )
     reminder._history_user = actor
     reminder._change_reason = note or f"cadence : {step.label}"
+    return reminder
+
+
+def _create_reminder(dossier, step, *, on, actor, status, caught_up=False, note=""):
+    reminder = _new_reminder(
+        dossier, step, on=on, actor=actor, status=status, caught_up=caught_up, note=note
+    )
     # The unique constraint (dossier, step, cycle) is the final guard against a double run.
     with transaction.atomic():
         reminder.save()
@@ -179,28 +187,169 @@ def due_dossier_ids(on: date) -> list[int]:
     )
 
 
+BATCH_SIZE = 500
+
+
 def run_cadence(*, on: date | None = None, actor=None, dry_run: bool = False) -> RunReport:
-    """Advance every due dossier for the day ``on``; safe to run any number of times."""
+    """Advance every due dossier for the day ``on``; safe to run any number of times.
+
+    Dossiers go by batches of ``BATCH_SIZE`` in primary-key order, each batch in one
+    transaction under its dossiers' row locks: the planner reads the batch in a few queries
+    (``planning.BatchContext``), the reminders and their journal rows are created in bulk, the
+    dossiers and theirs updated in bulk. Promises, payment plans and Go/No-Go take the
+    per-dossier path (``dossier_advance``). A batch that meets a reminder another run created
+    first is done again dossier by dossier, as before.
+    """
     on = on or timezone.localdate()
     report = RunReport(on=on, dry_run=dry_run)
-    for pk in due_dossier_ids(on):
-        report.examined += 1
+    ids = due_dossier_ids(on)
+    for start in range(0, len(ids), BATCH_SIZE):
+        chunk = ids[start : start + BATCH_SIZE]
+        if dry_run:
+            _run_one_by_one(chunk, on=on, actor=actor, dry_run=True, report=report)
+            continue
+        try:
+            outcome = _run_batch(chunk, on=on, actor=actor)
+        except IntegrityError:
+            # Another run created one of these reminders first: nothing is done twice.
+            _run_one_by_one(chunk, on=on, actor=actor, dry_run=False, report=report)
+            continue
+        for pk, decision in outcome:
+            _report(report, pk, decision)
+    return report
+
+
+def _report(report: RunReport, pk: int, decision: planning.Decision) -> None:
+    report.examined += 1
+    report.counts[decision.action] += 1
+    if decision.action == "fire":
+        report.reminders += len(decision.fire)
+        report.caught_up += int(decision.caught_up)
+        labels = " + ".join(step.label for step in decision.fire)
+        flag = " (rattrapage)" if decision.caught_up else ""
+        report.lines.append(f"dossier {pk} : {labels}{flag}")
+    elif decision.action in ("go_no_go", "promise", "plan"):
+        report.lines.append(f"dossier {pk} : {decision.reason or decision.action}")
+
+
+def _run_one_by_one(ids, *, on: date, actor, dry_run: bool, report: RunReport) -> None:
+    for pk in ids:
         try:
             decision = dossier_advance(dossier=pk, on=on, actor=actor, dry_run=dry_run)
         except IntegrityError:
-            # Another run created this step's reminder first: nothing to do twice.
+            report.examined += 1
             report.counts["already_done"] += 1
             continue
-        report.counts[decision.action] += 1
-        if decision.action == "fire":
-            report.reminders += len(decision.fire)
-            report.caught_up += int(decision.caught_up)
-            labels = " + ".join(step.label for step in decision.fire)
-            flag = " (rattrapage)" if decision.caught_up else ""
-            report.lines.append(f"dossier {pk} : {labels}{flag}")
-        elif decision.action in ("go_no_go", "promise", "plan"):
-            report.lines.append(f"dossier {pk} : {decision.reason or decision.action}")
-    return report
+        _report(report, pk, decision)
+
+
+def _run_batch(ids, *, on: date, actor) -> list[tuple[int, planning.Decision]]:
+    """One batch in one transaction: plan in memory, write in bulk."""
+    outcome = []
+    with transaction.atomic():
+        locked = {
+            d.pk: d
+            for d in Dossier.objects.select_for_update(of=("self",))
+            .select_related("debtor")
+            .filter(pk__in=ids)
+            .order_by("pk")
+        }
+        dossiers = [
+            d
+            for d in locked.values()
+            if not d.is_closed and d.next_action_at is not None and d.next_action_at <= on
+        ]
+        due = {d.pk for d in dossiers}
+        ctx = planning.BatchContext(dossiers, on=on)
+        reminders, changed = [], []
+        for pk in ids:
+            dossier = locked.get(pk)
+            if pk not in due:
+                outcome.append((pk, planning.Decision("none", "déjà traité")))
+                continue
+            decision = planning.decide(dossier, on=on, ctx=ctx)
+            if decision.action == "fire":
+                reminders += _plan_fire(dossier, decision, on=on, actor=actor, ctx=ctx)
+                labels = " + ".join(step.label for step in decision.fire)
+                reason = f"cadence : {labels}" + (" (rattrapage)" if decision.skipped else "")
+            elif decision.action in ("wait", "none"):
+                reason = decision.reason
+            else:
+                # Promise, plan, Go/No-Go: the services that own them, one dossier at a time,
+                # after the reminders planned so far (they count as contacts) are written.
+                _create_planned(reminders, actor=actor)
+                reminders = []
+                outcome.append((pk, dossier_advance(dossier=dossier, on=on, actor=actor)))
+                ctx.refresh_debtor(dossier.debtor_id)
+                continue
+            dossier.next_action_at = planning.next_action_at(dossier, on=on, ctx=ctx)
+            dossier._history_user = actor
+            dossier._change_reason = reason
+            changed.append(dossier)
+            outcome.append((pk, decision))
+        _create_planned(reminders, actor=actor)
+        _update_dossiers(changed, actor=actor)
+    return outcome
+
+
+def _update_dossiers(dossiers: list[Dossier], *, actor) -> None:
+    """Save the dossiers' stage and next action date, one UPDATE per distinct pair (a day's
+    run has a handful), and their journal rows in bulk."""
+    groups: dict[tuple[str, date | None], list[int]] = {}
+    for dossier in dossiers:
+        groups.setdefault((dossier.state, dossier.next_action_at), []).append(dossier.pk)
+    for (state, next_action_at), pks in groups.items():
+        Dossier.objects.filter(pk__in=pks).update(state=state, next_action_at=next_action_at)
+    if dossiers:
+        Dossier.history.bulk_history_create(dossiers, update=True, default_user=actor)
+
+
+def _create_planned(reminders: list[Reminder], *, actor) -> None:
+    """Write planned reminders and their journal rows in bulk; queue the deliveries."""
+    if not reminders:
+        return
+    to_deliver = [
+        reminder.pk
+        for reminder in bulk_create_with_history(reminders, Reminder, default_user=actor)
+        if reminder.status == Reminder.Status.PLANNED
+        and reminder.step.channel in DELIVERED_CHANNELS
+        and not reminder.step.needs_approval
+    ]
+    if to_deliver:
+        transaction.on_commit(partial(_queue_deliveries, to_deliver))
+
+
+def _queue_deliveries(reminder_ids: list[int]) -> None:
+    """One message for the batch; a worker fans it out into one delivery task per reminder."""
+    from .tasks import reminders_queue_deliveries_task
+
+    reminders_queue_deliveries_task.delay(reminder_ids=reminder_ids)
+
+
+def _plan_fire(dossier: Dossier, decision: planning.Decision, *, on: date, actor, ctx):
+    """The reminders of a fired step (and of the steps a catch-up skips), not yet saved; the
+    dossier moves to the stage reached. The same rows as ``_fire``."""
+    reminders = []
+    caught_up_note = ""
+    if decision.skipped:
+        codes = ", ".join(step.label for step in decision.skipped)
+        caught_up_note = f"Rattrapage au {on:%d/%m/%Y} : étapes non émises ({codes})."
+        note = f"Étape dépassée, non émise (rattrapage au {on:%d/%m/%Y})."
+        for step in decision.skipped:
+            reminders.append(
+                _new_reminder(dossier, step, on=on, actor=actor, status=Reminder.Status.CANCELLED,
+                              note=note)
+            )  # fmt: skip
+            ctx.planned(dossier, step, status=Reminder.Status.CANCELLED, on=on)
+    if decision.stage != Stage.COURTESY and decision.stage != dossier.state:
+        dossier.advance(decision.stage)
+    for step in decision.fire:
+        reminders.append(
+            _new_reminder(dossier, step, on=on, actor=actor, status=Reminder.Status.PLANNED,
+                          caught_up=bool(decision.skipped), note=caught_up_note)
+        )  # fmt: skip
+        ctx.planned(dossier, step, status=Reminder.Status.PLANNED, on=on)
+    return reminders
 
 
 def reminder_deliver(*, reminder_id: int) -> bool:

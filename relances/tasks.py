@@ -64,3 +64,13 @@ def letters_batch_task() -> int:
         return delivery.letter_batch_create(actor=None).letters_count
     except ValidationError:
         return 0  # nothing to print today
+
+
+@shared_task(name="relances.queue_deliveries", acks_late=True)
+def reminders_queue_deliveries_task(reminder_ids: list[int]) -> int:
+    """Fan out the daily run's deliveries in a worker: one ``reminder_deliver_task`` per
+    reminder, as before; the run itself queues one message per batch, not one per reminder.
+    A replay queues them again, harmlessly: a delivery sends only a reminder still planned."""
+    for pk in reminder_ids:
+        reminder_deliver_task.delay(reminder_id=pk)
+    return len(reminder_ids)

@@ -1,0 +1,1 @@
+"""``make bench``: the product's heavy paths measured against their floors (see README)."""

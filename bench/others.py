@@ -1,0 +1,308 @@
+"""Letters, dashboard and purge: the product's function against its floor, or "pending" while
+the product function does not exist yet (its import fails)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from datetime import date
+from multiprocessing import get_context
+from pathlib import Path
+
+from .measure import QueryCounter, _django
+
+ON = date(2026, 11, 24)
+LETTER_HTML = (Path(__file__).parent / "letter.html").read_text()
+
+
+def _pending(name: str, error: Exception) -> dict:
+    return {"status": "pending", "missing": name, "error": f"{type(error).__name__}: {error}"}
+
+
+# --- Letters ----------------------------------------------------------------------------------
+
+
+HTMLS: list[str] = []  # the letters' HTML, filled before the workers fork
+
+
+def _bare_pdf(n: int) -> int:
+    from weasyprint import HTML
+
+    pdf = HTML(string=HTMLS[n % len(HTMLS)].replace("{n}", f"{n:07d}")).write_pdf()
+    hashlib.sha256(pdf).hexdigest()
+    return len(pdf)
+
+
+def _letter_reminder_ids(count: int) -> list[int]:
+    from relances.models import Channel, Reminder
+
+    return list(
+        Reminder.objects.filter(
+            channel__in=[Channel.LETTER, Channel.REGISTERED_LETTER]
+        ).values_list("pk", flat=True)[:count]
+    )
+
+
+def _product_html(database: str, distinct: int = 50) -> list[str]:
+    """The print HTML the product makes for the first letters, when its pipeline exists."""
+    _django(database)
+    try:
+        from relances.documents import reminder_document
+    except ImportError:
+        return []
+    from relances.models import Reminder
+
+    htmls = []
+    for pk in _letter_reminder_ids(distinct):
+        try:
+            htmls.append(reminder_document(Reminder.objects.get(pk=pk)).print_html)
+        except Exception:  # a pipeline still being written: the sample letter stands in
+            return []
+    return htmls
+
+
+def _pool_run(func, items, workers: int, initializer=None, initargs=()) -> float:
+    start = time.perf_counter()
+    if workers == 1:
+        if initializer:
+            initializer(*initargs)
+        for item in items:
+            func(item)
+    else:
+        with get_context("fork").Pool(workers, initializer, initargs) as pool:
+            list(pool.imap_unordered(func, items, chunksize=8))
+    return time.perf_counter() - start
+
+
+def letters_floor(database: str, count: str = "1000", workers: str = "1") -> dict:
+    """Bare WeasyPrint (plus a SHA-256) on the letters' HTML, ``count`` letters: the HTML the
+    product makes for the same reminders once it exists, else ``bench/letter.html``."""
+    from django.db import connections
+
+    HTMLS[:] = _product_html(database) or [LETTER_HTML]
+    connections.close_all()
+    _bare_pdf(0)  # fonts and CSS machinery loaded once, as in a warm worker
+    seconds = _pool_run(_bare_pdf, range(int(count)), int(workers))
+    html = "product" if HTMLS[0] is not LETTER_HTML else "bench/letter.html"
+    return {"seconds": seconds, "letters": int(count), "workers": int(workers), "html": html}
+
+
+def _render(reminder_id: int) -> int:
+    from relances.documents import render_letter
+
+    from relances.models import Reminder
+
+    return len(render_letter(Reminder.objects.get(pk=reminder_id)))
+
+
+def _worker_init(database: str) -> None:
+    from django.db import connections
+
+    connections.close_all()  # each worker opens its own connection
+
+
+def letters(database: str, count: str = "1000", workers: str = "1") -> dict:
+    """The product's letter pipeline, ``relances.documents.render_letter(reminder) -> bytes``."""
+    _django(database)
+    try:
+        from relances.documents import render_letter  # noqa: F401
+    except ImportError as error:
+        return _pending("relances.documents.render_letter", error)
+    from django.db import connections
+
+    ids = _letter_reminder_ids(int(count))
+    if not ids:
+        return {"status": "no letter reminders in the database"}
+    items = [ids[i % len(ids)] for i in range(int(count))]
+    try:
+        _render(items[0])
+    except Exception as error:  # a pipeline still being written
+        return _pending("relances.documents.render_letter (call)", error)
+    connections.close_all()
+    seconds = _pool_run(_render, items, int(workers), _worker_init, (database,))
+    return {"seconds": seconds, "letters": len(items), "workers": int(workers)}
+
+
+# --- Dashboard --------------------------------------------------------------------------------
+
+DASHBOARD_SQL = [
+    # Portfolio by state: dossiers, balance.
+    """SELECT d.state, count(*), coalesce(sum(b.balance), 0) FROM dossiers_dossier d
+       LEFT JOIN (SELECT dossier_id, sum(outstanding) AS balance FROM dossiers_claim
+                  GROUP BY dossier_id) b ON b.dossier_id = d.id
+       WHERE d.closed_on IS NULL GROUP BY d.state""",
+    # Aging balance (balance âgée) of open claims.
+    """SELECT sum(outstanding) FILTER (WHERE due_date >= %(on)s),
+              sum(outstanding) FILTER (WHERE due_date < %(on)s AND due_date >= %(on)s - 30),
+              sum(outstanding) FILTER (WHERE due_date < %(on)s - 30 AND due_date >= %(on)s - 60),
+              sum(outstanding) FILTER (WHERE due_date < %(on)s - 60 AND due_date >= %(on)s - 90),
+              sum(outstanding) FILTER (WHERE due_date < %(on)s - 90)
+       FROM dossiers_claim WHERE outstanding > 0 AND cancelled_on IS NULL""",
+    # DSO over 90 days: outstanding / invoiced over the period × 90.
+    """SELECT (SELECT sum(outstanding) FROM dossiers_claim WHERE cancelled_on IS NULL)
+              / nullif(sum(amount), 0) * 90
+       FROM dossiers_claim WHERE issue_date > %(on)s - 90 AND issue_date <= %(on)s""",
+    # Collected over 30 days, and reminders by channel and status over 30 days.
+    """SELECT coalesce(sum(amount), 0) FROM dossiers_payment
+       WHERE kind = 'payment' AND received_on > %(on)s - 30 AND received_on <= %(on)s""",
+    """SELECT channel, status, count(*) FROM relances_reminder
+       WHERE scheduled_for > %(on)s - 30 AND scheduled_for <= %(on)s GROUP BY channel, status""",
+    # Promises kept rate.
+    """SELECT count(*) FILTER (WHERE status = 'kept'), count(*) FILTER (WHERE status <> 'pending')
+       FROM dossiers_promise""",
+]
+
+
+def dashboard_floor(database: str) -> dict:
+    from . import db
+
+    with db.connect(database) as conn, conn.cursor() as cur:
+        start = time.perf_counter()
+        for query in DASHBOARD_SQL:
+            cur.execute(query, {"on": ON})
+            cur.fetchall()
+        seconds = time.perf_counter() - start
+    return {"seconds": seconds, "queries": len(DASHBOARD_SQL)}
+
+
+def dashboard(database: str) -> dict:
+    _django(database)
+    try:
+        from pilotage.selectors import dashboard_data
+    except ImportError as error:
+        return _pending("pilotage.selectors.dashboard_data", error)
+    import inspect
+
+    from django.db import connection
+
+    kwargs = {"on": ON} if "on" in inspect.signature(dashboard_data).parameters else {}
+    counter = QueryCounter()
+    with connection.execute_wrapper(counter):
+        start = time.perf_counter()
+        dashboard_data(**kwargs)
+        seconds = time.perf_counter() - start
+    return {"seconds": seconds, "queries": counter.count}
+
+
+# --- Purge ------------------------------------------------------------------------------------
+
+
+def _purge_targets():
+    """(table, columns, how to reach the debtor) for every live and history table listed in
+    ``dossiers.personal_data``."""
+    from django.apps import apps
+
+    from dossiers.personal_data import PERSONAL_FIELDS, anonymised_value
+
+    targets = []
+    for label, names in PERSONAL_FIELDS.items():
+        if not names:
+            continue
+        model = apps.get_model(label)
+        models = [model]
+        history = getattr(model, "history", None)
+        if history is not None:
+            models.append(history.model)
+        for m in models:
+            sets, params = [], []
+            for name in names:
+                field = m._meta.get_field(name)
+                sets.append(f'"{field.column}" = %s')
+                params.append(anonymised_value(field))
+            columns = {f.column for f in m._meta.concrete_fields}
+            if label == "dossiers.debtor":
+                key = "id"
+            elif "debtor_id" in columns:
+                key = "debtor_id"
+            else:
+                key = "dossier_id"
+            targets.append((m._meta.db_table, ", ".join(sets), params, key))
+    return targets
+
+
+def _allow_purged_contacts(cur) -> None:
+    """Before the GDPR purge lands, a contact must keep an e-mail or a phone: on this copy
+    only, let a contact marked as purged keep neither (the rule of the purge's branch)."""
+    from dossiers.personal_data import ANONYMISED
+
+    definition = cur.execute(
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conname = 'debtor_contact_reachable'"
+    ).fetchone()
+    if definition and ANONYMISED not in definition[0]:
+        cur.execute(
+            "ALTER TABLE dossiers_debtorcontact DROP CONSTRAINT debtor_contact_reachable, "
+            "ADD CONSTRAINT debtor_contact_reachable CHECK "
+            f"(email <> '' OR phone <> '' OR name = {_quote(ANONYMISED)})"
+        )
+        cur.connection.commit()
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def purge_floor(database: str) -> dict:
+    """Raw SQL anonymisation of the same rows: every personal field of the purgeable debtors,
+    in the live tables and their history tables, one UPDATE per table."""
+    _django(database)
+    from . import db
+
+    targets = _purge_targets()
+    with db.connect(database) as conn, conn.cursor() as cur:
+        _allow_purged_contacts(cur)
+        start = time.perf_counter()
+        has_purge_on = cur.execute(
+            "SELECT 1 FROM information_schema.columns WHERE table_name = 'dossiers_dossier' "
+            "AND column_name = 'purge_on'"
+        ).fetchone()
+        due = "d.purge_on IS NULL OR d.purge_on > %(on)s" if has_purge_on else "false"
+        cur.execute(
+            "CREATE TEMP TABLE gone ON COMMIT DROP AS SELECT b.id FROM dossiers_debtor b "
+            "WHERE EXISTS (SELECT 1 FROM dossiers_dossier d WHERE d.debtor_id = b.id) "
+            "AND NOT EXISTS (SELECT 1 FROM dossiers_dossier d WHERE d.debtor_id = b.id "
+            f"AND (d.closed_on IS NULL OR {due}))",
+            {"on": ON},
+        )
+        cur.execute(
+            "CREATE TEMP TABLE gone_d ON COMMIT DROP AS "
+            "SELECT d.id FROM dossiers_dossier d JOIN gone g ON g.id = d.debtor_id"
+        )
+        cur.execute("ANALYZE gone; ANALYZE gone_d")
+        rows = 0
+        for table, sets, params, key in targets:
+            scope = "gone_d" if key == "dossier_id" else "gone"
+            cur.execute(
+                f'UPDATE "{table}" SET {sets} WHERE "{key}" IN (SELECT id FROM {scope})',
+                params,
+            )
+            rows += cur.rowcount
+        debtors = cur.execute("SELECT count(*) FROM gone").fetchone()[0]
+        conn.commit()
+        seconds = time.perf_counter() - start
+    return {"seconds": seconds, "debtors": debtors, "rows": rows, "queries": len(targets) + 5}
+
+
+def purge(database: str) -> dict:
+    _django(database)
+    try:
+        from rgpd.services import purge_run
+    except ImportError as error:
+        return _pending("rgpd.services.purge_run", error)
+    from django.db import connection
+
+    counter = QueryCounter()
+    with connection.execute_wrapper(counter):
+        start = time.perf_counter()
+        report = purge_run(on=ON)
+        seconds = time.perf_counter() - start
+    return {
+        "seconds": seconds,
+        "debtors": getattr(report, "debtors", None),
+        "queries": counter.count,
+    }
+
+
+if os.environ.get("BENCH_DEBUG"):  # pragma: no cover
+    print(_purge_targets())

@@ -1,0 +1,113 @@
+"""The markdown table of a bench report (README « Benchmark », bench/results/latest.md)."""
+
+from __future__ import annotations
+
+
+def _s(result: dict) -> str:
+    if not result:
+        return "—"
+    if "seconds" in result:
+        return f"{result['seconds']:.3f} s"
+    return result.get("status", "—")
+
+
+def _mem(product: dict, floor: dict) -> str:
+    def one(result: dict) -> str:
+        return str(result.get("peak_rss_mb", "—")) if "seconds" in result else "—"
+
+    return f"{one(product)} / {one(floor)}"
+
+
+def _verdict(ratio: float | None, target: float, higher_is_better: bool = False) -> str:
+    if ratio is None:
+        return "pending"
+    ok = ratio >= target if higher_is_better else ratio <= target
+    return "✅" if ok else "❌"
+
+
+def _ratio(product: dict, floor: dict) -> float | None:
+    if "seconds" in product and "seconds" in floor and floor["seconds"]:
+        return product["seconds"] / floor["seconds"]
+    return None
+
+
+def markdown(report: dict) -> str:
+    t = report["targets"]
+    lines = [
+        f"Run of {report['date']} ({report['cpus']} CPUs), day of the run {report['on']}, "
+        f"total {report['total_seconds']} s. Memory: peak RSS of the measuring process, "
+        "product / floor (MB; about 70 MB is Python and Django before any work).",
+        "",
+        "| measure | size | product | floor | ratio (target) | queries | peak memory MB | ok |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    per_dossier = []
+    for label, size in report["sizes"].items():
+        p, f = size["cadence"], size["cadence_floor"]
+        ratio = _ratio(p, f)
+        same = "same rows" if size.get("cadence_same_result") else "**results differ**"
+        lines.append(
+            f"| daily cadence run ({p.get('examined', '?')} due dossiers, {same}) | {label} | "
+            f"{_s(p)} | {_s(f)} | {ratio:.1f}× (≤ {t['cadence']}×) | "
+            f"{p.get('queries', '—')} / {f.get('queries', '—')} | {_mem(p, f)} | "
+            f"{_verdict(ratio, t['cadence'])} |"
+            if ratio is not None
+            else f"| daily cadence run | {label} | {_s(p)} | {_s(f)} | — | — | — | pending |"
+        )
+        if "cadence_ms_per_dossier" in size:
+            per_dossier.append(
+                (label, size["cadence_ms_per_dossier"], size["floor_ms_per_dossier"])
+            )
+    if per_dossier:
+        first = per_dossier[0][1]
+        for label, ms, floor_ms in per_dossier:
+            growth = ms / first if first else 0
+            lines.append(
+                f"| cadence cost per due dossier | {label} | {ms:.2f} ms | {floor_ms:.3f} ms | "
+                f"{growth:.2f}× of {per_dossier[0][0]} (≤ {t['per_dossier_growth']}×) | | | "
+                f"{_verdict(growth, t['per_dossier_growth'])} |"
+            )
+    for label, size in report["sizes"].items():
+        p, f = size["dashboard"], size["dashboard_floor"]
+        ratio = _ratio(p, f)
+        lines.append(
+            f"| KPI dashboard | {label} | {_s(p)} | {_s(f)} | "
+            f"{f'{ratio:.1f}×' if ratio else '—'} (≤ {t['dashboard']}×) | "
+            f"{p.get('queries', '—')} / {f.get('queries', '—')} | {_mem(p, f)} | "
+            f"{_verdict(ratio, t['dashboard'])} |"
+        )
+    if "letters" in report:
+        letters = report["letters"]
+        for w in ("1", "2"):
+            p, f = letters.get(f"product_{w}", {}), letters.get(f"floor_{w}", {})
+            ratio = _ratio(p, f)
+            lines.append(
+                f"| {f.get('letters', '?')} letters, {w} worker process(es) | — | {_s(p)} | "
+                f"{_s(f)} | {f'{ratio:.2f}×' if ratio else '—'} (≤ {t['letters']}×) | | "
+                f"{_mem(p, f)} | {_verdict(ratio, t['letters'])} |"
+            )
+        for who in ("product", "floor"):
+            one, two = letters.get(f"{who}_1", {}), letters.get(f"{who}_2", {})
+            speedup = _ratio(one, two)
+            lines.append(
+                f"| letters: 2 workers vs 1 ({who}) | — | {_s(two)} | {_s(one)} | "
+                f"{f'{speedup:.2f}×' if speedup else '—'} faster (≥ {t['letters_scaling']}×) | | | "
+                f"{_verdict(speedup, t['letters_scaling'], higher_is_better=True)} |"
+            )
+    if "purge" in report:
+        purge = report["purge"]
+        p, f = purge["product"], purge["floor"]
+        ratio = _ratio(p, f)
+        lines.append(
+            f"| GDPR purge of {purge['debtors']:,} debtors | — | {_s(p)} | {_s(f)} | "
+            f"{f'{ratio:.1f}×' if ratio else '—'} (≤ {t['purge']}×) | "
+            f"{p.get('queries', '—')} / {f.get('queries', '—')} | {_mem(p, f)} | "
+            f"{_verdict(ratio, t['purge'])} |"
+        )
+    lines.append("")
+    timing = ", ".join(
+        f"{label}: {size['total_seconds']} s (seed {size['seed_seconds']} s)"
+        for label, size in report["sizes"].items()
+    )
+    lines.append(f"Time per size (seed, copies, measures): {timing}.")
+    return "\n".join(lines) + "\n"
