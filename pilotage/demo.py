@@ -133,9 +133,18 @@ def _deliver_on_their_day(actor) -> int:
         channel__in=relance_services.DELIVERED_CHANNELS,
         scheduled_for__lt=timezone.localdate(),
     ).order_by("pk")
-    for reminder_id in planned.values_list("pk", flat=True):
-        if not relance_services.reminder_deliver(reminder_id=reminder_id):
-            continue
+    delivered = [
+        reminder_id
+        for reminder_id in planned.values_list("pk", flat=True)
+        if relance_services.reminder_deliver(reminder_id=reminder_id)
+    ]
+    # Reminders another part of the demo already delivered today, though planned earlier.
+    delivered_today = Reminder.objects.filter(
+        status=Reminder.Status.SENT,
+        sent_at__gte=timezone.make_aware(datetime.combine(timezone.localdate(), time.min)),
+        scheduled_for__lt=timezone.localdate(),
+    ).values_list("pk", flat=True)
+    for reminder_id in sorted({*delivered, *delivered_today}):
         reminder = Reminder.objects.get(pk=reminder_id)
         reminder.sent_at = timezone.make_aware(datetime.combine(reminder.scheduled_for, time(7)))
         dossier_services.journaled_save(
