@@ -90,7 +90,6 @@ def letters_floor(database: str, count: str = "1000", workers: str = "1") -> dic
 
 def _render(reminder_id: int) -> int:
     from relances.documents import render_letter
-
     from relances.models import Reminder
 
     return len(render_letter(Reminder.objects.get(pk=reminder_id)))

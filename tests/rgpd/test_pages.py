@@ -127,7 +127,7 @@ def test_restriction_form_without_a_reason_changes_nothing(client, dpo, debtor):
 
 def test_rectification_is_journaled_with_the_dpo(client, dpo, debtor):
     client.force_login(dpo)
-    contact = DebtorContact.objects.get(debtor=debtor)
+    contact = DebtorContact.objects.filter(debtor=debtor).order_by("pk").first()
     response = client.post(
         reverse("rgpd:rectify_contact", args=[debtor.pk, contact.pk]),
         {

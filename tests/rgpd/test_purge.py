@@ -149,6 +149,11 @@ def test_purge_leaves_no_trace_of_the_debtor_anywhere_and_keeps_the_figures(
     assert found(dump_database()) == set(SECRETS)
     assert found(dump_files(media)) == {NAME, EMAIL}
     evidence = Evidence.objects.get(dossier=dossier)
+    # The evidence file and the PDF of every letter or e-mail sent to the debtor.
+    from relances.models_letters import SentMessage
+
+    stored = 1 + SentMessage.objects.filter(dossier=dossier).exclude(pdf="").count()
+    assert stored > 1
     before = kpis()
 
     # The day before the purge date: nothing is due.
@@ -157,7 +162,7 @@ def test_purge_leaves_no_trace_of_the_debtor_anywhere_and_keeps_the_figures(
         report = purge_run(dossier.purge_on, actor=manager)
 
     assert report.debtors == 1 and report.dossiers == 1
-    assert report.history_rows > 0 and report.files_deleted == 1
+    assert report.history_rows > 0 and report.files_deleted == stored
     leftovers = [c[:300] for c in dump_database().split("## ") if found(c)]
     assert leftovers == []
     assert found(dump_files(media)) == set()
