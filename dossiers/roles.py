@@ -69,6 +69,10 @@ PERMISSIONS = {
         "authtoken.add_token",
         "authtoken.view_token",
         "authtoken.delete_token",
+        # Accounts (issue 11): reset a lost second factor, read the login records, unlock.
+        *_perms("otp_totp", "view delete", "totpdevice"),
+        *_perms("axes", "view delete", "accessattempt"),
+        *_perms("axes", "view", "accesslog accessfailurelog"),
     ],
 }
 

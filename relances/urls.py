@@ -23,6 +23,7 @@ urlpatterns = [
         name="dispute_resolve",
     ),
     path(D + "piece/", actions.evidence, name="evidence"),
+    path(D + "pieces/<int:evidence_pk>/fichier/", dossier.evidence_file, name="evidence_file"),
     path(D + "attente/", actions.hold, name="hold"),
     path(D + "attente/levee/", actions.hold_release, name="hold_release"),
     path(D + "attribution/", actions.assign, name="assign"),

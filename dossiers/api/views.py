@@ -4,17 +4,25 @@ from datetime import date
 
 from rest_framework import mixins, viewsets
 from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import SAFE_METHODS
 
-from dossiers import roles, selectors
+from dossiers import roles, scoping, selectors
 from dossiers.models import Claim, Creditor, Debtor, Dossier, Payment
 
 from . import serializers
 
 
 class _FilterMixin:
-    """Exact-match filters from the query string, on the fields named in ``filter_fields``."""
+    """Exact-match filters from the query string, on the fields named in ``filter_fields``;
+    every queryset is cut to the user's scope first (``dossiers.scoping``): an object out of
+    scope is not found (404), and a write reaches only what the user may change."""
 
     filter_fields: tuple[str, ...] = ()
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        editable = self.request.method not in SAFE_METHODS
+        return scoping.restrict(queryset, self.request.user, editable=editable)
 
     def filter_queryset(self, queryset):
         for name in self.filter_fields:

@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from .dossier import Dossier
 from .parties import Creditor
+from ..validators import validate_evidence_file
 
 
 class ClaimQuerySet(models.QuerySet):
@@ -223,7 +224,9 @@ class Evidence(models.Model):
         verbose_name="facture concernée",
     )
     kind = models.CharField("nature", max_length=20, choices=Kind.choices)
-    file = models.FileField("fichier", upload_to=evidence_upload_to)
+    file = models.FileField(
+        "fichier", upload_to=evidence_upload_to, validators=[validate_evidence_file]
+    )
     original_name = models.CharField("nom d'origine", max_length=255, blank=True)
     sha256 = models.CharField("empreinte SHA-256", max_length=64, editable=False)
     description = models.CharField("description", max_length=300, blank=True)

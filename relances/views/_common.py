@@ -17,10 +17,12 @@ from dossiers.models import Dossier
 from .. import selectors
 
 WORKSPACE_ROLES = (roles.CONTROLLER, roles.MANAGER)
+READER_ROLES = (roles.DPO,)
 
 
-def workspace_view(view=None, *, managers_only: bool = False):
-    """Logged-in controllers and managers only (managers only, for some actions)."""
+def workspace_view(view=None, *, managers_only: bool = False, readers: bool = False):
+    """Logged-in controllers and managers only (managers only, for some actions; ``readers``
+    also lets in the DPO, who reads dossiers without acting on them)."""
 
     def decorate(func):
         @wraps(func)
@@ -30,6 +32,8 @@ def workspace_view(view=None, *, managers_only: bool = False):
 
                 return redirect_to_login(request.get_full_path())
             allowed = (roles.MANAGER,) if managers_only else WORKSPACE_ROLES
+            if readers:
+                allowed = (*allowed, *READER_ROLES)
             if not roles.has_role(request.user, *allowed):
                 return render(request, "relances/forbidden.html", status=403)
             return func(request, *args, **kwargs)
@@ -44,8 +48,17 @@ def today() -> object:
 
 
 def get_dossier(request, pk: int) -> Dossier:
+    """The dossier to read; one out of the user's scope is not found (404), whatever its id."""
     try:
         return selectors.dossier_for(request.user, pk)
+    except Dossier.DoesNotExist as exc:
+        raise Http404("Dossier introuvable.") from exc
+
+
+def get_dossier_for_change(request, pk: int) -> Dossier:
+    """The dossier to act on (``dossiers.scoping.editable_dossiers``), else 404."""
+    try:
+        return selectors.dossier_for(request.user, pk, editable=True)
     except Dossier.DoesNotExist as exc:
         raise Http404("Dossier introuvable.") from exc
 

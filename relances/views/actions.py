@@ -20,7 +20,14 @@ from dossiers.services import work as dossier_work
 
 from .. import calls, forms, services
 from ..models import CallLog, DossierHold, Reminder
-from ._common import apply_errors, done, get_dossier, render_action, today, workspace_view
+from ._common import (
+    apply_errors,
+    done,
+    get_dossier_for_change,
+    render_action,
+    today,
+    workspace_view,
+)
 
 
 class ConfirmForm(forms.WorkspaceForm):
@@ -80,7 +87,7 @@ def _action(
 
 @workspace_view
 def call(request, pk: int):
-    dossier = get_dossier(request, pk)
+    dossier = get_dossier_for_change(request, pk)
     now = timezone.localtime()
     claims = list(dossier.claims.open().order_by("due_date"))
 
@@ -142,7 +149,7 @@ def call(request, pk: int):
 
 @workspace_view
 def promise(request, pk: int):
-    dossier = get_dossier(request, pk)
+    dossier = get_dossier_for_change(request, pk)
 
     def perform(data):
         dossier_services.promise_record(
@@ -168,7 +175,7 @@ def promise(request, pk: int):
 
 @workspace_view
 def payment(request, pk: int):
-    dossier = get_dossier(request, pk)
+    dossier = get_dossier_for_change(request, pk)
 
     def perform(data):
         recorded = dossier_services.payment_record(
@@ -201,7 +208,7 @@ def payment(request, pk: int):
 def plan(request, pk: int):
     """Propose a plan (installments generated from an amount, a count and a first date), edit
     the installments, then record the debtor's acceptance."""
-    dossier = get_dossier(request, pk)
+    dossier = get_dossier_for_change(request, pk)
     balance = _balance(dossier)
     kwargs = {"today": today()}
     proposal = forms.PlanProposalForm(
@@ -269,7 +276,7 @@ def plan(request, pk: int):
 
 @workspace_view
 def dispute_open(request, pk: int):
-    dossier = get_dossier(request, pk)
+    dossier = get_dossier_for_change(request, pk)
 
     def perform(data):
         dossier_services.dispute_open(
@@ -294,7 +301,7 @@ def dispute_open(request, pk: int):
 
 @workspace_view
 def dispute_resolve(request, pk: int, dispute_pk: int):
-    dossier = get_dossier(request, pk)
+    dossier = get_dossier_for_change(request, pk)
     dispute = get_object_or_404(
         Dispute.objects.select_related("claim"), pk=dispute_pk, dossier=dossier
     )
@@ -344,7 +351,7 @@ def dispute_resolve(request, pk: int, dispute_pk: int):
 
 @workspace_view
 def evidence(request, pk: int):
-    dossier = get_dossier(request, pk)
+    dossier = get_dossier_for_change(request, pk)
 
     def perform(data):
         dossier_services.evidence_add(
@@ -370,7 +377,7 @@ def evidence(request, pk: int):
 
 @workspace_view
 def hold(request, pk: int):
-    dossier = get_dossier(request, pk)
+    dossier = get_dossier_for_change(request, pk)
 
     def perform(data):
         services.hold_set(
@@ -391,7 +398,7 @@ def hold(request, pk: int):
 
 @workspace_view
 def hold_release(request, pk: int):
-    dossier = get_dossier(request, pk)
+    dossier = get_dossier_for_change(request, pk)
     current = get_object_or_404(DossierHold, dossier=dossier, released_on__isnull=True)
 
     def perform(data):
@@ -410,7 +417,7 @@ def hold_release(request, pk: int):
 
 @workspace_view(managers_only=True)
 def assign(request, pk: int):
-    dossier = get_dossier(request, pk)
+    dossier = get_dossier_for_change(request, pk)
 
     def perform(data):
         dossier_work.dossier_assign(
@@ -436,7 +443,7 @@ def assign(request, pk: int):
 
 @workspace_view(managers_only=True)
 def decide(request, pk: int):
-    dossier = get_dossier(request, pk)
+    dossier = get_dossier_for_change(request, pk)
 
     def perform(data):
         dossier_services.dossier_decide(
@@ -466,7 +473,7 @@ def _reminder(dossier, reminder_pk: int) -> Reminder:
 
 @workspace_view
 def reminder_approve(request, pk: int, reminder_pk: int):
-    dossier = get_dossier(request, pk)
+    dossier = get_dossier_for_change(request, pk)
     reminder = _reminder(dossier, reminder_pk)
 
     def perform(data):
@@ -489,7 +496,7 @@ def reminder_approve(request, pk: int, reminder_pk: int):
 
 @workspace_view
 def reminder_retry(request, pk: int, reminder_pk: int):
-    dossier = get_dossier(request, pk)
+    dossier = get_dossier_for_change(request, pk)
     reminder = _reminder(dossier, reminder_pk)
 
     def perform(data):
@@ -513,7 +520,7 @@ def reminder_retry(request, pk: int, reminder_pk: int):
 
 @workspace_view
 def task_close(request, pk: int, task_pk: int):
-    dossier = get_dossier(request, pk)
+    dossier = get_dossier_for_change(request, pk)
     task = get_object_or_404(Task, pk=task_pk, dossier=dossier)
 
     def perform(data):

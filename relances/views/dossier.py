@@ -1,15 +1,19 @@
 """The dossier page, the debtor page and the printable payment plan."""
 
-from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from pathlib import PurePath
 
-from dossiers.models import Debtor, PaymentPlan
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
+
+from dossiers import scoping
+from dossiers.models import Debtor, Evidence, PaymentPlan
 
 from .. import calls, selectors
 from ._common import get_dossier, today, workspace_view
 
 
-@workspace_view
+@workspace_view(readers=True)
 def dossier(request, pk: int):
     detail = selectors.dossier_detail(get_dossier(request, pk), today=today())
     return render(
@@ -20,11 +24,13 @@ def dossier(request, pk: int):
             "dossier": detail.dossier,
             "sees_all": selectors.sees_all(request.user),
             "four_c": calls.FOUR_C,
+            # The DPO reads the dossier; its action buttons are for those who may act on it.
+            "can_act": scoping.editable_dossiers(request.user).filter(pk=pk).exists(),
         },
     )
 
 
-@workspace_view
+@workspace_view(readers=True)
 def debtor(request, pk: int):
     try:
         debtor, dossiers = selectors.debtor_for(request.user, pk)
@@ -33,7 +39,7 @@ def debtor(request, pk: int):
     return render(request, "relances/debtor.html", {"debtor": debtor, "dossiers": dossiers})
 
 
-@workspace_view
+@workspace_view(readers=True)
 def plan_print(request, pk: int, plan_pk: int):
     """The plan as a printable page (the browser saves it as PDF; the letters issue will render
     it with WeasyPrint alongside the other documents)."""
@@ -46,3 +52,21 @@ def plan_print(request, pk: int, plan_pk: int):
         "relances/plan_print.html",
         {"dossier": dossier, "plan": plan, "claims": dossier.claims.open().order_by("due_date")},
     )
+
+
+@require_safe
+@workspace_view(readers=True)
+def evidence_file(request, pk: int, evidence_pk: int):
+    """A piece of evidence, only through its dossier's scope (media files are never served
+    directly), as a download so that the browser never renders it in the site's origin."""
+    dossier = get_dossier(request, pk)
+    evidence = get_object_or_404(Evidence, pk=evidence_pk, dossier=dossier)
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("Fichier introuvable.") from exc
+    name = evidence.original_name or PurePath(evidence.file.name).name
+    response = FileResponse(handle, as_attachment=True, filename=PurePath(name).name)
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
