@@ -110,7 +110,7 @@ def _path_of(model: type[Model]) -> str | None:
         return DOSSIER_PATHS[model]
     try:
         field = model._meta.get_field("dossier")
-    except Exception:  # noqa: BLE001 (FieldDoesNotExist: the model is not dossier-bound)
+    except Exception:
         return None
     return "dossier" if getattr(field, "related_model", None) is Dossier else None
 
