@@ -40,6 +40,8 @@ ALLOWED: dict[str, set[str]] = {
     "pilotage": {"manager"},
     "rgpd": {"dpo", "manager"},
 }
+# Namespaces mounted for other issues, whose pages may not exist yet.
+PLANNED_NAMESPACES = {"imports", "journal", "pilotage", "rgpd"}
 # Pages whose every answer is written out: role -> status (a str: redirected there).
 SPECIAL: dict[str, dict[str, object]] = {
     "home": {"anonymous": "/connexion/", "no_role": 403, **dict.fromkeys(ROLES[2:], 302)},
@@ -151,12 +153,11 @@ def test_every_page_for_every_role(world, name, route, params):
             _check(response, "/connexion/", label)
         elif role in _rule(name):
             _check(response, ALLOWED_STATUS.get(name, 200), label)
-            if params & DOSSIER_PARAMS:
+            if params & DOSSIER_PARAMS and role not in ("dpo", "admin"):
                 # The same page for a dossier out of scope (another controller's, another
                 # manager's creditor): not found, the id guessed or not.
-                if role not in ("dpo", "admin"):
-                    other = reverse(name, kwargs=_kwargs(name, params, world.theirs.objects))
-                    assert client.get(other).status_code == 404, f"{name} ({other}) pour {role}"
+                other = reverse(name, kwargs=_kwargs(name, params, world.theirs.objects))
+                assert client.get(other).status_code == 404, f"{name} ({other}) pour {role}"
         else:
             _check(response, 403, label)
 
