@@ -12,9 +12,7 @@ from tests.factories import ClaimFactory, CreditorFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_controller_sees_the_unassigned_pool_only_where_the_manager_opened_it(
-    client, controller
-):
+def test_controller_sees_the_unassigned_pool_only_where_the_manager_opened_it(client, controller):
     opened = ClaimFactory(creditor=CreditorFactory(unassigned_pool_open=True)).dossier
     closed = ClaimFactory(creditor=CreditorFactory()).dossier
     assert list(scoping.visible_dossiers(controller)) == [opened]
