@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# make load: 50 users on loopback against gunicorn and PostgreSQL (database rec_load, seeded).
+# Prints locust's table, then « PAGES DE TRAVAIL : … p50 … p95 … erreurs ».
+set -euo pipefail
+BIN=${BIN:-.venv/bin}
+export DATABASE_URL=${LOAD_DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/rec_load}
+export DEBUG=false CELERY_BROKER_URL= CELERY_TASK_ALWAYS_EAGER=true
+export DJANGO_SETTINGS_MODULE=recouvrement.settings.local
+PORT=${LOAD_PORT:-8765}
+USERS=${LOAD_USERS:-50}
+DURATION=${LOAD_DURATION:-90s}
+DOSSIERS=${LOAD_DOSSIERS:-400}
+WORKERS=${LOAD_WORKERS:-4}
+db=${DATABASE_URL##*/}
+server=${DATABASE_URL%/*}/postgres
+
+if [ "${LOAD_RESEED:-0}" = 1 ] || ! "$BIN/python" manage.py shell -c \
+    "from dossiers.models import Dossier; import sys; sys.exit(0 if Dossier.objects.exists() else 1)" \
+    >/dev/null 2>&1; then
+  echo "== base $db : création et données (seed_demo --dossiers $DOSSIERS, seed_load)"
+  "$BIN/python" - "$server" "$db" <<'PY'
+import sys, psycopg
+with psycopg.connect(sys.argv[1], autocommit=True) as conn:
+    conn.execute(f'DROP DATABASE IF EXISTS "{sys.argv[2]}"')
+    conn.execute(f'CREATE DATABASE "{sys.argv[2]}"')
+PY
+  "$BIN/python" manage.py migrate -v0
+  "$BIN/python" manage.py seed_demo --dossiers "$DOSSIERS" --force >/dev/null
+fi
+"$BIN/python" manage.py seed_load --force
+
+"$BIN/gunicorn" recouvrement.wsgi:application --bind "127.0.0.1:$PORT" --workers "$WORKERS" \
+  --env DJANGO_SETTINGS_MODULE=recouvrement.settings.local --log-level warning &
+GUNICORN=$!
+trap 'kill $GUNICORN 2>/dev/null || true; wait $GUNICORN 2>/dev/null || true' EXIT
+for _ in $(seq 50); do curl -fs "http://127.0.0.1:$PORT/connexion/" >/dev/null && break; sleep 0.2; done
+
+"$BIN/locust" -f loadtest/locustfile.py --headless --only-summary -u "$USERS" -r 10 \
+  -t "$DURATION" --host "http://127.0.0.1:$PORT" --stop-timeout 5
