@@ -1,8 +1,9 @@
 """50 people at work (``make load``): controllers on « Ma journée » and their dossiers, managers
 on their dashboard (the pilotage page when it exists, else the team's worklist).
 
-Think times are a person's (1 to 3 s between clicks); each user logs in once, so the login
-(a deliberately slow password hash) is reported on its own line.
+Think times are a person's (1 to 3 s between clicks). People arrive one per second (each login
+is a deliberately slow password hash, ~0,3 s of CPU); the summary line counts the work pages
+from the moment everybody is in, and the logins on their own lines of locust's table.
 """
 
 import itertools
@@ -31,6 +32,13 @@ def _record(name, response_time, exception, **kwargs):
         _timings.append(response_time)
 
 
+@events.spawning_complete.add_listener
+def _steady(user_count, **kwargs):
+    """Figures count from the moment all users are logged in and working."""
+    _timings.clear()
+    _errors["pages"] = 0
+
+
 def _percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
@@ -39,7 +47,7 @@ def _percentile(values: list[float], share: float) -> float:
 @events.quitting.add_listener
 def _summary(environment, **kwargs):
     print(
-        f"\nPAGES DE TRAVAIL : {len(_timings)} requêtes, "
+        f"\nPAGES DE TRAVAIL (50 utilisateurs connectés) : {len(_timings)} requêtes, "
         f"p50 = {_percentile(_timings, 0.50):.0f} ms, p95 = {_percentile(_timings, 0.95):.0f} ms, "
         f"erreurs = {_errors['pages']} (connexions en échec : {_errors['connexion']})"
     )
@@ -96,8 +104,11 @@ class Manager(Person):
     def on_start(self):
         self.username = f"responsable{next(_managers):02d}"
         super().on_start()
-        probe = self.client.get("/pilotage/", name="tableau de bord (essai)")
-        self.dashboard = "/pilotage/" if probe.status_code == 200 else "/ma-journee/"
+        with self.client.get(
+            "/pilotage/", name="tableau de bord (essai)", catch_response=True
+        ) as probe:
+            self.dashboard = "/pilotage/" if probe.status_code == 200 else "/ma-journee/"
+            probe.success()  # no dashboard yet (another issue's): the worklist stands in
 
     @task
     def dashboard_page(self):

@@ -4,11 +4,13 @@
 set -euo pipefail
 BIN=${BIN:-.venv/bin}
 export DATABASE_URL=${LOAD_DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/rec_load}
+# gunicorn keeps its database connections, as production does (CONN_MAX_AGE=60).
+SERVE_DATABASE_URL="$DATABASE_URL?conn_max_age=60"
 export DEBUG=false CELERY_BROKER_URL= CELERY_TASK_ALWAYS_EAGER=true
 export DJANGO_SETTINGS_MODULE=recouvrement.settings.local
 PORT=${LOAD_PORT:-8765}
 USERS=${LOAD_USERS:-50}
-DURATION=${LOAD_DURATION:-90s}
+DURATION=${LOAD_DURATION:-170s}
 DOSSIERS=${LOAD_DOSSIERS:-400}
 WORKERS=${LOAD_WORKERS:-4}
 db=${DATABASE_URL##*/}
@@ -30,10 +32,13 @@ fi
 "$BIN/python" manage.py seed_load --force
 
 "$BIN/gunicorn" recouvrement.wsgi:application --bind "127.0.0.1:$PORT" --workers "$WORKERS" \
-  --env DJANGO_SETTINGS_MODULE=recouvrement.settings.local --log-level warning &
+  --env DJANGO_SETTINGS_MODULE=recouvrement.settings.local --env "DATABASE_URL=$SERVE_DATABASE_URL" \
+  --log-level warning &
 GUNICORN=$!
 trap 'kill $GUNICORN 2>/dev/null || true; wait $GUNICORN 2>/dev/null || true' EXIT
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:$PORT/connexion/" >/dev/null && break; sleep 0.2; done
 
-"$BIN/locust" -f loadtest/locustfile.py --headless --only-summary -u "$USERS" -r 10 \
+echo "== charge de la machine avant le test : $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cœurs)"
+"$BIN/locust" -f loadtest/locustfile.py --headless --only-summary -u "$USERS" -r 1 \
   -t "$DURATION" --host "http://127.0.0.1:$PORT" --stop-timeout 5
+echo "== charge de la machine après le test : $(cut -d' ' -f1-3 /proc/loadavg)"
