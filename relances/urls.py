@@ -2,13 +2,14 @@
 
 from django.urls import path
 
-from .views import actions, dossier, worklist
+from .views import actions, dossier, portfolio, worklist
 
 app_name = "relances"
 
 D = "dossiers/<int:pk>/"
 urlpatterns = [
     path("ma-journee/", worklist.worklist, name="worklist"),
+    path("portefeuille/", portfolio.portfolio, name="portfolio"),
     path(D, dossier.dossier, name="dossier"),
     path("debiteurs/<int:pk>/", dossier.debtor, name="debtor"),
     path(D + "appel/", actions.call, name="call"),

@@ -34,6 +34,7 @@ ALLOWED: dict[str, set[str]] = {
     "relances:evidence_file": READERS,
     "relances:assign": {"manager"},
     "relances:decide": {"manager"},
+    "relances:portfolio": {"manager"},
     # The namespaces other issues fill (the navigation of templates/base.html says who).
     "imports": {"controller", "manager", "admin"},
     "journal": {"manager"},

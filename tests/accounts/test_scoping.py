@@ -104,3 +104,26 @@ def test_controller_cannot_download_another_dossiers_evidence(client, world):
         ).status_code
         == 404
     )
+
+
+def test_manager_opens_the_pool_of_their_creditor_and_a_controller_then_sees_it(
+    client, controller, manager
+):
+    unassigned = ClaimFactory().dossier
+    creditor = unassigned.creditor
+    creditor.managers.add(manager)
+    foreign = CreditorFactory()
+    client.force_login(manager)
+    page = client.get(reverse("relances:portfolio")).content.decode()
+    assert creditor.legal_name in page and foreign.legal_name not in page
+    # Another manager's creditor cannot be opened, even by posting its id.
+    url = reverse("relances:portfolio")
+    assert client.post(url, {"creditor": foreign.pk, "pool": "1"}).status_code == 404
+    assert client.post(url, {"creditor": creditor.pk, "pool": "1"}).status_code == 302
+    creditor.refresh_from_db()
+    assert creditor.unassigned_pool_open
+    assert "portefeuille du responsable" in creditor.history.first().history_change_reason
+    assert creditor.history.first().history_user == manager
+    assert list(scoping.visible_dossiers(controller)) == [unassigned]
+    foreign.refresh_from_db()
+    assert not foreign.unassigned_pool_open
