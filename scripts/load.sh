@@ -39,6 +39,10 @@ trap 'kill $GUNICORN 2>/dev/null || true; wait $GUNICORN 2>/dev/null || true' EX
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:$PORT/connexion/" >/dev/null && break; sleep 0.2; done
 
 echo "== charge de la machine avant le test : $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cœurs)"
+status=0
 "$BIN/locust" -f loadtest/locustfile.py --headless --only-summary -u "$USERS" -r 1 \
-  -t "$DURATION" --host "http://127.0.0.1:$PORT" --stop-timeout 5
+  -t "$DURATION" --host "http://127.0.0.1:$PORT" --stop-timeout 5 || status=$?
 echo "== charge de la machine après le test : $(cut -d' ' -f1-3 /proc/loadavg)"
+# CPU time the application itself used (gunicorn's workers), whatever else runs on the machine.
+echo "== temps CPU des workers gunicorn : $(ps --ppid "$GUNICORN" -o times= | awk '{s+=$1} END {print s}') s"
+exit $status
