@@ -22,6 +22,7 @@ _controllers = itertools.cycle(range(1, CONTROLLERS + 1))
 _managers = itertools.cycle(range(1, MANAGERS + 1))
 _timings: list[float] = []  # work pages only (logins apart), in ms
 _errors = {"pages": 0, "connexion": 0}
+_users = {"count": 0}
 
 
 @events.request.add_listener
@@ -38,6 +39,7 @@ def _steady(user_count, **kwargs):
     """Figures count from the moment all users are logged in and working."""
     _timings.clear()
     _errors["pages"] = 0
+    _users["count"] = user_count
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -48,7 +50,7 @@ def _percentile(values: list[float], share: float) -> float:
 @events.quitting.add_listener
 def _summary(environment, **kwargs):
     print(
-        f"\nPAGES DE TRAVAIL (50 utilisateurs connectés) : {len(_timings)} requêtes, "
+        f"\nPAGES DE TRAVAIL ({_users['count']} utilisateurs connectés) : {len(_timings)} requêtes, "
         f"p50 = {_percentile(_timings, 0.50):.0f} ms, p95 = {_percentile(_timings, 0.95):.0f} ms, "
         f"erreurs = {_errors['pages']} (connexions en échec : {_errors['connexion']})"
     )
