@@ -50,7 +50,8 @@ def _percentile(values: list[float], share: float) -> float:
 @events.quitting.add_listener
 def _summary(environment, **kwargs):
     print(
-        f"\nPAGES DE TRAVAIL ({_users['count']} utilisateurs connectés) : {len(_timings)} requêtes, "
+        f"\nPAGES DE TRAVAIL ({_users['count']} utilisateurs connectés) : "
+        f"{len(_timings)} requêtes, "
         f"p50 = {_percentile(_timings, 0.50):.0f} ms, p95 = {_percentile(_timings, 0.95):.0f} ms, "
         f"erreurs = {_errors['pages']} (connexions en échec : {_errors['connexion']})"
     )
