@@ -32,9 +32,9 @@ urlpatterns = [
     # Swagger UI's page and script apart (no inline script); its files come from its CDN.
     path(
         "api/docs/",
-        csp_update({"script-src": [SWAGGER_CDN], "style-src": [SWAGGER_CDN]})(
-            SpectacularSwaggerSplitView.as_view(url_name="schema")
-        ),
+        csp_update(
+            {"script-src": [SWAGGER_CDN], "style-src": [SWAGGER_CDN], "img-src": [SWAGGER_CDN]}
+        )(SpectacularSwaggerSplitView.as_view(url_name="schema")),
         name="api-docs",
     ),
 ]
