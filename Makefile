@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/recouvrement
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: demo test lint format setup services clean bench
+.PHONY: demo test lint format setup services clean bench load
 
 $(STAMP): pyproject.toml scripts/bootstrap.sh
 	./scripts/bootstrap.sh $(PYTHON) $(VENV)
@@ -37,6 +37,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DATABASE_URL=sqlite:////tmp/recouvrement-lint.sqlite3 $(BIN)/python manage.py makemigrations --check --dry-run
+
+## make load: 50 users (locust) on loopback against gunicorn and PostgreSQL (database rec_load)
+load: services
+	BIN=$(BIN) ./scripts/load.sh
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import selectors, services
+from . import roles, scoping, selectors, services
 from .formatting import euros, french_date
 from .models import (
     Claim,
@@ -38,7 +38,18 @@ from .models import (
 ADMIN_REASON = "modification dans l'administration"
 
 
-class JournaledAdmin(SimpleHistoryAdmin):
+class ScopedAdminMixin:
+    """The admin lists and opens only what ``dossiers.scoping`` lets the user see: a dossier
+    out of scope is not found there either, whatever its id."""
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if scoping.is_scoped(self.model):
+            queryset = scoping.restrict(queryset, request.user)
+        return queryset
+
+
+class JournaledAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     """Every admin save leaves a history row with its user (middleware) and a reason."""
 
     def save_model(self, request, obj, form, change):
@@ -63,7 +74,16 @@ class CreditorAdmin(JournaledAdmin):
             "RGPD",
             {"fields": ["legal_basis", "balancing_test", "dpo_contact", "privacy_policy_url"]},
         ),
+        ("Portefeuille", {"fields": ["managers", "unassigned_pool_open"]}),
     ]
+    filter_horizontal = ["managers"]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "managers":
+            kwargs["queryset"] = db_field.related_model.objects.filter(
+                groups__name=roles.MANAGER
+            ).order_by("last_name", "username")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 class DebtorContactInline(admin.TabularInline):
@@ -471,7 +491,7 @@ class EvidenceAdmin(JournaledAdmin):
         obj.pk = created.pk
 
 
-class ReadOnlyJournaledAdmin(SimpleHistoryAdmin):
+class ReadOnlyJournaledAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     """Lists for follow-up; these records change only through the dossier's actions."""
 
     def has_add_permission(self, request):

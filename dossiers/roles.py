@@ -80,6 +80,10 @@ PERMISSIONS = {
         "authtoken.view_token",
         "authtoken.delete_token",
         *_perms("journal", "view", _JOURNAL_MODELS),
+        # Accounts (issue 11): reset a lost second factor, read the login records, unlock.
+        *_perms("otp_totp", "view delete", "totpdevice"),
+        *_perms("axes", "view delete", "accessattempt"),
+        *_perms("axes", "view", "accesslog accessfailurelog"),
     ],
 }
 # Letters and messages: everyone in the workspace reads what went out; admins edit templates

@@ -55,3 +55,62 @@ def validate_bic(value: str) -> None:
 def siren_check_digit(first_eight: str) -> str:
     """The Luhn digit that completes eight digits into a valid SIREN (used by the demo data)."""
     return luhn.calc_check_digit(first_eight)
+
+
+# --- Uploaded evidence ---------------------------------------------------------------------
+
+EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+# What a piece of evidence may be, recognised from its bytes (never from the name alone): the
+# detected type and the file name's extension must agree, so a page or a script renamed
+# ``.pdf`` is refused.
+EVIDENCE_TYPES = {
+    "application/pdf": (".pdf",),
+    "image/png": (".png",),
+    "image/jpeg": (".jpg", ".jpeg"),
+}
+EVIDENCE_TEXT_EXTENSIONS = (".eml", ".txt")  # e-mails and receipts kept as plain text
+
+
+def _looks_like_text(head: bytes) -> bool:
+    if b"\x00" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # A multi-byte character cut at the end of the sample is still text.
+        return exc.start >= len(head) - 3
+    return True
+
+
+def validate_evidence_file(file) -> None:
+    """A piece of evidence is a PDF, a PNG or JPEG image, or an e-mail/text file, of at most
+    10 Mo (``EVIDENCE_MAX_BYTES``)."""
+    import filetype
+    from django.conf import settings
+
+    limit = getattr(settings, "EVIDENCE_MAX_BYTES", EVIDENCE_MAX_BYTES)
+    size = getattr(file, "size", None) or 0
+    if size > limit:
+        raise ValidationError(
+            "Le fichier pèse %(size)s Mo ; le maximum est de %(limit)s Mo.",
+            code="file_too_large",
+            params={"size": f"{size / 1048576:.1f}".replace(".", ","), "limit": limit // 1048576},
+        )
+    if size == 0:
+        raise ValidationError("Le fichier est vide.", code="file_empty")
+    name = (getattr(file, "name", "") or "").lower()
+    position = file.tell() if hasattr(file, "tell") else 0
+    file.seek(0)
+    head = file.read(8192)
+    file.seek(position)
+    kind = filetype.guess(head)
+    if kind is not None and kind.mime in EVIDENCE_TYPES:
+        if name.endswith(EVIDENCE_TYPES[kind.mime]):
+            return
+    elif kind is None and name.endswith(EVIDENCE_TEXT_EXTENSIONS) and _looks_like_text(head):
+        return
+    raise ValidationError(
+        "Type de fichier refusé : seuls les PDF, les images PNG ou JPEG et les e-mails "
+        "(.eml, .txt) sont acceptés, avec l'extension qui correspond à leur contenu.",
+        code="file_type",
+    )

@@ -1,10 +1,12 @@
-from django.conf import settings
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import views
+
+SWAGGER_CDN = "https://cdn.jsdelivr.net"
 
 admin.site.site_header = "Recouvrement amiable — administration"
 admin.site.site_title = "Recouvrement amiable"
@@ -18,6 +20,7 @@ urlpatterns = [
         name="login",
     ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("connexion/", include("accounts.urls")),
     path("", include("relances.urls")),
     path("journal/", include("journal.urls")),
     path("rgpd/", include("rgpd.urls")),
@@ -26,10 +29,14 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("dossiers.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # Swagger UI's page and script apart (no inline script); its files come from its CDN.
+    path(
+        "api/docs/",
+        csp_update(
+            {"script-src": [SWAGGER_CDN], "style-src": [SWAGGER_CDN], "img-src": [SWAGGER_CDN]}
+        )(SpectacularSwaggerSplitView.as_view(url_name="schema")),
+        name="api-docs",
+    ),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files (MEDIA_ROOT) are never served as such, not even in the demo: evidence goes
+# through ``relances:evidence_file``, which checks the dossier's scope.

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.db import transaction
 from simple_history.admin import SimpleHistoryAdmin
 
+from dossiers.admin import ScopedAdminMixin
 from dossiers.models import Dossier
 
 from . import services
@@ -71,7 +72,7 @@ class DebtorCadenceOverrideAdmin(ReplanningAdmin):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(SimpleHistoryAdmin):
+class ReminderAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = [
         "scheduled_for",
         "dossier",

@@ -4,7 +4,7 @@ Every function runs a fixed number of queries whatever the number of dossiers: t
 one keyset-paginated query (no COUNT) plus one query per kind of detail for the rows on the page;
 the dossier page reads each relation once.
 
-Scoping lives here: a controller sees the dossiers assigned to them, a manager sees all.
+Scoping is ``dossiers.scoping``'s: every read here starts from its querysets.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from dossiers import roles
+from dossiers import roles, scoping
 from dossiers.formatting import euros
 from dossiers.legal import calendar, rules
 from dossiers.models import (
@@ -62,18 +62,17 @@ DELIVERED = (Channel.EMAIL, Channel.LETTER, Channel.REGISTERED_LETTER, Channel.S
 
 
 def sees_all(user) -> bool:
+    """Managers see their team's dossiers (and filter them by controller)."""
     return roles.has_role(user, roles.MANAGER)
 
 
 def visible_dossiers(user) -> QuerySet[Dossier]:
-    """Managers and the DPO see every dossier; a controller the active dossiers assigned to
-    them (a closed dossier is an intermediate archive: managers and the DPO only, GDPR)."""
-    queryset = Dossier.objects.all()
-    if sees_all(user) or roles.has_role(user, roles.DPO):
-        return queryset
-    if roles.has_role(user, roles.CONTROLLER):
-        return queryset.filter(assigned_to=user, closed_on__isnull=True)
-    return queryset.none()
+    """The dossiers the user may read (``dossiers.scoping``: assigned, pool, portfolio); a
+    closed dossier is an intermediate archive, read by managers and the DPO only (GDPR)."""
+    queryset = scoping.visible_dossiers(user)
+    if not roles.has_role(user, roles.MANAGER, roles.DPO, roles.ADMIN):
+        queryset = queryset.filter(closed_on__isnull=True)
+    return queryset
 
 
 # --- The worklist's kinds of items ------------------------------------------------------------
@@ -542,9 +541,11 @@ class DossierDetail:
         return [c for c in self.calls if c.recap_status == CallLog.Recap.TO_SEND]
 
 
-def dossier_for(user, pk: int) -> Dossier:
-    """The dossier, if the user may see it (``Dossier.DoesNotExist`` otherwise)."""
-    return visible_dossiers(user).select_related("debtor", "creditor", "assigned_to").get(pk=pk)
+def dossier_for(user, pk: int, *, editable: bool = False) -> Dossier:
+    """The dossier, if the user may see it, or act on it with ``editable``
+    (``Dossier.DoesNotExist`` otherwise)."""
+    scope = scoping.editable_dossiers(user) if editable else visible_dossiers(user)
+    return scope.select_related("debtor", "creditor", "assigned_to").get(pk=pk)
 
 
 def next_step(dossier: Dossier, *, on: date) -> NextStep:

@@ -2,13 +2,14 @@
 
 from django.urls import path
 
-from .views import actions, dossier, letters, worklist
+from .views import actions, dossier, letters, portfolio, worklist
 
 app_name = "relances"
 
 D = "dossiers/<int:pk>/"
 urlpatterns = [
     path("ma-journee/", worklist.worklist, name="worklist"),
+    path("portefeuille/", portfolio.portfolio, name="portfolio"),
     path(D, dossier.dossier, name="dossier"),
     path("debiteurs/<int:pk>/", dossier.debtor, name="debtor"),
     path(D + "appel/", actions.call, name="call"),
@@ -23,6 +24,7 @@ urlpatterns = [
         name="dispute_resolve",
     ),
     path(D + "piece/", actions.evidence, name="evidence"),
+    path(D + "pieces/<int:evidence_pk>/fichier/", dossier.evidence_file, name="evidence_file"),
     path(D + "attente/", actions.hold, name="hold"),
     path(D + "attente/levee/", actions.hold_release, name="hold_release"),
     path(D + "attribution/", actions.assign, name="assign"),

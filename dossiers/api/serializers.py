@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.utils import timezone
 from rest_framework import serializers
 
-from dossiers import selectors, services
+from dossiers import scoping, selectors, services
 from dossiers.models import (
     Claim,
     Creditor,
@@ -244,8 +244,15 @@ class PaymentAllocationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class _EditableDossierField(serializers.PrimaryKeyRelatedField):
+    """An active dossier the requesting user may act on (``dossiers.scoping``)."""
+
+    def get_queryset(self):
+        return scoping.editable_dossiers(self.context["request"].user, Dossier.objects.active())
+
+
 class PaymentSerializer(serializers.ModelSerializer):
-    dossier = serializers.PrimaryKeyRelatedField(queryset=Dossier.objects.active())
+    dossier = _EditableDossierField()
     amount = serializers.DecimalField(
         max_digits=12,
         decimal_places=2,

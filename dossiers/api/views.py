@@ -13,9 +13,10 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
-from dossiers import roles, selectors
+from dossiers import roles, scoping, selectors
 from dossiers.models import Claim, Creditor, Debtor, Dossier, Payment
 
 from . import serializers
@@ -30,6 +31,17 @@ def _listed(filters):
     return extend_schema_view(list=extend_schema(parameters=parameters(filters)))
 
 
+class _ScopedFilterMixin(FilterMixin):
+    """Every queryset is cut to the user's scope first (``dossiers.scoping``): an object out of
+    scope is not found (404), and a write reaches only what the user may change; then the
+    typed filters of the query string apply."""
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        editable = self.request.method not in SAFE_METHODS
+        return scoping.restrict(queryset, self.request.user, editable=editable)
+
+
 class IdempotentCreateMixin(mixins.CreateModelMixin):
     @idempotent
     def create(self, request, *args, **kwargs):
@@ -40,7 +52,7 @@ CREDITOR_FILTERS = {"siren": ("siren", "str", "SIREN exact")}
 
 
 @_listed(CREDITOR_FILTERS)
-class CreditorViewSet(FilterMixin, viewsets.ReadOnlyModelViewSet):
+class CreditorViewSet(_ScopedFilterMixin, viewsets.ReadOnlyModelViewSet):
     """Creditors (read-only: admins manage them in the admin)."""
 
     queryset = Creditor.objects.order_by("legal_name", "pk")
@@ -59,7 +71,7 @@ DEBTOR_FILTERS = {
 
 @_listed(DEBTOR_FILTERS)
 class DebtorViewSet(
-    FilterMixin,
+    _ScopedFilterMixin,
     IdempotentCreateMixin,
     mixins.UpdateModelMixin,
     viewsets.ReadOnlyModelViewSet,
@@ -84,7 +96,7 @@ DOSSIER_FILTERS = {
 
 
 @_listed(DOSSIER_FILTERS)
-class DossierViewSet(FilterMixin, viewsets.ReadOnlyModelViewSet):
+class DossierViewSet(_ScopedFilterMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Dossier.objects.select_related("creditor", "debtor").with_balance().order_by("-pk")
     serializer_class = serializers.DossierSerializer
     pagination_class = cursor_by("-pk")
@@ -130,7 +142,7 @@ CLAIM_SCHEMA = {
 
 
 @_listed(CLAIM_SCHEMA)
-class ClaimViewSet(FilterMixin, IdempotentCreateMixin, viewsets.ReadOnlyModelViewSet):
+class ClaimViewSet(_ScopedFilterMixin, IdempotentCreateMixin, viewsets.ReadOnlyModelViewSet):
     """Claims with their legal figures: ``?on=YYYY-MM-DD`` computes them at that date (today
     by default); ``?formal_notice_on=YYYY-MM-DD`` states a formal notice's date for the legal
     interest of a consumer's claim (C. civ. 1231-6)."""
@@ -187,7 +199,7 @@ PAYMENT_FILTERS = {
 
 
 @_listed(PAYMENT_FILTERS)
-class PaymentViewSet(FilterMixin, IdempotentCreateMixin, viewsets.ReadOnlyModelViewSet):
+class PaymentViewSet(_ScopedFilterMixin, IdempotentCreateMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Payment.objects.prefetch_related("allocations__claim").order_by("-pk")
     serializer_class = serializers.PaymentSerializer
     pagination_class = cursor_by("-pk")

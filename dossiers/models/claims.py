@@ -10,6 +10,7 @@ from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 from simple_history.models import HistoricalRecords
 
+from ..validators import validate_evidence_file
 from .dossier import Dossier
 from .parties import Creditor
 
@@ -223,7 +224,9 @@ class Evidence(models.Model):
         verbose_name="facture concernée",
     )
     kind = models.CharField("nature", max_length=20, choices=Kind.choices)
-    file = models.FileField("fichier", upload_to=evidence_upload_to)
+    file = models.FileField(
+        "fichier", upload_to=evidence_upload_to, validators=[validate_evidence_file]
+    )
     original_name = models.CharField("nom d'origine", max_length=255, blank=True)
     sha256 = models.CharField("empreinte SHA-256", max_length=64, editable=False)
     description = models.CharField("description", max_length=300, blank=True)

@@ -1,5 +1,6 @@
 """Who is owed and who owes: creditors, debtors and the debtors' contacts."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
@@ -62,6 +63,20 @@ class Creditor(models.Model):
         help_text="Taux annuel prévu aux CGV ; vide : taux BCE + 10 points (C. com. L441-10).",
     )
     created_at = models.DateTimeField("créé le", auto_now_add=True)
+    # Who sees what (dossiers.scoping): the managers in charge of this creditor's portfolio, and
+    # whether its unassigned dossiers form a pool that any controller may see and take up.
+    managers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="managed_creditors",
+        verbose_name="responsables du portefeuille",
+        help_text="Les responsables recouvrement qui voient les dossiers de ce créancier.",
+    )
+    unassigned_pool_open = models.BooleanField(
+        "dossiers non attribués visibles des chargés",
+        default=False,
+        help_text="Les chargés de recouvrement voient et traitent les dossiers non attribués.",
+    )
 
     history = HistoricalRecords()
 

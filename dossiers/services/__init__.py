@@ -27,6 +27,7 @@ from .lifecycle import (
     restriction_set,
     task_create,
 )
+from .portfolio import creditor_pool_set
 from .prescription import prescription_event_record
 from .rates import ecb_rate_add, legal_rate_add, parse_half_year, parse_percent
 from .records import (
@@ -49,6 +50,7 @@ __all__ = [
     "claim_create",
     "claim_declaration_deadline",
     "creditor_create",
+    "creditor_pool_set",
     "debtor_contact_add",
     "debtor_create",
     "debtor_update",

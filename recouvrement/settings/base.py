@@ -38,6 +38,11 @@ INSTALLED_APPS = [
     "rgpd",
     "pilotage",
     "dossiers.imports",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "csp",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -52,6 +57,12 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.OTPRequiredMiddleware",
+    "accounts.middleware.SessionIdleMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes requires: it turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "recouvrement.urls"
@@ -192,3 +203,53 @@ SMS_BACKEND = env("SMS_BACKEND", default="relances.sms.ConsoleBackend")
 SMS_FILE_PATH = env("SMS_FILE_PATH", default=str(Path(str(MEDIA_ROOT)) / "sms"))
 LETTERS_PDF_VARIANT = env("LETTERS_PDF_VARIANT", default="pdf/a-3b")
 EMAIL_MESSAGE_ID_DOMAIN = env("EMAIL_MESSAGE_ID_DOMAIN", default="recouvrement.local")
+# --- Who gets in, and how long (accounts, issue 11) ----------------------------------------
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: a locked-out user + address is refused before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# The second factor (TOTP, django-otp): mandatory under production settings, optional in the demo
+# (a user who enrolled a device is always asked for a code).
+OTP_REQUIRED = env.bool("OTP_REQUIRED", default=False)
+OTP_TOTP_ISSUER = "Recouvrement amiable"
+# Lockout (django-axes): 5 failures for one username from one address lock that pair for 30
+# minutes, so an attacker cannot lock a colleague out from elsewhere; a success resets it.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "accounts.network.client_ip"
+AXES_VERBOSE = False  # its log lines carry usernames and addresses: the tables record them
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failed login, kept in the database
+AXES_ACCESS_FAILURE_LOG_PER_USER_LIMIT = 1000
+# Reverse proxies in front of gunicorn that append to X-Forwarded-For (0: none, the demo).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Sessions end after an idle hour (accounts.middleware.SessionIdleMiddleware moves the expiry
+# on, once every 5 minutes of activity) and when the browser closes.
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=60) * 60
+SESSION_REFRESH_SECONDS = 300
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# Passwords of at least 12 characters (ANSSI's recommendation for a password alone).
+AUTH_PASSWORD_VALIDATORS[1]["OPTIONS"] = {"min_length": 12}
+# Content-Security-Policy (django-csp): our own files only, no inline script, style or handler.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Uploaded evidence: at most 10 Mo, PDF / PNG / JPEG / e-mail (dossiers.validators).
+EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}

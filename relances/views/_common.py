@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from dossiers import roles
+from dossiers import roles, scoping
 from dossiers.models import Dossier
 
 from .. import selectors
@@ -49,15 +49,24 @@ def today() -> object:
 
 
 def get_dossier(request, pk: int) -> Dossier:
+    """The dossier to read; one out of the user's scope is not found (404), whatever its id."""
     try:
         return selectors.dossier_for(request.user, pk)
     except Dossier.DoesNotExist as exc:
         raise Http404("Dossier introuvable.") from exc
 
 
+def get_dossier_for_change(request, pk: int) -> Dossier:
+    """The dossier to act on (``dossiers.scoping.editable_dossiers``), else 404."""
+    try:
+        return selectors.dossier_for(request.user, pk, editable=True)
+    except Dossier.DoesNotExist as exc:
+        raise Http404("Dossier introuvable.") from exc
+
+
 def get_open_dossier(request, pk: int) -> Dossier:
     """The dossier, for an action: a closed dossier is read-only (intermediate archive)."""
-    dossier = get_dossier(request, pk)
+    dossier = get_dossier_for_change(request, pk)
     if dossier.is_closed:
         raise PermissionDenied(
             "Dossier clos : archive intermédiaire en lecture seule jusqu'à sa purge (RGPD)."
@@ -66,7 +75,13 @@ def get_open_dossier(request, pk: int) -> Dossier:
 
 
 def can_act(user, dossier: Dossier) -> bool:
-    return roles.has_role(user, *WORKSPACE_ROLES) and not dossier.is_closed
+    """Whether the dossier page shows its action buttons: the workspace's roles, on an open
+    dossier they may change (``dossiers.scoping``); the DPO only reads."""
+    return (
+        roles.has_role(user, *WORKSPACE_ROLES)
+        and not dossier.is_closed
+        and scoping.editable_dossiers(user).filter(pk=dossier.pk).exists()
+    )
 
 
 def apply_errors(form, error: ValidationError) -> None:

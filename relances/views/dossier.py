@@ -1,9 +1,12 @@
 """The dossier page, the debtor page and the printable payment plan."""
 
-from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from pathlib import PurePath
 
-from dossiers.models import Debtor, PaymentPlan
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
+
+from dossiers.models import Debtor, Evidence, PaymentPlan
 
 from .. import calls, selectors
 from ._common import can_act, get_dossier, today, workspace_view
@@ -34,7 +37,7 @@ def debtor(request, pk: int):
     return render(request, "relances/debtor.html", {"debtor": debtor, "dossiers": dossiers})
 
 
-@workspace_view
+@workspace_view(readers=True)
 def plan_print(request, pk: int, plan_pk: int):
     """The plan as a printable page (the browser saves it as PDF; the letters issue will render
     it with WeasyPrint alongside the other documents)."""
@@ -47,3 +50,21 @@ def plan_print(request, pk: int, plan_pk: int):
         "relances/plan_print.html",
         {"dossier": dossier, "plan": plan, "claims": dossier.claims.open().order_by("due_date")},
     )
+
+
+@require_safe
+@workspace_view(readers=True)
+def evidence_file(request, pk: int, evidence_pk: int):
+    """A piece of evidence, only through its dossier's scope (media files are never served
+    directly), as a download so that the browser never renders it in the site's origin."""
+    dossier = get_dossier(request, pk)
+    evidence = get_object_or_404(Evidence, pk=evidence_pk, dossier=dossier)
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("Fichier introuvable.") from exc
+    name = evidence.original_name or PurePath(evidence.file.name).name
+    response = FileResponse(handle, as_attachment=True, filename=PurePath(name).name)
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response

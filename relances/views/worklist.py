@@ -2,6 +2,7 @@
 
 from django.shortcuts import render
 
+from dossiers import scoping
 from dossiers.models import Creditor
 
 from .. import selectors
@@ -28,7 +29,9 @@ def worklist(request):
         "result": result,
         "filters": filters,
         "item_kinds": selectors.ITEM_KINDS,
-        "creditors": Creditor.objects.order_by("legal_name").only("pk", "legal_name"),
+        "creditors": scoping.visible_creditors(
+            request.user, Creditor.objects.order_by("legal_name")
+        ).only("pk", "legal_name"),
         "sees_all": selectors.sees_all(request.user),
         "controllers": _controllers() if selectors.sees_all(request.user) else [],
         "base_query": query.urlencode(),

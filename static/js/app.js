@@ -22,3 +22,12 @@ document.addEventListener("click", function (event) {
   var toolbar = document.querySelector(".actions a, .actions button");
   if (toolbar) toolbar.focus();
 });
+document.addEventListener("change", function (event) {
+  // A filter marked data-submit-on-change submits its form at once (no inline handler: CSP).
+  var field = event.target.closest("[data-submit-on-change]");
+  if (field && field.form) field.form.requestSubmit();
+});
+document.addEventListener("click", function (event) {
+  // « Imprimer » buttons (data-print) open the browser's print dialog.
+  if (event.target.closest("[data-print]")) window.print();
+});

@@ -35,7 +35,8 @@ def test_anonymous_gets_a_french_refusal():
 
 
 def test_claim_for_a_new_pair_opens_a_dossier_then_joins_it(api):
-    creditor, debtor = CreditorFactory(), DebtorFactory()
+    # The new dossier is unassigned: the controller sees it through the creditor's open pool.
+    creditor, debtor = CreditorFactory(unassigned_pool_open=True), DebtorFactory()
     payload = {
         "creditor": creditor.pk,
         "debtor": debtor.pk,
@@ -80,8 +81,10 @@ def test_missing_fields_are_named_in_french(api):
     assert response.json()["invoice_number"] == ["Ce champ est obligatoire."]
 
 
-def test_payment_through_the_api_is_allocated(api):
+def test_payment_through_the_api_is_allocated(api, controller):
     claim = ClaimFactory()
+    claim.dossier.assigned_to = controller
+    claim.dossier.save(update_fields=["assigned_to"])
     response = api.post(
         "/api/v1/payments/",
         {
@@ -151,6 +154,7 @@ def test_manager_may_record_a_payment_but_not_a_claim(manager):
     client.force_authenticate(manager)
     assert client.post("/api/v1/claims/", {}, format="json").status_code == 403
     claim = ClaimFactory()
+    claim.dossier.creditor.managers.add(manager)
     response = client.post(
         "/api/v1/payments/",
         {"dossier": claim.dossier.pk, "amount": "1.00", "received_on": "2026-11-02"},

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from dossiers.models import Dispute, Dossier, Promise, Task
 from dossiers.services import work
@@ -115,9 +116,10 @@ def test_a_controllers_morning(live_server, browser):
     assert page.get_by_text("Appel à passer").count() == 4
     assert "Priorité" in page.locator(".score").first.get_attribute("title")
     page.get_by_label("Rechercher").fill("Imprimerie")
-    page.wait_for_function("document.querySelectorAll('table.worklist tbody tr').length === 1")
+    # (expect, not wait_for_function: the Content-Security-Policy forbids eval in the page)
+    expect(page.locator("table.worklist tbody tr")).to_have_count(1)
     page.get_by_label("Rechercher").fill("")
-    page.wait_for_function("document.querySelectorAll('table.worklist tbody tr').length === 4")
+    expect(page.locator("table.worklist tbody tr")).to_have_count(4)
     page.screenshot(path=ARTIFACTS / "ma-journee.png", full_page=True)
 
     # 2. A call that yields a promise within the week: promise + follow-up call.

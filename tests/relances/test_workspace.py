@@ -64,11 +64,16 @@ def test_dpo_may_not_open_the_workspace(client, dpo):
     assert client.get(reverse("relances:worklist")).status_code == 403
 
 
-def test_a_controller_sees_only_their_dossiers_a_manager_sees_all(client, controller, manager):
+def test_a_controller_sees_only_their_dossiers_a_manager_their_creditors(
+    client, controller, manager
+):
     mine = _dossier(controller)
     other = _dossier(UserFactory(username="autre", role="controller"))
-    for dossier in (mine, other):
+    elsewhere = _dossier(UserFactory(username="tiers", role="controller"))
+    for dossier in (mine, other, elsewhere):
         dossier_services.dispute_open(dossier=dossier, reason_code="quality", actor=None)
+    for dossier in (mine, other):
+        dossier.creditor.managers.add(manager)
     client.force_login(controller)
     text = page(client.get(reverse("relances:worklist")))
     assert mine.reference in text and other.debtor.name not in text
@@ -77,6 +82,8 @@ def test_a_controller_sees_only_their_dossiers_a_manager_sees_all(client, contro
     client.force_login(manager)
     text = page(client.get(reverse("relances:worklist")))
     assert mine.debtor.name in text and other.debtor.name in text
+    assert elsewhere.debtor.name not in text
+    assert client.get(reverse("relances:dossier", args=[elsewhere.pk])).status_code == 404
 
 
 # --- The worklist -----------------------------------------------------------------------------
@@ -435,6 +442,7 @@ def test_manager_reassigns_a_dossier_and_its_open_tasks(client, controller, mana
         dossier=dossier, kind=Task.Kind.CALL, due_on=TODAY, actor=None
     )
     other = UserFactory(username="collegue", role="controller")
+    dossier.creditor.managers.add(manager)
     client.force_login(controller)
     assert client.get(reverse("relances:assign", args=[dossier.pk])).status_code == 403
     client.force_login(manager)
@@ -489,6 +497,8 @@ def test_debtor_page_lists_its_dossiers_across_creditors(client, manager):
     debtor = DebtorFactory()
     first = ClaimFactory(debtor=debtor).dossier
     second = ClaimFactory(debtor=debtor, creditor=CreditorFactory()).dossier
+    for dossier in (first, second):
+        dossier.creditor.managers.add(manager)
     client.force_login(manager)
     text = page(client.get(reverse("relances:debtor", args=[debtor.pk])))
     assert first.reference in text and second.creditor.legal_name in text

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    """Who gets in: the second factor (TOTP), lockout after failures, and the records of it."""
+
+    name = "accounts"
+    verbose_name = "Comptes et sécurité"
+
+    def ready(self) -> None:
+        from . import demo  # noqa: F401 (connects the demo_seeded receiver)

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("double-facteur/", views.otp_verify, name="otp_verify"),
+    path("double-facteur/enrolement/", views.otp_enrol, name="otp_enrol"),
+    path("double-facteur/enrolement/qr.svg", views.otp_qr, name="otp_qr"),
+]

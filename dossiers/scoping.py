@@ -1,0 +1,162 @@
+"""Who may see what: the one place that turns a user's roles into the dossiers they may read
+and the dossiers they may change.
+
+- a controller (chargé(e) de recouvrement) sees the dossiers assigned to them, plus the
+  unassigned dossiers of the creditors whose manager opened that pool
+  (``Creditor.unassigned_pool_open``);
+- a manager (responsable) sees the dossiers of the creditors they are in charge of
+  (``Creditor.managers``);
+- the DPO reads every dossier (access requests, purge reports) but changes none;
+- an administrator configures the product and sees everything.
+
+A user holding several roles gets the union. Everything here is a SQL filter (no per-object
+permission rows): selectors, views, the API and the admin all start from these querysets, so
+an object out of scope is simply not found (404), whatever its id.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+
+from . import roles
+from .models import (
+    Claim,
+    Creditor,
+    Debtor,
+    DebtorContact,
+    Dispute,
+    Dossier,
+    Evidence,
+    Installment,
+    Payment,
+    PaymentAllocation,
+    PaymentPlan,
+    PrescriptionEvent,
+    Promise,
+    Task,
+)
+
+NOTHING = Q(pk__in=[])
+
+# How each model reaches its dossier (the lookup path), for ``restrict``. Apps with their own
+# dossier-bound models either name a ``dossier`` field (found without being listed) or add
+# their model here with ``register``.
+DOSSIER_PATHS: dict[type[Model], str] = {
+    Dossier: "",
+    Claim: "dossier",
+    Payment: "dossier",
+    PaymentAllocation: "payment__dossier",
+    Evidence: "dossier",
+    Promise: "dossier",
+    PaymentPlan: "dossier",
+    Installment: "plan__dossier",
+    Dispute: "dossier",
+    Task: "dossier",
+    PrescriptionEvent: "dossier",
+}
+
+
+def register(model: type[Model], path: str) -> None:
+    """Declare how a model of another app reaches its dossier (e.g. ``"reminder__dossier"``)."""
+    DOSSIER_PATHS[model] = path
+
+
+def dossier_condition(user, *, editable: bool = False) -> Q | None:
+    """The filter on ``Dossier`` for this user; ``None`` means every dossier."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return NOTHING
+    held = roles.roles_of(user)
+    if roles.ADMIN in held:
+        return None
+    if roles.DPO in held and not editable:
+        return None
+    parts = []
+    if roles.MANAGER in held:
+        managed = Creditor.managers.through.objects.filter(user_id=user.pk).values("creditor_id")
+        parts.append(Q(creditor_id__in=managed))
+    if roles.CONTROLLER in held:
+        parts.append(Q(assigned_to_id=user.pk))
+        parts.append(Q(assigned_to__isnull=True, creditor__unassigned_pool_open=True))
+    if not parts:
+        return NOTHING
+    condition = parts[0]
+    for part in parts[1:]:
+        condition |= part
+    return condition
+
+
+def _dossiers(user, queryset, *, editable: bool) -> QuerySet[Dossier]:
+    queryset = Dossier.objects.all() if queryset is None else queryset
+    condition = dossier_condition(user, editable=editable)
+    return queryset if condition is None else queryset.filter(condition)
+
+
+def visible_dossiers(user, queryset: QuerySet[Dossier] | None = None) -> QuerySet[Dossier]:
+    """The dossiers this user may read."""
+    return _dossiers(user, queryset, editable=False)
+
+
+def editable_dossiers(user, queryset: QuerySet[Dossier] | None = None) -> QuerySet[Dossier]:
+    """The dossiers this user may act on (record, send, assign...): never any for the DPO."""
+    return _dossiers(user, queryset, editable=True)
+
+
+def sees_every_dossier(user) -> bool:
+    return dossier_condition(user) is None
+
+
+def _path_of(model: type[Model]) -> str | None:
+    if model in DOSSIER_PATHS:
+        return DOSSIER_PATHS[model]
+    try:
+        field = model._meta.get_field("dossier")
+    except Exception:
+        return None
+    return "dossier" if getattr(field, "related_model", None) is Dossier else None
+
+
+def is_scoped(model: type[Model]) -> bool:
+    """Whether rows of this model belong to a dossier's scope (debtors and contacts do too)."""
+    return model in (Debtor, DebtorContact, Creditor) or _path_of(model) is not None
+
+
+def restrict(queryset: QuerySet, user, *, editable: bool = False) -> QuerySet:
+    """Any queryset of a dossier-bound model, a debtor or a contact, cut to the user's scope.
+
+    A model with no known way to its dossier is refused loudly rather than shown whole.
+    """
+    model = queryset.model
+    condition = dossier_condition(user, editable=editable)
+    if condition is None:
+        return queryset
+    if model is Debtor:
+        return queryset.filter(Exists(Dossier.objects.filter(condition, debtor=OuterRef("pk"))))
+    if model is DebtorContact:
+        return queryset.filter(
+            Exists(Dossier.objects.filter(condition, debtor=OuterRef("debtor_id")))
+        )
+    if model is Creditor:
+        return visible_creditors(user, queryset)
+    path = _path_of(model)
+    if path is None:
+        raise LookupError(f"{model._meta.label} n'a pas de chemin vers un dossier (scoping).")
+    if path == "":
+        return queryset.filter(condition)
+    return queryset.filter(**{f"{path}__in": Dossier.objects.filter(condition).values("pk")})
+
+
+def visible_debtors(user, queryset: QuerySet[Debtor] | None = None) -> QuerySet[Debtor]:
+    """Debtors with at least one dossier in scope (every debtor for the DPO and admins)."""
+    return restrict(Debtor.objects.all() if queryset is None else queryset, user)
+
+
+def visible_creditors(user, queryset: QuerySet[Creditor] | None = None) -> QuerySet[Creditor]:
+    """A manager sees the creditors in their charge; the other roles see every creditor (a
+    controller records invoices for any of them; creditors are companies, not personal data)."""
+    queryset = Creditor.objects.all() if queryset is None else queryset
+    held = roles.roles_of(user)
+    if not held:
+        return queryset.none()
+    if held == {roles.MANAGER}:
+        return queryset.filter(managers=user)
+    return queryset

@@ -1,0 +1,111 @@
+"""A small world for access tests: two portfolios, each with one dossier and one of every object
+a URL can name (plan, dispute, reminder, task, evidence), and one user per role."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+from django.core.files.base import ContentFile
+
+from dossiers import services as dossier_services
+from dossiers.models import Claim, Dossier, PaymentPlan
+from dossiers.services import work
+from relances import services as relances_services
+from relances.models import CadenceStep, Reminder
+from tests.factories import ClaimFactory, CreditorFactory, UserFactory
+
+TODAY = datetime.date(2026, 11, 23)
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@dataclass
+class Portfolio:
+    dossier: Dossier
+    claim: Claim
+    objects: dict[str, int]  # url parameter name -> id of an object of this dossier
+
+
+def _portfolio(assignee, manager, *, name: str) -> Portfolio:
+    creditor = CreditorFactory(legal_name=f"Créancier {name}")
+    if manager is not None:
+        creditor.managers.add(manager)
+    due = TODAY - datetime.timedelta(days=40)
+    claim = ClaimFactory(
+        creditor=creditor,
+        issue_date=due - datetime.timedelta(days=30),
+        due_date=due,
+        amount=Decimal("1500.00"),
+    )
+    dossier = work.dossier_assign(
+        dossier=claim.dossier, assignee=assignee, actor=None, reason="affectation"
+    )
+    task = dossier_services.task_create(
+        dossier=dossier, kind="call", due_on=TODAY, actor=None, note=""
+    )
+    dispute = dossier_services.dispute_open(dossier=dossier, reason_code="quality", actor=None)
+    plan = PaymentPlan.objects.create(dossier=dossier, accepted_on=TODAY)
+    step = CadenceStep.objects.order_by("pk").first()
+    reminder = Reminder.objects.create(
+        dossier=dossier,
+        step=step,
+        cycle=dossier.cycle,
+        channel=step.channel,
+        scheduled_for=TODAY,
+    )
+    payment = dossier_services.payment_record(
+        dossier=dossier, amount=Decimal("10.00"), received_on=TODAY, actor=None
+    )
+    evidence = dossier_services.evidence_add(
+        dossier=dossier,
+        file=ContentFile(PDF, name=f"facture-{name}.pdf"),
+        kind="invoice",
+        actor=None,
+    )
+    relances_services.hold_set(
+        dossier=dossier,
+        until=datetime.date.today() + datetime.timedelta(days=30),
+        reason="attente d'un justificatif",
+        actor=None,
+    )
+    return Portfolio(
+        dossier=dossier,
+        claim=claim,
+        objects={
+            "pk": dossier.pk,
+            "plan_pk": plan.pk,
+            "dispute_pk": dispute.pk,
+            "reminder_pk": reminder.pk,
+            "task_pk": task.pk,
+            "evidence_pk": evidence.pk,
+            "debtor": dossier.debtor_id,
+            "creditor": dossier.creditor_id,
+            "claim": claim.pk,
+            "payment": payment.pk,
+        },
+    )
+
+
+@dataclass
+class World:
+    users: dict[str, object]  # role name -> user (None: anonymous)
+    mine: Portfolio  # assigned to users["controller"], creditor managed by users["manager"]
+    theirs: Portfolio  # assigned to another controller, creditor managed by nobody here
+
+
+@pytest.fixture
+def world(db, controller, manager, dpo, admin_user, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    other = UserFactory(username="autre-controleur", role="controller")
+    return World(
+        users={
+            "anonymous": None,
+            "no_role": UserFactory(username="sans-role", is_staff=False),
+            "controller": controller,
+            "manager": manager,
+            "dpo": dpo,
+            "admin": admin_user,
+        },
+        mine=_portfolio(controller, manager, name="A"),
+        theirs=_portfolio(other, None, name="B"),
+    )

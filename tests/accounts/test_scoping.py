@@ -1,0 +1,129 @@
+"""Who sees what, beyond the URL matrix: the unassigned pool, manager portfolios, the DPO who
+reads without acting, and ids guessed through the API and the admin."""
+
+import pytest
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from dossiers import scoping
+from dossiers.models import Dossier, Payment
+from tests.factories import ClaimFactory, CreditorFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_controller_sees_the_unassigned_pool_only_where_the_manager_opened_it(client, controller):
+    opened = ClaimFactory(creditor=CreditorFactory(unassigned_pool_open=True)).dossier
+    closed = ClaimFactory(creditor=CreditorFactory()).dossier
+    assert list(scoping.visible_dossiers(controller)) == [opened]
+    client.force_login(controller)
+    assert client.get(reverse("relances:dossier", args=[opened.pk])).status_code == 200
+    assert client.get(reverse("relances:dossier", args=[closed.pk])).status_code == 404
+    page = client.get(reverse("relances:worklist"), {"tous": "1"}).content.decode()
+    assert opened.debtor.name in page and closed.debtor.name not in page
+
+
+def test_manager_sees_the_creditors_in_their_charge_and_nothing_else(manager):
+    mine = ClaimFactory().dossier
+    mine.creditor.managers.add(manager)
+    ClaimFactory()
+    assert list(scoping.visible_dossiers(manager)) == [mine]
+    assert list(scoping.editable_dossiers(manager)) == [mine]
+    assert list(scoping.visible_creditors(manager)) == [mine.creditor]
+
+
+def test_dpo_reads_every_dossier_but_may_act_on_none(client, world):
+    dpo = world.users["dpo"]
+    assert scoping.visible_dossiers(dpo).count() == Dossier.objects.count() == 2
+    assert not scoping.editable_dossiers(dpo).exists()
+    client.force_login(dpo)
+    dossier = world.mine.dossier
+    page = client.get(reverse("relances:dossier", args=[dossier.pk])).content.decode()
+    assert dossier.reference in page
+    assert "Journal d'appel" not in page and "Valider et envoyer" not in page
+    before = Payment.objects.count()
+    response = client.post(
+        reverse("relances:payment", args=[dossier.pk]),
+        {"amount": "50,00", "received_on": "23/11/2026", "method": "transfer"},
+    )
+    assert response.status_code == 403
+    assert Payment.objects.count() == before
+
+
+def test_controller_guessing_ids_in_the_api_gets_nothing(world):
+    client = APIClient()
+    client.force_authenticate(world.users["controller"])
+    theirs = world.theirs
+    assert client.get(f"/api/v1/dossiers/{theirs.dossier.pk}/").status_code == 404
+    assert client.get(f"/api/v1/claims/{theirs.claim.pk}/").status_code == 404
+    listed = client.get("/api/v1/dossiers/").json()["results"]
+    assert [row["id"] for row in listed] == [world.mine.dossier.pk]
+    filtered = client.get("/api/v1/claims/", {"dossier": theirs.dossier.pk}).json()
+    assert filtered["results"] == []
+    before = Payment.objects.count()
+    response = client.post(
+        "/api/v1/payments/",
+        {"dossier": theirs.dossier.pk, "amount": "5.00", "received_on": "2026-11-23"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "dossier" in response.json()
+    assert Payment.objects.count() == before
+
+
+def test_controller_guessing_ids_in_the_admin_gets_nothing(client, world):
+    client.force_login(world.users["controller"])
+    listing = client.get("/admin/dossiers/dossier/").content.decode()
+    assert world.mine.dossier.debtor.name in listing
+    assert world.theirs.dossier.debtor.name not in listing
+    response = client.get(f"/admin/dossiers/dossier/{world.theirs.dossier.pk}/change/")
+    assert response.status_code == 302  # the admin's "does not exist" redirect, nothing shown
+    claims = client.get("/admin/dossiers/claim/").content.decode()
+    assert world.theirs.claim.invoice_number not in claims
+
+
+def test_controller_cannot_download_another_dossiers_evidence(client, world):
+    client.force_login(world.users["controller"])
+    theirs = world.theirs.objects
+    own = world.mine.objects
+    url = reverse("relances:evidence_file", args=[own["pk"], own["evidence_pk"]])
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    # Their evidence, through their dossier or smuggled under mine: not found.
+    assert (
+        client.get(
+            reverse("relances:evidence_file", args=[theirs["pk"], theirs["evidence_pk"]])
+        ).status_code
+        == 404
+    )
+    assert (
+        client.get(
+            reverse("relances:evidence_file", args=[own["pk"], theirs["evidence_pk"]])
+        ).status_code
+        == 404
+    )
+
+
+def test_manager_opens_the_pool_of_their_creditor_and_a_controller_then_sees_it(
+    client, controller, manager
+):
+    unassigned = ClaimFactory().dossier
+    creditor = unassigned.creditor
+    creditor.managers.add(manager)
+    foreign = CreditorFactory()
+    client.force_login(manager)
+    page = client.get(reverse("relances:portfolio")).content.decode()
+    assert creditor.legal_name in page and foreign.legal_name not in page
+    # Another manager's creditor cannot be opened, even by posting its id.
+    url = reverse("relances:portfolio")
+    assert client.post(url, {"creditor": foreign.pk, "pool": "1"}).status_code == 404
+    assert client.post(url, {"creditor": creditor.pk, "pool": "1"}).status_code == 302
+    creditor.refresh_from_db()
+    assert creditor.unassigned_pool_open
+    assert "portefeuille du responsable" in creditor.history.first().history_change_reason
+    assert creditor.history.first().history_user == manager
+    assert list(scoping.visible_dossiers(controller)) == [unassigned]
+    foreign.refresh_from_db()
+    assert not foreign.unassigned_pool_open
