@@ -1,8 +1,10 @@
 import datetime
+import io
 
 import pytest
 import time_machine
 from django.core.files.base import ContentFile
+from pypdf import PdfWriter
 
 from dossiers import services as dossier_services
 from dossiers.models import Dossier, Evidence
@@ -21,8 +23,10 @@ def to_go_no_go(django_capture_on_commit_callbacks, manager):
 
     def build(amount="1200.00", creditor=None) -> Dossier:
         with time_machine.travel(datetime.datetime(2026, 9, 1, 9), tick=False):
+            creditor = creditor or CreditorFactory()
+            creditor.managers.add(manager)  # the manager's portfolio (dossiers.scoping)
             claim = ClaimFactory(
-                creditor=creditor or CreditorFactory(),
+                creditor=creditor,
                 debtor=DebtorFactory(),
                 issue_date=D(2026, 9, 1),
                 due_date=D(2026, 10, 1),
@@ -49,7 +53,19 @@ def to_go_no_go(django_capture_on_commit_callbacks, manager):
     return build
 
 
-def add_evidence(dossier, kind, *, actor, content=b"%PDF-1.4 piece"):
+def tiny_pdf(text: str = "") -> bytes:
+    """A real one-page PDF (evidence is checked by content); ``text`` makes its bytes unique."""
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    if text:
+        writer.add_metadata({"/Title": text})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def add_evidence(dossier, kind, *, actor, content=None):
+    content = tiny_pdf(kind) if content is None else content
     return dossier_services.evidence_add(
         dossier=dossier,
         file=ContentFile(content, name=f"{kind}.pdf"),
@@ -65,7 +81,7 @@ def complete(controller, settings, tmp_path):
 
     def make(dossier: Dossier) -> Dossier:
         for kind in ("contract", "invoice", "delivery_note", "acknowledgment"):
-            add_evidence(dossier, kind, actor=controller, content=f"pièce {kind}".encode())
+            add_evidence(dossier, kind, actor=controller, content=tiny_pdf(f"pièce {kind}"))
         with time_machine.travel(datetime.datetime(2026, 11, 30, 11), tick=False):
             relance_services.call_log(
                 dossier=dossier,
@@ -86,4 +102,4 @@ def complete(controller, settings, tmp_path):
     return make
 
 
-__all__ = ["Evidence", "add_evidence"]
+__all__ = ["Evidence", "add_evidence", "tiny_pdf"]
