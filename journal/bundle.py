@@ -2,6 +2,7 @@
 
 A ZIP holding ``rapport.pdf`` (identities, claims and amounts, chronology, messages and
 evidence listed), ``messages/`` (the exact text of every message and letter sent),
+``courriers/`` (the PDF stored when each message or letter went out, ``SentMessage.pdf``),
 ``pieces/`` (every evidence file), ``journal.csv`` (the timeline) and ``manifest.json``: the
 SHA-256 of each file, the dossier's chain head, and an HMAC of the manifest with the
 installation's journal key. ``verify_bundle`` checks it all.
@@ -69,6 +70,28 @@ def _messages(dossier: Dossier) -> list[tuple[str, str, object]]:
     return out
 
 
+def _sent_pdfs(dossier: Dossier) -> list[tuple[str, bytes, object]]:
+    """(file name, bytes, sent message) of every PDF stored at sending, oldest first (test
+    sends excluded); a file missing from storage is left out of the archive."""
+    from relances.models_letters import SentMessage
+
+    out = []
+    sent = (
+        SentMessage.objects.filter(dossier=dossier, is_test=False)
+        .exclude(pdf="")
+        .order_by("sent_at", "pk")
+    )
+    for m in sent:
+        try:
+            with m.pdf.open("rb") as handle:
+                data = handle.read()
+        except (FileNotFoundError, ValueError):
+            continue
+        when = timezone.localtime(m.sent_at).strftime("%Y-%m-%d")
+        out.append((f"courriers/{when}-envoi-{m.pk}-{_safe(m.kind)}-{m.channel}.pdf", data, m))
+    return out
+
+
 def build_bundle(dossier: Dossier, *, actor=None) -> bytes:
     """The ZIP's bytes (the chain is sealed first, so the head covers everything)."""
     from weasyprint import HTML
@@ -83,6 +106,9 @@ def build_bundle(dossier: Dossier, *, actor=None) -> bytes:
     messages = _messages(dossier)
     for name, text, _source in messages:
         files[name] = text.encode("utf-8")
+    letters = _sent_pdfs(dossier)
+    for name, data, _source in letters:
+        files[name] = data
     pieces = []
     for ev in dossier.evidence.select_related("claim").order_by("uploaded_at", "pk"):
         name = f"pieces/{ev.pk}-{_safe(ev.original_name or Path(ev.file.name).name)}"
@@ -98,6 +124,7 @@ def build_bundle(dossier: Dossier, *, actor=None) -> bytes:
             "dossier": dossier,
             "entries": entries,
             "messages": messages,
+            "letters": letters,
             "pieces": pieces,
             "chain_seq": seq,
             "chain_head": head,

@@ -9,10 +9,10 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from dossiers import roles
+from dossiers import roles, scoping
 from dossiers.models import Evidence
 from relances.models import Reminder
-from relances.views._common import apply_errors, get_dossier, workspace_view
+from relances.views._common import apply_errors, get_dossier, get_open_dossier, workspace_view
 
 from . import gonogo, services
 from .bundle import build_bundle
@@ -24,8 +24,10 @@ from .selectors import prepared_summary, timeline_csv
 
 @workspace_view(managers_only=True)
 def decisions(request):
-    """Dossiers waiting for a Go/No-Go decision, what each still lacks, the recent decisions."""
-    rows = list(gonogo.ready_for_decision().with_balance().order_by("next_action_at", "pk"))
+    """Dossiers waiting for a Go/No-Go decision, what each still lacks, the recent decisions:
+    those of the manager's portfolio only (``dossiers.scoping``)."""
+    ready = scoping.visible_dossiers(request.user, gonogo.ready_for_decision())
+    rows = list(ready.with_balance().order_by("next_action_at", "pk"))
     lines = []
     for row in rows:
         suggestion = suggest_route(
@@ -36,7 +38,9 @@ def decisions(request):
         )
         checklist = gonogo.items(row, route=suggestion.route, balance=row.balance)
         lines.append((row, suggestion, gonogo.missing(checklist)))
-    recent = EscalationDecision.objects.select_related("dossier", "decided_by")[:20]
+    recent = scoping.restrict(
+        EscalationDecision.objects.select_related("dossier", "decided_by"), request.user
+    )[:20]
     return render(request, "journal/decisions.html", {"lines": lines, "recent": recent})
 
 
@@ -51,6 +55,7 @@ def go_no_go(request, pk: int):
     if request.method == "POST":
         if not is_manager:
             return render(request, "relances/forbidden.html", status=403)
+        dossier = get_open_dossier(request, pk)  # closed: read-only archive (GDPR)
         if form.is_valid():
             try:
                 services.decision_record(
@@ -91,9 +96,9 @@ def go_no_go(request, pk: int):
 
 
 def _record(request, pk: int, form_class, perform, done: str):
-    dossier = get_dossier(request, pk)
     if request.method != "POST":
-        return redirect("journal:go_no_go", dossier.pk)
+        return redirect("journal:go_no_go", get_dossier(request, pk).pk)
+    dossier = get_open_dossier(request, pk)  # closed: read-only archive (GDPR)
     form = form_class(request.POST)
     if form.is_valid():
         try:

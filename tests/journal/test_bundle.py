@@ -1,5 +1,6 @@
 """The evidence bundle: a complete dossier's ZIP verifies; one altered byte fails it."""
 
+import hashlib
 import io
 import json
 import zipfile
@@ -78,3 +79,17 @@ def test_a_manifest_edited_to_match_is_caught_by_its_signature(bundle_file):
     _rewrite(path, "manifest.json", edit_manifest)
     check = verify_bundle(path)
     assert any("Signature du manifeste invalide" in e for e in check.errors)
+
+
+def test_bundle_holds_the_pdf_of_every_letter_as_it_was_sent(bundle_file):
+    from relances.models_letters import SentMessage
+
+    dossier, path = bundle_file
+    archive = zipfile.ZipFile(path)
+    letters = sorted(n for n in archive.namelist() if n.startswith("courriers/"))
+    sent = SentMessage.objects.filter(dossier=dossier, is_test=False).exclude(pdf="")
+    # R+7 email, R+15 email, R+30 letter, formal notice: each one's PDF, byte for byte.
+    assert len(letters) == sent.count() == 4
+    stored = {m.pdf_sha256 for m in sent}
+    assert {hashlib.sha256(archive.read(n)).hexdigest() for n in letters} == stored
+    assert all(archive.read(n).startswith(b"%PDF") for n in letters)

@@ -120,3 +120,37 @@ def test_suggested_route(balance, kind, disputed, route):
     suggestion = suggest_route(balance=Decimal(balance), debtor_kind=kind, disputed=disputed)
     assert suggestion.route == route
     assert suggestion.why
+
+
+def test_another_managers_dossier_is_neither_listed_nor_opened(client, manager, to_go_no_go):
+    mine = to_go_no_go()
+    theirs = to_go_no_go()
+    theirs.creditor.managers.remove(manager)  # another manager's creditor
+    client.force_login(manager)
+    html = client.get(reverse("journal:decisions")).content.decode()
+    assert reverse("journal:go_no_go", args=[mine.pk]) in html
+    assert reverse("journal:go_no_go", args=[theirs.pk]) not in html
+    assert client.get(reverse("journal:go_no_go", args=[theirs.pk])).status_code == 404
+    response = client.post(
+        reverse("journal:go_no_go", args=[theirs.pk]),
+        {"route": Route.WRITE_OFF, "reasoning": "Pas le mien."},
+    )
+    assert response.status_code == 404
+    assert Dossier.objects.get(pk=theirs.pk).state == "go_no_go"
+
+
+def test_a_closed_dossier_takes_no_more_analysis(client, manager, to_go_no_go):
+    from journal.models import SolvencyAnalysis
+
+    dossier = to_go_no_go()
+    client.force_login(manager)
+    url = reverse("journal:go_no_go", args=[dossier.pk])
+    client.post(url, {"route": Route.WRITE_OFF, "reasoning": "Coût disproportionné."})
+    assert Dossier.objects.get(pk=dossier.pk).is_closed
+    response = client.post(
+        reverse("journal:solvency", args=[dossier.pk]),
+        {"analysed_on": "2026-11-30", "sources": ["bodacc"], "conclusion": "solvent"},
+    )
+    assert response.status_code == 403
+    assert not SolvencyAnalysis.objects.filter(dossier=dossier).exists()
+    assert client.get(url).status_code == 200  # still read by the manager
