@@ -29,6 +29,8 @@ from . import chain
 from .selectors import timeline, timeline_csv
 
 MANIFEST = "manifest.json"
+# The report's print style, a file of its own (no <style> in templates: the CSP policy).
+REPORT_CSS = Path(__file__).with_name("bundle_report.css")
 
 
 def _safe(name: str) -> str:
@@ -94,7 +96,7 @@ def _sent_pdfs(dossier: Dossier) -> list[tuple[str, bytes, object]]:
 
 def build_bundle(dossier: Dossier, *, actor=None) -> bytes:
     """The ZIP's bytes (the chain is sealed first, so the head covers everything)."""
-    from weasyprint import HTML
+    from weasyprint import CSS, HTML
 
     from relances.selectors import dossier_detail
 
@@ -132,7 +134,7 @@ def build_bundle(dossier: Dossier, *, actor=None) -> bytes:
             "actor": actor,
         },
     )
-    files["rapport.pdf"] = HTML(string=html).write_pdf()
+    files["rapport.pdf"] = HTML(string=html).write_pdf(stylesheets=[CSS(filename=REPORT_CSS)])
     manifest = {
         "format": "recouvrement-bundle/1",
         "dossier": dossier.reference,

@@ -93,3 +93,13 @@ def test_bundle_holds_the_pdf_of_every_letter_as_it_was_sent(bundle_file):
     stored = {m.pdf_sha256 for m in sent}
     assert {hashlib.sha256(archive.read(n)).hexdigest() for n in letters} == stored
     assert all(archive.read(n).startswith(b"%PDF") for n in letters)
+
+
+def test_the_report_is_printed_with_its_own_style_sheet(bundle_file):
+    from pypdf import PdfReader
+
+    _dossier, path = bundle_file
+    report = PdfReader(io.BytesIO(zipfile.ZipFile(path).read("rapport.pdf")))
+    pages = len(report.pages)
+    # The page numbers come from journal/bundle_report.css (no <style> in the template).
+    assert f"page 1 / {pages}" in report.pages[0].extract_text()
