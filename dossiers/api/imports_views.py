@@ -3,11 +3,12 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dossiers import roles
+from dossiers import roles, scoping
 from dossiers.imports.facturx_invoice import claim_from_einvoice
 from dossiers.imports.models import InvoiceStatusEvent
 from dossiers.imports.services import invoice_status_record
@@ -37,11 +38,19 @@ class InvoiceStatusViewSet(FilterMixin, mixins.CreateModelMixin, viewsets.ReadOn
     write_roles = (roles.CONTROLLER, roles.MANAGER, roles.ADMIN)
     filters = STATUS_FILTERS
 
+    def get_queryset(self):
+        # The statuses of the invoices in the user's scope only (``dossiers.scoping``): another
+        # portfolio's status is not found (404).
+        queryset = super().get_queryset()
+        return queryset.filter(claim__dossier__in=scoping.visible_dossiers(self.request.user))
+
     @idempotent
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        if not scoping.editable_dossiers(request.user).filter(pk=data["claim"].dossier_id).exists():
+            raise NotFound("Facture introuvable.")
         event, created = invoice_status_record(
             claim=data["claim"],
             status=data["status"],
