@@ -10,10 +10,10 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from dossiers import services as dossier_services
+from dossiers.imports.models import ImportBatch, ImportKind, InvoiceStatus, InvoiceStatusEvent
 from dossiers.models import Claim, Dossier, PaymentPlan
 from dossiers.services import work
 from relances import services as relances_services
-from dossiers.imports.models import ImportBatch, ImportKind, InvoiceStatus, InvoiceStatusEvent
 from relances.models import CadenceStep, Reminder
 from relances.models_letters import ApprovalBatch, LetterBatch, SentMessage, TemplateKind
 from rgpd.models import PurgeCertificate, RightsRequest

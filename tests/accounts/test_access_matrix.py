@@ -53,8 +53,9 @@ ALLOWED: dict[str, set[str]] = {
     "pilotage": {"manager"},
     # Managers read the GDPR space; the data subjects' rights are the DPO's alone.
     "rgpd": {"dpo", "manager"},
-    **dict.fromkeys(
-        [
+    **{
+        name: {"dpo"}
+        for name in [
             "rgpd:request_new",
             "rgpd:request_decide",
             "rgpd:restriction",
@@ -62,9 +63,8 @@ ALLOWED: dict[str, set[str]] = {
             "rgpd:rectify_contact",
             "rgpd:export_json",
             "rgpd:export_pdf",
-        ],
-        {"dpo"},
-    ),
+        ]
+    },
 }
 # Namespaces mounted for other issues, whose pages may not exist yet.
 PLANNED_NAMESPACES = {"imports", "journal", "pilotage", "rgpd"}
