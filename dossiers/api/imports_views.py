@@ -3,7 +3,6 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
-from rest_framework.exceptions import NotFound
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -39,8 +38,9 @@ class InvoiceStatusViewSet(FilterMixin, mixins.CreateModelMixin, viewsets.ReadOn
     filters = STATUS_FILTERS
 
     def get_queryset(self):
-        # The statuses of the invoices in the user's scope only (``dossiers.scoping``): another
-        # portfolio's status is not found (404).
+        # Reading: the statuses of the invoices in the user's scope only (``dossiers.scoping``),
+        # another portfolio's is not found (404). Writing stays open to the e-invoicing feed
+        # for any creditor's invoice, like the invoices themselves.
         queryset = super().get_queryset()
         return queryset.filter(claim__dossier__in=scoping.visible_dossiers(self.request.user))
 
@@ -49,8 +49,6 @@ class InvoiceStatusViewSet(FilterMixin, mixins.CreateModelMixin, viewsets.ReadOn
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        if not scoping.editable_dossiers(request.user).filter(pk=data["claim"].dossier_id).exists():
-            raise NotFound("Facture introuvable.")
         event, created = invoice_status_record(
             claim=data["claim"],
             status=data["status"],
