@@ -9,7 +9,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from dossiers import roles
+from dossiers import roles, scoping
 from dossiers.models import Evidence
 from relances.models import Reminder
 from relances.views._common import apply_errors, get_dossier, workspace_view
@@ -25,7 +25,9 @@ from .selectors import prepared_summary, timeline_csv
 @workspace_view(managers_only=True)
 def decisions(request):
     """Dossiers waiting for a Go/No-Go decision, what each still lacks, the recent decisions."""
-    rows = list(gonogo.ready_for_decision().with_balance().order_by("next_action_at", "pk"))
+    # The dossiers of the manager's portfolio only (``dossiers.scoping``), as everywhere.
+    visible = scoping.visible_dossiers(request.user, gonogo.ready_for_decision())
+    rows = list(visible.with_balance().order_by("next_action_at", "pk"))
     lines = []
     for row in rows:
         suggestion = suggest_route(
@@ -36,7 +38,9 @@ def decisions(request):
         )
         checklist = gonogo.items(row, route=suggestion.route, balance=row.balance)
         lines.append((row, suggestion, gonogo.missing(checklist)))
-    recent = EscalationDecision.objects.select_related("dossier", "decided_by")[:20]
+    recent = EscalationDecision.objects.filter(
+        dossier__in=scoping.visible_dossiers(request.user)
+    ).select_related("dossier", "decided_by")[:20]
     return render(request, "journal/decisions.html", {"lines": lines, "recent": recent})
 
 
