@@ -139,7 +139,7 @@ def amicable_attempt(request, pk: int):
     )
 
 
-@workspace_view
+@workspace_view(readers=True)
 def timeline_export(request, pk: int):
     dossier = get_dossier(request, pk)
     response = HttpResponse(
@@ -149,7 +149,8 @@ def timeline_export(request, pk: int):
     return response
 
 
-@workspace_view(managers_only=True)
+# Whoever may read the dossier may take its evidence (the DPO too: subject access, audits).
+@workspace_view(readers=True)
 def bundle(request, pk: int):
     dossier = get_dossier(request, pk)
     data = build_bundle(dossier, actor=request.user)
@@ -161,7 +162,7 @@ def bundle(request, pk: int):
     return response
 
 
-@workspace_view
+@workspace_view(readers=True)
 def evidence_file(request, pk: int, evidence_pk: int):
     dossier = get_dossier(request, pk)
     evidence = get_object_or_404(Evidence, pk=evidence_pk, dossier=dossier)
@@ -172,7 +173,7 @@ def evidence_file(request, pk: int, evidence_pk: int):
     return FileResponse(handle, as_attachment=True, filename=evidence.original_name or None)
 
 
-@workspace_view
+@workspace_view(readers=True)
 def message(request, pk: int, reminder_pk: int):
     dossier = get_dossier(request, pk)
     reminder = get_object_or_404(

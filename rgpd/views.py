@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from dossiers import roles
+from dossiers import roles, scoping
 from dossiers.models import Debtor, DebtorContact
 
 from . import register, selectors, services
@@ -107,8 +107,9 @@ def debtors(request):
     query = (request.GET.get("q") or "").strip()
     found = []
     if len(query) >= 2:
+        # A manager finds only the debtors of their portfolio (the DPO: every debtor).
         found = list(
-            Debtor.objects.filter(name__icontains=query)
+            scoping.visible_debtors(request.user, Debtor.objects.filter(name__icontains=query))
             .select_related("purge")
             .order_by("name", "pk")[:50]
         )
@@ -119,7 +120,11 @@ def _debtor_page(request, debtor, **forms):
     context = {
         "debtor": debtor,
         "contacts": list(debtor.contacts.all()),
-        "dossiers": list(debtor.dossiers.select_related("creditor").order_by("-opened_on")),
+        "dossiers": list(
+            scoping.visible_dossiers(
+                request.user, debtor.dossiers.select_related("creditor")
+            ).order_by("-opened_on")
+        ),
         "requests": list(debtor.rights_requests.select_related("decided_by")),
         "is_dpo": _is_dpo(request),
         "request_form": forms.get("request_form") or RequestForm(),
@@ -131,7 +136,8 @@ def _debtor_page(request, debtor, **forms):
 
 @rgpd_view(*READERS)
 def debtor(request, pk: int):
-    return _debtor_page(request, get_object_or_404(Debtor, pk=pk))
+    # Out of a manager's portfolio, the debtor is not found (``dossiers.scoping``).
+    return _debtor_page(request, get_object_or_404(scoping.visible_debtors(request.user), pk=pk))
 
 
 @rgpd_view(roles.DPO)

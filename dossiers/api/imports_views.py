@@ -7,7 +7,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dossiers import roles
+from dossiers import roles, scoping
 from dossiers.imports.facturx_invoice import claim_from_einvoice
 from dossiers.imports.models import InvoiceStatusEvent
 from dossiers.imports.services import invoice_status_record
@@ -36,6 +36,13 @@ class InvoiceStatusViewSet(FilterMixin, mixins.CreateModelMixin, viewsets.ReadOn
     pagination_class = cursor_by("-pk")
     write_roles = (roles.CONTROLLER, roles.MANAGER, roles.ADMIN)
     filters = STATUS_FILTERS
+
+    def get_queryset(self):
+        # Reading: the statuses of the invoices in the user's scope only (``dossiers.scoping``),
+        # another portfolio's is not found (404). Writing stays open to the e-invoicing feed
+        # for any creditor's invoice, like the invoices themselves.
+        queryset = super().get_queryset()
+        return queryset.filter(claim__dossier__in=scoping.visible_dossiers(self.request.user))
 
     @idempotent
     def create(self, request, *args, **kwargs):

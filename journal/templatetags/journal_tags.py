@@ -18,5 +18,6 @@ def journal_timeline(context, dossier):
         "dossier": dossier,
         "entries": timeline(dossier, limit=TIMELINE_ON_PAGE),
         "limit": TIMELINE_ON_PAGE,
-        "is_manager": bool(user) and roles.has_role(user, roles.MANAGER),
+        # The Go/No-Go page is the workspace's; the DPO only reads (journal, bundle).
+        "in_workspace": bool(user) and roles.has_role(user, roles.CONTROLLER, roles.MANAGER),
     }

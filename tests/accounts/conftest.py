@@ -7,12 +7,16 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from dossiers import services as dossier_services
+from dossiers.imports.models import ImportBatch, ImportKind, InvoiceStatus, InvoiceStatusEvent
 from dossiers.models import Claim, Dossier, PaymentPlan
 from dossiers.services import work
 from relances import services as relances_services
 from relances.models import CadenceStep, Reminder
+from relances.models_letters import ApprovalBatch, LetterBatch, SentMessage, TemplateKind
+from rgpd.models import PurgeCertificate, RightsRequest
 from tests.factories import ClaimFactory, CreditorFactory, UserFactory
 
 TODAY = datetime.date(2026, 11, 23)
@@ -62,6 +66,31 @@ def _portfolio(assignee, manager, *, name: str) -> Portfolio:
         kind="invoice",
         actor=None,
     )
+    sent_step = CadenceStep.objects.order_by("pk")[1]
+    sent_reminder = Reminder.objects.create(
+        dossier=dossier,
+        step=sent_step,
+        cycle=dossier.cycle,
+        channel=sent_step.channel,
+        scheduled_for=TODAY,
+        status=Reminder.Status.SENT,
+        content="Madame, Monsieur, ...",
+    )
+    sent = SentMessage.objects.create(
+        dossier=dossier,
+        reminder=sent_reminder,
+        kind=TemplateKind.choices[0][0],
+        channel=sent_step.channel,
+        recipient="compta@example.fr",
+        body_text="Madame, Monsieur, ...",
+        body_html="<p>Madame, Monsieur, ...</p>",
+        pdf=ContentFile(PDF, name=f"envoi-{name}.pdf"),
+        text_sha256="0" * 64,
+        sent_at=timezone.now(),
+    )
+    status_event = InvoiceStatusEvent.objects.create(
+        claim=claim, status=InvoiceStatus.choices[0][0], occurred_on=TODAY
+    )
     relances_services.hold_set(
         dossier=dossier,
         until=datetime.date.today() + datetime.timedelta(days=30),
@@ -82,6 +111,13 @@ def _portfolio(assignee, manager, *, name: str) -> Portfolio:
             "creditor": dossier.creditor_id,
             "claim": claim.pk,
             "payment": payment.pk,
+            "sent_reminder": sent_reminder.pk,
+            "sent_pk": sent.pk,
+            "contact_pk": dossier.debtor.contacts.order_by("pk").first().pk,
+            "invoicestatusevent": status_event.pk,
+            "rights_request": RightsRequest.objects.create(
+                debtor=dossier.debtor, kind=RightsRequest.Kind.choices[0][0], received_on=TODAY
+            ).pk,
         },
     )
 
@@ -97,15 +133,41 @@ class World:
 def world(db, controller, manager, dpo, admin_user, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     other = UserFactory(username="autre-controleur", role="controller")
+    users = {
+        "anonymous": None,
+        "no_role": UserFactory(username="sans-role", is_staff=False),
+        "controller": controller,
+        "manager": manager,
+        "dpo": dpo,
+        "admin": admin_user,
+    }
+    mine = _portfolio(controller, manager, name="A")
+    theirs = _portfolio(other, None, name="B")
+    # Objects of no dossier (or of the person who made them): the same for both portfolios.
+    shared = {
+        "letter_batch": LetterBatch.objects.create(
+            day=TODAY,
+            pdf=ContentFile(PDF, name="lot.pdf"),
+            manifest=ContentFile(b"ref;nom\n", name="lot.csv"),
+            letters_count=1,
+        ).pk,
+        "import_batch": ImportBatch.objects.create(
+            kind=ImportKind.choices[0][0],
+            file=ContentFile(b"a;b\n", name="import.csv"),
+            original_name="import.csv",
+            sha256="0" * 64,
+        ).pk,
+        "certificate": PurgeCertificate.objects.create(purge_date=TODAY).pk,
+    }
+    # An approval batch is seen by the one who started it only: one each (anonymous: any).
+    for user in users.values():
+        shared[f"approval_batch:{getattr(user, 'username', '')}"] = ApprovalBatch.objects.create(
+            total=0, created_by=user
+        ).pk
+    mine.objects.update(shared)
+    theirs.objects.update(shared)
     return World(
-        users={
-            "anonymous": None,
-            "no_role": UserFactory(username="sans-role", is_staff=False),
-            "controller": controller,
-            "manager": manager,
-            "dpo": dpo,
-            "admin": admin_user,
-        },
-        mine=_portfolio(controller, manager, name="A"),
-        theirs=_portfolio(other, None, name="B"),
+        users=users,
+        mine=mine,
+        theirs=theirs,
     )

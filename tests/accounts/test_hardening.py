@@ -45,15 +45,50 @@ def _templates():
         yield from folder.rglob("*.html")
 
 
+# Documents never shown by the browser, so out of the policy's reach: each is rendered to a
+# string and turned into a PDF by WeasyPrint (which reads its own <style>) or sent as an e-mail
+# (mail readers ignore stylesheets of the site). Only their <style> block is allowed.
+DOCUMENTS = {
+    "templates/relances/letters/document.html": "courrier : PDF (WeasyPrint) et courriel HTML",
+    "templates/journal/bundle_report.html": "rapport du dossier de preuves : PDF (WeasyPrint)",
+    "templates/rgpd/_print_style.html": "registre et droit d'accès : PDF (WeasyPrint)",
+}
+# The documents that pull one of them in (``{% include %}``), PDF only as well.
+DOCUMENT_PAGES = {"templates/rgpd/access_print.html", "templates/rgpd/register_print.html"}
+PULLS_IN = re.compile(r"{%\s*(?:include|extends)\s+[\"']([^\"']+)[\"']")
+
+
 def test_no_template_has_inline_script_style_or_handler():
     """Every template of the project, today's and tomorrow's, keeps to the policy."""
     found = []
     for template in _templates():
         text = template.read_text(encoding="utf-8")
+        if str(template.relative_to(ROOT)) in DOCUMENTS:
+            text = re.sub(r"<style\b.*?</style>", "", text, flags=re.I | re.S)
         for pattern, what in INLINE:
             if pattern.search(text):
                 found.append(f"{template.relative_to(ROOT)} : {what}")
     assert found == []
+
+
+def test_documents_with_a_style_block_never_reach_a_page():
+    """A document's <style> stays out of the pages: only another document includes it, and no
+    view renders it as a page (they are read by ``render_to_string`` for WeasyPrint or mail)."""
+    names = {path.removeprefix("templates/"): path for path in DOCUMENTS}
+    assert all((ROOT / path).exists() for path in [*DOCUMENTS, *DOCUMENT_PAGES])
+    for template in _templates():
+        relative = str(template.relative_to(ROOT))
+        for pulled in PULLS_IN.findall(template.read_text(encoding="utf-8")):
+            if pulled in names:
+                assert relative in DOCUMENTS or relative in DOCUMENT_PAGES, (relative, pulled)
+    for source in ROOT.glob("*/**/*.py"):
+        if ".venv" in source.parts or "tests" in source.parts:
+            continue
+        text = source.read_text(encoding="utf-8")
+        for name in [*names, *(p.removeprefix("templates/") for p in DOCUMENT_PAGES)]:
+            for line in text.splitlines():
+                if f'"{name}"' in line:
+                    assert "render(" not in line or "render_to_string(" in line, (source, line)
 
 
 def _upload(client, world, name, content):

@@ -127,3 +127,21 @@ def test_manager_opens_the_pool_of_their_creditor_and_a_controller_then_sees_it(
     assert list(scoping.visible_dossiers(controller)) == [unassigned]
     foreign.refresh_from_db()
     assert not foreign.unassigned_pool_open
+
+
+def test_lists_of_other_apps_show_a_manager_only_their_portfolio(client, world):
+    """Go/No-Go waiting list, GDPR debtor search and e-invoicing statuses start from the scope."""
+    Dossier.objects.filter(pk__in=[world.mine.dossier.pk, world.theirs.dossier.pk]).update(
+        state="go_no_go"
+    )
+    client.force_login(world.users["manager"])
+    page = client.get(reverse("journal:decisions")).content.decode()
+    assert world.mine.dossier.creditor.legal_name in page  # references restart per creditor
+    assert world.theirs.dossier.creditor.legal_name not in page
+    found = client.get(reverse("rgpd:debtors"), {"q": "Moreau"}).content.decode()
+    mine, theirs = world.mine.dossier.debtor, world.theirs.dossier.debtor
+    assert mine.name in found and theirs.name not in found, (mine.name, theirs.name)
+    api = APIClient()
+    api.force_login(world.users["controller"])
+    statuses = api.get("/api/v1/invoice-statuses/").json()["results"]
+    assert [s["claim"] for s in statuses] == [world.mine.claim.pk]
