@@ -81,14 +81,26 @@ def test_the_progress_fragment_polls_until_the_batch_is_done(client, controller)
 @pytest.mark.django_db
 def test_batch_and_evidence_downloads(frozen, walk, client, controller, manager):
     claim = _assigned(make_claim(frozen), controller)
-    walk_to(walk, claim, STEP_DAYS["r30-courrier"])
+    claim.creditor.managers.add(manager)
+    foreign = make_claim(frozen)
+    for each in (claim, foreign):
+        walk_to(walk, each, STEP_DAYS["r30-courrier"])
     client.force_login(controller)
-    # The batch holds every creditor's letters: a controller neither prepares nor reads it.
+    # Managers print the batch: a controller neither prepares nor reads it.
     assert client.post(reverse("relances:batch_create")).status_code == 403
     client.force_login(manager)
     response = client.post(reverse("relances:batch_create"))
     assert response.status_code == 302
     batch = claim.dossier.sent_messages.get(channel="letter").batch
+    # Only the letters of the manager's own creditors go into their batch.
+    assert foreign.dossier.sent_messages.get(channel="letter").batch is None
+    other_manager = UserFactory(role="manager")
+    foreign.creditor.managers.add(other_manager)
+    client.force_login(other_manager)
+    assert client.get(reverse("relances:batch_file", args=[batch.pk, "pdf"])).status_code == 404
+    assert batch.pdf_sha256[:10] not in client.get(reverse("relances:letters")).content.decode()
+    client.force_login(manager)
+    assert batch.pdf_sha256[:10] in client.get(reverse("relances:letters")).content.decode()
     pdf = client.get(reverse("relances:batch_file", args=[batch.pk, "pdf"]))
     assert b"".join(pdf.streaming_content).startswith(b"%PDF")
     csv = b"".join(
