@@ -14,6 +14,17 @@ from tests.factories import UserFactory
 from tests.relances.letters_helpers import STEP_DAYS, D, make_claim, pdf_text, walk_to
 
 
+def _jpeg_bytes() -> bytes:
+    """A real (tiny) JPEG: the evidence validator reads the bytes, not the name."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "white").save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
 def _assigned(claim, controller):
     work.dossier_assign(dossier=claim.dossier, assignee=controller, actor=None, reason="test")
     return claim
@@ -138,8 +149,15 @@ def test_registered_letter_forms_record_the_number_and_the_receipt(
     sent.refresh_from_db()
     assert sent.registered_number == ""
     client.post(url, {"number": "1A 987 654 3210 9"})
-    scan = SimpleUploadedFile("ar.jpg", b"\xff\xd8scan", content_type="image/jpeg")
-    client.post(reverse("relances:sent_action", args=[sent.pk, "ar"]), {"file": scan})
+    ar_url = reverse("relances:sent_action", args=[sent.pk, "ar"])
+    # A file whose bytes are not the image its name claims is refused with a French message.
+    fake = SimpleUploadedFile("ar.jpg", b"pas une image", content_type="image/jpeg")
+    refused = client.post(ar_url, {"file": fake}, follow=True).content.decode()
+    assert "Type de fichier refusé" in refused
+    sent.refresh_from_db()
+    assert sent.status == "sent" and sent.receipt is None
+    scan = SimpleUploadedFile("ar.jpg", _jpeg_bytes(), content_type="image/jpeg")
+    client.post(ar_url, {"file": scan})
     sent.refresh_from_db()
     assert sent.registered_number == "1A98765432109"
     assert sent.status == "delivered" and sent.receipt.kind == "acknowledgment"
@@ -174,14 +192,23 @@ def test_the_letters_page_query_count_does_not_grow_with_the_letters(
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
+        # A first visit settles the session (second-factor check, idle-session stamp).
+        client.get(reverse("relances:letters"))
         with CaptureQueriesContext(connection) as queries:
             assert client.get(reverse("relances:letters")).status_code == 200
         return len(queries)
 
+    def letter_in_the_portfolio():
+        claim = make_claim(frozen)
+        claim.creditor.managers.add(manager)
+        walk_to(walk, claim, STEP_DAYS["r45-mise-en-demeure"])
+        return claim
+
     client.force_login(manager)
-    walk_to(walk, make_claim(frozen), STEP_DAYS["r45-mise-en-demeure"])
+    letter_in_the_portfolio()
     few = count_queries()
-    for _ in range(3):
-        walk_to(walk, make_claim(frozen), STEP_DAYS["r45-mise-en-demeure"])
+    claims = [letter_in_the_portfolio() for _ in range(3)]
     assert len(delivery.letters_to_approve()) == 4
     assert count_queries() == few
+    page = client.get(reverse("relances:letters")).content.decode()
+    assert all(claim.dossier.debtor.name in page for claim in claims)
