@@ -212,3 +212,22 @@ def test_the_letters_page_query_count_does_not_grow_with_the_letters(
     assert count_queries() == few
     page = client.get(reverse("relances:letters")).content.decode()
     assert all(claim.dossier.debtor.name in page for claim in claims)
+
+
+@pytest.mark.django_db
+def test_the_selection_sends_plain_ids_whatever_their_size(frozen, walk, client, controller):
+    """French formatting writes 2125 as « 2 125 »: the checkboxes must carry the bare id."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT setval(pg_get_serial_sequence('relances_reminder', 'id'), 100000)")
+    claim = _assigned(make_claim(frozen), controller)
+    walk_to(walk, claim, STEP_DAYS["r45-mise-en-demeure"])
+    notice = claim.dossier.reminders.get(step__code="r45-mise-en-demeure")
+    assert notice.pk > 100000
+    client.force_login(controller)
+    page = client.get(reverse("relances:letters")).content.decode()
+    assert f'name="reminders" value="{notice.pk}"' in page
+    response = client.post(reverse("relances:approval_start"), {"reminders": [str(notice.pk)]})
+    assert response.status_code == 302
+    assert ApprovalBatch.objects.get().reminder_ids == [notice.pk]
