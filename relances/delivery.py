@@ -253,14 +253,20 @@ def letters_waiting():
     ).select_related("dossier__creditor", "dossier__debtor")
 
 
-def letter_batch_create(*, actor, day: date | None = None) -> LetterBatch:
+def letter_batch_create(*, actor, day: date | None = None, dossiers=None) -> LetterBatch:
     """Gather the letters not yet printed into one PDF, with the CSV manifest for the post
-    office (one line per letter: recipient, kind, registered number, pages, SHA-256)."""
+    office (one line per letter: recipient, kind, registered number, pages, SHA-256).
+
+    ``dossiers`` (a queryset) limits the batch to those dossiers' letters: a manager prints
+    their own creditors' letters (``dossiers.scoping``); the nightly task prints them all."""
     from pypdf import PdfReader, PdfWriter
 
     day = day or timezone.localdate()
     with transaction.atomic():
-        letters = list(letters_waiting().select_for_update(of=("self",)).order_by("pk"))
+        waiting = letters_waiting()
+        if dossiers is not None:
+            waiting = waiting.filter(dossier__in=dossiers.values("pk"))
+        letters = list(waiting.select_for_update(of=("self",)).order_by("pk"))
         if not letters:
             raise ValidationError("Aucun courrier en attente d'impression.")
         writer = PdfWriter()

@@ -158,13 +158,20 @@ def claim_from_einvoice(
         services.evidence_add(
             dossier=claim.dossier,
             claim=claim,
-            file=ContentFile(pdf, name=filename or f"{invoice.number}.pdf"),
+            file=ContentFile(pdf, name=_evidence_name(filename, invoice.number)),
             kind=Evidence.Kind.INVOICE,
             description=" ".join(("Facture électronique Factur-X.", *invoice.notes)),
             actor=actor,
             reason=reason,
         )
     return claim, True
+
+
+def _evidence_name(filename: str, number: str) -> str:
+    """The stored file always ends in ``.pdf``: the evidence validator checks that the name
+    matches the bytes, and a Factur-X sent as ``facture`` or ``facture.bin`` is still a PDF."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip() or number
+    return name if name.lower().endswith(".pdf") else f"{name}.pdf"
 
 
 def _buyer(party: Party, *, actor, reason: str) -> Debtor:

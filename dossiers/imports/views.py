@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from dossiers import roles
+from dossiers import roles, scoping
 from dossiers.formatting import euros, french_date
 
 from . import exports, services
@@ -201,7 +201,9 @@ def facturx(request):
                 )
             else:
                 messages.info(request, f"La facture {claim.invoice_number} était déjà enregistrée.")
-            if roles.has_role(request.user, roles.CONTROLLER, roles.MANAGER):
+            # To the dossier when it is in the user's scope (else its page would be a 404).
+            in_scope = scoping.visible_dossiers(request.user).filter(pk=claim.dossier_id)
+            if roles.has_role(request.user, roles.CONTROLLER, roles.MANAGER) and in_scope.exists():
                 return redirect(reverse("relances:dossier", args=[claim.dossier_id]))
             return redirect("imports:index")
     return render(

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from dossiers import scoping
 from dossiers.models import PaymentPlan
 
 from .. import delivery, documents, selectors
@@ -20,6 +22,18 @@ from ._common import get_dossier, workspace_view
 
 def _visible_sent(user):
     return SentMessage.objects.filter(dossier__in=selectors.visible_dossiers(user))
+
+
+def _visible_batches(user):
+    """The letter batches holding only letters of dossiers this user may read: a manager does
+    not download another portfolio's letters (``dossiers.scoping``)."""
+    batches = LetterBatch.objects.all()
+    if scoping.sees_every_dossier(user):
+        return batches
+    foreign = SentMessage.objects.filter(batch=OuterRef("pk")).exclude(
+        dossier__in=scoping.visible_dossiers(user).values("pk")
+    )
+    return batches.exclude(Exists(foreign))
 
 
 @workspace_view
@@ -44,7 +58,7 @@ def letters(request):
         {
             "to_approve": to_approve,
             "waiting_count": waiting.count(),
-            "batches": LetterBatch.objects.order_by("-day", "-pk")[:10],
+            "batches": _visible_batches(request.user).order_by("-day", "-pk")[:10],
             "prints_batches": selectors.sees_all(request.user),
             "recent": recent,
             "registered": registered,
@@ -96,12 +110,14 @@ def reminder_preview(request, reminder_pk: int):
     return response
 
 
-# The day's batch holds every creditor's letters: managers prepare and print it.
+# Managers prepare and print the day's batch of their creditors' letters.
 @workspace_view(managers_only=True)
 @require_POST
 def batch_create(request):
     try:
-        batch = delivery.letter_batch_create(actor=request.user)
+        batch = delivery.letter_batch_create(
+            actor=request.user, dossiers=scoping.editable_dossiers(request.user)
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -111,7 +127,7 @@ def batch_create(request):
 
 @workspace_view(managers_only=True)
 def batch_file(request, batch_pk: int, what: str):
-    batch = get_object_or_404(LetterBatch, pk=batch_pk)
+    batch = get_object_or_404(_visible_batches(request.user), pk=batch_pk)
     field = {"pdf": batch.pdf, "csv": batch.manifest}.get(what)
     if not field:
         raise Http404("Fichier introuvable.")

@@ -130,8 +130,10 @@ def test_bulk_is_capped_at_1000_items(api):
     assert Claim.objects.count() == 0
 
 
-def test_bulk_payments(api):
+def test_bulk_payments(api, controller):
     claim = ClaimFactory(amount=Decimal("1000.00"))
+    Dossier.objects.filter(pk=claim.dossier_id).update(assigned_to=controller)
+    foreign = ClaimFactory(amount=Decimal("1000.00"))
     items = [
         {
             "dossier": claim.dossier_id,
@@ -158,12 +160,23 @@ def test_bulk_payments(api):
         "amount": ["L'avoir dépasse le reste dû du dossier ; il ne peut pas être imputé."]
     }
     assert Payment.objects.count() == 2
+    # A dossier the controller is not in charge of is refused, item by item, and nothing is kept.
+    items = [dict(items[0], reference="V3"), dict(items[0], dossier=foreign.dossier_id)]
+    response = api.post("/api/v1/payments/bulk/", {"items": items}, format="json")
+    assert response.status_code == 400
+    assert list(response.json()["items"]) == ["1"]
+    assert Payment.objects.count() == 2
 
 
 def test_cursor_pagination_walks_every_claim_once_and_filters_are_checked(api):
-    creditor = CreditorFactory()
+    # The controller works this creditor's open pool of unassigned dossiers.
+    creditor = CreditorFactory(unassigned_pool_open=True)
     for n in range(7):
         ClaimFactory(creditor=creditor, invoice_number=f"FA-{n}")
+    ClaimFactory(invoice_number="HORS-PERIMETRE")
+    assert "HORS-PERIMETRE" not in [
+        c["invoice_number"] for c in api.get("/api/v1/claims/").json()["results"]
+    ]
     seen, url = [], "/api/v1/claims/?page_size=3&creditor=" + str(creditor.pk)
     while url:
         body = api.get(url).json()

@@ -70,7 +70,8 @@ def facturx_pdf(
 
 
 def test_a_facturx_pdf_becomes_a_claim_with_the_right_figures(controller, client):
-    creditor = CreditorFactory()
+    # The controller works this creditor's open pool: the new dossier is theirs to see.
+    creditor = CreditorFactory(unassigned_pool_open=True)
     pdf = facturx_pdf(seller_siren=creditor.siren)
     client.force_login(controller)
     from django.core.files.uploadedfile import SimpleUploadedFile
@@ -116,6 +117,17 @@ def test_a_facturx_pdf_becomes_a_claim_with_the_right_figures(controller, client
     assert Claim.objects.count() == 1 and Evidence.objects.count() == 1
 
 
+def test_a_facturx_outside_the_controllers_scope_leads_back_to_the_imports(controller, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    creditor = CreditorFactory()  # pool closed: the new dossier is not the controller's
+    client.force_login(controller)
+    pdf = facturx_pdf(seller_siren=creditor.siren)
+    response = client.post("/imports/factur-x/", {"file": SimpleUploadedFile("fa.pdf", pdf)})
+    assert response.status_code == 302 and response["Location"] == "/imports/"
+    assert Claim.objects.count() == 1 and Evidence.objects.count() == 1
+
+
 def test_the_api_takes_a_facturx_pdf(controller):
     creditor = CreditorFactory()
     api = APIClient()
@@ -134,6 +146,14 @@ def test_the_api_takes_a_facturx_pdf(controller):
         "2026-10-01",
     )
     assert "30 jours après l'émission" in Evidence.objects.get().description
+    # Sent without a ".pdf" name, the invoice is still kept as its PDF evidence.
+    pdf = facturx_pdf(seller_siren=creditor.siren, number="FA-8")
+    response = api.post(
+        "/api/v1/einvoices/", {"file": SimpleUploadedFile("facture-fa8", pdf)}, format="multipart"
+    )
+    assert response.status_code == 201, response.json()
+    kept = Evidence.objects.get(claim__invoice_number="FA-8")
+    assert kept.file.name.endswith(".pdf") and kept.sha256 == hashlib.sha256(pdf).hexdigest()
 
 
 def test_unknown_seller_and_plain_pdf_are_refused_in_french(controller, client):

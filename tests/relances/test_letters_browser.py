@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from dossiers.services import work
 from relances import delivery, services
@@ -73,8 +74,9 @@ def test_a_controller_approves_a_batch_of_letters_and_sees_the_progress_reach_10
     batch = ApprovalBatch.objects.get()
     delivery.approval_batch_run(batch_id=batch.pk)  # the worker's job
 
-    page.wait_for_function("document.querySelector('progress').value === 100")
-    assert page.get_by_test_id("percent").inner_text() == "100 %"
+    # Waited for with expect: the CSP forbids the eval behind wait_for_function.
+    expect(page.get_by_test_id("percent")).to_have_text("100 %", timeout=20_000)
+    expect(page.locator("progress")).to_have_attribute("value", "100")
     assert page.get_by_role("status").inner_text().startswith("3 validés et envoyés")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / "validation-courriers.png", full_page=True)

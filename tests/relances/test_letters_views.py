@@ -14,6 +14,17 @@ from tests.factories import UserFactory
 from tests.relances.letters_helpers import STEP_DAYS, D, make_claim, pdf_text, walk_to
 
 
+def _jpeg_bytes() -> bytes:
+    """A real (tiny) JPEG: the evidence validator reads the bytes, not the name."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "white").save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
 def _assigned(claim, controller):
     work.dossier_assign(dossier=claim.dossier, assignee=controller, actor=None, reason="test")
     return claim
@@ -81,14 +92,26 @@ def test_the_progress_fragment_polls_until_the_batch_is_done(client, controller)
 @pytest.mark.django_db
 def test_batch_and_evidence_downloads(frozen, walk, client, controller, manager):
     claim = _assigned(make_claim(frozen), controller)
-    walk_to(walk, claim, STEP_DAYS["r30-courrier"])
+    claim.creditor.managers.add(manager)
+    foreign = make_claim(frozen)
+    for each in (claim, foreign):
+        walk_to(walk, each, STEP_DAYS["r30-courrier"])
     client.force_login(controller)
-    # The batch holds every creditor's letters: a controller neither prepares nor reads it.
+    # Managers print the batch: a controller neither prepares nor reads it.
     assert client.post(reverse("relances:batch_create")).status_code == 403
     client.force_login(manager)
     response = client.post(reverse("relances:batch_create"))
     assert response.status_code == 302
     batch = claim.dossier.sent_messages.get(channel="letter").batch
+    # Only the letters of the manager's own creditors go into their batch.
+    assert foreign.dossier.sent_messages.get(channel="letter").batch is None
+    other_manager = UserFactory(role="manager")
+    foreign.creditor.managers.add(other_manager)
+    client.force_login(other_manager)
+    assert client.get(reverse("relances:batch_file", args=[batch.pk, "pdf"])).status_code == 404
+    assert batch.pdf_sha256[:10] not in client.get(reverse("relances:letters")).content.decode()
+    client.force_login(manager)
+    assert batch.pdf_sha256[:10] in client.get(reverse("relances:letters")).content.decode()
     pdf = client.get(reverse("relances:batch_file", args=[batch.pk, "pdf"]))
     assert b"".join(pdf.streaming_content).startswith(b"%PDF")
     csv = b"".join(
@@ -126,8 +149,15 @@ def test_registered_letter_forms_record_the_number_and_the_receipt(
     sent.refresh_from_db()
     assert sent.registered_number == ""
     client.post(url, {"number": "1A 987 654 3210 9"})
-    scan = SimpleUploadedFile("ar.jpg", b"\xff\xd8scan", content_type="image/jpeg")
-    client.post(reverse("relances:sent_action", args=[sent.pk, "ar"]), {"file": scan})
+    ar_url = reverse("relances:sent_action", args=[sent.pk, "ar"])
+    # A file whose bytes are not the image its name claims is refused with a French message.
+    fake = SimpleUploadedFile("ar.jpg", b"pas une image", content_type="image/jpeg")
+    refused = client.post(ar_url, {"file": fake}, follow=True).content.decode()
+    assert "Type de fichier refusé" in refused
+    sent.refresh_from_db()
+    assert sent.status == "sent" and sent.receipt is None
+    scan = SimpleUploadedFile("ar.jpg", _jpeg_bytes(), content_type="image/jpeg")
+    client.post(ar_url, {"file": scan})
     sent.refresh_from_db()
     assert sent.registered_number == "1A98765432109"
     assert sent.status == "delivered" and sent.receipt.kind == "acknowledgment"
@@ -162,14 +192,42 @@ def test_the_letters_page_query_count_does_not_grow_with_the_letters(
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
+        # A first visit settles the session (second-factor check, idle-session stamp).
+        client.get(reverse("relances:letters"))
         with CaptureQueriesContext(connection) as queries:
             assert client.get(reverse("relances:letters")).status_code == 200
         return len(queries)
 
+    def letter_in_the_portfolio():
+        claim = make_claim(frozen)
+        claim.creditor.managers.add(manager)
+        walk_to(walk, claim, STEP_DAYS["r45-mise-en-demeure"])
+        return claim
+
     client.force_login(manager)
-    walk_to(walk, make_claim(frozen), STEP_DAYS["r45-mise-en-demeure"])
+    letter_in_the_portfolio()
     few = count_queries()
-    for _ in range(3):
-        walk_to(walk, make_claim(frozen), STEP_DAYS["r45-mise-en-demeure"])
+    claims = [letter_in_the_portfolio() for _ in range(3)]
     assert len(delivery.letters_to_approve()) == 4
     assert count_queries() == few
+    page = client.get(reverse("relances:letters")).content.decode()
+    assert all(claim.dossier.debtor.name in page for claim in claims)
+
+
+@pytest.mark.django_db
+def test_the_selection_sends_plain_ids_whatever_their_size(frozen, walk, client, controller):
+    """French formatting writes 2125 as « 2 125 »: the checkboxes must carry the bare id."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT setval(pg_get_serial_sequence('relances_reminder', 'id'), 100000)")
+    claim = _assigned(make_claim(frozen), controller)
+    walk_to(walk, claim, STEP_DAYS["r45-mise-en-demeure"])
+    notice = claim.dossier.reminders.get(step__code="r45-mise-en-demeure")
+    assert notice.pk > 100000
+    client.force_login(controller)
+    page = client.get(reverse("relances:letters")).content.decode()
+    assert f'name="reminders" value="{notice.pk}"' in page
+    response = client.post(reverse("relances:approval_start"), {"reminders": [str(notice.pk)]})
+    assert response.status_code == 302
+    assert ApprovalBatch.objects.get().reminder_ids == [notice.pk]

@@ -65,6 +65,7 @@ def test_promise_page_warns_before_saving_a_health_note(client, manager):
     from tests.factories import ClaimFactory
 
     claim = ClaimFactory()
+    claim.creditor.managers.add(manager)
     client.force_login(manager)
     response = client.post(
         reverse("relances:promise", args=[claim.dossier_id]),

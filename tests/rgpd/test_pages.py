@@ -148,6 +148,7 @@ def test_dpo_reads_a_closed_dossier_but_a_controller_no_longer_sees_it(
     client, dpo, controller, manager
 ):
     claim = ClaimFactory(debtor=ConsumerFactory())
+    claim.creditor.managers.add(manager)
     dossier = claim.dossier
     work.dossier_assign(dossier=dossier, assignee=controller, actor=manager, reason="test")
     client.force_login(controller)
@@ -172,6 +173,12 @@ def test_dpo_reads_a_closed_dossier_but_a_controller_no_longer_sees_it(
 def test_api_hides_closed_dossiers_from_controllers(client, controller, manager):
     open_claim = ClaimFactory(debtor=ConsumerFactory())
     closed = ClaimFactory(debtor=ConsumerFactory())
+    # Both are the controller's and in the manager's portfolio: only the closure differs.
+    for claim in (open_claim, closed):
+        claim.creditor.managers.add(manager)
+        work.dossier_assign(
+            dossier=claim.dossier, assignee=controller, actor=manager, reason="test"
+        )
     services.payment_record(
         dossier=closed.dossier, amount=closed.amount, received_on=datetime.date.today(), actor=None
     )
