@@ -106,7 +106,7 @@ def seed(
                 "id", "legal_name", "siren", "address_line1", "address_line2", "postal_code",
                 "city", "country", "iban", "bic", "contact_email", "contact_phone",
                 "dpo_contact", "privacy_policy_url", "legal_basis", "balancing_test",
-                "is_collection_agency", "created_at",
+                "is_collection_agency", "created_at", "unassigned_pool_open",
             ),
         )  # fmt: skip
         for c in range(1, CREDITORS + 1):
@@ -114,7 +114,7 @@ def seed(
                 c, f"Créancier {c:02d} SAS", luhn_siren(30_000_000 + c), f"{c} rue du Commerce",
                 "", "75015", "Paris", "FR", IBAN, "AGRIFRPP", f"recouvrement{c}@example.fr",
                 "0102030405", f"dpo{c}@example.fr", "https://example.fr/confidentialite",
-                "contract", "", "f", now,
+                "contract", "", "f", now, "f",
             )  # fmt: skip
         creditor.flush()
         debtor = _Copy(
