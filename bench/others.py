@@ -192,12 +192,12 @@ def _purge_targets():
     ``dossiers.personal_data``."""
     from django.apps import apps
 
-    from dossiers.personal_data import PERSONAL_FIELDS, anonymised_value
+    from dossiers.personal_data import PERSONAL_FIELDS, TRANSIENT, anonymised_value
 
     targets = []
     for label, names in PERSONAL_FIELDS.items():
-        if not names:
-            continue
+        if not names or label in TRANSIENT:
+            continue  # working data cleared by age, not by debtor
         model = apps.get_model(label)
         models = [model]
         history = getattr(model, "history", None)
@@ -205,7 +205,10 @@ def _purge_targets():
             models.append(history.model)
         for m in models:
             sets, params = [], []
+            kept = {f.name for f in m._meta.concrete_fields}
             for name in names:
+                if name not in kept:
+                    continue  # left out of the history table
                 field = m._meta.get_field(name)
                 sets.append(f'"{field.column}" = %s')
                 params.append(anonymised_value(field))
@@ -214,8 +217,10 @@ def _purge_targets():
                 key = "id"
             elif "debtor_id" in columns:
                 key = "debtor_id"
-            else:
+            elif "dossier_id" in columns:
                 key = "dossier_id"
+            else:
+                key = "claim_id"
             targets.append((m._meta.db_table, ", ".join(sets), params, key))
     return targets
 
@@ -268,10 +273,14 @@ def purge_floor(database: str) -> dict:
             "CREATE TEMP TABLE gone_d ON COMMIT DROP AS "
             "SELECT d.id FROM dossiers_dossier d JOIN gone g ON g.id = d.debtor_id"
         )
-        cur.execute("ANALYZE gone; ANALYZE gone_d")
+        cur.execute(
+            "CREATE TEMP TABLE gone_c ON COMMIT DROP AS "
+            "SELECT c.id FROM dossiers_claim c JOIN gone_d g ON g.id = c.dossier_id"
+        )
+        cur.execute("ANALYZE gone; ANALYZE gone_d; ANALYZE gone_c")
         rows = 0
         for table, sets, params, key in targets:
-            scope = "gone_d" if key == "dossier_id" else "gone"
+            scope = {"dossier_id": "gone_d", "claim_id": "gone_c"}.get(key, "gone")
             cur.execute(
                 f'UPDATE "{table}" SET {sets} WHERE "{key}" IN (SELECT id FROM {scope})',
                 params,
