@@ -91,10 +91,17 @@ def test_subject_access_export_holds_everything_on_the_debtor(client, dpo, debto
 
 
 def test_managers_cannot_export_nor_decide(client, manager, debtor):
+    # The manager's portfolio holds the debtor's creditor: they read its page, nothing more.
+    debtor.dossiers.get().creditor.managers.add(manager)
     client.force_login(manager)
     assert client.get(reverse("rgpd:debtor", args=[debtor.pk])).status_code == 200
     assert client.get(reverse("rgpd:export_json", args=[debtor.pk])).status_code == 403
     assert client.post(reverse("rgpd:restriction", args=[debtor.pk])).status_code == 403
+
+
+def test_a_manager_does_not_open_a_debtor_outside_their_portfolio(client, manager, debtor):
+    client.force_login(manager)
+    assert client.get(reverse("rgpd:debtor", args=[debtor.pk])).status_code == 404
 
 
 def test_objection_accepted_by_the_dpo_restricts_the_processing(client, dpo, debtor):
