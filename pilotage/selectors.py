@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import (
     Avg,
     Count,
@@ -34,8 +35,9 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    Window,
 )
-from django.db.models.functions import Coalesce, TruncDate, TruncMonth
+from django.db.models.functions import Coalesce, RowNumber, TruncDate, TruncMonth
 from django.utils import timezone
 
 from dossiers import roles
@@ -358,43 +360,56 @@ def _payments_query(f: Filters) -> dict[date, tuple[int, Decimal]]:
 
 
 def _reminders_query(f: Filters) -> list[dict]:
-    sent = Reminder.objects.filter(status=Reminder.Status.SENT, sent_at__isnull=False)
-    earlier = sent.filter(
-        dossier=OuterRef("dossier"), cycle=OuterRef("cycle"), step__stage=OuterRef("step__stage")
-    ).filter(
-        Q(sent_at__lt=OuterRef("sent_at")) | Q(sent_at=OuterRef("sent_at"), pk__lt=OuterRef("pk"))
-    )
+    """Sent reminders per level and channel, with the first of each level per dossier and cycle.
 
-    def paid_within(days: int) -> Exists:
-        limit = ExpressionWrapper(
-            OuterRef("sent_on") + timedelta(days=days), output_field=DateField()
+    One pass: a window function ranks each dossier's sent reminders of a level and cycle (all
+    of them, before the period filter: a level started before the period is no first), and the
+    first payment after each first reminder is read once; the windows compare against it.
+    """
+    inner = (
+        Reminder.objects.filter(status=Reminder.Status.SENT, sent_at__isnull=False)
+        .filter(f.scope("dossier__"))
+        .annotate(
+            sent_on=TruncDate("sent_at"),
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("dossier_id"), F("cycle"), F("step__stage")],
+                order_by=[F("sent_at").asc(), F("pk").asc()],
+            ),
         )
-        return Exists(
-            Payment.objects.filter(
-                dossier=OuterRef("dossier"),
-                kind=Payment.Kind.PAYMENT,
-                received_on__gt=OuterRef("sent_on"),
-                received_on__lte=limit,
-            )
-        )
-
-    queryset = (
-        sent.filter(f.scope("dossier__"))
-        .annotate(sent_on=TruncDate("sent_at"))
-        .filter(f.period("sent_on"))
-        .annotate(first=~Exists(earlier))
+        .order_by()
+        .values("pk", "dossier_id", "channel", "content", "sent_on", "rank", "step__stage")
     )
-    counts = {
-        "sent": Count("pk"),
-        "traced": Count("pk", filter=~Q(content="")),
-        "first_n": Count("pk", filter=Q(first=True)),
-    }
+    inner_sql, inner_params = inner.query.get_compiler(using=inner.db).as_sql()
+    payment = Payment._meta.db_table
+    counts = [
+        "count(*) AS sent",
+        "count(*) FILTER (WHERE r.content <> '') AS traced",
+        "count(*) FILTER (WHERE r.rank = 1) AS first_n",
+    ]
+    params: list = []
     for days in PAYMENT_WINDOWS:
-        queryset = queryset.annotate(**{f"paid{days}": paid_within(days)})
-        mature = Q(first=True, sent_on__lte=f.today - timedelta(days=days))
-        counts[f"due{days}"] = Count("pk", filter=mature)
-        counts[f"paid{days}"] = Count("pk", filter=mature & Q(**{f"paid{days}": True}))
-    return list(queryset.order_by().values("step__stage", "channel").annotate(**counts))
+        mature = "r.rank = 1 AND r.sent_on <= %s"
+        counts.append(f"count(*) FILTER (WHERE {mature}) AS due{days}")
+        counts.append(
+            f"count(*) FILTER (WHERE {mature} AND r.paid_on <= r.sent_on + {int(days)}) "
+            f"AS paid{days}"
+        )
+        params += [f.today - timedelta(days=days)] * 2
+    sql = (
+        f"SELECT r.step__stage, r.channel, {', '.join(counts)} FROM ("
+        f"SELECT r.*, CASE WHEN r.rank = 1 THEN (SELECT min(p.received_on) FROM {payment} p "
+        "WHERE p.dossier_id = r.dossier_id AND p.kind = %s AND p.received_on > r.sent_on) "
+        f"END AS paid_on FROM ({inner_sql}) r WHERE r.sent_on >= %s AND r.sent_on <= %s) r "
+        "GROUP BY r.step__stage, r.channel"
+    )
+    params = [Payment.Kind.PAYMENT, *inner_params, f.start, f.end, *params]
+    # the FILTER params come first in the SELECT list: reorder to match the text
+    params = [*params[-2 * len(PAYMENT_WINDOWS) :], *params[: -2 * len(PAYMENT_WINDOWS)]]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [c[0] for c in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 # --- 4. Arrangements, calls and the cost settings (one row) ----------------------------------
