@@ -1,6 +1,6 @@
 """The managers' dashboards: every KPI of ``docs/kpi.md``, each an aggregate query.
 
-``dashboard_data(**filters)`` reads everything in seven queries, whatever the number of claims:
+``dashboard_data(**filters)`` reads everything in six queries, whatever the number of claims:
 1. claims (portfolio, aging, DSO inputs, monthly invoicing for the count-back) joined to their
    dossier (open dossiers by state, evidence at formal notice, purges overdue);
 2. payments received per month;
@@ -29,6 +29,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -297,10 +298,21 @@ def _claims_query(f: Filters) -> dict:
         aggregates[f"aging_{key}_n"] = Count("pk", filter=q)
 
     # DSO: receivables at the period's end = issued by then, less what was paid or credited by
-    # then, nothing for an invoice cancelled by then. The claims' side here, the allocations'
-    # in ``_allocated_query`` (one sum, not a subquery per claim).
+    # then, nothing for an invoice cancelled by then. The allocations are summed once, by an
+    # uncorrelated subquery (evaluated once, not per claim), wrapped in Max to sit among the
+    # aggregates.
     alive_at_end = _alive_at(f.end)
     aggregates["issued_end"] = Sum("amount", filter=alive_at_end)
+    allocated = _scalar(
+        PaymentAllocation.objects.filter(
+            f.scope("claim__dossier__"),
+            _alive_at(f.end, "claim__"),
+            payment__received_on__lte=f.end,
+        ),
+        Sum("amount"),
+        MONEY,
+    )
+    aggregates["allocated_end"] = Max(allocated, output_field=MONEY)
     aggregates["sales"] = Sum("amount", filter=f.period("issue_date"))
     for index, (month_start, month_end) in enumerate(_countback_months(f.end)):
         aggregates[f"sales_m{index}"] = Sum(
@@ -309,9 +321,9 @@ def _claims_query(f: Filters) -> dict:
 
     result = Claim.objects.filter(f.scope("dossier__")).aggregate(**aggregates)
     # SQLite sums decimals as floats: back to cents (PostgreSQL's sums are exact already).
-    result = {k: cents(v) if isinstance(aggregates[k], Sum) else v for k, v in result.items()}
-    issued = result.pop("issued_end")
-    result["receivables_end"] = None if issued is None else issued - _allocated_query(f)
+    result = {k: cents(v) if isinstance(aggregates[k], Sum | Max) else v for k, v in result.items()}
+    issued, allocated = result.pop("issued_end"), result.pop("allocated_end")
+    result["receivables_end"] = None if issued is None else issued - (allocated or ZERO)
     result.update(_dossiers_query(f))
     return result
 
@@ -321,14 +333,6 @@ def _alive_at(day: date, prefix: str = "") -> Q:
     return Q(**{f"{prefix}issue_date__lte": day}) & (
         Q(**{f"{prefix}cancelled_on__isnull": True}) | Q(**{f"{prefix}cancelled_on__gt": day})
     )
-
-
-def _allocated_query(f: Filters) -> Decimal:
-    """What was paid or credited by the period's end on the claims alive then."""
-    total = PaymentAllocation.objects.filter(
-        f.scope("claim__dossier__"), _alive_at(f.end, "claim__"), payment__received_on__lte=f.end
-    ).aggregate(total=Sum("amount"))["total"]
-    return cents(total) or ZERO
 
 
 def _dossiers_query(f: Filters) -> dict:
