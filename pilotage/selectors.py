@@ -21,6 +21,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import (
     Avg,
+    BooleanField,
     Count,
     DateField,
     DecimalField,
@@ -388,6 +389,7 @@ def _reminders_query(f: Filters) -> list[dict]:
         .filter(f.scope("dossier__"))
         .annotate(
             sent_on=TruncDate("sent_at"),
+            traced=ExpressionWrapper(~Q(content=""), output_field=BooleanField()),
             rank=Window(
                 RowNumber(),
                 partition_by=[F("dossier_id"), F("cycle"), F("step__stage")],
@@ -395,13 +397,13 @@ def _reminders_query(f: Filters) -> list[dict]:
             ),
         )
         .order_by()
-        .values("pk", "dossier_id", "channel", "content", "sent_on", "rank", "step__stage")
+        .values("dossier_id", "channel", "traced", "sent_on", "rank", "step__stage")
     )
     inner_sql, inner_params = inner.query.get_compiler(using=inner.db).as_sql()
     payment = Payment._meta.db_table
     counts = [
         "count(*) AS sent",
-        "count(*) FILTER (WHERE r.content <> '') AS traced",
+        "count(*) FILTER (WHERE r.traced) AS traced",
         "count(*) FILTER (WHERE r.rank = 1) AS first_n",
     ]
     params: list = []
@@ -416,7 +418,8 @@ def _reminders_query(f: Filters) -> list[dict]:
     # Table names and Django's own SQL; every value is a parameter.
     sql = (
         f"SELECT r.step__stage, r.channel, {', '.join(counts)} FROM ("  # noqa: S608
-        f"SELECT r.*, CASE WHEN r.rank = 1 THEN (SELECT min(p.received_on) FROM {payment} p "
+        "SELECT r.step__stage, r.channel, r.traced, r.sent_on, r.rank, "
+        f"CASE WHEN r.rank = 1 THEN (SELECT min(p.received_on) FROM {payment} p "
         "WHERE p.dossier_id = r.dossier_id AND p.kind = %s AND p.received_on > r.sent_on) "
         f"END AS paid_on FROM ({inner_sql}) r WHERE r.sent_on >= %s AND r.sent_on <= %s) r "
         "GROUP BY r.step__stage, r.channel"
