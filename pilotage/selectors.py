@@ -1,14 +1,19 @@
 """The managers' dashboards: every KPI of ``docs/kpi.md``, each an aggregate query.
 
 ``dashboard_data(**filters)`` reads everything in six queries, whatever the number of claims:
-1. claims (portfolio, aging, DSO inputs, monthly invoicing for the count-back) joined to their
-   dossier (open dossiers by state, evidence at formal notice, purges overdue);
-2. payments received per month;
-3. sent reminders per level and channel (payment within 7/15/30 days, evidence kept);
-4. the cost settings row with scalar subqueries (promises, plans, disputes, calls);
-5. the controllers with their figures (scalar subqueries per controller).
-Conditional aggregation (``Sum(..., filter=Q(...))``, ``FILTER (WHERE ...)`` on PostgreSQL,
-``CASE WHEN`` elsewhere) does the work; Python only divides, formats and lays out the tables.
+1. claims (portfolio, aging, DSO inputs, monthly invoicing for the count-back), one row of
+   ``FILTER`` aggregates; the allocations by the period's end are one uncorrelated subquery
+   (evaluated once, not per claim);
+2. dossiers (open dossiers by state, evidence at formal notice, purges overdue), counted on the
+   dossiers themselves (no DISTINCT over claims);
+3. payments received per month;
+4. sent reminders per level and channel: a window function marks the first of each level per
+   dossier and cycle, the first payment after it is read once (payment within 7/15/30 days),
+   evidence kept;
+5. the cost settings row with scalar subqueries (promises, plans, disputes, calls);
+6. the controllers with their figures (scalar subqueries per controller).
+Conditional aggregation (``Sum(..., filter=Q(...))``, ``FILTER (WHERE ...)``) does the work;
+Python only divides, formats and lays out the tables. Query 4 is PostgreSQL SQL.
 """
 
 from __future__ import annotations
@@ -557,7 +562,7 @@ def countback_dso(receivables: Decimal, months: list[tuple[date, date, Decimal]]
 
 
 def dashboard_data(**filters) -> Dashboard:
-    """Every figure of the dashboard, in 5 queries.
+    """Every figure of the dashboard, in 6 queries.
 
     Filters (all optional, keyword-only): ``creditor`` and ``controller`` (instances or ids),
     ``start`` and ``end`` (or ``period=(start, end)``; default the last 12 months),
