@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from datetime import date
+from datetime import date, timedelta
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -125,41 +125,157 @@ def letters(database: str, count: str = "1000", workers: str = "1") -> dict:
 
 # --- Dashboard --------------------------------------------------------------------------------
 
+# The same figures as ``pilotage.selectors.dashboard_data()`` (every KPI of docs/kpi.md, default
+# filters: the twelve months to the day of the run), in hand-written SQL.
+_OPEN = "outstanding > 0 AND cancelled_on IS NULL"
+_AGING = [(None, 0), (1, 30), (31, 60), (61, 90), (91, 180), (181, None)]
+_ACTIVE = ["open", "reminder_1", "reminder_2", "reminder_3", "formal_notice", "go_no_go",
+           "promise", "payment_plan", "disputed", "insolvency", "restricted"]  # fmt: skip
+_PIECES = [("contract", "order"), ("invoice",), ("delivery_note",)]
+_NOTICE = "d.closed_on IS NULL AND d.state IN ('formal_notice', 'go_no_go')"
+_TZ = "'Europe/Paris'"
+
+
+def _aging(low, high) -> str:
+    q = _OPEN
+    if low is not None:
+        q += f" AND due_date <= %(on)s::date - {low}"
+    if high is not None:
+        q += f" AND due_date >= %(on)s::date - {high}"
+    return f"sum(outstanding) FILTER (WHERE {q}), count(*) FILTER (WHERE {q})"
+
+
+def _evidence(kinds) -> str:
+    listed = ", ".join(f"'{k}'" for k in kinds)
+    return f"EXISTS (SELECT 1 FROM dossiers_evidence e WHERE e.dossier_id = d.id AND e.kind IN ({listed}))"  # noqa: E501
+
+
+_PIECE_SQL = [_evidence(kinds) for kinds in _PIECES]
+_ON_DAY = "(%s AT TIME ZONE 'Europe/Paris')::date BETWEEN %%(start)s AND %%(on)s"
 DASHBOARD_SQL = [
-    # Portfolio by state: dossiers, balance.
-    """SELECT d.state, count(*), coalesce(sum(b.balance), 0) FROM dossiers_dossier d
-       LEFT JOIN (SELECT dossier_id, sum(outstanding) AS balance FROM dossiers_claim
-                  GROUP BY dossier_id) b ON b.dossier_id = d.id
-       WHERE d.closed_on IS NULL GROUP BY d.state""",
-    # Aging balance (balance âgée) of open claims.
-    """SELECT sum(outstanding) FILTER (WHERE due_date >= %(on)s),
-              sum(outstanding) FILTER (WHERE due_date < %(on)s AND due_date >= %(on)s - 30),
-              sum(outstanding) FILTER (WHERE due_date < %(on)s - 30 AND due_date >= %(on)s - 60),
-              sum(outstanding) FILTER (WHERE due_date < %(on)s - 60 AND due_date >= %(on)s - 90),
-              sum(outstanding) FILTER (WHERE due_date < %(on)s - 90)
-       FROM dossiers_claim WHERE outstanding > 0 AND cancelled_on IS NULL""",
-    # DSO over 90 days: outstanding / invoiced over the period × 90.
-    """SELECT (SELECT sum(outstanding) FROM dossiers_claim WHERE cancelled_on IS NULL)
-              / nullif(sum(amount), 0) * 90
-       FROM dossiers_claim WHERE issue_date > %(on)s - 90 AND issue_date <= %(on)s""",
-    # Collected over 30 days, and reminders by channel and status over 30 days.
-    """SELECT coalesce(sum(amount), 0) FROM dossiers_payment
-       WHERE kind = 'payment' AND received_on > %(on)s - 30 AND received_on <= %(on)s""",
-    """SELECT channel, status, count(*) FROM relances_reminder
-       WHERE scheduled_for > %(on)s - 30 AND scheduled_for <= %(on)s GROUP BY channel, status""",
-    # Promises kept rate.
-    """SELECT count(*) FILTER (WHERE status = 'kept'), count(*) FILTER (WHERE status <> 'pending')
-       FROM dossiers_promise""",
+    # Claims: outstanding, aging balance, receivables at the end (less allocations), invoicing
+    # of the period and of each count-back month.
+    "SELECT sum(outstanding) FILTER (WHERE "
+    + _OPEN
+    + "), "
+    + ", ".join(_aging(low, high) for low, high in _AGING)
+    + """, sum(amount) FILTER (WHERE issue_date <= %(on)s
+                                  AND (cancelled_on IS NULL OR cancelled_on > %(on)s)),
+       (SELECT sum(a.amount) FROM dossiers_paymentallocation a
+        JOIN dossiers_payment p ON p.id = a.payment_id JOIN dossiers_claim c ON c.id = a.claim_id
+        WHERE p.received_on <= %(on)s AND c.issue_date <= %(on)s
+          AND (c.cancelled_on IS NULL OR c.cancelled_on > %(on)s)),
+       sum(amount) FILTER (WHERE issue_date BETWEEN %(start)s AND %(on)s), """
+    + ", ".join(
+        f"sum(amount) FILTER (WHERE issue_date BETWEEN %(m{i}s)s AND %(m{i}e)s)" for i in range(24)
+    )
+    + " FROM dossiers_claim",
+    # Dossiers: open by state, pieces at formal notice, purges overdue.
+    "SELECT "
+    + ", ".join(f"count(*) FILTER (WHERE d.closed_on IS NULL AND d.state = '{s}')" for s in _ACTIVE)
+    + f", count(*) FILTER (WHERE {_NOTICE}), "
+    + ", ".join(f"count(*) FILTER (WHERE {_NOTICE} AND {p})" for p in _PIECE_SQL)
+    + f", count(*) FILTER (WHERE {_NOTICE} AND {' AND '.join(_PIECE_SQL)}),"
+    + """ count(*) FILTER (WHERE d.closed_on IS NOT NULL AND d.purge_on < %(on)s
+                               AND b.name <> '[anonymisé]')
+       FROM dossiers_dossier d JOIN dossiers_debtor b ON b.id = d.debtor_id""",
+    # Payments received per month.
+    """SELECT date_trunc('month', received_on), count(*), sum(amount) FROM dossiers_payment
+       WHERE kind = 'payment' AND received_on BETWEEN %(start)s AND %(on)s GROUP BY 1""",
+    # Sent reminders per level and channel; the first of each level per dossier and cycle, and
+    # whether a payment came within 7, 15, 30 days of it.
+    """SELECT stage, channel, count(*), count(*) FILTER (WHERE traced),
+              count(*) FILTER (WHERE rank = 1), """
+    + ", ".join(
+        f"count(*) FILTER (WHERE rank = 1 AND sent_on <= %(on)s::date - {d}), "
+        f"count(*) FILTER (WHERE rank = 1 AND sent_on <= %(on)s::date - {d} "
+        f"AND paid_on <= sent_on + {d})"
+        for d in (7, 15, 30)
+    )
+    + """ FROM (SELECT r.*, CASE WHEN rank = 1 THEN (SELECT min(p.received_on)
+                 FROM dossiers_payment p WHERE p.dossier_id = r.dossier_id
+                 AND p.kind = 'payment' AND p.received_on > r.sent_on) END AS paid_on
+             FROM (SELECT r.dossier_id, r.channel, s.stage, r.content <> '' AS traced,
+                          (r.sent_at AT TIME ZONE 'Europe/Paris')::date AS sent_on,
+                          row_number() OVER (PARTITION BY r.dossier_id, r.cycle, s.stage
+                                             ORDER BY r.sent_at, r.id) AS rank
+                   FROM relances_reminder r JOIN relances_cadencestep s ON s.id = r.step_id
+                   WHERE r.status = 'sent' AND r.sent_at IS NOT NULL) r
+             WHERE sent_on BETWEEN %(start)s AND %(on)s) r
+       GROUP BY stage, channel""",
+    # Costs, promises, plans, disputes and calls of the period.
+    """SELECT c.*,
+       (SELECT count(*) FILTER (WHERE status = 'kept') FROM dossiers_promise
+        WHERE settled_on BETWEEN %(start)s AND %(on)s),
+       (SELECT count(*) FILTER (WHERE status = 'broken') FROM dossiers_promise
+        WHERE settled_on BETWEEN %(start)s AND %(on)s),
+       (SELECT count(*) FROM dossiers_paymentplan p JOIN dossiers_dossier d ON d.id = p.dossier_id
+        WHERE (p.status = 'completed' AND p.ended_on BETWEEN %(start)s AND %(on)s)
+           OR (p.status = 'active' AND d.state = 'paid'
+               AND d.closed_on BETWEEN %(start)s AND %(on)s)),
+       (SELECT count(*) FROM dossiers_paymentplan
+        WHERE status = 'broken' AND ended_on BETWEEN %(start)s AND %(on)s),
+       (SELECT count(*) FROM dossiers_dispute WHERE opened_on BETWEEN %(start)s AND %(on)s),
+       (SELECT count(*) FROM dossiers_dispute
+        WHERE status <> 'open' AND resolved_on BETWEEN %(start)s AND %(on)s),
+       (SELECT count(*) FROM dossiers_dispute
+        WHERE status = 'upheld' AND resolved_on BETWEEN %(start)s AND %(on)s),
+       (SELECT count(*) FROM dossiers_dispute WHERE status = 'open'),
+       (SELECT avg(resolved_on - opened_on) FROM dossiers_dispute
+        WHERE status <> 'open' AND resolved_on BETWEEN %(start)s AND %(on)s),
+       (SELECT count(*) FROM relances_calllog WHERE """
+    + _ON_DAY % "called_at"
+    + """), (SELECT count(*) FROM relances_calllog WHERE summary <> '' AND """
+    + _ON_DAY % "called_at"
+    + """) FROM pilotage_costsettings c WHERE c.id = 1""",
+    # The controllers: dossiers held, actions and amounts recovered over the period.
+    """SELECT u.*,
+       (SELECT count(*) FROM dossiers_dossier d WHERE d.assigned_to_id = u.id
+        AND d.closed_on IS NULL),
+       (SELECT count(*) FROM relances_calllog c WHERE c.called_by_id = u.id AND """
+    + _ON_DAY % "c.called_at"
+    + """),
+       (SELECT count(*) FROM relances_reminder r WHERE r.approved_by_id = u.id AND """
+    + _ON_DAY % "r.approved_at"
+    + """),
+       (SELECT count(*) FROM dossiers_payment p WHERE p.recorded_by_id = u.id
+        AND p.received_on BETWEEN %(start)s AND %(on)s),
+       (SELECT count(*) FROM dossiers_evidence e WHERE e.uploaded_by_id = u.id AND """
+    + _ON_DAY % "e.uploaded_at"
+    + """),
+       (SELECT coalesce(sum(p.amount), 0) FROM dossiers_payment p
+        JOIN dossiers_dossier d ON d.id = p.dossier_id
+        WHERE p.kind = 'payment' AND d.assigned_to_id = u.id
+        AND p.received_on BETWEEN %(start)s AND %(on)s)
+       FROM auth_user u WHERE EXISTS (
+         SELECT 1 FROM auth_user_groups ug JOIN auth_group g ON g.id = ug.group_id
+         WHERE ug.user_id = u.id AND g.name = 'controller')
+       ORDER BY u.last_name, u.first_name, u.username""",
 ]
+
+
+def _dashboard_params() -> dict:
+    """The day of the run, the period's first day (twelve months, the current one included)
+    and the count-back months (the current one to the day of the run, then 23 whole ones)."""
+    first = ON.replace(day=1)
+    year, month = divmod(first.year * 12 + first.month - 1 - 11, 12)
+    params = {"on": ON, "start": date(year, month + 1, 1)}
+    month_end = ON
+    for i in range(24):
+        month_start = month_end.replace(day=1)
+        params[f"m{i}s"], params[f"m{i}e"] = month_start, month_end
+        month_end = month_start - timedelta(days=1)
+    return params
 
 
 def dashboard_floor(database: str) -> dict:
     from . import db
 
+    params = _dashboard_params()
     with db.connect(database) as conn, conn.cursor() as cur:
         start = time.perf_counter()
         for query in DASHBOARD_SQL:
-            cur.execute(query, {"on": ON})
+            cur.execute(query, params)
             cur.fetchall()
         seconds = time.perf_counter() - start
     return {"seconds": seconds, "queries": len(DASHBOARD_SQL)}

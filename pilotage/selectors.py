@@ -1,14 +1,19 @@
 """The managers' dashboards: every KPI of ``docs/kpi.md``, each an aggregate query.
 
-``dashboard_data(**filters)`` reads everything in five queries, whatever the number of claims:
-1. claims (portfolio, aging, DSO inputs, monthly invoicing for the count-back) joined to their
-   dossier (open dossiers by state, evidence at formal notice, purges overdue);
-2. payments received per month;
-3. sent reminders per level and channel (payment within 7/15/30 days, evidence kept);
-4. the cost settings row with scalar subqueries (promises, plans, disputes, calls);
-5. the controllers with their figures (scalar subqueries per controller).
-Conditional aggregation (``Sum(..., filter=Q(...))``, ``FILTER (WHERE ...)`` on PostgreSQL,
-``CASE WHEN`` elsewhere) does the work; Python only divides, formats and lays out the tables.
+``dashboard_data(**filters)`` reads everything in six queries, whatever the number of claims:
+1. claims (portfolio, aging, DSO inputs, monthly invoicing for the count-back), one row of
+   ``FILTER`` aggregates; the allocations by the period's end are one uncorrelated subquery
+   (evaluated once, not per claim);
+2. dossiers (open dossiers by state, evidence at formal notice, purges overdue), counted on the
+   dossiers themselves (no DISTINCT over claims);
+3. payments received per month;
+4. sent reminders per level and channel: a window function marks the first of each level per
+   dossier and cycle, the first payment after it is read once (payment within 7/15/30 days),
+   evidence kept;
+5. the cost settings row with scalar subqueries (promises, plans, disputes, calls);
+6. the controllers with their figures (scalar subqueries per controller).
+Conditional aggregation (``Sum(..., filter=Q(...))``, ``FILTER (WHERE ...)``) does the work;
+Python only divides, formats and lays out the tables. Query 4 is PostgreSQL SQL.
 """
 
 from __future__ import annotations
@@ -18,8 +23,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import (
     Avg,
+    BooleanField,
     Count,
     DateField,
     DecimalField,
@@ -28,14 +35,16 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
     Value,
+    Window,
 )
-from django.db.models.functions import Coalesce, TruncDate, TruncMonth
+from django.db.models.functions import Coalesce, RowNumber, TruncDate, TruncMonth
 from django.utils import timezone
 
 from dossiers import roles
@@ -258,15 +267,15 @@ def _purge_overdue(today: date) -> Q:
     """
     from django.conf import settings
 
-    not_purged = ~Q(dossier__debtor__name=ANONYMISED)
+    not_purged = ~Q(debtor__name=ANONYMISED)
     if any(f.name == "purge_on" for f in Dossier._meta.get_fields()):
-        return Q(dossier__purge_on__lt=today) & not_purged
+        return Q(purge_on__lt=today) & not_purged
     margin = timedelta(days=getattr(settings, "RGPD_PURGE_MARGIN_DAYS", 0))
     pro = add_months(today - margin, -12 * rules.PRESCRIPTION_YEARS_PROFESSIONAL)
     other = add_months(today - margin, -12 * rules.PRESCRIPTION_YEARS_CONSUMER)
     return not_purged & (
-        Q(dossier__debtor__kind=Debtor.Kind.PROFESSIONAL, dossier__closed_on__lt=pro)
-        | (~Q(dossier__debtor__kind=Debtor.Kind.PROFESSIONAL) & Q(dossier__closed_on__lt=other))
+        Q(debtor__kind=Debtor.Kind.PROFESSIONAL, closed_on__lt=pro)
+        | (~Q(debtor__kind=Debtor.Kind.PROFESSIONAL) & Q(closed_on__lt=other))
     )
 
 
@@ -295,48 +304,64 @@ def _claims_query(f: Filters) -> dict:
         aggregates[f"aging_{key}_n"] = Count("pk", filter=q)
 
     # DSO: receivables at the period's end = issued by then, less what was paid or credited by
-    # then, nothing for an invoice cancelled by then.
-    allocated = (
-        PaymentAllocation.objects.filter(claim=OuterRef("pk"), payment__received_on__lte=f.end)
-        .order_by()
-        .values("claim")
-        .annotate(total=Sum("amount"))
-        .values("total")
+    # then, nothing for an invoice cancelled by then. The allocations are summed once, by an
+    # uncorrelated subquery (evaluated once, not per claim), wrapped in Max to sit among the
+    # aggregates.
+    alive_at_end = _alive_at(f.end)
+    aggregates["issued_end"] = Sum("amount", filter=alive_at_end)
+    allocated = _scalar(
+        PaymentAllocation.objects.filter(
+            f.scope("claim__dossier__"),
+            _alive_at(f.end, "claim__"),
+            payment__received_on__lte=f.end,
+        ),
+        Sum("amount"),
+        MONEY,
     )
-    balance_at_end = F("amount") - Coalesce(Subquery(allocated, output_field=MONEY), ZERO)
-    alive_at_end = Q(issue_date__lte=f.end) & (
-        Q(cancelled_on__isnull=True) | Q(cancelled_on__gt=f.end)
-    )
-    aggregates["receivables_end"] = Sum(
-        ExpressionWrapper(balance_at_end, output_field=MONEY), filter=alive_at_end
-    )
+    aggregates["allocated_end"] = Max(allocated, output_field=MONEY)
     aggregates["sales"] = Sum("amount", filter=f.period("issue_date"))
     for index, (month_start, month_end) in enumerate(_countback_months(f.end)):
         aggregates[f"sales_m{index}"] = Sum(
             "amount", filter=Q(issue_date__gte=month_start, issue_date__lte=month_end)
         )
 
-    # Dossiers, counted once each through their claims.
-    def dossiers(q: Q) -> Count:
-        return Count("dossier", distinct=True, filter=q)
+    result = Claim.objects.filter(f.scope("dossier__")).aggregate(**aggregates)
+    # SQLite sums decimals as floats: back to cents (PostgreSQL's sums are exact already).
+    result = {k: cents(v) if isinstance(aggregates[k], Sum | Max) else v for k, v in result.items()}
+    issued, allocated = result.pop("issued_end"), result.pop("allocated_end")
+    result["receivables_end"] = None if issued is None else issued - (allocated or ZERO)
+    result.update(_dossiers_query(f))
+    return result
 
-    active = Q(dossier__closed_on__isnull=True)
+
+def _alive_at(day: date, prefix: str = "") -> Q:
+    """Claims issued by ``day`` and not cancelled by then."""
+    return Q(**{f"{prefix}issue_date__lte": day}) & (
+        Q(**{f"{prefix}cancelled_on__isnull": True}) | Q(**{f"{prefix}cancelled_on__gt": day})
+    )
+
+
+def _dossiers_query(f: Filters) -> dict:
+    """Dossier counts (open by state, pieces at formal notice, purges overdue), read on the
+    dossiers themselves (a dossier always holds its claims: no join, no DISTINCT)."""
+
+    def dossiers(q: Q) -> Count:
+        return Count("pk", filter=q)
+
+    aggregates = {}
+    active = Q(closed_on__isnull=True)
     for state in ACTIVE_STATES:
-        aggregates[f"state_{state}"] = dossiers(active & Q(dossier__state=state))
-    at_notice = active & Q(dossier__state__in=NOTICE_STATES)
+        aggregates[f"state_{state}"] = dossiers(active & Q(state=state))
+    at_notice = active & Q(state__in=NOTICE_STATES)
     aggregates["notice"] = dossiers(at_notice)
     complete = at_notice
     for key, _, kinds in NOTICE_PIECES:
-        has = Exists(Evidence.objects.filter(dossier=OuterRef("dossier"), kind__in=kinds))
+        has = Exists(Evidence.objects.filter(dossier=OuterRef("pk"), kind__in=kinds))
         aggregates[f"notice_{key}"] = dossiers(at_notice & Q(has))
         complete &= Q(has)
     aggregates["notice_complete"] = dossiers(complete)
-    aggregates["purges_overdue"] = dossiers(
-        Q(dossier__closed_on__isnull=False) & _purge_overdue(today)
-    )
-    result = Claim.objects.filter(f.scope("dossier__")).aggregate(**aggregates)
-    # SQLite sums decimals as floats: back to cents (PostgreSQL's sums are exact already).
-    return {k: cents(v) if isinstance(aggregates[k], Sum) else v for k, v in result.items()}
+    aggregates["purges_overdue"] = dossiers(Q(closed_on__isnull=False) & _purge_overdue(f.today))
+    return Dossier.objects.filter(f.scope()).aggregate(**aggregates)
 
 
 # --- 2. Payments -----------------------------------------------------------------------------
@@ -358,43 +383,59 @@ def _payments_query(f: Filters) -> dict[date, tuple[int, Decimal]]:
 
 
 def _reminders_query(f: Filters) -> list[dict]:
-    sent = Reminder.objects.filter(status=Reminder.Status.SENT, sent_at__isnull=False)
-    earlier = sent.filter(
-        dossier=OuterRef("dossier"), cycle=OuterRef("cycle"), step__stage=OuterRef("step__stage")
-    ).filter(
-        Q(sent_at__lt=OuterRef("sent_at")) | Q(sent_at=OuterRef("sent_at"), pk__lt=OuterRef("pk"))
-    )
+    """Sent reminders per level and channel, with the first of each level per dossier and cycle.
 
-    def paid_within(days: int) -> Exists:
-        limit = ExpressionWrapper(
-            OuterRef("sent_on") + timedelta(days=days), output_field=DateField()
+    One pass: a window function ranks each dossier's sent reminders of a level and cycle (all
+    of them, before the period filter: a level started before the period is no first), and the
+    first payment after each first reminder is read once; the windows compare against it.
+    """
+    inner = (
+        Reminder.objects.filter(status=Reminder.Status.SENT, sent_at__isnull=False)
+        .filter(f.scope("dossier__"))
+        .annotate(
+            sent_on=TruncDate("sent_at"),
+            traced=ExpressionWrapper(~Q(content=""), output_field=BooleanField()),
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("dossier_id"), F("cycle"), F("step__stage")],
+                order_by=[F("sent_at").asc(), F("pk").asc()],
+            ),
         )
-        return Exists(
-            Payment.objects.filter(
-                dossier=OuterRef("dossier"),
-                kind=Payment.Kind.PAYMENT,
-                received_on__gt=OuterRef("sent_on"),
-                received_on__lte=limit,
-            )
-        )
-
-    queryset = (
-        sent.filter(f.scope("dossier__"))
-        .annotate(sent_on=TruncDate("sent_at"))
-        .filter(f.period("sent_on"))
-        .annotate(first=~Exists(earlier))
+        .order_by()
+        .values("dossier_id", "channel", "traced", "sent_on", "rank", "step__stage")
     )
-    counts = {
-        "sent": Count("pk"),
-        "traced": Count("pk", filter=~Q(content="")),
-        "first_n": Count("pk", filter=Q(first=True)),
-    }
+    inner_sql, inner_params = inner.query.get_compiler(using=inner.db).as_sql()
+    payment = Payment._meta.db_table
+    counts = [
+        "count(*) AS sent",
+        "count(*) FILTER (WHERE r.traced) AS traced",
+        "count(*) FILTER (WHERE r.rank = 1) AS first_n",
+    ]
+    params: list = []
     for days in PAYMENT_WINDOWS:
-        queryset = queryset.annotate(**{f"paid{days}": paid_within(days)})
-        mature = Q(first=True, sent_on__lte=f.today - timedelta(days=days))
-        counts[f"due{days}"] = Count("pk", filter=mature)
-        counts[f"paid{days}"] = Count("pk", filter=mature & Q(**{f"paid{days}": True}))
-    return list(queryset.order_by().values("step__stage", "channel").annotate(**counts))
+        mature = "r.rank = 1 AND r.sent_on <= %s"
+        counts.append(f"count(*) FILTER (WHERE {mature}) AS due{days}")
+        counts.append(
+            f"count(*) FILTER (WHERE {mature} AND r.paid_on <= r.sent_on + {int(days)}) "
+            f"AS paid{days}"
+        )
+        params += [f.today - timedelta(days=days)] * 2
+    # Table names and Django's own SQL; every value is a parameter.
+    sql = (
+        f"SELECT r.step__stage, r.channel, {', '.join(counts)} FROM ("  # noqa: S608
+        "SELECT r.step__stage, r.channel, r.traced, r.sent_on, r.rank, "
+        f"CASE WHEN r.rank = 1 THEN (SELECT min(p.received_on) FROM {payment} p "
+        "WHERE p.dossier_id = r.dossier_id AND p.kind = %s AND p.received_on > r.sent_on) "
+        f"END AS paid_on FROM ({inner_sql}) r WHERE r.sent_on >= %s AND r.sent_on <= %s) r "
+        "GROUP BY r.step__stage, r.channel"
+    )
+    params = [Payment.Kind.PAYMENT, *inner_params, f.start, f.end, *params]
+    # the FILTER params come first in the SELECT list: reorder to match the text
+    params = [*params[-2 * len(PAYMENT_WINDOWS) :], *params[: -2 * len(PAYMENT_WINDOWS)]]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [c[0] for c in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 # --- 4. Arrangements, calls and the cost settings (one row) ----------------------------------
@@ -521,7 +562,7 @@ def countback_dso(receivables: Decimal, months: list[tuple[date, date, Decimal]]
 
 
 def dashboard_data(**filters) -> Dashboard:
-    """Every figure of the dashboard, in 5 queries.
+    """Every figure of the dashboard, in 6 queries.
 
     Filters (all optional, keyword-only): ``creditor`` and ``controller`` (instances or ids),
     ``start`` and ``end`` (or ``period=(start, end)``; default the last 12 months),
