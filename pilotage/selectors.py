@@ -49,7 +49,7 @@ from django.utils import timezone
 
 from dossiers import roles
 from dossiers.legal import rules
-from dossiers.legal.calendar import add_months, is_working_day
+from dossiers.legal.calendar import MONTHS_FR, add_months, is_working_day
 from dossiers.models import (
     ACTIVE_STATES,
     Claim,
@@ -103,20 +103,6 @@ COST_CHANNELS = (
     (Channel.LETTER, "letter"),
     (Channel.REGISTERED_LETTER, "registered_letter"),
 )
-MONTHS_FR = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-]
 
 
 # --- Filters ---------------------------------------------------------------------------------

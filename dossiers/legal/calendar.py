@@ -14,6 +14,22 @@ import holidays
 # Departments → the ``holidays`` package's subdivision: Moselle (57), Alsace (67, 68).
 ALSACE_MOSELLE = {"57": "57", "67": "6AE", "68": "6AE"}
 
+# The months in French, for dates written out in full (« 1er juillet 2026 », « novembre 2026 »).
+MONTHS_FR = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
 
 @lru_cache(maxsize=8)
 def _french_holidays(subdivision: str | None) -> holidays.HolidayBase:

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from . import rules
+from .calendar import MONTHS_FR
 
 
 class MissingRateError(LookupError):
@@ -55,22 +56,8 @@ class HalfYear:
 
 def french_day(day: date) -> str:
     """« 1er juillet 2026 », « 15 mars 2027 »."""
-    months = (
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    )
     number = "1er" if day.day == 1 else str(day.day)
-    return f"{number} {months[day.month - 1]} {day.year}"
+    return f"{number} {MONTHS_FR[day.month - 1]} {day.year}"
 
 
 @dataclass(frozen=True)
