@@ -9,16 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-
-def _reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError("Indiquez le motif de cette opération (il figure au journal).")
-    return reason
+from dossiers.services._common import require_reason
 
 
 def _stamp(objs, actor, reason: str) -> list[models.Model]:
@@ -37,7 +31,7 @@ def journaled_bulk_create(
     if not objs:
         return []
     model = type(objs[0])
-    reason = _reason(reason)
+    reason = require_reason(reason)
     return bulk_create_with_history(
         _stamp(objs, actor, reason),
         model,
@@ -58,7 +52,7 @@ def journaled_bulk_update(
     if not objs:
         return 0
     model = type(objs[0])
-    reason = _reason(reason)
+    reason = require_reason(reason)
     return bulk_update_with_history(
         _stamp(objs, actor, reason),
         model,

@@ -53,18 +53,6 @@ class RunReport:
     lines: list[str] = field(default_factory=list)
 
 
-def _reminder_content(dossier: Dossier, step) -> str:
-    """A plain record of what the step says; the letters issue replaces it with templates."""
-    claims = list(dossier.claims.filter(outstanding__gt=0).order_by("due_date"))
-    total = sum(c.outstanding for c in claims)
-    invoices = ", ".join(f"{c.invoice_number} (échéance {c.due_date:%d/%m/%Y})" for c in claims)
-    return (
-        f"{step.label} — dossier {dossier.reference}\n"
-        f"Créancier : {dossier.creditor.legal_name}\n"
-        f"Factures : {invoices}\nReste dû : {euros(total)}"
-    )
-
-
 def _queue_delivery(reminder: Reminder) -> None:
     from .tasks import reminder_deliver_task
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from dossiers.models import Debtor, Dossier
 from dossiers.personal_data import ANONYMISED
 from dossiers.services import journaled_save
+from dossiers.services._common import require_reason
 from dossiers.services.lifecycle import restriction_set
 from journal import guard
 
@@ -214,13 +215,6 @@ def _delete_files(files) -> None:
 # --- Data subjects' requests ------------------------------------------------------------------
 
 
-def _reason(text: str) -> str:
-    text = (text or "").strip()
-    if not text:
-        raise ValidationError("Indiquez le motif de cette opération (il figure au journal).")
-    return text
-
-
 def request_record(
     *, debtor: Debtor, kind: str, received_on: date, details: str, actor
 ) -> RightsRequest:
@@ -242,7 +236,7 @@ def request_decide(
     the DPO: accepted, it restricts the processing (no more reminders) until the restriction is
     lifted; a restriction request accepted restricts too."""
     on = on or timezone.localdate()
-    decision = _reason(decision)
+    decision = require_reason(decision)
     if status not in (RightsRequest.Status.values):
         raise ValidationError({"status": "Décision inconnue."})
     if status == RightsRequest.Status.OPEN:
@@ -273,7 +267,7 @@ def request_decide(
 def restriction_change(*, debtor: Debtor, restricted: bool, actor, reason: str) -> Debtor:
     """Restrict or lift the processing (art. 18): the cadence pauses or resumes."""
     return restriction_set(
-        debtor=debtor, restricted=restricted, actor=actor, reason=_reason(reason)
+        debtor=debtor, restricted=restricted, actor=actor, reason=require_reason(reason)
     )
 
 
@@ -282,11 +276,13 @@ def debtor_rectify(*, debtor: Debtor, actor, reason: str, **fields) -> Debtor:
     until the purge."""
     from dossiers.services import debtor_update
 
-    return debtor_update(debtor=debtor, actor=actor, reason=f"RGPD : {_reason(reason)}", **fields)
+    return debtor_update(
+        debtor=debtor, actor=actor, reason=f"RGPD : {require_reason(reason)}", **fields
+    )
 
 
 def contact_rectify(*, contact, actor, reason: str, **fields):
-    reason = _reason(reason)
+    reason = require_reason(reason)
     with transaction.atomic():
         contact = type(contact).objects.select_for_update().get(pk=contact.pk)
         for name, value in fields.items():

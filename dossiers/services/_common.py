@@ -102,3 +102,6 @@ def dossier_refresh(
             reason = f"{reason} : promesse tenue, reprise de la cadence"
     save_dossier(dossier, actor=actor, reason=reason, on=on)
     return dossier
+
+
+require_reason = _require_reason  # public name for the apps below dossiers
