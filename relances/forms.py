@@ -315,16 +315,3 @@ class AssignForm(WorkspaceForm):
             .order_by("last_name", "username")
         )
         self.fields["assignee"].label_from_instance = lambda u: u.get_full_name() or u.username
-
-
-class DecideForm(WorkspaceForm):
-    decision = forms.ChoiceField(
-        label="Décision",
-        choices=[
-            ("litigation", "Go : transmettre au contentieux"),
-            ("written_off", "No-Go : passer en perte"),
-            ("amicable", "Nouveau cycle amiable"),
-        ],
-        widget=forms.RadioSelect,
-    )
-    reason = _reason_field("Motivation de la décision")

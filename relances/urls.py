@@ -28,7 +28,6 @@ urlpatterns = [
     path(D + "attente/", actions.hold, name="hold"),
     path(D + "attente/levee/", actions.hold_release, name="hold_release"),
     path(D + "attribution/", actions.assign, name="assign"),
-    path(D + "decision/", actions.decide, name="decide"),
     path(
         D + "relances/<int:reminder_pk>/validation/",
         actions.reminder_approve,

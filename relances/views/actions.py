@@ -440,28 +440,6 @@ def assign(request, pk: int):
     )
 
 
-@workspace_view(managers_only=True)
-def decide(request, pk: int):
-    dossier = get_open_dossier(request, pk)
-
-    def perform(data):
-        dossier_services.dossier_decide(
-            dossier=dossier, decision=data["decision"], actor=request.user, reason=data["reason"]
-        )
-        for task in dossier.tasks.filter(kind=Task.Kind.GO_NO_GO, status=Task.Status.OPEN):
-            dossier_work.task_close(task=task, actor=request.user, reason=data["reason"])
-        return "Décision Go/No-Go enregistrée."
-
-    return _action(
-        request,
-        dossier,
-        forms.DecideForm,
-        title="Décision Go/No-Go",
-        perform=perform,
-        submit="Enregistrer la décision",
-    )
-
-
 # --- Reminders and tasks ----------------------------------------------------------------------
 
 

@@ -33,7 +33,6 @@ ALLOWED: dict[str, set[str]] = {
     "relances:plan_print": READERS,
     "relances:evidence_file": READERS,
     "relances:assign": {"manager"},
-    "relances:decide": {"manager"},
     "relances:portfolio": {"manager"},
     # The day's letter batch holds every creditor's letters: managers prepare and print it.
     "relances:batch_create": {"manager"},
@@ -93,7 +92,6 @@ POST_ONLY = {
 # role check, so a forbidden role still gets 403); a form living on another page, or an action
 # that does not apply to the dossier's situation, sends there (302).
 ALLOWED_STATUS: dict[str, object] = {
-    "relances:decide": {200, 302},
     **dict.fromkeys(POST_ONLY, 405),
     "journal:solvency": "/journal/dossiers/",
     "journal:amicable_attempt": "/journal/dossiers/",
