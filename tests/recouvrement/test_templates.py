@@ -17,13 +17,3 @@ def test_ids_in_form_attributes_are_never_localized():
             if ID_IN_ATTRIBUTE.search(line):
                 offenders.append(f"{path.relative_to(settings.BASE_DIR)}:{number}")
     assert offenders == []
-
-
-def test_an_id_past_999_renders_plain_in_a_form(rf):
-    from django.template import Context, Template
-
-    assert settings.USE_THOUSAND_SEPARATOR
-    rendered = Template(
-        '{% load l10n %}<option value="{{ obj.pk|unlocalize }}">{{ obj.pk }}</option>'
-    ).render(Context({"obj": type("O", (), {"pk": 2125})()}))
-    assert 'value="2125"' in rendered
