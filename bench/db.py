@@ -8,7 +8,8 @@ import psycopg
 from psycopg import sql
 
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres:postgres@127.0.0.1:5432")
-PREFIX = "rec_bench_"
+# BENCH_PREFIX lets two benches share a server (each its own databases).
+PREFIX = os.environ.get("BENCH_PREFIX", "rec_bench_")
 
 
 def url(name: str) -> str:

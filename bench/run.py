@@ -21,7 +21,7 @@ from . import db, seed
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
-TEMPLATE = "rec_bench_template"
+TEMPLATE = f"{db.PREFIX}template"
 TARGETS = {"cadence": 3.0, "per_dossier_growth": 1.3, "letters": 1.2, "letters_scaling": 1.7,
            "dashboard": 2.0, "purge": 3.0}  # fmt: skip
 PURGE_DEBTORS = 100_000
@@ -70,7 +70,7 @@ def copy_of(base: str, suffix: str) -> str:
 
 
 def bench_size(label: str, claims: int) -> dict:
-    base = f"rec_bench_{label}"
+    base = f"{db.PREFIX}{label}"
     started = time.perf_counter()
     db.create(base, template=TEMPLATE)
     t = time.perf_counter()
@@ -113,7 +113,7 @@ def bench_size(label: str, claims: int) -> dict:
 
 
 def bench_letters(count: int) -> dict:
-    base = "rec_bench_letters"
+    base = f"{db.PREFIX}letters"
     db.create(base, template=TEMPLATE)
     seed.seed(base, 10_000)
     out = {}
@@ -126,7 +126,7 @@ def bench_letters(count: int) -> dict:
 
 
 def bench_purge(debtors: int) -> dict:
-    base = "rec_bench_purge"
+    base = f"{db.PREFIX}purge"
     db.create(base, template=TEMPLATE)
     t = time.perf_counter()
     seed.seed_purge(base, debtors)
