@@ -95,6 +95,7 @@ class Decision:
     skipped: list[CadenceStep] = field(default_factory=list)
     stage: str | None = None
     next_date: date | None = None
+    pending: list[CadenceStep] = field(default_factory=list)  # steps still to come, on "wait"
 
     @property
     def caught_up(self) -> bool:
@@ -234,6 +235,7 @@ def decide(dossier: Dossier, *, on: date, ctx: BatchContext | None = None) -> De
             return Decision(action, "délai de la mise en demeure expiré", next_date=when)
         return Decision("none", "toutes les étapes de la cadence sont faites")
 
+    steps = [step for _, step in pending]
     earliest = min(when for when, _ in pending)
     last_contact = _last_contact(dossier, ctx)
     spacing_ends = None
@@ -244,16 +246,17 @@ def decide(dossier: Dossier, *, on: date, ctx: BatchContext | None = None) -> De
     next_date = max(earliest, spacing_ends) if spacing_ends else earliest
     due = [(when, step) for when, step in pending if when <= on]
     if not due:
-        return Decision("wait", "prochaine étape à venir", next_date=next_date)
+        return Decision("wait", "prochaine étape à venir", next_date=next_date, pending=steps)
     if not calendar.is_working_day(on, postal_code=postal_code):
         # A catch-up never goes out on a closed day either (CPC 642 by analogy).
         when = calendar.roll_forward(on, postal_code=postal_code)
-        return Decision("wait", "jour non ouvré", next_date=when)
+        return Decision("wait", "jour non ouvré", next_date=when, pending=steps)
     if spacing_ends and on < spacing_ends:
         return Decision(
             "wait",
             f"espacement minimal de {policy.min_spacing_days} jours entre deux contacts",
             next_date=spacing_ends,
+            pending=steps,
         )
     top_offset = max(step.offset_days for _, step in due)
     fire = [step for _, step in due if step.offset_days == top_offset]

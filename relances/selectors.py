@@ -198,8 +198,10 @@ def days_overdue(reference_date: date | None, today: date) -> int:
     return max((today - reference_date).days, 0) if reference_date else 0
 
 
-def score_explanation(row: Dossier, today: date) -> str:
-    """The score's three parts in words, for the row's tooltip (same tables as the SQL)."""
+def score_explanation(row: Dossier, today: date, kinds: set[str]) -> str:
+    """The score's three parts in words, for the row's tooltip (same tables as the SQL).
+
+    ``kinds``: the row's kinds of items (``_describe``'s, the same conditions as the SQL's)."""
     balance = row.balance or ZERO
     amount = next((p for limit, p in AMOUNT_POINTS if balance >= limit), AMOUNT_DEFAULT)
     days = days_overdue(row.reference_date, today)
@@ -208,7 +210,7 @@ def score_explanation(row: Dossier, today: date) -> str:
         age = next((p for d, p in AGE_POINTS if row.reference_date <= today - timedelta(d)), age)
     risk_label, risk = "aucun signal particulier", RISK_DEFAULT
     for code, label, points in RISK_POINTS:
-        hit = row.state == code if code in S.values else getattr(row, f"has_{code}", False)
+        hit = row.state == code if code in S.values else code in kinds
         if hit:
             risk_label, risk = label, points
             break
@@ -332,8 +334,9 @@ def worklist(
 
     flags = prescription_flags(scope, today=today)
     conditions = _item_conditions(today, sorted(flags))
-    rows = scope.annotate(
-        balance=_balance_subquery(),
+    # The flags are aliases: compiled into the filter and the score, never selected (the
+    # row's items come from _describe's detail queries).
+    rows = scope.annotate(balance=_balance_subquery()).alias(
         **{
             f"has_{code}": Case(
                 When(condition, then=Value(True)), default=Value(False), output_field=BooleanField()
@@ -452,7 +455,7 @@ def _describe(page: list[Dossier], *, today: date, flags: dict[int, list]) -> li
         WorklistRow(
             dossier=d,
             items=items[d.pk],
-            explanation=score_explanation(d, today),
+            explanation=score_explanation(d, today, {item.kind for item in items[d.pk]}),
             days_overdue=days_overdue(d.reference_date, today),
             hold=holds.get(d.pk),
         )
@@ -566,7 +569,7 @@ def next_step(dossier: Dossier, *, on: date) -> NextStep:
     if decision.action == "go_no_go":
         return NextStep("Décision Go/No-Go", on)
     if decision.action == "wait":
-        pending = planning.pending_steps(dossier, planning.policy_for(dossier))
+        pending = decision.pending  # the planner's own list: no second read
         if pending and not decision.reason.startswith("dossier en attente"):
             step = min(pending, key=lambda s: s.offset_days)
             return NextStep(f"{step.label} ({step.get_channel_display()})", decision.next_date)
