@@ -9,6 +9,7 @@ from django.apps import apps
 from django.db import models
 from django.db.models import Count, Exists, OuterRef
 
+from dossiers import scoping
 from dossiers.models import Debtor, Dossier
 
 from . import purge
@@ -46,8 +47,16 @@ class Dashboard:
         return self.today + timedelta(days=90)
 
 
-def dashboard(*, today: date) -> Dashboard:
+def dashboard(*, today: date, user=None) -> Dashboard:
+    """The purge calendar, the certificates and the rights requests. A manager (``user``) sees
+    those of their portfolio's debtors only (``dossiers.scoping``); the DPO sees everything."""
     pending = closed_not_purged()
+    requests = RightsRequest.objects.all()
+    debtors = Debtor.objects.all()
+    if user is not None and not scoping.sees_every_dossier(user):
+        pending = scoping.visible_dossiers(user, pending)
+        requests = requests.filter(debtor__in=scoping.visible_debtors(user).values("pk"))
+        debtors = scoping.visible_debtors(user, debtors)
     counts = pending.aggregate(
         due_30=Count(
             "pk", filter=models.Q(purge_on__gt=today, purge_on__lte=today + timedelta(30))
@@ -58,7 +67,10 @@ def dashboard(*, today: date) -> Dashboard:
         past=Count("pk", filter=models.Q(purge_on__lte=today)),
     )
     # Overdue: purgeable since yesterday at least, yet not purged (the daily job should have).
-    overdue = purgeable_debtors(today - timedelta(days=1)).count()
+    overdue = purgeable_debtors(today - timedelta(days=1))
+    if user is not None and not scoping.sees_every_dossier(user):
+        overdue = overdue.filter(pk__in=debtors.values("pk"))
+    overdue = overdue.count()
     return Dashboard(
         today=today,
         due_30=counts["due_30"],
@@ -72,12 +84,10 @@ def dashboard(*, today: date) -> Dashboard:
         ),
         certificates=list(PurgeCertificate.objects.select_related("operator")[:20]),
         requests=list(
-            RightsRequest.objects.select_related("debtor", "decided_by").order_by(
-                "-status", "received_on"
-            )[:50]
+            requests.select_related("debtor", "decided_by").order_by("-status", "received_on")[:50]
         ),
-        open_requests=RightsRequest.objects.filter(status=RightsRequest.Status.OPEN).count(),
-        restricted_debtors=Debtor.objects.filter(processing_restricted=True).count(),
+        open_requests=requests.filter(status=RightsRequest.Status.OPEN).count(),
+        restricted_debtors=debtors.filter(processing_restricted=True).count(),
     )
 
 

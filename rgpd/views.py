@@ -70,7 +70,7 @@ def _pdf(html: str, filename: str) -> HttpResponse:
 
 @rgpd_view(*READERS)
 def dashboard(request):
-    data = selectors.dashboard(today=timezone.localdate())
+    data = selectors.dashboard(today=timezone.localdate(), user=request.user)
     return render(request, "rgpd/dashboard.html", {"d": data, "is_dpo": _is_dpo(request)})
 
 

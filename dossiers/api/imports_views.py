@@ -78,7 +78,10 @@ class EInvoiceView(APIView):
         file = upload.validated_data["file"]
         try:
             claim, created = claim_from_einvoice(
-                pdf=file.read(), filename=file.name, actor=request.user
+                pdf=file.read(),
+                filename=file.name,
+                actor=request.user,
+                creditors=scoping.visible_creditors(request.user),
             )
         except DjangoValidationError as exc:
             from rest_framework.exceptions import ValidationError

@@ -111,12 +111,14 @@ def read_einvoice(pdf: bytes) -> EInvoice:
 
 
 def claim_from_einvoice(
-    *, pdf: bytes, filename: str, actor, creditor: Creditor | None = None
+    *, pdf: bytes, filename: str, actor, creditor: Creditor | None = None, creditors=None
 ) -> tuple[Claim, bool]:
     """Record the invoice of a Factur-X PDF as a claim and keep the PDF as its evidence.
 
     The seller must be a known creditor (by SIREN); the buyer is found by SIREN or created.
-    The same PDF imported again changes nothing. Returns (claim, created)."""
+    ``creditors``: the creditors the user may work for (``scoping.visible_creditors``); a
+    seller outside them is refused. The same PDF imported again changes nothing. Returns
+    (claim, created)."""
     invoice = read_einvoice(pdf)
     if invoice.currency != "EUR":
         raise ValidationError("Seules les factures en euros sont gérées.")
@@ -130,6 +132,11 @@ def claim_from_einvoice(
                 f"Le vendeur « {seller.name} » (SIREN {seller.siren or 'absent'}) n'est pas un "
                 "créancier enregistré."
             )
+    if creditors is not None and not creditors.filter(pk=creditor.pk).exists():
+        raise ValidationError(
+            f"Le vendeur « {seller.name} » n'est pas un créancier de votre portefeuille : "
+            "demandez à son responsable d'importer cette facture."
+        )
     elif seller.siren and seller.siren != creditor.siren:
         raise ValidationError(
             f"Cette facture a été émise par « {seller.name} » (SIREN {seller.siren}), "

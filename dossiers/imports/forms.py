@@ -2,6 +2,7 @@
 
 from django import forms
 
+from dossiers import scoping
 from dossiers.models import Creditor
 
 from .columns import IGNORE, fields_for
@@ -10,7 +11,18 @@ from .models import ImportKind
 MAX_UPLOAD = 50 * 1024 * 1024
 
 
-class UploadForm(forms.Form):
+class _CreditorsOfUser:
+    """The creditor fields list only the creditors the user may work for (a manager: those in
+    their charge; ``dossiers.scoping.visible_creditors``)."""
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            field = self.fields["creditor"]
+            field.queryset = scoping.visible_creditors(user, field.queryset)
+
+
+class UploadForm(_CreditorsOfUser, forms.Form):
     kind = forms.ChoiceField(label="Contenu du fichier", choices=ImportKind.choices)
     creditor = forms.ModelChoiceField(
         label="Créancier",
@@ -59,7 +71,7 @@ def column_choices(kind: str):
     ]
 
 
-class ExportForm(forms.Form):
+class ExportForm(_CreditorsOfUser, forms.Form):
     what = forms.ChoiceField(
         label="Contenu", choices=[("dossiers", "Dossiers"), ("creances", "Créances")]
     )

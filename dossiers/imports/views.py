@@ -46,11 +46,12 @@ def import_view(func):
 
 
 def _index_context(request, **forms):
+    user = request.user
     return {
-        "upload_form": forms.get("upload_form") or UploadForm(),
+        "upload_form": forms.get("upload_form") or UploadForm(user=user),
         "facturx_form": forms.get("facturx_form") or FacturXForm(auto_id="fx_%s"),
-        "export_form": forms.get("export_form") or ExportForm(auto_id="export_%s"),
-        "batches": ImportBatch.objects.select_related("creditor", "created_by")[:30],
+        "export_form": forms.get("export_form") or ExportForm(auto_id="export_%s", user=user),
+        "batches": services.visible_batches(user).select_related("creditor", "created_by")[:30],
     }
 
 
@@ -62,7 +63,7 @@ def index(request):
 @import_view
 @require_POST
 def upload(request):
-    form = UploadForm(request.POST, request.FILES)
+    form = UploadForm(request.POST, request.FILES, user=request.user)
     if form.is_valid():
         try:
             batch = services.batch_create(
@@ -106,7 +107,9 @@ def _columns(batch: ImportBatch):
 
 @import_view
 def batch(request, pk: int):
-    batch = get_object_or_404(ImportBatch.objects.select_related("creditor", "created_by"), pk=pk)
+    batch = get_object_or_404(
+        services.visible_batches(request.user).select_related("creditor", "created_by"), pk=pk
+    )
     page = Paginator(batch.preview or [], PREVIEW_PAGE).get_page(request.GET.get("page"))
     errors_by_row = {item["row"]: item["errors"] for item in batch.errors or []}
     lines = [
@@ -141,7 +144,7 @@ def batch(request, pk: int):
 
 @import_view
 def progress(request, pk: int):
-    batch = get_object_or_404(ImportBatch, pk=pk)
+    batch = get_object_or_404(services.visible_batches(request.user), pk=pk)
     response = render(request, "imports/_progress.html", {"batch": batch})
     if not batch.is_running:
         response["HX-Refresh"] = "true"
@@ -151,7 +154,7 @@ def progress(request, pk: int):
 @import_view
 @require_POST
 def columns(request, pk: int):
-    batch = get_object_or_404(ImportBatch, pk=pk)
+    batch = get_object_or_404(services.visible_batches(request.user), pk=pk)
     choices = {}
     for item in _columns(batch):
         value = request.POST.get(f"col_{item['index']}", "")
@@ -172,7 +175,7 @@ def columns(request, pk: int):
 @import_view
 @require_POST
 def confirm(request, pk: int):
-    batch = get_object_or_404(ImportBatch, pk=pk)
+    batch = get_object_or_404(services.visible_batches(request.user), pk=pk)
     try:
         services.batch_confirm(batch=batch, actor=request.user)
     except ValidationError as exc:
@@ -188,7 +191,10 @@ def facturx(request):
         upload = form.cleaned_data["file"]
         try:
             claim, created = claim_from_einvoice(
-                pdf=upload.read(), filename=upload.name, actor=request.user
+                pdf=upload.read(),
+                filename=upload.name,
+                actor=request.user,
+                creditors=scoping.visible_creditors(request.user),
             )
         except ValidationError as exc:
             form.add_error("file", exc.messages)
@@ -213,7 +219,7 @@ def facturx(request):
 
 @import_view
 def export(request):
-    form = ExportForm(request.GET, auto_id="export_%s")
+    form = ExportForm(request.GET, auto_id="export_%s", user=request.user)
     if not form.is_valid():
         return render(
             request, "imports/index.html", _index_context(request, export_form=form), status=400

@@ -151,18 +151,20 @@ def world(db, controller, manager, dpo, admin_user, settings, tmp_path):
             manifest=ContentFile(b"ref;nom\n", name="lot.csv"),
             letters_count=1,
         ).pk,
-        "import_batch": ImportBatch.objects.create(
-            kind=ImportKind.choices[0][0],
-            file=ContentFile(b"a;b\n", name="import.csv"),
-            original_name="import.csv",
-            sha256="0" * 64,
-        ).pk,
         "certificate": PurgeCertificate.objects.create(purge_date=TODAY).pk,
     }
     # An approval batch is seen by the one who started it only: one each (anonymous: any).
     for user in users.values():
         shared[f"approval_batch:{getattr(user, 'username', '')}"] = ApprovalBatch.objects.create(
             total=0, created_by=user
+        ).pk
+        # An import batch likewise (a manager also sees those of their creditors).
+        shared[f"import_batch:{getattr(user, 'username', '')}"] = ImportBatch.objects.create(
+            kind=ImportKind.choices[0][0],
+            file=ContentFile(b"a;b\n", name="import.csv"),
+            original_name="import.csv",
+            sha256="0" * 64,
+            created_by=user,
         ).pk
     mine.objects.update(shared)
     theirs.objects.update(shared)

@@ -132,7 +132,7 @@ PK_IS = {
     "rgpd:request_decide": "rights_request",
     **dict.fromkeys(
         ["imports:batch", "imports:progress", "imports:columns", "imports:confirm"],
-        "import_batch",
+        "import_batch:{user}",  # a batch is seen by the one who made it (and its managers)
     ),
 }
 # Other parameters naming something else than their usual object: (url name, parameter) -> key
@@ -198,7 +198,7 @@ def _keys(name, params, user=None) -> dict:
     keys = {}
     for param in params:
         if param == "pk" and name in PK_IS:
-            keys[param] = PK_IS[name]
+            keys[param] = PK_IS[name].format(user=getattr(user, "username", ""))
         elif (name, param) in PARAM_IS:
             keys[param] = PARAM_IS[name, param].format(user=getattr(user, "username", ""))
         elif param in WORDS:

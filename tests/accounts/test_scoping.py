@@ -145,3 +145,81 @@ def test_lists_of_other_apps_show_a_manager_only_their_portfolio(client, world):
     api.force_login(world.users["controller"])
     statuses = api.get("/api/v1/invoice-statuses/").json()["results"]
     assert [s["claim"] for s in statuses] == [world.mine.claim.pk]
+
+
+def test_imports_show_a_manager_their_creditors_batches_only(client, world):
+    """An import batch's preview names debtors: another portfolio's batch is not found, and
+    the upload form offers a manager the creditors in their charge only."""
+    from django.core.files.base import ContentFile
+
+    from dossiers.imports.models import ImportBatch
+
+    manager = world.users["manager"]
+    theirs = ImportBatch.objects.create(
+        kind="claims",
+        creditor=world.theirs.dossier.creditor,
+        file=ContentFile(b"a;b\n", name="b.csv"),
+        original_name="portefeuille-b.csv",
+        sha256="0" * 64,
+        created_by=world.users["controller"],
+    )
+    ours = ImportBatch.objects.create(
+        kind="claims",
+        creditor=world.mine.dossier.creditor,
+        file=ContentFile(b"a;b\n", name="a.csv"),
+        original_name="portefeuille-a.csv",
+        sha256="0" * 64,
+        created_by=world.users["controller"],
+    )
+    client.force_login(manager)
+    page = client.get(reverse("imports:index")).content.decode()
+    assert "portefeuille-a.csv" in page and "portefeuille-b.csv" not in page
+    assert client.get(reverse("imports:batch", args=[ours.pk])).status_code == 200
+    assert client.get(reverse("imports:batch", args=[theirs.pk])).status_code == 404
+    assert world.theirs.dossier.creditor.legal_name not in page  # not in the creditor choices
+    before = ImportBatch.objects.count()
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client.post(
+        reverse("imports:upload"),
+        {
+            "kind": "claims",
+            "creditor": world.theirs.dossier.creditor.pk,
+            "file": SimpleUploadedFile("f.csv", b"numero;montant\n"),
+        },
+    )
+    assert response.status_code == 400
+    assert "Sélectionnez un choix valide" in response.content.decode()
+    assert ImportBatch.objects.count() == before
+    # The controller who made both still sees both (a controller imports for any creditor).
+    client.force_login(world.users["controller"])
+    page = client.get(reverse("imports:index")).content.decode()
+    assert "portefeuille-a.csv" in page and "portefeuille-b.csv" in page
+
+
+def test_a_manager_cannot_record_a_facturx_invoice_for_another_portfolio(client, world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dossiers.models import Claim
+    from tests.imports.test_facturx import facturx_pdf
+
+    pdf = facturx_pdf(seller_siren=world.theirs.dossier.creditor.siren, number="FA-B-1")
+    before = Claim.objects.count()
+    client.force_login(world.users["manager"])
+    response = client.post(reverse("imports:facturx"), {"file": SimpleUploadedFile("fa.pdf", pdf)})
+    assert response.status_code == 400
+    assert "pas un créancier de votre portefeuille" in response.content.decode()
+    assert Claim.objects.count() == before
+
+
+def test_the_gdpr_dashboard_shows_a_manager_their_portfolios_requests_only(client, world):
+    # The world holds one rights request per portfolio.
+    client.force_login(world.users["manager"])
+    response = client.get(reverse("rgpd:dashboard"))
+    debtors = {r.debtor_id for r in response.context["d"].requests}
+    assert world.mine.dossier.debtor_id in debtors
+    assert world.theirs.dossier.debtor_id not in debtors
+    client.force_login(world.users["dpo"])
+    response = client.get(reverse("rgpd:dashboard"))
+    debtors = {r.debtor_id for r in response.context["d"].requests}
+    assert {world.mine.dossier.debtor_id, world.theirs.dossier.debtor_id} <= debtors
