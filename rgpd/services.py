@@ -11,7 +11,7 @@ from datetime import date
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from dossiers.models import Debtor, Dossier
@@ -78,6 +78,21 @@ def _transient_cutoff(on: date):
     return timezone.make_aware(datetime.combine(start, time.min))
 
 
+def _security_logs(on: date) -> dict[str, QuerySet]:
+    """The login records older than SECURITY_LOG_RETENTION_DAYS (django-axes: usernames and
+    addresses of the staff), by table: deleted by the daily purge."""
+    from datetime import datetime, time, timedelta
+
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    start = on - timedelta(days=settings.SECURITY_LOG_RETENTION_DAYS)
+    cutoff = timezone.make_aware(datetime.combine(start, time.min))
+    return {
+        model._meta.label_lower: model.objects.filter(attempt_time__lt=cutoff)
+        for model in (AccessLog, AccessFailureLog, AccessAttempt)
+    }
+
+
 def _insert_purged(certificate: PurgeCertificate, candidates) -> None:
     """INSERT ... SELECT: the debtors of this run, in one statement whatever their number."""
     sql, params = candidates.order_by().values("pk").query.sql_with_params()
@@ -117,6 +132,9 @@ def purge_run(on: date, *, actor=None, dry_run: bool = False) -> PurgeReport:
             report.history_rows += count if target.history else 0
             report.live_rows += 0 if target.history else count
             report.files_deleted += len(_file_names(target, cutoff))
+        for label, rows in _security_logs(on).items():
+            report.counts[label] = rows.count()
+            report.live_rows += report.counts[label]
         ids = candidates.values("pk")
         for target in targets:
             count = target.rows(ids).count()
@@ -169,6 +187,10 @@ def purge_run(on: date, *, actor=None, dry_run: bool = False) -> PurgeReport:
                     report.history_rows += count
                 else:
                     report.live_rows += count
+        # Login records go by age too (SECURITY_LOG_RETENTION_DAYS): deleted, not rewritten.
+        for label, rows in _security_logs(on).items():
+            report.counts[label] = rows.delete()[0]
+            report.live_rows += report.counts[label]
         report.counts["admin.logentry"] = _admin_log_anonymise(targets, ids)
         report.live_rows += report.counts["admin.logentry"]
         report.files_deleted = len(files)

@@ -184,6 +184,10 @@ RGPD_PURGE_MARGIN_DAYS = env.int("RGPD_PURGE_MARGIN_DAYS", default=30)
 # GDPR: days an imported file (with its preview) and a replayable API answer are kept before
 # the purge clears them (they name many debtors at once; kept for troubleshooting only).
 RGPD_TRANSIENT_RETENTION_DAYS = env.int("RGPD_TRANSIENT_RETENTION_DAYS", default=90)
+# GDPR: days the login records (django-axes: staff usernames, addresses, browsers) are kept;
+# the CNIL recommends 6 months to 1 year for access logs (délibération n° 2021-122 du
+# 14 octobre 2021, recommandation relative à la journalisation). The daily purge deletes older.
+SECURITY_LOG_RETENTION_DAYS = env.int("SECURITY_LOG_RETENTION_DAYS", default=365)
 
 # The journal's daily chain-head files: outside the database (copy them to WORM storage).
 JOURNAL_HEAD_DIR = env.path("JOURNAL_HEAD_DIR", default=BASE_DIR / "var" / "journal-heads")

@@ -291,3 +291,33 @@ def test_imported_files_and_replayable_answers_are_cleared_after_their_retention
     journal_verifies()
     # A second run has nothing left to clear.
     assert purge_run(D(2026, 11, 23)).counts["imports.importbatch"] == 0
+
+
+def test_login_records_are_deleted_after_their_retention(settings):
+    """django-axes keeps staff usernames and addresses: the daily purge deletes the records
+    older than SECURITY_LOG_RETENTION_DAYS (the CNIL: 6 months to 1 year) and keeps the rest;
+    a dry run counts them and deletes nothing."""
+    from axes.models import AccessFailureLog, AccessLog
+    from django.utils import timezone
+
+    settings.SECURITY_LOG_RETENTION_DAYS = 365
+    now = timezone.make_aware(datetime.datetime(2026, 11, 23, 9, 0))
+    for days, name in ((400, "ancienne"), (30, "recente")):
+        when = now - datetime.timedelta(days=days)
+        log = AccessLog.objects.create(username=name, ip_address="192.0.2.7", user_agent="x")
+        failure = AccessFailureLog.objects.create(
+            username=name, ip_address="192.0.2.7", user_agent="x"
+        )
+        # attempt_time is set on creation (auto_now_add): backdate it.
+        AccessLog.objects.filter(pk=log.pk).update(attempt_time=when)
+        AccessFailureLog.objects.filter(pk=failure.pk).update(attempt_time=when)
+
+    dry = purge_run(D(2026, 11, 23), dry_run=True)
+    assert dry.counts["axes.accesslog"] == 1 and dry.counts["axes.accessfailurelog"] == 1
+    assert AccessLog.objects.count() == 2
+
+    report = purge_run(D(2026, 11, 23))
+    assert report.counts["axes.accesslog"] == 1 and report.counts["axes.accessfailurelog"] == 1
+    assert list(AccessLog.objects.values_list("username", flat=True)) == ["recente"]
+    assert list(AccessFailureLog.objects.values_list("username", flat=True)) == ["recente"]
+    assert report.certificate.counts["axes.accesslog"] == 1
