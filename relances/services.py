@@ -8,8 +8,10 @@ queued with ``transaction.on_commit`` and sends only a reminder still ``planned`
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -207,7 +209,32 @@ def run_cadence(*, on: date | None = None, actor=None, dry_run: bool = False) ->
     """
     on = on or timezone.localdate()
     report = RunReport(on=on, dry_run=dry_run)
-    ids = due_dossier_ids(on)
+    with _older_objects_frozen():
+        _run_batches(due_dossier_ids(on), on=on, actor=actor, dry_run=dry_run, report=report)
+    return report
+
+
+@contextmanager
+def _older_objects_frozen():
+    """Keep Python's full garbage collections off the objects the process held before the run.
+
+    A run builds and drops a few hundred thousand objects (rows, dossiers, decisions); each time
+    that triggers a full collection, Python scans again every object of the process (Django,
+    the apps: ~100,000), about a tenth of the run's time at 20,000 dossiers. Frozen (``gc``),
+    those are left out until the run ends (one of them that became garbage meanwhile is
+    collected after it); nothing is left frozen. A process that froze its objects itself (a
+    pre-forking server) is left as it is."""
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def _run_batches(ids, *, on: date, actor, dry_run: bool, report: RunReport) -> None:
     for start in range(0, len(ids), BATCH_SIZE):
         chunk = ids[start : start + BATCH_SIZE]
         if dry_run:
@@ -221,7 +248,6 @@ def run_cadence(*, on: date | None = None, actor=None, dry_run: bool = False) ->
             continue
         for pk, decision in outcome:
             _report(report, pk, decision)
-    return report
 
 
 def _report(report: RunReport, pk: int, decision: planning.Decision) -> None:

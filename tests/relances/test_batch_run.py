@@ -2,6 +2,7 @@
 the journal still shows every reminder and every dossier change, with who and why."""
 
 import datetime
+import gc
 
 import pytest
 from django.core.management import call_command
@@ -118,3 +119,18 @@ def test_a_catch_up_batch_journals_each_row_as_saved_in_order_and_the_journal_ve
     assert chain.verify().ok
     call_command("journal_verify")
     assert "Journal intègre" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_the_daily_run_leaves_the_garbage_collector_as_it_found_it(frozen):
+    _due_dossiers(frozen, 2)
+    assert gc.get_freeze_count() == 0
+    services.run_cadence(on=R7_DAY)
+    assert gc.get_freeze_count() == 0
+    gc.freeze()  # a pre-forking server froze its objects: the run leaves them frozen
+    try:
+        frozen_before = gc.get_freeze_count()
+        services.run_cadence(on=R15_DAY)
+        assert 0 < gc.get_freeze_count() <= frozen_before  # still frozen (a few freed)
+    finally:
+        gc.unfreeze()
