@@ -1,15 +1,26 @@
-"""Bulk writes that stay in the journal: simple-history's bulk helpers with who and why.
+"""Bulk writes that stay in the journal: one history row per object, with who and why.
 
 ``QuerySet.update()`` and ``bulk_create()`` write no history row: an import or a mass change
-must go through these two functions instead (one history row per object, stamped with the
-actor and the reason, sealed into the chain by the next ``seal()``, as every other row).
+must go through these functions instead (one history row per object, stamped with the actor
+and the reason, sealed into the chain by the next ``seal()``, as every other row).
+
+``journaled_bulk_create`` and ``journaled_bulk_update`` are simple-history's bulk helpers (one
+reason for all). ``journaled_insert`` and ``journaled_update_each`` take each row's own reason
+and, on PostgreSQL, write a few statements whatever the number of rows: the rows go as one array
+per column (``unnest``) and the database copies each history row from its row as saved
+(``INSERT … SELECT``), so no history object is built in Python; one history date per statement.
+The daily cadence run writes its thousands of reminders and dossier moves this way. Elsewhere
+(the SQLite demo) they fall back on simple-history's helpers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from django.db import models
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from dossiers.services._common import require_reason
@@ -61,3 +72,181 @@ def journaled_bulk_update(
         default_user=actor,
         default_change_reason=reason,
     )
+
+
+def _history_enabled() -> bool:
+    return getattr(settings, "SIMPLE_HISTORY_ENABLED", True)
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _unnest(fields: Sequence[models.Field], *, reasons: bool = False) -> tuple[str, list[str]]:
+    """``unnest(%s::type[], ...) WITH ORDINALITY AS u(...)``, rows from one array parameter per
+    field (then one of reasons, ``journal_reason``, when asked), numbered in ``journal_ord``;
+    and the fields' column aliases."""
+    types = [field.db_type(connection) for field in fields] + (["text"] if reasons else [])
+    aliases = [f"c{i}" for i in range(len(fields))]
+    names = ", ".join([*aliases, *(["journal_reason"] if reasons else []), "journal_ord"])
+    casts = ", ".join(f"%s::{db_type}[]" for db_type in types)
+    return f"unnest({casts}) WITH ORDINALITY AS u({names})", aliases
+
+
+def _prepared(field: models.Field, values: list) -> list:
+    """``field.get_db_prep_save`` of each value, computed once per distinct value (a column of
+    a batch repeats a few values: a status, a step, a channel)."""
+    db = connections[DEFAULT_DB_ALIAS]  # not the proxy, which looks it up on every use
+    done: dict = {}
+    prepared = []
+    for value in values:
+        try:
+            key = (type(value), value)
+            if key not in done:
+                done[key] = field.get_db_prep_save(value, db)
+            prepared.append(done[key])
+        except TypeError:  # unhashable (a list, a dict)
+            prepared.append(field.get_db_prep_save(value, db))
+    return prepared
+
+
+def _history_insert(model: type[models.Model], source: str, *, alias: str) -> str:
+    """``INSERT INTO`` the model's history table ``SELECT`` each row of ``source`` (the live
+    table's columns under ``alias``, the reason in ``journal_reason``, the order in
+    ``journal_ord``), with three parameters: when, the history type, who."""
+    history = model.history.model
+    tracked = [
+        (history._meta.get_field(f.name), model._meta.get_field(f.name))
+        for f in history.tracked_fields
+    ]
+    meta = ["history_date", "history_change_reason", "history_type", "history_user"]
+    columns = [h.column for h, _live in tracked] + [history._meta.get_field(n).column for n in meta]
+    return (
+        f"INSERT INTO {_q(history._meta.db_table)} ({', '.join(map(_q, columns))}) "  # noqa: S608
+        f"SELECT {', '.join(f'{alias}.{_q(live.column)}' for _h, live in tracked)}, "
+        f"%s, journal_reason, %s, %s FROM {source} ORDER BY journal_ord"
+    )
+
+
+def _stamp_params(actor, history_type: str, at: datetime | None) -> list:
+    return [at or timezone.now(), history_type, getattr(actor, "pk", None)]
+
+
+def journal_rows(
+    model: type[models.Model],
+    rows: Sequence[tuple[object, str]],
+    *,
+    actor,
+    history_type: str,
+    at: datetime | None = None,
+) -> None:
+    """The history rows of rows saved earlier in this transaction, one per ``(pk, reason)`` of
+    ``rows``, in their order: one ``INSERT … SELECT`` copies each row as it stands in its table
+    (the history row is what was saved), with who, why and when (PostgreSQL)."""
+    if not rows or not _history_enabled():
+        return
+    pk = model._meta.pk
+    rows_of, (key,) = _unnest([pk], reasons=True)
+    source = f"{rows_of} JOIN {_q(model._meta.db_table)} t ON t.{_q(pk.column)} = u.{key}"
+    # The SELECT's parameters (when, type, who) come before the FROM's (the arrays).
+    params = _stamp_params(actor, history_type, at)
+    params += [_prepared(pk, [k for k, _r in rows]), [r for _k, r in rows]]
+    with connection.cursor() as cursor:
+        cursor.execute(_history_insert(model, source, alias="t"), params)
+
+
+def journaled_insert(
+    model: type[models.Model],
+    rows: Sequence[dict],
+    *,
+    reasons: Sequence[str],
+    actor,
+    common: dict | None = None,
+) -> list:
+    """Insert ``rows`` of ``model`` (field values by name, the same names in each row) and
+    journal each with its reason; returns the new primary keys, in the order of ``rows``.
+
+    ``common`` holds the values every row shares; a field in neither takes its default (or
+    ``auto_now_add``'s time), once for all rows. No ``save()`` runs and no signal is sent, as
+    with ``bulk_create``."""
+    if not rows:
+        return []
+    common = dict(common or {})
+    names = list(rows[0])
+    given = {model._meta.get_field(name) for name in [*names, *common]}
+    template = model(**common)
+    for field in model._meta.concrete_fields:
+        if field.primary_key or field in given:
+            continue
+        if field.has_default() and callable(field.default):
+            raise ValueError(f"{field.name} : une valeur par ligne est nécessaire.")
+        common[field.attname] = field.pre_save(template, add=True)
+    if connection.vendor != "postgresql":
+        objs = [model(**common, **row) for row in rows]
+        for obj, reason in zip(objs, reasons, strict=True):
+            obj._change_reason = reason
+        created = bulk_create_with_history(_actor(objs, actor), model, default_user=actor)
+        return [obj.pk for obj in created]
+    varying = [model._meta.get_field(name) for name in names]
+    shared = [model._meta.get_field(name) for name in common]
+    rows_of, aliases = _unnest(varying)
+    selected = [f"u.{alias}" for alias in aliases] + ["%s"] * len(shared)
+    sql = (
+        f"INSERT INTO {_q(model._meta.db_table)} "  # noqa: S608
+        f"({', '.join(_q(f.column) for f in [*varying, *shared])}) "
+        f"SELECT {', '.join(selected)} FROM {rows_of} "
+        f"ORDER BY journal_ord RETURNING {_q(model._meta.pk.column)}"
+    )
+    # The SELECT's parameters (the shared values) come before the FROM's (one array per field).
+    params = [
+        f.get_db_prep_save(v, connection) for f, v in zip(shared, common.values(), strict=True)
+    ]
+    params += [
+        _prepared(f, [row[name] for row in rows]) for name, f in zip(names, varying, strict=True)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        pks = [row[0] for row in cursor.fetchall()]
+    journal_rows(model, list(zip(pks, reasons, strict=True)), actor=actor, history_type="+")
+    return pks
+
+
+def journaled_update_each(objs: Sequence[models.Model], fields: list[str], *, actor) -> None:
+    """Save ``fields`` of ``objs`` (one model, rows the caller holds locked), each journaled
+    with its own ``_change_reason``: on PostgreSQL one statement, an ``UPDATE`` whose
+    ``RETURNING`` rows (as saved) are inserted into the history table."""
+    if not objs:
+        return
+    model = type(objs[0])
+    if connection.vendor != "postgresql":
+        bulk_update_with_history(_actor(objs, actor), model, fields, default_user=actor)
+        return
+    pk = model._meta.pk
+    targets = [model._meta.get_field(name) for name in fields]
+    rows_of, (key, *aliases) = _unnest([pk, *targets], reasons=True)
+    assignments = ", ".join(
+        f"{_q(f.column)} = u.{a}" for f, a in zip(targets, aliases, strict=True)
+    )
+    update = (
+        f"UPDATE {_q(model._meta.db_table)} t SET {assignments} "  # noqa: S608
+        f"FROM {rows_of} WHERE t.{_q(pk.column)} = u.{key} "
+        "RETURNING t.*, u.journal_reason, u.journal_ord"
+    )
+    params = [_prepared(pk, [obj.pk for obj in objs])]
+    params += [_prepared(f, [getattr(obj, f.attname) for obj in objs]) for f in targets]
+    params.append([getattr(obj, "_change_reason", None) or "" for obj in objs])
+    if not _history_enabled():
+        sql = update
+    else:
+        sql = f"WITH saved AS ({update}) " + _history_insert(model, "saved", alias="saved")
+        params += _stamp_params(actor, "~", None)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _actor(objs, actor) -> list[models.Model]:
+    """simple-history takes an object's own ``_history_user`` over the default: set it."""
+    objs = list(objs)
+    for obj in objs:
+        obj._history_user = actor
+    return objs

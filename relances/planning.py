@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Max, Sum
+from django.db.models import Max, QuerySet, Sum
 
 from dossiers.legal import calendar
 from dossiers.models import (
@@ -195,13 +195,14 @@ def decide(dossier: Dossier, *, on: date, ctx: BatchContext | None = None) -> De
     if dossier.is_closed:
         return Decision("none", "dossier clos")
     policy = policy_for(dossier, ctx)
-    if dossier.state == S.PROMISE:
+    state = dossier.state
+    if state == S.PROMISE:
         when = _promise_date(dossier, policy)
         return Decision("promise" if when and when <= on else "none", next_date=when)
-    if dossier.state == S.PAYMENT_PLAN:
+    if state == S.PAYMENT_PLAN:
         when = _plan_date(dossier, policy)
         return Decision("plan" if when and when <= on else "none", next_date=when)
-    if dossier.state not in STATE_RANK:
+    if state not in STATE_RANK:
         return Decision("none", f"état {dossier.get_state_display()} : cadence suspendue")
     hold = active_hold(dossier, on=on, ctx=ctx)
     if hold is not None:
@@ -229,7 +230,7 @@ def decide(dossier: Dossier, *, on: date, ctx: BatchContext | None = None) -> De
         for s in pending_steps(dossier, policy, ctx)
     ]
     if not pending:
-        if dossier.state == S.FORMAL_NOTICE:
+        if state == S.FORMAL_NOTICE:
             when = _go_no_go_date(dossier, policy, ctx)
             action = "go_no_go" if when and when <= on else "none"
             return Decision(action, "délai de la mise en demeure expiré", next_date=when)
@@ -294,6 +295,21 @@ def formal_notice_date_expression():
     return Subquery(sent, output_field=DateField())
 
 
+# The debtor's columns ``decide`` reads (and the transitions' conditions): the daily run loads
+# no other (neither names nor addresses), which also spares it building them for every dossier.
+PLANNED_DEBTOR_FIELDS = ("kind", "postal_code", "processing_restricted", "insolvency_status")
+
+
+def with_debtor(dossiers: QuerySet[Dossier]) -> QuerySet[Dossier]:
+    """The dossiers with their debtor, reduced to what the planner reads."""
+    others = [
+        f"debtor__{f.name}"
+        for f in Debtor._meta.concrete_fields
+        if not f.primary_key and f.name not in PLANNED_DEBTOR_FIELDS
+    ]
+    return dossiers.select_related("debtor").defer(*others)
+
+
 class BatchContext:
     """What ``decide`` asks about a batch of dossiers, read in a few set-based queries.
 
@@ -302,9 +318,11 @@ class BatchContext:
     for the dossiers after it, exactly as when each dossier was read on its own.
     """
 
-    def __init__(self, dossiers: list[Dossier], *, on: date):
-        ids = [d.pk for d in dossiers]
-        debtor_ids = {d.debtor_id for d in dossiers}
+    def __init__(self, dossiers: list[Dossier], *, on: date, batch: QuerySet[Dossier]):
+        """``dossiers``: the batch's locked dossiers; ``batch``: the query that selects them,
+        which the reads below take as a subquery (no list of ids sent with each)."""
+        ids = batch.values("pk")
+        debtor_ids = batch.values("debtor_id")
         self.policies = {p.pk: p for p in CadencePolicy.objects.prefetch_related("steps")}
         self.defaults = {p.debtor_kind: p for p in self.policies.values() if p.is_default}
         self.steps = {pk: list(p.steps.all()) for pk, p in self.policies.items()}
@@ -321,9 +339,11 @@ class BatchContext:
         )
         self._done: dict[tuple[int, int], set[int]] = {}
         self.notice: dict[tuple[int, int], date] = {}
-        for dossier_id, cycle, step_id, stage, status, when in Reminder.objects.filter(
-            dossier_id__in=ids
-        ).values_list("dossier_id", "cycle", "step_id", "step__stage", "status", "scheduled_for"):
+        for dossier_id, cycle, step_id, stage, status, when in (
+            Reminder.objects.filter(dossier_id__in=ids)
+            .order_by()
+            .values_list("dossier_id", "cycle", "step_id", "step__stage", "status", "scheduled_for")
+        ):
             self._done.setdefault((dossier_id, cycle), set()).add(step_id)
             if stage == Stage.FORMAL_NOTICE and status in CONTACTS:
                 self.note_notice(dossier_id, cycle, when)

@@ -8,25 +8,28 @@ queued with ``transaction.on_commit`` and sends only a reminder still ``planned`
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
 from dossiers import services as dossier_services
 from dossiers.formatting import euros
 from dossiers.models import Dossier, DossierState, Task
 from dossiers.services import work as dossier_work
+from journal.bulk import journaled_insert, journaled_update_each
 
 from . import calls, planning
-from .models import CallLog, Channel, DossierHold, Reminder, Stage
+from .models import CadenceStep, CallLog, Channel, DossierHold, Reminder, Stage
 
 logger = logging.getLogger(__name__)
 S = DossierState
@@ -107,72 +110,87 @@ def _check_arrangement(dossier: Dossier, decision: planning.Decision, *, on: dat
         )
 
 
-def _fire(dossier: Dossier, decision: planning.Decision, *, on: date, actor) -> None:
+class _Planned(NamedTuple):
+    """One reminder row a fired decision writes (skipped steps are written cancelled)."""
+
+    step: CadenceStep
+    status: str
+    caught_up: bool
+    note: str
+
+    @property
+    def reason(self) -> str:
+        """The journal's why for the reminder row."""
+        return self.note or f"cadence : {self.step.label}"
+
+    @property
+    def to_deliver(self) -> bool:
+        return (
+            self.status == Reminder.Status.PLANNED
+            and self.step.channel in DELIVERED_CHANNELS
+            and not self.step.needs_approval
+        )
+
+
+def _fired_rows(decision: planning.Decision, *, on: date) -> list[_Planned]:
+    """The reminders of a fired step, after those of the steps a catch-up skips (cancelled,
+    with the catch-up notes)."""
+    rows = []
     caught_up_note = ""
     if decision.skipped:
         codes = ", ".join(step.label for step in decision.skipped)
         caught_up_note = f"Rattrapage au {on:%d/%m/%Y} : étapes non émises ({codes})."
-        for step in decision.skipped:
-            _create_reminder(
-                dossier,
-                step,
-                on=on,
-                actor=actor,
-                status=Reminder.Status.CANCELLED,
-                note=f"Étape dépassée, non émise (rattrapage au {on:%d/%m/%Y}).",
-            )
+        note = f"Étape dépassée, non émise (rattrapage au {on:%d/%m/%Y})."
+        rows += [
+            _Planned(step, Reminder.Status.CANCELLED, False, note) for step in decision.skipped
+        ]
+    caught_up = bool(decision.skipped)
+    rows += [
+        _Planned(step, Reminder.Status.PLANNED, caught_up, caught_up_note) for step in decision.fire
+    ]
+    return rows
+
+
+def _fire(dossier: Dossier, decision: planning.Decision, *, on: date, actor) -> None:
+    rows = _fired_rows(decision, on=on)
     if decision.stage != Stage.COURTESY and decision.stage != dossier.state:
         dossier.advance(decision.stage)
-    for step in decision.fire:
-        reminder = _create_reminder(
-            dossier,
-            step,
-            on=on,
-            actor=actor,
-            status=Reminder.Status.PLANNED,
-            caught_up=bool(decision.skipped),
-            note=caught_up_note,
-        )
-        if step.channel in DELIVERED_CHANNELS and not step.needs_approval:
+    for row in rows:
+        reminder = _create_reminder(dossier, row, on=on, actor=actor)
+        if row.to_deliver:
             _queue_delivery(reminder)
     labels = " + ".join(step.label for step in decision.fire)
     reason = f"cadence : {labels}" + (" (rattrapage)" if decision.skipped else "")
     dossier_services.save_dossier(dossier, actor=actor, reason=reason, on=on)
 
 
-def _new_reminder(dossier, step, *, on, actor, status, caught_up=False, note=""):
+def _create_reminder(dossier: Dossier, row: _Planned, *, on: date, actor) -> Reminder:
     reminder = Reminder(
         dossier=dossier,
-        step=step,
+        step=row.step,
         cycle=dossier.cycle,
-        channel=step.channel,
-        status=status,
+        channel=row.step.channel,
+        status=row.status,
         scheduled_for=on,
-        caught_up=caught_up,
-        note=note,
+        caught_up=row.caught_up,
+        note=row.note,
     )
     reminder._history_user = actor
-    reminder._change_reason = note or f"cadence : {step.label}"
-    return reminder
-
-
-def _create_reminder(dossier, step, *, on, actor, status, caught_up=False, note=""):
-    reminder = _new_reminder(
-        dossier, step, on=on, actor=actor, status=status, caught_up=caught_up, note=note
-    )
+    reminder._change_reason = row.reason
     # The unique constraint (dossier, step, cycle) is the final guard against a double run.
     with transaction.atomic():
         reminder.save()
     return reminder
 
 
+def due_dossiers(on: date):
+    """The active dossiers due on ``on`` (partial index dossier_due_action_idx)."""
+    return Dossier.objects.filter(closed_on__isnull=True, next_action_at__lte=on)
+
+
 def due_dossier_ids(on: date) -> list[int]:
-    """The one indexed query of the daily run (partial index dossier_due_action_idx)."""
-    return list(
-        Dossier.objects.filter(closed_on__isnull=True, next_action_at__lte=on)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    """The one indexed query of the daily run."""
+    return list(due_dossiers(on).order_by("pk").values_list("pk", flat=True))
 
 
 BATCH_SIZE = 500
@@ -183,14 +201,40 @@ def run_cadence(*, on: date | None = None, actor=None, dry_run: bool = False) ->
 
     Dossiers go by batches of ``BATCH_SIZE`` in primary-key order, each batch in one
     transaction under its dossiers' row locks: the planner reads the batch in a few queries
-    (``planning.BatchContext``), the reminders and their journal rows are created in bulk, the
-    dossiers and theirs updated in bulk. Promises, payment plans and Go/No-Go take the
+    (``planning.BatchContext``), the reminders and their journal rows are created in two
+    statements, the dossiers and theirs updated in one (``journal.bulk``: the history rows are
+    copied by the database from the rows as saved). Promises, payment plans and Go/No-Go take the
     per-dossier path (``dossier_advance``). A batch that meets a reminder another run created
     first is done again dossier by dossier, as before.
     """
     on = on or timezone.localdate()
     report = RunReport(on=on, dry_run=dry_run)
-    ids = due_dossier_ids(on)
+    with _older_objects_frozen():
+        _run_batches(due_dossier_ids(on), on=on, actor=actor, dry_run=dry_run, report=report)
+    return report
+
+
+@contextmanager
+def _older_objects_frozen():
+    """Keep Python's full garbage collections off the objects the process held before the run.
+
+    A run builds and drops a few hundred thousand objects (rows, dossiers, decisions); each time
+    that triggers a full collection, Python scans again every object of the process (Django,
+    the apps: ~100,000), about a tenth of the run's time at 20,000 dossiers. Frozen (``gc``),
+    those are left out until the run ends (one of them that became garbage meanwhile is
+    collected after it); nothing is left frozen. A process that froze its objects itself (a
+    pre-forking server) is left as it is."""
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def _run_batches(ids, *, on: date, actor, dry_run: bool, report: RunReport) -> None:
     for start in range(0, len(ids), BATCH_SIZE):
         chunk = ids[start : start + BATCH_SIZE]
         if dry_run:
@@ -204,7 +248,6 @@ def run_cadence(*, on: date | None = None, actor=None, dry_run: bool = False) ->
             continue
         for pk, decision in outcome:
             _report(report, pk, decision)
-    return report
 
 
 def _report(report: RunReport, pk: int, decision: planning.Decision) -> None:
@@ -232,32 +275,28 @@ def _run_one_by_one(ids, *, on: date, actor, dry_run: bool, report: RunReport) -
 
 
 def _run_batch(ids, *, on: date, actor) -> list[tuple[int, planning.Decision]]:
-    """One batch in one transaction: plan in memory, write in bulk."""
+    """One batch in one transaction: plan in memory, write in bulk.
+
+    The batch is the dossiers still due between its first and last id, locked: a dossier done
+    meanwhile (by another run) drops out, one that fell due meanwhile is done now."""
     outcome = []
     with transaction.atomic():
+        batch = due_dossiers(on).filter(pk__gte=ids[0], pk__lte=ids[-1])
         locked = {
             d.pk: d
-            for d in Dossier.objects.select_for_update(of=("self",))
-            .select_related("debtor")
-            .filter(pk__in=ids)
-            .order_by("pk")
+            for d in planning.with_debtor(batch.select_for_update(of=("self",))).order_by("pk")
         }
-        dossiers = [
-            d
-            for d in locked.values()
-            if not d.is_closed and d.next_action_at is not None and d.next_action_at <= on
-        ]
-        due = {d.pk for d in dossiers}
-        ctx = planning.BatchContext(dossiers, on=on)
+        dossiers = list(locked.values())
+        ctx = planning.BatchContext(dossiers, on=on, batch=batch)
         reminders, changed = [], []
-        for pk in ids:
+        for pk in sorted(locked.keys() | set(ids)):
             dossier = locked.get(pk)
-            if pk not in due:
+            if dossier is None:
                 outcome.append((pk, planning.Decision("none", "déjà traité")))
                 continue
             decision = planning.decide(dossier, on=on, ctx=ctx)
             if decision.action == "fire":
-                reminders += _plan_fire(dossier, decision, on=on, actor=actor, ctx=ctx)
+                reminders += _plan_fire(dossier, decision, on=on, ctx=ctx)
                 labels = " + ".join(step.label for step in decision.fire)
                 reason = f"cadence : {labels}" + (" (rattrapage)" if decision.skipped else "")
             elif decision.action in ("wait", "none"):
@@ -265,7 +304,7 @@ def _run_batch(ids, *, on: date, actor) -> list[tuple[int, planning.Decision]]:
             else:
                 # Promise, plan, Go/No-Go: the services that own them, one dossier at a time,
                 # after the reminders planned so far (they count as contacts) are written.
-                _create_planned(reminders, actor=actor)
+                _create_planned(reminders, on=on, actor=actor)
                 reminders = []
                 outcome.append((pk, dossier_advance(dossier=dossier, on=on, actor=actor)))
                 ctx.refresh_debtor(dossier.debtor_id)
@@ -275,34 +314,40 @@ def _run_batch(ids, *, on: date, actor) -> list[tuple[int, planning.Decision]]:
             dossier._change_reason = reason
             changed.append(dossier)
             outcome.append((pk, decision))
-        _create_planned(reminders, actor=actor)
+        _create_planned(reminders, on=on, actor=actor)
         _update_dossiers(changed, actor=actor)
     return outcome
 
 
 def _update_dossiers(dossiers: list[Dossier], *, actor) -> None:
-    """Save the dossiers' stage and next action date, one UPDATE per distinct pair (a day's
-    run has a handful), and their journal rows in bulk."""
-    groups: dict[tuple[str, date | None], list[int]] = {}
-    for dossier in dossiers:
-        groups.setdefault((dossier.state, dossier.next_action_at), []).append(dossier.pk)
-    for (state, next_action_at), pks in groups.items():
-        Dossier.objects.filter(pk__in=pks).update(state=state, next_action_at=next_action_at)
-    if dossiers:
-        Dossier.history.bulk_history_create(dossiers, update=True, default_user=actor)
+    """Save the dossiers' stage and next action date and their journal rows (each with its
+    reason), in one statement."""
+    journaled_update_each(dossiers, ["state", "next_action_at"], actor=actor)
 
 
-def _create_planned(reminders: list[Reminder], *, actor) -> None:
-    """Write planned reminders and their journal rows in bulk; queue the deliveries."""
-    if not reminders:
+def _create_planned(planned: list[tuple[Dossier, _Planned]], *, on: date, actor) -> None:
+    """Write the planned reminders and their journal rows in bulk; queue the deliveries."""
+    if not planned:
         return
-    to_deliver = [
-        reminder.pk
-        for reminder in bulk_create_with_history(reminders, Reminder, default_user=actor)
-        if reminder.status == Reminder.Status.PLANNED
-        and reminder.step.channel in DELIVERED_CHANNELS
-        and not reminder.step.needs_approval
-    ]
+    pks = journaled_insert(
+        Reminder,
+        [
+            {
+                "dossier_id": dossier.pk,
+                "step_id": row.step.pk,
+                "cycle": dossier.cycle,
+                "channel": row.step.channel,
+                "status": row.status,
+                "caught_up": row.caught_up,
+                "note": row.note,
+            }
+            for dossier, row in planned
+        ],
+        reasons=[row.reason for _dossier, row in planned],
+        common={"scheduled_for": on},
+        actor=actor,
+    )
+    to_deliver = [pk for pk, (_d, row) in zip(pks, planned, strict=True) if row.to_deliver]
     if to_deliver:
         transaction.on_commit(partial(_queue_deliveries, to_deliver))
 
@@ -314,30 +359,15 @@ def _queue_deliveries(reminder_ids: list[int]) -> None:
     reminders_queue_deliveries_task.delay(reminder_ids=reminder_ids)
 
 
-def _plan_fire(dossier: Dossier, decision: planning.Decision, *, on: date, actor, ctx):
-    """The reminders of a fired step (and of the steps a catch-up skips), not yet saved; the
+def _plan_fire(dossier: Dossier, decision: planning.Decision, *, on: date, ctx) -> list[tuple]:
+    """The reminder rows of a fired decision, not yet written, as ``(dossier, row)``; the
     dossier moves to the stage reached. The same rows as ``_fire``."""
-    reminders = []
-    caught_up_note = ""
-    if decision.skipped:
-        codes = ", ".join(step.label for step in decision.skipped)
-        caught_up_note = f"Rattrapage au {on:%d/%m/%Y} : étapes non émises ({codes})."
-        note = f"Étape dépassée, non émise (rattrapage au {on:%d/%m/%Y})."
-        for step in decision.skipped:
-            reminders.append(
-                _new_reminder(dossier, step, on=on, actor=actor, status=Reminder.Status.CANCELLED,
-                              note=note)
-            )  # fmt: skip
-            ctx.planned(dossier, step, status=Reminder.Status.CANCELLED, on=on)
+    rows = _fired_rows(decision, on=on)
+    for row in rows:
+        ctx.planned(dossier, row.step, status=row.status, on=on)
     if decision.stage != Stage.COURTESY and decision.stage != dossier.state:
         dossier.advance(decision.stage)
-    for step in decision.fire:
-        reminders.append(
-            _new_reminder(dossier, step, on=on, actor=actor, status=Reminder.Status.PLANNED,
-                          caught_up=bool(decision.skipped), note=caught_up_note)
-        )  # fmt: skip
-        ctx.planned(dossier, step, status=Reminder.Status.PLANNED, on=on)
-    return reminders
+    return [(dossier, row) for row in rows]
 
 
 def reminder_deliver(*, reminder_id: int) -> bool:

@@ -41,12 +41,23 @@ def _subdivision(postal_code: str | None) -> str | None:
 
 
 def is_working_day(day: date, *, postal_code: str | None = None) -> bool:
-    return day.weekday() < 5 and day not in _french_holidays(_subdivision(postal_code))
+    return _is_working_day(day, _subdivision(postal_code))
 
 
 def roll_forward(day: date, *, postal_code: str | None = None) -> date:
     """The day itself if it is a working day, else the next working day (CPC 642)."""
-    while not is_working_day(day, postal_code=postal_code):
+    return _roll_forward(day, _subdivision(postal_code))
+
+
+# The daily run asks about the same few hundred days for thousands of dossiers.
+@lru_cache(maxsize=8192)
+def _is_working_day(day: date, subdivision: str | None) -> bool:
+    return day.weekday() < 5 and day not in _french_holidays(subdivision)
+
+
+@lru_cache(maxsize=8192)
+def _roll_forward(day: date, subdivision: str | None) -> date:
+    while not _is_working_day(day, subdivision):
         day += timedelta(days=1)
     return day
 

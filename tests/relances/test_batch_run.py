@@ -2,12 +2,15 @@
 the journal still shows every reminder and every dossier change, with who and why."""
 
 import datetime
+import gc
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from dossiers.models import Dossier, DossierState
+from journal import chain
 from relances import services
 from relances.models import Reminder
 from tests.factories import ClaimFactory, DebtorFactory, UserFactory
@@ -75,3 +78,59 @@ def test_the_journal_shows_every_reminder_and_dossier_of_a_batch_with_who_and_wh
             ("r15-email", "cadence", "cadence : Relance ferme"),
             ("r7-email", "cadence", "cadence : Relance amiable"),
         ]
+
+
+def _tracked(model, obj) -> dict:
+    return {f.attname: getattr(obj, f.attname) for f in model.history.model.tracked_fields}
+
+
+@pytest.mark.django_db
+def test_a_catch_up_batch_journals_each_row_as_saved_in_order_and_the_journal_verifies(
+    frozen, capsys
+):
+    dossiers = _due_dossiers(frozen, 3)
+    robot = UserFactory(username="cadence")
+    services.run_cadence(on=R15_DAY, actor=robot)  # R+7 was never run: a catch-up
+
+    for dossier in dossiers:
+        dossier = Dossier.objects.get(pk=dossier.pk)
+        journal = list(Reminder.history.filter(dossier_id=dossier.pk).order_by("history_id"))
+        # The skipped step first, then the steps fired, each as saved, with who and why.
+        assert [(row.step.code, row.status, row.history_change_reason) for row in journal] == [
+            ("r7-email", "cancelled", "Étape dépassée, non émise (rattrapage au 16/10/2026)."),
+            *[
+                (code, "planned", "Rattrapage au 16/10/2026 : étapes non émises (Relance amiable).")
+                for code in ("r15-email", "r15-appel")
+            ],
+        ]
+        for row in journal:
+            live = Reminder.objects.get(pk=row.id)
+            assert _tracked(Reminder, row) == _tracked(Reminder, live)
+            assert (row.history_type, row.history_user) == ("+", robot)
+        move = Dossier.history.filter(id=dossier.pk).latest("history_id")
+        assert _tracked(Dossier, move) == _tracked(Dossier, dossier)
+        assert dossier.state == DossierState.REMINDER_2 and dossier.next_action_at is not None
+        assert (move.history_type, move.history_user, move.history_change_reason) == (
+            "~",
+            robot,
+            "cadence : Relance ferme + Appel de relance (rattrapage)",
+        )
+
+    assert chain.verify().ok
+    call_command("journal_verify")
+    assert "Journal intègre" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_the_daily_run_leaves_the_garbage_collector_as_it_found_it(frozen):
+    _due_dossiers(frozen, 2)
+    assert gc.get_freeze_count() == 0
+    services.run_cadence(on=R7_DAY)
+    assert gc.get_freeze_count() == 0
+    gc.freeze()  # a pre-forking server froze its objects: the run leaves them frozen
+    try:
+        frozen_before = gc.get_freeze_count()
+        services.run_cadence(on=R15_DAY)
+        assert 0 < gc.get_freeze_count() <= frozen_before  # still frozen (a few freed)
+    finally:
+        gc.unfreeze()
