@@ -26,13 +26,24 @@ def _pending(name: str, error: Exception) -> dict:
 # --- Letters ----------------------------------------------------------------------------------
 
 
-HTMLS: list[str] = []  # the letters' HTML, filled before the workers fork
+DISTINCT_LETTERS = 100  # both sides render the same letters, in the same order, cycled
+LETTERS: list[dict] = []  # what the floor prints: filled before the workers fork
+_FONTS: list = []  # the floor's WeasyPrint font configuration, made once, like the product's
 
 
 def _bare_pdf(n: int) -> int:
+    """One letter with WeasyPrint alone: the product's HTML, options and metadata (PDF/A-3b,
+    title, author, dates, language), so that the bytes are the product's; then its SHA-256."""
     from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
 
-    pdf = HTML(string=HTMLS[n % len(HTMLS)].replace("{n}", f"{n:07d}")).write_pdf()
+    if not _FONTS:
+        _FONTS.append(FontConfiguration())
+    letter = LETTERS[n % len(LETTERS)]
+    document = HTML(string=letter["html"].replace("{n}", f"{n:07d}")).render(font_config=_FONTS[0])
+    for name, value in letter["metadata"].items():
+        setattr(document.metadata, name, value)
+    pdf = document.write_pdf(**letter["options"])
     hashlib.sha256(pdf).hexdigest()
     return len(pdf)
 
@@ -41,28 +52,41 @@ def _letter_reminder_ids(count: int) -> list[int]:
     from relances.models import Channel, Reminder
 
     return list(
-        Reminder.objects.filter(
-            channel__in=[Channel.LETTER, Channel.REGISTERED_LETTER]
-        ).values_list("pk", flat=True)[:count]
+        Reminder.objects.filter(channel__in=[Channel.LETTER, Channel.REGISTERED_LETTER])
+        .order_by("pk")
+        .values_list("pk", flat=True)[:count]
     )
 
 
-def _product_html(database: str, distinct: int = 50) -> list[str]:
-    """The print HTML the product makes for the first letters, when its pipeline exists."""
+def _product_letters(database: str, distinct: int = DISTINCT_LETTERS) -> list[dict]:
+    """What the product prints for the first letters (HTML, WeasyPrint options, metadata),
+    when its pipeline exists; checked against the product's own PDF of the first one."""
     _django(database)
     try:
-        from relances.documents import reminder_document
+        from relances.documents import PDF_VARIANT, reminder_document
     except ImportError:
         return []
     from relances.models import Reminder
 
-    htmls = []
+    letters = []
     for pk in _letter_reminder_ids(distinct):
         try:
-            htmls.append(reminder_document(Reminder.objects.get(pk=pk)).print_html)
+            document = reminder_document(Reminder.objects.get(pk=pk))
         except Exception:  # a pipeline still being written: the sample letter stands in
             return []
-    return htmls
+        stamp = f"{document.on:%Y-%m-%d}T00:00:00+00:00"
+        metadata = {
+            "title": document.subject,
+            "authors": [document.dossier.creditor.legal_name],
+            "created": stamp,
+            "modified": stamp,
+            "lang": "fr",
+        }
+        options = {"pdf_variant": PDF_VARIANT} if PDF_VARIANT else {}
+        letters.append({"html": document.print_html, "metadata": metadata, "options": options})
+        if len(letters) == 1:
+            letters[0]["product_pdf"] = document.pdf
+    return letters
 
 
 def _pool_run(func, items, workers: int, initializer=None, initargs=()) -> float:
@@ -79,16 +103,28 @@ def _pool_run(func, items, workers: int, initializer=None, initargs=()) -> float
 
 
 def letters_floor(database: str, count: str = "1000", workers: str = "1") -> dict:
-    """Bare WeasyPrint (plus a SHA-256) on the letters' HTML, ``count`` letters: the HTML the
-    product makes for the same reminders once it exists, else ``bench/letter.html``."""
+    """Bare WeasyPrint (plus a SHA-256), ``count`` letters: the HTML, options and metadata the
+    product prints for the same reminders once it exists, else ``bench/letter.html``."""
     from django.db import connections
 
-    HTMLS[:] = _product_html(database) or [LETTER_HTML]
+    LETTERS[:] = _product_letters(database) or [
+        {"html": LETTER_HTML, "metadata": {}, "options": {}}
+    ]
     connections.close_all()
+    product_pdf = LETTERS[0].pop("product_pdf", None)
     _bare_pdf(0)  # fonts and CSS machinery loaded once, as in a warm worker
     seconds = _pool_run(_bare_pdf, range(int(count)), int(workers))
-    html = "product" if HTMLS[0] is not LETTER_HTML else "bench/letter.html"
-    return {"seconds": seconds, "letters": int(count), "workers": int(workers), "html": html}
+    result = {"seconds": seconds, "letters": int(count), "workers": int(workers)}
+    result["html"] = "product" if product_pdf is not None else "bench/letter.html"
+    if product_pdf is not None:
+        from weasyprint import HTML
+
+        letter = LETTERS[0]
+        document = HTML(string=letter["html"]).render(font_config=_FONTS[0])
+        for name, value in letter["metadata"].items():
+            setattr(document.metadata, name, value)
+        result["same_bytes"] = document.write_pdf(**letter["options"]) == product_pdf
+    return result
 
 
 def _render(reminder_id: int) -> int:
@@ -113,7 +149,7 @@ def letters(database: str, count: str = "1000", workers: str = "1") -> dict:
         return _pending("relances.documents.render_letter", error)
     from django.db import connections
 
-    ids = _letter_reminder_ids(int(count))
+    ids = _letter_reminder_ids(min(int(count), DISTINCT_LETTERS))
     if not ids:
         return {"status": "no letter reminders in the database"}
     items = [ids[i % len(ids)] for i in range(int(count))]

@@ -91,8 +91,9 @@ def markdown(report: dict) -> str:
         for w in ("1", "2"):
             p, f = letters.get(f"product_{w}", {}), letters.get(f"floor_{w}", {})
             ratio = _ratio(p, f)
+            same = {True: ", same bytes", False: ", **bytes differ**"}.get(f.get("same_bytes"), "")
             lines.append(
-                f"| {f.get('letters', '?')} letters, {w} worker process(es) | — | {_s(p)} | "
+                f"| {f.get('letters', '?')} letters, {w} worker process(es){same} | — | {_s(p)} | "
                 f"{_s(f)} | {f'{ratio:.2f}×' if ratio else '—'} (≤ {t['letters']}×) | | "
                 f"{_mem(p, f)} | {_verdict(ratio, t['letters'])} |"
             )
