@@ -23,6 +23,25 @@ def _pending(name: str, error: Exception) -> dict:
     return {"status": "pending", "missing": name, "error": f"{type(error).__name__}: {error}"}
 
 
+def _on_cue(calls: int, call, cued: bool) -> list[float]:
+    """The times of ``call(0)`` … ``call(calls - 1)``. ``cued``: bench/run.py runs the product
+    and its floor side by side (``measure_in_turns``) and cues their calls in turn, so that a
+    burst of load on the shared machine falls on both; each call waits for its cue and
+    answers with its time."""
+    if cued:
+        print(json.dumps({"ready": True}), flush=True)
+    seconds = []
+    for index in range(calls):
+        if cued and not sys.stdin.readline():
+            break
+        start = time.perf_counter()
+        call(index)
+        seconds.append(time.perf_counter() - start)
+        if cued:
+            print(json.dumps({"call": seconds[-1]}), flush=True)
+    return seconds
+
+
 # --- Letters ----------------------------------------------------------------------------------
 
 
@@ -89,20 +108,33 @@ def _product_letters(database: str, distinct: int = DISTINCT_LETTERS) -> list[di
     return letters
 
 
-def _pool_run(func, items, workers: int, initializer=None, initargs=()) -> float:
-    start = time.perf_counter()
+def _pool_run(func, items, workers: int, turns: int, cued: bool, initializer=None, initargs=()):
+    """The letters in ``turns`` batches (each on its cue), by ``workers`` processes forked once
+    the first letter is made; returns the batches' times."""
+    size = -(-len(items) // turns)
+    batches = [items[start : start + size] for start in range(0, len(items), size)]
     if workers == 1:
         if initializer:
             initializer(*initargs)
-        for item in items:
-            func(item)
-    else:
-        with get_context("fork").Pool(workers, initializer, initargs) as pool:
-            list(pool.imap_unordered(func, items, chunksize=8))
-    return time.perf_counter() - start
+        return _on_cue(len(batches), lambda i: [func(item) for item in batches[i]], cued)
+    with get_context("fork").Pool(workers, initializer, initargs) as pool:
+        return _on_cue(
+            len(batches), lambda i: list(pool.imap_unordered(func, batches[i], chunksize=2)), cued
+        )
 
 
-def letters_floor(database: str, count: str = "1000", workers: str = "1") -> dict:
+def _letters_result(seconds: list[float], count: int, workers: int) -> dict:
+    return {
+        "seconds": sum(seconds),
+        "letters": count,
+        "workers": workers,
+        "batches": [round(s, 3) for s in seconds],
+    }
+
+
+def letters_floor(
+    database: str, count: str = "1000", workers: str = "1", turns: str = "1", cued: str = "0"
+) -> dict:
     """Bare WeasyPrint (plus a SHA-256), ``count`` letters: the HTML, options and metadata the
     product prints for the same reminders once it exists, else ``bench/letter.html``."""
     from django.db import connections
@@ -113,8 +145,8 @@ def letters_floor(database: str, count: str = "1000", workers: str = "1") -> dic
     connections.close_all()
     product_pdf = LETTERS[0].pop("product_pdf", None)
     _bare_pdf(0)  # fonts and CSS machinery loaded once, as in a warm worker
-    seconds = _pool_run(_bare_pdf, range(int(count)), int(workers))
-    result = {"seconds": seconds, "letters": int(count), "workers": int(workers)}
+    seconds = _pool_run(_bare_pdf, range(int(count)), int(workers), int(turns), cued == "1")
+    result = _letters_result(seconds, int(count), int(workers))
     result["html"] = "product" if product_pdf is not None else "bench/letter.html"
     if product_pdf is not None:
         from weasyprint import HTML
@@ -140,7 +172,9 @@ def _worker_init(database: str) -> None:
     connections.close_all()  # each worker opens its own connection
 
 
-def letters(database: str, count: str = "1000", workers: str = "1") -> dict:
+def letters(
+    database: str, count: str = "1000", workers: str = "1", turns: str = "1", cued: str = "0"
+) -> dict:
     """The product's letter pipeline, ``relances.documents.render_letter(reminder) -> bytes``."""
     _django(database)
     try:
@@ -158,8 +192,10 @@ def letters(database: str, count: str = "1000", workers: str = "1") -> dict:
     except Exception as error:  # a pipeline still being written
         return _pending("relances.documents.render_letter (call)", error)
     connections.close_all()
-    seconds = _pool_run(_render, items, int(workers), _worker_init, (database,))
-    return {"seconds": seconds, "letters": len(items), "workers": int(workers)}
+    seconds = _pool_run(
+        _render, items, int(workers), int(turns), cued == "1", _worker_init, (database,)
+    )
+    return _letters_result(seconds, len(items), int(workers))
 
 
 # --- Dashboard --------------------------------------------------------------------------------
@@ -310,22 +346,11 @@ def _dashboard_params() -> dict:
 # The dashboard is a page served by a long-lived worker: each side opens its connection first,
 # makes one call that is not counted (the first of the process: imports, Django compiling the
 # queries, the calendar), then ``runs`` calls; the median counts, the first call is kept as
-# information. ``cued``: the parent (bench/run.py) starts the product and the floor together
-# and cues their calls in turn, so that a burst of load on the shared machine falls on both.
+# information.
 
 
 def _timed_calls(call, runs: int, cued: bool) -> dict:
-    seconds = []
-    if cued:
-        print(json.dumps({"ready": True}), flush=True)
-    for _ in range(runs + 1):
-        if cued and not sys.stdin.readline():
-            break
-        start = time.perf_counter()
-        call()
-        seconds.append(time.perf_counter() - start)
-        if cued:
-            print(json.dumps({"call": seconds[-1]}), flush=True)
+    seconds = _on_cue(runs + 1, lambda _: call(), cued)
     first, warm = seconds[0], seconds[1:] or seconds
     return {
         "seconds": statistics.median(warm),

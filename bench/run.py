@@ -26,6 +26,7 @@ TARGETS = {"cadence": 3.0, "per_dossier_growth": 1.3, "letters": 1.2, "letters_s
            "dashboard": 2.0, "purge": 3.0}  # fmt: skip
 PURGE_DEBTORS = 100_000
 DASHBOARD_RUNS = 7
+LETTER_TURNS = 10  # the letters in 10 batches, the product's and the floor's in turn
 
 
 def parse_size(text: str) -> int:
@@ -45,21 +46,21 @@ def measure(kind: str, database: str, *args: str) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def measure_in_turns(kinds: list[str], database: str, runs: int) -> list[dict]:
-    """Measures that run side by side in processes of their own, each ``runs`` + 1 calls, the
-    calls cued in turn (the first side alternating), so that both meet the same load; each
-    process opens its connection before its first call (see ``others._timed_calls``)."""
+def measure_in_turns(kinds: list[str], database: str, args: list[str], cues: int) -> list[dict]:
+    """Measures that run side by side in processes of their own (``kind database *args``), each
+    ready before the first of its ``cues`` calls; the calls are cued in turn, the first side
+    alternating, so that both meet the same load (see ``others._on_cue``)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     procs = []
     for kind in kinds:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "bench.measure", kind, database, str(runs), "1"],
+            [sys.executable, "-m", "bench.measure", kind, database, *args, "1"],
             cwd=ROOT, env=env, text=True,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )  # fmt: skip
         procs.append((proc, [proc.stdout.readline()]))
     live = [lines[0].startswith('{"ready"') for _, lines in procs]
-    for turn in range(runs + 1):
+    for turn in range(cues):
         order = list(range(len(procs)))
         for i in order if turn % 2 == 0 else reversed(order):
             if not live[i]:
@@ -145,7 +146,7 @@ def bench_size(label: str, claims: int) -> dict:
     )
     runs = int(os.environ.get("DASHBOARD_RUNS", DASHBOARD_RUNS))
     result["dashboard"], result["dashboard_floor"] = measure_in_turns(
-        ["dashboard", "dashboard_floor"], base, runs
+        ["dashboard", "dashboard_floor"], base, [str(runs)], runs + 1
     )
     log(
         f"{label}: dashboard {result['dashboard'].get('seconds')} s vs floor "
@@ -162,10 +163,15 @@ def bench_letters(count: int) -> dict:
     db.create(base, template=TEMPLATE)
     seed.seed(base, 10_000)
     out = {}
+    turns = int(os.environ.get("LETTER_TURNS", LETTER_TURNS))
     for workers in ("1", "2"):
-        out[f"floor_{workers}"] = measure("letters_floor", base, str(count), workers)
-        out[f"product_{workers}"] = measure("letters", base, str(count), workers)
-        log(f"letters, {workers} worker(s): {out[f'floor_{workers}'].get('seconds')} s bare")
+        out[f"product_{workers}"], out[f"floor_{workers}"] = measure_in_turns(
+            ["letters", "letters_floor"], base, [str(count), workers, str(turns)], turns
+        )
+        log(
+            f"letters, {workers} worker(s): {out[f'product_{workers}'].get('seconds')} s vs "
+            f"{out[f'floor_{workers}'].get('seconds')} s bare"
+        )
     db.drop(base)
     return out
 
