@@ -4,7 +4,10 @@ the product function does not exist yet (its import fails)."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import statistics
+import sys
 import time
 from datetime import date, timedelta
 from multiprocessing import get_context
@@ -20,16 +23,46 @@ def _pending(name: str, error: Exception) -> dict:
     return {"status": "pending", "missing": name, "error": f"{type(error).__name__}: {error}"}
 
 
+def _on_cue(calls: int, call, cued: bool) -> list[float]:
+    """The times of ``call(0)`` … ``call(calls - 1)``. ``cued``: bench/run.py runs the product
+    and its floor side by side (``measure_in_turns``) and cues their calls in turn, so that a
+    burst of load on the shared machine falls on both; each call waits for its cue and
+    answers with its time."""
+    if cued:
+        print(json.dumps({"ready": True}), flush=True)
+    seconds = []
+    for index in range(calls):
+        if cued and not sys.stdin.readline():
+            break
+        start = time.perf_counter()
+        call(index)
+        seconds.append(time.perf_counter() - start)
+        if cued:
+            print(json.dumps({"call": seconds[-1]}), flush=True)
+    return seconds
+
+
 # --- Letters ----------------------------------------------------------------------------------
 
 
-HTMLS: list[str] = []  # the letters' HTML, filled before the workers fork
+DISTINCT_LETTERS = 100  # both sides render the same letters, in the same order, cycled
+LETTERS: list[dict] = []  # what the floor prints: filled before the workers fork
+_FONTS: list = []  # the floor's WeasyPrint font configuration, made once, like the product's
 
 
 def _bare_pdf(n: int) -> int:
+    """One letter with WeasyPrint alone: the product's HTML, options and metadata (PDF/A-3b,
+    title, author, dates, language), so that the bytes are the product's; then its SHA-256."""
     from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
 
-    pdf = HTML(string=HTMLS[n % len(HTMLS)].replace("{n}", f"{n:07d}")).write_pdf()
+    if not _FONTS:
+        _FONTS.append(FontConfiguration())
+    letter = LETTERS[n % len(LETTERS)]
+    document = HTML(string=letter["html"].replace("{n}", f"{n:07d}")).render(font_config=_FONTS[0])
+    for name, value in letter["metadata"].items():
+        setattr(document.metadata, name, value)
+    pdf = document.write_pdf(**letter["options"])
     hashlib.sha256(pdf).hexdigest()
     return len(pdf)
 
@@ -38,54 +71,92 @@ def _letter_reminder_ids(count: int) -> list[int]:
     from relances.models import Channel, Reminder
 
     return list(
-        Reminder.objects.filter(
-            channel__in=[Channel.LETTER, Channel.REGISTERED_LETTER]
-        ).values_list("pk", flat=True)[:count]
+        Reminder.objects.filter(channel__in=[Channel.LETTER, Channel.REGISTERED_LETTER])
+        .order_by("pk")
+        .values_list("pk", flat=True)[:count]
     )
 
 
-def _product_html(database: str, distinct: int = 50) -> list[str]:
-    """The print HTML the product makes for the first letters, when its pipeline exists."""
+def _product_letters(database: str, distinct: int = DISTINCT_LETTERS) -> list[dict]:
+    """What the product prints for the first letters (HTML, WeasyPrint options, metadata),
+    when its pipeline exists; checked against the product's own PDF of the first one."""
     _django(database)
     try:
-        from relances.documents import reminder_document
+        from relances.documents import PDF_VARIANT, reminder_document
     except ImportError:
         return []
     from relances.models import Reminder
 
-    htmls = []
+    letters = []
     for pk in _letter_reminder_ids(distinct):
         try:
-            htmls.append(reminder_document(Reminder.objects.get(pk=pk)).print_html)
+            document = reminder_document(Reminder.objects.get(pk=pk))
         except Exception:  # a pipeline still being written: the sample letter stands in
             return []
-    return htmls
+        stamp = f"{document.on:%Y-%m-%d}T00:00:00+00:00"
+        metadata = {
+            "title": document.subject,
+            "authors": [document.dossier.creditor.legal_name],
+            "created": stamp,
+            "modified": stamp,
+            "lang": "fr",
+        }
+        options = {"pdf_variant": PDF_VARIANT} if PDF_VARIANT else {}
+        letters.append({"html": document.print_html, "metadata": metadata, "options": options})
+        if len(letters) == 1:
+            letters[0]["product_pdf"] = document.pdf
+    return letters
 
 
-def _pool_run(func, items, workers: int, initializer=None, initargs=()) -> float:
-    start = time.perf_counter()
+def _pool_run(func, items, workers: int, turns: int, cued: bool, initializer=None, initargs=()):
+    """The letters in ``turns`` batches (each on its cue), by ``workers`` processes forked once
+    the first letter is made; returns the batches' times."""
+    size = -(-len(items) // turns)
+    batches = [items[start : start + size] for start in range(0, len(items), size)]
     if workers == 1:
         if initializer:
             initializer(*initargs)
-        for item in items:
-            func(item)
-    else:
-        with get_context("fork").Pool(workers, initializer, initargs) as pool:
-            list(pool.imap_unordered(func, items, chunksize=8))
-    return time.perf_counter() - start
+        return _on_cue(len(batches), lambda i: [func(item) for item in batches[i]], cued)
+    with get_context("fork").Pool(workers, initializer, initargs) as pool:
+        return _on_cue(
+            len(batches), lambda i: list(pool.imap_unordered(func, batches[i], chunksize=2)), cued
+        )
 
 
-def letters_floor(database: str, count: str = "1000", workers: str = "1") -> dict:
-    """Bare WeasyPrint (plus a SHA-256) on the letters' HTML, ``count`` letters: the HTML the
-    product makes for the same reminders once it exists, else ``bench/letter.html``."""
+def _letters_result(seconds: list[float], count: int, workers: int) -> dict:
+    return {
+        "seconds": sum(seconds),
+        "letters": count,
+        "workers": workers,
+        "batches": [round(s, 3) for s in seconds],
+    }
+
+
+def letters_floor(
+    database: str, count: str = "1000", workers: str = "1", turns: str = "1", cued: str = "0"
+) -> dict:
+    """Bare WeasyPrint (plus a SHA-256), ``count`` letters: the HTML, options and metadata the
+    product prints for the same reminders once it exists, else ``bench/letter.html``."""
     from django.db import connections
 
-    HTMLS[:] = _product_html(database) or [LETTER_HTML]
+    LETTERS[:] = _product_letters(database) or [
+        {"html": LETTER_HTML, "metadata": {}, "options": {}}
+    ]
     connections.close_all()
+    product_pdf = LETTERS[0].pop("product_pdf", None)
     _bare_pdf(0)  # fonts and CSS machinery loaded once, as in a warm worker
-    seconds = _pool_run(_bare_pdf, range(int(count)), int(workers))
-    html = "product" if HTMLS[0] is not LETTER_HTML else "bench/letter.html"
-    return {"seconds": seconds, "letters": int(count), "workers": int(workers), "html": html}
+    seconds = _pool_run(_bare_pdf, range(int(count)), int(workers), int(turns), cued == "1")
+    result = _letters_result(seconds, int(count), int(workers))
+    result["html"] = "product" if product_pdf is not None else "bench/letter.html"
+    if product_pdf is not None:
+        from weasyprint import HTML
+
+        letter = LETTERS[0]
+        document = HTML(string=letter["html"]).render(font_config=_FONTS[0])
+        for name, value in letter["metadata"].items():
+            setattr(document.metadata, name, value)
+        result["same_bytes"] = document.write_pdf(**letter["options"]) == product_pdf
+    return result
 
 
 def _render(reminder_id: int) -> int:
@@ -101,7 +172,9 @@ def _worker_init(database: str) -> None:
     connections.close_all()  # each worker opens its own connection
 
 
-def letters(database: str, count: str = "1000", workers: str = "1") -> dict:
+def letters(
+    database: str, count: str = "1000", workers: str = "1", turns: str = "1", cued: str = "0"
+) -> dict:
     """The product's letter pipeline, ``relances.documents.render_letter(reminder) -> bytes``."""
     _django(database)
     try:
@@ -110,7 +183,7 @@ def letters(database: str, count: str = "1000", workers: str = "1") -> dict:
         return _pending("relances.documents.render_letter", error)
     from django.db import connections
 
-    ids = _letter_reminder_ids(int(count))
+    ids = _letter_reminder_ids(min(int(count), DISTINCT_LETTERS))
     if not ids:
         return {"status": "no letter reminders in the database"}
     items = [ids[i % len(ids)] for i in range(int(count))]
@@ -119,8 +192,10 @@ def letters(database: str, count: str = "1000", workers: str = "1") -> dict:
     except Exception as error:  # a pipeline still being written
         return _pending("relances.documents.render_letter (call)", error)
     connections.close_all()
-    seconds = _pool_run(_render, items, int(workers), _worker_init, (database,))
-    return {"seconds": seconds, "letters": len(items), "workers": int(workers)}
+    seconds = _pool_run(
+        _render, items, int(workers), int(turns), cued == "1", _worker_init, (database,)
+    )
+    return _letters_result(seconds, len(items), int(workers))
 
 
 # --- Dashboard --------------------------------------------------------------------------------
@@ -268,36 +343,61 @@ def _dashboard_params() -> dict:
     return params
 
 
-def dashboard_floor(database: str) -> dict:
+# The dashboard is a page served by a long-lived worker: each side opens its connection first,
+# makes one call that is not counted (the first of the process: imports, Django compiling the
+# queries, the calendar), then ``runs`` calls; the median counts, the first call is kept as
+# information.
+
+
+def _timed_calls(call, runs: int, cued: bool) -> dict:
+    seconds = _on_cue(runs + 1, lambda _: call(), cued)
+    first, warm = seconds[0], seconds[1:] or seconds
+    return {
+        "seconds": statistics.median(warm),
+        "best_seconds": min(warm),
+        "all_seconds": [round(s, 4) for s in warm],
+        "first_call_seconds": first,
+    }
+
+
+def dashboard_floor(database: str, runs: str = "7", cued: str = "0") -> dict:
     from . import db
 
     params = _dashboard_params()
-    with db.connect(database) as conn, conn.cursor() as cur:
-        start = time.perf_counter()
-        for query in DASHBOARD_SQL:
-            cur.execute(query, params)
-            cur.fetchall()
-        seconds = time.perf_counter() - start
-    return {"seconds": seconds, "queries": len(DASHBOARD_SQL)}
+    # Like Django's: autocommit, and no statement prepared after five runs (psycopg's default
+    # when Django's is none), so that each call parses and plans its queries as a page does.
+    with (
+        db.connect(database, autocommit=True, prepare_threshold=None) as conn,
+        conn.cursor() as cur,
+    ):
+
+        def call():
+            for query in DASHBOARD_SQL:
+                cur.execute(query, params)
+                cur.fetchall()
+
+        result = _timed_calls(call, int(runs), cued == "1")
+    return {**result, "queries": len(DASHBOARD_SQL)}
 
 
-def dashboard(database: str) -> dict:
+def dashboard(database: str, runs: str = "7", cued: str = "0") -> dict:
     _django(database)
     try:
         from pilotage.selectors import dashboard_data
     except ImportError as error:
         return _pending("pilotage.selectors.dashboard_data", error)
-    import inspect
-
     from django.db import connection
 
-    kwargs = {"on": ON} if "on" in inspect.signature(dashboard_data).parameters else {}
+    connection.ensure_connection()
     counter = QueryCounter()
-    with connection.execute_wrapper(counter):
-        start = time.perf_counter()
-        dashboard_data(**kwargs)
-        seconds = time.perf_counter() - start
-    return {"seconds": seconds, "queries": counter.count}
+
+    def call():
+        counter.count = 0
+        with connection.execute_wrapper(counter):
+            dashboard_data(today=ON)
+
+    result = _timed_calls(call, int(runs), cued == "1")
+    return {**result, "queries": counter.count}
 
 
 # --- Purge ------------------------------------------------------------------------------------

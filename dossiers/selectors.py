@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from . import scheduling
@@ -39,17 +39,12 @@ def rate_table() -> RateTable:
     """Every recorded rate (two small queries), for the pure functions of ``dossiers.legal``."""
     return RateTable(
         legal=[
-            LegalRow(
-                half_year_start=row.half_year_start,
-                consumer_creditor_percent=row.consumer_creditor_percent,
-                other_creditor_percent=row.other_creditor_percent,
+            LegalRow(*row)
+            for row in LegalInterestRate.objects.values_list(
+                "half_year_start", "consumer_creditor_percent", "other_creditor_percent"
             )
-            for row in LegalInterestRate.objects.all()
         ],
-        ecb=[
-            EcbRow(effective_from=row.effective_from, rate_percent=row.rate_percent)
-            for row in EcbRate.objects.all()
-        ],
+        ecb=[EcbRow(*row) for row in EcbRate.objects.values_list("effective_from", "rate_percent")],
     )
 
 
@@ -81,6 +76,34 @@ def claims_for_figures(queryset: QuerySet[Claim] | None = None) -> QuerySet[Clai
     if expression is not None:
         queryset = queryset.annotate(formal_notice_on=expression)
     return queryset
+
+
+def dossier_claims_for_figures(dossier, queryset: QuerySet[Claim] | None = None) -> list[Claim]:
+    """``claims_for_figures`` for claims of one dossier already in hand (``queryset``, by default
+    all of them): the dossier, its debtor and creditor are the ones given, its payment plans and
+    prescription events are read once for the dossier, not joined and attached claim by claim
+    (which costs more than the queries themselves on a letter)."""
+    queryset = dossier.claims.all() if queryset is None else queryset
+    queryset = queryset.prefetch_related(
+        Prefetch(
+            "allocations",
+            queryset=PaymentAllocation.objects.select_related("payment").order_by("pk"),
+        )
+    )
+    expression = scheduling.formal_notice_date_expression()
+    if expression is not None:
+        queryset = queryset.annotate(formal_notice_on=expression)
+    claims = list(queryset)
+    prefetch_related_objects(
+        [dossier],
+        Prefetch("payment_plans", queryset=PaymentPlan.objects.order_by("pk")),
+        Prefetch("prescription_events", queryset=PrescriptionEvent.objects.all()),
+    )
+    for claim in claims:
+        claim.dossier = dossier
+        if claim.creditor_id == dossier.creditor_id:
+            claim.creditor = dossier.creditor
+    return claims
 
 
 def _prescription_events(claim: Claim) -> list[Event]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 
 from django.db.models import Max, QuerySet, Sum
 
@@ -274,10 +275,12 @@ def next_action_at(dossier: Dossier, *, on: date, ctx: BatchContext | None = Non
     return decision.next_date
 
 
+@lru_cache(maxsize=1)
 def formal_notice_date_expression():
     """The date the formal notice of a claim's dossier went out (C. civ. 1231-6: legal interest
     runs from it), as a subquery on ``OuterRef("dossier_id")``; registered with
-    ``dossiers.scheduling`` so that the claim figures read it."""
+    ``dossiers.scheduling`` so that the claim figures read it. Built once: a queryset resolves
+    a copy of it, the day boundaries are those of the time zone when the SQL is compiled."""
     from django.db.models import DateField, OuterRef, Subquery
     from django.db.models.functions import TruncDate
 

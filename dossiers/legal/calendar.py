@@ -5,11 +5,15 @@ working day (CPC 641-642). French public holidays come from the ``holidays`` pac
 and Moselle (subdivisions 57, 67, 68) add Good Friday and 26 December.
 """
 
+from __future__ import annotations
+
 import calendar
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import holidays
+if TYPE_CHECKING:
+    import holidays
 
 # Departments → the ``holidays`` package's subdivision: Moselle (57), Alsace (67, 68).
 ALSACE_MOSELLE = {"57": "57", "67": "6AE", "68": "6AE"}
@@ -33,6 +37,10 @@ MONTHS_FR = (
 
 @lru_cache(maxsize=8)
 def _french_holidays(subdivision: str | None) -> holidays.HolidayBase:
+    # Imported on first use: the package takes ~40 ms to import, which a process that never
+    # computes a deadline (most web requests) need not pay at start-up.
+    import holidays
+
     return holidays.country_holidays("FR", subdiv=subdivision)
 
 

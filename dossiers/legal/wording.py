@@ -135,18 +135,33 @@ class Finding:
     start: int  # position in the text
 
 
-def _normalise(text: str) -> tuple[str, list[int]]:
-    """Lower case, no accents, straight apostrophes; with each character's original index."""
-    chars: list[str] = []
-    origin: list[int] = []
-    for index, char in enumerate(text):
+class _Folded(dict):
+    """Each character (by code point) in lower case, without accents, apostrophes straight (may
+    be empty, or longer: « ß » → « ss »), worked out once: a mapping for ``str.translate``."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
         char = _APOSTROPHES.get(char, char)
-        for part in unicodedata.normalize("NFKD", char.casefold()):
-            if unicodedata.combining(part):
-                continue
-            chars.append(part)
-            origin.append(index)
-    return "".join(chars), origin
+        folded = "".join(
+            part
+            for part in unicodedata.normalize("NFKD", char.casefold())
+            if not unicodedata.combining(part)
+        )
+        self[code] = folded
+        return folded
+
+
+_FOLDED = _Folded()
+
+
+def _normalise(text: str) -> str:
+    """Lower case, no accents, straight apostrophes."""
+    return text.translate(_FOLDED)
+
+
+def _origin(text: str) -> list[int]:
+    """For each character of ``_normalise(text)``, its index in ``text``."""
+    return [index for index, char in enumerate(text) for _ in _FOLDED[ord(char)]]
 
 
 def forbidden_phrases(text: str, *, consumer: bool) -> list[Finding]:
@@ -156,7 +171,8 @@ def forbidden_phrases(text: str, *, consumer: bool) -> list[Finding]:
     ``consumer``: the text goes to a consumer (or a debtor of unknown kind); it may then mention
     no recovery fee and no 40 EUR indemnity (CPCE L111-8; C. com. L441-10 II).
     """
-    normalised, origin = _normalise(text or "")
+    text = text or ""
+    normalised, origin = _normalise(text), None
     taken: list[tuple[int, int]] = []
     findings: list[Finding] = []
     for rule, regex in _COMPILED:
@@ -167,6 +183,7 @@ def forbidden_phrases(text: str, *, consumer: bool) -> list[Finding]:
             if any(start < taken_end and taken_start < end for taken_start, taken_end in taken):
                 continue
             taken.append((start, end))
+            origin = origin or _origin(text)  # a finding is rare: worked out then only
             first, last = origin[start], origin[end - 1]
             findings.append(
                 Finding(

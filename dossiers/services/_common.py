@@ -30,8 +30,9 @@ journaled_save = _save  # public name for the apps below dossiers
 
 def cents(total) -> Decimal:
     """An aggregated amount, exact to the cent: SQLite sums decimals as floats
-    (1234.5600000000001), PostgreSQL does not; both come out as Decimal('1234.56')."""
-    if isinstance(total, float):
+    (1234.5600000000001), or as integers when read without the ORM's converters, PostgreSQL
+    does not; all come out as Decimal('1234.56')."""
+    if isinstance(total, float | int):
         total = Decimal(repr(total))
     return (total or ZERO).quantize(ZERO)
 

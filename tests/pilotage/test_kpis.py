@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 
+from dossiers import services
 from pilotage.selectors import dashboard_data
 from tests.pilotage import dataset
 from tests.pilotage.dataset import START, TODAY
@@ -174,3 +175,20 @@ def test_filters_by_creditor_controller_and_debtor_kind(portfolio):
     b_consumers = data(creditor=portfolio.b, debtor_kind="consumer")
     assert b_consumers.figures["outstanding"] == Decimal("0.00")
     assert b_consumers.figures["recovered"] == Decimal("0.00")
+
+
+def test_the_page_seen_again_with_the_same_filters_shows_the_new_figures(portfolio):
+    """The SQL of a set of filters is compiled once per process, the figures are read again
+    each time: a payment of 300 € on A/C1 after a first look takes c3 (300 €) off the
+    outstanding (2 100 → 1 800 €) and adds 300 € recovered in November; A's dossiers seen
+    again still read 1 400 → 1 100 €."""
+    assert data().figures["outstanding"] == Decimal("2100.00")
+    assert data(creditor=portfolio.a).figures["outstanding"] == Decimal("1400.00")
+    with dataset.travel(TODAY):
+        services.payment_record(
+            dossier=portfolio.a_c1, amount=Decimal("300"), received_on=TODAY, actor=None
+        )
+    again = data()
+    assert again.figures["outstanding"] == Decimal("1800.00")
+    assert rows(again.tables["recovered"])["novembre 2026"] == [2, Decimal("2300.00")]
+    assert data(creditor=portfolio.a).figures["outstanding"] == Decimal("1100.00")

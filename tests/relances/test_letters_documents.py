@@ -3,14 +3,20 @@ PDF; consumers never read of an indemnity or a fee; forbidden wording is refused
 reminder renders to the same bytes."""
 
 import io
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
+from dossiers.services import payment_record
 from relances import documents
 from relances.models import Channel, MessageTemplate, SentMessage
+from tests.factories import ClaimFactory
 from tests.relances.letters_helpers import (
+    DUE,
     STEP_DAYS,
     D,
     make_claim,
@@ -287,3 +293,33 @@ def test_kept_evidence_holds_the_rendered_pdf_and_its_hash(frozen, walk):
     )
     assert kept.recipient == claim.dossier.debtor.contacts.get().email
     assert kept.html_sha256 == hashlib.sha256(kept.body_html.encode()).hexdigest()
+
+
+@pytest.mark.django_db
+def test_a_letter_reads_its_facts_in_the_same_few_queries_whatever_its_claims(frozen, walk):
+    """Once the reminder is read: it again with its dossier, parties and step, the debtor's
+    contacts, the template, the two rate tables, the claims with their payments, the payment
+    plans and the prescription events; nine queries for one claim as for four, paid in part."""
+    claim = make_claim(frozen)
+    walk_to(walk, claim, STEP_DAYS["r30-courrier"])
+    letter = reminder(claim, "r30-courrier")
+    with CaptureQueriesContext(connection) as one:
+        documents.render_letter(letter)
+
+    with frozen(D(2026, 11, 3)):
+        for number in range(3):
+            ClaimFactory(
+                creditor=claim.creditor,
+                debtor=claim.dossier.debtor,
+                invoice_number=f"FA-AUTRE-{number}",
+                due_date=DUE,
+            )
+        payment_record(
+            dossier=claim.dossier, amount=Decimal("500"), received_on=D(2026, 11, 3), actor=None
+        )
+    assert claim.dossier.claims.count() == 4
+    with CaptureQueriesContext(connection) as four:
+        pdf = documents.render_letter(letter)
+
+    assert "FA-AUTRE-2" in pdf_text(pdf)
+    assert len(one) == len(four) == 9
