@@ -31,9 +31,12 @@ class DashboardFilterForm(forms.Form):
         choices=[("", "Tous"), *Debtor.Kind.choices],
     )
 
-    def __init__(self, data, *, creditors, today: date):
+    def __init__(self, data, *, creditors, today: date, scoped: bool = False):
+        """``creditors``: those the user may see; ``scoped``: the figures count them only (a
+        manager's portfolio) rather than every creditor (an administrator)."""
         super().__init__(data)
         self.today = today
+        self.scope = tuple(c.pk for c in creditors) if scoped else None
         self.fields["creancier"].choices = [("", "Tous")] + [
             (str(c.pk), c.legal_name) for c in creditors
         ]
@@ -69,6 +72,7 @@ class DashboardFilterForm(forms.Form):
             end=data.get("au"),
             debtor_kind=data.get("type"),
             today=self.today,
+            creditors=self.scope,
         )
 
 

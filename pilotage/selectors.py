@@ -121,6 +121,8 @@ class Filters:
     creditor: int | None = None
     controller: int | None = None
     debtor_kind: str | None = None
+    # The creditors the manager is in charge of (``dossiers.scoping``); None: every creditor.
+    creditors: tuple[int, ...] | None = None
 
     @property
     def days(self) -> int:
@@ -129,6 +131,10 @@ class Filters:
     def scope(self, prefix: str = "", *, controller: bool = True) -> Q:
         """The dossier filters, seen from a model reaching the dossier through ``prefix``."""
         q = Q()
+        if self.creditors:
+            q &= Q(**{f"{prefix}creditor_id__in": self.creditors})
+        elif self.creditors is not None:  # in charge of no creditor: nothing (an empty IN
+            q &= Q(**{f"{prefix}creditor_id__isnull": True})  # would not compile to SQL)
         if self.creditor:
             q &= Q(**{f"{prefix}creditor_id": self.creditor})
         if self.controller and controller:
@@ -155,6 +161,7 @@ def make_filters(
     end: date | None = None,
     debtor_kind: str | None = None,
     today: date | None = None,
+    creditors=None,
 ) -> Filters:
     today = today or timezone.localdate()
     if period is not None:
@@ -167,6 +174,7 @@ def make_filters(
         creditor=getattr(creditor, "pk", creditor) or None,
         controller=getattr(controller, "pk", controller) or None,
         debtor_kind=debtor_kind or None,
+        creditors=None if creditors is None else tuple(sorted(creditors)),
     )
 
 

@@ -11,7 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from dossiers import roles
+from dossiers import roles, scoping
 from dossiers.models import Creditor
 from relances.views._common import apply_errors
 
@@ -42,8 +42,15 @@ def manager_view(func):
 
 
 def _dashboard(request):
-    creditors = list(Creditor.objects.order_by("legal_name").only("pk", "legal_name"))
-    form = DashboardFilterForm(request.GET, creditors=creditors, today=timezone.localdate())
+    # A manager's figures are those of the creditors in their charge (``dossiers.scoping``).
+    scoped = not scoping.sees_every_dossier(request.user)
+    creditors = Creditor.objects.order_by("legal_name").only("pk", "legal_name")
+    if scoped:
+        creditors = creditors.filter(managers=request.user)
+    creditors = list(creditors)
+    form = DashboardFilterForm(
+        request.GET, creditors=creditors, today=timezone.localdate(), scoped=scoped
+    )
     data = selectors.dashboard_data(filters=form.filters())
     if data.filters.controller and not any(
         u.pk == data.filters.controller for u in data.controllers

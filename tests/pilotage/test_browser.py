@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import time_machine
 
+from dossiers.models import Creditor
 from tests.factories import UserFactory
 from tests.pilotage import dataset
 from tests.pilotage.dataset import TODAY
@@ -31,7 +32,9 @@ def portfolio(settings, tmp_path):
 
 
 def test_a_manager_reads_the_dashboard_and_filters_it(live_server, browser, portfolio):  # noqa: F811
-    UserFactory(username="responsable", role="manager")
+    manager = UserFactory(username="responsable", role="manager")
+    for creditor in Creditor.objects.all():  # the dashboard counts the manager's portfolio
+        creditor.managers.add(manager)
     ARTIFACTS.mkdir(exist_ok=True)
     context = browser.new_context(viewport={"width": 1360, "height": 1000}, locale="fr-FR")
     page = context.new_page()

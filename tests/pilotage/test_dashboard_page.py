@@ -102,6 +102,16 @@ def bulk_portfolio(creditor, controller, *, claims: int, start: int = 0) -> None
     )
 
 
+def manager_of_every_creditor():
+    """A manager in charge of every creditor there is (the dashboard counts their portfolio)."""
+    from dossiers.models import Creditor
+
+    manager = UserFactory(username="responsable", role="manager")
+    for creditor in Creditor.objects.all():
+        creditor.managers.add(manager)
+    return manager
+
+
 def _queries(client, url) -> int:
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
@@ -110,9 +120,9 @@ def _queries(client, url) -> int:
 
 
 def test_dashboard_makes_the_same_queries_for_10_and_10000_claims(client):
-    manager = UserFactory(username="responsable", role="manager")
     controller = UserFactory(username="camille", role="controller")
     creditor = CreditorFactory()
+    manager = manager_of_every_creditor()
     bulk_portfolio(creditor, controller, claims=10)
     client.force_login(manager)
     filtered = f"{URL}?creancier={creditor.pk}&charge={controller.pk}&type=professional"
@@ -148,7 +158,7 @@ def test_only_managers_see_the_dashboard(client):
 
 def test_dashboard_shows_charts_from_local_files_and_tables(client):
     dataset.build()
-    client.force_login(UserFactory(username="responsable", role="manager"))
+    client.force_login(manager_of_every_creditor())
     response = client.get(URL, {"du": "2026-09-01", "au": "2026-11-23"})
     html = response.content.decode()
     assert "/static/js/vendor/chart.umd.js" in html and "/static/js/pilotage.js" in html
@@ -172,7 +182,7 @@ def test_a_bad_filter_is_refused_with_a_french_message(client):
 
 def test_every_table_exports_as_csv_and_xlsx(client):
     portfolio = dataset.build()
-    client.force_login(UserFactory(username="responsable", role="manager"))
+    client.force_login(manager_of_every_creditor())
     query = {"du": "2026-09-01", "au": "2026-11-23", "creancier": portfolio.a.pk}
     data = dashboard_data(start=datetime.date(2026, 9, 1), end=TODAY, creditor=portfolio.a)
     for key in data.tables:
@@ -232,3 +242,36 @@ def test_the_manager_sets_the_cost_per_channel(client):
     assert last.history_change_reason == "coûts des actions : tarifs 2027"
     client.force_login(UserFactory(username="camille", role="controller"))
     assert client.post(url, fields).status_code == 403
+
+
+def test_a_manager_sees_the_figures_of_the_creditors_in_their_charge_only(client):
+    """Another portfolio's figures are not a manager's business (``dossiers.scoping``): the
+    KPIs, the creditor filter and the exports count the creditors in their charge only."""
+    manager = UserFactory(username="responsable-a", role="manager")
+    controller = UserFactory(username="camille", role="controller")
+    mine, theirs = CreditorFactory(legal_name="Verrerie A"), CreditorFactory(legal_name="Scierie B")
+    mine.managers.add(manager)
+    bulk_portfolio(mine, controller, claims=10)
+    bulk_portfolio(theirs, controller, claims=20, start=10)
+    client.force_login(manager)
+    response = client.get(URL)
+    # Ten claims of 1 000 €, one in four with 600 € left: 3 × 600 + 7 × 1 000.
+    assert response.context["data"].figures["outstanding"] == Decimal("8800.00")
+    html = response.content.decode()
+    assert "Verrerie A" in html and "Scierie B" not in html
+    # Asking for the other creditor by its id is refused: the figures stay the portfolio's.
+    response = client.get(URL, {"creancier": theirs.pk})
+    assert "Ce créancier n&#x27;existe pas." in response.content.decode()
+    assert response.context["data"].figures["outstanding"] == Decimal("8800.00")
+    export = client.get(reverse("pilotage:export", args=["aging", "csv"]))
+    assert export.status_code == 200
+    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig")), delimiter=";"))
+    assert "Scierie B" not in export.content.decode("utf-8-sig") and len(rows) > 1
+
+
+def test_a_manager_in_charge_of_no_creditor_sees_empty_figures(client):
+    bulk_portfolio(CreditorFactory(), UserFactory(username="camille", role="controller"), claims=5)
+    client.force_login(UserFactory(username="responsable-sans", role="manager"))
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert not response.context["data"].figures["outstanding"]
