@@ -293,8 +293,16 @@ def build_context(
     rows = []
     unpaid = penalties = indemnity = interest = Decimal("0.00")
     penalties_known = True
-    for claim in claims:
-        figures = claim_legal_figures(claim, on=on, rates=rates)
+    # A prescribed claim is never reminded as if it could be enforced (C. civ. 2219; LEGAL_FR.md
+    # §3): the letter names and totals only the claims still enforceable at ``on``.
+    figured = [(claim, claim_legal_figures(claim, on=on, rates=rates)) for claim in claims]
+    figured = [
+        (claim, figures)
+        for claim, figures in figured
+        if figures.prescription is None or not figures.prescription.is_reached(on)
+    ]
+    claims = [claim for claim, _figures in figured]
+    for claim, figures in figured:
         unpaid += figures.unpaid
         if show_penalties:
             if figures.late_penalties is None:

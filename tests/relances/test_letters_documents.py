@@ -323,3 +323,29 @@ def test_a_letter_reads_its_facts_in_the_same_few_queries_whatever_its_claims(fr
 
     assert "FA-AUTRE-2" in pdf_text(pdf)
     assert len(one) == len(four) == 9
+
+
+@pytest.mark.django_db
+def test_a_prescribed_invoice_is_left_out_of_the_letter_the_others_stay(frozen):
+    """C. conso. L218-2: a consumer's invoice due on 01/09/2024 is prescribed after 01/09/2026.
+    The letter of 20/11/2026 names and totals only the invoice still enforceable (LEGAL_FR.md
+    §3: a prescribed claim is never reminded as if it could be enforced)."""
+    claim = make_claim(frozen, kind="consumer")
+    with frozen(D(2024, 8, 1)):
+        ClaimFactory(
+            creditor=claim.creditor,
+            debtor=claim.dossier.debtor,
+            invoice_number="FA-ANCIENNE-1",
+            issue_date=D(2024, 8, 1),
+            due_date=D(2024, 9, 1),
+            amount=Decimal("700.00"),
+        )
+    from dossiers.models import Dossier
+
+    dossier = Dossier.objects.get(pk=claim.dossier_id)
+    assert dossier.claims.count() == 2  # the same dossier (same creditor and debtor)
+    template = documents.template_for("relance-ferme", Channel.LETTER, "consumer")
+    text = pdf_text(documents.render_document(template, dossier, on=ON).pdf)
+    assert claim.invoice_number in text
+    assert "FA-ANCIENNE-1" not in text and "700,00" not in text
+    assert "1 200,00 €" in text and "1 900,00" not in text
