@@ -155,22 +155,18 @@ def test_imports_show_a_manager_their_creditors_batches_only(client, world):
     from dossiers.imports.models import ImportBatch
 
     manager = world.users["manager"]
-    theirs = ImportBatch.objects.create(
-        kind="claims",
-        creditor=world.theirs.dossier.creditor,
-        file=ContentFile(b"a;b\n", name="b.csv"),
-        original_name="portefeuille-b.csv",
-        sha256="0" * 64,
-        created_by=world.users["controller"],
-    )
-    ours = ImportBatch.objects.create(
-        kind="claims",
-        creditor=world.mine.dossier.creditor,
-        file=ContentFile(b"a;b\n", name="a.csv"),
-        original_name="portefeuille-a.csv",
-        sha256="0" * 64,
-        created_by=world.users["controller"],
-    )
+
+    def batch(portfolio, name):
+        return ImportBatch.objects.create(
+            kind="claims",
+            creditor=portfolio.dossier.creditor,
+            file=ContentFile(b"a;b\n", name=name),
+            original_name=f"portefeuille-{name}",
+            sha256="0" * 64,
+            created_by=world.users["controller"],
+        )
+
+    theirs, ours = batch(world.theirs, "b.csv"), batch(world.mine, "a.csv")
     client.force_login(manager)
     page = client.get(reverse("imports:index")).content.decode()
     assert "portefeuille-a.csv" in page and "portefeuille-b.csv" not in page
