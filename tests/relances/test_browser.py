@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -56,6 +57,9 @@ def browser(monkeypatch):
         )
         yield chromium
         chromium.close()
+        # The test's ORM calls ran beside Playwright's event loop, on a connection of their
+        # own context: closed here, so that none is left open on the test database.
+        connections.close_all()
 
 
 def _morning_portfolio(controller):
