@@ -61,6 +61,11 @@ def register(model: type[Model], path: str) -> None:
     DOSSIER_PATHS[model] = path
 
 
+def managed_creditor_ids(user) -> QuerySet:
+    """The ids of the creditors in the user's charge (``Creditor.managers``), as a subquery."""
+    return Creditor.managers.through.objects.filter(user_id=user.pk).values("creditor_id")
+
+
 def dossier_condition(user, *, editable: bool = False) -> Q | None:
     """The filter on ``Dossier`` for this user; ``None`` means every dossier."""
     if user is None or not user.is_authenticated or not user.is_active:
@@ -72,8 +77,7 @@ def dossier_condition(user, *, editable: bool = False) -> Q | None:
         return None
     parts = []
     if roles.MANAGER in held:
-        managed = Creditor.managers.through.objects.filter(user_id=user.pk).values("creditor_id")
-        parts.append(Q(creditor_id__in=managed))
+        parts.append(Q(creditor_id__in=managed_creditor_ids(user)))
     if roles.CONTROLLER in held:
         parts.append(Q(assigned_to_id=user.pk))
         parts.append(Q(assigned_to__isnull=True, creditor__unassigned_pool_open=True))
@@ -158,5 +162,5 @@ def visible_creditors(user, queryset: QuerySet[Creditor] | None = None) -> Query
     if not held:
         return queryset.none()
     if held == {roles.MANAGER}:
-        return queryset.filter(managers=user)
+        return queryset.filter(pk__in=managed_creditor_ids(user))
     return queryset

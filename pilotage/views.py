@@ -46,7 +46,7 @@ def _dashboard(request):
     scoped = not scoping.sees_every_dossier(request.user)
     creditors = Creditor.objects.order_by("legal_name").only("pk", "legal_name")
     if scoped:
-        creditors = creditors.filter(managers=request.user)
+        creditors = creditors.filter(pk__in=scoping.managed_creditor_ids(request.user))
     creditors = list(creditors)
     form = DashboardFilterForm(
         request.GET, creditors=creditors, today=timezone.localdate(), scoped=scoped

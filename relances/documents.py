@@ -295,11 +295,10 @@ def build_context(
     penalties_known = True
     # A prescribed claim is never reminded as if it could be enforced (C. civ. 2219; LEGAL_FR.md
     # §3): the letter names and totals only the claims still enforceable at ``on``.
-    figured = [(claim, claim_legal_figures(claim, on=on, rates=rates)) for claim in claims]
     figured = [
         (claim, figures)
-        for claim, figures in figured
-        if figures.prescription is None or not figures.prescription.is_reached(on)
+        for claim in claims
+        if not (figures := claim_legal_figures(claim, on=on, rates=rates)).is_prescribed(on)
     ]
     claims = [claim for claim, _figures in figured]
     for claim, figures in figured:

@@ -53,10 +53,14 @@ def dashboard(*, today: date, user=None) -> Dashboard:
     pending = closed_not_purged()
     requests = RightsRequest.objects.all()
     debtors = Debtor.objects.all()
-    if user is not None and not scoping.sees_every_dossier(user):
+    # Overdue: purgeable since yesterday at least, yet not purged (the daily job should have).
+    overdue = purgeable_debtors(today - timedelta(days=1))
+    if user is not None:  # the scoping functions leave the DPO's querysets whole
         pending = scoping.visible_dossiers(user, pending)
-        requests = requests.filter(debtor__in=scoping.visible_debtors(user).values("pk"))
         debtors = scoping.visible_debtors(user, debtors)
+        overdue = scoping.visible_debtors(user, overdue)
+        if not scoping.sees_every_dossier(user):
+            requests = requests.filter(debtor__in=debtors.values("pk"))
     counts = pending.aggregate(
         due_30=Count(
             "pk", filter=models.Q(purge_on__gt=today, purge_on__lte=today + timedelta(30))
@@ -66,16 +70,11 @@ def dashboard(*, today: date, user=None) -> Dashboard:
         ),
         past=Count("pk", filter=models.Q(purge_on__lte=today)),
     )
-    # Overdue: purgeable since yesterday at least, yet not purged (the daily job should have).
-    overdue = purgeable_debtors(today - timedelta(days=1))
-    if user is not None and not scoping.sees_every_dossier(user):
-        overdue = overdue.filter(pk__in=debtors.values("pk"))
-    overdue = overdue.count()
     return Dashboard(
         today=today,
         due_30=counts["due_30"],
         due_90=counts["due_90"],
-        overdue=overdue,
+        overdue=overdue.count(),
         blocked=counts["past"],
         upcoming=list(
             pending.filter(purge_on__lte=today + timedelta(90))

@@ -40,25 +40,6 @@ def _sha256(data: bytes) -> str:
 # --- The batch's life ------------------------------------------------------------------------
 
 
-def visible_batches(user):
-    """The import batches a user may open: their own; a manager's, also those of the creditors
-    in their charge; every batch for an administrator. A batch's preview names debtors: it is
-    personal data of its creditor's portfolio."""
-    from django.db.models import Q
-
-    from dossiers import roles
-
-    batches = ImportBatch.objects.all()
-    held = roles.roles_of(user)
-    if roles.ADMIN in held:
-        return batches
-    mine = Q(created_by_id=user.pk)
-    if roles.MANAGER in held:
-        managed = Creditor.managers.through.objects.filter(user_id=user.pk)
-        mine |= Q(creditor_id__in=managed.values("creditor_id"))
-    return batches.filter(mine)
-
-
 def batch_create(*, kind: str, creditor: Creditor | None, upload, actor) -> ImportBatch:
     """Store the uploaded file and queue its check (the preview) after commit."""
     from . import tasks

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from dossiers import roles, scoping
 from dossiers.formatting import euros, french_date
 
-from . import exports, services
+from . import exports, selectors, services
 from .columns import fields_for
 from .facturx_invoice import claim_from_einvoice
 from .forms import ExportForm, FacturXForm, UploadForm, column_choices
@@ -51,7 +51,7 @@ def _index_context(request, **forms):
         "upload_form": forms.get("upload_form") or UploadForm(user=user),
         "facturx_form": forms.get("facturx_form") or FacturXForm(auto_id="fx_%s"),
         "export_form": forms.get("export_form") or ExportForm(auto_id="export_%s", user=user),
-        "batches": services.visible_batches(user).select_related("creditor", "created_by")[:30],
+        "batches": selectors.visible_batches(user).select_related("creditor", "created_by")[:30],
     }
 
 
@@ -108,7 +108,7 @@ def _columns(batch: ImportBatch):
 @import_view
 def batch(request, pk: int):
     batch = get_object_or_404(
-        services.visible_batches(request.user).select_related("creditor", "created_by"), pk=pk
+        selectors.visible_batches(request.user).select_related("creditor", "created_by"), pk=pk
     )
     page = Paginator(batch.preview or [], PREVIEW_PAGE).get_page(request.GET.get("page"))
     errors_by_row = {item["row"]: item["errors"] for item in batch.errors or []}
@@ -144,7 +144,7 @@ def batch(request, pk: int):
 
 @import_view
 def progress(request, pk: int):
-    batch = get_object_or_404(services.visible_batches(request.user), pk=pk)
+    batch = get_object_or_404(selectors.visible_batches(request.user), pk=pk)
     response = render(request, "imports/_progress.html", {"batch": batch})
     if not batch.is_running:
         response["HX-Refresh"] = "true"
@@ -154,7 +154,7 @@ def progress(request, pk: int):
 @import_view
 @require_POST
 def columns(request, pk: int):
-    batch = get_object_or_404(services.visible_batches(request.user), pk=pk)
+    batch = get_object_or_404(selectors.visible_batches(request.user), pk=pk)
     choices = {}
     for item in _columns(batch):
         value = request.POST.get(f"col_{item['index']}", "")
@@ -175,7 +175,7 @@ def columns(request, pk: int):
 @import_view
 @require_POST
 def confirm(request, pk: int):
-    batch = get_object_or_404(services.visible_batches(request.user), pk=pk)
+    batch = get_object_or_404(selectors.visible_batches(request.user), pk=pk)
     try:
         services.batch_confirm(batch=batch, actor=request.user)
     except ValidationError as exc:

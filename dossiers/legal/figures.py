@@ -70,6 +70,10 @@ class ClaimFigures:
     def prescription_date(self) -> date | None:
         return self.prescription.date if self.prescription else None
 
+    def is_prescribed(self, on: date) -> bool:
+        """C. civ. 2229: prescribed once the last day of the period has passed."""
+        return self.prescription is not None and self.prescription.is_reached(on)
+
     @property
     def prescription_reason(self) -> str:
         return self.prescription.reason if self.prescription else ""
