@@ -116,21 +116,11 @@ class DossierSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class _CreditorOfUserField(serializers.PrimaryKeyRelatedField):
-    """A creditor the requesting user may work for (a manager: those in their charge)."""
-
-    def get_queryset(self):
-        request = self.context.get("request")
-        if request is None:
-            return Creditor.objects.all()
-        return scoping.visible_creditors(request.user)
-
-
 class ClaimSerializer(serializers.ModelSerializer):
     debtor = serializers.PrimaryKeyRelatedField(
         queryset=Debtor.objects.all(), source="dossier.debtor"
     )
-    creditor = _CreditorOfUserField()
+    creditor = serializers.PrimaryKeyRelatedField(queryset=Creditor.objects.all())
     amount = serializers.DecimalField(
         max_digits=12,
         decimal_places=2,
