@@ -6,6 +6,3 @@ class AccountsConfig(AppConfig):
 
     name = "accounts"
     verbose_name = "Comptes et sécurité"
-
-    def ready(self) -> None:
-        from . import demo  # noqa: F401 (connects the demo_seeded receiver)

@@ -14,8 +14,8 @@ from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .forms import TokenForm
-from .middleware import NO_DEVICE
+from accounts.forms import TokenForm
+from accounts.middleware import NO_DEVICE
 
 DEVICE_NAME = "Application d'authentification"
 

@@ -7,7 +7,7 @@ spacing between contacts kept), same state changes (stage reached, next action d
 reminder rows (fired steps planned, skipped ones cancelled with the catch-up notes) and the
 same journal rows (one history row per reminder and per dossier, with the same reasons).
 
-Working days come from a small calendar table filled from ``dossiers.legal.calendar`` (data,
+Working days come from a small calendar table filled from ``legal.calendar`` (data,
 like the holidays themselves). Paths the seeded data never takes (promises, payment plans,
 Go/No-Go, waits) are not written here: the run compares its result with the product's.
 """
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from dossiers.legal import calendar
+from legal import calendar
 
 ALSACE_MOSELLE = ("57", "67", "68")
 STAGES = "ARRAY['courtesy','reminder_1','reminder_2','reminder_3','formal_notice']"

@@ -70,8 +70,8 @@ def cadence(database: str, on: date) -> dict:
 
 def cadence_floor(database: str, on: date) -> dict:
     _django(database)  # the calendar (holidays) only; the floor speaks SQL through psycopg
-    from . import cadence_floor as floor
-    from . import db
+    from bench import cadence_floor as floor
+    from bench import db
 
     base = _rss_mb()
     with db.connect(database) as conn:
@@ -83,8 +83,8 @@ def cadence_floor(database: str, on: date) -> dict:
 
 
 def fingerprint(database: str) -> dict:
-    from . import cadence_floor as floor
-    from . import db
+    from bench import cadence_floor as floor
+    from bench import db
 
     with db.connect(database) as conn:
         return floor.fingerprint(conn)
@@ -97,7 +97,7 @@ def main(argv: list[str]) -> None:
     elif kind == "fingerprint":
         result = fingerprint(database)
     else:
-        from . import others
+        from bench import others
 
         result = getattr(others, kind)(database, *rest)
     result["peak_rss_mb"] = _rss_mb()

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from multiprocessing import get_context
 from pathlib import Path
 
-from .measure import QueryCounter, _django
+from bench.measure import QueryCounter, _django
 
 ON = date(2026, 11, 24)
 LETTER_HTML = (Path(__file__).parent / "letter.html").read_text()
@@ -82,7 +82,7 @@ def _product_letters(database: str, distinct: int = DISTINCT_LETTERS) -> list[di
     when its pipeline exists; checked against the product's own PDF of the first one."""
     _django(database)
     try:
-        from relances.documents import PDF_VARIANT, reminder_document
+        from courriers.documents import PDF_VARIANT, reminder_document
     except ImportError:
         return []
     from relances.models import Reminder
@@ -160,7 +160,7 @@ def letters_floor(
 
 
 def _render(reminder_id: int) -> int:
-    from relances.documents import render_letter
+    from courriers.documents import render_letter
     from relances.models import Reminder
 
     return len(render_letter(Reminder.objects.get(pk=reminder_id)))
@@ -175,12 +175,12 @@ def _worker_init(database: str) -> None:
 def letters(
     database: str, count: str = "1000", workers: str = "1", turns: str = "1", cued: str = "0"
 ) -> dict:
-    """The product's letter pipeline, ``relances.documents.render_letter(reminder) -> bytes``."""
+    """The product's letter pipeline, ``courriers.documents.render_letter(reminder) -> bytes``."""
     _django(database)
     try:
-        from relances.documents import render_letter  # noqa: F401
+        from courriers.documents import render_letter  # noqa: F401
     except ImportError as error:
-        return _pending("relances.documents.render_letter", error)
+        return _pending("courriers.documents.render_letter", error)
     from django.db import connections
 
     ids = _letter_reminder_ids(min(int(count), DISTINCT_LETTERS))
@@ -190,7 +190,7 @@ def letters(
     try:
         _render(items[0])
     except Exception as error:  # a pipeline still being written
-        return _pending("relances.documents.render_letter (call)", error)
+        return _pending("courriers.documents.render_letter (call)", error)
     connections.close_all()
     seconds = _pool_run(
         _render, items, int(workers), int(turns), cued == "1", _worker_init, (database,)
@@ -361,7 +361,7 @@ def _timed_calls(call, runs: int, cued: bool) -> dict:
 
 
 def dashboard_floor(database: str, runs: str = "7", cued: str = "0") -> dict:
-    from . import db
+    from bench import db
 
     params = _dashboard_params()
     # Like Django's: autocommit, and no statement prepared after five runs (psycopg's default
@@ -405,10 +405,10 @@ def dashboard(database: str, runs: str = "7", cued: str = "0") -> dict:
 
 def _purge_targets():
     """(table, columns, how to reach the debtor) for every live and history table listed in
-    ``dossiers.personal_data``."""
+    ``journal.personal_data``."""
     from django.apps import apps
 
-    from dossiers.personal_data import PERSONAL_FIELDS, TRANSIENT, anonymised_value
+    from journal.personal_data import PERSONAL_FIELDS, TRANSIENT, anonymised_value
 
     targets = []
     for label, names in PERSONAL_FIELDS.items():
@@ -444,7 +444,7 @@ def _purge_targets():
 def _allow_purged_contacts(cur) -> None:
     """Before the GDPR purge lands, a contact must keep an e-mail or a phone: on this copy
     only, let a contact marked as purged keep neither (the rule of the purge's branch)."""
-    from dossiers.personal_data import ANONYMISED
+    from journal.personal_data import ANONYMISED
 
     definition = cur.execute(
         "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
@@ -467,7 +467,7 @@ def purge_floor(database: str) -> dict:
     """Raw SQL anonymisation of the same rows: every personal field of the purgeable debtors,
     in the live tables and their history tables, one UPDATE per table."""
     _django(database)
-    from . import db
+    from bench import db
 
     targets = _purge_targets()
     with db.connect(database) as conn, conn.cursor() as cur:

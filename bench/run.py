@@ -17,7 +17,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import db, seed
+from bench import db, seed
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -243,7 +243,7 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     _keep_earlier(report)
     (RESULTS / "latest.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
-    from .table import markdown
+    from bench.table import markdown
 
     table = markdown(report)
     (RESULTS / "latest.md").write_text(table)

@@ -13,9 +13,8 @@ import io
 import random
 from datetime import date, timedelta
 
-from dossiers.legal import calendar
-
-from . import db
+from bench import db
+from legal import calendar
 
 ON = date(2026, 11, 24)  # a Tuesday, a working day everywhere
 CLAIMS_PER_DOSSIER = 5

@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import roles, scoping, selectors, services
-from .formatting import euros, french_date
-from .models import (
+from accounts import roles
+from dossiers import scoping, selectors, services
+from dossiers.models import (
     Claim,
     Creditor,
     Debtor,
@@ -34,6 +34,7 @@ from .models import (
     Promise,
     Task,
 )
+from legal.formatting import euros, french_date
 
 ADMIN_REASON = "modification dans l'administration"
 
@@ -296,7 +297,7 @@ class ClaimAdmin(JournaledAdmin):
     def debtor_name(self, obj):
         return obj.dossier.debtor.name
 
-    # --- Legal figures (dossiers.legal), at today's date ---
+    # --- Legal figures (legal), at today's date ---
 
     def _figures(self, obj):
         if getattr(obj, "figures", None) is None:

@@ -28,20 +28,3 @@ def next_action_at(dossier, *, on: date) -> date | None:
     if _planner is None or dossier.is_closed:
         return None
     return _planner(dossier, on=on)
-
-
-# The formal notice's date, when the cadence knows one: legal interest runs from it (C. civ.
-# 1231-6). ``dossiers`` cannot read reminders; the cadence app may register a factory returning
-# a query expression evaluated on ``Claim`` rows (e.g. a ``Subquery`` on the dossier's sent
-# formal notice, ``OuterRef("dossier_id")``), annotated as ``formal_notice_on``.
-_formal_notice_expression: Callable[[], object] | None = None
-
-
-def register_formal_notice_date(factory: Callable[[], object] | None) -> None:
-    global _formal_notice_expression
-    _formal_notice_expression = factory
-
-
-def formal_notice_date_expression():
-    """The registered expression for a claim's formal-notice date, or None (none known)."""
-    return _formal_notice_expression() if _formal_notice_expression is not None else None

@@ -16,10 +16,12 @@ an object out of scope is simply not found (404), whatever its id.
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.http import Http404
 
-from . import roles
-from .models import (
+from accounts import roles
+from dossiers.models import (
     Claim,
     Creditor,
     Debtor,
@@ -67,7 +69,10 @@ def managed_creditor_ids(user) -> QuerySet:
 
 
 def dossier_condition(user, *, editable: bool = False) -> Q | None:
-    """The filter on ``Dossier`` for this user; ``None`` means every dossier."""
+    """The filter on ``Dossier`` for this user; ``None`` means every dossier.
+
+    A closed dossier is an intermediate archive (GDPR): managers, the DPO and admins read it;
+    a controller no longer does."""
     if user is None or not user.is_authenticated or not user.is_active:
         return NOTHING
     held = roles.roles_of(user)
@@ -86,6 +91,8 @@ def dossier_condition(user, *, editable: bool = False) -> Q | None:
     condition = parts[0]
     for part in parts[1:]:
         condition |= part
+    if not editable and roles.MANAGER not in held:
+        condition &= Q(closed_on__isnull=True)
     return condition
 
 
@@ -164,3 +171,33 @@ def visible_creditors(user, queryset: QuerySet[Creditor] | None = None) -> Query
     if held == {roles.MANAGER}:
         return queryset.filter(pk__in=managed_creditor_ids(user))
     return queryset
+
+
+def get_dossier(user, pk: int, *, editable: bool = False) -> Dossier:
+    """The dossier to read (or, ``editable``, to act on) with its parties; one out of the user's
+    scope is not found (404), whatever its id."""
+    scope = editable_dossiers(user) if editable else visible_dossiers(user)
+    try:
+        return scope.select_related("debtor", "creditor", "assigned_to").get(pk=pk)
+    except Dossier.DoesNotExist as exc:
+        raise Http404("Dossier introuvable.") from exc
+
+
+def get_open_dossier(user, pk: int) -> Dossier:
+    """The dossier, for an action: a closed dossier is read-only (intermediate archive)."""
+    dossier = get_dossier(user, pk, editable=True)
+    if dossier.is_closed:
+        raise PermissionDenied(
+            "Dossier clos : archive intermédiaire en lecture seule jusqu'à sa purge (RGPD)."
+        )
+    return dossier
+
+
+def can_act(user, dossier: Dossier) -> bool:
+    """Whether the dossier page shows its action buttons: the workspace's roles, on an open
+    dossier they may change; the DPO only reads."""
+    return (
+        roles.has_role(user, *roles.WORKSPACE)
+        and not dossier.is_closed
+        and editable_dossiers(user).filter(pk=dossier.pk).exists()
+    )

@@ -1,7 +1,7 @@
 """Reads of the dossiers app that carry rules: the rate table, a claim's legal figures, the
 prescription warnings and the rates missing for a half-year.
 
-The legal computations themselves are pure functions (``dossiers.legal``); these selectors
+The legal computations themselves are pure functions (``legal``); these selectors
 gather their facts from the database in a constant number of queries.
 """
 
@@ -11,20 +11,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import F, Prefetch, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
-from . import scheduling
-from .formatting import euros
-from .legal import rules
-from .legal.calendar import add_months
-from .legal.figures import ClaimFacts, ClaimFigures, claim_figures
-from .legal.prescription import EventKind, Prescription, prescription_date
-from .legal.prescription import PrescriptionEvent as Event
-from .legal.rates import EcbRate as EcbRow
-from .legal.rates import HalfYear, RateTable
-from .legal.rates import LegalRate as LegalRow
-from .models import (
+from dossiers.models import (
     Claim,
     EcbRate,
     LegalInterestRate,
@@ -33,10 +23,19 @@ from .models import (
     PaymentPlan,
     PrescriptionEvent,
 )
+from legal import rules
+from legal.calendar import add_months
+from legal.figures import ClaimFacts, ClaimFigures, claim_figures
+from legal.formatting import euros
+from legal.prescription import EventKind, Prescription, prescription_date
+from legal.prescription import PrescriptionEvent as Event
+from legal.rates import EcbRate as EcbRow
+from legal.rates import HalfYear, RateTable
+from legal.rates import LegalRate as LegalRow
 
 
 def rate_table() -> RateTable:
-    """Every recorded rate (two small queries), for the pure functions of ``dossiers.legal``."""
+    """Every recorded rate (two small queries), for the pure functions of ``legal``."""
     return RateTable(
         legal=[
             LegalRow(*row)
@@ -72,10 +71,7 @@ def claims_for_figures(queryset: QuerySet[Claim] | None = None) -> QuerySet[Clai
         Prefetch("dossier__payment_plans", queryset=PaymentPlan.objects.order_by("pk")),
         Prefetch("dossier__prescription_events", queryset=PrescriptionEvent.objects.all()),
     )
-    expression = scheduling.formal_notice_date_expression()
-    if expression is not None:
-        queryset = queryset.annotate(formal_notice_on=expression)
-    return queryset
+    return queryset.annotate(formal_notice_on=F("dossier__formal_notice_sent_on"))
 
 
 def dossier_claims_for_figures(dossier, queryset: QuerySet[Claim] | None = None) -> list[Claim]:
@@ -90,10 +86,7 @@ def dossier_claims_for_figures(dossier, queryset: QuerySet[Claim] | None = None)
             queryset=PaymentAllocation.objects.select_related("payment").order_by("pk"),
         )
     )
-    expression = scheduling.formal_notice_date_expression()
-    if expression is not None:
-        queryset = queryset.annotate(formal_notice_on=expression)
-    claims = list(queryset)
+    claims = list(queryset.annotate(formal_notice_on=F("dossier__formal_notice_sent_on")))
     prefetch_related_objects(
         [dossier],
         Prefetch("payment_plans", queryset=PaymentPlan.objects.order_by("pk")),

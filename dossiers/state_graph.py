@@ -4,7 +4,7 @@ from collections import defaultdict
 
 from django_fsm import State
 
-from .models import Dossier, DossierState
+from dossiers.models import Dossier, DossierState
 
 TRANSITION_LABELS = {
     "advance": "étape de cadence",

@@ -8,7 +8,6 @@ class JournalConfig(AppConfig):
     verbose_name = "Journal probatoire"
 
     def ready(self) -> None:
-        from . import demo  # noqa: F401  (the demo's receiver)
-        from .triggers import install_after_migrate
+        from journal.triggers import install_after_migrate
 
         post_migrate.connect(install_after_migrate, sender=self, dispatch_uid="journal-triggers")

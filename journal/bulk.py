@@ -23,7 +23,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from dossiers.services._common import require_reason
+from journal.journaled import require_reason
 
 
 def _stamp(objs, actor, reason: str) -> list[models.Model]:

@@ -29,15 +29,19 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import Exists, Max, OuterRef, Q
 
-from dossiers.models import Dossier
-from dossiers.personal_data import ANONYMISED, PERSONAL_FIELDS, anonymised_value
-
-from .models import ChainLink
+from journal.models import ChainLink
+from journal.personal_data import ANONYMISED, PERSONAL_FIELDS, anonymised_value
 
 GENESIS = "0" * 64
 GLOBAL_CHAIN = "G"
 BATCH = 2000
 _LOCK_KEY = 0x4A4F55524E414C  # "JOURNAL": one sealer at a time (advisory lock)
+
+
+def dossier_model() -> type[models.Model]:
+    """The model each chain is kept per (``settings.JOURNAL_DOSSIER_MODEL``): the journal sits
+    below the dossiers in the layering, so it names the model instead of importing it."""
+    return apps.get_model(settings.JOURNAL_DOSSIER_MODEL)
 
 
 def chain_of(dossier_id: int | None) -> str:
@@ -63,6 +67,7 @@ def history_models() -> list[tuple[str, type[models.Model], type[models.Model]]]
 def _dossier_path(model: type[models.Model]) -> tuple[str, type[models.Model] | None] | None:
     """How a row finds its dossier: ``("id", None)`` for the dossier itself, ``("dossier_id",
     None)`` for a direct link, ``("plan_id", PaymentPlan)`` for one hop, else None."""
+    Dossier = dossier_model()
     if model is Dossier:
         return ("id", None)
     names = {f.name: f for f in model._meta.concrete_fields}
@@ -217,7 +222,7 @@ def _unsealed(label: str, history_model):
     return history_model._default_manager.filter(~Exists(sealed))
 
 
-def seal(dossier: Dossier | None = None) -> int:
+def seal(dossier: models.Model | None = None) -> int:
     """Chain every history row not yet sealed (only the dossier's, when given: chains are
     independent, and its rows are found through indexed columns); returns the links added."""
     added = 0
@@ -394,9 +399,9 @@ def _walk(chains: list[str], result: VerifyResult, references: dict[int, str]) -
             result.heads[chain] = (expected - 1, prev)
 
 
-def verify(dossier: Dossier | None = None, *, seal_first: bool = True) -> VerifyResult:
+def verify(dossier: models.Model | None = None, *, seal_first: bool = True) -> VerifyResult:
     """Walk the chains (one dossier's, or all) and report the first bad row of each."""
-    from . import heads as head_files
+    from journal import heads as head_files
 
     result = VerifyResult()
     if seal_first:
@@ -406,7 +411,7 @@ def verify(dossier: Dossier | None = None, *, seal_first: bool = True) -> Verify
         references = {dossier.pk: dossier.reference}
     else:
         chains = sorted(ChainLink.objects.values_list("chain", flat=True).distinct())
-        references = dict(Dossier.objects.values_list("pk", "reference"))
+        references = dict(dossier_model().objects.values_list("pk", "reference"))
     _walk(chains, result, references)
     result.chains = len(chains)
     head_files.check_files(result, chains=set(chains), references=references)
@@ -414,7 +419,7 @@ def verify(dossier: Dossier | None = None, *, seal_first: bool = True) -> Verify
     return result
 
 
-def dossier_head(dossier: Dossier) -> tuple[int, str]:
+def dossier_head(dossier: models.Model) -> tuple[int, str]:
     """The dossier's chain head (seq, hash), after sealing; (0, GENESIS) for an empty chain."""
     seal(dossier)
     return _heads({chain_of(dossier.pk)}).get(chain_of(dossier.pk), (0, GENESIS))

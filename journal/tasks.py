@@ -5,13 +5,13 @@ from celery import shared_task
 
 @shared_task(name="journal.seal")
 def seal_task() -> int:
-    from .chain import seal
+    from journal.chain import seal
 
     return seal()
 
 
 @shared_task(name="journal.write_head")
 def write_head_task() -> str:
-    from .heads import write_head
+    from journal.heads import write_head
 
     return str(write_head())

@@ -38,8 +38,8 @@ TRIGGER = "journal_append_only"
 
 
 def protected_tables() -> list[str]:
-    from .chain import history_models
-    from .models import ChainLink
+    from journal.chain import history_models
+    from journal.models import ChainLink
 
     tables = {hm._meta.db_table for _label, _m, hm in history_models()}
     tables.add(ChainLink._meta.db_table)

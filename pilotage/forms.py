@@ -6,11 +6,10 @@ from datetime import date
 
 from django import forms
 
-from dossiers.legal.calendar import add_months
 from dossiers.models import Debtor
-
-from . import selectors
-from .models import CostSettings
+from legal.calendar import add_months
+from pilotage import selectors
+from pilotage.models import CostSettings
 
 DATE_INPUTS = ["%Y-%m-%d", "%d/%m/%Y"]
 

@@ -52,9 +52,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, RowNumber, TruncDate, TruncMonth
 from django.utils import timezone
 
-from dossiers import roles
-from dossiers.legal import rules
-from dossiers.legal.calendar import MONTHS_FR, add_months, is_working_day
+from accounts import roles
 from dossiers.models import (
     ACTIVE_STATES,
     Claim,
@@ -68,11 +66,12 @@ from dossiers.models import (
     PaymentPlan,
     Promise,
 )
-from dossiers.personal_data import ANONYMISED
 from dossiers.services._common import cents
+from journal.personal_data import ANONYMISED
+from legal import rules
+from legal.calendar import MONTHS_FR, add_months, is_working_day
+from pilotage.models import CostSettings
 from relances.models import CallLog, Channel, Reminder, Stage
-
-from .models import CostSettings
 
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=14, decimal_places=2)
@@ -714,7 +713,7 @@ def _dso(data: Dashboard, claims: dict, costs: CostSettings) -> None:
 
 
 def _money(amount) -> str:
-    from dossiers.formatting import euros
+    from legal.formatting import euros
 
     return euros(amount)
 

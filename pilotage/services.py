@@ -7,9 +7,9 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from dossiers.services import journaled_save
-
-from .models import CostSettings
+from accounts.roles import user_or_none
+from journal.journaled import journaled_save
+from pilotage.models import CostSettings
 
 COST_FIELDS = ("email", "letter", "registered_letter", "call_minute", "sms", "call_minutes")
 
@@ -33,6 +33,6 @@ def cost_settings_update(*, actor, reason: str, **costs: Decimal) -> CostSetting
         settings = CostSettings.objects.select_for_update().get(pk=CostSettings.SINGLETON_PK)
         for name, value in costs.items():
             setattr(settings, name, value)
-        settings.updated_by = actor if getattr(actor, "pk", None) else None
+        settings.updated_by = user_or_none(actor)
         journaled_save(settings, actor=actor, reason=f"coûts des actions : {reason}")
     return settings

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from dossiers import roles, scoping
+from accounts import roles
+from accounts.access import role_required
+from accounts.forms import apply_errors
+from dossiers import scoping
 from dossiers.models import Creditor
-from relances.views._common import apply_errors
-
-from . import exports, selectors, services
-from .forms import CostSettingsForm, DashboardFilterForm
+from pilotage import exports, selectors, services
+from pilotage.forms import CostSettingsForm, DashboardFilterForm
 
 EXPORT_TYPES = {
     "csv": ("text/csv; charset=utf-8", exports.table_csv),
@@ -25,20 +23,6 @@ EXPORT_TYPES = {
         exports.table_xlsx,
     ),
 }
-
-
-def manager_view(func):
-    """Logged-in managers only: the dashboards steer the whole portfolio."""
-
-    @wraps(func)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not roles.has_role(request.user, roles.MANAGER):
-            return render(request, "pilotage/forbidden.html", status=403)
-        return func(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _dashboard(request):
@@ -61,7 +45,7 @@ def _dashboard(request):
     return form, creditors, data
 
 
-@manager_view
+@role_required(roles.MANAGER)
 def dashboard(request):
     form, creditors, data = _dashboard(request)
     query = request.GET.copy()
@@ -92,7 +76,7 @@ def _sections(data) -> list[tuple[str, list]]:
     ]
 
 
-@manager_view
+@role_required(roles.MANAGER)
 def export(request, key: str, fmt: str):
     if fmt not in EXPORT_TYPES:
         raise Http404("Format d'export inconnu.")
@@ -107,7 +91,7 @@ def export(request, key: str, fmt: str):
     return response
 
 
-@manager_view
+@role_required(roles.MANAGER)
 def costs(request):
     settings = services.cost_settings_get()
     form = CostSettingsForm(request.POST or None, instance=settings)

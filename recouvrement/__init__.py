@@ -1,5 +1,5 @@
 """Back office de recouvrement amiable: the Django project package."""
 
-from .celery import app as celery_app
+from recouvrement.celery import app as celery_app
 
 __all__ = ("celery_app",)

@@ -13,3 +13,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recouvrement.settings.local")
 app = Celery("recouvrement")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def queue(task_name: str, **kwargs) -> None:
+    """Queue a task by its name: how a lower app starts the work of a higher one without
+    importing it (``relances`` queues the delivery that ``courriers`` performs). Eager in the
+    demo and the tests, as a direct ``delay`` would be."""
+    app.signature(task_name, kwargs=kwargs).delay()

@@ -1,4 +1,4 @@
-from dossiers import roles as role_codes
+from accounts import roles as role_codes
 
 
 def roles(request):

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import views
+from recouvrement import views
 
 SWAGGER_CDN = "https://cdn.jsdelivr.net"
 
@@ -21,13 +21,14 @@ urlpatterns = [
     ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("connexion/", include("accounts.urls")),
-    path("", include("relances.urls")),
-    path("journal/", include("journal.urls")),
+    path("", include("journee.urls")),
+    path("", include("courriers.urls")),
+    path("journal/", include("escalade.urls")),
     path("rgpd/", include("rgpd.urls")),
     path("pilotage/", include("pilotage.urls")),
-    path("imports/", include("dossiers.imports.urls")),
+    path("imports/", include("imports.urls")),
     path("admin/", admin.site.urls),
-    path("api/v1/", include("dossiers.api.urls")),
+    path("api/v1/", include("api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI's page and script apart (no inline script); its files come from its CDN.
     path(

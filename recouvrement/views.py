@@ -4,13 +4,13 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from dossiers import roles
+from accounts import roles
 
 # Controllers and managers start their day on « Ma journée »; the other roles keep the admin
 # screens until their own workspaces land.
 LANDING = {
-    roles.CONTROLLER: "relances:worklist",
-    roles.MANAGER: "relances:worklist",
+    roles.CONTROLLER: "journee:worklist",
+    roles.MANAGER: "journee:worklist",
     roles.DPO: "rgpd:dashboard",
     roles.ADMIN: "admin:index",
 }

@@ -8,9 +8,14 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from dossiers.admin import ScopedAdminMixin
 from dossiers.models import Dossier
-
-from . import services
-from .models import CadencePolicy, CadenceStep, CreditorCadence, DebtorCadenceOverride, Reminder
+from relances import services
+from relances.models import (
+    CadencePolicy,
+    CadenceStep,
+    CreditorCadence,
+    DebtorCadenceOverride,
+    Reminder,
+)
 
 
 class CadenceStepInline(admin.TabularInline):
@@ -104,6 +109,3 @@ class ReminderAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-from . import admin_letters  # noqa: E402, F401 - letters and messages' screens

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from dossiers.formatting import euros
-from dossiers.legal import calendar
+from legal import calendar
+from legal.formatting import euros
 
 # LEGAL_FR.md §6: no text fixes hours for collection calls; the policy borrows the rule for
 # commercial calls (C. conso. D223-9): Monday to Friday except public holidays, 10:00-13:00 and

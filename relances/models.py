@@ -5,8 +5,8 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from dossiers.legal import rules
 from dossiers.models import Creditor, Debtor, Dossier
+from legal import rules
 
 
 class Channel(models.TextChoices):
@@ -399,10 +399,3 @@ class DossierHold(models.Model):
 
 
 # Letters and messages (templates, evidence of what went out, batches).
-from .models_letters import (  # noqa: E402, F401
-    ApprovalBatch,
-    CreditorMessaging,
-    LetterBatch,
-    MessageTemplate,
-    SentMessage,
-)

@@ -15,11 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import lru_cache
 
 from django.db.models import Max, QuerySet, Sum
 
-from dossiers.legal import calendar
 from dossiers.models import (
     ZERO,
     Claim,
@@ -31,8 +29,8 @@ from dossiers.models import (
 )
 from dossiers.selectors import dossier_prescription
 from dossiers.services import dossier_balance, paid_since
-
-from .models import (
+from legal import calendar
+from relances.models import (
     STAGE_RANK,
     CadencePolicy,
     CadenceStep,
@@ -273,29 +271,6 @@ def next_action_at(dossier: Dossier, *, on: date, ctx: BatchContext | None = Non
     if decision.action in ("fire", "go_no_go", "promise", "plan"):
         return on
     return decision.next_date
-
-
-@lru_cache(maxsize=1)
-def formal_notice_date_expression():
-    """The date the formal notice of a claim's dossier went out (C. civ. 1231-6: legal interest
-    runs from it), as a subquery on ``OuterRef("dossier_id")``; registered with
-    ``dossiers.scheduling`` so that the claim figures read it. Built once: a queryset resolves
-    a copy of it, the day boundaries are those of the time zone when the SQL is compiled."""
-    from django.db.models import DateField, OuterRef, Subquery
-    from django.db.models.functions import TruncDate
-
-    sent = (
-        Reminder.objects.filter(
-            dossier_id=OuterRef("dossier_id"),
-            step__stage=Stage.FORMAL_NOTICE,
-            status=Reminder.Status.SENT,
-            sent_at__isnull=False,
-        )
-        .order_by("sent_at")
-        .annotate(day=TruncDate("sent_at"))
-        .values("day")[:1]
-    )
-    return Subquery(sent, output_field=DateField())
 
 
 # The debtor's columns ``decide`` reads (and the transitions' conditions): the daily run loads

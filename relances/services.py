@@ -1,9 +1,10 @@
-"""The daily cadence run and the delivery of reminders.
+"""The daily cadence run, reminders, calls and holds.
 
 ``run_cadence(on=...)`` selects the due dossiers with one indexed query and handles each in its
 own transaction under the dossier's row lock. Reminders are unique per (dossier, step, cycle), so
-a second run, a duplicate beat tick or two concurrent runs create nothing twice. Delivery is
-queued with ``transaction.on_commit`` and sends only a reminder still ``planned``.
+a second run, a duplicate beat tick or two concurrent runs create nothing twice. Delivery (in
+``courriers``) is queued by name with ``transaction.on_commit`` and sends only a reminder still
+``planned``.
 """
 
 from __future__ import annotations
@@ -22,14 +23,15 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.roles import user_or_none
 from dossiers import services as dossier_services
-from dossiers.formatting import euros
 from dossiers.models import Dossier, DossierState, Task
 from dossiers.services import work as dossier_work
 from journal.bulk import journaled_insert, journaled_update_each
-
-from . import calls, planning
-from .models import CadenceStep, CallLog, Channel, DossierHold, Reminder, Stage
+from legal.formatting import euros
+from recouvrement.celery import queue
+from relances import calls, planning
+from relances.models import CadenceStep, CallLog, Channel, DossierHold, Reminder, Stage
 
 logger = logging.getLogger(__name__)
 S = DossierState
@@ -57,9 +59,9 @@ class RunReport:
 
 
 def _queue_delivery(reminder: Reminder) -> None:
-    from .tasks import reminder_deliver_task
+    from relances.tasks import DELIVER_TASK
 
-    transaction.on_commit(partial(reminder_deliver_task.delay, reminder_id=reminder.pk))
+    transaction.on_commit(partial(queue, DELIVER_TASK, reminder_id=reminder.pk))
 
 
 def dossier_advance(
@@ -354,7 +356,7 @@ def _create_planned(planned: list[tuple[Dossier, _Planned]], *, on: date, actor)
 
 def _queue_deliveries(reminder_ids: list[int]) -> None:
     """One message for the batch; a worker fans it out into one delivery task per reminder."""
-    from .tasks import reminders_queue_deliveries_task
+    from relances.tasks import reminders_queue_deliveries_task
 
     reminders_queue_deliveries_task.delay(reminder_ids=reminder_ids)
 
@@ -368,30 +370,6 @@ def _plan_fire(dossier: Dossier, decision: planning.Decision, *, on: date, ctx) 
     if decision.stage != Stage.COURTESY and decision.stage != dossier.state:
         dossier.advance(decision.stage)
     return [(dossier, row) for row in rows]
-
-
-def reminder_deliver(*, reminder_id: int) -> bool:
-    """Deliver a planned reminder once: lock its row, send only if still planned.
-
-    Delivery is a plain record for now (content kept, status sent); the letters issue plugs
-    e-mail, PDF and post in here.
-    """
-    with transaction.atomic():
-        reminder = (
-            Reminder.objects.select_for_update(skip_locked=True)
-            .select_related("dossier__creditor", "step")
-            .filter(pk=reminder_id, status=Reminder.Status.PLANNED)
-            .first()
-        )
-        if reminder is None:
-            return False
-        if reminder.step.needs_approval and reminder.approved_at is None:
-            # A step that needs a person's approval never leaves without it.
-            return False
-        from .delivery import deliver
-
-        # Renders, sends, keeps the evidence and marks the reminder sent (or failed).
-        return deliver(reminder)
 
 
 def reminders_cancel(*, dossier: Dossier, actor, reason: str) -> int:
@@ -434,7 +412,7 @@ def reminder_approve(*, reminder: Reminder, actor, on: date | None = None) -> Re
             )
         if hold := _active_hold(dossier, on):
             raise ValidationError(f"Dossier en attente jusqu'au {hold.until:%d/%m/%Y}.")
-        reminder.approved_by = actor if getattr(actor, "pk", None) else None
+        reminder.approved_by = user_or_none(actor)
         reminder.approved_at = timezone.now()
         dossier_services.journaled_save(
             reminder, actor=actor, reason=f"relance validée : {reminder.step.label}"
@@ -476,7 +454,7 @@ def reminder_retry(*, reminder: Reminder, actor, reason: str) -> Reminder:
         reminder.status = Reminder.Status.PLANNED
         reminder.note = f"Nouvel envoi : {reason}"[:300]
         if reminder.step.needs_approval:
-            reminder.approved_by = actor if getattr(actor, "pk", None) else None
+            reminder.approved_by = user_or_none(actor)
             reminder.approved_at = timezone.now()
         dossier_services.journaled_save(reminder, actor=actor, reason=f"nouvel envoi : {reason}")
         if reminder.channel in DELIVERED_CHANNELS:
@@ -553,7 +531,7 @@ def call_log(
         call = CallLog(
             dossier=dossier,
             called_at=at,
-            called_by=actor if getattr(actor, "pk", None) else None,
+            called_by=user_or_none(actor),
             outcome=outcome,
             contact_name=contact_name.strip(),
             contact_role=contact_role,
@@ -610,9 +588,7 @@ def call_log(
                     reason="rappel prévu après une promesse à court terme",
                 )
             if follow_up.recap:
-                from .tasks import call_recap_task
-
-                transaction.on_commit(partial(call_recap_task.delay, call_id=call.pk))
+                transaction.on_commit(partial(queue, "courriers.call_recap", call_id=call.pk))
                 call.recap_status = CallLog.Recap.TO_SEND
                 call.recap_content = calls.recap_text(
                     creditor=dossier.creditor.legal_name,
@@ -661,7 +637,7 @@ def hold_set(
             reason=reason,
             started_on=on,
             until=until,
-            created_by=actor if getattr(actor, "pk", None) else None,
+            created_by=user_or_none(actor),
         )
         dossier_services.journaled_save(hold, actor=actor, reason=f"mise en attente : {reason}")
         dossier_services.save_dossier(

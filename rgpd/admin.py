@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import PurgeCertificate, RightsRequest
+from rgpd.models import PurgeCertificate, RightsRequest
 
 
 @admin.register(PurgeCertificate)

@@ -7,4 +7,4 @@ class RgpdConfig(AppConfig):
     verbose_name = "RGPD"
 
     def ready(self) -> None:
-        from . import demo, retention  # noqa: F401  (signal receivers)
+        from rgpd import retention  # noqa: F401  (signal receivers)

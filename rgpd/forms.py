@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from django import forms
 
-from dossiers.minimisation import SensitiveTextMixin
 from dossiers.models import Debtor, DebtorContact
-
-from .models import RightsRequest
+from legal.minimisation import SensitiveTextMixin
+from rgpd.models import RightsRequest
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

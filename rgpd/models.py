@@ -112,6 +112,6 @@ class RightsRequest(models.Model):
     @property
     def deadline(self):
         """One month to answer (GDPR art. 12-3)."""
-        from dossiers.legal.calendar import add_months
+        from legal.calendar import add_months
 
         return add_months(self.received_on, 1)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from dossiers.legal.prescription import DEBTOR_PERIODS
 from dossiers.models import LegalBasis
+from legal.prescription import DEBTOR_PERIODS
 
 PURPOSE = "gestion des impayés et du recouvrement amiable"
 DATA = (

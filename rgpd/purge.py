@@ -1,4 +1,4 @@
-"""The GDPR purge, driven by ``dossiers.personal_data``: for every model listed there, find its
+"""The GDPR purge, driven by ``journal.personal_data``: for every model listed there, find its
 way to the debtor, then blank the listed fields with set-based UPDATEs in the live table and in
 its history table (simple-history), and delete the files they point to (the SHA-256 stays).
 
@@ -18,7 +18,7 @@ from simple_history.models import registered_models
 from simple_history.utils import get_history_model_for_model
 
 from dossiers.models import Debtor
-from dossiers.personal_data import PERSONAL_FIELDS, TRANSIENT, anonymised_value
+from journal.personal_data import PERSONAL_FIELDS, TRANSIENT, anonymised_value
 
 MAX_DEPTH = 4
 

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from dossiers.legal import rules
 from dossiers.models import Creditor, LegalBasis
-
-from .notice import BASIS_TEXT, DATA, PURPOSE
+from legal import rules
+from rgpd.notice import BASIS_TEXT, DATA, PURPOSE
 
 SUBJECTS = (
     "Clients débiteurs du responsable du traitement (professionnels et consommateurs) et les "

@@ -15,11 +15,11 @@ from django.db import transaction
 from django.dispatch import receiver
 
 from dossiers import scheduling
-from dossiers.legal.calendar import add_months
-from dossiers.legal.prescription import prescription_date
 from dossiers.models import Claim, Dossier
 from dossiers.selectors import claim_facts, claims_for_figures
-from dossiers.services import journaled_save
+from journal.journaled import journaled_save
+from legal.calendar import add_months
+from legal.prescription import prescription_date
 
 
 def margin() -> timedelta:

@@ -11,10 +11,9 @@ from django.db.models import Count, Exists, OuterRef
 
 from dossiers import scoping
 from dossiers.models import Debtor, Dossier
-
-from . import purge
-from .models import DebtorPurge, PurgeCertificate, RightsRequest
-from .services import purgeable_debtors
+from rgpd import purge
+from rgpd.models import DebtorPurge, PurgeCertificate, RightsRequest
+from rgpd.services import purgeable_debtors
 
 PROJECT_APPS = ("dossiers", "relances", "journal", "rgpd", "pilotage", "imports")
 

@@ -14,15 +14,14 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from accounts.roles import user_or_none
 from dossiers.models import Debtor, Dossier
-from dossiers.personal_data import ANONYMISED
-from dossiers.services import journaled_save
-from dossiers.services._common import require_reason
 from dossiers.services.lifecycle import restriction_set
 from journal import guard
-
-from . import purge, retention
-from .models import DebtorPurge, PurgeCertificate, RightsRequest
+from journal.journaled import journaled_save, require_reason
+from journal.personal_data import ANONYMISED
+from rgpd import purge, retention
+from rgpd.models import DebtorPurge, PurgeCertificate, RightsRequest
 
 SCHEDULED = "tâche planifiée"
 
@@ -151,8 +150,8 @@ def purge_run(on: date, *, actor=None, dry_run: bool = False) -> PurgeReport:
     with transaction.atomic():
         certificate = PurgeCertificate.objects.create(
             purge_date=on,
-            operator=actor if getattr(actor, "pk", None) else None,
-            operator_label=(actor.get_username() if getattr(actor, "pk", None) else SCHEDULED),
+            operator=user_or_none(actor),
+            operator_label=(actor.get_username() if user_or_none(actor) else SCHEDULED),
         )
         # Lock the candidates' dossiers: no closing, payment or reopening while we purge.
         list(
@@ -270,7 +269,7 @@ def request_decide(
         request.status = status
         request.decision = decision
         request.decided_on = on
-        request.decided_by = actor if getattr(actor, "pk", None) else None
+        request.decided_by = user_or_none(actor)
         journaled_save(
             request, actor=actor, reason=f"RGPD : décision ({request.get_status_display()})"
         )

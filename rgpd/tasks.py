@@ -5,7 +5,7 @@ from datetime import date
 from celery import shared_task
 from django.utils import timezone
 
-from . import services
+from rgpd import services
 
 
 @shared_task(name="rgpd.purge")

@@ -7,10 +7,8 @@ restriction and rectification are the DPO's. The DPO never changes a claim nor s
 from __future__ import annotations
 
 import json
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
@@ -18,43 +16,22 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from dossiers import roles, scoping
+from accounts import roles
+from accounts.access import role_required
+from accounts.forms import apply_errors
+from dossiers import scoping
 from dossiers.models import Debtor, DebtorContact
-
-from . import register, selectors, services
-from .forms import (
+from rgpd import register, selectors, services
+from rgpd.forms import (
     ContactRectifyForm,
     DebtorRectifyForm,
     DecisionForm,
     RequestForm,
     RestrictionForm,
 )
-from .models import PurgeCertificate, RightsRequest
+from rgpd.models import PurgeCertificate, RightsRequest
 
 READERS = (roles.DPO, roles.MANAGER)
-
-
-def rgpd_view(*allowed: str):
-    def decorate(func):
-        @wraps(func)
-        def wrapper(request, *args, **kwargs):
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            if not roles.has_role(request.user, *allowed):
-                return render(request, "rgpd/forbidden.html", status=403)
-            return func(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorate
-
-
-def _apply(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errs in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errs)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _pdf(html: str, filename: str) -> HttpResponse:
@@ -68,7 +45,7 @@ def _pdf(html: str, filename: str) -> HttpResponse:
 # --- Dashboard, register, certificates --------------------------------------------------------
 
 
-@rgpd_view(*READERS)
+@role_required(*READERS)
 def dashboard(request):
     data = selectors.dashboard(today=timezone.localdate(), user=request.user)
     return render(request, "rgpd/dashboard.html", {"d": data, "is_dpo": _is_dpo(request)})
@@ -78,12 +55,12 @@ def _is_dpo(request) -> bool:
     return roles.has_role(request.user, roles.DPO)
 
 
-@rgpd_view(*READERS)
+@role_required(*READERS)
 def register_page(request):
     return render(request, "rgpd/register.html", {"entries": register.entries()})
 
 
-@rgpd_view(*READERS)
+@role_required(*READERS)
 def register_pdf(request):
     html = render_to_string(
         "rgpd/register_print.html",
@@ -93,7 +70,7 @@ def register_pdf(request):
     return _pdf(html, "registre-des-traitements.pdf")
 
 
-@rgpd_view(*READERS)
+@role_required(*READERS)
 def certificate(request, pk: int):
     cert = get_object_or_404(PurgeCertificate.objects.select_related("operator"), pk=pk)
     return render(request, "rgpd/certificate.html", {"cert": cert})
@@ -102,7 +79,7 @@ def certificate(request, pk: int):
 # --- Debtors ----------------------------------------------------------------------------------
 
 
-@rgpd_view(*READERS)
+@role_required(*READERS)
 def debtors(request):
     query = (request.GET.get("q") or "").strip()
     found = []
@@ -134,13 +111,13 @@ def _debtor_page(request, debtor, **forms):
     return render(request, "rgpd/debtor.html", context, status=400 if forms else 200)
 
 
-@rgpd_view(*READERS)
+@role_required(*READERS)
 def debtor(request, pk: int):
     # Out of a manager's portfolio, the debtor is not found (``dossiers.scoping``).
     return _debtor_page(request, get_object_or_404(scoping.visible_debtors(request.user), pk=pk))
 
 
-@rgpd_view(roles.DPO)
+@role_required(roles.DPO)
 def request_new(request, pk: int):
     debtor = get_object_or_404(Debtor, pk=pk)
     form = RequestForm(request.POST or None)
@@ -148,7 +125,7 @@ def request_new(request, pk: int):
         try:
             services.request_record(debtor=debtor, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "Demande enregistrée : réponse due sous un mois.")
             return redirect("rgpd:debtor", pk=debtor.pk)
@@ -157,7 +134,7 @@ def request_new(request, pk: int):
     return _debtor_page(request, debtor, request_form=form)
 
 
-@rgpd_view(roles.DPO)
+@role_required(roles.DPO)
 def request_decide(request, pk: int):
     rights = get_object_or_404(RightsRequest.objects.select_related("debtor"), pk=pk)
     form = DecisionForm(request.POST or None)
@@ -165,7 +142,7 @@ def request_decide(request, pk: int):
         try:
             services.request_decide(request=rights, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "Décision enregistrée.")
             return redirect("rgpd:debtor", pk=rights.debtor_id)
@@ -181,7 +158,7 @@ def request_decide(request, pk: int):
     )
 
 
-@rgpd_view(roles.DPO)
+@role_required(roles.DPO)
 def restriction(request, pk: int):
     debtor = get_object_or_404(Debtor, pk=pk)
     form = RestrictionForm(request.POST or None)
@@ -189,7 +166,7 @@ def restriction(request, pk: int):
         try:
             services.restriction_change(debtor=debtor, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply(form, error)
+            apply_errors(form, error)
         else:
             state = "limité" if form.cleaned_data["restricted"] else "rétabli"
             messages.success(request, f"Traitement {state} : la cadence en tient compte.")
@@ -199,7 +176,7 @@ def restriction(request, pk: int):
     return _debtor_page(request, debtor, restriction_form=form)
 
 
-@rgpd_view(roles.DPO)
+@role_required(roles.DPO)
 def rectify(request, pk: int):
     debtor = get_object_or_404(Debtor, pk=pk)
     form = DebtorRectifyForm(request.POST or None, instance=Debtor.objects.get(pk=pk))
@@ -210,7 +187,7 @@ def rectify(request, pk: int):
                 debtor=debtor, actor=request.user, reason=form.cleaned_data["reason"], **fields
             )
         except ValidationError as error:
-            _apply(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "Données rectifiées (l'ancienne version reste au journal).")
             return redirect("rgpd:debtor", pk=debtor.pk)
@@ -225,7 +202,7 @@ def rectify(request, pk: int):
     )
 
 
-@rgpd_view(roles.DPO)
+@role_required(roles.DPO)
 def rectify_contact(request, pk: int, contact_pk: int):
     contact = get_object_or_404(DebtorContact, pk=contact_pk, debtor_id=pk)
     form = ContactRectifyForm(
@@ -238,7 +215,7 @@ def rectify_contact(request, pk: int, contact_pk: int):
                 contact=contact, actor=request.user, reason=form.cleaned_data["reason"], **fields
             )
         except ValidationError as error:
-            _apply(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "Contact rectifié (l'ancienne version reste au journal).")
             return redirect("rgpd:debtor", pk=pk)
@@ -256,7 +233,7 @@ def rectify_contact(request, pk: int, contact_pk: int):
 # --- Subject-access export (art. 15) ----------------------------------------------------------
 
 
-@rgpd_view(roles.DPO)
+@role_required(roles.DPO)
 def export_json(request, pk: int):
     debtor = get_object_or_404(Debtor, pk=pk)
     body = json.dumps(
@@ -267,7 +244,7 @@ def export_json(request, pk: int):
     return response
 
 
-@rgpd_view(roles.DPO)
+@role_required(roles.DPO)
 def export_pdf(request, pk: int):
     debtor = get_object_or_404(Debtor, pk=pk)
     html = render_to_string(

@@ -2,6 +2,9 @@ import pytest
 
 from tests.factories import UserFactory
 
+# Fixtures shared by several apps' tests (the cadence walk, a Go/No-Go file, the browser).
+pytest_plugins = ["tests.fixtures.cadence", "tests.fixtures.gonogo", "tests.fixtures.browser"]
+
 
 @pytest.fixture
 def controller(db):

@@ -5,9 +5,16 @@ records who and why in the history (django-simple-history on every model here). 
 database constraints so that no code path can break them.
 """
 
-from .arrangements import Dispute, Installment, PaymentPlan, Promise, Task
-from .claims import Claim, ClaimQuerySet, Evidence, Payment, PaymentAllocation, evidence_upload_to
-from .dossier import (
+from dossiers.models.arrangements import Dispute, Installment, PaymentPlan, Promise, Task
+from dossiers.models.claims import (
+    Claim,
+    ClaimQuerySet,
+    Evidence,
+    Payment,
+    PaymentAllocation,
+    evidence_upload_to,
+)
+from dossiers.models.dossier import (
     ACTIVE_STATES,
     CADENCE_RANK,
     CADENCE_STATES,
@@ -18,9 +25,9 @@ from .dossier import (
     DossierQuerySet,
     DossierState,
 )
-from .parties import Creditor, Debtor, DebtorContact, LegalBasis
-from .prescription import PrescriptionEvent
-from .rates import EcbRate, LegalInterestRate, Verification
+from dossiers.models.parties import Creditor, Debtor, DebtorContact, LegalBasis
+from dossiers.models.prescription import PrescriptionEvent
+from dossiers.models.rates import EcbRate, LegalInterestRate, Verification
 
 __all__ = [
     "ACTIVE_STATES",

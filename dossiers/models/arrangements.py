@@ -5,8 +5,8 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-from .claims import Claim
-from .dossier import Dossier
+from dossiers.models.claims import Claim
+from dossiers.models.dossier import Dossier
 
 
 class Promise(models.Model):

@@ -10,9 +10,9 @@ from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 from simple_history.models import HistoricalRecords
 
-from ..validators import validate_evidence_file
-from .dossier import Dossier
-from .parties import Creditor
+from dossiers.models.dossier import Dossier
+from dossiers.models.parties import Creditor
+from dossiers.validators import validate_evidence_file
 
 
 class ClaimQuerySet(models.QuerySet):

@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce
 from django_fsm import RETURN_VALUE, FSMField, transition
 from simple_history.models import HistoricalRecords
 
-from .parties import Creditor, Debtor
+from dossiers.models.parties import Creditor, Debtor
 
 ZERO = Decimal("0.00")
 
@@ -100,6 +100,11 @@ class Dossier(models.Model):
         help_text="Échéance de la plus ancienne facture impayée : la cadence part de cette date.",
     )
     next_action_at = models.DateField("prochaine action le", null=True, blank=True)
+    # The day the first formal notice went out (set by the letters when it is sent): legal
+    # interest runs from it (C. civ. 1231-6).
+    formal_notice_sent_on = models.DateField(
+        "mise en demeure envoyée le", null=True, blank=True, editable=False
+    )
     resume_state = models.CharField(
         "état à reprendre",
         max_length=20,

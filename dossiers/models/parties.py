@@ -5,9 +5,9 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from ..constraints import iban_is_well_formed, siren_is_valid
-from ..personal_data import ANONYMISED
-from ..validators import validate_bic, validate_iban, validate_siren
+from dossiers.constraints import iban_is_well_formed, siren_is_valid
+from dossiers.validators import validate_bic, validate_iban, validate_siren
+from journal.personal_data import ANONYMISED
 
 
 class LegalBasis(models.TextChoices):

@@ -13,9 +13,9 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from ..legal.prescription import EventKind
-from .claims import Claim
-from .dossier import Dossier
+from dossiers.models.claims import Claim
+from dossiers.models.dossier import Dossier
+from legal.prescription import EventKind
 
 
 class PrescriptionEvent(models.Model):

@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-from ..legal.rates import HalfYear
+from legal.rates import HalfYear
 
 
 class Verification(models.TextChoices):

@@ -5,19 +5,19 @@ Each function runs in one transaction, validates the whole change before writing
 (``_history_user`` and ``_change_reason``). Nothing is half-written: an error rolls back all.
 """
 
-from ._common import (
+from dossiers.services._common import (
     dossier_balance,
     dossier_refresh,
-    journaled_save,
     lock_dossier,
     paid_since,
     save_dossier,
 )
-from .lifecycle import (
+from dossiers.services.lifecycle import (
     claim_declaration_deadline,
     dispute_open,
     dispute_resolve,
     dossier_decide,
+    formal_notice_sent,
     insolvency_open,
     installment_missed,
     plan_accept,
@@ -27,10 +27,10 @@ from .lifecycle import (
     restriction_set,
     task_create,
 )
-from .portfolio import creditor_pool_set
-from .prescription import prescription_event_record
-from .rates import ecb_rate_add, legal_rate_add, parse_half_year, parse_percent
-from .records import (
+from dossiers.services.portfolio import creditor_pool_set
+from dossiers.services.prescription import prescription_event_record
+from dossiers.services.rates import ecb_rate_add, legal_rate_add, parse_half_year, parse_percent
+from dossiers.services.records import (
     allocate_oldest_first,
     claim_cancel,
     claim_create,
@@ -43,6 +43,7 @@ from .records import (
     payment_record,
     payment_unallocated,
 )
+from journal.journaled import journaled_save
 
 __all__ = [
     "allocate_oldest_first",
@@ -62,6 +63,7 @@ __all__ = [
     "dossier_refresh",
     "ecb_rate_add",
     "evidence_add",
+    "formal_notice_sent",
     "insolvency_open",
     "installment_missed",
     "journaled_save",

@@ -6,26 +6,14 @@ from datetime import date
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
-from django.db import models
 from django.db.models import Min, Sum
 from django.utils import timezone
 
-from .. import scheduling
-from ..models import ZERO, Dossier, Payment, Promise
+from dossiers import scheduling
+from dossiers.models import ZERO, Dossier, Payment, Promise
+from journal.journaled import journaled_save
 
 User = AbstractBaseUser
-
-
-def _save(instance: models.Model, *, actor: User | None, reason: str, exclude=()) -> None:
-    """Validate and save one row, stamping its history row with who and why."""
-    instance.full_clean(exclude=list(exclude))
-    instance._history_user = actor
-    instance._change_reason = reason
-    instance.save()
-
-
-journaled_save = _save  # public name for the apps below dossiers
 
 
 def cents(total) -> Decimal:
@@ -42,13 +30,6 @@ def dossier_balance(dossier: Dossier) -> Decimal:
     return cents(dossier.claims.aggregate(total=Sum("outstanding"))["total"])
 
 
-def _require_reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError("Indiquez le motif de cette opération (il figure au journal).")
-    return reason
-
-
 def lock_dossier(dossier: Dossier | int) -> Dossier:
     """The dossier's row, locked until the transaction ends: one writer at a time per dossier."""
     pk = dossier.pk if isinstance(dossier, Dossier) else dossier
@@ -58,7 +39,7 @@ def lock_dossier(dossier: Dossier | int) -> Dossier:
 def save_dossier(dossier: Dossier, *, actor: User | None, reason: str, on: date) -> None:
     """Save a dossier after a change, with its next action date recomputed."""
     dossier.next_action_at = scheduling.next_action_at(dossier, on=on)
-    _save(dossier, actor=actor, reason=reason, exclude=["state"])
+    journaled_save(dossier, actor=actor, reason=reason, exclude=["state"])
 
 
 def paid_since(dossier: Dossier, start: date, until: date) -> Decimal:
@@ -87,7 +68,7 @@ def dossier_refresh(
     claims = dossier.claims.filter(outstanding__gt=0, cancelled_on__isnull=True)
     if dossier.claims.exists() and not claims.exists():
         dossier.settle(on=max(on, dossier.opened_on))
-        _save(dossier, actor=actor, reason=f"{reason} : solde réglé", exclude=["state"])
+        journaled_save(dossier, actor=actor, reason=f"{reason} : solde réglé", exclude=["state"])
         scheduling.cadence_stopped.send(
             sender=Dossier, dossier=dossier, actor=actor, reason="dossier soldé"
         )
@@ -97,12 +78,9 @@ def dossier_refresh(
     if promise and paid_since(dossier, promise.made_on, on) >= promise.amount:
         promise.status = Promise.Status.KEPT
         promise.settled_on = on
-        _save(promise, actor=actor, reason="promesse tenue")
+        journaled_save(promise, actor=actor, reason="promesse tenue")
         if dossier.state == "promise":
             dossier.resume()
             reason = f"{reason} : promesse tenue, reprise de la cadence"
     save_dossier(dossier, actor=actor, reason=reason, on=on)
     return dossier
-
-
-require_reason = _require_reason  # public name for the apps below dossiers

@@ -15,10 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
-from .. import scheduling
-from ..formatting import euros
-from ..legal import calendar, rules
-from ..models import (
+from dossiers import scheduling
+from dossiers.models import (
     ACTIVE_STATES,
     ZERO,
     Claim,
@@ -31,17 +29,18 @@ from ..models import (
     Promise,
     Task,
 )
-from ._common import (
+from dossiers.services._common import (
     User,
-    _require_reason,
-    _save,
     dossier_balance,
     dossier_refresh,
     lock_dossier,
     paid_since,
     save_dossier,
 )
-from .records import claim_cancel
+from dossiers.services.records import claim_cancel
+from journal.journaled import journaled_save, require_reason
+from legal import calendar, rules
+from legal.formatting import euros
 
 S = DossierState
 
@@ -76,7 +75,7 @@ def task_create(
     task = Task(
         dossier=dossier, kind=kind, due_on=due_on, note=note, assigned_to=dossier.assigned_to
     )
-    _save(task, actor=actor, reason=reason)
+    journaled_save(task, actor=actor, reason=reason)
     return task
 
 
@@ -98,7 +97,7 @@ def promise_record(
     with transaction.atomic():
         dossier = lock_dossier(dossier)
         promise = Promise(dossier=dossier, amount=amount, made_on=on, due_on=due_on, note=note)
-        _save(promise, actor=actor, reason=_require_reason(reason))
+        journaled_save(promise, actor=actor, reason=require_reason(reason))
         if amount > dossier_balance(dossier):
             raise ValidationError({"amount": "Le montant promis dépasse le reste dû du dossier."})
         _transition(dossier, "promise")
@@ -122,7 +121,7 @@ def promise_check(
         promise.status = Promise.Status.KEPT if kept else Promise.Status.BROKEN
         promise.settled_on = on
         label = "promesse tenue" if kept else "promesse non tenue"
-        _save(promise, actor=actor, reason=label)
+        journaled_save(promise, actor=actor, reason=label)
         if not kept:
             task_create(
                 dossier=dossier,
@@ -171,9 +170,11 @@ def plan_accept(
         if min(due for due, _ in installments) < on:
             raise ValidationError("Une échéance ne peut pas être antérieure à l'acceptation.")
         plan = PaymentPlan(dossier=dossier, accepted_on=on)
-        _save(plan, actor=actor, reason=_require_reason(reason))
+        journaled_save(plan, actor=actor, reason=require_reason(reason))
         for due_on, amount in sorted(installments):
-            _save(Installment(plan=plan, due_on=due_on, amount=amount), actor=actor, reason=reason)
+            journaled_save(
+                Installment(plan=plan, due_on=due_on, amount=amount), actor=actor, reason=reason
+            )
         _transition(dossier, "accept_plan")
         save_dossier(dossier, actor=actor, reason=reason, on=on)
         _stop_cadence(dossier, actor=actor, reason=reason)
@@ -209,10 +210,10 @@ def plan_check(
             save_dossier(dossier, actor=actor, reason="échéancier respecté", on=on)
             return None
         missed.missed_on = on
-        _save(missed, actor=actor, reason="échéance impayée")
+        journaled_save(missed, actor=actor, reason="échéance impayée")
         plan.status = PaymentPlan.Status.BROKEN
         plan.ended_on = on
-        _save(plan, actor=actor, reason="échéancier rompu")
+        journaled_save(plan, actor=actor, reason="échéancier rompu")
         task_create(
             dossier=dossier,
             kind=Task.Kind.INSTALLMENT_MISSED,
@@ -248,7 +249,7 @@ def dispute_open(
         dispute = Dispute(
             dossier=dossier, claim=claim, reason=reason_code, description=description, opened_on=on
         )
-        _save(dispute, actor=actor, reason="contestation reçue")
+        journaled_save(dispute, actor=actor, reason="contestation reçue")
         if dossier.state != S.DISPUTED:
             _transition(dossier, "open_dispute")
         save_dossier(dossier, actor=actor, reason="contestation reçue", on=on)
@@ -267,7 +268,7 @@ def dispute_resolve(
     """Close a contestation. Upheld: the disputed invoice is cancelled. When no contestation
     remains open, the cadence resumes where it stopped (or the dossier closes if nothing is due)."""
     on = _today(on)
-    resolution = _require_reason(resolution)
+    resolution = require_reason(resolution)
     with transaction.atomic():
         dossier = lock_dossier(dossier=dispute.dossier_id)
         dispute = Dispute.objects.select_for_update().get(pk=dispute.pk)
@@ -276,7 +277,7 @@ def dispute_resolve(
         dispute.status = Dispute.Status.UPHELD if upheld else Dispute.Status.RESOLVED
         dispute.resolved_on = on
         dispute.resolution = resolution
-        _save(dispute, actor=actor, reason=f"contestation close : {resolution}")
+        journaled_save(dispute, actor=actor, reason=f"contestation close : {resolution}")
         if upheld and dispute.claim_id and not dispute.claim.is_cancelled:
             claim_cancel(
                 claim=dispute.claim,
@@ -325,7 +326,7 @@ def insolvency_open(
         debtor.insolvency_status = kind
         debtor.insolvency_opened_on = opened_on
         reason = f"{debtor.get_insolvency_status_display()} ouvert le {opened_on:%d/%m/%Y}"
-        _save(debtor, actor=actor, reason=reason)
+        journaled_save(debtor, actor=actor, reason=reason)
         for pk in (
             debtor.dossiers.filter(state__in=ACTIVE_STATES)
             .order_by("pk")
@@ -359,11 +360,11 @@ def restriction_set(
     """Restrict (or lift the restriction of) the processing of a debtor's data (GDPR art. 18):
     no reminder goes out while it holds; lifting it resumes each dossier where it stopped."""
     on = _today(on)
-    reason = _require_reason(reason)
+    reason = require_reason(reason)
     with transaction.atomic():
         debtor = Debtor.objects.select_for_update().get(pk=debtor.pk)
         debtor.processing_restricted = restricted
-        _save(debtor, actor=actor, reason=reason)
+        journaled_save(debtor, actor=actor, reason=reason)
         for pk in (
             debtor.dossiers.filter(state__in=ACTIVE_STATES)
             .order_by("pk")
@@ -393,7 +394,7 @@ def dossier_decide(
 ) -> Dossier:
     """The Go/No-Go decision: hand to court, write off, or a new amicable cycle."""
     on = _today(on)
-    reason = _require_reason(reason)
+    reason = require_reason(reason)
     if decision not in DECISIONS:
         raise ValidationError("Décision inconnue.")
     with transaction.atomic():
@@ -402,4 +403,17 @@ def dossier_decide(
         save_dossier(dossier, actor=actor, reason=f"décision Go/No-Go : {reason}", on=on)
         if dossier.is_closed:
             _stop_cadence(dossier, actor=actor, reason=reason)
+    return dossier
+
+
+def formal_notice_sent(*, dossier: Dossier, on: date, actor: User | None) -> Dossier:
+    """Record the day the dossier's first formal notice went out: legal interest runs from it
+    (C. civ. 1231-6). A later notice (another cycle) keeps the first date."""
+    with transaction.atomic():
+        dossier = lock_dossier(dossier)
+        if dossier.formal_notice_sent_on is None:
+            dossier.formal_notice_sent_on = on
+            journaled_save(
+                dossier, actor=actor, reason="mise en demeure envoyée", exclude=["state"]
+            )
     return dossier

@@ -4,15 +4,15 @@ open to every controller (``dossiers.scoping`` reads both)."""
 from django.contrib.auth.models import AbstractBaseUser as User
 from django.db import transaction
 
-from ..models import Creditor
-from ._common import _require_reason, journaled_save
+from dossiers.models import Creditor
+from journal.journaled import journaled_save, require_reason
 
 
 def creditor_pool_set(
     *, creditor: Creditor, pool_open: bool, actor: User | None, reason: str
 ) -> Creditor:
     """Open (or close) the creditor's unassigned dossiers to the controllers, journaled."""
-    reason = _require_reason(reason)
+    reason = require_reason(reason)
     with transaction.atomic():
         creditor = Creditor.objects.select_for_update().get(pk=creditor.pk)
         if creditor.unassigned_pool_open != pool_open:

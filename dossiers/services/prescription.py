@@ -14,8 +14,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import Claim, Dossier, PrescriptionEvent
-from ._common import User, _require_reason, _save, lock_dossier
+from accounts.roles import user_or_none
+from dossiers.models import Claim, Dossier, PrescriptionEvent
+from dossiers.services._common import User, lock_dossier
+from journal.journaled import journaled_save, require_reason
 
 K = PrescriptionEvent.Kind
 NO_EFFECT_KINDS = {
@@ -43,7 +45,7 @@ def prescription_event_record(
         raise ValidationError({"kind": NO_EFFECT_KINDS[kind]})
     if kind not in K.values:
         raise ValidationError({"kind": f"Nature d'acte « {kind} » inconnue."})
-    reason = _require_reason(reason)
+    reason = require_reason(reason)
     if occurred_on > timezone.localdate():
         raise ValidationError({"occurred_on": "La date de l'acte ne peut pas être dans le futur."})
     with transaction.atomic():
@@ -58,9 +60,9 @@ def prescription_event_record(
             kind=kind,
             occurred_on=occurred_on,
             description=description,
-            recorded_by=actor if getattr(actor, "pk", None) else None,
+            recorded_by=user_or_none(actor),
         )
-        _save(event, actor=actor, reason=reason)
+        journaled_save(event, actor=actor, reason=reason)
     return event
 
 

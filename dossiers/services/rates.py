@@ -12,9 +12,10 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from ..legal.rates import HalfYear
-from ..models import EcbRate, LegalInterestRate, Verification
-from ._common import User, _require_reason, _save
+from dossiers.models import EcbRate, LegalInterestRate, Verification
+from dossiers.services._common import User
+from journal.journaled import journaled_save, require_reason
+from legal.rates import HalfYear
 
 MAX_PLAUSIBLE_PERCENT = Decimal("30")
 
@@ -101,7 +102,7 @@ def legal_rate_add(
                 f"Le taux de l'intérêt légal du {half_year.label} est déjà enregistré : "
                 "corrigez-le dans l'administration (l'historique garde l'ancienne valeur)."
             )
-        _save(row, actor=actor, reason=_require_reason(reason))
+        journaled_save(row, actor=actor, reason=require_reason(reason))
     return row
 
 
@@ -133,5 +134,5 @@ def ecb_rate_add(
                 f"Un taux BCE est déjà enregistré au {effective_from:%d/%m/%Y} : corrigez-le dans "
                 "l'administration."
             )
-        _save(row, actor=actor, reason=_require_reason(reason))
+        journaled_save(row, actor=actor, reason=require_reason(reason))
     return row

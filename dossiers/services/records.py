@@ -11,7 +11,8 @@ from django.core.files.base import File
 from django.db import models, transaction
 from django.utils import timezone
 
-from ..models import (
+from accounts.roles import user_or_none
+from dossiers.models import (
     ZERO,
     Claim,
     Creditor,
@@ -22,8 +23,14 @@ from ..models import (
     Payment,
     PaymentAllocation,
 )
-from ..validators import normalize_iban, normalize_siren
-from ._common import User, _require_reason, _save, cents, dossier_refresh, lock_dossier
+from dossiers.services._common import (
+    User,
+    cents,
+    dossier_refresh,
+    lock_dossier,
+)
+from dossiers.validators import normalize_iban, normalize_siren
+from journal.journaled import journaled_save, require_reason
 
 # --- Creditors and debtors -------------------------------------------------------------------
 
@@ -34,7 +41,7 @@ def creditor_create(*, actor: User | None, reason: str = "création du créancie
     fields["bic"] = (fields.get("bic") or "").replace(" ", "").upper()
     creditor = Creditor(**fields)
     with transaction.atomic():
-        _save(creditor, actor=actor, reason=_require_reason(reason))
+        journaled_save(creditor, actor=actor, reason=require_reason(reason))
     return creditor
 
 
@@ -48,7 +55,7 @@ def debtor_create(
     fields["siren"] = normalize_siren(fields.get("siren", ""))
     debtor = Debtor(**fields)
     with transaction.atomic():
-        _save(debtor, actor=actor, reason=_require_reason(reason))
+        journaled_save(debtor, actor=actor, reason=require_reason(reason))
         for contact in contacts or []:
             debtor_contact_add(debtor=debtor, actor=actor, reason=reason, **contact)
     return debtor
@@ -62,7 +69,7 @@ def debtor_update(*, debtor: Debtor, actor: User | None, reason: str, **fields) 
         debtor = Debtor.objects.select_for_update().get(pk=debtor.pk)
         for name, value in fields.items():
             setattr(debtor, name, value)
-        _save(debtor, actor=actor, reason=_require_reason(reason))
+        journaled_save(debtor, actor=actor, reason=require_reason(reason))
     return debtor
 
 
@@ -71,7 +78,7 @@ def debtor_contact_add(
 ) -> DebtorContact:
     contact = DebtorContact(debtor=debtor, **fields)
     with transaction.atomic():
-        _save(contact, actor=actor, reason=_require_reason(reason))
+        journaled_save(contact, actor=actor, reason=require_reason(reason))
     return contact
 
 
@@ -106,7 +113,7 @@ def dossier_open_or_join(
         dossier = Dossier(
             creditor=creditor, debtor=debtor, reference=_next_reference(creditor, on), opened_on=on
         )
-        _save(dossier, actor=actor, reason="ouverture du dossier", exclude=["state"])
+        journaled_save(dossier, actor=actor, reason="ouverture du dossier", exclude=["state"])
     return dossier, True
 
 
@@ -141,7 +148,7 @@ def claim_create(
     with transaction.atomic():
         dossier, _ = dossier_open_or_join(creditor=creditor, debtor=debtor, actor=actor)
         claim.dossier = dossier
-        _save(claim, actor=actor, reason=_require_reason(reason))
+        journaled_save(claim, actor=actor, reason=require_reason(reason))
         dossier_refresh(dossier=lock_dossier(dossier), actor=actor, reason="nouvelle facture")
     return claim
 
@@ -151,7 +158,7 @@ def claim_cancel(*, claim: Claim, actor: User | None, reason: str, on: date | No
 
     The amount stays as issued; the history shows the cancellation, who made it and why.
     """
-    reason = _require_reason(reason)
+    reason = require_reason(reason)
     with transaction.atomic():
         claim = Claim.objects.select_for_update().get(pk=claim.pk)
         if claim.is_cancelled:
@@ -159,7 +166,7 @@ def claim_cancel(*, claim: Claim, actor: User | None, reason: str, on: date | No
         claim.cancelled_on = on or timezone.localdate()
         claim.cancellation_reason = reason
         claim.outstanding = ZERO
-        _save(claim, actor=actor, reason=f"annulation : {reason}")
+        journaled_save(claim, actor=actor, reason=f"annulation : {reason}")
         dossier_refresh(
             dossier=lock_dossier(claim.dossier), actor=actor, reason=f"facture {claim} annulée"
         )
@@ -222,7 +229,7 @@ def payment_record(
         received_on=received_on,
         method=method,
         reference=reference,
-        recorded_by=actor if getattr(actor, "pk", None) else None,
+        recorded_by=user_or_none(actor),
     )
     payment.full_clean()
     if received_on > timezone.localdate():
@@ -240,12 +247,12 @@ def payment_record(
             raise ValidationError(
                 {"amount": "L'avoir dépasse le reste dû du dossier ; il ne peut pas être imputé."}
             )
-        _save(payment, actor=actor, reason=reason)
+        journaled_save(payment, actor=actor, reason=reason)
         for line in plan:
             allocation = PaymentAllocation(payment=payment, claim=line.claim, amount=line.amount)
-            _save(allocation, actor=actor, reason=reason)
+            journaled_save(allocation, actor=actor, reason=reason)
             line.claim.outstanding -= line.amount
-            _save(line.claim, actor=actor, reason=f"{label} {payment.pk} imputé")
+            journaled_save(line.claim, actor=actor, reason=f"{label} {payment.pk} imputé")
         if not dossier.is_closed:
             dossier_refresh(dossier=dossier, actor=actor, reason=f"{label} reçu", on=received_on)
     return payment
@@ -279,11 +286,11 @@ def evidence_add(
         file=file,
         original_name=getattr(file, "name", "") or "",
         description=description,
-        uploaded_by=actor if getattr(actor, "pk", None) else None,
+        uploaded_by=user_or_none(actor),
     )
     evidence.full_clean(exclude=["sha256"])
     with transaction.atomic():
         evidence._history_user = actor
-        evidence._change_reason = _require_reason(reason)
+        evidence._change_reason = require_reason(reason)
         evidence.save()
     return evidence

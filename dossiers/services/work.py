@@ -6,15 +6,16 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from ..models import Dossier, Task
-from ._common import User, _require_reason, _save, lock_dossier
+from dossiers.models import Dossier, Task
+from dossiers.services._common import User, lock_dossier
+from journal.journaled import journaled_save, require_reason
 
 
 def task_close(
     *, task: Task, actor: User | None, reason: str, status: str = Task.Status.DONE
 ) -> Task:
     """Mark a task done (or cancelled), with what was done in the journal."""
-    reason = _require_reason(reason)
+    reason = require_reason(reason)
     if status not in (Task.Status.DONE, Task.Status.CANCELLED):
         raise ValidationError("Une tâche se clôt comme faite ou annulée.")
     with transaction.atomic():
@@ -23,7 +24,7 @@ def task_close(
         if task.status != Task.Status.OPEN:
             raise ValidationError("Cette tâche est déjà close.")
         task.status = status
-        _save(task, actor=actor, reason=f"tâche close : {reason}")
+        journaled_save(task, actor=actor, reason=f"tâche close : {reason}")
     return task
 
 
@@ -31,7 +32,7 @@ def dossier_assign(
     *, dossier: Dossier, assignee: User | None, actor: User | None, reason: str
 ) -> Dossier:
     """Hand a dossier (and its open tasks) to a controller, or back to the unassigned queue."""
-    reason = _require_reason(reason)
+    reason = require_reason(reason)
     if assignee is not None and not get_user_model().objects.filter(pk=assignee.pk).exists():
         raise ValidationError({"assignee": "Utilisateur inconnu."})
     with transaction.atomic():
@@ -39,10 +40,10 @@ def dossier_assign(
         if dossier.is_closed:
             raise ValidationError("Ce dossier est clos : il ne peut plus être réattribué.")
         dossier.assigned_to = assignee
-        _save(dossier, actor=actor, reason=f"réattribution : {reason}", exclude=["state"])
+        journaled_save(dossier, actor=actor, reason=f"réattribution : {reason}", exclude=["state"])
         for task in Task.objects.select_for_update().filter(
             dossier=dossier, status=Task.Status.OPEN
         ):
             task.assigned_to = assignee
-            _save(task, actor=actor, reason=f"réattribution : {reason}")
+            journaled_save(task, actor=actor, reason=f"réattribution : {reason}")
     return dossier

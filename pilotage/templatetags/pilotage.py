@@ -5,7 +5,7 @@ from decimal import Decimal
 from django import template
 from django.utils.formats import number_format
 
-from dossiers.formatting import euros
+from legal.formatting import euros
 
 register = template.Library()
 

@@ -32,17 +32,22 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "django_fsm",
-    "dossiers",
-    "relances",
-    "journal",
-    "rgpd",
-    "pilotage",
-    "dossiers.imports",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
     "csp",
+    # The project's apps, from the bottom of the layering to the top (docs/architecture.md).
     "accounts",
+    "journal",
+    "dossiers",
+    "rgpd",
+    "imports",
+    "relances",
+    "courriers",
+    "journee",
+    "escalade",
+    "pilotage",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -141,11 +146,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["dossiers.api.permissions.RolePermission"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.RolePermission"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
-    "EXCEPTION_HANDLER": "dossiers.api.exceptions.exception_handler",
+    "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
 }
 SPECTACULAR_SETTINGS = {
@@ -189,6 +194,8 @@ RGPD_TRANSIENT_RETENTION_DAYS = env.int("RGPD_TRANSIENT_RETENTION_DAYS", default
 # 14 octobre 2021, recommandation relative à la journalisation). The daily purge deletes older.
 SECURITY_LOG_RETENTION_DAYS = env.int("SECURITY_LOG_RETENTION_DAYS", default=365)
 
+# The model the journal keeps one hash chain per (the journal sits below it, so it names it).
+JOURNAL_DOSSIER_MODEL = "dossiers.Dossier"
 # The journal's daily chain-head files: outside the database (copy them to WORM storage).
 JOURNAL_HEAD_DIR = env.path("JOURNAL_HEAD_DIR", default=BASE_DIR / "var" / "journal-heads")
 # The key of the digests of personal data in the hash chain (default: derived from SECRET_KEY;
@@ -197,13 +204,13 @@ JOURNAL_CHAIN_KEY = env("JOURNAL_CHAIN_KEY", default="")
 
 # The day's letters for the post office: one printable PDF and its manifest, at 16:30.
 CELERY_BEAT_SCHEDULE["letters-daily-batch"] = {
-    "task": "relances.letters_batch",
+    "task": "courriers.letters_batch",
     "schedule": crontab(hour=16, minute=30),
 }
 
 # Letters and messages: SMS through a pluggable backend (console or file here, a provider's
 # adapter later); the PDF variant WeasyPrint writes (PDF/A-3b: archivable evidence).
-SMS_BACKEND = env("SMS_BACKEND", default="relances.sms.ConsoleBackend")
+SMS_BACKEND = env("SMS_BACKEND", default="courriers.sms.ConsoleBackend")
 SMS_FILE_PATH = env("SMS_FILE_PATH", default=str(Path(str(MEDIA_ROOT)) / "sms"))
 LETTERS_PDF_VARIANT = env("LETTERS_PDF_VARIANT", default="pdf/a-3b")
 EMAIL_MESSAGE_ID_DOMAIN = env("EMAIL_MESSAGE_ID_DOMAIN", default="recouvrement.local")

@@ -15,8 +15,8 @@ os.environ.setdefault(
     "filemail:///" + str(Path(__file__).resolve().parents[2] / "media" / "courriels"),
 )
 
-from .base import *  # noqa: F403
-from .base import env
+from recouvrement.settings.base import *  # noqa: F403
+from recouvrement.settings.base import env
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 

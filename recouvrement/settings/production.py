@@ -4,8 +4,8 @@ A missing ``SECRET_KEY``, ``DATABASE_URL``, ``ALLOWED_HOSTS`` or ``EMAIL_URL`` s
 instead of running with a demo value.
 """
 
-from .base import *  # noqa: F403
-from .base import env
+from recouvrement.settings.base import *  # noqa: F403
+from recouvrement.settings.base import env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")

@@ -9,13 +9,13 @@ import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from courriers.models import ApprovalBatch, LetterBatch, SentMessage, TemplateKind
 from dossiers import services as dossier_services
-from dossiers.imports.models import ImportBatch, ImportKind, InvoiceStatus, InvoiceStatusEvent
 from dossiers.models import Claim, Dossier, PaymentPlan
 from dossiers.services import work
+from imports.models import ImportBatch, ImportKind, InvoiceStatus, InvoiceStatusEvent
 from relances import services as relances_services
 from relances.models import CadenceStep, Reminder
-from relances.models_letters import ApprovalBatch, LetterBatch, SentMessage, TemplateKind
 from rgpd.models import PurgeCertificate, RightsRequest
 from tests.factories import ClaimFactory, CreditorFactory, UserFactory
 

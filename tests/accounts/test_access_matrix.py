@@ -17,7 +17,7 @@ import pytest
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
-from dossiers.api.permissions import RolePermission
+from api.permissions import RolePermission
 
 pytestmark = pytest.mark.django_db
 
@@ -28,27 +28,27 @@ READERS = WORKSPACE | {"dpo"}  # the DPO reads dossiers, never acts on them
 # Who may open each page (a url name, else its namespace); everybody else gets 403.
 ALLOWED: dict[str, set[str]] = {
     "relances": WORKSPACE,
-    "relances:dossier": READERS,
-    "relances:debtor": READERS,
-    "relances:plan_print": READERS,
-    "relances:evidence_file": READERS,
-    "relances:assign": {"manager"},
-    "relances:portfolio": {"manager"},
+    "journee:dossier": READERS,
+    "journee:debtor": READERS,
+    "journee:plan_print": READERS,
+    "journee:evidence_file": READERS,
+    "journee:assign": {"manager"},
+    "journee:portfolio": {"manager"},
     # The day's letter batch holds every creditor's letters: managers prepare and print it.
-    "relances:batch_create": {"manager"},
-    "relances:batch_file": {"manager"},
+    "courriers:batch_create": {"manager"},
+    "courriers:batch_file": {"manager"},
     "imports": {"controller", "manager", "admin"},
     # Go/No-Go: the list is the managers'; a dossier's page and its forms are the workspace's
     # (the decision itself, a POST, is refused to a controller: tests/journal); the journal's
     # exports and the files it links to are for whoever reads the dossier.
     "journal": {"manager"},
-    "journal:go_no_go": WORKSPACE,
-    "journal:solvency": WORKSPACE,
-    "journal:amicable_attempt": WORKSPACE,
-    "journal:timeline_csv": READERS,
-    "journal:bundle": READERS,
-    "journal:evidence": READERS,
-    "journal:message": READERS,
+    "escalade:go_no_go": WORKSPACE,
+    "escalade:solvency": WORKSPACE,
+    "escalade:amicable_attempt": WORKSPACE,
+    "escalade:timeline_csv": READERS,
+    "escalade:bundle": READERS,
+    "escalade:evidence": READERS,
+    "escalade:message": READERS,
     "pilotage": {"manager"},
     # Managers read the GDPR space; the data subjects' rights are the DPO's alone.
     "rgpd": {"dpo", "manager"},
@@ -80,9 +80,9 @@ SPECIAL: dict[str, dict[str, object]] = {
     "api-docs": {"anonymous": 401, **dict.fromkeys(ROLES[1:], 200)},
 }
 POST_ONLY = {
-    "relances:approval_start",
-    "relances:batch_create",
-    "relances:sent_action",
+    "courriers:approval_start",
+    "courriers:batch_create",
+    "courriers:sent_action",
     "imports:upload",
     "imports:columns",
     "imports:confirm",
@@ -93,8 +93,8 @@ POST_ONLY = {
 # that does not apply to the dossier's situation, sends there (302).
 ALLOWED_STATUS: dict[str, object] = {
     **dict.fromkeys(POST_ONLY, 405),
-    "journal:solvency": "/journal/dossiers/",
-    "journal:amicable_attempt": "/journal/dossiers/",
+    "escalade:solvency": "/journal/dossiers/",
+    "escalade:amicable_attempt": "/journal/dossiers/",
     "rgpd:request_new": "/rgpd/debiteurs/",
     "rgpd:restriction": "/rgpd/debiteurs/",
 }
@@ -115,7 +115,7 @@ DOSSIER_PARAMS = {
 WORDS = {"what": "pdf", "action": "ar", "key": "aging", "fmt": "csv"}
 # Pages whose ``pk`` is not a dossier: url name -> the world's object key.
 PK_IS = {
-    "relances:debtor": "debtor",
+    "journee:debtor": "debtor",
     **dict.fromkeys(
         [
             "rgpd:debtor",
@@ -138,9 +138,9 @@ PK_IS = {
 # Other parameters naming something else than their usual object: (url name, parameter) -> key
 # ("{user}": the object the requesting user made).
 PARAM_IS = {
-    ("journal:message", "reminder_pk"): "sent_reminder",  # a message that went out
-    ("relances:batch_file", "batch_pk"): "letter_batch",
-    ("relances:approval_progress", "batch_pk"): "approval_batch:{user}",
+    ("escalade:message", "reminder_pk"): "sent_reminder",  # a message that went out
+    ("courriers:batch_file", "batch_pk"): "letter_batch",
+    ("courriers:approval_progress", "batch_pk"): "approval_batch:{user}",
 }
 # Objects that belong to a dossier's scope (a debtor: through their dossiers).
 SCOPED_OBJECTS = DOSSIER_PARAMS | {"debtor", "sent_reminder"}

@@ -79,7 +79,7 @@ def test_failed_and_successful_logins_are_recorded_without_names_in_the_logs(
 def _enrol(client, user):
     """Log in, open the enrolment page, type the current code of the new device."""
     client.force_login(user)
-    response = client.get(reverse("relances:worklist"))
+    response = client.get(reverse("journee:worklist"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:otp_enrol"))
     page = client.get(response["Location"]).content.decode()
@@ -89,9 +89,9 @@ def _enrol(client, user):
     device = TOTPDevice.objects.get(user=user, confirmed=False)
     code = f"{totp(device.bin_key):06d}"
     response = client.post(
-        reverse("accounts:otp_enrol"), {"token": code, "next": reverse("relances:worklist")}
+        reverse("accounts:otp_enrol"), {"token": code, "next": reverse("journee:worklist")}
     )
-    assert response.status_code == 302 and response["Location"] == reverse("relances:worklist")
+    assert response.status_code == 302 and response["Location"] == reverse("journee:worklist")
     return device
 
 
@@ -100,38 +100,38 @@ def test_production_requires_a_second_factor_from_every_account(client, controll
     device = _enrol(client, controller)
     device.refresh_from_db()
     assert device.confirmed
-    assert client.get(reverse("relances:worklist")).status_code == 200
+    assert client.get(reverse("journee:worklist")).status_code == 200
 
 
 def test_a_user_with_a_device_types_a_code_at_each_login_even_in_the_demo(client, controller):
     device = TOTPDevice.objects.create(user=controller, name="téléphone", confirmed=True)
     client.force_login(controller)
-    response = client.get(reverse("relances:worklist"))
+    response = client.get(reverse("journee:worklist"))
     assert response["Location"].startswith(reverse("accounts:otp_verify"))
     # The API with the same unverified session is refused too.
     assert client.get("/api/v1/dossiers/").status_code == 403
     bad = client.post(reverse("accounts:otp_verify"), {"token": "12345"})
     assert "6 chiffres" in bad.content.decode()
     client.post(reverse("accounts:otp_verify"), {"token": f"{totp(device.bin_key):06d}"})
-    assert client.get(reverse("relances:worklist")).status_code == 200
+    assert client.get(reverse("journee:worklist")).status_code == 200
 
 
 def test_demo_without_device_needs_no_code(client, controller):
     client.force_login(controller)
-    assert client.get(reverse("relances:worklist")).status_code == 200
+    assert client.get(reverse("journee:worklist")).status_code == 200
 
 
 def test_session_ends_after_an_idle_hour(client, controller):
     start = datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC)
     with time_machine.travel(start, tick=False):
         client.force_login(controller)
-        assert client.get(reverse("relances:worklist")).status_code == 200
+        assert client.get(reverse("journee:worklist")).status_code == 200
     with time_machine.travel(start + datetime.timedelta(minutes=50), tick=False):
-        assert client.get(reverse("relances:worklist")).status_code == 200  # activity
+        assert client.get(reverse("journee:worklist")).status_code == 200  # activity
     with time_machine.travel(start + datetime.timedelta(minutes=100), tick=False):
-        assert client.get(reverse("relances:worklist")).status_code == 200  # 50 min idle
+        assert client.get(reverse("journee:worklist")).status_code == 200  # 50 min idle
     with time_machine.travel(start + datetime.timedelta(minutes=161), tick=False):
-        response = client.get(reverse("relances:worklist"))
+        response = client.get(reverse("journee:worklist"))
     assert response.status_code == 302 and response["Location"].startswith("/connexion/")
 
 

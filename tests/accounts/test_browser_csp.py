@@ -5,11 +5,11 @@ import pytest
 from django.test import Client
 
 from tests.factories import ClaimFactory
-from tests.relances.test_browser import browser, pytestmark  # noqa: F401 (fixture, markers)
+from tests.fixtures.browser import browser_marks as pytestmark  # noqa: F401 (markers)
 
 
 @pytest.fixture
-def signed_in(live_server, browser):  # noqa: F811 (the imported fixture)
+def signed_in(live_server, browser):
     def open_pages(user, paths):
         client = Client()
         client.force_login(user)

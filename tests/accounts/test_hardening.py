@@ -20,7 +20,7 @@ PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001
 
 def test_pages_carry_a_policy_without_inline_code(client, controller):
     client.force_login(controller)
-    policy = client.get(reverse("relances:worklist"))["Content-Security-Policy"]
+    policy = client.get(reverse("journee:worklist"))["Content-Security-Policy"]
     directives = dict(part.strip().split(" ", 1) for part in policy.split(";") if part.strip())
     assert directives["script-src"] == "'self'"
     assert directives["style-src"] == "'self'"
@@ -94,7 +94,7 @@ def test_documents_with_a_style_block_never_reach_a_page():
 def _upload(client, world, name, content):
     dossier = world.mine.dossier
     return client.post(
-        reverse("relances:evidence", args=[dossier.pk]),
+        reverse("journee:evidence", args=[dossier.pk]),
         {"file": SimpleUploadedFile(name, content), "kind": "invoice", "description": ""},
     )
 
@@ -141,6 +141,6 @@ def test_uploaded_files_are_not_served_at_their_media_address(client, world):
         client.get("/" + settings.MEDIA_URL.strip("/") + "/" + evidence.file.name).status_code
         == 404
     )
-    page = client.get(reverse("relances:dossier", args=[world.mine.dossier.pk])).content.decode()
+    page = client.get(reverse("journee:dossier", args=[world.mine.dossier.pk])).content.decode()
     assert evidence.file.url not in page
-    assert reverse("relances:evidence_file", args=[world.mine.dossier.pk, evidence.pk]) in page
+    assert reverse("journee:evidence_file", args=[world.mine.dossier.pk, evidence.pk]) in page

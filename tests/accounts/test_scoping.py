@@ -17,9 +17,9 @@ def test_controller_sees_the_unassigned_pool_only_where_the_manager_opened_it(cl
     closed = ClaimFactory(creditor=CreditorFactory()).dossier
     assert list(scoping.visible_dossiers(controller)) == [opened]
     client.force_login(controller)
-    assert client.get(reverse("relances:dossier", args=[opened.pk])).status_code == 200
-    assert client.get(reverse("relances:dossier", args=[closed.pk])).status_code == 404
-    page = client.get(reverse("relances:worklist"), {"tous": "1"}).content.decode()
+    assert client.get(reverse("journee:dossier", args=[opened.pk])).status_code == 200
+    assert client.get(reverse("journee:dossier", args=[closed.pk])).status_code == 404
+    page = client.get(reverse("journee:worklist"), {"tous": "1"}).content.decode()
     assert opened.debtor.name in page and closed.debtor.name not in page
 
 
@@ -38,12 +38,12 @@ def test_dpo_reads_every_dossier_but_may_act_on_none(client, world):
     assert not scoping.editable_dossiers(dpo).exists()
     client.force_login(dpo)
     dossier = world.mine.dossier
-    page = client.get(reverse("relances:dossier", args=[dossier.pk])).content.decode()
+    page = client.get(reverse("journee:dossier", args=[dossier.pk])).content.decode()
     assert dossier.reference in page
     assert "Journal d'appel" not in page and "Valider et envoyer" not in page
     before = Payment.objects.count()
     response = client.post(
-        reverse("relances:payment", args=[dossier.pk]),
+        reverse("journee:payment", args=[dossier.pk]),
         {"amount": "50,00", "received_on": "23/11/2026", "method": "transfer"},
     )
     assert response.status_code == 403
@@ -86,7 +86,7 @@ def test_controller_cannot_download_another_dossiers_evidence(client, world):
     client.force_login(world.users["controller"])
     theirs = world.theirs.objects
     own = world.mine.objects
-    url = reverse("relances:evidence_file", args=[own["pk"], own["evidence_pk"]])
+    url = reverse("journee:evidence_file", args=[own["pk"], own["evidence_pk"]])
     response = client.get(url)
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment")
@@ -94,13 +94,13 @@ def test_controller_cannot_download_another_dossiers_evidence(client, world):
     # Their evidence, through their dossier or smuggled under mine: not found.
     assert (
         client.get(
-            reverse("relances:evidence_file", args=[theirs["pk"], theirs["evidence_pk"]])
+            reverse("journee:evidence_file", args=[theirs["pk"], theirs["evidence_pk"]])
         ).status_code
         == 404
     )
     assert (
         client.get(
-            reverse("relances:evidence_file", args=[own["pk"], theirs["evidence_pk"]])
+            reverse("journee:evidence_file", args=[own["pk"], theirs["evidence_pk"]])
         ).status_code
         == 404
     )
@@ -114,10 +114,10 @@ def test_manager_opens_the_pool_of_their_creditor_and_a_controller_then_sees_it(
     creditor.managers.add(manager)
     foreign = CreditorFactory()
     client.force_login(manager)
-    page = client.get(reverse("relances:portfolio")).content.decode()
+    page = client.get(reverse("journee:portfolio")).content.decode()
     assert creditor.legal_name in page and foreign.legal_name not in page
     # Another manager's creditor cannot be opened, even by posting its id.
-    url = reverse("relances:portfolio")
+    url = reverse("journee:portfolio")
     assert client.post(url, {"creditor": foreign.pk, "pool": "1"}).status_code == 404
     assert client.post(url, {"creditor": creditor.pk, "pool": "1"}).status_code == 302
     creditor.refresh_from_db()
@@ -135,7 +135,7 @@ def test_lists_of_other_apps_show_a_manager_only_their_portfolio(client, world):
         state="go_no_go"
     )
     client.force_login(world.users["manager"])
-    page = client.get(reverse("journal:decisions")).content.decode()
+    page = client.get(reverse("escalade:decisions")).content.decode()
     assert world.mine.dossier.creditor.legal_name in page  # references restart per creditor
     assert world.theirs.dossier.creditor.legal_name not in page
     found = client.get(reverse("rgpd:debtors"), {"q": "Moreau"}).content.decode()
@@ -152,7 +152,7 @@ def test_imports_show_a_manager_their_creditors_batches_only(client, world):
     the upload form offers a manager the creditors in their charge only."""
     from django.core.files.base import ContentFile
 
-    from dossiers.imports.models import ImportBatch
+    from imports.models import ImportBatch
 
     manager = world.users["manager"]
 

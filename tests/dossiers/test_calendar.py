@@ -4,8 +4,8 @@ from datetime import date as D
 
 import pytest
 
-from dossiers.legal import calendar
 from dossiers.services import claim_declaration_deadline
+from legal import calendar
 
 
 @pytest.mark.parametrize(

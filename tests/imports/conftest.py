@@ -4,8 +4,8 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from dossiers.imports import services
-from dossiers.imports.models import ImportBatch
+from imports import services
+from imports.models import ImportBatch
 
 TODAY = datetime.date(2026, 11, 23)
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
-from dossiers.imports.models import IdempotencyKey, InvoiceStatusEvent
 from dossiers.models import Claim, Dispute, Dossier, Payment
+from imports.models import IdempotencyKey, InvoiceStatusEvent
 from tests.factories import ClaimFactory, CreditorFactory, DebtorFactory
 
 pytestmark = pytest.mark.django_db
@@ -260,7 +260,7 @@ def test_a_rejected_invoice_is_cancelled_and_never_reminded(api):
 
 
 def test_lifecycle_status_file(controller):
-    from .conftest import run_import
+    from tests.imports.conftest import run_import
 
     creditor = CreditorFactory()
     claim = ClaimFactory(creditor=creditor, invoice_number="E-1", amount=Decimal("100.00"))

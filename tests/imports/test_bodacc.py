@@ -7,8 +7,7 @@ import pytest
 
 from dossiers.models import Debtor, Dossier, Task
 from tests.factories import ClaimFactory, DebtorFactory
-
-from .conftest import run_import
+from tests.imports.conftest import run_import
 
 pytestmark = pytest.mark.django_db
 SAMPLE = Path(__file__).parent.parent / "data" / "bodacc_annonces_commerciales.csv"

@@ -7,7 +7,7 @@ import pytest
 
 from dossiers.models import Claim
 from tests.factories import CreditorFactory, UserFactory
-from tests.relances.test_browser import ARTIFACTS, CHROMIUM, browser  # noqa: F401 - fixture
+from tests.fixtures.browser import ARTIFACTS, CHROMIUM
 
 SAMPLE = Path(__file__).resolve().parents[2] / "docs" / "samples" / "factures.csv"
 
@@ -17,7 +17,7 @@ pytestmark = [
 ]
 
 
-def test_a_controller_imports_the_sample_file(live_server, browser):  # noqa: F811
+def test_a_controller_imports_the_sample_file(live_server, browser):
     UserFactory(username="camille", role="controller")
     creditor = CreditorFactory(legal_name="Fournitures Durand SAS")
     page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR").new_page()

@@ -8,11 +8,10 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook
 
-from dossiers.imports.models import ColumnMapping, ImportBatch
 from dossiers.models import Claim, Debtor, Dossier, Payment
+from imports.models import ColumnMapping, ImportBatch
 from tests.factories import ClaimFactory, CreditorFactory, DebtorFactory
-
-from .conftest import check, errors_by_row, run_import
+from tests.imports.conftest import check, errors_by_row, run_import
 
 pytestmark = pytest.mark.django_db
 B = ImportBatch.Status
@@ -80,7 +79,7 @@ def test_a_file_full_of_bad_rows_lists_every_error_in_french_and_writes_nothing(
 def test_a_file_with_errors_cannot_be_confirmed(controller):
     from django.core.exceptions import ValidationError
 
-    from dossiers.imports import services
+    from imports import services
 
     batch = check(
         "claims", CreditorFactory(), HEADER + "FA-1;31/02/2026;x;1;A;;;;\n", user=controller
@@ -197,7 +196,7 @@ def test_an_unknown_column_is_an_error_until_mapped_and_the_mapping_is_remembere
         f"/imports/{batch.pk}/colonnes/", {"col_3": "amount", "col_9": "ignorer"}
     )
     assert response.status_code == 302
-    from dossiers.imports import services
+    from imports import services
 
     batch = services.batch_check(batch_id=batch.pk)
     assert batch.status == B.READY, batch.errors

@@ -2,11 +2,10 @@
 
 import pytest
 
-from dossiers.imports.models import ImportBatch
 from dossiers.models import Claim
+from imports.models import ImportBatch
 from tests.factories import CreditorFactory
-
-from .test_file_import import GOOD
+from tests.imports.test_file_import import GOOD
 
 pytestmark = pytest.mark.django_db
 

@@ -4,9 +4,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections
 
-from dossiers.imports import services
-from dossiers.imports.models import ImportBatch
 from dossiers.models import Claim
+from imports import services
+from imports.models import ImportBatch
 from tests.factories import CreditorFactory, UserFactory
 
 

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.relances.test_browser import ARTIFACTS, CHROMIUM, browser  # noqa: F401
+from tests.fixtures.browser import ARTIFACTS, CHROMIUM
 
 pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium de Debian absent"),
@@ -13,7 +13,7 @@ pytestmark = [
 ]
 
 
-def test_a_managers_go_no_go(live_server, browser, manager, to_go_no_go):  # noqa: F811
+def test_a_managers_go_no_go(live_server, browser, manager, to_go_no_go):
     dossier = to_go_no_go()
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR").new_page()

@@ -12,10 +12,10 @@ from django.db.utils import DatabaseError
 
 from dossiers import services
 from dossiers.models import Claim, Debtor
-from dossiers.personal_data import PERSONAL_FIELDS, anonymised_value
 from journal import chain, heads
 from journal.guard import history_rewrite
 from journal.models import ChainLink
+from journal.personal_data import PERSONAL_FIELDS, anonymised_value
 from tests.factories import ClaimFactory, CreditorFactory
 
 pytestmark = pytest.mark.django_db
@@ -232,7 +232,7 @@ def test_bulk_operations_are_journaled_and_chained(claims, controller):
 
 def test_every_evidentiary_model_is_journaled_and_chained_to_its_dossier():
     from dossiers import models as d
-    from journal.models import AmicableResolutionAttempt, EscalationDecision, SolvencyAnalysis
+    from escalade.models import AmicableResolutionAttempt, EscalationDecision, SolvencyAnalysis
     from relances.models import CallLog, Reminder
 
     chained = {label for label, _m, _h in chain.history_models()}

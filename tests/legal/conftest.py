@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dossiers.legal.rates import EcbRate, LegalRate, RateTable
+from legal.rates import EcbRate, LegalRate, RateTable
 
 DATA = Path(__file__).resolve().parents[2] / "dossiers" / "legal" / "data"
 

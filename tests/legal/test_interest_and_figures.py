@@ -10,10 +10,10 @@ from decimal import Decimal
 
 import pytest
 
-from dossiers.legal import calendar, rules
-from dossiers.legal.figures import ClaimFacts, claim_figures
-from dossiers.legal.interest import legal_interest
-from dossiers.legal.rates import MissingRateError
+from legal import calendar, rules
+from legal.figures import ClaimFacts, claim_figures
+from legal.interest import legal_interest
+from legal.rates import MissingRateError
 
 
 def test_legal_interest_runs_from_the_formal_notice(rates):

@@ -11,8 +11,8 @@ from decimal import Decimal
 
 import pytest
 
-from dossiers.legal.penalties import late_penalties, recovery_indemnity
-from dossiers.legal.rates import HalfYear, MissingRateError, penalty_rate
+from legal.penalties import late_penalties, recovery_indemnity
+from legal.rates import HalfYear, MissingRateError, penalty_rate
 
 
 def money(value: str) -> Decimal:

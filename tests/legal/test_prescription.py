@@ -2,8 +2,8 @@
 
 from datetime import date as D
 
-from dossiers.legal import calendar
-from dossiers.legal.prescription import EventKind, PrescriptionEvent, prescription_date
+from legal import calendar
+from legal.prescription import EventKind, PrescriptionEvent, prescription_date
 
 ACK = EventKind.INTERRUPTION
 

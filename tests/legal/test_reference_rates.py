@@ -10,8 +10,8 @@ import time_machine
 from django.core.management import CommandError, call_command
 
 from dossiers import selectors
-from dossiers.legal.rates import HalfYear
 from dossiers.models import EcbRate, LegalInterestRate
+from legal.rates import HalfYear
 
 pytestmark = pytest.mark.django_db
 

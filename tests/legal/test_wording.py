@@ -1,7 +1,7 @@
 """Forbidden wording of the amicable phase (LEGAL_FR.md §5; C. conso. L121-2, L121-6;
 CPCE L111-8; C. com. L441-10 II)."""
 
-from dossiers.legal.wording import forbidden_phrases
+from legal.wording import forbidden_phrases
 
 B2B_REMINDER = (
     "Madame, Monsieur, la facture FA-2026-00012 du 01/09/2026 reste impayée. Conformément à "

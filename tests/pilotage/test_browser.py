@@ -10,9 +10,9 @@ import time_machine
 
 from dossiers.models import Creditor
 from tests.factories import UserFactory
+from tests.fixtures.browser import ARTIFACTS, CHROMIUM
 from tests.pilotage import dataset
 from tests.pilotage.dataset import TODAY
-from tests.relances.test_browser import ARTIFACTS, CHROMIUM, browser  # noqa: F401 - fixture
 
 pytestmark = [
     pytest.mark.skipif(
@@ -31,7 +31,7 @@ def portfolio(settings, tmp_path):
         return dataset.build()
 
 
-def test_a_manager_reads_the_dashboard_and_filters_it(live_server, browser, portfolio):  # noqa: F811
+def test_a_manager_reads_the_dashboard_and_filters_it(live_server, browser, portfolio):
     manager = UserFactory(username="responsable", role="manager")
     for creditor in Creditor.objects.all():  # the dashboard counts the manager's portfolio
         creditor.managers.add(manager)

@@ -1,9 +1,9 @@
-"""The role groups hold exactly the permissions of ``dossiers.roles`` once migrated."""
+"""The role groups hold exactly the permissions of ``accounts.roles`` once migrated."""
 
 import pytest
 from django.contrib.auth.models import Group
 
-from dossiers import roles
+from accounts import roles
 
 pytestmark = pytest.mark.django_db
 

@@ -30,8 +30,8 @@ def test_home_requires_login(client):
 @pytest.mark.parametrize(
     ("role", "landing"),
     [
-        ("controller", "relances:worklist"),
-        ("manager", "relances:worklist"),
+        ("controller", "journee:worklist"),
+        ("manager", "journee:worklist"),
         ("dpo", "rgpd:dashboard"),
         ("admin", "admin:index"),
     ],

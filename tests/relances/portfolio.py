@@ -7,9 +7,9 @@ import datetime
 from decimal import Decimal
 
 from dossiers import services as dossier_services
-from dossiers.legal import calendar
 from dossiers.models import Task
 from dossiers.services import work
+from legal import calendar
 from relances import services
 from tests.factories import ClaimFactory, CreditorFactory, DebtorFactory
 

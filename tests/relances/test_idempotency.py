@@ -24,6 +24,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 
+from courriers.tasks import reminder_deliver_task
 from dossiers.models import Dossier
 from recouvrement.celery import app
 from relances import services
@@ -35,7 +36,7 @@ from relances.models import (
     Reminder,
     Stage,
 )
-from relances.tasks import reminder_deliver_task, run_cadence_task
+from relances.tasks import run_cadence_task
 from tests.factories import ClaimFactory, CreditorFactory, DebtorFactory
 
 D = datetime.date
@@ -300,7 +301,7 @@ def test_a_delivery_replayed_after_a_worker_crash_sends_nothing_more(planned_rem
 def test_a_delivery_failing_on_smtp_stays_planned_and_the_retry_sends_it_once(
     planned_reminder, monkeypatch
 ):
-    from relances import delivery
+    from courriers import delivery
 
     real_send = delivery.send_email
     seen_by_attempts = []

@@ -8,9 +8,9 @@ import pytest
 
 from dossiers import services as dossier_services
 from dossiers.models import Dossier
+from journee.selectors import next_step
 from relances import planning, services
 from relances.models import Reminder
-from relances.selectors import next_step
 from tests.factories import ClaimFactory, ConsumerFactory, DebtorFactory
 
 pytestmark = pytest.mark.django_db
@@ -92,8 +92,8 @@ def test_legal_interest_runs_from_the_formal_notice_the_cadence_sent(frozen, wal
     annotated = claims_for_figures(Claim.objects.filter(pk=claim.pk)).get()
     assert annotated.formal_notice_on == D(2026, 11, 17)
     # A test rate for 2026-H2 (the published one is entered with ``add_rate``): 3 % "autres cas".
-    from dossiers.legal.rates import HalfYear
     from dossiers.services.rates import legal_rate_add
+    from legal.rates import HalfYear
 
     legal_rate_add(
         half_year=HalfYear(2026, 2),

@@ -8,7 +8,7 @@ import pytest
 
 from dossiers.models import Debtor, Dossier
 from tests.factories import ClaimFactory, ConsumerFactory, UserFactory
-from tests.relances.test_browser import CHROMIUM, browser  # noqa: F401  (fixture)
+from tests.fixtures.browser import CHROMIUM
 
 pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium de Debian absent"),
@@ -16,7 +16,7 @@ pytestmark = [
 ]
 
 
-def test_a_dpo_handles_an_objection(live_server, browser):  # noqa: F811
+def test_a_dpo_handles_an_objection(live_server, browser):
     UserFactory(username="julien", role="dpo")
     debtor = ConsumerFactory(name="Apolline Verdier")
     ClaimFactory(debtor=debtor)

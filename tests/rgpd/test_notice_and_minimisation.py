@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from dossiers.minimisation import sensitive_words
-from relances.forms import PromiseForm
+from journee.forms import PromiseForm
+from legal.minimisation import sensitive_words
 from rgpd.notice import information_notice
 from tests.factories import ConsumerFactory, CreditorFactory, DebtorFactory
 
@@ -68,7 +68,7 @@ def test_promise_page_warns_before_saving_a_health_note(client, manager):
     claim.creditor.managers.add(manager)
     client.force_login(manager)
     response = client.post(
-        reverse("relances:promise", args=[claim.dossier_id]),
+        reverse("journee:promise", args=[claim.dossier_id]),
         {"amount": "10", "due_on": "2099-01-01", "reason": "tél.", "note": "sort de l'hôpital"},
     )
     assert response.status_code == 200

@@ -159,22 +159,22 @@ def test_dpo_reads_a_closed_dossier_but_a_controller_no_longer_sees_it(
     dossier = claim.dossier
     work.dossier_assign(dossier=dossier, assignee=controller, actor=manager, reason="test")
     client.force_login(controller)
-    assert client.get(reverse("relances:dossier", args=[dossier.pk])).status_code == 200
+    assert client.get(reverse("journee:dossier", args=[dossier.pk])).status_code == 200
     services.payment_record(
         dossier=dossier, amount=claim.amount, received_on=datetime.date.today(), actor=None
     )
     dossier = Dossier.objects.get(pk=dossier.pk)
     assert dossier.is_closed and dossier.purge_on
     client.force_login(dpo)
-    response = client.get(reverse("relances:dossier", args=[dossier.pk]))
+    response = client.get(reverse("journee:dossier", args=[dossier.pk]))
     assert response.status_code == 200
     assert f"purge RGPD le {dossier.purge_on:%d/%m/%Y}" in page(response)
-    assert reverse("relances:payment", args=[dossier.pk]) not in page(response)
-    assert client.get(reverse("relances:payment", args=[dossier.pk])).status_code == 403
+    assert reverse("journee:payment", args=[dossier.pk]) not in page(response)
+    assert client.get(reverse("journee:payment", args=[dossier.pk])).status_code == 403
     client.force_login(manager)
-    assert client.post(reverse("relances:payment", args=[dossier.pk]), {}).status_code == 403
+    assert client.post(reverse("journee:payment", args=[dossier.pk]), {}).status_code == 403
     client.force_login(controller)
-    assert client.get(reverse("relances:dossier", args=[dossier.pk])).status_code == 404
+    assert client.get(reverse("journee:dossier", args=[dossier.pk])).status_code == 404
 
 
 def test_api_hides_closed_dossiers_from_controllers(client, controller, manager):

@@ -150,7 +150,7 @@ def test_purge_leaves_no_trace_of_the_debtor_anywhere_and_keeps_the_figures(
     assert found(dump_files(media)) == {NAME, EMAIL}
     evidence = Evidence.objects.get(dossier=dossier)
     # The evidence file and the PDF of every letter or e-mail sent to the debtor.
-    from relances.models_letters import SentMessage
+    from courriers.models import SentMessage
 
     stored = 1 + SentMessage.objects.filter(dossier=dossier).exclude(pdf="").count()
     assert stored > 1
@@ -245,7 +245,7 @@ def test_imported_files_and_replayable_answers_are_cleared_after_their_retention
     """An imported file (with its preview) and a kept API answer name many debtors at once:
     the purge clears them RGPD_TRANSIENT_RETENTION_DAYS after their creation, files deleted
     with their SHA-256 kept; a recent import is left alone; the journal still verifies."""
-    from dossiers.imports.models import IdempotencyKey, ImportBatch
+    from imports.models import IdempotencyKey, ImportBatch
     from tests.factories import CreditorFactory, UserFactory
 
     settings.RGPD_TRANSIENT_RETENTION_DAYS = 90

@@ -2,7 +2,6 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dossiers.models import Dossier
 from journal import chain
 
 
@@ -19,7 +18,7 @@ class Command(BaseCommand):
     def handle(self, *args, dossier=None, creditor=None, no_seal=False, **options):
         target = None
         if dossier:
-            found = Dossier.objects.filter(reference=dossier)
+            found = chain.dossier_model().objects.filter(reference=dossier)
             if creditor:
                 found = found.filter(creditor__siren=creditor)
             matches = list(found[:2])

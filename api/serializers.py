@@ -1,0 +1,311 @@
+"""API representations. Creation goes through ``dossiers.services`` so that the API, the forms
+and the admin share one set of rules and the journal records every write."""
+
+from decimal import Decimal
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from dossiers import scoping, selectors, services
+from dossiers.models import (
+    Claim,
+    Creditor,
+    Debtor,
+    DebtorContact,
+    Dossier,
+    Payment,
+    PaymentAllocation,
+)
+
+
+def _actor(serializer):
+    return serializer.context["request"].user
+
+
+class CreditorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Creditor
+        fields = [
+            "id",
+            "legal_name",
+            "siren",
+            "address_line1",
+            "address_line2",
+            "postal_code",
+            "city",
+            "country",
+            "contact_email",
+            "contact_phone",
+            "is_collection_agency",
+        ]
+        read_only_fields = fields
+
+
+class DebtorContactSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DebtorContact
+        fields = ["id", "role", "name", "email", "phone"]
+
+
+class DebtorSerializer(serializers.ModelSerializer):
+    contacts = DebtorContactSerializer(many=True, required=False)
+    reason = serializers.CharField(
+        write_only=True, required=False, help_text="Motif inscrit au journal."
+    )
+
+    class Meta:
+        model = Debtor
+        fields = [
+            "id",
+            "kind",
+            "name",
+            "siren",
+            "address_line1",
+            "address_line2",
+            "postal_code",
+            "city",
+            "country",
+            "insolvency_status",
+            "insolvency_opened_on",
+            "processing_restricted",
+            "contacts",
+            "reason",
+        ]
+        read_only_fields = ["insolvency_status", "insolvency_opened_on", "processing_restricted"]
+
+    def create(self, validated_data):
+        contacts = validated_data.pop("contacts", [])
+        reason = validated_data.pop("reason", "création via l'API")
+        return services.debtor_create(
+            actor=_actor(self), reason=reason, contacts=contacts, **validated_data
+        )
+
+    def update(self, instance, validated_data):
+        if "contacts" in validated_data:
+            raise serializers.ValidationError(
+                {"contacts": "Les contacts se modifient un par un, pas en remplaçant la liste."}
+            )
+        reason = validated_data.pop("reason", "modification via l'API")
+        return services.debtor_update(
+            debtor=instance, actor=_actor(self), reason=reason, **validated_data
+        )
+
+
+class DossierSerializer(serializers.ModelSerializer):
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    balance = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+    creditor_name = serializers.CharField(source="creditor.legal_name", read_only=True)
+    debtor_name = serializers.CharField(source="debtor.name", read_only=True)
+
+    class Meta:
+        model = Dossier
+        fields = [
+            "id",
+            "reference",
+            "creditor",
+            "creditor_name",
+            "debtor",
+            "debtor_name",
+            "state",
+            "state_label",
+            "assigned_to",
+            "opened_on",
+            "closed_on",
+            "balance",
+        ]
+        read_only_fields = fields
+
+
+class ClaimSerializer(serializers.ModelSerializer):
+    debtor = serializers.PrimaryKeyRelatedField(
+        queryset=Debtor.objects.all(), source="dossier.debtor"
+    )
+    creditor = serializers.PrimaryKeyRelatedField(queryset=Creditor.objects.all())
+    amount = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        error_messages={"min_value": "Le montant de la facture doit être strictement positif."},
+    )
+    reason = serializers.CharField(write_only=True, required=False)
+
+    # The legal figures at ``?on=`` (today by default), computed by ``legal``.
+    figures_on = serializers.DateField(source="figures.on", read_only=True)
+    days_overdue = serializers.IntegerField(source="figures.days_overdue", read_only=True)
+    late_penalties = serializers.DecimalField(
+        source="figures.late_penalties", max_digits=14, decimal_places=2, read_only=True
+    )
+    late_penalties_detail = serializers.ListField(
+        source="figures.late_penalties_detail", child=serializers.DictField(), read_only=True
+    )
+    recovery_indemnity = serializers.DecimalField(
+        source="figures.recovery_indemnity", max_digits=14, decimal_places=2, read_only=True
+    )
+    formal_notice_on = serializers.DateField(source="figures.formal_notice_on", read_only=True)
+    legal_interest = serializers.DecimalField(
+        source="figures.legal_interest", max_digits=14, decimal_places=2, read_only=True
+    )
+    legal_interest_detail = serializers.ListField(
+        source="figures.legal_interest_detail", child=serializers.DictField(), read_only=True
+    )
+    total_due = serializers.DecimalField(
+        source="figures.total_due", max_digits=14, decimal_places=2, read_only=True
+    )
+    prescription_date = serializers.DateField(source="figures.prescription_date", read_only=True)
+    prescription_reason = serializers.CharField(
+        source="figures.prescription_reason", read_only=True
+    )
+    prescription_assumption = serializers.CharField(
+        source="figures.prescription_assumption", read_only=True
+    )
+    prescription_trail = serializers.ListField(
+        source="figures.prescription_trail", child=serializers.DictField(), read_only=True
+    )
+    figures_errors = serializers.ListField(
+        source="figures.errors", child=serializers.CharField(), read_only=True
+    )
+    figures_notes = serializers.ListField(
+        source="figures.notes", child=serializers.CharField(), read_only=True
+    )
+
+    class Meta:
+        model = Claim
+        fields = [
+            "id",
+            "dossier",
+            "creditor",
+            "debtor",
+            "invoice_number",
+            "issue_date",
+            "due_date",
+            "amount",
+            "outstanding",
+            "currency",
+            "contract_ref",
+            "purchase_order_ref",
+            "delivery_note_ref",
+            "cancelled_on",
+            "reason",
+            "figures_on",
+            "days_overdue",
+            "late_penalties",
+            "late_penalties_detail",
+            "recovery_indemnity",
+            "formal_notice_on",
+            "legal_interest",
+            "legal_interest_detail",
+            "total_due",
+            "prescription_date",
+            "prescription_reason",
+            "prescription_assumption",
+            "prescription_trail",
+            "figures_errors",
+            "figures_notes",
+        ]
+        read_only_fields = ["dossier", "outstanding", "currency", "cancelled_on"]
+        # Uniqueness is the database's (and the service's) to enforce, with its own message.
+        validators = []
+
+    def validate(self, attrs):
+        if attrs["due_date"] < attrs["issue_date"]:
+            raise serializers.ValidationError(
+                {"due_date": "La date d'échéance ne peut pas précéder la date d'émission."}
+            )
+        return attrs
+
+    def create(self, validated_data):
+        debtor = validated_data.pop("dossier")["debtor"]
+        reason = validated_data.pop("reason", "enregistrement via l'API")
+        return services.claim_create(
+            debtor=debtor, actor=_actor(self), reason=reason, **validated_data
+        )
+
+    def to_representation(self, instance):
+        """Compute the claim's legal figures at the context's date (``figures_on``, today by
+        default), with the rate table loaded once per request (``rates``)."""
+        context = self.context
+        if "rates" not in context:
+            context["rates"] = selectors.rate_table()
+        instance.figures = selectors.claim_legal_figures(
+            instance,
+            on=context.get("figures_on") or timezone.localdate(),
+            rates=context["rates"],
+            formal_notice_on=context.get("formal_notice_on"),
+        )
+        return super().to_representation(instance)
+
+
+class PaymentAllocationSerializer(serializers.ModelSerializer):
+    invoice_number = serializers.CharField(source="claim.invoice_number", read_only=True)
+
+    class Meta:
+        model = PaymentAllocation
+        fields = ["claim", "invoice_number", "amount"]
+        read_only_fields = fields
+
+
+class _EditableDossierField(serializers.PrimaryKeyRelatedField):
+    """An active dossier the requesting user may act on (``dossiers.scoping``)."""
+
+    def get_queryset(self):
+        return scoping.editable_dossiers(self.context["request"].user, Dossier.objects.active())
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    dossier = _EditableDossierField()
+    amount = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        error_messages={"min_value": "Le montant doit être strictement positif."},
+    )
+    method = serializers.ChoiceField(choices=Payment.Method.choices, required=False)
+    allocations = PaymentAllocationSerializer(many=True, read_only=True)
+    reason = serializers.CharField(write_only=True, required=False)
+
+    class Meta:
+        model = Payment
+        fields = [
+            "id",
+            "dossier",
+            "kind",
+            "amount",
+            "received_on",
+            "method",
+            "reference",
+            "allocations",
+            "reason",
+        ]
+
+    def create(self, validated_data):
+        return services.payment_record(actor=_actor(self), **validated_data)
+
+
+# --- Bulk pushes -----------------------------------------------------------------------------
+
+
+def django_errors(exc) -> dict:
+    """A Django ValidationError as DRF's per-field dict (``non_field_errors`` otherwise)."""
+    detail = serializers.as_serializer_error(exc)
+    return {
+        ("non_field_errors" if key == "__all__" else key): [str(m) for m in value]
+        for key, value in detail.items()
+    }
+
+
+class ClaimBulkSerializer(serializers.Serializer):
+    items = ClaimSerializer(many=True, min_length=1, max_length=1000)
+
+
+class ClaimBulkResult(serializers.Serializer):
+    count = serializers.IntegerField()
+    items = ClaimSerializer(many=True)
+
+
+class PaymentBulkSerializer(serializers.Serializer):
+    items = PaymentSerializer(many=True, min_length=1, max_length=1000)
+
+
+class PaymentBulkResult(serializers.Serializer):
+    count = serializers.IntegerField()
+    items = PaymentSerializer(many=True)

@@ -1,0 +1,236 @@
+"""The REST API (``/api/v1/``): thin viewsets over the services and selectors.
+
+List endpoints take typed filters (``filtering``) and cursor pagination; POST endpoints take an
+``Idempotency-Key`` header (``idempotency``); claims and payments have all-or-nothing bulk
+endpoints of up to 1,000 items with the errors given per item.
+"""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import SAFE_METHODS
+from rest_framework.response import Response
+
+from accounts import roles
+from api import serializers
+from api.filtering import FilterMixin, parameters
+from api.idempotency import idempotent
+from api.pagination import cursor_by
+from dossiers import scoping, selectors
+from dossiers.models import Claim, Creditor, Debtor, Dossier, Payment
+
+BULK_MAX = 1000
+
+
+def _listed(filters):
+    return extend_schema_view(list=extend_schema(parameters=parameters(filters)))
+
+
+class _ScopedFilterMixin(FilterMixin):
+    """Every queryset is cut to the user's scope first (``dossiers.scoping``): an object out of
+    scope is not found (404), and a write reaches only what the user may change; then the
+    typed filters of the query string apply."""
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        editable = self.request.method not in SAFE_METHODS
+        return scoping.restrict(queryset, self.request.user, editable=editable)
+
+
+class IdempotentCreateMixin(mixins.CreateModelMixin):
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        return super().create(request, *args, **kwargs)
+
+
+CREDITOR_FILTERS = {"siren": ("siren", "str", "SIREN exact")}
+
+
+@_listed(CREDITOR_FILTERS)
+class CreditorViewSet(_ScopedFilterMixin, viewsets.ReadOnlyModelViewSet):
+    """Creditors (read-only: admins manage them in the admin)."""
+
+    queryset = Creditor.objects.order_by("legal_name", "pk")
+    serializer_class = serializers.CreditorSerializer
+    pagination_class = cursor_by("legal_name", "pk")
+    filters = CREDITOR_FILTERS
+
+
+DEBTOR_FILTERS = {
+    "kind": ("kind", "str", "professional, consumer ou unknown"),
+    "siren": ("siren", "str", "SIREN exact"),
+    "name": ("name__icontains", "str", "Nom contenant ce texte"),
+    "insolvent": ("insolvency_opened_on__isnull_inverse", "bool", "En procédure collective"),
+}
+
+
+@_listed(DEBTOR_FILTERS)
+class DebtorViewSet(
+    _ScopedFilterMixin,
+    IdempotentCreateMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
+    queryset = Debtor.objects.prefetch_related("contacts").order_by("name", "pk")
+    serializer_class = serializers.DebtorSerializer
+    pagination_class = cursor_by("name", "pk")
+    read_roles = (roles.CONTROLLER, roles.MANAGER, roles.DPO, roles.ADMIN)
+    filters = DEBTOR_FILTERS
+
+
+DOSSIER_FILTERS = {
+    "state": ("state", "str", "État du dossier (open, reminder_1, ..., paid)"),
+    "creditor": ("creditor", "int", "Identifiant du créancier"),
+    "debtor": ("debtor", "int", "Identifiant du débiteur"),
+    "assigned_to": ("assigned_to", "int", "Identifiant du chargé de recouvrement"),
+    "reference": ("reference", "str", "Référence exacte"),
+    "opened_after": ("opened_on__gte", "date", "Ouvert à partir de cette date"),
+    "opened_before": ("opened_on__lte", "date", "Ouvert jusqu'à cette date"),
+    "closed": ("closed_on__isnull_inverse", "bool", "Clos (true) ou actif (false)"),
+}
+
+
+@_listed(DOSSIER_FILTERS)
+class DossierViewSet(_ScopedFilterMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = Dossier.objects.select_related("creditor", "debtor").with_balance().order_by("-pk")
+    serializer_class = serializers.DossierSerializer
+    pagination_class = cursor_by("-pk")
+    filters = DOSSIER_FILTERS
+
+    def get_queryset(self):
+        """A closed dossier is an intermediate archive (GDPR): managers, the DPO and admins."""
+        queryset = super().get_queryset()
+        if not roles.has_role(self.request.user, roles.MANAGER, roles.DPO, roles.ADMIN):
+            queryset = queryset.filter(closed_on__isnull=True)
+        return queryset
+
+
+def _date_param(request, name: str) -> date | None:
+    """An optional ``YYYY-MM-DD`` query parameter; anything else is a French 400."""
+    value = request.query_params.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(
+            {name: [f"Date « {value} » invalide : utilisez le format AAAA-MM-JJ (2026-11-23)."]}
+        ) from None
+
+
+CLAIM_FILTERS = {
+    "dossier": ("dossier", "int", "Identifiant du dossier"),
+    "creditor": ("creditor", "int", "Identifiant du créancier"),
+    "debtor": ("dossier__debtor", "int", "Identifiant du débiteur"),
+    "invoice_number": ("invoice_number", "str", "Numéro de facture exact"),
+    "due_after": ("due_date__gte", "date", "Échéance à partir de cette date"),
+    "due_before": ("due_date__lte", "date", "Échéance jusqu'à cette date"),
+}
+
+
+CLAIM_SCHEMA = {
+    **CLAIM_FILTERS,
+    "open": ("", "bool", "Reste dû non nul (true) ou soldée ou annulée (false)"),
+    "on": ("", "date", "Date de calcul des chiffres légaux (aujourd'hui par défaut)"),
+    "formal_notice_on": ("", "date", "Date de la mise en demeure, pour l'intérêt légal"),
+}
+
+
+@_listed(CLAIM_SCHEMA)
+class ClaimViewSet(_ScopedFilterMixin, IdempotentCreateMixin, viewsets.ReadOnlyModelViewSet):
+    """Claims with their legal figures: ``?on=YYYY-MM-DD`` computes them at that date (today
+    by default); ``?formal_notice_on=YYYY-MM-DD`` states a formal notice's date for the legal
+    interest of a consumer's claim (C. civ. 1231-6)."""
+
+    queryset = Claim.objects.order_by("due_date", "pk")
+    serializer_class = serializers.ClaimSerializer
+    pagination_class = cursor_by("due_date", "pk")
+    filters = CLAIM_FILTERS
+
+    def get_queryset(self):
+        return selectors.claims_for_figures(super().get_queryset())
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        raw = self.request.query_params.get("open")
+        if raw not in (None, ""):
+            if raw.lower() not in ("true", "false", "1", "0"):
+                raise ValidationError({"open": ["Valeur invalide : true ou false."]})
+            queryset = (
+                queryset.open()
+                if raw.lower() in ("true", "1")
+                else queryset.exclude(pk__in=Claim.objects.open().values("pk"))
+            )
+        return queryset
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if self.request is not None and self.action != "bulk":
+            context["figures_on"] = _date_param(self.request, "on")
+            context["formal_notice_on"] = _date_param(self.request, "formal_notice_on")
+        return context
+
+    @extend_schema(
+        request=serializers.ClaimBulkSerializer, responses={201: serializers.ClaimBulkResult}
+    )
+    @action(detail=False, methods=["post"])
+    @idempotent
+    def bulk(self, request):
+        """Up to 1,000 invoices at once, all or nothing; errors are given per item."""
+        serializer = serializers.ClaimBulkSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        return _write_bulk(self, serializer, serializers.ClaimSerializer)
+
+
+PAYMENT_FILTERS = {
+    "dossier": ("dossier", "int", "Identifiant du dossier"),
+    "kind": ("kind", "str", "payment ou credit_note"),
+    "reference": ("reference", "str", "Référence exacte"),
+    "received_after": ("received_on__gte", "date", "Reçu à partir de cette date"),
+    "received_before": ("received_on__lte", "date", "Reçu jusqu'à cette date"),
+}
+
+
+@_listed(PAYMENT_FILTERS)
+class PaymentViewSet(_ScopedFilterMixin, IdempotentCreateMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = Payment.objects.prefetch_related("allocations__claim").order_by("-pk")
+    serializer_class = serializers.PaymentSerializer
+    pagination_class = cursor_by("-pk")
+    write_roles = (roles.CONTROLLER, roles.MANAGER, roles.ADMIN)
+    filters = PAYMENT_FILTERS
+
+    @extend_schema(
+        request=serializers.PaymentBulkSerializer, responses={201: serializers.PaymentBulkResult}
+    )
+    @action(detail=False, methods=["post"])
+    @idempotent
+    def bulk(self, request):
+        """Up to 1,000 payments or credit notes at once, all or nothing; errors per item."""
+        serializer = serializers.PaymentBulkSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        return _write_bulk(self, serializer, serializers.PaymentSerializer)
+
+
+def _write_bulk(view, serializer, child_class):
+    items = serializer.validated_data["items"]
+    context = view.get_serializer_context()
+    written = []
+    with transaction.atomic():
+        for index, item in enumerate(items):
+            try:
+                written.append(child_class(context=context).create(dict(item)))
+            except DjangoValidationError as exc:
+                # The same shape as the serializer's: only the refused items, by index.
+                errors = {str(index): serializers.django_errors(exc)}
+                raise ValidationError({"items": errors}) from exc
+    data = child_class(written, many=True, context=context).data
+    return Response({"count": len(written), "items": data}, status=status.HTTP_201_CREATED)

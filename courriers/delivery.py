@@ -1,0 +1,500 @@
+"""Sending what the cadence and the controllers decide: e-mail (Django's e-mail framework,
+configured by ``EMAIL_URL``), SMS (``courriers.sms``), letters and registered letters (the day's
+batch for the post office), the recap after a call, the thank-you after payment; the evidence of
+each (``documents.store_evidence``), the registered-letter number, the acknowledgment of
+receipt, returns and bounces; approval batches.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from datetime import date
+from functools import partial
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.mail import EmailMultiAlternatives
+from django.core.mail.message import make_msgid
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.roles import user_or_none
+from courriers import documents, sms
+from courriers.models import (
+    ApprovalBatch,
+    LetterBatch,
+    MessageTemplate,
+    SentMessage,
+    TemplateKind,
+    sha256_hex,
+)
+from dossiers import services as dossier_services
+from dossiers.models import Evidence
+from relances.models import CallLog, Channel, Reminder, Stage
+
+logger = logging.getLogger(__name__)
+LETTER_CHANNELS = (Channel.LETTER, Channel.REGISTERED_LETTER)
+
+
+class NoRecipient(Exception):
+    """The debtor has no address for this channel: the reminder fails, a person steps in."""
+
+
+def _pdf_name(document: documents.Document) -> str:
+    return f"{document.template.code}-{document.dossier.reference}.pdf".replace("/", "-")
+
+
+def send_email(document: documents.Document, *, attach_pdf: bool = True) -> str:
+    """HTML and text parts, the PDF attached, reply-to for disputes; returns the Message-ID.
+    SMTP errors propagate: the task retries with back-off."""
+    if not document.recipient_email:
+        raise NoRecipient("aucune adresse e-mail pour ce débiteur")
+    domain = getattr(settings, "EMAIL_MESSAGE_ID_DOMAIN", None) or "recouvrement.local"
+    message_id = make_msgid(domain=domain)
+    message = EmailMultiAlternatives(
+        subject=document.subject,
+        body=document.text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[document.recipient_email],
+        reply_to=[document.reply_to] if document.reply_to else None,
+        headers={"Message-ID": message_id},
+    )
+    message.attach_alternative(document.html, "text/html")
+    if attach_pdf:
+        message.attach(_pdf_name(document), document.pdf, "application/pdf")
+    message.send(fail_silently=False)
+    return message_id
+
+
+def _send(document: documents.Document, channel: str) -> tuple[str, str, str]:
+    """Send on a channel; returns (channel used, recipient, message id). A creditor in test
+    mode gets everything by e-mail at its test address, letters included."""
+    if document.is_test or channel == Channel.EMAIL:
+        return Channel.EMAIL, document.recipient_email, send_email(document)
+    if channel == Channel.SMS:
+        if not document.recipient_phone:
+            raise NoRecipient("aucun numéro de téléphone pour ce débiteur")
+        return (
+            channel,
+            document.recipient_phone,
+            sms.get_backend().send(to=document.recipient_phone, text=document.sms_text),
+        )
+    if channel in LETTER_CHANNELS:
+        return channel, document.recipient_address, ""
+    raise ValueError(f"canal non distribué : {channel}")
+
+
+def deliver(reminder: Reminder, *, actor=None) -> bool:
+    """Deliver one locked, planned reminder: render, send, keep the evidence, mark it sent.
+
+    Called by ``services.reminder_deliver`` inside its transaction. A missing address or a
+    wording refused at sending time marks the reminder failed (it shows on the worklist); an
+    SMTP error propagates so that the task retries."""
+    try:
+        document = documents.reminder_document(reminder)
+        channel, recipient, message_id = _send(document, reminder.channel)
+    except (NoRecipient, ValidationError, MessageTemplate.DoesNotExist) as exc:
+        reason = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        reminder.status = Reminder.Status.FAILED
+        reminder.note = f"Échec de l'envoi : {reason}"[:300]
+        dossier_services.journaled_save(
+            reminder, actor=actor, reason=f"échec de l'envoi : {reason}"
+        )
+        return False
+    sent = documents.store_evidence(
+        document=document,
+        channel=channel,
+        recipient=recipient,
+        actor=actor,
+        reminder=reminder,
+        message_id=message_id,
+        reason=f"envoi : {reminder.step.label}",
+    )
+    reminder.content = sent.body_text
+    reminder.status = Reminder.Status.SENT
+    reminder.sent_at = sent.sent_at
+    if document.is_test:
+        reminder.note = f"Envoi de test à {recipient}"[:300]
+    label = (
+        "courrier préparé pour le lot du jour" if channel in LETTER_CHANNELS else "relance émise"
+    )
+    dossier_services.journaled_save(reminder, actor=actor, reason=label)
+    if reminder.step.stage == Stage.FORMAL_NOTICE:
+        dossier_services.formal_notice_sent(
+            dossier=reminder.dossier, on=timezone.localdate(sent.sent_at), actor=actor
+        )
+    return True
+
+
+# --- Messages outside the cadence ---------------------------------------------------------------
+
+
+def call_recap_send(*, call_id: int, actor=None) -> SentMessage | None:
+    """Send the recap of the commitments taken on the phone (a payment promised 15 days or a
+    month away), once."""
+    with transaction.atomic():
+        call = (
+            CallLog.objects.select_for_update()
+            .select_related("dossier__creditor", "dossier__debtor")
+            .filter(pk=call_id, recap_status=CallLog.Recap.TO_SEND)
+            .first()
+        )
+        if call is None:
+            return None
+        dossier = call.dossier
+        template = documents.template_for("recapitulatif-appel", Channel.EMAIL)
+        called_on = timezone.localdate(call.called_at)
+        document = documents.render_document(
+            template,
+            dossier,
+            on=called_on,
+            extra={
+                "call_date": f"{called_on:%d/%m/%Y}",
+                "call_contact": call.contact_name,
+                "commitment_amount": documents.euros(call.commitment_amount),
+                "commitment_date": f"{call.commitment_date:%d/%m/%Y}",
+            },
+        )
+        try:
+            channel, recipient, message_id = _send(document, Channel.EMAIL)
+        except NoRecipient as exc:
+            call.recap_content = f"Récapitulatif non envoyé : {exc}."
+            dossier_services.journaled_save(call, actor=actor, reason=f"récapitulatif : {exc}")
+            return None
+        sent = documents.store_evidence(
+            document=document,
+            channel=channel,
+            recipient=recipient,
+            actor=actor,
+            call_log=call,
+            message_id=message_id,
+            reason="récapitulatif des engagements envoyé",
+        )
+        call.recap_status = CallLog.Recap.SENT
+        call.recap_content = sent.body_text
+        dossier_services.journaled_save(call, actor=actor, reason="récapitulatif envoyé")
+    return sent
+
+
+def dossier_message_send(
+    *, dossier_id: int, template_code: str, actor=None, extra: dict | None = None
+) -> SentMessage | None:
+    """A one-off message of a dossier by e-mail (thank-you, dispute acknowledgment, plan
+    confirmation), with its evidence."""
+    with transaction.atomic():
+        dossier = dossier_services.lock_dossier(dossier_id)
+        try:
+            template = documents.template_for(template_code, Channel.EMAIL)
+            extra = {**_extra_for(template.kind, dossier), **(extra or {})}
+            document = documents.render_document(
+                template, dossier, on=timezone.localdate(), extra=extra
+            )
+        except (ValidationError, MessageTemplate.DoesNotExist) as exc:
+            logger.warning(
+                "message %s du dossier %s non envoyé : %s", template_code, dossier_id, exc
+            )
+            return None
+        try:
+            channel, recipient, message_id = _send(document, Channel.EMAIL)
+        except NoRecipient:
+            return None
+        return documents.store_evidence(
+            document=document,
+            channel=channel,
+            recipient=recipient,
+            actor=actor,
+            message_id=message_id,
+            reason=f"envoi : {template.label}",
+        )
+
+
+def _extra_for(kind: str, dossier) -> dict:
+    """The variables of a message about the dossier's plan or latest dispute."""
+    if kind == TemplateKind.PLAN_CONFIRMATION:
+        plan = dossier.payment_plans.order_by("-pk").first()
+        return _plan_variables(plan) if plan else {}
+    if kind == TemplateKind.DISPUTE_ACK:
+        dispute = dossier.disputes.order_by("-pk").first()
+        if dispute is not None:
+            return {
+                "dispute_opened_on": f"{dispute.opened_on:%d/%m/%Y}",
+                "dispute_reason": dispute.get_reason_display().lower(),
+            }
+    return {}
+
+
+def _plan_variables(plan) -> dict:
+    return {
+        "plan_accepted_on": f"{plan.accepted_on:%d/%m/%Y}",
+        "plan_installments": [
+            {
+                "number": str(n),
+                "due_on": f"{i.due_on:%d/%m/%Y}",
+                "amount": documents.euros(i.amount),
+            }
+            for n, i in enumerate(plan.installments.order_by("due_on", "pk"), start=1)
+        ],
+    }
+
+
+def plan_document(plan, *, on: date | None = None) -> documents.Document:
+    """The payment plan as a document (confirmation wording, installments, signature)."""
+    template = documents.template_for("confirmation-echeancier", Channel.EMAIL)
+    return documents.render_document(
+        template, plan.dossier, on=on or plan.accepted_on, extra=_plan_variables(plan)
+    )
+
+
+# --- Letters: the day's batch, registered letters, receipts, returns ----------------------------
+
+
+def letters_waiting():
+    return SentMessage.objects.filter(
+        channel__in=LETTER_CHANNELS, batch__isnull=True, is_test=False
+    ).select_related("dossier__creditor", "dossier__debtor")
+
+
+def letter_batch_create(*, actor, day: date | None = None, dossiers=None) -> LetterBatch:
+    """Gather the letters not yet printed into one PDF, with the CSV manifest for the post
+    office (one line per letter: recipient, kind, registered number, pages, SHA-256).
+
+    ``dossiers`` (a queryset) limits the batch to those dossiers' letters: a manager prints
+    their own creditors' letters (``dossiers.scoping``); the nightly task prints them all."""
+    from pypdf import PdfReader, PdfWriter
+
+    day = day or timezone.localdate()
+    with transaction.atomic():
+        waiting = letters_waiting()
+        if dossiers is not None:
+            waiting = waiting.filter(dossier__in=dossiers.values("pk"))
+        letters = list(waiting.select_for_update(of=("self",)).order_by("pk"))
+        if not letters:
+            raise ValidationError("Aucun courrier en attente d'impression.")
+        writer = PdfWriter()
+        manifest = io.StringIO()
+        out = csv.writer(manifest, delimiter=";")
+        out.writerow(
+            [
+                "n°",
+                "créancier",
+                "dossier",
+                "destinataire",
+                "adresse",
+                "nature",
+                "numéro de recommandé",
+                "pages",
+                "SHA-256 du courrier",
+            ]
+        )
+        for number, letter in enumerate(letters, start=1):
+            with letter.pdf.open("rb") as handle:
+                reader = PdfReader(io.BytesIO(handle.read()))
+            pages = len(reader.pages)
+            writer.append(reader)
+            if pages % 2:
+                # Recto-verso printing: each letter starts on a new sheet.
+                writer.add_blank_page()
+            lines = letter.recipient.splitlines()
+            out.writerow(
+                [
+                    number,
+                    letter.dossier.creditor.legal_name,
+                    letter.dossier.reference,
+                    lines[0] if lines else "",
+                    ", ".join(lines[1:]),
+                    letter.get_channel_display(),
+                    letter.registered_number,
+                    pages,
+                    letter.pdf_sha256,
+                ]
+            )
+        buffer = io.BytesIO()
+        writer.write(buffer)
+        pdf_bytes = buffer.getvalue()
+        csv_bytes = manifest.getvalue().encode("utf-8-sig")
+        batch = LetterBatch(
+            day=day,
+            letters_count=len(letters),
+            pdf_sha256=sha256_hex(pdf_bytes),
+            manifest_sha256=sha256_hex(csv_bytes),
+            created_by=user_or_none(actor),
+        )
+        batch.pdf.save(f"courriers-{day:%Y-%m-%d}.pdf", ContentFile(pdf_bytes), save=False)
+        batch.manifest.save(f"bordereau-{day:%Y-%m-%d}.csv", ContentFile(csv_bytes), save=False)
+        dossier_services.journaled_save(
+            batch, actor=actor, reason=f"lot de {len(letters)} courriers du {day:%d/%m/%Y}"
+        )
+        for letter in letters:
+            letter.batch = batch
+            dossier_services.journaled_save(letter, actor=actor, reason="courrier mis sous pli")
+    return batch
+
+
+def _lock_letter(sent: SentMessage) -> SentMessage:
+    sent = SentMessage.objects.select_for_update().get(pk=sent.pk)
+    if sent.channel not in LETTER_CHANNELS:
+        raise ValidationError("Cet envoi n'est pas un courrier.")
+    return sent
+
+
+def registered_number_set(*, sent: SentMessage, number: str, actor) -> SentMessage:
+    """The registered-letter number from La Poste's label (1A 123 456 7890 1 style)."""
+    number = "".join((number or "").split()).upper()
+    if not number or not number.isalnum() or not 8 <= len(number) <= 20:
+        raise ValidationError(
+            {"number": "Numéro de recommandé invalide (8 à 20 lettres et chiffres)."}
+        )
+    with transaction.atomic():
+        sent = _lock_letter(sent)
+        if sent.channel != Channel.REGISTERED_LETTER:
+            raise ValidationError("Seule une lettre recommandée porte un numéro.")
+        sent.registered_number = number
+        dossier_services.journaled_save(sent, actor=actor, reason=f"numéro de recommandé {number}")
+    return sent
+
+
+def receipt_upload(
+    *, sent: SentMessage, file, actor, received_on: date | None = None
+) -> SentMessage:
+    """The acknowledgment of receipt (AR) is kept as Evidence; the letter is delivered."""
+    received_on = received_on or timezone.localdate()
+    with transaction.atomic():
+        sent = _lock_letter(sent)
+        if sent.channel != Channel.REGISTERED_LETTER:
+            raise ValidationError("Seule une lettre recommandée a un accusé de réception.")
+        evidence = dossier_services.evidence_add(
+            dossier=sent.dossier,
+            file=file,
+            kind=Evidence.Kind.ACKNOWLEDGMENT,
+            actor=actor,
+            description=f"AR de la lettre recommandée {sent.registered_number}".strip(),
+            reason="accusé de réception déposé",
+        )
+        sent.receipt = evidence
+        sent.status = SentMessage.Status.DELIVERED
+        sent.status_changed_on = received_on
+        dossier_services.journaled_save(
+            sent, actor=actor, reason=f"distribué le {received_on:%d/%m/%Y} (AR)"
+        )
+    return sent
+
+
+def letter_returned(*, sent: SentMessage, actor, note: str) -> SentMessage:
+    """A letter came back (NPAI...): recorded, and its reminder fails so a person acts."""
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": "Indiquez le motif du retour (NPAI, refusé…)."})
+    with transaction.atomic():
+        sent = _lock_letter(sent)
+        sent.status = SentMessage.Status.RETURNED
+        sent.status_note = note[:300]
+        sent.status_changed_on = timezone.localdate()
+        dossier_services.journaled_save(sent, actor=actor, reason=f"courrier retourné : {note}")
+        if sent.reminder_id:
+            from relances.services import reminder_mark_failed
+
+            reminder_mark_failed(
+                reminder_id=sent.reminder_id, error=f"courrier retourné ({note})", actor=actor
+            )
+    return sent
+
+
+def message_bounced(*, message_id: str, error: str, actor=None) -> SentMessage | None:
+    """A bounce or a delivery failure reported for an e-mail, found by its Message-ID."""
+    with transaction.atomic():
+        sent = SentMessage.objects.select_for_update().filter(message_id=message_id).first()
+        if sent is None:
+            return None
+        sent.status = SentMessage.Status.FAILED
+        sent.status_note = error[:300]
+        sent.status_changed_on = timezone.localdate()
+        dossier_services.journaled_save(sent, actor=actor, reason=f"non distribué : {error}")
+        if sent.reminder_id:
+            from relances.services import reminder_mark_failed
+
+            reminder_mark_failed(reminder_id=sent.reminder_id, error=error, actor=actor)
+    return sent
+
+
+# --- Approval batches -----------------------------------------------------------------------------
+
+
+def approval_batch_start(*, reminder_ids: list[int], actor) -> ApprovalBatch:
+    ids = sorted({int(pk) for pk in reminder_ids})
+    if not ids:
+        raise ValidationError("Sélectionnez au moins un courrier à valider.")
+    batch = ApprovalBatch.objects.create(reminder_ids=ids, total=len(ids), created_by=actor)
+    from courriers.tasks import approval_batch_task
+
+    transaction.on_commit(partial(approval_batch_task.delay, batch_id=batch.pk))
+    return batch
+
+
+def approval_batch_run(*, batch_id: int) -> ApprovalBatch:
+    """Approve each reminder in its own transaction, publishing progress after each."""
+    from relances.services import reminder_approve
+
+    batch = ApprovalBatch.objects.select_related("created_by").get(pk=batch_id)
+    if batch.status == ApprovalBatch.Status.DONE:
+        return batch
+    handled = batch.done + batch.failed
+    for pk in batch.reminder_ids[handled:]:
+        reminder = Reminder.objects.filter(pk=pk).first()
+        try:
+            if reminder is None:
+                raise ValidationError("Relance introuvable.")
+            reminder_approve(reminder=reminder, actor=batch.created_by)
+            batch.done += 1
+        except ValidationError as exc:
+            batch.failed += 1
+            batch.errors += f"Relance {pk} : {'; '.join(exc.messages)}\n"
+        batch.save(update_fields=["done", "failed", "errors"])
+    batch.status = ApprovalBatch.Status.DONE
+    batch.save(update_fields=["status"])
+    return batch
+
+
+def letters_to_approve():
+    """Planned steps that need a person's approval, not yet approved, with what the preview
+    and the list show."""
+    return (
+        Reminder.objects.filter(
+            status=Reminder.Status.PLANNED,
+            step__needs_approval=True,
+            approved_at__isnull=True,
+            channel__in=[Channel.EMAIL, Channel.SMS, *LETTER_CHANNELS],
+        )
+        .select_related("dossier__creditor", "dossier__debtor", "step")
+        .order_by("scheduled_for", "pk")
+    )
+
+
+KIND_LABELS = dict(TemplateKind.choices)
+
+
+def reminder_deliver(*, reminder_id: int) -> bool:
+    """Deliver a planned reminder once: lock its row, send only if still planned.
+
+    Renders, sends, keeps the evidence and marks the reminder sent (or failed).
+    """
+    dossier_id = Reminder.objects.filter(pk=reminder_id).values_list("dossier_id", flat=True)
+    if not dossier_id:
+        return False
+    with transaction.atomic():
+        # The dossier first, then the reminder: the order every writer of a dossier follows.
+        dossier_services.lock_dossier(dossier_id[0])
+        reminder = (
+            Reminder.objects.select_for_update(skip_locked=True)
+            .select_related("dossier__creditor", "step")
+            .filter(pk=reminder_id, status=Reminder.Status.PLANNED)
+            .first()
+        )
+        if reminder is None:
+            return False
+        if reminder.step.needs_approval and reminder.approved_at is None:
+            # A step that needs a person's approval never leaves without it.
+            return False
+        return deliver(reminder)

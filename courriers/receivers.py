@@ -1,0 +1,30 @@
+"""Reactions to the dossier's life: the messages a pause or a closing sends."""
+
+from functools import partial
+
+from django.db import transaction
+from django.dispatch import receiver
+
+from courriers.documents import messaging_for
+from courriers.tasks import dossier_message_task
+from dossiers.scheduling import cadence_stopped
+
+# Messages a dossier's pause or closing sends by e-mail (with their evidence): the payment plan's
+# confirmation, the dispute's acknowledgment, the optional thank-you after a full payment.
+STATE_MESSAGES = {
+    "payment_plan": "confirmation-echeancier",
+    "disputed": "accuse-contestation",
+    "paid": "remerciement",
+}
+
+
+@receiver(cadence_stopped, dispatch_uid="courriers_messages_on_cadence_stop")
+def message_on_cadence_stop(sender, *, dossier, actor, reason, **kwargs):
+    code = STATE_MESSAGES.get(dossier.state)
+    if code is None:
+        return
+    if code == "remerciement" and not messaging_for(dossier.creditor).thank_you_enabled:
+        return
+    transaction.on_commit(
+        partial(dossier_message_task.delay, dossier_id=dossier.pk, template_code=code)
+    )

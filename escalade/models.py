@@ -1,0 +1,134 @@
+"""The Go/No-Go file of a dossier: the lawful solvency analysis, the prior amicable-resolution
+attempt (CPC 750-1) and the manager's reasoned decision, each kept with its history."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from dossiers.models import Dossier
+from escalade.routes import Route
+
+
+class SolvencyAnalysis(models.Model):
+    """A solvency analysis from lawful sources only (public registers, the creditor's own
+    payment history, a credit insurer's rating): never a private investigation."""
+
+    class Source(models.TextChoices):
+        BODACC = "bodacc", "BODACC (annonces légales, procédures collectives)"
+        REGISTRY = "registry", "Registre du commerce / comptes annuels publiés (INPI, Infogreffe)"
+        PAYMENT_HISTORY = "payment_history", "Historique de paiement chez le créancier"
+        CREDIT_INSURER = "credit_insurer", "Notation de l'assureur-crédit du créancier"
+        DEBTOR_STATEMENT = "debtor_statement", "Déclarations du débiteur lui-même"
+
+    class Conclusion(models.TextChoices):
+        SOLVENT = "solvent", "Solvable"
+        DOUBTFUL = "doubtful", "Solvabilité douteuse"
+        INSOLVENT = "insolvent", "Insolvable"
+
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.PROTECT, related_name="solvency_analyses", verbose_name="dossier"
+    )
+    analysed_on = models.DateField("analysée le")
+    sources = models.JSONField("sources consultées", default=list)
+    conclusion = models.CharField("conclusion", max_length=20, choices=Conclusion.choices)
+    note = models.TextField("commentaire", blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="saisie par",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "analyse de solvabilité"
+        verbose_name_plural = "analyses de solvabilité"
+        ordering = ["-analysed_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_conclusion_display()} ({self.analysed_on:%d/%m/%Y})"
+
+    def source_labels(self) -> list[str]:
+        return [self.Source(code).label for code in self.sources if code in self.Source.values]
+
+
+class AmicableResolutionAttempt(models.Model):
+    """The prior attempt at amicable resolution that CPC 750-1 requires before the tribunal
+    judiciaire for claims up to 5 000 € (conciliation, mediation or participatory procedure)."""
+
+    class Method(models.TextChoices):
+        CONCILIATION = "conciliation", "Conciliation (conciliateur de justice)"
+        MEDIATION = "mediation", "Médiation"
+        PARTICIPATORY = "participatory", "Procédure participative"
+
+    dossier = models.ForeignKey(
+        Dossier,
+        on_delete=models.PROTECT,
+        related_name="amicable_attempts",
+        verbose_name="dossier",
+    )
+    method = models.CharField("mode", max_length=20, choices=Method.choices)
+    attempted_on = models.DateField("tentée le")
+    outcome = models.TextField("issue", blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="saisie par",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "tentative de résolution amiable"
+        verbose_name_plural = "tentatives de résolution amiable"
+        ordering = ["-attempted_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_method_display()} ({self.attempted_on:%d/%m/%Y})"
+
+
+class EscalationDecision(models.Model):
+    """The manager's Go/No-Go decision: the route, its mandatory reasoning, the route the
+    rules suggested, and the checklist and summary as they stood when deciding."""
+
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.PROTECT, related_name="decisions", verbose_name="dossier"
+    )
+    route = models.CharField("voie retenue", max_length=30, choices=Route.choices)
+    suggested_route = models.CharField(
+        "voie suggérée", max_length=30, choices=Route.choices, blank=True
+    )
+    reasoning = models.TextField("motivation")
+    checklist = models.JSONField("check-list au moment de la décision", default=list)
+    summary = models.JSONField("synthèse préparée", default=dict)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="décidée par",
+    )
+    decided_at = models.DateTimeField("décidée le", auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "décision Go/No-Go"
+        verbose_name_plural = "décisions Go/No-Go"
+        ordering = ["-decided_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(reasoning=""),
+                name="decision_reasoning_required",
+                violation_error_message="La motivation de la décision est obligatoire.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_route_display()} ({self.decided_at:%d/%m/%Y})"

@@ -1,0 +1,555 @@
+"""Every write of an import: the batch's life (upload, check, columns, confirm, import) and the
+rows' writes through the dossier services, in one transaction per file (all or nothing).
+
+Claims are written as set-based equivalents of ``claim_create``: one ``dossier_open_or_join``
+per creditor–debtor pair, one journaled insert per claim, one ``dossier_refresh`` per dossier,
+so that 100,000 rows take minutes, not hours, and every history row still says who and why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from functools import partial
+
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, IntegrityError, connection, connections, transaction
+from django.utils import timezone
+
+from accounts.roles import user_or_none
+from dossiers import services
+from dossiers.models import Claim, Creditor, Debtor, DebtorContact, Payment, PaymentAllocation
+from imports import columns as columns_module
+from imports.models import ColumnMapping, ImportBatch, ImportKind, InvoiceStatus, InvoiceStatusEvent
+from imports.parsing import normalize_header
+from imports.reading import FileProblem, read_table
+from imports.validation import (
+    CHECKS,
+    CREATE,
+    ERROR,
+    UNCHANGED,
+    UPDATE,
+    Row,
+    debtor_key,
+    preview_line,
+)
+from journal.journaled import journaled_save
+
+B = ImportBatch.Status
+PROGRESS_EVERY = 1000
+MAX_LISTED_ERRORS = 5000
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# --- The batch's life ------------------------------------------------------------------------
+
+
+def batch_create(*, kind: str, creditor: Creditor | None, upload, actor) -> ImportBatch:
+    """Store the uploaded file and queue its check (the preview) after commit."""
+    from imports import tasks
+
+    if kind != ImportKind.BODACC and creditor is None:
+        raise ValidationError({"creditor": "Choisissez le créancier des factures."})
+    data = upload.read()
+    upload.seek(0)
+    if not data:
+        raise ValidationError({"file": "Le fichier est vide."})
+    batch = ImportBatch(
+        kind=kind,
+        creditor=creditor,
+        file=upload,
+        original_name=(getattr(upload, "name", "") or "fichier")[:255],
+        sha256=_sha256(data),
+        created_by=actor,
+    )
+    with transaction.atomic():
+        journaled_save(batch, actor=actor, reason="dépôt d'un fichier à importer")
+        transaction.on_commit(partial(tasks.batch_check.delay, batch_id=batch.pk))
+    return batch
+
+
+def remembered_columns(batch: ImportBatch) -> dict[str, str]:
+    """The creditor's remembered choices, overlaid by this batch's own."""
+    chosen: dict[str, str] = {}
+    if batch.creditor_id:
+        mapping = ColumnMapping.objects.filter(creditor_id=batch.creditor_id, kind=batch.kind)
+        for row in mapping:
+            chosen.update(row.columns)
+    chosen.update(batch.columns or {})
+    return chosen
+
+
+def _read(batch: ImportBatch):
+    batch.file.open("rb")
+    try:
+        data = batch.file.read()
+    finally:
+        batch.file.close()
+    return read_table(data, batch.original_name)
+
+
+def _check_rows(batch: ImportBatch, progress: Callable[[int], None] | None = None):
+    """(rows, file-level errors) for a batch; raises FileProblem for an unreadable file."""
+    if batch.kind == ImportKind.BODACC:
+        from imports import bodacc
+
+        batch.file.open("rb")
+        try:
+            data = batch.file.read()
+        finally:
+            batch.file.close()
+        return bodacc.check(data, batch.original_name), []
+    table = _read(batch)
+    positions, column_errors = columns_module.resolve(
+        batch.kind, table.headers, remembered_columns(batch)
+    )
+    if progress:
+        progress(0, len(table.rows))
+    if column_errors:
+        return [], column_errors
+    check = CHECKS[batch.kind]
+    rows = check(
+        creditor=batch.creditor,
+        table_rows=table.rows,
+        positions=positions,
+        progress=(lambda done: progress(done, len(table.rows))) if progress else None,
+    )
+    return rows, []
+
+
+def _outcome(batch: ImportBatch, rows: list[Row], file_errors: list[str]) -> None:
+    errors = [{"row": 1, "errors": file_errors}] if file_errors else []
+    errors += [{"row": r.number, "errors": r.errors} for r in rows if r.errors]
+    batch.error_count = sum(1 for r in rows if r.errors) + (1 if file_errors else 0)
+    batch.errors = errors[:MAX_LISTED_ERRORS]
+    batch.total_rows = len(rows) if rows else batch.total_rows
+    batch.processed_rows = batch.total_rows
+    batch.preview = [preview_line(batch.kind, r) for r in rows]
+    tally: dict[str, int] = {}
+    for row in rows:
+        tally[row.action] = tally.get(row.action, 0) + 1
+    batch.summary = {"planned": tally}
+
+
+def _batch_progress(batch_id: int) -> Callable[[int, int], None]:
+    def report(done: int, total: int) -> None:
+        ImportBatch.objects.filter(pk=batch_id).update(processed_rows=done, total_rows=total)
+
+    return report
+
+
+def batch_check(*, batch_id: int) -> ImportBatch:
+    """Read and check every row; nothing but the batch itself is written."""
+    batch = ImportBatch.objects.select_related("creditor").get(pk=batch_id)
+    if batch.status != B.VALIDATING:
+        return batch  # already checked (a retried or duplicated task)
+    try:
+        rows, file_errors = _check_rows(batch, progress=_batch_progress(batch.pk))
+    except FileProblem as exc:
+        rows, file_errors = [], [str(exc)]
+    _outcome(batch, rows, file_errors)
+    batch.status = B.INVALID if batch.error_count else B.READY
+    if not rows and not file_errors:
+        batch.status = B.INVALID
+        batch.errors = [{"row": 1, "errors": ["Le fichier ne contient aucune ligne à importer."]}]
+        batch.error_count = 1
+    journaled_save(batch, actor=batch.created_by, reason="contrôle du fichier")
+    return batch
+
+
+def batch_set_columns(*, batch: ImportBatch, choices: dict[str, str], actor) -> ImportBatch:
+    """Record the user's column choices, remember them for the creditor, check again."""
+    from imports import tasks
+
+    cleaned = {normalize_header(header): code for header, code in choices.items() if code}
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if batch.status not in (B.INVALID, B.READY):
+            raise ValidationError("Ce fichier n'est plus modifiable.")
+        batch.columns = {**(batch.columns or {}), **cleaned}
+        batch.status = B.VALIDATING
+        batch.processed_rows = 0
+        journaled_save(batch, actor=actor, reason="correspondance des colonnes choisie")
+        if batch.creditor_id:
+            mapping, _ = ColumnMapping.objects.get_or_create(
+                creditor_id=batch.creditor_id, kind=batch.kind
+            )
+            mapping.columns = {**mapping.columns, **cleaned}
+            mapping.save()
+        transaction.on_commit(partial(tasks.batch_check.delay, batch_id=batch.pk))
+    return batch
+
+
+def batch_confirm(*, batch: ImportBatch, actor) -> ImportBatch:
+    """The user confirmed the preview: queue the import."""
+    from imports import tasks
+
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if batch.status != B.READY:
+            raise ValidationError(
+                "Ce fichier ne peut pas être importé : corrigez d'abord ses erreurs."
+            )
+        batch.status = B.IMPORTING
+        batch.processed_rows = 0
+        journaled_save(batch, actor=actor, reason="import confirmé")
+        transaction.on_commit(
+            partial(tasks.batch_import.delay, batch_id=batch.pk, actor_id=actor.pk)
+        )
+    return batch
+
+
+class _Progress:
+    """Progress of a write that runs in one long transaction: reported on a second database
+    connection (PostgreSQL), so that the page polling the batch sees it before the commit."""
+
+    def __init__(self, batch_id: int):
+        self.batch_id = batch_id
+        self.side = None
+        if connection.vendor == "postgresql" and connection.in_atomic_block:
+            self.side = connections.create_connection("default")
+
+    def __call__(self, done: int) -> None:
+        if done % PROGRESS_EVERY:
+            return
+        if self.side is None:
+            return
+        try:
+            with self.side.cursor() as cursor:
+                cursor.execute(
+                    "UPDATE imports_importbatch SET processed_rows = %s WHERE id = %s",
+                    [done, self.batch_id],
+                )
+        except DatabaseError:
+            self.side = None  # progress is a courtesy; the import goes on
+
+    def close(self) -> None:
+        if self.side is not None:
+            self.side.close()
+
+
+def batch_import(*, batch_id: int, actor) -> ImportBatch:
+    """Check again (the database may have changed since the preview), then write every row in
+    one transaction. Any error: nothing is written and the batch lists why."""
+    batch = ImportBatch.objects.select_related("creditor").get(pk=batch_id)
+    if batch.status != B.IMPORTING:
+        return batch  # already done, or a retried task
+    reason = f"import du fichier « {batch.original_name} » (n° {batch.pk})"
+    try:
+        with transaction.atomic():
+            rows, file_errors = _check_rows(batch)
+            if file_errors or any(r.action == ERROR for r in rows):
+                raise _Refused(rows, file_errors)
+            progress = _Progress(batch.pk)
+            try:
+                counts = WRITERS[batch.kind](
+                    batch=batch, rows=rows, actor=actor, reason=reason, progress=progress
+                )
+            finally:
+                progress.close()
+    except _Refused as refused:
+        _outcome(batch, refused.rows, refused.file_errors)
+        batch.status = B.FAILED
+    except (ValidationError, IntegrityError, FileProblem) as exc:
+        messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+        if isinstance(exc, IntegrityError):
+            messages = ["Conflit avec une donnée enregistrée entre-temps ; rien n'a été importé."]
+        line = getattr(exc, "import_row", None)
+        batch.errors = [{"row": line or 1, "errors": messages}]
+        batch.error_count = 1
+        batch.status = B.FAILED
+    else:
+        batch.status = B.DONE
+        batch.summary = {**(batch.summary or {}), "done": counts}
+        batch.processed_rows = batch.total_rows
+    batch.finished_at = timezone.now()
+    journaled_save(batch, actor=actor, reason=f"{reason} : {batch.get_status_display()}")
+    return batch
+
+
+class _Refused(Exception):
+    def __init__(self, rows, file_errors):
+        super().__init__("refused")
+        self.rows, self.file_errors = rows, file_errors
+
+
+def _at_row(row: Row, exc: ValidationError) -> ValidationError:
+    exc.import_row = row.number
+    return exc
+
+
+# --- Writers ---------------------------------------------------------------------------------
+
+
+def write_claims(*, batch, rows: list[Row], actor, reason: str, progress) -> dict[str, int]:
+    creditor = batch.creditor
+    debtors: dict[object, Debtor] = {}
+    dossiers: dict[int, object] = {}
+    touched: set[int] = set()
+    counts = {CREATE: 0, UPDATE: 0, UNCHANGED: 0}
+    for done, row in enumerate(rows, start=1):
+        progress(done)
+        counts[row.action] += 1
+        if row.action == UNCHANGED:
+            continue
+        try:
+            if row.action == UPDATE:
+                touched.add(_update_claim(row, actor=actor, reason=reason))
+                continue
+            debtor = _debtor_for(row, debtors, actor=actor, reason=reason)
+            if debtor.pk not in dossiers:
+                dossiers[debtor.pk] = services.dossier_open_or_join(
+                    creditor=creditor, debtor=debtor, actor=actor
+                )[0]
+            dossier = dossiers[debtor.pk]
+            v = row.values
+            claim = Claim(
+                dossier=dossier,
+                creditor=creditor,
+                invoice_number=v["invoice_number"],
+                issue_date=v["issue_date"],
+                due_date=v["due_date"],
+                amount=v["amount"],
+                outstanding=v["amount"],
+                contract_ref=v["contract_ref"],
+                purchase_order_ref=v["purchase_order_ref"],
+                delivery_note_ref=v["delivery_note_ref"],
+            )
+            # Rows were checked against the database above; the constraints hold the rest.
+            claim.clean_fields(exclude=["dossier", "creditor"])
+            claim._history_user = actor
+            claim._change_reason = reason
+            claim.save()
+            touched.add(dossier.pk)
+        except ValidationError as exc:
+            raise _at_row(row, exc) from exc
+    for pk in sorted(touched):
+        services.dossier_refresh(
+            dossier=services.lock_dossier(pk), actor=actor, reason="factures importées"
+        )
+    return counts
+
+
+def _update_claim(row: Row, *, actor, reason: str) -> int:
+    claim = Claim.objects.select_for_update().get(pk=row.target_pk)
+    for key in (
+        "issue_date",
+        "due_date",
+        "contract_ref",
+        "purchase_order_ref",
+        "delivery_note_ref",
+    ):
+        setattr(claim, key, row.values[key])
+    journaled_save(claim, actor=actor, reason=f"{reason} : mise à jour de la facture")
+    return claim.dossier_id
+
+
+def _debtor_for(row: Row, cache: dict, *, actor, reason: str) -> Debtor:
+    v = row.values
+    key = v["debtor_siren"] or debtor_key(v["debtor_name"], v["postal_code"])
+    if key in cache:
+        return cache[key]
+    if v["debtor_siren"]:
+        debtor = Debtor.objects.filter(siren=v["debtor_siren"]).first()
+    else:
+        debtor = next(
+            (
+                d
+                for d in Debtor.objects.filter(siren="", name__iexact=v["debtor_name"])
+                if debtor_key(d.name, d.postal_code) == key
+            ),
+            None,
+        )
+    if debtor is None:
+        contacts = []
+        if v["email"] or v["phone"]:
+            contacts.append(
+                {"role": DebtorContact.Role.BILLING, "email": v["email"], "phone": v["phone"]}
+            )
+        debtor = services.debtor_create(
+            actor=actor,
+            reason=reason,
+            contacts=contacts,
+            kind=v["debtor_kind"],
+            name=v["debtor_name"],
+            siren=v["debtor_siren"],
+            address_line1=v["address"],
+            postal_code=v["postal_code"],
+            city=v["city"],
+        )
+    cache[key] = debtor
+    return debtor
+
+
+def write_payments(*, batch, rows: list[Row], actor, reason: str, progress) -> dict[str, int]:
+    from dossiers.models import Dossier
+
+    counts = {CREATE: 0, UNCHANGED: 0}
+    for done, row in enumerate(rows, start=1):
+        progress(done)
+        counts[row.action] += 1
+        if row.action == UNCHANGED:
+            continue
+        v = row.values
+        try:
+            services.payment_record(
+                dossier=Dossier.objects.get(pk=v["dossier_id"]),
+                amount=v["amount"],
+                received_on=v["received_on"],
+                method=v["method"],
+                kind=v["kind"],
+                reference=v["reference"],
+                actor=actor,
+                reason=reason,
+            )
+        except ValidationError as exc:
+            raise _at_row(row, exc) from exc
+    return counts
+
+
+def write_statuses(*, batch, rows: list[Row], actor, reason: str, progress) -> dict[str, int]:
+    counts = {CREATE: 0, UNCHANGED: 0}
+    for done, row in enumerate(rows, start=1):
+        progress(done)
+        counts[row.action] += 1
+        if row.action == UNCHANGED:
+            continue
+        v = row.values
+        try:
+            invoice_status_record(
+                claim=Claim.objects.get(pk=v["claim_id"]),
+                status=v["status"],
+                occurred_on=v["occurred_on"],
+                amount=v["amount"],
+                note=v["note"],
+                actor=actor,
+                source="fichier",
+            )
+        except ValidationError as exc:
+            raise _at_row(row, exc) from exc
+    return counts
+
+
+def _write_bodacc(*, batch, rows, actor, reason, progress):
+    from imports import bodacc
+
+    return bodacc.apply(rows=rows, actor=actor, progress=progress)
+
+
+WRITERS = {
+    ImportKind.CLAIMS: write_claims,
+    ImportKind.PAYMENTS: write_payments,
+    ImportKind.LIFECYCLE: write_statuses,
+    ImportKind.BODACC: _write_bodacc,
+}
+
+
+# --- E-invoicing lifecycle statuses ----------------------------------------------------------
+
+
+def invoice_status_record(
+    *,
+    claim: Claim,
+    status: str,
+    occurred_on: date,
+    actor,
+    amount: Decimal | None = None,
+    note: str = "",
+    source: str = "api",
+) -> tuple[InvoiceStatusEvent, bool]:
+    """Apply a lifecycle status once (LEGAL_FR.md §10). Returns (event, created).
+
+    *Encaissée*: the payment is recorded on this invoice, which closes it (penalties stop at
+    that date); *Refusée* and *En litige*: a contestation stops the reminders; *Rejetée*: no
+    valid invoice, it is cancelled so that it is never reminded; *Approuvée*: kept as evidence
+    that the invoice is not disputed.
+    """
+    label = InvoiceStatus(status).label
+    why = f"statut « {label} » reçu ({source})"
+    with transaction.atomic():
+        dossier = services.lock_dossier(claim.dossier_id)
+        claim = Claim.objects.select_for_update().get(pk=claim.pk)
+        existing = InvoiceStatusEvent.objects.filter(
+            claim=claim, status=status, occurred_on=occurred_on
+        ).first()
+        if existing is not None:
+            return existing, False
+        event = InvoiceStatusEvent(
+            claim=claim,
+            status=status,
+            occurred_on=occurred_on,
+            amount=amount,
+            note=note,
+            source=source,
+            received_by=user_or_none(actor),
+        )
+        journaled_save(event, actor=actor, reason=why)
+        if status == InvoiceStatus.COLLECTED:
+            _collected(dossier=dossier, claim=claim, amount=amount, on=occurred_on, actor=actor)
+        elif status in (InvoiceStatus.REFUSED, InvoiceStatus.IN_DISPUTE):
+            if not claim.disputes.filter(status="open").exists() and not claim.is_cancelled:
+                services.dispute_open(
+                    dossier=dossier,
+                    claim=claim,
+                    reason_code="other",
+                    description=f"Facture {claim.invoice_number} : statut « {label} ». {note}",
+                    actor=actor,
+                    on=max(occurred_on, dossier.opened_on),
+                )
+        elif status == InvoiceStatus.REJECTED and not claim.is_cancelled:
+            services.claim_cancel(
+                claim=claim,
+                actor=actor,
+                reason=(
+                    f"facture rejetée (statut « {label} ») : pas de facture valable, aucune relance"
+                ),
+                on=occurred_on,
+            )
+    return event, True
+
+
+def _collected(*, dossier, claim: Claim, amount: Decimal, on: date, actor) -> Payment:
+    """The money collected for one invoice: allocated to that invoice first (the debtor said
+    which debt they paid, C. civ. 1342-10), any surplus to the oldest others."""
+    if amount is None or amount <= 0:
+        raise ValidationError({"amount": "Le statut « Encaissée » porte le montant encaissé."})
+    if on > timezone.localdate():
+        raise ValidationError({"occurred_on": "La date d'encaissement est dans le futur."})
+    reason = f"encaissement de la facture {claim.invoice_number} (statut « Encaissée »)"
+    payment = Payment(
+        dossier=dossier,
+        kind=Payment.Kind.PAYMENT,
+        amount=amount,
+        received_on=on,
+        method=Payment.Method.TRANSFER,
+        reference=f"Encaissée {claim.invoice_number}"[:100],
+        recorded_by=user_or_none(actor),
+    )
+    journaled_save(payment, actor=actor, reason=reason)
+    others = list(
+        Claim.objects.select_for_update()
+        .filter(dossier=dossier)
+        .open()
+        .exclude(pk=claim.pk)
+        .order_by("pk")
+    )
+    first = min(amount, claim.outstanding)
+    plan = [(claim, first)] if first > 0 else []
+    rest_plan, _ = services.allocate_oldest_first(others, amount - first)
+    plan += [(line.claim, line.amount) for line in rest_plan]
+    for target, share in plan:
+        journaled_save(
+            PaymentAllocation(payment=payment, claim=target, amount=share),
+            actor=actor,
+            reason=reason,
+        )
+        target.outstanding -= share
+        journaled_save(target, actor=actor, reason=reason)
+    if not dossier.is_closed:
+        services.dossier_refresh(dossier=dossier, actor=actor, reason="facture encaissée", on=on)
+    return payment

@@ -1,0 +1,410 @@
+"""Checking every row of a file before anything is written, with French messages.
+
+A checked row says what importing it would do: ``create``, ``update`` (same invoice, other
+dates or references), ``unchanged`` (already there, identical) or ``error``. The checks read the
+database in a few set-based queries per chunk of rows, never one query per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils import timezone
+
+from dossiers.models import Claim, Creditor, Debtor, Payment
+from imports.models import InvoiceStatus
+from imports.parsing import CellError, parse_amount, parse_date, parse_siren, text
+from legal.formatting import euros
+
+CREATE, UPDATE, UNCHANGED, ERROR = "create", "update", "unchanged", "error"
+IGNORED = "ignored"
+ACTION_LABELS = {
+    IGNORED: "ignorée (aucun débiteur concerné)",
+    CREATE: "à créer",
+    UPDATE: "à mettre à jour",
+    UNCHANGED: "déjà enregistrée, inchangée",
+    ERROR: "en erreur",
+}
+CHUNK = 5000
+
+KIND_WORDS = {
+    "professionnel": Debtor.Kind.PROFESSIONAL,
+    "pro": Debtor.Kind.PROFESSIONAL,
+    "entreprise": Debtor.Kind.PROFESSIONAL,
+    "professional": Debtor.Kind.PROFESSIONAL,
+    "consommateur": Debtor.Kind.CONSUMER,
+    "particulier": Debtor.Kind.CONSUMER,
+    "consumer": Debtor.Kind.CONSUMER,
+    "inconnu": Debtor.Kind.UNKNOWN,
+    "unknown": Debtor.Kind.UNKNOWN,
+}
+METHOD_WORDS = {
+    "virement": Payment.Method.TRANSFER,
+    "transfer": Payment.Method.TRANSFER,
+    "prelevement": Payment.Method.DIRECT_DEBIT,
+    "prélèvement": Payment.Method.DIRECT_DEBIT,
+    "carte": Payment.Method.CARD,
+    "carte bancaire": Payment.Method.CARD,
+    "cb": Payment.Method.CARD,
+    "cheque": Payment.Method.CHEQUE,
+    "chèque": Payment.Method.CHEQUE,
+    "especes": Payment.Method.CASH,
+    "espèces": Payment.Method.CASH,
+    "avoir": Payment.Method.CREDIT_NOTE,
+    "autre": Payment.Method.OTHER,
+}
+STATUS_WORDS = {
+    "encaissee": InvoiceStatus.COLLECTED,
+    "encaissée": InvoiceStatus.COLLECTED,
+    "refusee": InvoiceStatus.REFUSED,
+    "refusée": InvoiceStatus.REFUSED,
+    "rejetee": InvoiceStatus.REJECTED,
+    "rejetée": InvoiceStatus.REJECTED,
+    "en litige": InvoiceStatus.IN_DISPUTE,
+    "en_litige": InvoiceStatus.IN_DISPUTE,
+    "approuvee": InvoiceStatus.APPROVED,
+    "approuvée": InvoiceStatus.APPROVED,
+}
+
+
+@dataclass
+class Row:
+    number: int  # the line in the file (the header is line 1)
+    values: dict = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    action: str = CREATE
+    target_pk: int | None = None  # the existing claim (or payment) it matches
+
+    def fail(self, message: str) -> None:
+        self.errors.append(message)
+        self.action = ERROR
+
+
+def _cells(row: list, positions: dict[int, str]) -> dict:
+    return {code: row[index] if index < len(row) else None for index, code in positions.items()}
+
+
+def _check(row: Row, key: str, parse: Callable, *args) -> None:
+    try:
+        row.values[key] = parse(*args)
+    except CellError as exc:
+        row.fail(str(exc))
+
+
+def debtor_key(name: str, postal_code: str) -> tuple[str, str]:
+    return (" ".join(name.lower().split()), postal_code.replace(" ", ""))
+
+
+# --- Invoices --------------------------------------------------------------------------------
+
+
+def _claim_row(number: int, cells: dict) -> Row:
+    row = Row(number=number)
+    invoice_number = text(cells.get("invoice_number"))
+    if not invoice_number:
+        row.fail("Numéro de facture manquant.")
+    elif len(invoice_number) > 50:
+        row.fail("Numéro de facture trop long (50 caractères au plus).")
+    row.values["invoice_number"] = invoice_number
+    _check(row, "issue_date", parse_date, cells.get("issue_date"), "Date d'émission")
+    _check(row, "due_date", parse_date, cells.get("due_date"), "Date d'échéance")
+    issue, due = row.values.get("issue_date"), row.values.get("due_date")
+    if issue and due and due < issue:
+        row.fail("La date d'échéance précède la date d'émission.")
+    if issue and issue > timezone.localdate():
+        row.fail(f"Date d'émission {issue:%d/%m/%Y} dans le futur.")
+    _check(row, "amount", parse_amount, cells.get("amount"), "Montant")
+    name = text(cells.get("debtor_name"))
+    if not name:
+        row.fail("Nom du débiteur manquant.")
+    row.values["debtor_name"] = name[:200]
+    _check(row, "debtor_siren", parse_siren, cells.get("debtor_siren"))
+    siren = row.values.get("debtor_siren", "")
+    kind_word = text(cells.get("debtor_kind")).lower()
+    if kind_word and kind_word not in KIND_WORDS:
+        row.fail(f"Type de débiteur « {kind_word} » inconnu (professionnel ou consommateur).")
+    kind = KIND_WORDS.get(kind_word) or (Debtor.Kind.PROFESSIONAL if siren else Debtor.Kind.UNKNOWN)
+    if kind == Debtor.Kind.CONSUMER and siren:
+        row.fail("Un consommateur n'a pas de SIREN.")
+    row.values["debtor_kind"] = kind
+    for key, limit in (("address", 200), ("postal_code", 10), ("city", 100), ("phone", 30)):
+        row.values[key] = text(cells.get(key))[:limit]
+    for key in ("contract_ref", "purchase_order_ref", "delivery_note_ref"):
+        row.values[key] = text(cells.get(key))[:100]
+    email = text(cells.get("email"))
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            row.fail(f"Adresse e-mail « {email} » invalide.")
+    row.values["email"] = email
+    return row
+
+
+def check_claims(
+    *, creditor: Creditor, table_rows: list[list], positions: dict[int, str], progress=None
+) -> list[Row]:
+    rows = [_claim_row(i + 2, _cells(r, positions)) for i, r in enumerate(table_rows)]
+    first_seen: dict[str, int] = {}
+    for row in rows:
+        number = row.values["invoice_number"]
+        if not number:
+            continue
+        if number in first_seen:
+            row.fail(
+                f"Facture {number} en double dans le fichier (déjà en ligne {first_seen[number]})."
+            )
+        else:
+            first_seen[number] = row.number
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        _compare_with_database(creditor, chunk)
+        if progress:
+            progress(start + len(chunk))
+    return rows
+
+
+def _compare_with_database(creditor: Creditor, rows: list[Row]) -> None:
+    numbers = [r.values["invoice_number"] for r in rows if r.values["invoice_number"]]
+    existing = {
+        claim.invoice_number: claim
+        for claim in Claim.objects.filter(creditor=creditor, invoice_number__in=numbers)
+        .select_related("dossier__debtor")
+        .only(
+            "pk",
+            "invoice_number",
+            "amount",
+            "issue_date",
+            "due_date",
+            "contract_ref",
+            "purchase_order_ref",
+            "delivery_note_ref",
+            "cancelled_on",
+            "dossier__debtor__siren",
+            "dossier__debtor__name",
+        )
+    }
+    sirens = {r.values.get("debtor_siren") for r in rows} - {"", None}
+    known_sirens = set(Debtor.objects.filter(siren__in=sirens).values_list("siren", flat=True))
+    names = {r.values["debtor_name"] for r in rows if not r.values.get("debtor_siren")}
+    known_names = {
+        debtor_key(name, postal)
+        for name, postal in Debtor.objects.filter(siren="", name__in=names).values_list(
+            "name", "postal_code"
+        )
+    }
+    for row in rows:
+        values = row.values
+        claim = existing.get(values["invoice_number"])
+        if claim is not None:
+            _compare_claim(row, claim)
+            continue
+        siren = values.get("debtor_siren", "")
+        known = (
+            siren in known_sirens
+            if siren
+            else (debtor_key(values["debtor_name"], values["postal_code"]) in known_names)
+        )
+        if not known and not (values["address"] and values["postal_code"] and values["city"]):
+            row.fail(
+                f"Débiteur « {values['debtor_name']} » inconnu : son adresse, son code postal "
+                "et sa ville sont nécessaires pour le créer."
+            )
+
+
+def _compare_claim(row: Row, claim: Claim) -> None:
+    values = row.values
+    row.target_pk = claim.pk
+    if row.action == ERROR:
+        return
+    debtor = claim.dossier.debtor
+    siren = values.get("debtor_siren", "")
+    if (siren and debtor.siren != siren) or (not siren and debtor.siren):
+        row.fail(
+            f"La facture {claim.invoice_number} est déjà enregistrée pour un autre débiteur "
+            f"({debtor.name})."
+        )
+        return
+    if values["amount"] != claim.amount:
+        row.fail(
+            f"La facture {claim.invoice_number} est déjà enregistrée pour {euros(claim.amount)} ; "
+            "le montant d'une facture émise ne se modifie pas (émettez un avoir)."
+        )
+        return
+    changed = any(
+        getattr(claim, key) != values[key]
+        for key in (
+            "issue_date",
+            "due_date",
+            "contract_ref",
+            "purchase_order_ref",
+            "delivery_note_ref",
+        )
+    )
+    row.action = UPDATE if changed and claim.cancelled_on is None else UNCHANGED
+
+
+# --- Payments --------------------------------------------------------------------------------
+
+
+def _payment_row(number: int, cells: dict) -> Row:
+    row = Row(number=number)
+    row.values["invoice_number"] = text(cells.get("invoice_number"))
+    if not row.values["invoice_number"]:
+        row.fail("Numéro de facture manquant.")
+    _check(row, "received_on", parse_date, cells.get("received_on"), "Date du paiement")
+    received = row.values.get("received_on")
+    if received and received > timezone.localdate():
+        row.fail(f"Date du paiement {received:%d/%m/%Y} dans le futur.")
+    _check(row, "amount", parse_amount, cells.get("amount"), "Montant")
+    reference = text(cells.get("reference"))
+    if not reference:
+        row.fail(
+            "Référence du paiement manquante : elle évite qu'un second import compte le "
+            "paiement deux fois."
+        )
+    row.values["reference"] = reference[:100]
+    word = text(cells.get("method")).lower()
+    if word and word not in METHOD_WORDS:
+        row.fail(f"Moyen de paiement « {word} » inconnu.")
+    method = METHOD_WORDS.get(word, Payment.Method.TRANSFER)
+    row.values["method"] = method
+    row.values["kind"] = (
+        Payment.Kind.CREDIT_NOTE if method == Payment.Method.CREDIT_NOTE else Payment.Kind.PAYMENT
+    )
+    return row
+
+
+def check_payments(
+    *, creditor: Creditor, table_rows: list[list], positions: dict[int, str], progress=None
+) -> list[Row]:
+    rows = [_payment_row(i + 2, _cells(r, positions)) for i, r in enumerate(table_rows)]
+    first_seen: dict[str, int] = {}
+    for row in rows:
+        reference = row.values["reference"]
+        if reference and reference in first_seen:
+            row.fail(
+                f"Paiement {reference} en double dans le fichier "
+                f"(déjà en ligne {first_seen[reference]})."
+            )
+        elif reference:
+            first_seen[reference] = row.number
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        numbers = {r.values["invoice_number"] for r in chunk}
+        claims = dict(
+            Claim.objects.filter(creditor=creditor, invoice_number__in=numbers).values_list(
+                "invoice_number", "dossier_id"
+            )
+        )
+        references = {r.values["reference"] for r in chunk}
+        recorded = {
+            (dossier_id, reference): pk
+            for pk, dossier_id, reference in Payment.objects.filter(
+                dossier__creditor=creditor, reference__in=references
+            ).values_list("pk", "dossier_id", "reference")
+        }
+        for row in chunk:
+            number = row.values["invoice_number"]
+            if number and number not in claims:
+                row.fail(f"Facture {number} inconnue pour ce créancier.")
+                continue
+            row.values["dossier_id"] = claims.get(number)
+            pk = recorded.get((claims.get(number), row.values["reference"]))
+            if pk is not None:
+                row.target_pk = pk
+                if row.action != ERROR:
+                    row.action = UNCHANGED
+        if progress:
+            progress(start + len(chunk))
+    return rows
+
+
+# --- E-invoicing lifecycle statuses ----------------------------------------------------------
+
+
+def _status_row(number: int, cells: dict) -> Row:
+    row = Row(number=number)
+    row.values["invoice_number"] = text(cells.get("invoice_number"))
+    if not row.values["invoice_number"]:
+        row.fail("Numéro de facture manquant.")
+    word = text(cells.get("status")).lower()
+    status = STATUS_WORDS.get(word)
+    if status is None:
+        row.fail(
+            f"Statut « {text(cells.get('status'))} » inconnu (Encaissée, Refusée, Rejetée, "
+            "En litige, Approuvée)."
+        )
+    row.values["status"] = status
+    _check(row, "occurred_on", parse_date, cells.get("occurred_on"), "Date du statut")
+    row.values["amount"] = None
+    if text(cells.get("amount")):
+        _check(row, "amount", parse_amount, cells.get("amount"), "Montant encaissé")
+    elif status == InvoiceStatus.COLLECTED:
+        row.fail("Le statut « Encaissée » porte le montant encaissé.")
+    row.values["note"] = text(cells.get("note"))[:300]
+    return row
+
+
+def check_statuses(
+    *, creditor: Creditor, table_rows: list[list], positions: dict[int, str], progress=None
+) -> list[Row]:
+    from imports.models import InvoiceStatusEvent
+
+    rows = [_status_row(i + 2, _cells(r, positions)) for i, r in enumerate(table_rows)]
+    numbers = {r.values["invoice_number"] for r in rows}
+    claims = dict(
+        Claim.objects.filter(creditor=creditor, invoice_number__in=numbers).values_list(
+            "invoice_number", "pk"
+        )
+    )
+    received = set(
+        InvoiceStatusEvent.objects.filter(claim_id__in=claims.values()).values_list(
+            "claim_id", "status", "occurred_on"
+        )
+    )
+    for row in rows:
+        pk = claims.get(row.values["invoice_number"])
+        if pk is None:
+            if row.values["invoice_number"]:
+                row.fail(f"Facture {row.values['invoice_number']} inconnue pour ce créancier.")
+            continue
+        row.values["claim_id"] = pk
+        if row.action != ERROR and (
+            (pk, row.values["status"], row.values.get("occurred_on")) in received
+        ):
+            row.action = UNCHANGED
+    if progress:
+        progress(len(rows))
+    return rows
+
+
+CHECKS = {"claims": check_claims, "payments": check_payments, "lifecycle": check_statuses}
+
+
+def preview_line(kind: str, row: Row) -> list:
+    """What the preview shows of one row: [line, reference, party, amount, date, action]."""
+    v = row.values
+    amount = v.get("amount")
+    day: date | None = (
+        v.get("due_date") or v.get("received_on") or v.get("occurred_on") or v.get("opened_on")
+    )
+    party = (
+        v.get("debtor_name")
+        or v.get("name")
+        or v.get("reference")
+        or (InvoiceStatus(v["status"]).label if v.get("status") else "")
+    )
+    return [
+        row.number,
+        v.get("invoice_number", ""),
+        party,
+        str(amount) if isinstance(amount, Decimal) else "",
+        day.isoformat() if day else "",
+        row.action,
+    ]

@@ -1,0 +1,654 @@
+"""Reads of the controller's workspace: the "Ma journée" worklist, the dossier page, the debtor.
+
+Every function runs a fixed number of queries whatever the number of dossiers: the worklist is
+one keyset-paginated query (no COUNT) plus one query per kind of detail for the rows on the page;
+the dossier page reads each relation once.
+
+Scoping is ``dossiers.scoping``'s: every read here starts from its querysets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from itertools import chain
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    DecimalField,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from accounts import roles
+from dossiers import scoping
+from dossiers.models import (
+    ZERO,
+    Claim,
+    Debtor,
+    Dispute,
+    Dossier,
+    DossierState,
+    Evidence,
+    Installment,
+    Payment,
+    PaymentAllocation,
+    PaymentPlan,
+    Promise,
+    Task,
+)
+from legal import calendar, rules
+from legal.formatting import euros
+from relances import planning
+from relances.models import CallLog, Channel, DossierHold, Reminder
+
+S = DossierState
+PAGE_SIZE = 25
+DELIVERED = (Channel.EMAIL, Channel.LETTER, Channel.REGISTERED_LETTER, Channel.SMS)
+
+
+# --- Who sees what ----------------------------------------------------------------------------
+
+
+def sees_all(user) -> bool:
+    """Managers see their team's dossiers (and filter them by controller)."""
+    return roles.has_role(user, roles.MANAGER)
+
+
+# --- The worklist's kinds of items ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemKind:
+    code: str
+    label: str  # the filter's label (plural)
+    badge: str  # the row's badge (singular)
+
+
+ITEM_KINDS = (
+    ItemKind("call", "Appels à passer", "Appel à passer"),
+    ItemKind("approval", "Courriers à valider", "Courrier à valider"),
+    ItemKind("promise_due", "Promesses à échéance", "Promesse à échéance"),
+    ItemKind("promise_broken", "Promesses non tenues", "Promesse non tenue"),
+    ItemKind("installment_missed", "Échéances impayées", "Échéance impayée"),
+    ItemKind("dispute", "Contestations à traiter", "Contestation à traiter"),
+    ItemKind("failed", "Envois en échec", "Envoi en échec"),
+    ItemKind("prescription", "Prescriptions sous 90 jours", "Prescription proche"),
+    ItemKind("claim_declaration", "Déclarations de créance", "Déclaration de créance"),
+    ItemKind("go_no_go", "Décisions Go/No-Go", "Décision Go/No-Go"),
+    ItemKind("task", "Autres tâches", "Tâche"),
+)
+ITEM_LABELS = {kind.code: kind.label for kind in ITEM_KINDS}
+TASK_ITEMS = {
+    Task.Kind.PROMISE_BROKEN: "promise_broken",
+    Task.Kind.INSTALLMENT_MISSED: "installment_missed",
+    Task.Kind.CLAIM_DECLARATION: "claim_declaration",
+    Task.Kind.GO_NO_GO: "go_no_go",
+    Task.Kind.CALL: "call",
+}
+
+
+def _open_task(kind: str | None, today: date, *, any_date: bool = False) -> Exists:
+    tasks = Task.objects.filter(dossier=OuterRef("pk"), status=Task.Status.OPEN)
+    tasks = tasks.filter(kind=kind) if kind else tasks.exclude(kind__in=list(TASK_ITEMS))
+    if not any_date:
+        tasks = tasks.filter(due_on__lte=today)
+    return Exists(tasks)
+
+
+def _item_conditions(today: date, prescription_ids: list[int]) -> dict[str, object]:
+    """One boolean SQL expression per kind of item, evaluated on each dossier row."""
+    planned = Reminder.objects.filter(
+        dossier=OuterRef("pk"), status=Reminder.Status.PLANNED, scheduled_for__lte=today
+    )
+    called_today = CallLog.objects.filter(dossier=OuterRef("pk"), called_at__date=today)
+    phone_due = Exists(planned.filter(channel=Channel.PHONE)) & ~Exists(called_today)
+    return {
+        "call": Q(phone_due) | Q(_open_task(Task.Kind.CALL, today)),
+        "approval": Q(Exists(planned.filter(step__needs_approval=True, channel__in=DELIVERED))),
+        "promise_due": Q(
+            Exists(
+                Promise.objects.filter(
+                    dossier=OuterRef("pk"), status=Promise.Status.PENDING, due_on__lte=today
+                )
+            )
+        ),
+        "promise_broken": Q(_open_task(Task.Kind.PROMISE_BROKEN, today)),
+        "installment_missed": Q(_open_task(Task.Kind.INSTALLMENT_MISSED, today)),
+        "dispute": Q(
+            Exists(Dispute.objects.filter(dossier=OuterRef("pk"), status=Dispute.Status.OPEN))
+        ),
+        "failed": Q(
+            Exists(Reminder.objects.filter(dossier=OuterRef("pk"), status=Reminder.Status.FAILED))
+        ),
+        "prescription": Q(pk__in=prescription_ids),
+        # A claim declaration is due by its deadline, weeks ahead: it shows from the start.
+        "claim_declaration": Q(_open_task(Task.Kind.CLAIM_DECLARATION, today, any_date=True)),
+        "go_no_go": Q(_open_task(Task.Kind.GO_NO_GO, today)),
+        "task": Q(_open_task(None, today)),
+    }
+
+
+# --- The priority score (amount, age, risk), explained on hover -------------------------------
+
+AMOUNT_POINTS = ((Decimal("20000"), 40), (Decimal("5000"), 30), (Decimal("1000"), 20))
+AMOUNT_POINTS += ((Decimal("200"), 10),)
+AMOUNT_DEFAULT = 5
+AGE_POINTS = ((90, 30), (60, 22), (30, 15), (15, 8))
+AGE_DEFAULT = 3
+# The riskiest situation of the dossier gives its points (the first that applies).
+RISK_POINTS = (
+    ("prescription", "prescription proche", 30),
+    ("claim_declaration", "procédure collective : créance à déclarer", 30),
+    ("promise_broken", "promesse non tenue", 25),
+    ("installment_missed", "échéance impayée", 25),
+    (S.GO_NO_GO, "mise en demeure restée sans effet", 25),
+    (S.FORMAL_NOTICE, "mise en demeure", 20),
+    ("failed", "envoi en échec", 15),
+    ("dispute", "contestation ouverte", 15),
+    (S.REMINDER_3, "relance 3", 12),
+    (S.REMINDER_2, "relance 2", 8),
+)
+RISK_DEFAULT = 4
+
+
+def _score_expression(today: date):
+    amount = Case(
+        *[When(balance__gte=limit, then=Value(points)) for limit, points in AMOUNT_POINTS],
+        default=Value(AMOUNT_DEFAULT),
+        output_field=IntegerField(),
+    )
+    age = Case(
+        *[
+            When(reference_date__lte=today - timedelta(days=days), then=Value(points))
+            for days, points in AGE_POINTS
+        ],
+        default=Value(AGE_DEFAULT),
+        output_field=IntegerField(),
+    )
+    risk_whens = []
+    for code, _label, points in RISK_POINTS:
+        condition = Q(state=code) if code in S.values else Q(**{f"has_{code}": True})
+        risk_whens.append(When(condition, then=Value(points)))
+    risk = Case(*risk_whens, default=Value(RISK_DEFAULT), output_field=IntegerField())
+    return amount + age + risk
+
+
+def days_overdue(reference_date: date | None, today: date) -> int:
+    return max((today - reference_date).days, 0) if reference_date else 0
+
+
+def score_explanation(row: Dossier, today: date, kinds: set[str]) -> str:
+    """The score's three parts in words, for the row's tooltip (same tables as the SQL).
+
+    ``kinds``: the row's kinds of items (``_describe``'s, the same conditions as the SQL's)."""
+    balance = row.balance or ZERO
+    amount = next((p for limit, p in AMOUNT_POINTS if balance >= limit), AMOUNT_DEFAULT)
+    days = days_overdue(row.reference_date, today)
+    age = AGE_DEFAULT
+    if row.reference_date:
+        age = next((p for d, p in AGE_POINTS if row.reference_date <= today - timedelta(d)), age)
+    risk_label, risk = "aucun signal particulier", RISK_DEFAULT
+    for code, label, points in RISK_POINTS:
+        hit = row.state == code if code in S.values else code in kinds
+        if hit:
+            risk_label, risk = label, points
+            break
+    return (
+        f"Priorité {row.score} = montant {euros(balance)} : {amount} pts + retard {days} jours : "
+        f"{age} pts + risque ({risk_label}) : {risk} pts"
+    )
+
+
+# --- Prescription (the legal engine's warnings) -----------------------------------------------
+
+
+def prescription_flags(dossiers: QuerySet[Dossier], *, today: date) -> dict[int, list]:
+    """Open claims prescribed within 90 days (or already), per dossier id.
+
+    The legal engine (``dossiers.selectors.prescription_warnings``) computes the dates. Only
+    claims due long enough ago can be near: a prescription date is never earlier than the due
+    date + the shortest period (interruptions and suspensions only push it later), so the SQL
+    pre-filter keeps the read small.
+    """
+    from dossiers.selectors import prescription_warnings
+
+    horizon = today + timedelta(days=max(rules.PRESCRIPTION_WARNING_DAYS))
+    bound = calendar.add_months(horizon, -12 * rules.PRESCRIPTION_YEARS_CONSUMER)
+    claims = Claim.objects.filter(
+        dossier__in=dossiers.values("pk"), due_date__lte=bound + timedelta(days=1)
+    )
+    warnings = prescription_warnings(on=today, queryset=claims)
+    flags: dict[int, list] = {}
+    for flag in chain(warnings.prescribed, warnings.flags):
+        flags.setdefault(flag.claim.dossier_id, []).append(flag)
+    return flags
+
+
+# --- The worklist -----------------------------------------------------------------------------
+
+
+@dataclass
+class WorkItem:
+    kind: str
+    label: str
+    detail: str = ""
+
+
+@dataclass
+class WorklistRow:
+    dossier: Dossier
+    items: list[WorkItem]
+    explanation: str
+    days_overdue: int
+    hold: DossierHold | None = None
+
+
+@dataclass
+class Worklist:
+    rows: list[WorklistRow]
+    next_cursor: str | None
+    today: date
+    filters: dict = field(default_factory=dict)
+
+
+def _balance_subquery():
+    return Coalesce(
+        Subquery(
+            Claim.objects.filter(dossier=OuterRef("pk"))
+            .values("dossier")
+            .annotate(total=Sum("outstanding"))
+            .values("total")[:1]
+        ),
+        ZERO,
+        output_field=DecimalField(max_digits=14, decimal_places=2),
+    )
+
+
+def parse_cursor(cursor: str | None) -> tuple[int, int] | None:
+    try:
+        score, pk = (cursor or "").split(".", 1)
+        return int(score), int(pk)
+    except ValueError:
+        return None
+
+
+def worklist(
+    *,
+    user,
+    today: date,
+    kind: str = "",
+    q: str = "",
+    creditor: int | None = None,
+    assignee: str = "",
+    everything: bool = False,
+    cursor: str | None = None,
+    page_size: int = PAGE_SIZE,
+) -> Worklist:
+    """The dossiers that need a person today, highest priority first, one page at a time.
+
+    ``everything``: all active dossiers in scope, not only those with something to do.
+    Keyset pagination on (score, pk): the next page starts after the last row's key, so no page
+    ever counts the whole set.
+    """
+    scope = scoping.visible_dossiers(user).filter(closed_on__isnull=True)
+    if assignee and sees_all(user):
+        scope = (
+            scope.filter(assigned_to__isnull=True)
+            if assignee == "aucun"
+            else scope.filter(assigned_to_id=assignee)
+        )
+    if creditor:
+        scope = scope.filter(creditor_id=creditor)
+    q = (q or "").strip()
+    if q:
+        digits = q.replace(" ", "")
+        match = (
+            Q(debtor__name__icontains=q)
+            | Q(reference__icontains=q)
+            | Q(Exists(Claim.objects.filter(dossier=OuterRef("pk"), invoice_number__icontains=q)))
+        )
+        if digits.isdigit():
+            match |= Q(debtor__siren__startswith=digits)
+        scope = scope.filter(match)
+
+    flags = prescription_flags(scope, today=today)
+    conditions = _item_conditions(today, sorted(flags))
+    # The flags are aliases: compiled into the filter and the score, never selected (the
+    # row's items come from _describe's detail queries).
+    rows = scope.annotate(balance=_balance_subquery()).alias(
+        **{
+            f"has_{code}": Case(
+                When(condition, then=Value(True)), default=Value(False), output_field=BooleanField()
+            )
+            for code, condition in conditions.items()
+        },
+    )
+    if kind in conditions:
+        rows = rows.filter(**{f"has_{kind}": True})
+    elif not everything:
+        needs_person = Q()
+        for code in conditions:
+            needs_person |= Q(**{f"has_{code}": True})
+        rows = rows.filter(needs_person)
+    rows = rows.annotate(score=_score_expression(today))
+    key = parse_cursor(cursor)
+    if key is not None:
+        rows = rows.filter(Q(score__lt=key[0]) | Q(score=key[0], pk__lt=key[1]))
+    page = list(
+        rows.select_related("debtor", "creditor", "assigned_to").order_by("-score", "-pk")[
+            : page_size + 1
+        ]
+    )
+    next_cursor = None
+    if len(page) > page_size:
+        page = page[:page_size]
+        next_cursor = f"{page[-1].score}.{page[-1].pk}"
+    return Worklist(
+        rows=_describe(page, today=today, flags=flags),
+        next_cursor=next_cursor,
+        today=today,
+    )
+
+
+def _describe(page: list[Dossier], *, today: date, flags: dict[int, list]) -> list[WorklistRow]:
+    """The items of each row in words: one query per kind of detail, for the page's rows only."""
+    ids = [d.pk for d in page]
+    items: dict[int, list[WorkItem]] = {pk: [] for pk in ids}
+    reminders = (
+        Reminder.objects.filter(dossier_id__in=ids)
+        .filter(
+            Q(status=Reminder.Status.FAILED)
+            | Q(status=Reminder.Status.PLANNED, scheduled_for__lte=today)
+        )
+        .select_related("step")
+        .order_by("scheduled_for", "pk")
+    )
+    for reminder in reminders:
+        if reminder.status == Reminder.Status.FAILED:
+            items[reminder.dossier_id].append(
+                WorkItem("failed", "Envoi en échec", f"{reminder.step.label} — {reminder.note}")
+            )
+        elif reminder.channel == Channel.PHONE:
+            items[reminder.dossier_id].append(
+                WorkItem(
+                    "call",
+                    "Appel à passer",
+                    f"{reminder.step.label}, prévu le {reminder.scheduled_for:%d/%m/%Y}",
+                )
+            )
+        elif reminder.step.needs_approval:
+            items[reminder.dossier_id].append(
+                WorkItem(
+                    "approval",
+                    "Courrier à valider",
+                    f"{reminder.step.label} ({reminder.get_channel_display()})",
+                )
+            )
+    for promise in Promise.objects.filter(
+        dossier_id__in=ids, status=Promise.Status.PENDING, due_on__lte=today
+    ):
+        items[promise.dossier_id].append(
+            WorkItem(
+                "promise_due",
+                "Promesse à échéance",
+                f"{euros(promise.amount)} promis pour le {promise.due_on:%d/%m/%Y}",
+            )
+        )
+    for task in Task.objects.filter(dossier_id__in=ids, status=Task.Status.OPEN).order_by(
+        "due_on", "pk"
+    ):
+        code = TASK_ITEMS.get(task.kind, "task")
+        if code != "claim_declaration" and task.due_on > today:
+            continue
+        items[task.dossier_id].append(
+            WorkItem(code, task.get_kind_display(), task.note or f"Pour le {task.due_on:%d/%m/%Y}")
+        )
+    for dispute in Dispute.objects.filter(
+        dossier_id__in=ids, status=Dispute.Status.OPEN
+    ).select_related("claim"):
+        invoice = f" — facture {dispute.claim.invoice_number}" if dispute.claim_id else ""
+        items[dispute.dossier_id].append(
+            WorkItem(
+                "dispute",
+                "Contestation à traiter",
+                f"{dispute.get_reason_display()}{invoice}, depuis le {dispute.opened_on:%d/%m/%Y}",
+            )
+        )
+    holds = {
+        hold.dossier_id: hold
+        for hold in DossierHold.objects.filter(
+            dossier_id__in=ids, released_on__isnull=True, until__gte=today
+        )
+    }
+    for pk in ids:
+        for flag in flags.get(pk, []):
+            detail = (
+                f"Facture {flag.claim.invoice_number} prescrite depuis le "
+                f"{flag.prescription.date:%d/%m/%Y}"
+                if flag.days_left < 0
+                else f"Facture {flag.claim.invoice_number} : prescription le "
+                f"{flag.prescription.date:%d/%m/%Y} (dans {flag.days_left} jours)"
+            )
+            items[pk].append(WorkItem("prescription", "Prescription proche", detail))
+    return [
+        WorklistRow(
+            dossier=d,
+            items=items[d.pk],
+            explanation=score_explanation(d, today, {item.kind for item in items[d.pk]}),
+            days_overdue=days_overdue(d.reference_date, today),
+            hold=holds.get(d.pk),
+        )
+        for d in page
+    ]
+
+
+# --- The dossier page -------------------------------------------------------------------------
+
+
+@dataclass
+class Totals:
+    principal: Decimal = ZERO
+    penalties: Decimal | None = ZERO
+    indemnity: Decimal = ZERO
+    interest: Decimal | None = ZERO
+
+    @property
+    def total(self) -> Decimal | None:
+        if self.penalties is None or self.interest is None:
+            return None
+        return self.principal + self.penalties + self.indemnity + self.interest
+
+
+@dataclass
+class ClaimLine:
+    claim: Claim
+    figures: object  # legal.figures.ClaimFigures
+
+
+@dataclass
+class NextStep:
+    label: str
+    on: date | None
+
+
+@dataclass
+class DossierDetail:
+    dossier: Dossier
+    today: date
+    claims: list[ClaimLine]
+    totals: Totals
+    legal_errors: list[str]
+    legal_notes: list[str]
+    prescription_date: date | None
+    days_overdue: int
+    next_step: NextStep
+    payments: list[Payment]
+    promises: list[Promise]
+    plans: list[PaymentPlan]
+    disputes: list[Dispute]
+    evidence: list[Evidence]
+    tasks: list[Task]
+    reminders: list[Reminder]
+    calls: list[CallLog]
+    hold: DossierHold | None
+
+    @property
+    def open_disputes(self) -> list[Dispute]:
+        return [d for d in self.disputes if d.status == Dispute.Status.OPEN]
+
+    @property
+    def open_tasks(self) -> list[Task]:
+        return [t for t in self.tasks if t.status == Task.Status.OPEN]
+
+    @property
+    def pending_approval(self) -> list[Reminder]:
+        return [
+            r
+            for r in self.reminders
+            if r.status == Reminder.Status.PLANNED
+            and r.step.needs_approval
+            and r.channel in DELIVERED
+        ]
+
+    @property
+    def failed_reminders(self) -> list[Reminder]:
+        return [r for r in self.reminders if r.status == Reminder.Status.FAILED]
+
+    @property
+    def open_claims(self) -> list[Claim]:
+        return [line.claim for line in self.claims if line.claim.outstanding > 0]
+
+    @property
+    def recaps_to_send(self) -> list[CallLog]:
+        return [c for c in self.calls if c.recap_status == CallLog.Recap.TO_SEND]
+
+
+def next_step(dossier: Dossier, *, on: date) -> NextStep:
+    """What the cadence does next and when, in words (the planner's own decision)."""
+    if dossier.is_closed:
+        return NextStep(f"Dossier clos ({dossier.get_state_display().lower()})", None)
+    if dossier.state == S.GO_NO_GO:
+        return NextStep("Décision Go/No-Go à prendre", None)
+    decision = planning.decide(dossier, on=on)
+    if dossier.state == S.PROMISE:
+        return NextStep("Vérification du paiement promis", decision.next_date)
+    if dossier.state == S.PAYMENT_PLAN:
+        return NextStep("Vérification de l'échéance suivante", decision.next_date)
+    if dossier.state not in planning.STATE_RANK:
+        return NextStep(f"Cadence suspendue ({dossier.get_state_display().lower()})", None)
+    if decision.action == "fire":
+        return NextStep(" + ".join(step.label for step in decision.fire), on)
+    if decision.action == "go_no_go":
+        return NextStep("Décision Go/No-Go", on)
+    if decision.action == "wait":
+        pending = decision.pending  # the planner's own list: no second read
+        if pending and not decision.reason.startswith("dossier en attente"):
+            step = min(pending, key=lambda s: s.offset_days)
+            return NextStep(f"{step.label} ({step.get_channel_display()})", decision.next_date)
+        return NextStep(decision.reason.capitalize(), decision.next_date)
+    if dossier.state == S.FORMAL_NOTICE and decision.next_date:
+        return NextStep("Fin du délai de la mise en demeure, puis Go/No-Go", decision.next_date)
+    return NextStep((decision.reason or "aucune étape prévue").capitalize(), None)
+
+
+def dossier_detail(dossier: Dossier, *, today: date) -> DossierDetail:
+    """Everything the dossier page shows, each relation read once."""
+    from dossiers.selectors import claim_legal_figures, claims_for_figures, rate_table
+
+    rates = rate_table()
+    claim_rows = list(claims_for_figures(dossier.claims.order_by("due_date", "pk")))
+    lines, totals, errors, notes = [], Totals(), [], []
+    prescription = None
+    for claim in claim_rows:
+        figures = claim_legal_figures(claim, on=today, rates=rates)
+        lines.append(ClaimLine(claim, figures))
+        if claim.is_cancelled:
+            continue
+        totals.principal += figures.unpaid
+        totals.indemnity += figures.recovery_indemnity
+        totals.penalties = (
+            None
+            if totals.penalties is None or figures.late_penalties is None
+            else totals.penalties + figures.late_penalties
+        )
+        totals.interest = (
+            None
+            if totals.interest is None or figures.legal_interest is None
+            else totals.interest + figures.legal_interest
+        )
+        errors += [e for e in figures.errors if e not in errors]
+        notes += [n for n in figures.notes if n not in notes and "annulée" not in n]
+        if claim.outstanding > 0 and figures.prescription_date is not None:
+            prescription = min(filter(None, [prescription, figures.prescription_date]))
+    hold = (
+        DossierHold.objects.filter(dossier=dossier, released_on__isnull=True, until__gte=today)
+        .order_by("-pk")
+        .first()
+    )
+    return DossierDetail(
+        dossier=dossier,
+        today=today,
+        claims=lines,
+        totals=totals,
+        legal_errors=errors,
+        legal_notes=notes,
+        prescription_date=prescription,
+        days_overdue=days_overdue(dossier.reference_date, today),
+        next_step=next_step(dossier, on=today),
+        payments=list(
+            dossier.payments.prefetch_related(
+                Prefetch(
+                    "allocations",
+                    queryset=PaymentAllocation.objects.select_related("claim").order_by("pk"),
+                )
+            ).select_related("recorded_by")
+        ),
+        promises=list(dossier.promises.all()),
+        plans=list(
+            dossier.payment_plans.prefetch_related(
+                Prefetch("installments", queryset=Installment.objects.order_by("due_on"))
+            )
+        ),
+        disputes=list(dossier.disputes.select_related("claim")),
+        evidence=list(dossier.evidence.select_related("claim", "uploaded_by")),
+        tasks=list(dossier.tasks.select_related("assigned_to").order_by("status", "due_on")),
+        reminders=list(
+            Reminder.objects.filter(dossier=dossier)
+            .select_related("step", "approved_by")
+            .prefetch_related("sent_messages")
+            .order_by("-scheduled_for", "-pk")
+        ),
+        calls=list(dossier.call_logs.select_related("called_by", "promise")),
+        hold=hold,
+    )
+
+
+# --- The debtor page --------------------------------------------------------------------------
+
+
+def debtor_for(user, pk: int) -> tuple[Debtor, list[Dossier]]:
+    """The debtor and the dossiers the user may see, across creditors (``Debtor.DoesNotExist``
+    when the user sees none of its dossiers)."""
+    debtor = Debtor.objects.prefetch_related("contacts").get(pk=pk)
+    dossiers = list(
+        scoping.visible_dossiers(user)
+        .filter(debtor=debtor)
+        .annotate(balance=_balance_subquery())
+        .select_related("creditor", "assigned_to")
+        .order_by("closed_on", "-opened_on", "pk")
+    )
+    if not dossiers:
+        raise Debtor.DoesNotExist
+    return debtor, dossiers

@@ -1,0 +1,152 @@
+"""The demo data command: what someone opening the demo back office would find."""
+
+import datetime
+from io import StringIO
+
+import pytest
+import time_machine
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.test import Client, override_settings
+from stdnum.fr import siren
+
+from accounts import roles
+from demo.management.commands.seed_demo import DEMO_PASSWORD
+from dossiers.models import Claim, Creditor, Debtor, Dossier, DossierState, Payment, Task
+from journal.personal_data import ANONYMISED
+
+pytestmark = pytest.mark.django_db
+
+DEMO_LOGINS = {
+    "controleur": roles.CONTROLLER,
+    "responsable": roles.MANAGER,
+    "dpo": roles.DPO,
+    "admin": roles.ADMIN,
+}
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Seed once for the module (a few seconds), in a transaction rolled back at the end."""
+    media = tmp_path_factory.mktemp("media")  # the demo invoices are real files
+    # Frozen on a Monday so that the cadence walk gives the same picture on any machine.
+    monday = datetime.datetime(2026, 11, 23, 8, 0, tzinfo=datetime.UTC)
+    with (
+        django_db_blocker.unblock(),
+        override_settings(MEDIA_ROOT=media),
+        time_machine.travel(monday, tick=False),
+        transaction.atomic(),
+    ):
+        out = StringIO()
+        call_command("seed_demo", dossiers=40, seed=2026, force=True, stdout=out)
+        yield out.getvalue()
+        transaction.set_rollback(True)
+
+
+def test_each_role_can_log_in_with_the_demo_password(seeded):
+    for username, role in DEMO_LOGINS.items():
+        user = get_user_model().objects.get(username=username)
+        assert user.is_staff
+        assert list(user.groups.values_list("name", flat=True)) == [role]
+        # django-axes checks every login against its lockouts: it needs the request.
+        credentials = {"username": username, "password": DEMO_PASSWORD}
+        assert Client().login(request=HttpRequest(), **credentials), username
+
+
+def test_output_lists_counts_and_logins(seeded):
+    assert "Dossiers" in seeded
+    assert "40" in seeded
+    for username, role in DEMO_LOGINS.items():
+        assert username in seeded
+        assert roles.LABELS[role] in seeded
+    assert DEMO_PASSWORD in seeded
+
+
+def test_dossiers_cover_professional_and_consumer_debtors(seeded):
+    assert Dossier.objects.count() == 40
+    kinds = set(Dossier.objects.values_list("debtor__kind", flat=True))
+    assert kinds == {Debtor.Kind.PROFESSIONAL, Debtor.Kind.CONSUMER}
+
+
+def test_demo_shows_partial_and_full_payments_a_credit_note_and_a_cancellation(seeded):
+    assert Claim.objects.filter(outstanding__gt=0, outstanding__lt=F("amount")).exists()
+    assert Payment.objects.filter(kind=Payment.Kind.CREDIT_NOTE).exists()
+    assert Claim.objects.filter(cancelled_on__isnull=False).exclude(cancellation_reason="").exists()
+    assert Dossier.objects.with_balance().filter(balance=0).exists()
+
+
+def test_debtors_include_a_receivership_and_a_restricted_processing(seeded):
+    receivership = Debtor.objects.get(insolvency_status=Debtor.Insolvency.RECEIVERSHIP)
+    assert receivership.insolvency_opened_on is not None
+    assert Debtor.objects.filter(processing_restricted=True).count() == 1
+
+
+def test_every_siren_is_valid(seeded):
+    sirens = [
+        *Creditor.objects.values_list("siren", flat=True),
+        # The demo's GDPR purge anonymises one archived debtor (SIREN blanked).
+        *Debtor.objects.filter(kind=Debtor.Kind.PROFESSIONAL)
+        .exclude(name=ANONYMISED)
+        .values_list("siren", flat=True),
+    ]
+    assert sirens
+    assert all(siren.is_valid(value) for value in sirens)
+    assert not Debtor.objects.filter(kind=Debtor.Kind.CONSUMER).exclude(siren="").exists()
+
+
+def test_contacts_use_reserved_domains_and_fictional_numbers(seeded):
+    for debtor in Debtor.objects.exclude(name=ANONYMISED).prefetch_related("contacts"):
+        expected = 2 if debtor.kind == Debtor.Kind.PROFESSIONAL else 1
+        assert debtor.contacts.count() == expected
+        for contact in debtor.contacts.all():
+            assert contact.email.endswith(("@example.fr", "@example.com"))
+            assert not contact.phone or contact.phone.startswith("01 99 00 ")
+
+
+def test_every_dossier_is_journaled_with_its_author(seeded):
+    people = set(get_user_model().objects.values_list("pk", flat=True))
+    for dossier in Dossier.objects.all():
+        rows = list(dossier.history.values_list("history_user", "history_change_reason"))
+        assert rows[-1] == (
+            get_user_model().objects.get(username="admin").pk,
+            "ouverture du dossier",
+        )
+        # A row without a person comes from the daily cadence run, and always says why.
+        assert all(user in people or (user is None and reason) for user, reason in rows)
+    assert Dossier.objects.filter(assigned_to__username="controleur").exists()
+
+
+def test_second_run_creates_nothing(seeded):
+    before = Dossier.objects.count()
+    out = StringIO()
+    call_command("seed_demo", dossiers=40, seed=2026, force=True, stdout=out)
+    assert "Données de démonstration déjà présentes" in out.getvalue()
+    assert Dossier.objects.count() == before
+
+
+def test_refuses_to_run_without_debug_unless_forced(settings):
+    settings.DEBUG = False
+    before = get_user_model().objects.count()
+    with pytest.raises(CommandError, match="démonstration"):
+        call_command("seed_demo", dossiers=2)
+    assert get_user_model().objects.count() == before
+
+
+def test_the_demo_shows_a_dossier_in_every_state(seeded):
+    """Each state of the dossier's life can be clicked in the demo."""
+    states = set(Dossier.objects.values_list("state", flat=True))
+    assert states == set(DossierState.values)
+
+
+def test_the_demo_has_reminders_sent_over_weeks_and_work_to_do(seeded):
+    from relances.models import Reminder
+
+    sent_on = set(
+        Reminder.objects.exclude(status="cancelled").values_list("scheduled_for", flat=True)
+    )
+    assert len(sent_on) > 10  # spread over the weeks of the walk, not one burst
+    kinds = set(Task.objects.values_list("kind", flat=True))
+    assert {Task.Kind.CLAIM_DECLARATION, Task.Kind.GO_NO_GO} <= kinds
