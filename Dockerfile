@@ -11,7 +11,7 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 RUN pip install --no-cache-dir -e .
 COPY . .
-RUN SECRET_KEY=build DATABASE_URL=sqlite:////tmp/build.sqlite3 ALLOWED_HOSTS=localhost \
+RUN SECRET_KEY=build JOURNAL_CHAIN_KEY=build DATABASE_URL=sqlite:////tmp/build.sqlite3 ALLOWED_HOSTS=localhost \
     EMAIL_URL=consolemail:// CELERY_BROKER_URL=memory:// \
     DJANGO_SETTINGS_MODULE=recouvrement.settings.production \
     python manage.py collectstatic --noinput

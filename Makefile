@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/recouvrement
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: demo test lint format setup services clean bench load
+.PHONY: demo test lint layers format setup services clean bench load
 
 $(STAMP): pyproject.toml scripts/bootstrap.sh
 	./scripts/bootstrap.sh $(PYTHON) $(VENV)
@@ -27,13 +27,17 @@ demo: $(STAMP)
 services: $(STAMP)
 	./scripts/test-services.sh $(BIN)/python
 
-test: services
+test: services layers
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
 	CELERY_TASK_ALWAYS_EAGER=true FAST_PASSWORD_HASHER=true \
 	$(BIN)/pytest
 
-## make lint: ruff (lint and format) and missing migrations
-lint: $(STAMP)
+## make layers: each app imports only the apps below it (pyproject.toml, [tool.importlinter])
+layers: $(STAMP)
+	PYTHONPATH=. $(BIN)/lint-imports --no-cache
+
+## make lint: ruff (lint and format), the layers, and missing migrations
+lint: layers
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DATABASE_URL=sqlite:////tmp/recouvrement-lint.sqlite3 $(BIN)/python manage.py makemigrations --check --dry-run

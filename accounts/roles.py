@@ -92,7 +92,7 @@ PERMISSIONS = {
         "authtoken.delete_token",
         *_perms("journal", "view", "chainlink"),
         *_perms("escalade", "view", _GO_NO_GO_MODELS),
-        # Accounts (issue 11): reset a lost second factor, read the login records, unlock.
+        # Accounts: reset a lost second factor, read the login records, unlock.
         *_perms("otp_totp", "view delete", "totpdevice"),
         *_perms("axes", "view delete", "accessattempt"),
         *_perms("axes", "view", "accesslog accessfailurelog"),

@@ -27,7 +27,7 @@ STATUS_FILTERS = {
 
 @extend_schema_view(list=extend_schema(parameters=parameters(STATUS_FILTERS)))
 class InvoiceStatusViewSet(FilterMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    """E-invoicing lifecycle statuses (LEGAL_FR.md §10). *Encaissée* records the payment on the
+    """E-invoicing lifecycle statuses (docs/legal.md §10). *Encaissée* records the payment on the
     invoice; *Refusée* and *En litige* open a contestation; *Rejetée* cancels the invoice (no
     reminder ever); *Approuvée* is kept as evidence. The same status twice changes nothing."""
 

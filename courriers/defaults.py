@@ -1,5 +1,5 @@
 # ruff: noqa: E501 - the templates keep one paragraph per line, as an admin edits them
-"""The default French templates, written for this product (LEGAL_FR.md §4-§5).
+"""The default French templates, written for this product (docs/legal.md §4-§5).
 
 Each body is the wording only: the layout adds the creditor's identity, the invoices with their
 dates, amounts and days overdue, the penalties and the 40 EUR indemnity where the law allows

@@ -90,7 +90,7 @@ def _send(document: documents.Document, channel: str) -> tuple[str, str, str]:
 def deliver(reminder: Reminder, *, actor=None) -> bool:
     """Deliver one locked, planned reminder: render, send, keep the evidence, mark it sent.
 
-    Called by ``services.reminder_deliver`` inside its transaction. A missing address or a
+    Called by ``reminder_deliver`` (below) inside its transaction. A missing address or a
     wording refused at sending time marks the reminder failed (it shows on the worklist); an
     SMTP error propagates so that the task retries."""
     try:

@@ -122,7 +122,7 @@ def template_check(
     *, subject: str, body: str, debtor_kind: str, channel: str
 ) -> list[ValidationError]:
     """Why a template cannot be saved: syntax, a variable outside the whitelist, a forbidden
-    phrase (LEGAL_FR.md §5, with its reason and article)."""
+    phrase (docs/legal.md §5, with its reason and article)."""
     errors = []
     try:
         rendered = [
@@ -293,7 +293,7 @@ def build_context(
     rows = []
     unpaid = penalties = indemnity = interest = Decimal("0.00")
     penalties_known = True
-    # A prescribed claim is never reminded as if it could be enforced (C. civ. 2219; LEGAL_FR.md
+    # A prescribed claim is never reminded as if it could be enforced (C. civ. 2219; docs/legal.md
     # §3): the letter names and totals only the claims still enforceable at ``on``.
     figured = [
         (claim, figures)

@@ -30,7 +30,7 @@ INTEREST_MENTION = (
     "À défaut de paiement, des intérêts au taux légal courent sur les sommes dues à compter de "
     "la présente mise en demeure (C. civ. 1231-6)."
 )
-# The remedies are only *envisaged* at this stage (LEGAL_FR.md §4); no court word that would
+# The remedies are only *envisaged* at this stage (docs/legal.md §4); no court word that would
 # make the letter look like a judicial act.
 REMEDIES_MENTION = (
     "Sans règlement ni accord à cette date, nous nous réservons la possibilité d'engager une "

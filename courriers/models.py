@@ -24,7 +24,7 @@ class DebtorKind(models.TextChoices):
 
 
 class TemplateKind(models.TextChoices):
-    """What the message is; decides the legal blocks the layout adds (LEGAL_FR.md §4)."""
+    """What the message is; decides the legal blocks the layout adds (docs/legal.md §4)."""
 
     INFORMAL = "informal", "Relance informelle"
     AMICABLE = "amicable", "Relance amiable"
@@ -36,7 +36,7 @@ class TemplateKind(models.TextChoices):
     THANK_YOU = "thank_you", "Remerciement après paiement"
 
 
-# "From the second level on" (LEGAL_FR.md §4): the firm reminder and the formal notice state the
+# "From the second level on" (docs/legal.md §4): the firm reminder and the formal notice state the
 # penalties and the 40 EUR indemnity to a professional (C. com. L441-10 II, D441-5).
 KINDS_WITH_PENALTIES = {TemplateKind.FIRM, TemplateKind.FORMAL_NOTICE}
 

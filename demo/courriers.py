@@ -16,8 +16,7 @@ from courriers import delivery
 from courriers.models import CreditorMessaging, SentMessage
 from dossiers.models import Creditor
 from relances import services
-from relances.models import CallLog, Channel, Reminder
-from relances.services import DELIVERED_CHANNELS
+from relances.models import DELIVERED_CHANNELS, CallLog, Channel, Reminder
 
 
 def _ack_of_receipt(number: str) -> SimpleUploadedFile:
@@ -74,7 +73,7 @@ def letters_demo(*, seeder) -> list[str]:
         .values_list("pk", flat=True)
     )
     for pk in list(planned):
-        services.reminder_deliver(reminder_id=pk)
+        delivery.reminder_deliver(reminder_id=pk)
     for call in CallLog.objects.filter(recap_status=CallLog.Recap.TO_SEND):
         delivery.call_recap_send(call_id=call.pk)
     sent = None
@@ -88,7 +87,7 @@ def letters_demo(*, seeder) -> list[str]:
             services.reminder_approve(reminder=notice, actor=seeder.controller, on=seeder.today)
         except ValidationError:
             continue  # paused or closed dossier: its letter stays where it is
-        services.reminder_deliver(reminder_id=notice.pk)
+        delivery.reminder_deliver(reminder_id=notice.pk)
         sent = SentMessage.objects.filter(reminder=notice).first()
         break
     if sent is not None and sent.channel == Channel.REGISTERED_LETTER:

@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts import roles
+from courriers import delivery
 from dossiers import services as dossier_services
 from dossiers.models import Dossier, Evidence
 from escalade import gonogo, services
@@ -45,7 +46,7 @@ def _send_pending(dossier: Dossier, *, manager, today) -> None:
                 continue
             relance_services.reminder_approve(reminder=reminder, actor=manager, on=today)
             notice_approved = True
-        relance_services.reminder_deliver(reminder_id=reminder.pk)
+        delivery.reminder_deliver(reminder_id=reminder.pk)
 
 
 def _complete(dossier: Dossier, *, controller, manager, today) -> None:

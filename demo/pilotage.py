@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from courriers import delivery
 from dossiers import services as dossier_services
 from dossiers.models import CADENCE_STATES, Dossier, DossierState, Evidence
 from pilotage import services
@@ -132,7 +133,7 @@ def _deliver_on_their_day(actor) -> int:
     delivered = [
         reminder_id
         for reminder_id in planned.values_list("pk", flat=True)
-        if relance_services.reminder_deliver(reminder_id=reminder_id)
+        if delivery.reminder_deliver(reminder_id=reminder_id)
     ]
     # Reminders another part of the demo already delivered today, though planned earlier.
     delivered_today = Reminder.objects.filter(

@@ -197,7 +197,7 @@ class DossierAdmin(JournaledAdmin):
 
     @admin.display(description="alertes de prescription")
     def prescription_alerts(self, obj):
-        """Invoices prescribed, or prescribed within 90, 30 or 7 days (LEGAL_FR.md §3)."""
+        """Invoices prescribed, or prescribed within 90, 30 or 7 days (docs/legal.md §3)."""
         if obj.pk is None:
             return "—"
         warnings = selectors.prescription_warnings(queryset=Claim.objects.filter(dossier=obj))

@@ -208,7 +208,7 @@ def prescription_warnings(
     thresholds: tuple[int, ...] = rules.PRESCRIPTION_WARNING_DAYS,
 ) -> PrescriptionWarnings:
     """Open claims of active dossiers whose prescription date falls within 90, 30 or 7 days of
-    ``on`` (LEGAL_FR.md §3), and those already prescribed (C. civ. 2229: once the last day has
+    ``on`` (docs/legal.md §3), and those already prescribed (C. civ. 2229: once the last day has
     passed). A claim under a mediation in progress is suspended (C. civ. 2238): not flagged.
     """
     on = on or timezone.localdate()

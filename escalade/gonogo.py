@@ -1,4 +1,4 @@
-"""The Go/No-Go checklist (LEGAL_FR.md §8): computed from the dossier, never ticked by hand.
+"""The Go/No-Go checklist (docs/legal.md §8): computed from the dossier, never ticked by hand.
 
 The same ``Exists`` expressions serve the managers' list (one query for every dossier) and the
 dossier's own page, which adds the journal's verification (a walk of the dossier's chain).

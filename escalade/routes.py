@@ -1,4 +1,4 @@
-"""The routes a Go/No-Go decision may take, and the rule that suggests one (LEGAL_FR.md §8).
+"""The routes a Go/No-Go decision may take, and the rule that suggests one (docs/legal.md §8).
 
 Every number here carries its source; the ones marked "policy" are house choices, not law.
 """

@@ -1,4 +1,4 @@
-"""BODACC insolvency judgments (LEGAL_FR.md §7): the open-data export of the « annonces
+"""BODACC insolvency judgments (docs/legal.md §7): the open-data export of the « annonces
 commerciales » (CSV, ``;``), matched to debtors by SIREN only.
 
 An opening judgment of sauvegarde, redressement or liquidation judiciaire moves the debtor's

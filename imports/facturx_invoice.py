@@ -1,4 +1,4 @@
-"""Factur-X / ZUGFeRD e-invoices (LEGAL_FR.md §10): the CII XML embedded in the PDF gives the
+"""Factur-X / ZUGFeRD e-invoices (docs/legal.md §10): the CII XML embedded in the PDF gives the
 claim without retyping; the PDF itself is kept as the claim's evidence.
 
 The ``factur-x`` library extracts and parses the XML (EN 16931 business terms: BT-1 number,

@@ -135,7 +135,7 @@ class IdempotencyKey(models.Model):
 
 
 class InvoiceStatus(models.TextChoices):
-    """The lifecycle statuses of the French e-invoicing reform (LEGAL_FR.md §10)."""
+    """The lifecycle statuses of the French e-invoicing reform (docs/legal.md §10)."""
 
     COLLECTED = "encaissee", "Encaissée"
     REFUSED = "refusee", "Refusée"

@@ -462,7 +462,7 @@ def invoice_status_record(
     note: str = "",
     source: str = "api",
 ) -> tuple[InvoiceStatusEvent, bool]:
-    """Apply a lifecycle status once (LEGAL_FR.md §10). Returns (event, created).
+    """Apply a lifecycle status once (docs/legal.md §10). Returns (event, created).
 
     *Encaissée*: the payment is recorded on this invoice, which closes it (penalties stop at
     that date); *Refusée* and *En litige*: a contestation stops the reminders; *Rejetée*: no

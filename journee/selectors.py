@@ -51,11 +51,10 @@ from dossiers.models import (
 from legal import calendar, rules
 from legal.formatting import euros
 from relances import planning
-from relances.models import CallLog, Channel, DossierHold, Reminder
+from relances.models import DELIVERED_CHANNELS, CallLog, Channel, DossierHold, Reminder
 
 S = DossierState
 PAGE_SIZE = 25
-DELIVERED = (Channel.EMAIL, Channel.LETTER, Channel.REGISTERED_LETTER, Channel.SMS)
 
 
 # --- Who sees what ----------------------------------------------------------------------------
@@ -116,7 +115,9 @@ def _item_conditions(today: date, prescription_ids: list[int]) -> dict[str, obje
     phone_due = Exists(planned.filter(channel=Channel.PHONE)) & ~Exists(called_today)
     return {
         "call": Q(phone_due) | Q(_open_task(Task.Kind.CALL, today)),
-        "approval": Q(Exists(planned.filter(step__needs_approval=True, channel__in=DELIVERED))),
+        "approval": Q(
+            Exists(planned.filter(step__needs_approval=True, channel__in=DELIVERED_CHANNELS))
+        ),
         "promise_due": Q(
             Exists(
                 Promise.objects.filter(
@@ -519,7 +520,7 @@ class DossierDetail:
             for r in self.reminders
             if r.status == Reminder.Status.PLANNED
             and r.step.needs_approval
-            and r.channel in DELIVERED
+            and r.channel in DELIVERED_CHANNELS
         ]
 
     @property

@@ -2,7 +2,7 @@
 
 Interest for a period (start, end] — from the day after ``start`` to ``end`` included — is
 ``base × annual rate × days / 365``: simple interest, actual/365 even in a leap year
-(LEGAL_FR.md §1). The period is cut at each half-year boundary (one rate per half-year) and at
+(docs/legal.md §1). The period is cut at each half-year boundary (one rate per half-year) and at
 each payment: a payment received on day P closes the period at P and the amount it paid stops
 bearing interest from P + 1. Amounts are summed unrounded and rounded once, half-up, to the cent.
 """
@@ -63,7 +63,7 @@ def accrue(
     rate_for: Callable[[HalfYear], Decimal],
 ) -> Accrual:
     """Simple interest on ``principal`` less the payments, over (start, end], per half-year
-    (LEGAL_FR.md §1: actual/365; C. com. L441-10 II and C. mon. fin. L313-2: one rate per
+    (docs/legal.md §1: actual/365; C. com. L441-10 II and C. mon. fin. L313-2: one rate per
     half-year).
 
     ``payments`` are (received_on, amount); those received on or before ``start`` reduce the

@@ -1,4 +1,4 @@
-"""Data minimisation in free text (GDPR art. 5-1-c and 9; LEGAL_FR.md §9): notes hold facts
+"""Data minimisation in free text (GDPR art. 5-1-c and 9; docs/legal.md §9): notes hold facts
 about the debt, never health, religion, family situation and the like. A note containing such a
 word is not refused outright (« malade » may be the debtor's own words about a delay): the form
 warns, and saves only once the person confirms the wording is needed.

@@ -4,7 +4,7 @@ C. com. L441-10 II: penalties are due from the day after the due date, without a
 at the contractual rate (never below 3 × the legal interest rate) or else at the ECB main
 refinancing rate + 10 points; the fixed indemnity for recovery costs is 40 EUR per late invoice
 (D441-5). C. com. L622-28: the insolvency opening judgment stops penalties; no indemnity is owed
-for an invoice the judgment forbade paying at its due date. Consumers owe neither (LEGAL_FR.md
+for an invoice the judgment forbade paying at its due date. Consumers owe neither (docs/legal.md
 §1): only legal interest from a formal notice (``interest.legal_interest``).
 """
 

@@ -96,7 +96,7 @@ class RateTable:
 
     def legal_rate_for_business_creditor(self, half_year: HalfYear) -> Decimal:
         """C. mon. fin. L313-2: the "all other cases" rate, ours since our creditors are
-        businesses, whoever the debtor is (LEGAL_FR.md §2)."""
+        businesses, whoever the debtor is (docs/legal.md §2)."""
         return self.legal_rate(half_year).other_creditor_percent
 
     def ecb_rate(self, half_year: HalfYear) -> Decimal:

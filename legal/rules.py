@@ -17,7 +17,7 @@ INSOLVENCY_DECLARATION_EXTRA_MONTHS_ABROAD = 2
 
 # No rule of law: the house default below which no reminder is sent (policy, editable).
 DEFAULT_REMINDER_TOLERANCE = Decimal("5.00")
-# C. conso. D223-9 borrowed for collection calls (LEGAL_FR.md §6); policy default spacing.
+# C. conso. D223-9 borrowed for collection calls (docs/legal.md §6); policy default spacing.
 DEFAULT_CONTACT_SPACING_DAYS = 7
 # C. civ. 1344: the formal notice gives a reasonable deadline; the seeds use 8 days.
 DEFAULT_FORMAL_NOTICE_DEADLINE_DAYS = 8
@@ -35,9 +35,9 @@ ECB_REFERENCE_DAYS = ((1, 1), (7, 1))
 # C. com. L441-10 II and D441-5: fixed recovery indemnity per late invoice, professionals only.
 RECOVERY_INDEMNITY = Decimal("40.00")
 
-# --- Interest arithmetic (LEGAL_FR.md §1) ----------------------------------------------------
+# --- Interest arithmetic (docs/legal.md §1) ----------------------------------------------------
 
-# Simple interest, day count actual/365 (house convention of LEGAL_FR.md §1 for the annual
+# Simple interest, day count actual/365 (house convention of docs/legal.md §1 for the annual
 # rates of C. com. L441-10 and C. mon. fin. L313-2): 365 even in a leap year.
 DAY_COUNT_BASIS = Decimal("365")
 # Amounts are rounded to the cent, half-up, once, at the end of each computation.
@@ -56,5 +56,5 @@ PRESCRIPTION_YEARS_CONSUMER = 2
 # C. civ. 2238: after an agreed mediation or conciliation, the period runs again for no less
 # than 6 months.
 MEDIATION_MINIMUM_REMAINING_MONTHS = 6
-# LEGAL_FR.md §3 (policy): warn the controller 90, 30 and 7 days before prescription.
+# docs/legal.md §3 (policy): warn the controller 90, 30 and 7 days before prescription.
 PRESCRIPTION_WARNING_DAYS = (90, 30, 7)

@@ -1,4 +1,4 @@
-"""Wording forbidden in the amicable phase (LEGAL_FR.md §5), with the reason for each.
+"""Wording forbidden in the amicable phase (docs/legal.md §5), with the reason for each.
 
 The DGCCRF pursues letters and calls that mislead about the collector's powers or the
 consequences of not paying (pratiques commerciales trompeuses, C. conso. L121-2) or that put
@@ -165,7 +165,7 @@ def _origin(text: str) -> list[int]:
 
 
 def forbidden_phrases(text: str, *, consumer: bool) -> list[Finding]:
-    """Every forbidden phrase in ``text``, in reading order, with its reason (LEGAL_FR.md §5;
+    """Every forbidden phrase in ``text``, in reading order, with its reason (docs/legal.md §5;
     C. conso. L121-2 and L121-6).
 
     ``consumer``: the text goes to a consumer (or a debtor of unknown kind); it may then mention

@@ -13,7 +13,7 @@ from decimal import Decimal
 from legal import calendar
 from legal.formatting import euros
 
-# LEGAL_FR.md §6: no text fixes hours for collection calls; the policy borrows the rule for
+# docs/legal.md §6: no text fixes hours for collection calls; the policy borrows the rule for
 # commercial calls (C. conso. D223-9): Monday to Friday except public holidays, 10:00-13:00 and
 # 14:00-20:00, at most 4 call attempts per debtor in 30 days.
 CALL_WINDOWS = ((time(10, 0), time(13, 0)), (time(14, 0), time(20, 0)))
@@ -76,7 +76,7 @@ SCRIPT: tuple[ScriptStep, ...] = (
     ),
 )
 
-# The 4C of every contact; LEGAL_FR.md §5: no threat, no claim of enforcement powers.
+# The 4C of every contact; docs/legal.md §5: no threat, no claim of enforcement powers.
 FOUR_C = (
     ("Courtois", "Vouvoiement, calme, aucune menace ni pression."),
     ("Clair", "Qui vous êtes, pour quel créancier, quelles factures, quel montant."),
@@ -86,7 +86,7 @@ FOUR_C = (
 FORBIDDEN_IN_CALLS = (
     "Ne dites jamais qu'un huissier (commissaire de justice) est mandaté, qu'une saisie ou une "
     "« exécution forcée » se prépare, ni que l'employeur, la famille ou les voisins seront "
-    "informés : au stade amiable, aucune de ces mesures n'est engagée (LEGAL_FR §5)."
+    "informés : au stade amiable, aucune de ces mesures n'est engagée (docs/legal.md §5)."
 )
 
 

@@ -17,6 +17,10 @@ class Channel(models.TextChoices):
     SMS = "sms", "SMS"
 
 
+# Channels a machine delivers (``courriers``); a phone step is a call for a person to make.
+DELIVERED_CHANNELS = (Channel.EMAIL, Channel.LETTER, Channel.REGISTERED_LETTER, Channel.SMS)
+
+
 class Stage(models.TextChoices):
     """Which dossier state a step brings the dossier to (courtesy: none, before the due date)."""
 
@@ -396,6 +400,3 @@ class DossierHold(models.Model):
 
     def is_active(self, on) -> bool:
         return self.released_on is None and self.started_on <= on <= self.until
-
-
-# Letters and messages (templates, evidence of what went out, batches).

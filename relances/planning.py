@@ -220,7 +220,7 @@ def decide(dossier: Dossier, *, on: date, ctx: BatchContext | None = None) -> De
         return Decision("none", "aucune facture impayée")
     prescription = dossier_prescription(dossier, on=on)
     if prescription.all_prescribed:
-        # A prescribed claim is never reminded as if it could be enforced (LEGAL_FR.md §3).
+        # A prescribed claim is never reminded as if it could be enforced (docs/legal.md §3).
         return Decision("none", prescription.reason())
 
     postal_code = debtor.postal_code

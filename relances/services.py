@@ -31,18 +31,19 @@ from journal.bulk import journaled_insert, journaled_update_each
 from legal.formatting import euros
 from recouvrement.celery import queue
 from relances import calls, planning
-from relances.models import CadenceStep, CallLog, Channel, DossierHold, Reminder, Stage
+from relances.models import (
+    DELIVERED_CHANNELS,
+    CadenceStep,
+    CallLog,
+    Channel,
+    DossierHold,
+    Reminder,
+    Stage,
+)
 
 logger = logging.getLogger(__name__)
 S = DossierState
 CADENCE_ACTOR_LABEL = "cadence automatique"
-# Channels a machine delivers; a phone step is a call for a person to make.
-DELIVERED_CHANNELS = (
-    Channel.EMAIL,
-    Channel.LETTER,
-    Channel.REGISTERED_LETTER,
-    Channel.SMS,
-)
 
 
 @dataclass
@@ -512,7 +513,7 @@ def call_log(
     A commitment (amount and date) becomes a promise; paid within 7 days → a follow-up call a
     week after the call; further out → the recap e-mail of the commitments is recorded as to send
     (``recap_status``; the letters issue renders and sends it). At most 4 attempts per debtor
-    in 30 days (LEGAL_FR.md §6).
+    in 30 days (docs/legal.md §6).
     """
     at = at or timezone.now()
     on = timezone.localdate(at)

@@ -1,4 +1,4 @@
-"""The GDPR information notice (art. 13 and 14) printed in every message (LEGAL_FR.md §4, §9).
+"""The GDPR information notice (art. 13 and 14) printed in every message (docs/legal.md §4, §9).
 
 ``information_notice(creditor, debtor)`` is what the letters call: plain French text, built from
 the creditor's legal basis, with the retention that applies to the debtor's kind.

@@ -1,4 +1,4 @@
-"""How long a closed dossier is kept (LEGAL_FR.md §9): active while open; then an intermediate
+"""How long a closed dossier is kept (docs/legal.md §9): active while open; then an intermediate
 archive until the prescription of its claims (the evidence may still be needed); then the purge,
 after a configurable margin (``settings.RGPD_PURGE_MARGIN_DAYS``).
 

@@ -104,7 +104,7 @@ def _insert_purged(certificate: PurgeCertificate, candidates) -> None:
 
 
 def purge_run(on: date, *, actor=None, dry_run: bool = False) -> PurgeReport:
-    """Anonymise every debtor whose dossiers are all past their purge date (LEGAL_FR.md §9).
+    """Anonymise every debtor whose dossiers are all past their purge date (docs/legal.md §9).
 
     Live tables and history tables get the values of ``anonymised_value`` in the fields of
     ``PERSONAL_FIELDS`` and nothing else; no row is deleted; amounts and dates stay. Files named

@@ -11,7 +11,7 @@ from journal.personal_data import ANONYMISED
 
 
 class LegalBasis(models.TextChoices):
-    """GDPR art. 6 bases for "gestion des impayés" (LEGAL_FR.md §9)."""
+    """GDPR art. 6 bases for "gestion des impayés" (docs/legal.md §9)."""
 
     CONTRACT = "contract", "Exécution du contrat (art. 6-1-b RGPD)"
     LEGITIMATE_INTEREST = "legitimate_interest", "Intérêt légitime (art. 6-1-f RGPD)"

@@ -198,8 +198,8 @@ SECURITY_LOG_RETENTION_DAYS = env.int("SECURITY_LOG_RETENTION_DAYS", default=365
 JOURNAL_DOSSIER_MODEL = "dossiers.Dossier"
 # The journal's daily chain-head files: outside the database (copy them to WORM storage).
 JOURNAL_HEAD_DIR = env.path("JOURNAL_HEAD_DIR", default=BASE_DIR / "var" / "journal-heads")
-# The key of the digests of personal data in the hash chain (default: derived from SECRET_KEY;
-# set it explicitly in production so that rotating SECRET_KEY keeps the chain verifiable).
+# The key of the digests of personal data in the hash chain (demo and tests: derived from
+# SECRET_KEY; production requires its own, see settings/production.py).
 JOURNAL_CHAIN_KEY = env("JOURNAL_CHAIN_KEY", default="")
 
 # The day's letters for the post office: one printable PDF and its manifest, at 16:30.
@@ -214,7 +214,7 @@ SMS_BACKEND = env("SMS_BACKEND", default="courriers.sms.ConsoleBackend")
 SMS_FILE_PATH = env("SMS_FILE_PATH", default=str(Path(str(MEDIA_ROOT)) / "sms"))
 LETTERS_PDF_VARIANT = env("LETTERS_PDF_VARIANT", default="pdf/a-3b")
 EMAIL_MESSAGE_ID_DOMAIN = env("EMAIL_MESSAGE_ID_DOMAIN", default="recouvrement.local")
-# --- Who gets in, and how long (accounts, issue 11) ----------------------------------------
+# --- Who gets in, and how long (accounts) -------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     # django-axes first: a locked-out user + address is refused before the password is checked.
     "axes.backends.AxesStandaloneBackend",

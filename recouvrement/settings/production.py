@@ -1,7 +1,7 @@
 """Production settings: every secret comes from the environment, with no default.
 
-A missing ``SECRET_KEY``, ``DATABASE_URL``, ``ALLOWED_HOSTS`` or ``EMAIL_URL`` stops start-up
-instead of running with a demo value.
+A missing ``SECRET_KEY``, ``JOURNAL_CHAIN_KEY``, ``DATABASE_URL``, ``ALLOWED_HOSTS``,
+``EMAIL_URL`` or ``CELERY_BROKER_URL`` stops start-up instead of running with a demo value.
 """
 
 from recouvrement.settings.base import *  # noqa: F403
@@ -9,6 +9,9 @@ from recouvrement.settings.base import env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
+# The key of the personal-data digests in the journal's hash chain: its own secret, so that
+# rotating SECRET_KEY keeps the chain verifiable.
+JOURNAL_CHAIN_KEY = env("JOURNAL_CHAIN_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
@@ -31,7 +34,7 @@ CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
-# Issue 11: every account has a second factor; gunicorn sits behind one reverse proxy.
+# Every account has a second factor; gunicorn sits behind one reverse proxy.
 OTP_REQUIRED = env.bool("OTP_REQUIRED", default=True)
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 CSRF_COOKIE_HTTPONLY = True

@@ -27,7 +27,8 @@ READERS = WORKSPACE | {"dpo"}  # the DPO reads dossiers, never acts on them
 
 # Who may open each page (a url name, else its namespace); everybody else gets 403.
 ALLOWED: dict[str, set[str]] = {
-    "relances": WORKSPACE,
+    "journee": WORKSPACE,
+    "courriers": WORKSPACE,
     "journee:dossier": READERS,
     "journee:debtor": READERS,
     "journee:plan_print": READERS,
@@ -39,9 +40,9 @@ ALLOWED: dict[str, set[str]] = {
     "courriers:batch_file": {"manager"},
     "imports": {"controller", "manager", "admin"},
     # Go/No-Go: the list is the managers'; a dossier's page and its forms are the workspace's
-    # (the decision itself, a POST, is refused to a controller: tests/journal); the journal's
+    # (the decision itself, a POST, is refused to a controller: tests/escalade); the journal's
     # exports and the files it links to are for whoever reads the dossier.
-    "journal": {"manager"},
+    "escalade": {"manager"},
     "escalade:go_no_go": WORKSPACE,
     "escalade:solvency": WORKSPACE,
     "escalade:amicable_attempt": WORKSPACE,
@@ -66,7 +67,7 @@ ALLOWED: dict[str, set[str]] = {
     },
 }
 # Namespaces mounted for other issues, whose pages may not exist yet.
-PLANNED_NAMESPACES = {"imports", "journal", "pilotage", "rgpd"}
+PLANNED_NAMESPACES = {"imports", "escalade", "pilotage", "rgpd"}
 # Pages whose every answer is written out: role -> status (a str: redirected there).
 SPECIAL: dict[str, dict[str, object]] = {
     "home": {"anonymous": "/connexion/", "no_role": 403, **dict.fromkeys(ROLES[2:], 302)},

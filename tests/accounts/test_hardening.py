@@ -49,8 +49,8 @@ def _templates():
 # string and turned into a PDF by WeasyPrint (which reads its own <style>) or sent as an e-mail
 # (mail readers ignore stylesheets of the site). Only their <style> block is allowed.
 DOCUMENTS = {
-    "templates/relances/letters/document.html": "courrier : PDF (WeasyPrint) et courriel HTML",
-    "templates/journal/bundle_report.html": "rapport du dossier de preuves : PDF (WeasyPrint)",
+    "templates/courriers/document.html": "courrier : PDF (WeasyPrint) et courriel HTML",
+    "templates/escalade/bundle_report.html": "rapport du dossier de preuves : PDF (WeasyPrint)",
     "templates/rgpd/_print_style.html": "registre et droit d'accès : PDF (WeasyPrint)",
 }
 # The documents that pull one of them in (``{% include %}``), PDF only as well.

@@ -26,7 +26,7 @@ def _form(template, **changes):
 def test_the_admin_refuses_a_forbidden_phrase_with_the_reason(client, admin_user):
     template = MessageTemplate.objects.get(code="relance-amiable-conso", is_current=True)
     client.force_login(admin_user)
-    url = reverse("admin:relances_messagetemplate_change", args=[template.pk])
+    url = reverse("admin:courriers_messagetemplate_change", args=[template.pk])
     response = client.post(url, _form(template, body="Des frais de recouvrement s'ajoutent."))
     assert response.status_code == 200
     page = response.content.decode()
@@ -41,7 +41,7 @@ def test_the_admin_saves_a_used_template_as_a_new_version(frozen, walk, client, 
     walk_to(walk, claim, STEP_DAYS["r7-email"])
     used = SentMessage.objects.get(dossier=claim.dossier).template
     client.force_login(admin_user)
-    url = reverse("admin:relances_messagetemplate_change", args=[used.pk])
+    url = reverse("admin:courriers_messagetemplate_change", args=[used.pk])
     response = client.post(url, _form(used, body=used.body + "\n\nCordialement."))
     assert response.status_code == 302
     versions = MessageTemplate.objects.filter(code=used.code, channel=used.channel)

@@ -165,7 +165,7 @@ def test_an_sms_fits_in_two_messages_and_goes_through_the_configured_backend(fro
         channel=Channel.SMS,
         scheduled_for=D(2026, 10, 12),
     )
-    assert services.reminder_deliver(reminder_id=planned.pk) is True
+    assert delivery.reminder_deliver(reminder_id=planned.pk) is True
     ((to, text),) = sms.MemoryBackend.outbox
     assert to == "06 12 34 56 78"
     assert len(text) <= 306 and claim.creditor.legal_name in text and "1 200,00" in text

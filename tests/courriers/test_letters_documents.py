@@ -1,4 +1,4 @@
-"""Every template renders with its mandatory mentions (LEGAL_FR.md §4), parsed back from the
+"""Every template renders with its mandatory mentions (docs/legal.md §4), parsed back from the
 PDF; consumers never read of an indemnity or a fee; forbidden wording is refused (§5); the same
 reminder renders to the same bytes."""
 
@@ -52,7 +52,7 @@ def _extra(template):
 @pytest.mark.django_db
 @pytest.mark.parametrize("kind", ["professional", "consumer"])
 def test_every_template_pdf_carries_the_mandatory_mentions(frozen, kind):
-    """LEGAL_FR.md §4: creditor identity, invoices with dates, amounts and days overdue, how to
+    """docs/legal.md §4: creditor identity, invoices with dates, amounts and days overdue, how to
     pay, whom to contact, the GDPR notice; penalties and the 40 EUR indemnity only for a
     professional from the firm reminder on (C. com. L441-10 II, D441-5)."""
     claim = make_claim(frozen, kind=kind)
@@ -329,7 +329,7 @@ def test_a_letter_reads_its_facts_in_the_same_few_queries_whatever_its_claims(fr
 @pytest.mark.django_db
 def test_a_prescribed_invoice_is_left_out_of_the_letter_the_others_stay(frozen):
     """C. conso. L218-2: a consumer's invoice due on 01/09/2024 is prescribed after 01/09/2026.
-    The letter of 20/11/2026 names and totals only the invoice still enforceable (LEGAL_FR.md
+    The letter of 20/11/2026 names and totals only the invoice still enforceable (docs/legal.md
     §3: a prescribed claim is never reminded as if it could be enforced)."""
     claim = make_claim(frozen, kind="consumer")
     with frozen(D(2024, 8, 1)):

@@ -141,7 +141,7 @@ def test_registered_letter_forms_record_the_number_and_the_receipt(
     notice = claim.dossier.reminders.get(step__code="r45-mise-en-demeure")
     with frozen(STEP_DAYS["r45-mise-en-demeure"]):
         services.reminder_approve(reminder=notice, actor=controller)
-        services.reminder_deliver(reminder_id=notice.pk)
+        delivery.reminder_deliver(reminder_id=notice.pk)
     sent = SentMessage.objects.get(reminder=notice)
     client.force_login(controller)
     url = reverse("courriers:sent_action", args=[sent.pk, "recommande"])

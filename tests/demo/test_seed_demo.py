@@ -14,7 +14,7 @@ from django.test import Client, override_settings
 from stdnum.fr import siren
 
 from accounts import roles
-from demo.management.commands.seed_demo import DEMO_PASSWORD
+from demo.seeder import DEMO_PASSWORD
 from dossiers.models import Claim, Creditor, Debtor, Dossier, DossierState, Payment, Task
 from journal.personal_data import ANONYMISED
 

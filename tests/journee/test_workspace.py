@@ -12,6 +12,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from courriers import delivery
 from dossiers import services as dossier_services
 from dossiers.models import Dispute, Dossier, Promise, Task
 from dossiers.services import work
@@ -399,7 +400,7 @@ def test_letter_waiting_for_approval_is_sent_once_approved(
     notice = Reminder.objects.get(dossier=dossier, step__needs_approval=True)
     assert notice.status == Reminder.Status.PLANNED
     # Without approval, a delivery task sends nothing.
-    assert services.reminder_deliver(reminder_id=notice.pk) is False
+    assert delivery.reminder_deliver(reminder_id=notice.pk) is False
     assert selectors.worklist(user=controller, today=TODAY, kind="approval").rows
     with django_capture_on_commit_callbacks(execute=True):
         services.reminder_approve(reminder=notice, actor=controller)

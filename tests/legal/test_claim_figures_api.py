@@ -266,7 +266,7 @@ def test_an_act_needs_a_reason_and_a_past_date():
 
 
 def test_warnings_flag_and_count_claims_near_prescription():
-    """LEGAL_FR.md §3, C. conso. L218-2 (2 years), C. civ. 2229, at 23/11/2026:
+    """docs/legal.md §3, C. conso. L218-2 (2 years), C. civ. 2229, at 23/11/2026:
     due 28/11/2024 → 28/11/2026, 5 days left (≤ 7); due 13/12/2024 → 13/12/2026, 20 days
     (≤ 30); due 22/01/2025 → 22/01/2027, 7 + 31 + 22 = 60 days (≤ 90); due 03/03/2025 →
     03/03/2027, 100 days (not flagged); due 20/11/2024 → 20/11/2026, already prescribed."""

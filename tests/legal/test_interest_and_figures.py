@@ -44,7 +44,7 @@ def test_legal_interest_across_a_half_year_boundary(rates):
 
 
 def test_legal_interest_in_a_leap_year(rates_2028):
-    """C. civ. 1231-6; LEGAL_FR.md §1: 29/02/2028 counts, divisor 365."""
+    """C. civ. 1231-6; docs/legal.md §1: 29/02/2028 counts, divisor 365."""
     accrual = legal_interest(
         principal=Decimal("10000.00"),
         formal_notice_on=D(2028, 1, 31),
@@ -141,7 +141,7 @@ def test_consumer_without_formal_notice_owes_the_principal_only(rates):
 
 
 def test_unknown_kind_is_treated_as_a_consumer_and_says_so(rates):
-    """C. conso. L218-2: the shorter period, flagged as an assumption (LEGAL_FR.md §1)."""
+    """C. conso. L218-2: the shorter period, flagged as an assumption (docs/legal.md §1)."""
     figures = claim_figures(facts(debtor_kind="unknown"), on=D(2026, 3, 3), rates=rates)
     assert figures.late_penalties == Decimal("0.00")
     assert figures.recovery_indemnity == Decimal("0.00")

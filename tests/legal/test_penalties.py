@@ -85,7 +85,7 @@ def test_rate_change_from_one_year_to_the_next(rates):
 
 
 def test_leap_day_counts_but_the_year_is_still_365_days(rates):
-    """LEGAL_FR.md §1 (actual/365): 29 February 2024 is a day of delay; the divisor stays 365."""
+    """docs/legal.md §1 (actual/365): 29 February 2024 is a day of delay; the divisor stays 365."""
     accrual = late_penalties(
         principal=money("1000.00"), due_date=D(2024, 2, 28), on=D(2024, 3, 1), rates=rates
     )
@@ -94,7 +94,7 @@ def test_leap_day_counts_but_the_year_is_still_365_days(rates):
 
 
 def test_a_whole_leap_year_is_366_days_over_365(rates_2028):
-    """LEGAL_FR.md §1: 2028 has 366 days, the day count is still /365 (C. com. L441-10 II:
+    """docs/legal.md §1: 2028 has 366 days, the day count is still /365 (C. com. L441-10 II:
     ECB 2,00 % + 10 = 12 % in both half-years)."""
     accrual = late_penalties(
         principal=money("10000.00"),
@@ -109,7 +109,7 @@ def test_a_whole_leap_year_is_366_days_over_365(rates_2028):
 
 
 def test_29_february_2028_is_a_day_of_delay(rates_2028):
-    """LEGAL_FR.md §1: actual days; C. com. L441-10 II rate 12 % in 2028-S1."""
+    """docs/legal.md §1: actual days; C. com. L441-10 II rate 12 % in 2028-S1."""
     accrual = late_penalties(
         principal=money("10000.00"), due_date=D(2028, 2, 28), on=D(2028, 3, 1), rates=rates_2028
     )
@@ -163,7 +163,7 @@ def test_payment_before_the_due_date_lowers_the_base_from_the_start(rates):
 
 
 def test_rounding_is_half_up_and_only_at_the_end(rates):
-    """C. com. L441-10 II; amounts rounded half-up to the cent, once (LEGAL_FR.md §1)."""
+    """C. com. L441-10 II; amounts rounded half-up to the cent, once (docs/legal.md §1)."""
     accrual = late_penalties(
         principal=money("100.00"), due_date=D(2025, 6, 29), on=D(2025, 7, 2), rates=rates
     )

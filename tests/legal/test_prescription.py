@@ -25,14 +25,14 @@ def test_two_years_against_a_consumer():
 
 
 def test_unknown_debtor_gets_the_shorter_period_as_an_assumption():
-    """LEGAL_FR.md §1, C. conso. L218-2: unknown kind → 2 years, shown as an assumption."""
+    """docs/legal.md §1, C. conso. L218-2: unknown kind → 2 years, shown as an assumption."""
     result = prescription_date(due_date=D(2026, 3, 15), debtor_kind="unknown")
     assert result.date == D(2028, 3, 15)
     assert result.assumption.startswith("Type de débiteur inconnu")
 
 
 def test_29_february_anniversary_falls_on_28_february():
-    """C. civ. 2228-2229 (LEGAL_FR.md §3): 29/02 + N years → 28/02 when the year has none."""
+    """C. civ. 2228-2229 (docs/legal.md §3): 29/02 + N years → 28/02 when the year has none."""
     # 29/02/2028 + 2 years = 28/02/2030 (2030 is not a leap year)
     assert prescription_date(due_date=D(2028, 2, 29), debtor_kind="consumer").date == D(2030, 2, 28)
     # 29/02/2024 + 5 years = 28/02/2029

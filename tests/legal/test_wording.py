@@ -1,4 +1,4 @@
-"""Forbidden wording of the amicable phase (LEGAL_FR.md §5; C. conso. L121-2, L121-6;
+"""Forbidden wording of the amicable phase (docs/legal.md §5; C. conso. L121-2, L121-6;
 CPCE L111-8; C. com. L441-10 II)."""
 
 from legal.wording import forbidden_phrases

@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "recouvrement.settings.production",
     "SECRET_KEY": "a-long-random-production-secret-for-the-check-0123456789-abcdefghij",
+    "JOURNAL_CHAIN_KEY": "another-long-random-secret-for-the-journal-digests-0123456789",
     "ALLOWED_HOSTS": "recouvrement.example.fr",
     "DATABASE_URL": "sqlite:////tmp/recouvrement-deploy-check.sqlite3",
     "EMAIL_URL": "smtp://mail.example.fr:587",
@@ -38,7 +39,9 @@ def test_check_deploy_is_clean_under_production_settings():
     assert "System check identified no issues" in result.stdout
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "EMAIL_URL"])
+@pytest.mark.parametrize(
+    "missing", ["SECRET_KEY", "JOURNAL_CHAIN_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "EMAIL_URL"]
+)
 def test_production_refuses_to_start_without_a_secret(missing):
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
     result = _manage("check", env=env)

@@ -1,5 +1,5 @@
 """A prescribed claim is never reminded as if it could be enforced: the cadence stops and says
-why (C. civ. 2219, 2224; C. conso. L218-2; LEGAL_FR.md §3)."""
+why (C. civ. 2219, 2224; C. conso. L218-2; docs/legal.md §3)."""
 
 import datetime
 from decimal import Decimal

@@ -1,4 +1,4 @@
-"""The GDPR purge (LEGAL_FR.md §9): a debtor walked through the cadence, letters sent, a call,
+"""The GDPR purge (docs/legal.md §9): a debtor walked through the cadence, letters sent, a call,
 a promise, a piece of evidence, then paid and closed; past its purge date, nothing held anywhere
 (live tables, history tables, stored files) still names it, and the figures are unchanged."""
 
