@@ -33,6 +33,7 @@ from courriers.models import (
 )
 from dossiers import services as dossier_services
 from dossiers.models import Evidence
+from recouvrement.celery import queue
 from relances.models import CallLog, Channel, Reminder, Stage
 
 logger = logging.getLogger(__name__)
@@ -427,9 +428,7 @@ def approval_batch_start(*, reminder_ids: list[int], actor) -> ApprovalBatch:
     if not ids:
         raise ValidationError("Sélectionnez au moins un courrier à valider.")
     batch = ApprovalBatch.objects.create(reminder_ids=ids, total=len(ids), created_by=actor)
-    from courriers.tasks import approval_batch_task
-
-    transaction.on_commit(partial(approval_batch_task.delay, batch_id=batch.pk))
+    transaction.on_commit(partial(queue, "courriers.approval_batch", batch_id=batch.pk))
     return batch
 
 

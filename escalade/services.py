@@ -15,7 +15,7 @@ from dossiers.services.work import task_close
 from escalade import gonogo
 from escalade.models import AmicableResolutionAttempt, EscalationDecision, SolvencyAnalysis
 from escalade.routes import ROUTE_DECISION, Route, suggest_route
-from journal import chain
+from journal import verification
 from journal.journaled import journaled_save
 
 
@@ -77,7 +77,7 @@ def checklist_for(dossier: Dossier, *, route: str | None, verify_journal: bool =
         insolvent=bool(row.debtor.insolvency_status),
         paid_since_notice=gonogo.paid_since_notice(row),
     )
-    journal_ok = chain.verify(row).ok if verify_journal else None
+    journal_ok = verification.verify(row).ok if verify_journal else None
     items = gonogo.items(
         row, route=route or suggestion.route, balance=balance, journal_ok=journal_ok
     )

@@ -36,6 +36,7 @@ from imports.validation import (
     preview_line,
 )
 from journal.journaled import journaled_save
+from recouvrement.celery import queue
 
 B = ImportBatch.Status
 PROGRESS_EVERY = 1000
@@ -51,8 +52,6 @@ def _sha256(data: bytes) -> str:
 
 def batch_create(*, kind: str, creditor: Creditor | None, upload, actor) -> ImportBatch:
     """Store the uploaded file and queue its check (the preview) after commit."""
-    from imports import tasks
-
     if kind != ImportKind.BODACC and creditor is None:
         raise ValidationError({"creditor": "Choisissez le créancier des factures."})
     data = upload.read()
@@ -69,7 +68,7 @@ def batch_create(*, kind: str, creditor: Creditor | None, upload, actor) -> Impo
     )
     with transaction.atomic():
         journaled_save(batch, actor=actor, reason="dépôt d'un fichier à importer")
-        transaction.on_commit(partial(tasks.batch_check.delay, batch_id=batch.pk))
+        transaction.on_commit(partial(queue, "imports.batch_check", batch_id=batch.pk))
     return batch
 
 
@@ -164,8 +163,6 @@ def batch_check(*, batch_id: int) -> ImportBatch:
 
 def batch_set_columns(*, batch: ImportBatch, choices: dict[str, str], actor) -> ImportBatch:
     """Record the user's column choices, remember them for the creditor, check again."""
-    from imports import tasks
-
     cleaned = {normalize_header(header): code for header, code in choices.items() if code}
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
@@ -181,14 +178,12 @@ def batch_set_columns(*, batch: ImportBatch, choices: dict[str, str], actor) -> 
             )
             mapping.columns = {**mapping.columns, **cleaned}
             mapping.save()
-        transaction.on_commit(partial(tasks.batch_check.delay, batch_id=batch.pk))
+        transaction.on_commit(partial(queue, "imports.batch_check", batch_id=batch.pk))
     return batch
 
 
 def batch_confirm(*, batch: ImportBatch, actor) -> ImportBatch:
     """The user confirmed the preview: queue the import."""
-    from imports import tasks
-
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         if batch.status != B.READY:
@@ -199,7 +194,7 @@ def batch_confirm(*, batch: ImportBatch, actor) -> ImportBatch:
         batch.processed_rows = 0
         journaled_save(batch, actor=actor, reason="import confirmé")
         transaction.on_commit(
-            partial(tasks.batch_import.delay, batch_id=batch.pk, actor_id=actor.pk)
+            partial(queue, "imports.batch_import", batch_id=batch.pk, actor_id=actor.pk)
         )
     return batch
 

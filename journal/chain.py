@@ -356,7 +356,7 @@ def _check_link(link: ChainLink, row, expected_seq: int, prev: str) -> str | Non
     return None
 
 
-def _walk(chains: list[str], result: VerifyResult, references: dict[int, str]) -> None:
+def walk(chains: list[str], result: VerifyResult, references: dict[int, str]) -> None:
     """Walk the chains in (chain, seq) order, in batches across chains: a few queries per
     batch of links, whatever the number of dossiers."""
     queryset = ChainLink.objects.order_by("chain", "seq")
@@ -397,26 +397,6 @@ def _walk(chains: list[str], result: VerifyResult, references: dict[int, str]) -
     for chain, (prev, expected) in state.items():
         if chain not in broken:
             result.heads[chain] = (expected - 1, prev)
-
-
-def verify(dossier: models.Model | None = None, *, seal_first: bool = True) -> VerifyResult:
-    """Walk the chains (one dossier's, or all) and report the first bad row of each."""
-    from journal import heads as head_files
-
-    result = VerifyResult()
-    if seal_first:
-        result.sealed_now = seal(dossier)
-    if dossier is not None:
-        chains = [chain_of(dossier.pk)]
-        references = {dossier.pk: dossier.reference}
-    else:
-        chains = sorted(ChainLink.objects.values_list("chain", flat=True).distinct())
-        references = dict(dossier_model().objects.values_list("pk", "reference"))
-    _walk(chains, result, references)
-    result.chains = len(chains)
-    head_files.check_files(result, chains=set(chains), references=references)
-    result.problems.sort(key=lambda p: (p.chain != GLOBAL_CHAIN, p.chain, p.seq))
-    return result
 
 
 def dossier_head(dossier: models.Model) -> tuple[int, str]:

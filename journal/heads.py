@@ -17,6 +17,10 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
+from journal import chain
+from journal.chain import Problem
+from journal.models import ChainLink
+
 PREFIX = "chain-head-"
 
 
@@ -34,14 +38,12 @@ def journal_identity() -> str:
     once the database's first history row is sealed. A database created anew (the demo seeded
     again) has another one, and the files of the old one are set aside, not reported as a
     recomputed chain; ``journal_verify`` counts them so that nobody mistakes them for checked."""
-    from journal.models import ChainLink
 
     return ChainLink.objects.filter(chain="G", seq=1).values_list("hash", flat=True).first() or ""
 
 
 def write_head(on: date | None = None) -> Path:
     """Seal, then write (or rewrite, same day) the dated head file; returns its path."""
-    from journal import chain
 
     on = on or timezone.localdate()
     chain.seal()
@@ -73,8 +75,6 @@ def head_files() -> list[Path]:
 
 def check_files(result, *, chains: set[str], references: dict[int, str]) -> None:
     """Every head recorded in a file must still be in the database with the same hash."""
-    from journal.chain import Problem
-    from journal.models import ChainLink
 
     identity = journal_identity()
     for path in head_files():

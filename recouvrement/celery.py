@@ -19,4 +19,6 @@ def queue(task_name: str, **kwargs) -> None:
     """Queue a task by its name: how a lower app starts the work of a higher one without
     importing it (``relances`` queues the delivery that ``courriers`` performs). Eager in the
     demo and the tests, as a direct ``delay`` would be."""
+    if task_name not in app.tasks:
+        app.loader.import_default_modules()  # every app's tasks.py (autodiscovery)
     app.signature(task_name, kwargs=kwargs).delay()

@@ -44,6 +44,8 @@ from relances.models import (
 logger = logging.getLogger(__name__)
 S = DossierState
 CADENCE_ACTOR_LABEL = "cadence automatique"
+# The delivery of one reminder, performed by ``courriers`` (above this app): queued by name.
+DELIVER_TASK = "courriers.deliver_reminder"
 
 
 @dataclass
@@ -60,8 +62,6 @@ class RunReport:
 
 
 def _queue_delivery(reminder: Reminder) -> None:
-    from relances.tasks import DELIVER_TASK
-
     transaction.on_commit(partial(queue, DELIVER_TASK, reminder_id=reminder.pk))
 
 
@@ -357,9 +357,7 @@ def _create_planned(planned: list[tuple[Dossier, _Planned]], *, on: date, actor)
 
 def _queue_deliveries(reminder_ids: list[int]) -> None:
     """One message for the batch; a worker fans it out into one delivery task per reminder."""
-    from relances.tasks import reminders_queue_deliveries_task
-
-    reminders_queue_deliveries_task.delay(reminder_ids=reminder_ids)
+    queue("relances.queue_deliveries", reminder_ids=reminder_ids)
 
 
 def _plan_fire(dossier: Dossier, decision: planning.Decision, *, on: date, ctx) -> list[tuple]:

@@ -8,9 +8,6 @@ from django.utils import timezone
 from recouvrement.celery import queue
 from relances import services
 
-# The delivery of one reminder, performed by ``courriers`` (above this app): queued by name.
-DELIVER_TASK = "courriers.deliver_reminder"
-
 
 @shared_task(name="relances.run_cadence")
 def run_cadence_task(on: str | None = None) -> dict:
@@ -26,5 +23,5 @@ def reminders_queue_deliveries_task(reminder_ids: list[int]) -> int:
     itself queues one message per batch, not one per reminder. A replay queues them again,
     harmlessly: a delivery sends only a reminder still planned."""
     for pk in reminder_ids:
-        queue(DELIVER_TASK, reminder_id=pk)
+        queue(services.DELIVER_TASK, reminder_id=pk)
     return len(reminder_ids)

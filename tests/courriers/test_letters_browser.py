@@ -53,7 +53,7 @@ def test_a_controller_approves_a_batch_of_letters_and_sees_the_progress_reach_10
     notices = _notices_to_approve(controller)
     assert len(notices) == 3 and {n.channel for n in notices} == {"registered_letter"}
     # The worker is held back, so that the page shows the batch waiting, then progressing.
-    monkeypatch.setattr(approval_batch_task, "delay", lambda **kwargs: None)
+    monkeypatch.setattr(approval_batch_task, "apply_async", lambda *args, **kwargs: None)
 
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
     page = context.new_page()

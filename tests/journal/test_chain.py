@@ -12,7 +12,7 @@ from django.db.utils import DatabaseError
 
 from dossiers import services
 from dossiers.models import Claim, Debtor
-from journal import chain, heads
+from journal import chain, heads, verification
 from journal.guard import history_rewrite
 from journal.models import ChainLink
 from journal.personal_data import PERSONAL_FIELDS, anonymised_value
@@ -44,7 +44,7 @@ def claims(controller):
 
 
 def test_untouched_journal_verifies(claims, capsys):
-    result = chain.verify()
+    result = verification.verify()
     assert result.ok, result.problems
     assert result.checked == ChainLink.objects.count() > 0
     call_command("journal_verify")
@@ -58,7 +58,7 @@ def test_raw_sql_edit_is_named_and_exits_non_zero(claims, capsys):
     row = Claim.history.filter(id=first.pk).order_by("history_id").first()
     _raw_update(table, "amount = %s", ["1.00"], row.history_id)
 
-    result = chain.verify()
+    result = verification.verify()
     assert not result.ok
     bad = result.first_bad
     assert (bad.model, bad.history_id) == ("dossiers.claim", row.history_id)
@@ -68,7 +68,7 @@ def test_raw_sql_edit_is_named_and_exits_non_zero(claims, capsys):
     assert excinfo.value.returncode == 1
     assert f"dossiers.claim n° {row.history_id}" in str(excinfo.value)
     # the other dossier's chain is untouched
-    assert chain.verify(claims[1].dossier).ok
+    assert verification.verify(claims[1].dossier).ok
 
 
 def test_personal_field_edited_by_raw_sql_is_detected(claims):
@@ -79,7 +79,7 @@ def test_personal_field_edited_by_raw_sql_is_detected(claims):
     _raw_update(
         Debtor.history.model._meta.db_table, "name = %s", ["Autre Nom SARL"], row.history_id
     )
-    result = chain.verify()
+    result = verification.verify()
     assert result.first_bad.history_id == row.history_id
     assert "name" in result.first_bad.message
 
@@ -95,7 +95,7 @@ def test_deleted_history_row_is_named(claims):
         sql = f'DELETE FROM "{table}" WHERE history_id = %s'  # noqa: S608
         cursor.execute(sql, [row.history_id])
         cursor.execute(f'ALTER TABLE "{table}" ENABLE TRIGGER journal_append_only')
-    result = chain.verify()
+    result = verification.verify()
     assert result.first_bad.history_id == row.history_id
     assert "supprimée" in result.first_bad.message
 
@@ -137,12 +137,12 @@ def test_journal_still_verifies_after_a_purge(claims):
     debtor = first.dossier.debtor
     _purge(debtor)
     assert Debtor.history.filter(id=debtor.pk, name=debtor.name).count() >= 2
-    result = chain.verify()
+    result = verification.verify()
     assert result.ok, [str(p) for p in result.problems]
     # ...but a non-personal change after the purge is still caught
     row = Debtor.history.filter(id=debtor.pk).order_by("history_id").first()
     _raw_update(Debtor.history.model._meta.db_table, "kind = %s", ["consumer"], row.history_id)
-    assert chain.verify().first_bad.history_id == row.history_id
+    assert verification.verify().first_bad.history_id == row.history_id
 
 
 def test_purge_rewrite_outside_the_guard_is_refused(claims):
@@ -157,18 +157,18 @@ def test_recomputed_chain_is_caught_by_the_head_file(claims, settings, tmp_path)
     path = heads.write_head()
     document = json.loads(path.read_text())
     assert document["chains"][chain.chain_of(first.dossier_id)]["hash"]
-    assert chain.verify().ok
+    assert verification.verify().ok
     # An attacker rewrites a row and recomputes every hash of that chain inside the database.
     row = Claim.history.filter(id=first.pk).order_by("history_id").first()
     _raw_update(Claim.history.model._meta.db_table, "amount = %s", ["1.00"], row.history_id)
     _recompute(chain.chain_of(first.dossier_id))
-    result = chain.verify()
+    result = verification.verify()
     assert not result.ok
     assert "tête de chaîne" in str(result.first_bad)
     # A head file altered by hand is reported too.
     document["chains"][chain.chain_of(first.dossier_id)]["seq"] = 1
     path.write_text(json.dumps(document))
-    assert any("altéré" in str(p) for p in chain.verify().problems)
+    assert any("altéré" in str(p) for p in verification.verify().problems)
 
 
 def test_head_files_of_another_journal_are_set_aside_not_reported(
@@ -184,7 +184,7 @@ def test_head_files_of_another_journal_are_set_aside_not_reported(
     document["chains"] = {name: {"seq": 1, "hash": "f" * 64} for name in document["chains"]}
     document["head"] = heads._digest(document["chains"])
     path.write_text(json.dumps(document))
-    result = chain.verify()
+    result = verification.verify()
     assert result.ok and result.foreign_head_files == 1 and result.head_files_checked == 0
     call_command("journal_verify")
     assert "1 fichier(s) de tête d'un autre journal" in capsys.readouterr().out
@@ -221,7 +221,7 @@ def test_bulk_operations_are_journaled_and_chained(claims, controller):
     journaled_bulk_update([first, second], ["contract_ref"], actor=controller, reason="import")
     rows = Claim.history.filter(history_change_reason="import")
     assert [(r.history_user, r.contract_ref) for r in rows] == [(controller, "CTR-2026-1")] * 2
-    result = chain.verify()
+    result = verification.verify()
     assert result.ok and result.sealed_now == 2
     assert set(
         ChainLink.objects.filter(
@@ -250,12 +250,12 @@ def test_every_evidentiary_model_is_journaled_and_chained_to_its_dossier():
 
 def test_verifying_one_dossier_seals_only_its_rows(claims):
     first, second = claims
-    result = chain.verify(first.dossier)
+    result = verification.verify(first.dossier)
     assert result.ok and result.sealed_now > 0
     assert set(ChainLink.objects.values_list("chain", flat=True)) == {
         chain.chain_of(first.dossier_id)
     }
-    assert chain.verify().ok
+    assert verification.verify().ok
     assert chain.chain_of(second.dossier_id) in set(
         ChainLink.objects.values_list("chain", flat=True)
     )
@@ -286,12 +286,12 @@ def test_a_purge_of_every_personal_field_of_every_table_keeps_the_chain(
                     **{name: anonymised_value(field)}
                 )
     assert rewritten > 20
-    result = chain.verify()
+    result = verification.verify()
     assert result.ok, [str(p) for p in result.problems]
     # The same rewrite outside the personal fields is named.
     row = Claim.history.filter(dossier_id=dossier.pk).order_by("history_id").last()
     _raw_update(Claim.history.model._meta.db_table, "outstanding = %s", ["0"], row.history_id)
-    assert chain.verify(dossier).first_bad.history_id == row.history_id
+    assert verification.verify(dossier).first_bad.history_id == row.history_id
 
 
 def test_beat_seals_and_writes_the_dated_head_file_daily(claims, settings, tmp_path):

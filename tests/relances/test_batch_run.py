@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from dossiers.models import Dossier, DossierState
-from journal import chain
+from journal import verification
 from relances import services
 from relances.models import Reminder
 from tests.factories import ClaimFactory, DebtorFactory, UserFactory
@@ -116,7 +116,7 @@ def test_a_catch_up_batch_journals_each_row_as_saved_in_order_and_the_journal_ve
             "cadence : Relance ferme + Appel de relance (rattrapage)",
         )
 
-    assert chain.verify().ok
+    assert verification.verify().ok
     call_command("journal_verify")
     assert "Journal intègre" in capsys.readouterr().out
 

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from journal import chain
+from journal import chain, verification
 
 
 class Command(BaseCommand):
@@ -29,7 +29,7 @@ class Command(BaseCommand):
                     f"Plusieurs dossiers portent la référence « {dossier} » : précisez --creditor."
                 )
             target = matches[0]
-        result = chain.verify(target, seal_first=not no_seal)
+        result = verification.verify(target, seal_first=not no_seal)
         if result.sealed_now:
             self.stdout.write(f"{result.sealed_now} ligne(s) d'historique scellée(s).")
         if not result.ok:
