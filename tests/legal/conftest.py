@@ -9,7 +9,7 @@ import pytest
 
 from legal.rates import EcbRate, LegalRate, RateTable
 
-DATA = Path(__file__).resolve().parents[2] / "dossiers" / "legal" / "data"
+DATA = Path(__file__).resolve().parents[2] / "legal" / "data"
 
 
 def _csv(name):

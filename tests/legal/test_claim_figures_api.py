@@ -337,21 +337,16 @@ def test_admin_claim_list_with_figures_uses_a_constant_number_of_queries(
     assert response.content.decode().count("958,31") == count
 
 
-def test_formal_notice_date_registered_by_the_cadence_feeds_legal_interest(api):
-    """C. civ. 1231-6: the cadence app may tell the formal notice's date through the seam
-    ``scheduling.register_formal_notice_date``; legal interest then runs from it."""
-    from django.db.models import DateField, Value
-
-    from dossiers import scheduling
+def test_formal_notice_date_stored_on_the_dossier_feeds_legal_interest(api):
+    """C. civ. 1231-6: the day the formal notice went out is stored on the dossier when the
+    letters send it (``dossiers.services.formal_notice_sent``); legal interest runs from it."""
+    from dossiers import services
 
     claim = claim_due(D(2026, 1, 31), debtor=ConsumerFactory())
-    registered = scheduling._formal_notice_expression
-    scheduling.register_formal_notice_date(lambda: Value(D(2026, 2, 10), output_field=DateField()))
-    try:
-        body = api.get(f"/api/v1/claims/{claim.pk}/?on=2026-03-12").json()
-    finally:
-        # Put back what the cadence app registered at start-up, for the tests that follow.
-        scheduling.register_formal_notice_date(registered)
+    services.formal_notice_sent(dossier=claim.dossier, on=D(2026, 2, 10), actor=None)
+    # A later notice (another cycle) keeps the first date.
+    services.formal_notice_sent(dossier=claim.dossier, on=D(2026, 3, 1), actor=None)
+    body = api.get(f"/api/v1/claims/{claim.pk}/?on=2026-03-12").json()
     # 1 000 × 2,62 % × 30/365 = 2,1534 → 2,15
     assert body["formal_notice_on"] == "2026-02-10"
     assert body["legal_interest"] == "2.15"

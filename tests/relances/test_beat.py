@@ -10,4 +10,4 @@ def test_beat_runs_the_cadence_sweep_every_hour():
     assert entry["schedule"] == 3600.0
     app.loader.import_default_modules()
     assert entry["task"] in app.tasks
-    assert "relances.deliver_reminder" in app.tasks
+    assert "courriers.deliver_reminder" in app.tasks
