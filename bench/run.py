@@ -210,8 +210,8 @@ def _keep_earlier(report: dict) -> None:
 
 
 def _readme(table: str) -> None:
-    """Put the latest table between the README's bench markers."""
-    readme = ROOT / "README.md"
+    """Put the latest table between the bench markers of docs/bench.md."""
+    readme = ROOT / "docs" / "bench.md"
     text = readme.read_text()
     start, end = "<!-- bench:start -->", "<!-- bench:end -->"
     if start in text and end in text:
