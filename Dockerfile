@@ -5,6 +5,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 # Pango and HarfBuzz for WeasyPrint (letters); without libharfbuzz-subset0 a letter renders ~5x slower.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
+       fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
@@ -16,7 +17,8 @@ RUN SECRET_KEY=build JOURNAL_CHAIN_KEY=build DATABASE_URL=sqlite:////tmp/build.s
     DJANGO_SETTINGS_MODULE=recouvrement.settings.production \
     python manage.py collectstatic --noinput
 
-RUN useradd --system --uid 1000 recouvrement && mkdir -p /app/media && chown recouvrement /app/media
+RUN useradd --system --uid 1000 recouvrement \
+    && mkdir -p /app/media /app/var/journal-heads && chown -R recouvrement /app/media /app/var
 USER recouvrement
 EXPOSE 8000
 CMD ["gunicorn", "recouvrement.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

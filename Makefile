@@ -53,7 +53,7 @@ format: $(STAMP)
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache staticfiles
 
-## make bench [SIZE=10k,100k|1M]: seed PostgreSQL fast, measure against the floors (bench/README in README.md)
+## make bench [SIZE=10k,100k|1M]: seed PostgreSQL fast, measure against the floors (docs/bench.md)
 SIZE ?= 10k,100k
 bench: services
 	SIZE=$(SIZE) $(BIN)/python -m bench.run

@@ -1,1 +1,1 @@
-"""``make bench``: the product's heavy paths measured against their floors (see README)."""
+"""``make bench``: the product's heavy paths measured against their floors (see docs/bench.md)."""

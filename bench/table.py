@@ -1,4 +1,4 @@
-"""The markdown table of a bench report (README « Benchmark », bench/results/latest.md)."""
+"""The markdown table of a bench report (docs/bench.md, bench/results/latest.md)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
 """Letters and messages: versioned templates, what went out (kept as evidence), the day's letter
-batches, approval batches and each creditor's messaging settings.
-
-Imported at the end of ``relances.models`` so that Django sees these models in the app.
-"""
+batches, approval batches and each creditor's messaging settings."""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
 """The seam between a dossier and the cadence that plans it.
 
-``dossiers`` knows nothing of cadence policies (they live in ``relances``, which sits below it in
-the layering). The cadence app registers a planner at start-up; dossier services ask it for the
-next action date every time they change a dossier, so ``next_action_at`` is always current.
+``dossiers`` knows nothing of cadence policies (they live in ``relances``, above it in the
+layering, which ``dossiers`` may not import). The cadence app registers a planner at
+start-up; dossier services ask it for the next action date every time they change a dossier,
+so ``next_action_at`` is always current.
 """
 
 from collections.abc import Callable

@@ -40,4 +40,4 @@ urlpatterns = [
     ),
 ]
 # Uploaded files (MEDIA_ROOT) are never served as such, not even in the demo: evidence goes
-# through ``relances:evidence_file``, which checks the dossier's scope.
+# through ``journee:evidence_file``, which checks the dossier's scope.

@@ -510,7 +510,7 @@ def call_log(
     A call that reached the debtor completes the planned phone reminders and the call tasks due.
     A commitment (amount and date) becomes a promise; paid within 7 days → a follow-up call a
     week after the call; further out → the recap e-mail of the commitments is recorded as to send
-    (``recap_status``; the letters issue renders and sends it). At most 4 attempts per debtor
+    (``recap_status``; ``courriers`` renders and sends it). At most 4 attempts per debtor
     in 30 days (docs/legal.md §6).
     """
     at = at or timezone.now()
