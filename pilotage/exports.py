@@ -9,7 +9,7 @@ from decimal import Decimal
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from pilotage.selectors import Dashboard, Table
+from pilotage.presentation import Dashboard, Table
 
 XLSX_FORMATS = {
     "money": '#,##0.00 "€"',

@@ -8,7 +8,7 @@ from django import forms
 
 from dossiers.models import Debtor
 from legal.calendar import add_months
-from pilotage import selectors
+from pilotage.filters import MAX_PERIOD_MONTHS, Filters, default_period, make_filters
 from pilotage.models import CostSettings
 
 DATE_INPUTS = ["%Y-%m-%d", "%d/%m/%Y"]
@@ -43,28 +43,28 @@ class DashboardFilterForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        default_start, default_end = selectors.default_period(self.today)
+        default_start, default_end = default_period(self.today)
         start = data.get("du") or default_start
         end = data.get("au") or default_end
         if "du" in self.errors or "au" in self.errors:
             return data
         if start > end:
             raise forms.ValidationError("La date de début doit précéder la date de fin.")
-        if add_months(start, selectors.MAX_PERIOD_MONTHS) <= end:
+        if add_months(start, MAX_PERIOD_MONTHS) <= end:
             raise forms.ValidationError(
-                f"La période ne peut pas dépasser {selectors.MAX_PERIOD_MONTHS} mois."
+                f"La période ne peut pas dépasser {MAX_PERIOD_MONTHS} mois."
             )
         data["du"], data["au"] = start, end
         return data
 
-    def filters(self) -> selectors.Filters:
+    def filters(self) -> Filters:
         """The filters to apply: the valid ones, the defaults where the input was refused."""
         self.is_valid()
         data = {k: v for k, v in self.cleaned_data.items() if k not in self.errors}
         if self.non_field_errors():  # a refused period: the default one
             data.pop("du", None)
             data.pop("au", None)
-        return selectors.make_filters(
+        return make_filters(
             creditor=data.get("creancier"),
             controller=data.get("charge"),
             start=data.get("du"),
