@@ -1,7 +1,7 @@
 """Sending what the cadence and the controllers decide: e-mail (Django's e-mail framework,
 configured by ``EMAIL_URL``), SMS (``courriers.sms``), letters and registered letters (the day's
 batch for the post office), the recap after a call, the thank-you after payment; the evidence of
-each (``context.store_evidence``), the registered-letter number, the acknowledgment of
+each (``courriers.evidence``), the registered-letter number, the acknowledgment of
 receipt, returns and bounces; approval batches.
 """
 
@@ -22,7 +22,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.roles import user_or_none
-from courriers import context, sms
+from courriers import sms
+from courriers.evidence import store_evidence
 from courriers.models import (
     ApprovalBatch,
     LetterBatch,
@@ -31,8 +32,11 @@ from courriers.models import (
     TemplateKind,
     sha256_hex,
 )
+from courriers.rendering import Document, reminder_document, render_document
+from courriers.versions import template_for
 from dossiers import services as dossier_services
 from dossiers.models import Evidence
+from legal.formatting import euros
 from relances.models import CallLog, Channel, Reminder, Stage
 
 logger = logging.getLogger(__name__)
@@ -43,11 +47,11 @@ class NoRecipient(Exception):
     """The debtor has no address for this channel: the reminder fails, a person steps in."""
 
 
-def _pdf_name(document: context.Document) -> str:
+def _pdf_name(document: Document) -> str:
     return f"{document.template.code}-{document.dossier.reference}.pdf".replace("/", "-")
 
 
-def send_email(document: context.Document, *, attach_pdf: bool = True) -> str:
+def send_email(document: Document, *, attach_pdf: bool = True) -> str:
     """HTML and text parts, the PDF attached, reply-to for disputes; returns the Message-ID.
     SMTP errors propagate: the task retries with back-off."""
     if not document.recipient_email:
@@ -69,7 +73,7 @@ def send_email(document: context.Document, *, attach_pdf: bool = True) -> str:
     return message_id
 
 
-def _send(document: context.Document, channel: str) -> tuple[str, str, str]:
+def _send(document: Document, channel: str) -> tuple[str, str, str]:
     """Send on a channel; returns (channel used, recipient, message id). A creditor in test
     mode gets everything by e-mail at its test address, letters included."""
     if document.is_test or channel == Channel.EMAIL:
@@ -94,7 +98,7 @@ def deliver(reminder: Reminder, *, actor=None) -> bool:
     wording refused at sending time marks the reminder failed (it shows on the worklist); an
     SMTP error propagates so that the task retries."""
     try:
-        document = context.reminder_document(reminder)
+        document = reminder_document(reminder)
         channel, recipient, message_id = _send(document, reminder.channel)
     except (NoRecipient, ValidationError, MessageTemplate.DoesNotExist) as exc:
         reason = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
@@ -104,7 +108,7 @@ def deliver(reminder: Reminder, *, actor=None) -> bool:
             reminder, actor=actor, reason=f"échec de l'envoi : {reason}"
         )
         return False
-    sent = context.store_evidence(
+    sent = store_evidence(
         document=document,
         channel=channel,
         recipient=recipient,
@@ -145,16 +149,16 @@ def call_recap_send(*, call_id: int, actor=None) -> SentMessage | None:
         if call is None:
             return None
         dossier = call.dossier
-        template = context.template_for("recapitulatif-appel", Channel.EMAIL)
+        template = template_for("recapitulatif-appel", Channel.EMAIL)
         called_on = timezone.localdate(call.called_at)
-        document = context.render_document(
+        document = render_document(
             template,
             dossier,
             on=called_on,
             extra={
                 "call_date": f"{called_on:%d/%m/%Y}",
                 "call_contact": call.contact_name,
-                "commitment_amount": context.euros(call.commitment_amount),
+                "commitment_amount": euros(call.commitment_amount),
                 "commitment_date": f"{call.commitment_date:%d/%m/%Y}",
             },
         )
@@ -164,7 +168,7 @@ def call_recap_send(*, call_id: int, actor=None) -> SentMessage | None:
             call.recap_content = f"Récapitulatif non envoyé : {exc}."
             dossier_services.journaled_save(call, actor=actor, reason=f"récapitulatif : {exc}")
             return None
-        sent = context.store_evidence(
+        sent = store_evidence(
             document=document,
             channel=channel,
             recipient=recipient,
@@ -187,11 +191,9 @@ def dossier_message_send(
     with transaction.atomic():
         dossier = dossier_services.lock_dossier(dossier_id)
         try:
-            template = context.template_for(template_code, Channel.EMAIL)
+            template = template_for(template_code, Channel.EMAIL)
             extra = {**_extra_for(template.kind, dossier), **(extra or {})}
-            document = context.render_document(
-                template, dossier, on=timezone.localdate(), extra=extra
-            )
+            document = render_document(template, dossier, on=timezone.localdate(), extra=extra)
         except (ValidationError, MessageTemplate.DoesNotExist) as exc:
             logger.warning(
                 "message %s du dossier %s non envoyé : %s", template_code, dossier_id, exc
@@ -201,7 +203,7 @@ def dossier_message_send(
             channel, recipient, message_id = _send(document, Channel.EMAIL)
         except NoRecipient:
             return None
-        return context.store_evidence(
+        return store_evidence(
             document=document,
             channel=channel,
             recipient=recipient,
@@ -233,17 +235,17 @@ def _plan_variables(plan) -> dict:
             {
                 "number": str(n),
                 "due_on": f"{i.due_on:%d/%m/%Y}",
-                "amount": context.euros(i.amount),
+                "amount": euros(i.amount),
             }
             for n, i in enumerate(plan.installments.order_by("due_on", "pk"), start=1)
         ],
     }
 
 
-def plan_document(plan, *, on: date | None = None) -> context.Document:
+def plan_document(plan, *, on: date | None = None) -> Document:
     """The payment plan as a document (confirmation wording, installments, signature)."""
-    template = context.template_for("confirmation-echeancier", Channel.EMAIL)
-    return context.render_document(
+    template = template_for("confirmation-echeancier", Channel.EMAIL)
+    return render_document(
         template, plan.dossier, on=on or plan.accepted_on, extra=_plan_variables(plan)
     )
 
