@@ -82,7 +82,7 @@ def _product_letters(database: str, distinct: int = DISTINCT_LETTERS) -> list[di
     when its pipeline exists; checked against the product's own PDF of the first one."""
     _django(database)
     try:
-        from courriers.documents import PDF_VARIANT, reminder_document
+        from courriers.rendering import PDF_VARIANT, reminder_document
     except ImportError:
         return []
     from relances.models import Reminder
@@ -160,7 +160,7 @@ def letters_floor(
 
 
 def _render(reminder_id: int) -> int:
-    from courriers.documents import render_letter
+    from courriers.rendering import render_letter
     from relances.models import Reminder
 
     return len(render_letter(Reminder.objects.get(pk=reminder_id)))
@@ -175,12 +175,12 @@ def _worker_init(database: str) -> None:
 def letters(
     database: str, count: str = "1000", workers: str = "1", turns: str = "1", cued: str = "0"
 ) -> dict:
-    """The product's letter pipeline, ``courriers.documents.render_letter(reminder) -> bytes``."""
+    """The product's letter pipeline, ``courriers.rendering.render_letter(reminder) -> bytes``."""
     _django(database)
     try:
-        from courriers.documents import render_letter  # noqa: F401
+        from courriers.rendering import render_letter  # noqa: F401
     except ImportError as error:
-        return _pending("courriers.documents.render_letter", error)
+        return _pending("courriers.rendering.render_letter", error)
     from django.db import connections
 
     ids = _letter_reminder_ids(min(int(count), DISTINCT_LETTERS))
@@ -190,7 +190,7 @@ def letters(
     try:
         _render(items[0])
     except Exception as error:  # a pipeline still being written
-        return _pending("courriers.documents.render_letter (call)", error)
+        return _pending("courriers.rendering.render_letter (call)", error)
     connections.close_all()
     seconds = _pool_run(
         _render, items, int(workers), int(turns), cued == "1", _worker_init, (database,)

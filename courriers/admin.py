@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
-from courriers import documents
+from courriers import versions
 from courriers.models import CreditorMessaging, LetterBatch, MessageTemplate, SentMessage
 
 
@@ -18,7 +18,7 @@ class MessageTemplateForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        errors = documents.template_check(
+        errors = versions.template_check(
             subject=data.get("subject", ""),
             body=data.get("body", ""),
             debtor_kind=data.get("debtor_kind", ""),
@@ -39,7 +39,7 @@ class MessageTemplateAdmin(SimpleHistoryAdmin):
 
     @admin.display(description="variables disponibles")
     def variables(self, obj=None):
-        return " · ".join(f"{{{{ {k} }}}} : {v}" for k, v in documents.ALLOWED_VARIABLES.items())
+        return " · ".join(f"{{{{ {k} }}}} : {v}" for k, v in versions.ALLOWED_VARIABLES.items())
 
     def has_change_permission(self, request, obj=None):
         # Only the current version is edited (and a used one makes a new version on save).
@@ -48,7 +48,7 @@ class MessageTemplateAdmin(SimpleHistoryAdmin):
         return super().has_change_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
-        saved = documents.template_save(
+        saved = versions.template_save(
             actor=request.user,
             template=obj if change else None,
             reason="modèle modifié dans l'administration" if change else "nouveau modèle",

@@ -4,7 +4,7 @@
 Each body is the wording only: the layout adds the creditor's identity, the invoices with their
 dates, amounts and days overdue, the penalties and the 40 EUR indemnity where the law allows
 them, how to pay, who to contact, the R124-4 mentions and the GDPR notice. Variables are those
-of ``courriers.documents.ALLOWED_VARIABLES``.
+of ``courriers.versions.ALLOWED_VARIABLES``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Sending what the cadence and the controllers decide: e-mail (Django's e-mail framework,
 configured by ``EMAIL_URL``), SMS (``courriers.sms``), letters and registered letters (the day's
 batch for the post office), the recap after a call, the thank-you after payment; the evidence of
-each (``documents.store_evidence``), the registered-letter number, the acknowledgment of
+each (``courriers.evidence``), the registered-letter number, the acknowledgment of
 receipt, returns and bounces; approval batches.
 """
 
@@ -22,7 +22,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.roles import user_or_none
-from courriers import documents, sms
+from courriers import sms
+from courriers.evidence import store_evidence
 from courriers.models import (
     ApprovalBatch,
     LetterBatch,
@@ -31,8 +32,11 @@ from courriers.models import (
     TemplateKind,
     sha256_hex,
 )
+from courriers.rendering import Document, reminder_document, render_document
+from courriers.versions import template_for
 from dossiers import services as dossier_services
 from dossiers.models import Evidence
+from legal.formatting import euros
 from recouvrement.celery import queue
 from relances.models import CallLog, Channel, Reminder, Stage
 
@@ -44,11 +48,11 @@ class NoRecipient(Exception):
     """The debtor has no address for this channel: the reminder fails, a person steps in."""
 
 
-def _pdf_name(document: documents.Document) -> str:
+def _pdf_name(document: Document) -> str:
     return f"{document.template.code}-{document.dossier.reference}.pdf".replace("/", "-")
 
 
-def send_email(document: documents.Document, *, attach_pdf: bool = True) -> str:
+def send_email(document: Document, *, attach_pdf: bool = True) -> str:
     """HTML and text parts, the PDF attached, reply-to for disputes; returns the Message-ID.
     SMTP errors propagate: the task retries with back-off."""
     if not document.recipient_email:
@@ -70,7 +74,7 @@ def send_email(document: documents.Document, *, attach_pdf: bool = True) -> str:
     return message_id
 
 
-def _send(document: documents.Document, channel: str) -> tuple[str, str, str]:
+def _send(document: Document, channel: str) -> tuple[str, str, str]:
     """Send on a channel; returns (channel used, recipient, message id). A creditor in test
     mode gets everything by e-mail at its test address, letters included."""
     if document.is_test or channel == Channel.EMAIL:
@@ -95,7 +99,7 @@ def deliver(reminder: Reminder, *, actor=None) -> bool:
     wording refused at sending time marks the reminder failed (it shows on the worklist); an
     SMTP error propagates so that the task retries."""
     try:
-        document = documents.reminder_document(reminder)
+        document = reminder_document(reminder)
         channel, recipient, message_id = _send(document, reminder.channel)
     except (NoRecipient, ValidationError, MessageTemplate.DoesNotExist) as exc:
         reason = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
@@ -105,7 +109,7 @@ def deliver(reminder: Reminder, *, actor=None) -> bool:
             reminder, actor=actor, reason=f"échec de l'envoi : {reason}"
         )
         return False
-    sent = documents.store_evidence(
+    sent = store_evidence(
         document=document,
         channel=channel,
         recipient=recipient,
@@ -146,16 +150,16 @@ def call_recap_send(*, call_id: int, actor=None) -> SentMessage | None:
         if call is None:
             return None
         dossier = call.dossier
-        template = documents.template_for("recapitulatif-appel", Channel.EMAIL)
+        template = template_for("recapitulatif-appel", Channel.EMAIL)
         called_on = timezone.localdate(call.called_at)
-        document = documents.render_document(
+        document = render_document(
             template,
             dossier,
             on=called_on,
             extra={
                 "call_date": f"{called_on:%d/%m/%Y}",
                 "call_contact": call.contact_name,
-                "commitment_amount": documents.euros(call.commitment_amount),
+                "commitment_amount": euros(call.commitment_amount),
                 "commitment_date": f"{call.commitment_date:%d/%m/%Y}",
             },
         )
@@ -165,7 +169,7 @@ def call_recap_send(*, call_id: int, actor=None) -> SentMessage | None:
             call.recap_content = f"Récapitulatif non envoyé : {exc}."
             dossier_services.journaled_save(call, actor=actor, reason=f"récapitulatif : {exc}")
             return None
-        sent = documents.store_evidence(
+        sent = store_evidence(
             document=document,
             channel=channel,
             recipient=recipient,
@@ -188,11 +192,9 @@ def dossier_message_send(
     with transaction.atomic():
         dossier = dossier_services.lock_dossier(dossier_id)
         try:
-            template = documents.template_for(template_code, Channel.EMAIL)
+            template = template_for(template_code, Channel.EMAIL)
             extra = {**_extra_for(template.kind, dossier), **(extra or {})}
-            document = documents.render_document(
-                template, dossier, on=timezone.localdate(), extra=extra
-            )
+            document = render_document(template, dossier, on=timezone.localdate(), extra=extra)
         except (ValidationError, MessageTemplate.DoesNotExist) as exc:
             logger.warning(
                 "message %s du dossier %s non envoyé : %s", template_code, dossier_id, exc
@@ -202,7 +204,7 @@ def dossier_message_send(
             channel, recipient, message_id = _send(document, Channel.EMAIL)
         except NoRecipient:
             return None
-        return documents.store_evidence(
+        return store_evidence(
             document=document,
             channel=channel,
             recipient=recipient,
@@ -234,17 +236,17 @@ def _plan_variables(plan) -> dict:
             {
                 "number": str(n),
                 "due_on": f"{i.due_on:%d/%m/%Y}",
-                "amount": documents.euros(i.amount),
+                "amount": euros(i.amount),
             }
             for n, i in enumerate(plan.installments.order_by("due_on", "pk"), start=1)
         ],
     }
 
 
-def plan_document(plan, *, on: date | None = None) -> documents.Document:
+def plan_document(plan, *, on: date | None = None) -> Document:
     """The payment plan as a document (confirmation wording, installments, signature)."""
-    template = documents.template_for("confirmation-echeancier", Channel.EMAIL)
-    return documents.render_document(
+    template = template_for("confirmation-echeancier", Channel.EMAIL)
+    return render_document(
         template, plan.dossier, on=on or plan.accepted_on, extra=_plan_variables(plan)
     )
 

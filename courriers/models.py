@@ -40,7 +40,7 @@ KINDS_WITH_PENALTIES = {TemplateKind.FIRM, TemplateKind.FORMAL_NOTICE}
 
 class MessageTemplate(models.Model):
     """One version of a template. A version already used is never edited: saving makes a new
-    version (``courriers.documents.template_save``); only the current version is used."""
+    version (``courriers.versions.template_save``); only the current version is used."""
 
     code = models.SlugField("code", max_length=60, help_text="Celui des étapes de cadence.")
     channel = models.CharField("canal", max_length=20, choices=Channel.choices)

@@ -5,7 +5,7 @@ from functools import partial
 from django.db import transaction
 from django.dispatch import receiver
 
-from courriers.documents import messaging_for
+from courriers.context import messaging_for
 from courriers.tasks import dossier_message_task
 from dossiers.scheduling import cadence_stopped
 

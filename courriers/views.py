@@ -13,8 +13,8 @@ from django.views.decorators.http import require_POST
 
 from accounts import roles
 from accounts.access import role_required
-from courriers import delivery, documents
-from courriers.models import ApprovalBatch, LetterBatch, SentMessage
+from courriers import delivery, rendering
+from courriers.models import ApprovalBatch, LetterBatch, MessageTemplate, SentMessage
 from dossiers import scoping
 from dossiers.models import PaymentPlan
 from relances.models import Reminder
@@ -100,8 +100,8 @@ def reminder_preview(request, reminder_pk: int):
         dossier__in=scoping.visible_dossiers(request.user),
     )
     try:
-        pdf = documents.render_letter(reminder)
-    except (ValidationError, documents.MessageTemplate.DoesNotExist) as exc:
+        pdf = rendering.render_letter(reminder)
+    except (ValidationError, MessageTemplate.DoesNotExist) as exc:
         return HttpResponse(f"Aperçu impossible : {exc}", status=409, content_type="text/plain")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="apercu-{reminder.pk}.pdf"'

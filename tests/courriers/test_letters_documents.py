@@ -11,8 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
-from courriers import documents
-from courriers.models import MessageTemplate, SentMessage
+from courriers import evidence, rendering, versions
+from courriers.models import CreditorMessaging, MessageTemplate, SentMessage
 from dossiers.services import payment_record
 from relances.models import Channel
 from tests.courriers.letters_helpers import (
@@ -60,7 +60,7 @@ def test_every_template_pdf_carries_the_mandatory_mentions(frozen, kind):
     templates = _templates_for(kind)
     assert len(templates) >= 9
     for template in templates:
-        document = documents.render_document(template, claim.dossier, on=ON, extra=_extra(template))
+        document = rendering.render_document(template, claim.dossier, on=ON, extra=_extra(template))
         text = pdf_text(document.pdf)
         where = f"{template.code} ({template.channel})"
         for mention in [
@@ -99,8 +99,8 @@ def test_every_template_pdf_carries_the_mandatory_mentions(frozen, kind):
 def test_formal_notice_deadline_moves_off_a_closed_day(frozen):
     """CPC 641-642: 14/11/2026 + 8 days = Sunday 22/11 → Monday 23/11."""
     claim = make_claim(frozen)
-    template = documents.template_for("mise-en-demeure-pro", Channel.REGISTERED_LETTER)
-    document = documents.render_document(template, claim.dossier, on=D(2026, 11, 14))
+    template = versions.template_for("mise-en-demeure-pro", Channel.REGISTERED_LETTER)
+    document = rendering.render_document(template, claim.dossier, on=D(2026, 11, 14))
     assert "Date limite de paiement : 23/11/2026" in pdf_text(document.pdf)
 
 
@@ -109,13 +109,13 @@ def test_formal_notice_deadline_moves_off_a_closed_day(frozen):
 def test_a_collection_agency_adds_the_r124_4_mentions(frozen, kind):
     """CPCE R124-4: agency and principal identity, the sum split, L111-8 word for word."""
     claim = make_claim(frozen, kind=kind, agency=True)
-    documents.CreditorMessaging.objects.create(
+    CreditorMessaging.objects.create(
         creditor=claim.creditor,
         principal_name="Matériaux Bernard SA",
         principal_address="5 quai des Chartrons, 33000 Bordeaux",
     )
-    template = documents.template_for("relance-ferme", Channel.LETTER, kind)
-    text = pdf_text(documents.render_document(template, claim.dossier, on=ON).pdf)
+    template = versions.template_for("relance-ferme", Channel.LETTER, kind)
+    text = pdf_text(rendering.render_document(template, claim.dossier, on=ON).pdf)
     assert "société de recouvrement amiable de créances pour le compte de tiers" in text
     assert "pour le compte de Matériaux Bernard SA, 5 quai des Chartrons" in text
     assert "Somme due : principal 1 200,00 €" in text
@@ -143,7 +143,7 @@ def test_a_consumer_walked_to_the_formal_notice_never_reads_of_indemnity_or_fees
 @pytest.mark.django_db
 def test_a_template_with_a_forbidden_phrase_is_refused_with_the_reason(admin_user):
     with pytest.raises(ValidationError) as refused:
-        documents.template_save(
+        versions.template_save(
             actor=admin_user,
             code="relance-test",
             channel=Channel.EMAIL,
@@ -158,7 +158,7 @@ def test_a_template_with_a_forbidden_phrase_is_refused_with_the_reason(admin_use
     assert not MessageTemplate.objects.filter(code="relance-test").exists()
 
     with pytest.raises(ValidationError) as fees:
-        documents.template_save(
+        versions.template_save(
             actor=admin_user,
             code="relance-test",
             channel=Channel.EMAIL,
@@ -171,7 +171,7 @@ def test_a_template_with_a_forbidden_phrase_is_refused_with_the_reason(admin_use
     assert "CPCE L111-8" in " ".join(fees.value.messages)
 
     with pytest.raises(ValidationError) as unknown:
-        documents.template_save(
+        versions.template_save(
             actor=admin_user,
             code="relance-test",
             channel=Channel.EMAIL,
@@ -190,7 +190,7 @@ def test_a_used_template_is_never_edited_a_new_version_replaces_it(frozen, walk,
     used = SentMessage.objects.get(dossier=claim.dossier).template
     original_body = used.body
 
-    new = documents.template_save(
+    new = versions.template_save(
         actor=admin_user,
         template=used,
         code=used.code,
@@ -205,9 +205,9 @@ def test_a_used_template_is_never_edited_a_new_version_replaces_it(frozen, walk,
     used.refresh_from_db()
     assert new.pk != used.pk and new.version == used.version + 1 and new.is_current
     assert used.body == original_body and not used.is_current
-    assert documents.template_for(used.code, used.channel) == new
+    assert versions.template_for(used.code, used.channel) == new
     # A version nobody used yet is simply corrected.
-    again = documents.template_save(
+    again = versions.template_save(
         actor=admin_user,
         code=new.code,
         channel=new.channel,
@@ -226,9 +226,9 @@ def test_the_same_reminder_renders_to_the_same_bytes_dated_by_the_reminder(froze
     walk_to(walk, claim, STEP_DAYS["r30-courrier"])
     letter = reminder(claim, "r30-courrier")
 
-    first = documents.render_letter(letter)
+    first = rendering.render_letter(letter)
     with frozen(D(2026, 11, 25)):
-        second = documents.render_letter(letter)
+        second = rendering.render_letter(letter)
 
     assert first == second
     assert first.startswith(b"%PDF-")
@@ -259,8 +259,8 @@ def test_the_letter_is_a4_with_the_address_in_the_window_and_numbered_pages(froz
     import pdfplumber
 
     claim = make_claim(frozen)
-    template = documents.template_for("mise-en-demeure-pro", Channel.REGISTERED_LETTER)
-    pdf = documents.render_document(template, claim.dossier, on=ON).pdf
+    template = versions.template_for("mise-en-demeure-pro", Channel.REGISTERED_LETTER)
+    pdf = rendering.render_document(template, claim.dossier, on=ON).pdf
     mm = 25.4 / 72
     with pdfplumber.open(io.BytesIO(pdf)) as document:
         first = document.pages[0]
@@ -283,9 +283,9 @@ def test_kept_evidence_holds_the_rendered_pdf_and_its_hash(frozen, walk):
 
         services.run_cadence(on=STEP_DAYS["r7-email"])  # delivery queued, not run
     planned = reminder(claim, "r7-email")
-    pdf = documents.render_letter(planned)
+    pdf = rendering.render_letter(planned)
 
-    kept = documents.keep_reminder_evidence(planned)
+    kept = evidence.keep_reminder_evidence(planned)
 
     assert (
         kept.pdf_sha256
@@ -305,7 +305,7 @@ def test_a_letter_reads_its_facts_in_the_same_few_queries_whatever_its_claims(fr
     walk_to(walk, claim, STEP_DAYS["r30-courrier"])
     letter = reminder(claim, "r30-courrier")
     with CaptureQueriesContext(connection) as one:
-        documents.render_letter(letter)
+        rendering.render_letter(letter)
 
     with frozen(D(2026, 11, 3)):
         for number in range(3):
@@ -320,7 +320,7 @@ def test_a_letter_reads_its_facts_in_the_same_few_queries_whatever_its_claims(fr
         )
     assert claim.dossier.claims.count() == 4
     with CaptureQueriesContext(connection) as four:
-        pdf = documents.render_letter(letter)
+        pdf = rendering.render_letter(letter)
 
     assert "FA-AUTRE-2" in pdf_text(pdf)
     assert len(one) == len(four) == 9
@@ -345,8 +345,8 @@ def test_a_prescribed_invoice_is_left_out_of_the_letter_the_others_stay(frozen):
 
     dossier = Dossier.objects.get(pk=claim.dossier_id)
     assert dossier.claims.count() == 2  # the same dossier (same creditor and debtor)
-    template = documents.template_for("relance-ferme", Channel.LETTER, "consumer")
-    text = pdf_text(documents.render_document(template, dossier, on=ON).pdf)
+    template = versions.template_for("relance-ferme", Channel.LETTER, "consumer")
+    text = pdf_text(rendering.render_document(template, dossier, on=ON).pdf)
     assert claim.invoice_number in text
     assert "FA-ANCIENNE-1" not in text and "700,00" not in text
     assert "1 200,00 €" in text and "1 900,00" not in text

@@ -1,0 +1,189 @@
+"""From a template version and a context to what goes out: subject, text, e-mail HTML, print
+HTML, SMS text, and a deterministic WeasyPrint PDF.
+
+Rendering stores nothing (the preview and the benchmarks use it as is); keeping what went out
+is ``courriers.evidence``. The ``Document`` is the type the sending and the evidence share: the
+exact texts that go out, and the PDF made on demand.
+
+- ``render_document``: subject, text, e-mail HTML, print HTML for one dossier at one date.
+- ``reminder_document`` / ``render_letter(reminder) -> bytes``: the whole pipeline for one
+  reminder, nothing stored.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.template import Context
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from courriers.context import build_context, messaging_for
+from courriers.models import MessageTemplate
+from courriers.versions import SMS_MAX_CHARS, UNKNOWN, compiled, reminder_template
+from dossiers.models import Dossier
+from legal import wording
+from relances.models import Channel
+
+PDF_VARIANT = getattr(settings, "LETTERS_PDF_VARIANT", "pdf/a-3b")
+
+
+@dataclass
+class Document:
+    """One rendered message: the exact texts that go out, and the PDF made on demand."""
+
+    template: MessageTemplate
+    dossier: Dossier
+    on: date
+    subject: str
+    text: str
+    html: str
+    print_html: str
+    recipient_email: str = ""
+    recipient_phone: str = ""
+    recipient_address: str = ""
+    is_test: bool = False
+    reply_to: str = ""
+    sms_text: str = ""
+    layout: dict = field(default_factory=dict)
+    _pdf: bytes | None = None
+
+    @property
+    def pdf(self) -> bytes:
+        if self._pdf is None:
+            self._pdf = render_pdf(
+                self.print_html,
+                on=self.on,
+                title=self.subject,
+                author=self.dossier.creditor.legal_name,
+            )
+        return self._pdf
+
+
+def render_document(
+    template: MessageTemplate, dossier: Dossier, *, on: date, extra: dict | None = None
+) -> Document:
+    """Fill the template and the layout for one dossier at one date (nothing stored)."""
+    variables, layout = build_context(dossier, kind=template.kind, on=on, extra=extra)
+    context = Context(variables)
+    subject = " ".join(compiled(template.subject).render(context).split())
+    body = compiled(template.body).render(context).strip().replace(UNKNOWN, "")
+    subject = subject.replace(UNKNOWN, "")
+    consumer = dossier.debtor.kind != "professional"
+    findings = wording.forbidden_phrases(f"{subject}\n{body}", consumer=consumer)
+    if findings:
+        raise ValidationError(
+            [f"Formulation interdite « {f.phrase} » : {f.reason}" for f in findings]
+        )
+    messaging = messaging_for(dossier.creditor)
+    if messaging.test_mode:
+        subject = f"[TEST] {subject}"
+    page = {"subject": subject, "paragraphs": body.split("\n\n"), **layout}
+    text = render_to_string("courriers/document.txt", page)
+    html = french_spacing(render_to_string("courriers/document.html", {**page, "medium": "email"}))
+    print_html = french_spacing(
+        render_to_string("courriers/document.html", {**page, "medium": "print"})
+    )
+    contact = dossier.debtor.reminder_contact
+    document = Document(
+        template=template,
+        dossier=dossier,
+        on=on,
+        subject=subject,
+        text=text,
+        html=html,
+        print_html=print_html,
+        recipient_email=(
+            messaging.test_email if messaging.test_mode else (contact.email if contact else "")
+        ),
+        recipient_phone="" if messaging.test_mode else (contact.phone if contact else ""),
+        recipient_address="\n".join(
+            [
+                layout["debtor"]["name"],
+                *filter(None, layout["debtor"]["address"]),
+                layout["debtor"]["city"],
+            ]
+        ),
+        is_test=messaging.test_mode,
+        reply_to=layout["creditor"]["reply_to"],
+        layout=layout,
+    )
+    if template.channel == Channel.SMS:
+        document.sms_text = _sms_text(body, dossier)
+    return document
+
+
+_BEFORE_PUNCTUATION = re.compile(r"(?<=\S) ([:;!?»])")
+_AFTER_QUOTE = re.compile(r"« ")
+
+
+def french_spacing(html: str) -> str:
+    """French typography: a narrow no-break space before : ; ! ? » and after «, so that a
+    line never starts with the punctuation."""
+    return _AFTER_QUOTE.sub("«\u202f", _BEFORE_PUNCTUATION.sub("\u202f\\1", html))
+
+
+def _sms_text(body: str, dossier: Dossier) -> str:
+    """One or two SMS: the wording, then where to read the privacy notice."""
+    tail = f" Données perso : {dossier.creditor.privacy_policy_url}"
+    room = SMS_MAX_CHARS - len(tail)
+    body = " ".join(body.split())
+    if len(body) > room:
+        body = body[: room - 1].rstrip() + "…"
+    return body + tail
+
+
+_WEASYPRINT = threading.local()
+
+
+def _font_config():
+    """WeasyPrint's font configuration, one per thread and kept: a new one per document (its
+    default) loads the fonts again, ~13 % of a letter's rendering; the bytes are the same."""
+    if not hasattr(_WEASYPRINT, "font_config"):
+        from weasyprint.text.fonts import FontConfiguration
+
+        _WEASYPRINT.font_config = FontConfiguration()
+    return _WEASYPRINT.font_config
+
+
+def render_pdf(html: str, *, on: date, title: str, author: str) -> bytes:
+    """A4 PDF (PDF/A-3b when available) whose metadata dates are the document's date, so that
+    the same document renders to the same bytes."""
+    from weasyprint import HTML
+
+    stamp = datetime.combine(
+        on, time(0, 0), tzinfo=timezone.UTC if hasattr(timezone, "UTC") else None
+    )
+    document = HTML(string=html).render(font_config=_font_config())
+    document.metadata.title = title
+    document.metadata.authors = [author]
+    document.metadata.created = stamp.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    document.metadata.modified = document.metadata.created
+    document.metadata.lang = "fr"
+    try:
+        return document.write_pdf(pdf_variant=PDF_VARIANT) if PDF_VARIANT else document.write_pdf()
+    except Exception:
+        return document.write_pdf()
+
+
+def reminder_document(reminder) -> Document:
+    """The document of one reminder, dated by the reminder (its figures and PDF metadata)."""
+    # Read again with its dossier, the creditor (and its messaging settings), the debtor (and
+    # contacts) and its step: one query and a prefetch, where each would be read on its own.
+    reminder = (
+        type(reminder)
+        .objects.select_related("dossier__creditor__messaging", "dossier__debtor", "step")
+        .prefetch_related("dossier__debtor__contacts")
+        .get(pk=reminder.pk)
+    )
+    return render_document(reminder_template(reminder), reminder.dossier, on=reminder.scheduled_for)
+
+
+def render_letter(reminder) -> bytes:
+    """The whole letter pipeline for one reminder (context, template, PDF bytes), unstored."""
+    return reminder_document(reminder).pdf
