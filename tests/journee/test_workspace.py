@@ -513,6 +513,21 @@ def test_dossier_page_shows_the_split_total_and_the_timeline(client, controller)
         assert words in text, words
 
 
+def test_dossier_page_shows_a_lower_bound_when_a_rate_is_not_published(client, controller):
+    """C. com. L441-10 II (docs/legal.md, *Never carried forward*): 1 200 € due 15/06/2026, seen
+    on 23/11/2026 with no rate for the 2nd half of 2026: penalties to 30/06/2026 only,
+    1 200 × 12,15 % × 15/365 = 5,99 €; total at least 1 200 + 5,99 + 40 = 1 245,99 €, shown
+    with its limits instead of « — »."""
+    dossier = _dossier(controller, due=D(2026, 6, 15))
+    client.force_login(controller)
+    text = page(client.get(reverse("journee:dossier", args=[dossier.pk])))
+    assert (
+        "au moins 1 245,99 €, calcul arrêté au 30/06/2026, taux du 2nd semestre 2026 non publié"
+    ) in text
+    assert "au moins 5,99 €" in text
+    assert "Taux BCE de refinancement manquant pour le 2e semestre 2026" in text
+
+
 def test_debtor_page_lists_its_dossiers_across_creditors(client, manager):
     debtor = DebtorFactory()
     first = ClaimFactory(debtor=debtor).dossier

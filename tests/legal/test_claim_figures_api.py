@@ -127,18 +127,33 @@ def test_insolvency_stops_penalties_through_the_api(api):
     assert body["total_due"] == "10133.21"
 
 
-def test_missing_second_half_2026_rate_is_reported_not_guessed(api):
-    """C. com. L441-10 II: no ECB rate recorded for 01/07/2026: the figure is null with the
-    French message naming the half-year; the request itself succeeds."""
+def test_missing_second_half_2026_rate_gives_a_lower_bound_not_a_guess(api):
+    """C. com. L441-10 II: no ECB rate recorded for 01/07/2026: penalties are computed to
+    30/06/2026 (1 000 × 12,15 % × 15/365 = 4,99) and flagged as a lower bound with the French
+    message naming the half-year; the request itself succeeds."""
     claim = claim_due(D(2026, 6, 15))
     response = api.get(f"/api/v1/claims/{claim.pk}/?on=2026-07-15")
     assert response.status_code == 200
     body = response.json()
-    assert body["late_penalties"] is None
-    assert body["total_due"] is None
+    assert body["late_penalties"] == "4.99"
+    assert body["total_due"] == "1044.99"
+    assert body["is_lower_bound"] is True
+    assert body["computed_until"] == "2026-06-30"
     assert body["recovery_indemnity"] == "40.00"
-    assert body["figures_errors"][0].startswith(
+    assert body["figures_errors"] == []
+    assert body["missing_rates"][0].startswith(
         "Taux BCE de refinancement manquant pour le 2e semestre 2026"
+    )
+
+
+def test_figures_with_known_rates_are_not_a_lower_bound(api):
+    """The flag is false and ``computed_until`` null when every rate is known."""
+    claim = claim_due(D(2026, 1, 31))
+    body = api.get(f"/api/v1/claims/{claim.pk}/?on=2026-03-03").json()
+    assert (body["is_lower_bound"], body["computed_until"], body["missing_rates"]) == (
+        False,
+        None,
+        [],
     )
 
 
