@@ -150,6 +150,12 @@ class ClaimSerializer(serializers.ModelSerializer):
     formal_notice_on = serializers.DateField(
         source="figures.formal_notice_on", read_only=True, allow_null=True
     )
+    formal_notice_premature = serializers.BooleanField(
+        source="figures.formal_notice_premature",
+        read_only=True,
+        help_text="Vrai quand la mise en demeure précède l'échéance : elle ne fait pas courir "
+        "l'intérêt au taux légal sur cette facture (C. civ. 1344, 1231-6).",
+    )
     legal_interest = serializers.DecimalField(
         source="figures.legal_interest",
         max_digits=14,
@@ -228,6 +234,7 @@ class ClaimSerializer(serializers.ModelSerializer):
             "late_penalties_detail",
             "recovery_indemnity",
             "formal_notice_on",
+            "formal_notice_premature",
             "legal_interest",
             "legal_interest_detail",
             "total_due",

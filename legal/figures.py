@@ -59,6 +59,8 @@ class ClaimFigures:
     legal_interest: Decimal | None
     prescription: Prescription | None
     formal_notice_on: date | None = None
+    # The formal notice came before the due date: it starts no legal interest (C. civ. 1344).
+    formal_notice_premature: bool = False
     penalty_segments: tuple = ()
     interest_segments: tuple = ()
     errors: list[str] = field(default_factory=list)
@@ -136,7 +138,8 @@ def claim_figures(
     """Days overdue, penalties, indemnity, legal interest, total and prescription at ``on``.
 
     C. com. L441-10 II and D441-5 (penalties, indemnity), L622-28 (insolvency), C. civ. 1231-6
-    (legal interest from the formal notice), C. com. L110-4 / C. conso. L218-2 (prescription).
+    (legal interest from the formal notice, none from a notice sent before the due date: C. civ.
+    1344), C. com. L110-4 / C. conso. L218-2 (prescription).
     Credit notes correct the invoice from its start; payments reduce the base from their date.
     """
     if facts.cancelled_on is not None:
@@ -208,9 +211,19 @@ def claim_figures(
             "Pas de mise en demeure connue : pas d'intérêts au taux légal (C. civ. 1231-6)."
         )
         return figures
+    if formal_notice_on < facts.due_date:
+        # C. civ. 1344, 1231-6: a formal notice demands what is due; sent before the due date it
+        # does not put the debtor in default and starts no interest (a new notice is needed).
+        figures.formal_notice_premature = True
+        figures.notes.append(
+            f"Mise en demeure du {formal_notice_on:%d/%m/%Y} antérieure à l'échéance du "
+            f"{facts.due_date:%d/%m/%Y} : elle ne fait pas courir l'intérêt au taux légal sur "
+            "cette facture (C. civ. 1344, 1231-6) ; une nouvelle mise en demeure est nécessaire."
+        )
+        return figures
     accrual: Accrual = legal_interest(
         principal=principal,
-        formal_notice_on=max(formal_notice_on, facts.due_date),
+        formal_notice_on=formal_notice_on,
         on=on,
         rates=rates,
         payments=payments,

@@ -104,6 +104,20 @@ def test_consumer_claim_with_a_formal_notice_date(api):
     assert without_notice["total_due"] == "1000.00"
 
 
+def test_a_formal_notice_before_the_due_date_is_flagged_through_the_api(api):
+    """C. civ. 1344, 1231-6: a notice dated 20/01/2026 for an invoice due 31/01/2026 starts no
+    legal interest: ``formal_notice_premature`` is true, the interest 0,00, a note says why."""
+    claim = claim_due(D(2026, 1, 31), debtor=ConsumerFactory())
+    body = api.get(f"/api/v1/claims/{claim.pk}/?on=2026-03-12&formal_notice_on=2026-01-20").json()
+    assert body["formal_notice_on"] == "2026-01-20"
+    assert body["formal_notice_premature"] is True
+    assert body["legal_interest"] == "0.00"
+    assert body["total_due"] == "1000.00"
+    assert any("antérieure à l'échéance" in note for note in body["figures_notes"])
+    later = api.get(f"/api/v1/claims/{claim.pk}/?on=2026-03-12&formal_notice_on=2026-02-10")
+    assert later.json()["formal_notice_premature"] is False
+
+
 def test_contractual_rate_below_the_floor_through_the_api(api):
     """C. com. L441-10 II: CGV 5 % raised to 3 × 2,62 % = 7,86 %."""
     claim = claim_due(

@@ -200,6 +200,23 @@ def test_missing_rate_gives_a_lower_bound_and_names_the_half_year(rates):
     )
 
 
+def test_a_formal_notice_before_the_due_date_starts_no_legal_interest(rates):
+    """C. civ. 1344, 1231-6: a consumer's invoice due 31/01/2026 and a formal notice sent on
+    20/01/2026, before it was due: no legal interest at 12/03/2026, flagged with a note; the same
+    notice dated on the due date makes it run from 01/02/2026 (1 000 × 2,62 % × 40/365 = 2,87)."""
+    consumer = facts(debtor_kind="consumer")
+    early = claim_figures(consumer, on=D(2026, 3, 12), rates=rates, formal_notice_on=D(2026, 1, 20))
+    assert early.legal_interest == Decimal("0.00")
+    assert early.formal_notice_premature
+    assert early.total_due == Decimal("1000.00")
+    assert any("antérieure à l'échéance du 31/01/2026" in note for note in early.notes)
+    on_time = claim_figures(
+        consumer, on=D(2026, 3, 12), rates=rates, formal_notice_on=D(2026, 1, 31)
+    )
+    assert on_time.legal_interest == Decimal("2.87")
+    assert not on_time.formal_notice_premature
+
+
 def test_cancelled_claim_owes_nothing(rates):
     """A cancelled invoice (issued in error) bears neither penalties nor indemnity."""
     figures = claim_figures(facts(cancelled_on=D(2026, 2, 1)), on=D(2026, 3, 3), rates=rates)
