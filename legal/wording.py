@@ -186,12 +186,14 @@ RULES: tuple[Rule, ...] = (
         + _COURT_WORDS
         + r"|\b"
         + _COURT_WORDS
-        + r"s?\s+(?:\w+\s+){0,3}?(?:a\s+ete|ont\s+ete|est|sont|"
-        r"vient\s+d'etre|viennent\s+d'etre|est\s+desormais|est\s+deja)\s+saisie?s?\b"
+        + r"s?\s+(?:\w+\s+){0,3}?(?:a|ont|est|sont|vient\s+d'etre|viennent\s+d'etre)\s+"
+        r"(?:deja\s+|desormais\s+|bien\s+)?(?:ete\s+)?saisie?s?\b"
         r"|\b(?:procedure|action|instance|poursuites?)\s+(?:judiciaires?\s+|contentieuses?\s+|"
         r"en\s+justice\s+)?(?:a\s+ete|ont\s+ete|est|sont|vient\s+d'etre)\s+(?:deja\s+)?"
         r"(?:engagee|engagees|lancee|lancees|ouverte|ouvertes|introduite|en\s+cours)"
         r"|\b(?:etes|serez|etre)\s+(?:\w+\s+)?convoquee?s?\b|\bconvocations?\s+(?:au|devant|a\s+l')"
+        r"|\b(?:etes|avez\s+ete|a\s+ete|est)\s+(?:deja\s+|desormais\s+)?assignee?s?\b"
+        r"|\bassignation\s+(?:vous\s+)?(?:a\s+ete|est)\s+(?:deja\s+)?(?:delivree|signifiee)"
         r"|\baudiences?\b"
         r"|\b(?:serez|sera|seront|etes|est)\s+(?:\w+\s+)?condamnee?s?\b"
         r"|\bvous\s+condamner(?:a|ont)\b|\bjugement\s+(?:a\s+ete|est|sera)\s+rendu",
@@ -223,7 +225,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "execution-forcee",
         r"\bexecutions?\s+forcees?|\bvoies?\s+d'execution|\bmesures?\s+d'execution"
-        r"|\bexecution\s+(?:du\s+jugement|de\s+la\s+decision)",
+        r"|\bexecution\s+(?:du\s+jugement|de\s+la\s+decision)|\brecouvrements?\s+force"
+        r"|\bventes?\s+(?:aux\s+encheres|forcees?)|\b(?:vendue?s?|mise?s?)\s+aux\s+encheres",
         "« Exécution forcée » : suppose un titre exécutoire, que le recouvrement amiable n'a pas.",
         ENFORCEMENT,
         allowed_with_title=True,
@@ -298,7 +301,8 @@ RULES: tuple[Rule, ...] = (
         r"|\bfich(?:age|er|erons|era|eront|ee|ees)\b|\bmauvais\s+payeurs?\b|\bliste\s+noire"
         r"|\binterdi(?:t|ts|ction)\s+bancaires?|\binterdi(?:t|ction)\s+de\s+chequiers?"
         r"|\b(?:inscri\w*|signal\w*|declar\w*|repertori\w*|transm\w*|communiqu\w*|inform\w*|"
-        r"report\w*|enregistr\w*|avis\w*|prevenir|previendr\w*)\b[^.!?\n]{0,60}?"
+        r"report\w*|enregistr\w*|avis\w*|prevenir|previendr\w*|fiche\w*|saisi\w*|alert\w*)\b"
+        r"[^.!?\n]{0,60}?"
         r"\bbanque\s+de\s+france\b"
         r"|\bbanque\s+de\s+france\b[^.!?\n]{0,40}?\b(?:inform\w*|avis\w*|prevenu\w*|saisi\w*|"
         r"signal\w*|inscri\w*)",
@@ -463,10 +467,15 @@ _LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
 )
 _TOKEN = re.compile(r"[a-z0-9@$]+")
-_NUMBER_WITH_UNIT = re.compile(r"\d+[a-z]{0,7}")
+# A number with its unit or ordinal stays a number (« 40eur », « 48h », « 1er », « 2nd »).
+_NUMBER_WITH_UNIT = re.compile(
+    r"\d+(?:er|ere|re|e|eme|nd|nde|d|st|rd|th|h|heures?|eur|euros?|k|ke|m|j|jours?|mois|ans?|"
+    r"min|mn|ht|ttc|x|km|kg|g|mm|cm|l|bis|ter|sem|semaines?)?"
+)
 # Separators that may be slipped between the letters of a word (never a line break).
 _SEP = r"[^a-z0-9\n]"
 _SPREAD = re.compile(r"(?<![a-z0-9])[a-z](?:" + _SEP + r"{1,3}[a-z](?![a-z0-9])){2,}")
+_BANG = re.compile(r"(?<=[a-z])!(?=[a-z])")
 _INNER_PUNCT = re.compile(r"(?<=[a-z])[._*·•|/+~^=]+(?=[a-z])")
 # The forbidden words themselves, found even when split anywhere by separators.
 _SPLIT_WORDS = (
@@ -499,6 +508,21 @@ _SPLIT = re.compile(
     )
     + ")"
 )
+
+
+# Inflection endings spelled out after a split word (« b l o q u e r », « s a i s i e s »).
+_TAIL = re.compile(_SEP + r"{1,3}([a-z])(?![a-z0-9])")
+_TAILS = frozenset({"s", "e", "r", "es", "er", "ez", "ee", "ees"})
+
+
+def _with_tail(folded: str, match: re.Match) -> tuple[int, int]:
+    """The span of a split forbidden word with the inflection spelled out after it."""
+    end, letters, best = match.end(), "", match.end()
+    while len(letters) < 3 and (tail := _TAIL.match(folded, end)):
+        letters, end = letters + tail.group(1), tail.end()
+        if letters in _TAILS:
+            best = end
+    return match.start(), best
 
 
 class _Folded(dict):
@@ -561,14 +585,16 @@ def normalise(text: str) -> tuple[str, list[int]]:
             continue
         if letters >= 2 and letters >= len(token) - letters > 0:
             chars[match.start() : match.end()] = list(token.translate(_LEET))
-    folded = "".join(chars)
+    folded = _BANG.sub("i", "".join(chars))  # « sa!sie »
+    chars = list(folded)
     is_letter = str.isalnum
-    _remove(chars, origin, [m.span() for m in _SPREAD.finditer(folded)], is_letter)
-    folded = "".join(chars)
     _remove(chars, origin, [m.span() for m in _INNER_PUNCT.finditer(folded)], lambda c: False)
     folded = "".join(chars)
-    spans = [m.span() for m in _SPLIT.finditer(folded) if not m.group().isalpha()]
+    # The forbidden words first (« à s a i s i e » keeps its « à »), then any spread word.
+    spans = [_with_tail(folded, m) for m in _SPLIT.finditer(folded) if not m.group().isalpha()]
     _remove(chars, origin, spans, is_letter)
+    folded = "".join(chars)
+    _remove(chars, origin, [m.span() for m in _SPREAD.finditer(folded)], is_letter)
     return "".join(chars), origin
 
 
