@@ -132,8 +132,14 @@ class ClaimSerializer(serializers.ModelSerializer):
     # The legal figures at ``?on=`` (today by default), computed by ``legal``.
     figures_on = serializers.DateField(source="figures.on", read_only=True)
     days_overdue = serializers.IntegerField(source="figures.days_overdue", read_only=True)
+    # A figure that needs a rate not yet published is computed up to ``computed_until`` and is
+    # a lower bound (``is_lower_bound``, ``missing_rates``); null only when nothing applies.
     late_penalties = serializers.DecimalField(
-        source="figures.late_penalties", max_digits=14, decimal_places=2, read_only=True
+        source="figures.late_penalties",
+        max_digits=14,
+        decimal_places=2,
+        read_only=True,
+        allow_null=True,
     )
     late_penalties_detail = serializers.ListField(
         source="figures.late_penalties_detail", child=serializers.DictField(), read_only=True
@@ -141,17 +147,53 @@ class ClaimSerializer(serializers.ModelSerializer):
     recovery_indemnity = serializers.DecimalField(
         source="figures.recovery_indemnity", max_digits=14, decimal_places=2, read_only=True
     )
-    formal_notice_on = serializers.DateField(source="figures.formal_notice_on", read_only=True)
+    formal_notice_on = serializers.DateField(
+        source="figures.formal_notice_on", read_only=True, allow_null=True
+    )
+    formal_notice_premature = serializers.BooleanField(
+        source="figures.formal_notice_premature",
+        read_only=True,
+        help_text="Vrai quand la mise en demeure précède l'échéance : elle ne fait pas courir "
+        "l'intérêt au taux légal sur cette facture (C. civ. 1344, 1231-6).",
+    )
     legal_interest = serializers.DecimalField(
-        source="figures.legal_interest", max_digits=14, decimal_places=2, read_only=True
+        source="figures.legal_interest",
+        max_digits=14,
+        decimal_places=2,
+        read_only=True,
+        allow_null=True,
     )
     legal_interest_detail = serializers.ListField(
         source="figures.legal_interest_detail", child=serializers.DictField(), read_only=True
     )
     total_due = serializers.DecimalField(
-        source="figures.total_due", max_digits=14, decimal_places=2, read_only=True
+        source="figures.total_due",
+        max_digits=14,
+        decimal_places=2,
+        read_only=True,
+        allow_null=True,
     )
-    prescription_date = serializers.DateField(source="figures.prescription_date", read_only=True)
+    is_lower_bound = serializers.BooleanField(
+        source="figures.is_lower_bound",
+        read_only=True,
+        help_text="Vrai quand un taux de référence n'est pas publié : les montants sont calculés "
+        "jusqu'à computed_until et sont des minimums (« au moins »).",
+    )
+    computed_until = serializers.DateField(
+        source="figures.computed_until",
+        read_only=True,
+        allow_null=True,
+        help_text="Dernier jour couvert par des taux connus quand is_lower_bound ; sinon null.",
+    )
+    missing_rates = serializers.ListField(
+        source="figures.missing_rates",
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Les taux manquants (semestre, texte), en français.",
+    )
+    prescription_date = serializers.DateField(
+        source="figures.prescription_date", read_only=True, allow_null=True
+    )
     prescription_reason = serializers.CharField(
         source="figures.prescription_reason", read_only=True
     )
@@ -192,9 +234,13 @@ class ClaimSerializer(serializers.ModelSerializer):
             "late_penalties_detail",
             "recovery_indemnity",
             "formal_notice_on",
+            "formal_notice_premature",
             "legal_interest",
             "legal_interest_detail",
             "total_due",
+            "is_lower_bound",
+            "computed_until",
+            "missing_rates",
             "prescription_date",
             "prescription_reason",
             "prescription_assumption",

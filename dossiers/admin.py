@@ -365,7 +365,7 @@ class ClaimAdmin(JournaledAdmin):
     @admin.display(description="avertissements")
     def figures_messages(self, obj):
         figures = self._figures(obj)
-        return " ".join([*figures.errors, *figures.notes]) or "—"
+        return " ".join([*figures.errors, *figures.missing_rates, *figures.notes]) or "—"
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:

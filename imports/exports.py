@@ -96,7 +96,8 @@ def claims_dataset(user, *, on: date, creditor_id: int | None = None) -> tablib.
                 _n(f.total_due),
                 _d(f.prescription_date),
                 _d(claim.cancelled_on),
-                _d(on),
+                # A rate not published: the figures are lower bounds computed to that day.
+                _d(f.computed_until or on),
             )
         )
     return data
@@ -141,6 +142,7 @@ def dossiers_dataset(user, *, on: date, creditor_id: int | None = None) -> tabli
             "total": ZERO,
             "complete": True,
             "prescription": None,
+            "computed_until": on,
         }
     )
     claims = selectors.claims_for_figures(Claim.objects.filter(dossier__in=dossiers))
@@ -156,6 +158,8 @@ def dossiers_dataset(user, *, on: date, creditor_id: int | None = None) -> tabli
             t["complete"] = False
         else:
             t["total"] += f.total_due
+        if f.computed_until is not None:  # lower bounds (a rate not published)
+            t["computed_until"] = min(t["computed_until"], f.computed_until)
         if f.prescription_date and claim.outstanding > 0:
             t["prescription"] = min(filter(None, (t["prescription"], f.prescription_date)))
     data = tablib.Dataset(headers=DOSSIER_HEADERS, title="Dossiers")
@@ -178,7 +182,7 @@ def dossiers_dataset(user, *, on: date, creditor_id: int | None = None) -> tabli
                 t["interest"],
                 t["total"] if t["complete"] else "",
                 _d(t["prescription"]),
-                _d(on),
+                _d(t["computed_until"]),
             )
         )
     return data

@@ -589,7 +589,8 @@ def dossier_detail(dossier: Dossier, *, today: date) -> DossierDetail:
             if totals.interest is None or figures.legal_interest is None
             else totals.interest + figures.legal_interest
         )
-        errors += [e for e in figures.errors if e not in errors]
+        # A missing rate: the figures are lower bounds (« au moins … »); its message says which.
+        errors += [e for e in [*figures.errors, *figures.missing_rates] if e not in errors]
         notes += [n for n in figures.notes if n not in notes and "annulée" not in n]
         if claim.outstanding > 0 and figures.prescription_date is not None:
             prescription = min(filter(None, [prescription, figures.prescription_date]))

@@ -7,8 +7,11 @@
   penalties are the professional's compensation for late payment;
 - the prescription date with its trail (``prescription``).
 
-A missing rate does not stop the other figures: the figure that needs it is None and the French
-message naming the missing half-year is in ``errors``; ``total_due`` is then None too.
+A missing rate never stops the figures nor is carried forward: the figure that needs it is
+computed up to the last day covered by known rates and is a lower bound (``legal.bounds.
+LowerBound``: « au moins 1 234,56 €, calcul arrêté au 30/06/2026, taux du 2nd semestre 2026 non
+publié »), and so is ``total_due``; ``missing_rates`` holds the French message naming the
+half-year, ``computed_until`` the last day computed (docs/legal.md, *Never carried forward*).
 """
 
 from __future__ import annotations
@@ -18,10 +21,11 @@ from datetime import date
 from decimal import Decimal
 
 from legal import rules
+from legal.bounds import LowerBound
 from legal.interest import ZERO, Accrual, legal_interest, round_cents
 from legal.penalties import late_penalties, recovery_indemnity
 from legal.prescription import Prescription, PrescriptionEvent, prescription_date
-from legal.rates import MissingRateError, RateTable
+from legal.rates import RateTable
 
 PROFESSIONAL = "professional"
 UNKNOWN_KIND_NOTE = (
@@ -55,16 +59,32 @@ class ClaimFigures:
     legal_interest: Decimal | None
     prescription: Prescription | None
     formal_notice_on: date | None = None
+    # The formal notice came before the due date: it starts no legal interest (C. civ. 1344).
+    formal_notice_premature: bool = False
     penalty_segments: tuple = ()
     interest_segments: tuple = ()
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # The French messages of the rates missing for a figure that is therefore a lower bound.
+    missing_rates: list[str] = field(default_factory=list)
 
     @property
     def total_due(self) -> Decimal | None:
+        """Unpaid + penalties + indemnity + legal interest; a lower bound (``LowerBound``) when
+        one of them is."""
         if self.late_penalties is None or self.legal_interest is None:
             return None
         return self.unpaid + self.late_penalties + self.recovery_indemnity + self.legal_interest
+
+    @property
+    def is_lower_bound(self) -> bool:
+        return isinstance(self.total_due, LowerBound)
+
+    @property
+    def computed_until(self) -> date | None:
+        """The last day the figures cover when a rate is missing (None: computed to ``on``)."""
+        total = self.total_due
+        return total.computed_until if isinstance(total, LowerBound) else None
 
     @property
     def prescription_date(self) -> date | None:
@@ -99,13 +119,27 @@ def _zero() -> Decimal:
     return ZERO.quantize(rules.CENT)
 
 
+def _figure(accrual: Accrual, figures: ClaimFigures) -> Decimal:
+    """The accrual's total, as a lower bound when it stopped before a missing rate."""
+    if not accrual.is_lower_bound:
+        return accrual.total
+    if accrual.missing_message not in figures.missing_rates:
+        figures.missing_rates.append(accrual.missing_message)
+    return LowerBound(
+        accrual.total,
+        computed_until=accrual.computed_until,
+        missing=(accrual.missing_half_year,),
+    )
+
+
 def claim_figures(
     facts: ClaimFacts, *, on: date, rates: RateTable, formal_notice_on: date | None = None
 ) -> ClaimFigures:
     """Days overdue, penalties, indemnity, legal interest, total and prescription at ``on``.
 
     C. com. L441-10 II and D441-5 (penalties, indemnity), L622-28 (insolvency), C. civ. 1231-6
-    (legal interest from the formal notice), C. com. L110-4 / C. conso. L218-2 (prescription).
+    (legal interest from the formal notice, none from a notice sent before the due date: C. civ.
+    1344), C. com. L110-4 / C. conso. L218-2 (prescription).
     Credit notes correct the invoice from its start; payments reduce the base from their date.
     """
     if facts.cancelled_on is not None:
@@ -150,21 +184,18 @@ def claim_figures(
         else None
     )
     if facts.debtor_kind == PROFESSIONAL:
-        try:
-            accrual = late_penalties(
-                principal=principal,
-                due_date=facts.due_date,
-                on=on,
-                rates=rates,
-                contractual_rate=facts.contractual_rate,
-                payments=payments,
-                insolvency_opened_on=insolvency,
-            )
-            figures.late_penalties = accrual.total
-            figures.penalty_segments = accrual.segments
-        except MissingRateError as exc:
-            figures.late_penalties = None
-            figures.errors.append(str(exc))
+        accrual = late_penalties(
+            principal=principal,
+            due_date=facts.due_date,
+            on=on,
+            rates=rates,
+            contractual_rate=facts.contractual_rate,
+            payments=payments,
+            insolvency_opened_on=insolvency,
+            stop_at_missing_rate=True,
+        )
+        figures.late_penalties = _figure(accrual, figures)
+        figures.penalty_segments = accrual.segments
         figures.recovery_indemnity = recovery_indemnity(
             principal=principal,
             due_date=facts.due_date,
@@ -180,18 +211,25 @@ def claim_figures(
             "Pas de mise en demeure connue : pas d'intérêts au taux légal (C. civ. 1231-6)."
         )
         return figures
-    try:
-        accrual: Accrual = legal_interest(
-            principal=principal,
-            formal_notice_on=max(formal_notice_on, facts.due_date),
-            on=on,
-            rates=rates,
-            payments=payments,
-            stops_on=insolvency,
+    if formal_notice_on < facts.due_date:
+        # C. civ. 1344, 1231-6: a formal notice demands what is due; sent before the due date it
+        # does not put the debtor in default and starts no interest (a new notice is needed).
+        figures.formal_notice_premature = True
+        figures.notes.append(
+            f"Mise en demeure du {formal_notice_on:%d/%m/%Y} antérieure à l'échéance du "
+            f"{facts.due_date:%d/%m/%Y} : elle ne fait pas courir l'intérêt au taux légal sur "
+            "cette facture (C. civ. 1344, 1231-6) ; une nouvelle mise en demeure est nécessaire."
         )
-        figures.legal_interest = accrual.total
-        figures.interest_segments = accrual.segments
-    except MissingRateError as exc:
-        figures.legal_interest = None
-        figures.errors.append(str(exc))
+        return figures
+    accrual: Accrual = legal_interest(
+        principal=principal,
+        formal_notice_on=formal_notice_on,
+        on=on,
+        rates=rates,
+        payments=payments,
+        stops_on=insolvency,
+        stop_at_missing_rate=True,
+    )
+    figures.legal_interest = _figure(accrual, figures)
+    figures.interest_segments = accrual.segments
     return figures

@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 
 from legal import rules
-from legal.rates import HalfYear, RateTable
+from legal.rates import HalfYear, MissingRateError, RateTable
 
 ZERO = Decimal("0")
 
@@ -52,6 +52,15 @@ class Segment:
 class Accrual:
     total: Decimal  # rounded half-up to the cent
     segments: tuple[Segment, ...]
+    # Set when a rate is missing and the accrual stopped before it (``stop_at_missing_rate``):
+    # the last day computed, the half-year without its rate and the French message naming it.
+    computed_until: date | None = None
+    missing_half_year: HalfYear | None = None
+    missing_message: str = ""
+
+    @property
+    def is_lower_bound(self) -> bool:
+        return self.missing_half_year is not None
 
 
 def accrue(
@@ -61,6 +70,7 @@ def accrue(
     end: date,
     payments: Iterable[tuple[date, Decimal]] = (),
     rate_for: Callable[[HalfYear], Decimal],
+    stop_at_missing_rate: bool = False,
 ) -> Accrual:
     """Simple interest on ``principal`` less the payments, over (start, end], per half-year
     (docs/legal.md §1: actual/365; C. com. L441-10 II and C. mon. fin. L313-2: one rate per
@@ -69,7 +79,10 @@ def accrue(
     ``payments`` are (received_on, amount); those received on or before ``start`` reduce the
     base from the beginning, later ones from the day after their date. ``rate_for`` gives the
     annual rate in percent of a half-year; it is only asked for half-years that bear interest
-    (it may raise ``MissingRateError``).
+    (it may raise ``MissingRateError``). With ``stop_at_missing_rate`` the accrual stops instead
+    at the last day before the first half-year without a rate: the total is then a lower bound
+    (``computed_until``, ``missing_half_year``, ``missing_message``); never the last known rate
+    carried forward.
     """
     payments = sorted((day, amount) for day, amount in payments if day <= end)
     if end <= start:
@@ -87,7 +100,19 @@ def accrue(
         if base <= 0:
             break
         days = (right - left).days
-        rate = rate_for(HalfYear.containing(right))
+        try:
+            rate = rate_for(HalfYear.containing(right))
+        except MissingRateError as exc:
+            if not stop_at_missing_rate:
+                raise
+            total = round_cents(sum((s.amount for s in segments), ZERO))
+            return Accrual(
+                total=total,
+                segments=tuple(segments),
+                computed_until=left,
+                missing_half_year=HalfYear.containing(right),
+                missing_message=str(exc),
+            )
         amount = base * rate / Decimal(100) * days / rules.DAY_COUNT_BASIS
         segments.append(
             Segment(
@@ -111,13 +136,15 @@ def legal_interest(
     rates: RateTable,
     payments: Iterable[tuple[date, Decimal]] = (),
     stops_on: date | None = None,
+    stop_at_missing_rate: bool = False,
 ) -> Accrual:
     """Legal interest on the unpaid amount from the formal notice (C. civ. 1231-6).
 
     The rate is the legal interest rate "for all other cases" of each half-year (C. mon. fin.
     L313-2; our creditors are businesses). Runs from the day after the notice to ``on``; none
     without a notice. ``stops_on``: the day interest stops running (the insolvency opening
-    judgment, C. com. L622-28), which bears none itself.
+    judgment, C. com. L622-28), which bears none itself. ``stop_at_missing_rate``: see
+    ``accrue`` (a lower bound instead of ``MissingRateError``).
     """
     if formal_notice_on is None:
         return Accrual(total=ZERO.quantize(rules.CENT), segments=())
@@ -128,4 +155,5 @@ def legal_interest(
         end=end,
         payments=payments,
         rate_for=rates.legal_rate_for_business_creditor,
+        stop_at_missing_rate=stop_at_missing_rate,
     )

@@ -28,6 +28,7 @@ def late_penalties(
     contractual_rate: Decimal | None = None,
     payments: Iterable[tuple[date, Decimal]] = (),
     insolvency_opened_on: date | None = None,
+    stop_at_missing_rate: bool = False,
 ) -> Accrual:
     """Penalties of a professional debtor's invoice at ``on`` (C. com. L441-10 II, L622-28).
 
@@ -35,6 +36,11 @@ def late_penalties(
     day by day, simple interest actual/365, with each half-year's penalty rate
     (``rates.penalty_rate``). The opening judgment of insolvency proceedings stops them: its
     day bears none (the judgment takes effect from the first hour of its date).
+
+    A half-year whose rate is not recorded raises ``MissingRateError``; with
+    ``stop_at_missing_rate`` the penalties stop at the last day covered by known rates and the
+    result is a lower bound (``Accrual.is_lower_bound``, docs/legal.md *Never carried
+    forward*).
     """
     end = on
     if insolvency_opened_on is not None:
@@ -47,6 +53,7 @@ def late_penalties(
         rate_for=lambda half_year: penalty_rate(
             half_year, contractual_rate=contractual_rate, rates=rates
         ),
+        stop_at_missing_rate=stop_at_missing_rate,
     )
 
 

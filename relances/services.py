@@ -28,6 +28,7 @@ from dossiers import services as dossier_services
 from dossiers.models import Dossier, DossierState, Task
 from dossiers.services import work as dossier_work
 from journal.bulk import journaled_insert, journaled_update_each
+from legal import wording
 from legal.formatting import euros
 from recouvrement.celery import queue
 from relances import calls, planning
@@ -518,6 +519,21 @@ def call_log(
     reached = outcome == CallLog.Outcome.REACHED
     if commitment_date is not None and commitment_date < on:
         raise ValidationError({"commitment_date": "La date promise est déjà passée."})
+    if commitment_amount is not None:
+        # The contact's name is typed here and printed in the recap e-mail: the wording check
+        # of docs/legal.md §5 applies to it as to a template.
+        findings = wording.forbidden_phrases(
+            contact_name, debtor_kind=dossier.debtor.kind, letter_kind="call_recap"
+        )
+        if findings:
+            raise ValidationError(
+                {
+                    "contact_name": [
+                        f"Formulation interdite « {f.phrase} » : {f.reason} ({f.reference})."
+                        for f in findings
+                    ]
+                }
+            )
     with transaction.atomic():
         dossier = dossier_services.lock_dossier(dossier)
         if dossier.is_closed:

@@ -180,6 +180,22 @@ def test_list_endpoints_use_a_constant_number_of_queries(api, count, django_asse
             assert api.get(url).status_code == 200
 
 
+def test_schema_declares_the_figures_that_may_be_null(api):
+    """The OpenAPI schema says which claim figures can be null (no formal notice known, no
+    prescription during a mediation) and the lower-bound fields (docs/legal.md, *Never carried
+    forward*)."""
+    schema = api.get("/api/schema/?format=json").json()
+    claim = schema["components"]["schemas"]["Claim"]["properties"]
+    for name in ("formal_notice_on", "late_penalties", "legal_interest", "total_due"):
+        assert claim[name].get("nullable") is True, name
+        assert claim[name].get("readOnly") is True, name
+    assert claim["computed_until"].get("nullable") is True
+    assert claim["is_lower_bound"]["type"] == "boolean"
+    assert claim["missing_rates"]["type"] == "array"
+    assert claim["formal_notice_premature"]["type"] == "boolean"
+    assert not claim["days_overdue"].get("nullable")
+
+
 def test_schema_and_docs_are_served(api, client, controller):
     assert api.get("/api/schema/").status_code == 200
     client.force_login(controller)

@@ -350,3 +350,19 @@ def test_a_prescribed_invoice_is_left_out_of_the_letter_the_others_stay(frozen):
     assert claim.invoice_number in text
     assert "FA-ANCIENNE-1" not in text and "700,00" not in text
     assert "1 200,00 €" in text and "1 900,00" not in text
+
+
+@pytest.mark.django_db
+def test_a_letter_states_the_total_as_a_lower_bound_when_a_rate_is_missing(frozen):
+    """C. com. L441-10 II, D441-5: the firm reminder of an invoice of 1 200 € due 01/10/2026, on
+    20/11/2026, with no rate for the 2nd half of 2026: no day of penalties can be computed, the
+    total is at least 1 200 + 40 = 1 240 €, said so, never « à calculer »."""
+    claim = make_claim(frozen)
+    template = documents.template_for("relance-ferme", Channel.LETTER, "professional")
+    document = documents.render_document(template, claim.dossier, on=ON)
+    text = " ".join(document.text.replace("\xa0", " ").replace("\u202f", " ").split())
+    assert (
+        "Total à régler : au moins 1 240,00 €, calcul arrêté au 01/10/2026, taux du 2nd "
+        "semestre 2026 non publié"
+    ) in text
+    assert "à calculer" not in text

@@ -37,6 +37,27 @@ def test_claims_csv_carries_the_legal_figures(client, manager):
     assert cells["Total dû"] == "1057,64"
 
 
+def test_without_the_rates_of_a_half_year_the_export_says_where_the_figures_stop(client, manager):
+    """C. com. L441-10 II (docs/legal.md, *Never carried forward*): no ECB rate for 01/07/2026;
+    1 000 € due 15/06/2026, exported on 23/11/2026: penalties to 30/06/2026 only, 1 000 ×
+    12,15 % × 15/365 = 4,99, total at least 1 044,99; « Calculé au » says 30/06/2026."""
+    ClaimFactory(
+        creditor=CreditorFactory(),
+        amount=Decimal("1000.00"),
+        issue_date=date(2026, 5, 16),
+        due_date=date(2026, 6, 15),
+    )
+    client.force_login(manager)
+    response = client.get(
+        "/imports/export/", {"what": "creances", "format": "csv", "on": "2026-11-23"}
+    )
+    header, line = response.content.decode("utf-8-sig").splitlines()[:2]
+    cells = dict(zip(header.split(";"), line.split(";"), strict=True))
+    assert cells["Pénalités de retard"] == "4,99"
+    assert cells["Total dû"] == "1044,99"
+    assert cells["Calculé au"] == "30/06/2026"
+
+
 def test_dossiers_xlsx_sums_the_figures_and_controllers_see_only_theirs(
     client, controller, manager
 ):

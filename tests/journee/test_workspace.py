@@ -205,6 +205,24 @@ def test_call_with_a_payment_in_a_month_records_the_recap_email_to_send(controll
     assert "300,00 €" in call.recap_content and "23/12/2026" in call.recap_content
 
 
+def test_free_text_printed_in_the_recap_email_is_checked_for_forbidden_wording(controller):
+    """docs/legal.md §5 (C. conso. L121-2, L121-6): the contact's name typed in the call form is
+    printed in the recap e-mail; a threat slipped into it is refused with its reason."""
+    dossier = portfolio.build(controller=controller, count=1, day=TODAY)[0]
+    with pytest.raises(ValidationError) as refused:
+        services.call_log(
+            dossier=dossier,
+            actor=controller,
+            outcome=CallLog.Outcome.REACHED,
+            contact_name="Mme Durand (sinon p l a i n t e au commissariat)",
+            delay_reason="oversight",
+            commitment_amount=Decimal("300.00"),
+            commitment_date=TODAY + datetime.timedelta(days=30),
+        )
+    assert "Formulation interdite" in str(refused.value.message_dict["contact_name"])
+    assert not CallLog.objects.filter(dossier=dossier).exists()
+
+
 def test_call_script_follow_up_rule_on_worked_examples():
     # Promised on Friday 27/11 for Wednesday 02/12 (5 days): call back Friday 04/12.
     assert calls.follow_up_for(called_on=D(2026, 11, 27), commitment_date=D(2026, 12, 2)) == (
@@ -493,6 +511,21 @@ def test_dossier_page_shows_the_split_total_and_the_timeline(client, controller)
         "Clore la contestation",
     ):
         assert words in text, words
+
+
+def test_dossier_page_shows_a_lower_bound_when_a_rate_is_not_published(client, controller):
+    """C. com. L441-10 II (docs/legal.md, *Never carried forward*): 1 200 € due 15/06/2026, seen
+    on 23/11/2026 with no rate for the 2nd half of 2026: penalties to 30/06/2026 only,
+    1 200 × 12,15 % × 15/365 = 5,99 €; total at least 1 200 + 5,99 + 40 = 1 245,99 €, shown
+    with its limits instead of « — »."""
+    dossier = _dossier(controller, due=D(2026, 6, 15))
+    client.force_login(controller)
+    text = page(client.get(reverse("journee:dossier", args=[dossier.pk])))
+    assert (
+        "au moins 1 245,99 €, calcul arrêté au 30/06/2026, taux du 2nd semestre 2026 non publié"
+    ) in text
+    assert "au moins 5,99 €" in text
+    assert "Taux BCE de refinancement manquant pour le 2e semestre 2026" in text
 
 
 def test_debtor_page_lists_its_dossiers_across_creditors(client, manager):

@@ -104,6 +104,20 @@ def test_consumer_claim_with_a_formal_notice_date(api):
     assert without_notice["total_due"] == "1000.00"
 
 
+def test_a_formal_notice_before_the_due_date_is_flagged_through_the_api(api):
+    """C. civ. 1344, 1231-6: a notice dated 20/01/2026 for an invoice due 31/01/2026 starts no
+    legal interest: ``formal_notice_premature`` is true, the interest 0,00, a note says why."""
+    claim = claim_due(D(2026, 1, 31), debtor=ConsumerFactory())
+    body = api.get(f"/api/v1/claims/{claim.pk}/?on=2026-03-12&formal_notice_on=2026-01-20").json()
+    assert body["formal_notice_on"] == "2026-01-20"
+    assert body["formal_notice_premature"] is True
+    assert body["legal_interest"] == "0.00"
+    assert body["total_due"] == "1000.00"
+    assert any("antérieure à l'échéance" in note for note in body["figures_notes"])
+    later = api.get(f"/api/v1/claims/{claim.pk}/?on=2026-03-12&formal_notice_on=2026-02-10")
+    assert later.json()["formal_notice_premature"] is False
+
+
 def test_contractual_rate_below_the_floor_through_the_api(api):
     """C. com. L441-10 II: CGV 5 % raised to 3 × 2,62 % = 7,86 %."""
     claim = claim_due(
@@ -127,18 +141,33 @@ def test_insolvency_stops_penalties_through_the_api(api):
     assert body["total_due"] == "10133.21"
 
 
-def test_missing_second_half_2026_rate_is_reported_not_guessed(api):
-    """C. com. L441-10 II: no ECB rate recorded for 01/07/2026: the figure is null with the
-    French message naming the half-year; the request itself succeeds."""
+def test_missing_second_half_2026_rate_gives_a_lower_bound_not_a_guess(api):
+    """C. com. L441-10 II: no ECB rate recorded for 01/07/2026: penalties are computed to
+    30/06/2026 (1 000 × 12,15 % × 15/365 = 4,99) and flagged as a lower bound with the French
+    message naming the half-year; the request itself succeeds."""
     claim = claim_due(D(2026, 6, 15))
     response = api.get(f"/api/v1/claims/{claim.pk}/?on=2026-07-15")
     assert response.status_code == 200
     body = response.json()
-    assert body["late_penalties"] is None
-    assert body["total_due"] is None
+    assert body["late_penalties"] == "4.99"
+    assert body["total_due"] == "1044.99"
+    assert body["is_lower_bound"] is True
+    assert body["computed_until"] == "2026-06-30"
     assert body["recovery_indemnity"] == "40.00"
-    assert body["figures_errors"][0].startswith(
+    assert body["figures_errors"] == []
+    assert body["missing_rates"][0].startswith(
         "Taux BCE de refinancement manquant pour le 2e semestre 2026"
+    )
+
+
+def test_figures_with_known_rates_are_not_a_lower_bound(api):
+    """The flag is false and ``computed_until`` null when every rate is known."""
+    claim = claim_due(D(2026, 1, 31))
+    body = api.get(f"/api/v1/claims/{claim.pk}/?on=2026-03-03").json()
+    assert (body["is_lower_bound"], body["computed_until"], body["missing_rates"]) == (
+        False,
+        None,
+        [],
     )
 
 

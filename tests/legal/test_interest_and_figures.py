@@ -185,16 +185,36 @@ def test_insolvent_professional_claim(rates):
     assert any("L622-28" in note for note in figures.notes)
 
 
-def test_missing_rate_leaves_the_other_figures_and_names_the_half_year(rates):
-    """C. com. L441-10 II: over 2026-S2 the penalty is unknown (None, with the French
-    message); the 40 EUR indemnity needs no rate."""
+def test_missing_rate_gives_a_lower_bound_and_names_the_half_year(rates):
+    """C. com. L441-10 II: over 2026-S2 the ECB rate is not recorded: penalties are computed to
+    30/06/2026 only (1 000 × 12,15 % × 15/365 = 4,99) and shown as a lower bound, never with the
+    last rate carried forward; the 40 EUR indemnity needs no rate."""
     figures = claim_figures(facts(due_date=D(2026, 6, 15)), on=D(2026, 7, 15), rates=rates)
-    assert figures.late_penalties is None
-    assert figures.total_due is None
+    assert figures.late_penalties == Decimal("4.99")
+    assert figures.total_due == Decimal("1044.99")
+    assert figures.is_lower_bound and figures.computed_until == D(2026, 6, 30)
     assert figures.recovery_indemnity == Decimal("40.00")
-    assert figures.errors[0].startswith(
+    assert figures.errors == []
+    assert figures.missing_rates[0].startswith(
         "Taux BCE de refinancement manquant pour le 2e semestre 2026"
     )
+
+
+def test_a_formal_notice_before_the_due_date_starts_no_legal_interest(rates):
+    """C. civ. 1344, 1231-6: a consumer's invoice due 31/01/2026 and a formal notice sent on
+    20/01/2026, before it was due: no legal interest at 12/03/2026, flagged with a note; the same
+    notice dated on the due date makes it run from 01/02/2026 (1 000 × 2,62 % × 40/365 = 2,87)."""
+    consumer = facts(debtor_kind="consumer")
+    early = claim_figures(consumer, on=D(2026, 3, 12), rates=rates, formal_notice_on=D(2026, 1, 20))
+    assert early.legal_interest == Decimal("0.00")
+    assert early.formal_notice_premature
+    assert early.total_due == Decimal("1000.00")
+    assert any("antérieure à l'échéance du 31/01/2026" in note for note in early.notes)
+    on_time = claim_figures(
+        consumer, on=D(2026, 3, 12), rates=rates, formal_notice_on=D(2026, 1, 31)
+    )
+    assert on_time.legal_interest == Decimal("2.87")
+    assert not on_time.formal_notice_premature
 
 
 def test_cancelled_claim_owes_nothing(rates):
