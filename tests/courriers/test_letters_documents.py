@@ -358,8 +358,8 @@ def test_a_letter_states_the_total_as_a_lower_bound_when_a_rate_is_missing(froze
     20/11/2026, with no rate for the 2nd half of 2026: no day of penalties can be computed, the
     total is at least 1 200 + 40 = 1 240 €, said so, never « à calculer »."""
     claim = make_claim(frozen)
-    template = documents.template_for("relance-ferme", Channel.LETTER, "professional")
-    document = documents.render_document(template, claim.dossier, on=ON)
+    template = versions.template_for("relance-ferme", Channel.LETTER, "professional")
+    document = rendering.render_document(template, claim.dossier, on=ON)
     text = " ".join(document.text.replace("\xa0", " ").replace("\u202f", " ").split())
     assert (
         "Total à régler : au moins 1 240,00 €, calcul arrêté au 01/10/2026, taux du 2nd "
