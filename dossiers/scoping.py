@@ -126,13 +126,28 @@ def _path_of(model: type[Model]) -> str | None:
     return "dossier" if getattr(field, "related_model", None) is Dossier else None
 
 
+def _debtor_path_of(model: type[Model]) -> str | None:
+    """A model of another app naming a person through a ``debtor`` key (a rights request, a
+    cadence override...) is seen with that debtor."""
+    try:
+        field = model._meta.get_field("debtor")
+    except Exception:
+        return None
+    return "debtor" if getattr(field, "related_model", None) is Debtor else None
+
+
 def is_scoped(model: type[Model]) -> bool:
     """Whether rows of this model belong to a dossier's scope (debtors and contacts do too)."""
-    return model in (Debtor, DebtorContact, Creditor) or _path_of(model) is not None
+    return (
+        model in (Debtor, DebtorContact, Creditor)
+        or _path_of(model) is not None
+        or _debtor_path_of(model) is not None
+    )
 
 
 def restrict(queryset: QuerySet, user, *, editable: bool = False) -> QuerySet:
-    """Any queryset of a dossier-bound model, a debtor or a contact, cut to the user's scope.
+    """Any queryset of a dossier-bound model, a debtor, a contact or a model naming a debtor
+    (``debtor`` key), cut to the user's scope.
 
     A model with no known way to its dossier is refused loudly rather than shown whole.
     """
@@ -149,6 +164,11 @@ def restrict(queryset: QuerySet, user, *, editable: bool = False) -> QuerySet:
     if model is Creditor:
         return visible_creditors(user, queryset)
     path = _path_of(model)
+    if path is None and _debtor_path_of(model) is not None:
+        debtors = Debtor.objects.filter(
+            Exists(Dossier.objects.filter(condition, debtor=OuterRef("pk")))
+        )
+        return queryset.filter(**{f"{_debtor_path_of(model)}__in": debtors.values("pk")})
     if path is None:
         raise LookupError(f"{model._meta.label} n'a pas de chemin vers un dossier (scoping).")
     if path == "":
@@ -171,6 +191,23 @@ def visible_creditors(user, queryset: QuerySet[Creditor] | None = None) -> Query
     if held == {roles.MANAGER}:
         return queryset.filter(pk__in=managed_creditor_ids(user))
     return queryset
+
+
+def debtors_to_record_for(user) -> QuerySet[Debtor]:
+    """The debtors a user may record a new invoice for: those with a dossier they may act on,
+    and those with no dossier yet (just created: they belong to no portfolio)."""
+    return restrict(Debtor.objects.all(), user, editable=True) | Debtor.objects.filter(
+        ~Exists(Dossier.objects.filter(debtor=OuterRef("pk")))
+    )
+
+
+def may_record_claim(user, *, creditor: Creditor, debtor: Debtor) -> bool:
+    """A new invoice joins the pair's open dossier, or opens an unassigned one: the user must
+    be able to act on the dossier it joins (writes are scoped like reads)."""
+    if not visible_creditors(user).filter(pk=creditor.pk).exists():
+        return False
+    joined = Dossier.objects.filter(creditor=creditor, debtor=debtor, closed_on__isnull=True)
+    return not joined.exists() or editable_dossiers(user, joined).exists()
 
 
 def get_dossier(user, pk: int, *, editable: bool = False) -> Dossier:
