@@ -39,6 +39,7 @@ from dossiers.models import (
 )
 
 NOTHING = Q(pk__in=[])
+OPEN = Q(closed_on__isnull=True)
 
 # How each model reaches its dossier (the lookup path), for ``restrict``. Apps with their own
 # dossier-bound models either name a ``dossier`` field (found without being listed) or add
@@ -72,12 +73,13 @@ def dossier_condition(user, *, editable: bool = False) -> Q | None:
     """The filter on ``Dossier`` for this user; ``None`` means every dossier.
 
     A closed dossier is an intermediate archive (GDPR): managers, the DPO and admins read it;
-    a controller no longer does."""
+    a controller no longer does; and **nobody acts on it** (``editable``), whatever the role:
+    only the GDPR purge, which takes no user scope, still writes to it."""
     if user is None or not user.is_authenticated or not user.is_active:
         return NOTHING
     held = roles.roles_of(user)
     if roles.ADMIN in held:
-        return None
+        return OPEN if editable else None
     if roles.DPO in held and not editable:
         return None
     parts = []
@@ -91,8 +93,8 @@ def dossier_condition(user, *, editable: bool = False) -> Q | None:
     condition = parts[0]
     for part in parts[1:]:
         condition |= part
-    if not editable and roles.MANAGER not in held:
-        condition &= Q(closed_on__isnull=True)
+    if editable or roles.MANAGER not in held:
+        condition &= OPEN
     return condition
 
 
@@ -220,14 +222,16 @@ def get_dossier(user, pk: int, *, editable: bool = False) -> Dossier:
         raise Http404("Dossier introuvable.") from exc
 
 
+CLOSED_MESSAGE = "Dossier clos : archive intermédiaire en lecture seule jusqu'à sa purge (RGPD)."
+
+
 def get_open_dossier(user, pk: int) -> Dossier:
-    """The dossier, for an action: a closed dossier is read-only (intermediate archive)."""
-    dossier = get_dossier(user, pk, editable=True)
+    """The dossier, for an action: a closed dossier is read-only (intermediate archive), for
+    every role (403 with the reason when the user reads it; 404 when out of scope)."""
+    dossier = get_dossier(user, pk)
     if dossier.is_closed:
-        raise PermissionDenied(
-            "Dossier clos : archive intermédiaire en lecture seule jusqu'à sa purge (RGPD)."
-        )
-    return dossier
+        raise PermissionDenied(CLOSED_MESSAGE)
+    return get_dossier(user, pk, editable=True)
 
 
 def can_act(user, dossier: Dossier) -> bool:
