@@ -19,6 +19,7 @@ from django.db import DatabaseError, IntegrityError, connection, connections, tr
 from django.utils import timezone
 
 from accounts.roles import user_or_none
+from accounts.text import CONTROL_MESSAGE, has_control_characters
 from dossiers import services
 from dossiers.models import Claim, Creditor, Debtor, DebtorContact, Payment, PaymentAllocation
 from imports import columns as columns_module
@@ -118,6 +119,11 @@ def _check_rows(batch: ImportBatch, progress: Callable[[int], None] | None = Non
         positions=positions,
         progress=(lambda done: progress(done, len(table.rows))) if progress else None,
     )
+    # A typed text holds no invisible control character (accounts.text), in any column.
+    for row, cells in zip(rows, table.rows, strict=False):
+        for header, value in zip(table.headers, cells, strict=False):
+            if isinstance(value, str) and has_control_characters(value):
+                row.fail(f"colonne « {header} » : {CONTROL_MESSAGE}")
     return rows, []
 
 
