@@ -13,6 +13,7 @@ from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Sum
 from django.http import Http404, HttpResponseNotAllowed
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
@@ -211,23 +212,65 @@ class CreditorAdmin(JournaledAdmin):
 
 
 class DebtorContactInline(admin.TabularInline):
+    """Contacts are added and corrected here (journaled with a reason); never deleted: a
+    contact is evidence of who was written to, and a person's data is erased by the GDPR purge
+    or rectified by the DPO (``rgpd.services.contact_rectify``)."""
+
     model = DebtorContact
     extra = 0
+    can_delete = False
+
+
+INSOLVENCY_HELP = (
+    "Ne se modifie pas ici : un jugement d'ouverture s'enregistre par l'import des jugements "
+    "BODACC (Imports › Jugements BODACC, service « insolvency_open ») : les dossiers passent en "
+    "procédure collective, les relances prévues sont annulées et la tâche de déclaration de "
+    "créance est créée."
+)
+RESTRICTION_HELP = (
+    "Ne se modifie pas ici : la limitation du traitement (RGPD art. 18) se pose ou se lève par "
+    "le DPO sur la {} (service « restriction_set ») : les relances prévues sont annulées et la "
+    "décision est journalisée."
+)
 
 
 @admin.register(Debtor)
 class DebtorAdmin(JournaledAdmin):
+    """A debtor's identity and address are edited here; what has a service — a collective
+    procedure, a GDPR restriction — is shown read-only with the way to change it."""
+
     list_display = ["name", "kind", "siren", "city", "insolvency_status", "processing_restricted"]
     list_filter = ["kind", "insolvency_status", "processing_restricted"]
     search_fields = ["name", "siren", "contacts__email"]
     inlines = [DebtorContactInline]
+    exclude = ["insolvency_status", "insolvency_opened_on", "processing_restricted"]
+    readonly_fields = ["insolvency", "restriction"]
+
+    @admin.display(description="procédure collective")
+    def insolvency(self, obj):
+        value = obj.get_insolvency_status_display() if obj and obj.pk else "Aucune"
+        if obj and obj.insolvency_opened_on:
+            value = f"{value} (jugement du {french_date(obj.insolvency_opened_on)})"
+        return format_html('{}<div class="help">{}</div>', value, INSOLVENCY_HELP)
+
+    @admin.display(description="traitement limité (RGPD art. 18)")
+    def restriction(self, obj):
+        value = "Oui" if obj and obj.processing_restricted else "Non"
+        if obj is None or obj.pk is None:
+            page = "fiche RGPD du débiteur"
+            return format_html('{}<div class="help">{}</div>', value, RESTRICTION_HELP.format(page))
+        link = format_html(
+            '<a href="{}">fiche RGPD du débiteur</a>', reverse("rgpd:debtor", args=[obj.pk])
+        )
+        return format_html(
+            '{}<div class="help">{}</div>', value, format_html(RESTRICTION_HELP, link)
+        )
 
     def save_formset(self, request, form, formset, change):
+        # Contacts are never deleted here (``can_delete = False``): saved with a reason only.
         for instance in formset.save(commit=False):
             instance._change_reason = ADMIN_REASON
             instance.save()
-        for obj in formset.deleted_objects:
-            obj.delete()
 
 
 class ClaimInline(admin.TabularInline):
