@@ -6,3 +6,19 @@ class AccountsConfig(AppConfig):
 
     name = "accounts"
     verbose_name = "Comptes et sécurité"
+
+    def ready(self):
+        # Every text input of the product — the pages' and the admin's forms, the API's
+        # serializers — refuses invisible control characters with a French message
+        # (``accounts.text``); imports check their cells likewise (``imports.services``).
+        from django import forms
+        from rest_framework import fields
+
+        from accounts.text import refuse_control_characters
+
+        for field_class in (forms.CharField, fields.CharField):
+            if refuse_control_characters not in field_class.default_validators:
+                field_class.default_validators = [
+                    *field_class.default_validators,
+                    refuse_control_characters,
+                ]

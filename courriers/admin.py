@@ -6,8 +6,10 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
+from accounts import roles
 from courriers import versions
 from courriers.models import CreditorMessaging, LetterBatch, MessageTemplate, SentMessage
+from dossiers.admin import ScopedAdminMixin
 
 
 class MessageTemplateForm(forms.ModelForm):
@@ -80,7 +82,9 @@ class ReadOnlyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(SentMessage)
-class SentMessageAdmin(ReadOnlyAdmin):
+class SentMessageAdmin(ScopedAdminMixin, ReadOnlyAdmin):
+    """What went out to a debtor: seen with its dossier."""
+
     list_display = ["sent_at", "kind", "channel", "dossier", "status", "is_test"]
     list_filter = ["channel", "kind", "status", "is_test"]
     list_select_related = ["dossier"]
@@ -88,5 +92,9 @@ class SentMessageAdmin(ReadOnlyAdmin):
 
 
 @admin.register(LetterBatch)
-class LetterBatchAdmin(ReadOnlyAdmin):
+class LetterBatchAdmin(ScopedAdminMixin, ReadOnlyAdmin):
+    """The day's letters of every creditor: for those who prepare and print them, as the
+    « lot du jour » page (managers and admins)."""
+
+    admin_roles = (roles.MANAGER, roles.ADMIN)
     list_display = ["day", "letters_count", "pdf_sha256"]

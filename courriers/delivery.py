@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.roles import user_or_none
+from accounts.text import safe_row
 from courriers import sms
 from courriers.evidence import store_evidence
 from courriers.models import (
@@ -302,17 +303,19 @@ def letter_batch_create(*, actor, day: date | None = None, dossiers=None) -> Let
                 writer.add_blank_page()
             lines = letter.recipient.splitlines()
             out.writerow(
-                [
-                    number,
-                    letter.dossier.creditor.legal_name,
-                    letter.dossier.reference,
-                    lines[0] if lines else "",
-                    ", ".join(lines[1:]),
-                    letter.get_channel_display(),
-                    letter.registered_number,
-                    pages,
-                    letter.pdf_sha256,
-                ]
+                safe_row(
+                    [
+                        number,
+                        letter.dossier.creditor.legal_name,
+                        letter.dossier.reference,
+                        lines[0] if lines else "",
+                        ", ".join(lines[1:]),
+                        letter.get_channel_display(),
+                        letter.registered_number,
+                        pages,
+                        letter.pdf_sha256,
+                    ]
+                )
             )
         buffer = io.BytesIO()
         writer.write(buffer)

@@ -69,7 +69,7 @@ def letters(request):
 @role_required(*roles.WORKSPACE)
 @require_POST
 def approval_start(request):
-    visible = scoping.visible_dossiers(request.user)
+    visible = scoping.editable_dossiers(request.user)
     wanted = [pk for pk in request.POST.getlist("reminders") if pk.isdigit()]
     allowed = list(
         delivery.letters_to_approve()
@@ -163,6 +163,8 @@ def sent_file(request, sent_pk: int, what: str):
 @require_POST
 def sent_action(request, sent_pk: int, action: str):
     sent = get_object_or_404(_visible_sent(request.user), pk=sent_pk)
+    # An action writes: the letter's dossier must be open and one the user may act on.
+    scoping.get_open_dossier(request.user, sent.dossier_id)
     try:
         if action == "recommande":
             delivery.registered_number_set(

@@ -7,9 +7,13 @@ the journal records who and why.
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import ValidationError
+from django.contrib.admin.widgets import ForeignKeyRawIdWidget
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Sum
+from django.http import Http404, HttpResponseNotAllowed
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
@@ -34,20 +38,140 @@ from dossiers.models import (
     Promise,
     Task,
 )
+from journal import admin as journal_admin
+from journal.models import ChainLink
 from legal.formatting import euros, french_date
 
 ADMIN_REASON = "modification dans l'administration"
 
 
+class ScopedRawIdWidget(ForeignKeyRawIdWidget):
+    """The raw-id box names the chosen object only when the user may see it (a typed id of
+    another portfolio shows nothing)."""
+
+    def __init__(self, rel, admin_site, *, scope, **kwargs):
+        super().__init__(rel, admin_site, **kwargs)
+        self.scope = scope
+
+    def label_and_url_for_value(self, value):
+        key = self.rel.get_related_field().name
+        try:
+            visible = value not in (None, "") and self.scope.filter(**{key: value}).exists()
+        except (TypeError, ValueError, ValidationError):
+            visible = False
+        return super().label_and_url_for_value(value) if visible else ("", "")
+
+
 class ScopedAdminMixin:
-    """The admin lists and opens only what ``dossiers.scoping`` lets the user see: a dossier
-    out of scope is not found there either, whatever its id."""
+    """The admin shows and changes only what ``dossiers.scoping`` allows, on every screen.
+
+    - list, change, delete, raw-id popup and autocomplete start from ``get_queryset``: an
+      object out of the user's scope is not found there, whatever its id;
+    - history (``history_view``) and history detail (``history_form_view``) answer 404 for an
+      object out of scope, even a deleted one (only those who read every dossier see the
+      history of a deleted row); the history detail is read-only (a POST is refused);
+    - change and delete need the object in the **editable** scope (never a closed dossier's,
+      never the DPO's), the delete action likewise;
+    - a key to a dossier, a debtor or a creditor offers (and accepts) only objects in the
+      user's editable scope, and a raw-id box names only an object the user may see;
+    - ``admin_roles`` limits the screens to some roles (e.g. the day's letter batch).
+
+    Every admin of a model that is dossier-bound or names a person uses it:
+    ``tests/accounts/test_admin_scope.py`` walks the registry and fails otherwise.
+    """
+
+    admin_roles: tuple[str, ...] | None = None
+
+    def _role_allows(self, request) -> bool:
+        return self.admin_roles is None or roles.has_role(request.user, *self.admin_roles)
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
         if scoping.is_scoped(self.model):
             queryset = scoping.restrict(queryset, request.user)
         return queryset
+
+    def _in_scope(self, request, obj, *, editable: bool) -> bool:
+        if obj is None or obj.pk is None or not scoping.is_scoped(self.model):
+            return True
+        cache = request.__dict__.setdefault("_admin_scope", {})
+        key = (self.model._meta.label, obj.pk, editable)
+        if key not in cache:
+            rows = self.model._default_manager.filter(pk=obj.pk)
+            cache[key] = scoping.restrict(rows, request.user, editable=editable).exists()
+        return cache[key]
+
+    def has_module_permission(self, request):
+        return self._role_allows(request) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return (
+            self._role_allows(request)
+            and super().has_view_permission(request, obj)
+            and self._in_scope(request, obj, editable=False)
+        )
+
+    def has_add_permission(self, request, *args):
+        return self._role_allows(request) and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None):
+        return (
+            self._role_allows(request)
+            and super().has_change_permission(request, obj)
+            and self._in_scope(request, obj, editable=True)
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return (
+            self._role_allows(request)
+            and super().has_delete_permission(request, obj)
+            and self._in_scope(request, obj, editable=True)
+        )
+
+    def delete_queryset(self, request, queryset):
+        if scoping.is_scoped(self.model):
+            queryset = scoping.restrict(queryset, request.user, editable=True)
+        super().delete_queryset(request, queryset)
+
+    def _history_object_or_404(self, request, object_id) -> None:
+        """The history of an object is shown to whoever may see the object."""
+        if not self._role_allows(request):
+            raise PermissionDenied
+        if not scoping.is_scoped(self.model) or scoping.sees_every_dossier(request.user):
+            return
+        try:
+            found = self.get_queryset(request).filter(pk=unquote(object_id)).exists()
+        except (TypeError, ValueError, ValidationError):
+            found = False
+        if not found:
+            raise Http404("Objet introuvable.")
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._history_object_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context=extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # The history is a record: it is read, never reverted from the admin.
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET"])
+        self._history_object_or_404(request, object_id)
+        return super().history_form_view(
+            request, object_id, version_id, extra_context=extra_context
+        )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        related = db_field.related_model
+        if scoping.is_scoped(related) and "queryset" not in kwargs:
+            scope = scoping.restrict(related._default_manager.all(), request.user, editable=True)
+            kwargs["queryset"] = scope
+            if db_field.name in self.raw_id_fields and "widget" not in kwargs:
+                kwargs["widget"] = ScopedRawIdWidget(
+                    db_field.remote_field,
+                    self.admin_site,
+                    scope=scoping.restrict(related._default_manager.all(), request.user),
+                    using=kwargs.get("using"),
+                )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class JournaledAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
@@ -88,23 +212,65 @@ class CreditorAdmin(JournaledAdmin):
 
 
 class DebtorContactInline(admin.TabularInline):
+    """Contacts are added and corrected here (journaled with a reason); never deleted: a
+    contact is evidence of who was written to, and a person's data is erased by the GDPR purge
+    or rectified by the DPO (``rgpd.services.contact_rectify``)."""
+
     model = DebtorContact
     extra = 0
+    can_delete = False
+
+
+INSOLVENCY_HELP = (
+    "Ne se modifie pas ici : un jugement d'ouverture s'enregistre par l'import des jugements "
+    "BODACC (Imports › Jugements BODACC, service « insolvency_open ») : les dossiers passent en "
+    "procédure collective, les relances prévues sont annulées et la tâche de déclaration de "
+    "créance est créée."
+)
+RESTRICTION_HELP = (
+    "Ne se modifie pas ici : la limitation du traitement (RGPD art. 18) se pose ou se lève par "
+    "le DPO sur la {} (service « restriction_set ») : les relances prévues sont annulées et la "
+    "décision est journalisée."
+)
 
 
 @admin.register(Debtor)
 class DebtorAdmin(JournaledAdmin):
+    """A debtor's identity and address are edited here; what has a service — a collective
+    procedure, a GDPR restriction — is shown read-only with the way to change it."""
+
     list_display = ["name", "kind", "siren", "city", "insolvency_status", "processing_restricted"]
     list_filter = ["kind", "insolvency_status", "processing_restricted"]
     search_fields = ["name", "siren", "contacts__email"]
     inlines = [DebtorContactInline]
+    exclude = ["insolvency_status", "insolvency_opened_on", "processing_restricted"]
+    readonly_fields = ["insolvency", "restriction"]
+
+    @admin.display(description="procédure collective")
+    def insolvency(self, obj):
+        value = obj.get_insolvency_status_display() if obj and obj.pk else "Aucune"
+        if obj and obj.insolvency_opened_on:
+            value = f"{value} (jugement du {french_date(obj.insolvency_opened_on)})"
+        return format_html('{}<div class="help">{}</div>', value, INSOLVENCY_HELP)
+
+    @admin.display(description="traitement limité (RGPD art. 18)")
+    def restriction(self, obj):
+        value = "Oui" if obj and obj.processing_restricted else "Non"
+        if obj is None or obj.pk is None:
+            page = "fiche RGPD du débiteur"
+            return format_html('{}<div class="help">{}</div>', value, RESTRICTION_HELP.format(page))
+        link = format_html(
+            '<a href="{}">fiche RGPD du débiteur</a>', reverse("rgpd:debtor", args=[obj.pk])
+        )
+        return format_html(
+            '{}<div class="help">{}</div>', value, format_html(RESTRICTION_HELP, link)
+        )
 
     def save_formset(self, request, form, formset, change):
+        # Contacts are never deleted here (``can_delete = False``): saved with a reason only.
         for instance in formset.save(commit=False):
             instance._change_reason = ADMIN_REASON
             instance.save()
-        for obj in formset.deleted_objects:
-            obj.delete()
 
 
 class ClaimInline(admin.TabularInline):
@@ -219,7 +385,26 @@ class DossierAdmin(JournaledAdmin):
 class ClaimAddForm(forms.ModelForm):
     """New invoice: the creditor and debtor pick the dossier (opened or joined on save)."""
 
-    debtor = forms.ModelChoiceField(queryset=Debtor.objects.all(), label="débiteur")
+    debtor = forms.ModelChoiceField(queryset=Debtor.objects.none(), label="débiteur")
+    user = None  # set per request by ``ClaimAdmin.get_form``
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["debtor"].queryset = scoping.debtors_to_record_for(self.user)
+
+    def clean(self):
+        data = super().clean()
+        creditor, debtor = data.get("creditor"), data.get("debtor")
+        if (
+            creditor
+            and debtor
+            and not scoping.may_record_claim(self.user, creditor=creditor, debtor=debtor)
+        ):
+            raise ValidationError(
+                "Ce débiteur a un dossier ouvert chez ce créancier hors de votre périmètre : "
+                "demandez à son responsable de vous l'affecter."
+            )
+        return data
 
     class Meta:
         model = Claim
@@ -391,7 +576,7 @@ class ClaimAdmin(JournaledAdmin):
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
-            kwargs["form"] = ClaimAddForm
+            kwargs["form"] = type("ClaimAddForm", (ClaimAddForm,), {"user": request.user})
         return super().get_form(request, obj, **kwargs)
 
     def save_model(self, request, obj, form, change):
@@ -629,3 +814,14 @@ class PrescriptionEventAdmin(JournaledAdmin):
             messages.error(request, " ".join(exc.messages))
             raise
         obj.pk = created.pk
+
+
+# --- The proof journal -------------------------------------------------------------------------
+# Its links name their dossier. The journal, a lower layer, registers the read-only screen; the
+# scope (a manager reads the links of their portfolio only) is added here.
+admin.site.unregister(ChainLink)
+
+
+@admin.register(ChainLink)
+class ScopedChainLinkAdmin(ScopedAdminMixin, journal_admin.ChainLinkAdmin):
+    pass

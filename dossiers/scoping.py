@@ -39,6 +39,7 @@ from dossiers.models import (
 )
 
 NOTHING = Q(pk__in=[])
+OPEN = Q(closed_on__isnull=True)
 
 # How each model reaches its dossier (the lookup path), for ``restrict``. Apps with their own
 # dossier-bound models either name a ``dossier`` field (found without being listed) or add
@@ -72,12 +73,13 @@ def dossier_condition(user, *, editable: bool = False) -> Q | None:
     """The filter on ``Dossier`` for this user; ``None`` means every dossier.
 
     A closed dossier is an intermediate archive (GDPR): managers, the DPO and admins read it;
-    a controller no longer does."""
+    a controller no longer does; and **nobody acts on it** (``editable``), whatever the role:
+    only the GDPR purge, which takes no user scope, still writes to it."""
     if user is None or not user.is_authenticated or not user.is_active:
         return NOTHING
     held = roles.roles_of(user)
     if roles.ADMIN in held:
-        return None
+        return OPEN if editable else None
     if roles.DPO in held and not editable:
         return None
     parts = []
@@ -91,8 +93,8 @@ def dossier_condition(user, *, editable: bool = False) -> Q | None:
     condition = parts[0]
     for part in parts[1:]:
         condition |= part
-    if not editable and roles.MANAGER not in held:
-        condition &= Q(closed_on__isnull=True)
+    if editable or roles.MANAGER not in held:
+        condition &= OPEN
     return condition
 
 
@@ -126,13 +128,28 @@ def _path_of(model: type[Model]) -> str | None:
     return "dossier" if getattr(field, "related_model", None) is Dossier else None
 
 
+def _debtor_path_of(model: type[Model]) -> str | None:
+    """A model of another app naming a person through a ``debtor`` key (a rights request, a
+    cadence override...) is seen with that debtor."""
+    try:
+        field = model._meta.get_field("debtor")
+    except Exception:
+        return None
+    return "debtor" if getattr(field, "related_model", None) is Debtor else None
+
+
 def is_scoped(model: type[Model]) -> bool:
     """Whether rows of this model belong to a dossier's scope (debtors and contacts do too)."""
-    return model in (Debtor, DebtorContact, Creditor) or _path_of(model) is not None
+    return (
+        model in (Debtor, DebtorContact, Creditor)
+        or _path_of(model) is not None
+        or _debtor_path_of(model) is not None
+    )
 
 
 def restrict(queryset: QuerySet, user, *, editable: bool = False) -> QuerySet:
-    """Any queryset of a dossier-bound model, a debtor or a contact, cut to the user's scope.
+    """Any queryset of a dossier-bound model, a debtor, a contact or a model naming a debtor
+    (``debtor`` key), cut to the user's scope.
 
     A model with no known way to its dossier is refused loudly rather than shown whole.
     """
@@ -149,6 +166,11 @@ def restrict(queryset: QuerySet, user, *, editable: bool = False) -> QuerySet:
     if model is Creditor:
         return visible_creditors(user, queryset)
     path = _path_of(model)
+    if path is None and _debtor_path_of(model) is not None:
+        debtors = Debtor.objects.filter(
+            Exists(Dossier.objects.filter(condition, debtor=OuterRef("pk")))
+        )
+        return queryset.filter(**{f"{_debtor_path_of(model)}__in": debtors.values("pk")})
     if path is None:
         raise LookupError(f"{model._meta.label} n'a pas de chemin vers un dossier (scoping).")
     if path == "":
@@ -173,6 +195,23 @@ def visible_creditors(user, queryset: QuerySet[Creditor] | None = None) -> Query
     return queryset
 
 
+def debtors_to_record_for(user) -> QuerySet[Debtor]:
+    """The debtors a user may record a new invoice for: those with a dossier they may act on,
+    and those with no dossier yet (just created: they belong to no portfolio)."""
+    return restrict(Debtor.objects.all(), user, editable=True) | Debtor.objects.filter(
+        ~Exists(Dossier.objects.filter(debtor=OuterRef("pk")))
+    )
+
+
+def may_record_claim(user, *, creditor: Creditor, debtor: Debtor) -> bool:
+    """A new invoice joins the pair's open dossier, or opens an unassigned one: the user must
+    be able to act on the dossier it joins (writes are scoped like reads)."""
+    if not visible_creditors(user).filter(pk=creditor.pk).exists():
+        return False
+    joined = Dossier.objects.filter(creditor=creditor, debtor=debtor, closed_on__isnull=True)
+    return not joined.exists() or editable_dossiers(user, joined).exists()
+
+
 def get_dossier(user, pk: int, *, editable: bool = False) -> Dossier:
     """The dossier to read (or, ``editable``, to act on) with its parties; one out of the user's
     scope is not found (404), whatever its id."""
@@ -183,14 +222,16 @@ def get_dossier(user, pk: int, *, editable: bool = False) -> Dossier:
         raise Http404("Dossier introuvable.") from exc
 
 
+CLOSED_MESSAGE = "Dossier clos : archive intermédiaire en lecture seule jusqu'à sa purge (RGPD)."
+
+
 def get_open_dossier(user, pk: int) -> Dossier:
-    """The dossier, for an action: a closed dossier is read-only (intermediate archive)."""
-    dossier = get_dossier(user, pk, editable=True)
+    """The dossier, for an action: a closed dossier is read-only (intermediate archive), for
+    every role (403 with the reason when the user reads it; 404 when out of scope)."""
+    dossier = get_dossier(user, pk)
     if dossier.is_closed:
-        raise PermissionDenied(
-            "Dossier clos : archive intermédiaire en lecture seule jusqu'à sa purge (RGPD)."
-        )
-    return dossier
+        raise PermissionDenied(CLOSED_MESSAGE)
+    return get_dossier(user, pk, editable=True)
 
 
 def can_act(user, dossier: Dossier) -> bool:

@@ -10,8 +10,8 @@ from decimal import Decimal
 import tablib
 from django.db.models import QuerySet
 
-from accounts import roles
-from dossiers import selectors
+from accounts.text import safe_row
+from dossiers import scoping, selectors
 from dossiers.models import Claim, Dossier
 
 ZERO = Decimal("0.00")
@@ -22,12 +22,9 @@ FORMATS = {
 
 
 def visible_dossiers(user) -> QuerySet[Dossier]:
-    """Managers and admins export everything; a controller the dossiers assigned to them."""
-    if roles.has_role(user, roles.MANAGER, roles.ADMIN):
-        return Dossier.objects.all()
-    if roles.has_role(user, roles.CONTROLLER):
-        return Dossier.objects.filter(assigned_to=user)
-    return Dossier.objects.none()
+    """What the user reads (``dossiers.scoping``, the one authority): a manager exports their
+    portfolio, a controller the dossiers they see, an admin everything."""
+    return scoping.visible_dossiers(user)
 
 
 def _d(day: date | None) -> str:
@@ -189,9 +186,15 @@ def dossiers_dataset(user, *, on: date, creditor_id: int | None = None) -> tabli
 
 
 def render(data: tablib.Dataset, fmt: str) -> bytes:
+    """Every text cell through ``accounts.text.safe_cell``: no formula, no control character."""
     if fmt == "xlsx":
-        return data.export("xlsx")
+        safe = tablib.Dataset(headers=data.headers, title=data.title)
+        for row in data:
+            safe.append(safe_row(row))
+        return safe.export("xlsx")
     french = tablib.Dataset(headers=data.headers)
     for row in data:
-        french.append([str(v).replace(".", ",") if isinstance(v, Decimal) else v for v in row])
+        french.append(
+            safe_row(str(v).replace(".", ",") if isinstance(v, Decimal) else v for v in row)
+        )
     return ("\ufeff" + french.export("csv", delimiter=";")).encode("utf-8")

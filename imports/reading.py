@@ -1,19 +1,44 @@
-"""Reading an uploaded table: CSV (``;`` or ``,``, UTF-8 or Windows-1252) or XLSX.
+"""Reading an uploaded table: CSV (``;`` or ``,``, UTF-8 or Windows-1252) or XLSX, **bounded
+before it is parsed**.
 
-tablib reads CSV, openpyxl reads XLSX (read-only, row by row, so that 100,000 rows stay light).
-Every problem is a ``FileProblem`` with a French message.
+- every file: at most ``MAX_BYTES``, ``MAX_ROWS`` data rows, ``MAX_COLUMNS`` columns and
+  ``MAX_CELL_CHARS`` characters in a cell;
+- XLSX: the archive's **declared** sizes are checked before openpyxl opens it (total
+  uncompressed size ``MAX_UNCOMPRESSED_BYTES``, members ``MAX_MEMBERS``, compression ratio
+  ``MAX_RATIO`` for a large member: a decompression bomb is refused at once; Python's zip reader
+  never inflates a member beyond its declared size), then the sheet is read in openpyxl's
+  read-only (streaming) mode, row by row;
+- CSV: at most ``MAX_LINE_CHARS`` characters in a line, read record by record;
+- the header line is read and checked first (``check_headers``): a file with the wrong columns
+  is refused before any other row is read.
+
+Every problem is a ``FileProblem`` with a French message naming the line. The caps can be
+lowered or raised in the settings (``IMPORT_MAX_ROWS``...).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-import tablib
+from django.conf import settings
 
 MAX_BYTES = 50 * 1024 * 1024
+MAX_ROWS = 100_000
+MAX_COLUMNS = 100
+MAX_CELL_CHARS = 2_000
+MAX_LINE_CHARS = 20_000
+MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+MAX_MEMBERS = 1_000
+MAX_RATIO = 100  # uncompressed / compressed, for a member above RATIO_FROM_BYTES
+RATIO_FROM_BYTES = 1024 * 1024
+
+
+def _cap(name: str) -> int:
+    return getattr(settings, f"IMPORT_{name}", globals()[name])
 
 
 class FileProblem(Exception):
@@ -29,6 +54,14 @@ class Table:
         return len(self.rows)
 
 
+# What a caller checks on the header line before the rows are read: True to go on.
+HeadersCheck = Callable[[list[str]], bool]
+
+
+def _mo(size: int) -> str:
+    return f"{size // (1024 * 1024)} Mo"
+
+
 def _decode(data: bytes) -> str:
     """UTF-8 (with or without BOM) first; Windows-1252, what Excel writes in France, otherwise."""
     try:
@@ -42,72 +75,191 @@ def _delimiter(text: str) -> str:
     return ";" if first_line.count(";") >= first_line.count(",") else ","
 
 
-def _read_csv(data: bytes) -> Table:
+def _clean_headers(headers) -> list[str]:
+    names = [str(h or "").strip() for h in headers]
+    while names and not names[-1]:
+        names.pop()
+    if len(names) > _cap("MAX_COLUMNS"):
+        raise FileProblem(
+            f"Ligne 1 : {len(names)} colonnes, {_cap('MAX_COLUMNS')} au plus : "
+            "retirez les colonnes inutiles."
+        )
+    return names
+
+
+def _check_cells(values, headers: list[str], number: int) -> None:
+    limit = _cap("MAX_CELL_CHARS")
+    for index, value in enumerate(values):
+        if isinstance(value, str) and len(value) > limit:
+            column = headers[index] if index < len(headers) else f"n° {index + 1}"
+            raise FileProblem(
+                f"Ligne {number}, colonne « {column} » : plus de {limit} caractères dans "
+                "la cellule."
+            )
+
+
+def _count(count: int, number: int) -> None:
+    if count > _cap("MAX_ROWS"):
+        most = f"{_cap('MAX_ROWS'):,}".replace(",", "\u202f")
+        raise FileProblem(
+            f"Ligne {number} : le fichier dépasse {most} lignes ; découpez-le en plusieurs "
+            "fichiers."
+        )
+
+
+# --- CSV ---------------------------------------------------------------------------------------
+
+
+def _csv_records(text: str) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) of each record, with the line caps (a quoted cell may span lines)."""
+    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text))
+    line_limit = _cap("MAX_LINE_CHARS")
+    previous = csv.field_size_limit()
+    csv.field_size_limit(line_limit)
+    try:
+        while True:
+            start = reader.line_num + 1
+            try:
+                record = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise FileProblem(
+                    f"Ligne {start} : ligne illisible ou de plus de {line_limit} caractères "
+                    f"({exc})."
+                ) from exc
+            if sum(len(cell) for cell in record) > line_limit:
+                raise FileProblem(f"Ligne {start} : plus de {line_limit} caractères.")
+            yield start, record
+    finally:
+        csv.field_size_limit(previous)
+
+
+def _read_csv(data: bytes, check_headers: HeadersCheck | None) -> Table:
     text = _decode(data)
     if not text.strip():
         raise FileProblem("Le fichier est vide.")
-    dataset = tablib.Dataset()
+    records = _csv_records(text)
+    first = next(records, None)
+    if first is None:
+        raise FileProblem("Le fichier est vide.")
+    headers = _clean_headers(first[1])
+    if check_headers is not None and not check_headers(headers):
+        return Table(headers=headers, rows=[])
+    width = len(headers)
+    rows = []
+    for number, record in records:
+        if not any(cell.strip() for cell in record):
+            continue
+        if len(record) > width:
+            if any(cell.strip() for cell in record[width:]):
+                raise FileProblem(
+                    f"Le fichier CSV est mal formé : ligne {number}, {len(record)} cellules "
+                    f"pour {width} colonnes d'en-tête."
+                )
+            record = record[:width]
+        _check_cells(record, headers, number)
+        rows.append(record + [""] * (width - len(record)))
+        _count(len(rows), number)
+    return Table(headers=headers, rows=rows)
+
+
+# --- XLSX --------------------------------------------------------------------------------------
+
+
+def _check_archive(data: bytes) -> None:
+    """The zip's declared sizes, before anything is inflated."""
     try:
-        dataset.load(text, format="csv", delimiter=_delimiter(text))
-    except (csv.Error, tablib.InvalidDimensions) as exc:
-        raise FileProblem(f"Le fichier CSV est mal formé : {exc}.") from exc
-    rows = [list(row) for row in dataset]
-    return Table(headers=[str(h or "").strip() for h in dataset.headers or []], rows=rows)
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise FileProblem("Le classeur XLSX est illisible ou endommagé.") from exc
+    with archive:
+        members = archive.infolist()
+    if len(members) > _cap("MAX_MEMBERS"):
+        raise FileProblem("Le classeur XLSX contient trop d'éléments : il est refusé.")
+    total = sum(member.file_size for member in members)
+    if total > _cap("MAX_UNCOMPRESSED_BYTES"):
+        raise FileProblem(
+            f"Le classeur XLSX décompressé dépasserait {_mo(_cap('MAX_UNCOMPRESSED_BYTES'))} : "
+            "découpez-le ou déposez-le en CSV."
+        )
+    for member in members:
+        if member.file_size > RATIO_FROM_BYTES and member.file_size > _cap("MAX_RATIO") * max(
+            member.compress_size, 1
+        ):
+            raise FileProblem(
+                "Le classeur XLSX est anormalement compressé (bombe de décompression ?) : "
+                "il est refusé. Enregistrez-le à nouveau depuis votre tableur, ou en CSV."
+            )
 
 
-def _read_xlsx(data: bytes) -> Table:
+def _open_xlsx(data: bytes):
     from openpyxl import load_workbook
 
+    _check_archive(data)
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise FileProblem("Le classeur XLSX est illisible ou endommagé.") from exc
+
+
+def _read_xlsx(data: bytes, check_headers: HeadersCheck | None) -> Table:
+    workbook = _open_xlsx(data)
     try:
-        sheet = workbook.worksheets[0]
-        lines: Iterator = sheet.iter_rows(values_only=True)
-        headers = next(lines, None)
-        if headers is None:
+        if not workbook.worksheets:
             raise FileProblem("Le classeur est vide.")
+        sheet = workbook.worksheets[0]
+        # Streaming (read-only) rows, never wider than the cap plus one (to see the excess).
+        lines: Iterator = sheet.iter_rows(values_only=True, max_col=_cap("MAX_COLUMNS") + 1)
+        first = next(lines, None)
+        if first is None:
+            raise FileProblem("Le classeur est vide.")
+        headers = _clean_headers(first)
+        if check_headers is not None and not check_headers(headers):
+            return Table(headers=headers, rows=[])
         width = len(headers)
         rows = []
-        for line in lines:
+        for number, line in enumerate(lines, start=2):
             if line is None or all(cell in (None, "") for cell in line):
                 continue
             values = list(line[:width]) + [None] * (width - len(line))
+            _check_cells(values, headers, number)
             rows.append(values)
+            _count(len(rows), number)
     finally:
         workbook.close()
-    return Table(headers=[str(h or "").strip() for h in headers], rows=rows)
+    return Table(headers=headers, rows=rows)
+
+
+def _is_xlsx(data: bytes, filename: str) -> bool:
+    return (filename or "").lower().endswith(".xlsx") or data[:2] == b"PK"
 
 
 def read_headers(data: bytes, filename: str) -> list[str]:
     """The header line only (for the column mapping form), without reading every row."""
-    if (filename or "").lower().endswith(".xlsx") or data[:2] == b"PK":
-        from openpyxl import load_workbook
-
-        try:
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:
-            raise FileProblem("Le classeur XLSX est illisible ou endommagé.") from exc
-        try:
-            first = next(workbook.worksheets[0].iter_rows(values_only=True), None) or ()
-        finally:
-            workbook.close()
-        return [str(h or "").strip() for h in first]
+    if len(data) > _cap("MAX_BYTES"):
+        raise FileProblem(f"Le fichier dépasse {_mo(_cap('MAX_BYTES'))} : découpez-le.")
+    if _is_xlsx(data, filename):
+        return _read_xlsx(data, lambda headers: False).headers
     text = _decode(data[:65536])
-    line = text.splitlines()[0] if text.strip() else ""
-    return [h.strip() for h in next(csv.reader([line], delimiter=_delimiter(line)), [])]
+    if not text.strip():
+        return []
+    first = next(_csv_records(text.splitlines()[0]), None)
+    return _clean_headers(first[1]) if first else []
 
 
-def read_table(data: bytes, filename: str) -> Table:
-    """The file's header line and rows; blank rows are skipped."""
-    if len(data) > MAX_BYTES:
-        raise FileProblem("Le fichier dépasse 50 Mo : découpez-le en plusieurs fichiers.")
+def read_table(data: bytes, filename: str, *, check_headers: HeadersCheck | None = None) -> Table:
+    """The file's header line and rows; blank rows are skipped. ``check_headers`` is called
+    with the header line before any row is read: when it returns False, no row is read."""
+    if len(data) > _cap("MAX_BYTES"):
+        raise FileProblem(
+            f"Le fichier dépasse {_mo(_cap('MAX_BYTES'))} : découpez-le en plusieurs fichiers."
+        )
     name = (filename or "").lower()
-    if name.endswith(".xlsx") or data[:2] == b"PK":
-        table = _read_xlsx(data)
+    if _is_xlsx(data, filename):
+        table = _read_xlsx(data, check_headers)
     elif name.endswith((".csv", ".txt")) or not name.rpartition(".")[1]:
-        table = _read_csv(data)
+        table = _read_csv(data, check_headers)
     else:
         raise FileProblem("Format non pris en charge : déposez un fichier CSV ou XLSX.")
     table.rows = [r for r in table.rows if any(str(c or "").strip() for c in r)]

@@ -19,6 +19,7 @@ from django.db import DatabaseError, IntegrityError, connection, connections, tr
 from django.utils import timezone
 
 from accounts.roles import user_or_none
+from accounts.text import CONTROL_MESSAGE, has_control_characters
 from dossiers import services
 from dossiers.models import Claim, Creditor, Debtor, DebtorContact, Payment, PaymentAllocation
 from imports import columns as columns_module
@@ -83,13 +84,13 @@ def remembered_columns(batch: ImportBatch) -> dict[str, str]:
     return chosen
 
 
-def _read(batch: ImportBatch):
+def _read(batch: ImportBatch, check_headers=None):
     batch.file.open("rb")
     try:
         data = batch.file.read()
     finally:
         batch.file.close()
-    return read_table(data, batch.original_name)
+    return read_table(data, batch.original_name, check_headers=check_headers)
 
 
 def _check_rows(batch: ImportBatch, progress: Callable[[int], None] | None = None):
@@ -103,10 +104,17 @@ def _check_rows(batch: ImportBatch, progress: Callable[[int], None] | None = Non
         finally:
             batch.file.close()
         return bodacc.check(data, batch.original_name), []
-    table = _read(batch)
-    positions, column_errors = columns_module.resolve(
-        batch.kind, table.headers, remembered_columns(batch)
-    )
+    resolved = {}
+
+    def headers_ok(headers: list[str]) -> bool:
+        # The columns are checked before any row is read: a wrong file stops here.
+        resolved["positions"], resolved["errors"] = columns_module.resolve(
+            batch.kind, headers, remembered_columns(batch)
+        )
+        return not resolved["errors"]
+
+    table = _read(batch, headers_ok)
+    positions, column_errors = resolved["positions"], resolved["errors"]
     if progress:
         progress(0, len(table.rows))
     if column_errors:
@@ -118,6 +126,11 @@ def _check_rows(batch: ImportBatch, progress: Callable[[int], None] | None = Non
         positions=positions,
         progress=(lambda done: progress(done, len(table.rows))) if progress else None,
     )
+    # A typed text holds no invisible control character (accounts.text), in any column.
+    for row, cells in zip(rows, table.rows, strict=False):
+        for header, value in zip(table.headers, cells, strict=False):
+            if isinstance(value, str) and has_control_characters(value):
+                row.fail(f"colonne « {header} » : {CONTROL_MESSAGE}")
     return rows, []
 
 

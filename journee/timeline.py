@@ -13,6 +13,7 @@ from django.db.models import CharField, Value
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.text import safe_row
 from dossiers.models import Dossier, DossierState
 from journal.chain import dossier_filter, history_models
 from legal.formatting import euros
@@ -159,11 +160,6 @@ def timeline(dossier: Dossier, *, limit: int | None = None) -> list[Entry]:
     return entries
 
 
-def _cell(value: str) -> str:
-    """A cell a spreadsheet will not run as a formula (CSV injection)."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def timeline_csv(dossier: Dossier) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
@@ -171,5 +167,5 @@ def timeline_csv(dossier: Dossier) -> str:
     for entry in timeline(dossier):
         local = timezone.localtime(entry.at)
         cells = [entry.who, entry.what, entry.how, entry.result, entry.why, entry.evidence_url]
-        writer.writerow([local.strftime("%d/%m/%Y %H:%M:%S"), *map(_cell, cells)])
+        writer.writerow([local.strftime("%d/%m/%Y %H:%M:%S"), *safe_row(cells)])
     return buffer.getvalue()

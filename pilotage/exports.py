@@ -9,6 +9,7 @@ from decimal import Decimal
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from accounts.text import safe_cell, safe_row
 from pilotage.presentation import Dashboard, Table
 
 XLSX_FORMATS = {
@@ -33,6 +34,8 @@ def _csv_value(value, kind: str) -> str:
     """French spreadsheets: decimal comma, no grouping; percentages as a percentage."""
     if value is None:
         return ""
+    if isinstance(value, str):
+        return safe_cell(value)
     if kind == "percent":
         value = Decimal(value) * 100
     if isinstance(value, Decimal | float):
@@ -44,9 +47,11 @@ def _csv_value(value, kind: str) -> str:
 def table_csv(data: Dashboard, table: Table) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([table.title])
+    writer.writerow([safe_cell(table.title)])
     writer.writerow([_filters_line(data)])
-    writer.writerow([c.label + (" (%)" if c.kind == "percent" else "") for c in table.columns])
+    writer.writerow(
+        safe_row(c.label + (" (%)" if c.kind == "percent" else "") for c in table.columns)
+    )
     for row in _rows(table):
         writer.writerow([_csv_value(v, c.kind) for v, c in zip(row, table.columns, strict=True)])
     # A byte-order mark, so that spreadsheet software reads the accents as UTF-8.
@@ -57,14 +62,14 @@ def table_xlsx(data: Dashboard, table: Table) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = table.title[:31]
-    sheet.append([table.title])
+    sheet.append([safe_cell(table.title)])
     sheet["A1"].font = Font(bold=True, size=13)
     sheet.append([_filters_line(data)])
-    sheet.append([c.label for c in table.columns])
+    sheet.append(safe_row(c.label for c in table.columns))
     for cell in sheet[3]:
         cell.font = Font(bold=True)
     for row in _rows(table):
-        sheet.append([float(v) if isinstance(v, Decimal) else v for v in row])
+        sheet.append(safe_row(float(v) if isinstance(v, Decimal) else v for v in row))
         for cell, column in zip(sheet[sheet.max_row], table.columns, strict=True):
             if column.kind in XLSX_FORMATS:
                 cell.number_format = XLSX_FORMATS[column.kind]

@@ -67,7 +67,7 @@ class CreditorCadenceAdmin(ReplanningAdmin):
 
 
 @admin.register(DebtorCadenceOverride)
-class DebtorCadenceOverrideAdmin(ReplanningAdmin):
+class DebtorCadenceOverrideAdmin(ScopedAdminMixin, ReplanningAdmin):
     def affected_dossiers(self, obj):
         return Dossier.objects.active().filter(debtor_id=obj.debtor_id)
 

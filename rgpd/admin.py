@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from dossiers.admin import ScopedAdminMixin
 from rgpd.models import PurgeCertificate, RightsRequest
 
 
@@ -20,7 +21,9 @@ class PurgeCertificateAdmin(admin.ModelAdmin):
 
 
 @admin.register(RightsRequest)
-class RightsRequestAdmin(admin.ModelAdmin):
+class RightsRequestAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """A person's request: seen with their dossiers (a manager: their portfolio's)."""
+
     list_display = ("kind", "debtor", "received_on", "status", "decided_on")
     list_filter = ("kind", "status")
     list_select_related = ("debtor",)

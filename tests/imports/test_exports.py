@@ -18,6 +18,7 @@ def test_claims_csv_carries_the_legal_figures(client, manager):
         effective_from=date(2026, 7, 1), rate_percent="2.15", source="test", actor=None
     )
     claim = ClaimFactory(creditor=CreditorFactory(), amount=Decimal("1000.00"))
+    claim.creditor.managers.add(manager)  # a manager exports their portfolio (scoping)
     client.force_login(manager)
     response = client.get(
         "/imports/export/", {"what": "creances", "format": "csv", "on": "2026-11-23"}
@@ -61,7 +62,9 @@ def test_without_the_rates_of_a_half_year_the_export_says_where_the_figures_stop
 def test_dossiers_xlsx_sums_the_figures_and_controllers_see_only_theirs(
     client, controller, manager
 ):
-    ClaimFactory(amount=Decimal("1000.00"))
+    claim = ClaimFactory(amount=Decimal("1000.00"))
+    claim.creditor.managers.add(manager)  # a manager exports their portfolio (scoping)
+    ClaimFactory(amount=Decimal("500.00"))  # another portfolio's: not exported
     client.force_login(manager)
     response = client.get("/imports/export/", {"what": "dossiers", "format": "xlsx"})
     sheet = load_workbook(io.BytesIO(response.content)).active

@@ -267,3 +267,14 @@ def test_payment_rows_with_unknown_invoices_or_no_reference_are_listed(controlle
         ],
         4: ["Date du paiement 30/11/2026 dans le futur."],
     }
+
+
+def test_a_control_character_in_a_cell_is_refused_with_its_line_and_column(controller):
+    from accounts.text import CONTROL_MESSAGE
+
+    content = HEADER + (
+        "FA-1;01/09/2026;01/10/2026;100,00;Alpha\x07 SARL;912345675;1 rue A;44000;Nantes\n"
+    )
+    batch = check("claims", CreditorFactory(), content, user=controller)
+    assert batch.status == B.INVALID
+    assert errors_by_row(batch)[2] == [f"colonne « Débiteur » : {CONTROL_MESSAGE}"]
