@@ -133,8 +133,21 @@ if not CELERY_BROKER_URL:
     CELERY_BROKER_URL = "memory://localhost/"
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
 CELERY_TIMEZONE = TIME_ZONE
+# Delivery guarantees (docs/courriers.md, « Rien ne reste bloqué »). A task is acknowledged
+# only once it has run (acks_late): a worker killed mid-task leaves its message unacknowledged,
+# and Redis hands it to another worker after the visibility timeout. That timeout must exceed
+# the longest task (a 100,000-row import) and the longest retry countdown (a delivery's last
+# back-off, 16 minutes, waits unacknowledged in the worker): shorter, Redis would hand out a
+# task still running or still waiting. Deliveries do not wait that long: the sweeper below
+# queues again a planned reminder with no attempt for DELIVERY_REQUEUE_AFTER_MINUTES.
 CELERY_TASK_ACKS_LATE = True
+# A pool process killed (kill -9, out of memory) requeues its task instead of acknowledging it.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+}
+DELIVERY_REQUEUE_AFTER_MINUTES = env.int("DELIVERY_REQUEUE_AFTER_MINUTES", default=15)
 
 # simple-history: the FSM's protected field makes "revert" crash, and the journal is append-only.
 SIMPLE_HISTORY_REVERT_DISABLED = True
@@ -182,6 +195,9 @@ CELERY_BEAT_SCHEDULE = {
     # The journal: seal new history rows every 10 minutes; write the chain-head file daily.
     "journal-seal": {"task": "journal.seal", "schedule": 600.0},
     "journal-head": {"task": "journal.write_head", "schedule": crontab(hour=23, minute=50)},
+    # Deliveries lost by a killed worker are queued again (idempotent: sends only what is
+    # still planned).
+    "deliveries-requeue": {"task": "relances.requeue_stuck_deliveries", "schedule": 300.0},
 }
 
 # GDPR: days kept after the prescription of a closed dossier's claims before its purge.
