@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import smtplib
+import socket
 from datetime import date
 from functools import partial
 
@@ -70,6 +72,28 @@ def send_email(document: documents.Document, *, attach_pdf: bool = True) -> str:
     return message_id
 
 
+def delivery_error(exc: BaseException) -> str:
+    """What went wrong with a sending, in French, for the reminder's note and the logs:
+    « serveur SMTP injoignable », « serveur SMTP : refus temporaire (451 …) »…"""
+    if isinstance(exc, smtplib.SMTPResponseException):
+        detail = (
+            exc.smtp_error.decode(errors="replace")
+            if isinstance(exc.smtp_error, bytes)
+            else str(exc.smtp_error)
+        )
+        kind = "refus temporaire" if 400 <= exc.smtp_code < 500 else "refus"
+        return f"serveur SMTP : {kind} ({exc.smtp_code} {detail})"
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return "serveur SMTP : connexion interrompue"
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "serveur SMTP : destinataire refusé"
+    if isinstance(exc, TimeoutError):
+        return "serveur SMTP : délai de réponse dépassé"
+    if isinstance(exc, ConnectionError | socket.gaierror):
+        return "serveur SMTP injoignable"
+    return f"erreur d'envoi ({type(exc).__name__})"
+
+
 def _send(document: documents.Document, channel: str) -> tuple[str, str, str]:
     """Send on a channel; returns (channel used, recipient, message id). A creditor in test
     mode gets everything by e-mail at its test address, letters included."""
@@ -117,6 +141,10 @@ def deliver(reminder: Reminder, *, actor=None) -> bool:
     reminder.content = sent.body_text
     reminder.status = Reminder.Status.SENT
     reminder.sent_at = sent.sent_at
+    reminder.next_attempt_at = None
+    if reminder.delivery_attempts:
+        # The note said when the next attempt would be: it now says this one went.
+        reminder.note = f"Envoyée au {reminder.delivery_attempts + 1}e essai"
     if document.is_test:
         reminder.note = f"Envoi de test à {recipient}"[:300]
     label = (

@@ -481,8 +481,35 @@ def reminders_requeue_stuck(*, now: datetime | None = None, limit: int = 2000) -
     return ids
 
 
-def reminder_mark_failed(*, reminder_id: int, error: str, actor=None) -> bool:
-    """A delivery failed (bounce, returned letter...): the reminder shows in the worklist."""
+def reminder_delivery_retrying(*, reminder_id: int, error: str, retry_at: datetime) -> bool:
+    """A delivery attempt failed and another is scheduled (an SMTP outage): the reminder stays
+    planned, and says so on the dossier: « Nouvel essai à 14 h 32 — serveur SMTP injoignable »,
+    with the count of failed attempts. Journaled, so the evidence keeps every attempt."""
+    with transaction.atomic():
+        reminder = (
+            Reminder.objects.select_for_update()
+            .filter(pk=reminder_id, status=Reminder.Status.PLANNED)
+            .first()
+        )
+        if reminder is None:
+            return False
+        local = timezone.localtime(retry_at)
+        reminder.delivery_attempts += 1
+        reminder.next_attempt_at = retry_at
+        reminder.note = f"Nouvel essai à {local.hour} h {local:%M} — {error}"[:300]
+        dossier_services.journaled_save(
+            reminder,
+            actor=None,
+            reason=f"essai d'envoi n° {reminder.delivery_attempts} en échec : {error}",
+        )
+    return True
+
+
+def reminder_mark_failed(
+    *, reminder_id: int, error: str, actor=None, attempt_failed: bool = False
+) -> bool:
+    """A delivery failed (bounce, returned letter, the last retry...): the reminder shows in
+    the worklist. ``attempt_failed``: this failure is one more delivery attempt."""
     with transaction.atomic():
         reminder = (
             Reminder.objects.select_for_update()
@@ -493,6 +520,9 @@ def reminder_mark_failed(*, reminder_id: int, error: str, actor=None) -> bool:
             return False
         reminder.status = Reminder.Status.FAILED
         reminder.note = f"Échec de l'envoi : {error}"[:300]
+        reminder.next_attempt_at = None
+        if attempt_failed:
+            reminder.delivery_attempts += 1
         dossier_services.journaled_save(reminder, actor=actor, reason=f"échec de l'envoi : {error}")
     return True
 

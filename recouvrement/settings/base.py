@@ -8,6 +8,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -148,6 +149,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
 }
 DELIVERY_REQUEUE_AFTER_MINUTES = env.int("DELIVERY_REQUEUE_AFTER_MINUTES", default=15)
+# A delivery retried after an SMTP error waits its back-off (1, 2, 4, 8, 16 minutes) on its own
+# queue, which every worker consumes with the default one (the worker takes all the queues
+# below unless started with -Q), so that a retry does not wait behind the day's backlog.
+DELIVERY_RETRY_QUEUE = "courriers.retries"
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (Queue(CELERY_TASK_DEFAULT_QUEUE), Queue(DELIVERY_RETRY_QUEUE))
 
 # simple-history: the FSM's protected field makes "revert" crash, and the journal is append-only.
 SIMPLE_HISTORY_REVERT_DISABLED = True

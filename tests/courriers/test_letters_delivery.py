@@ -108,8 +108,110 @@ def test_smtp_down_retries_then_marks_the_reminder_failed_for_the_worklist(
     assert result.get() is False
     planned.refresh_from_db()
     assert planned.status == Reminder.Status.FAILED
-    assert "serveur de messagerie injoignable" in planned.note
+    assert planned.note.startswith("Échec de l'envoi : serveur SMTP injoignable")
+    assert planned.delivery_attempts == 6
     assert not SentMessage.objects.filter(reminder=planned).exists()
+
+
+class _Retried(Exception):
+    """Stands for Celery's ``Retry``: the retry is recorded, not run inside the attempt."""
+
+
+@pytest.fixture
+def retries(monkeypatch):
+    """The retries the delivery task asks for, as (countdown, options); none runs."""
+    from celery.exceptions import Retry
+
+    asked = []
+
+    def retry(task, *, exc=None, countdown=None, **options):
+        asked.append((countdown, options))
+        return Retry(exc=exc, when=countdown)
+
+    monkeypatch.setattr(type(reminder_deliver_task._get_current_object()), "retry", retry)
+    return asked
+
+
+@pytest.mark.django_db
+def test_an_smtp_outage_shows_the_next_attempt_on_the_dossier_then_one_email_goes(
+    frozen, settings, smtp_server, retries, caplog, client, controller
+):
+    """Issue #20: a reminder in retry is no longer « planned » with an empty note."""
+    import datetime as dt
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    claim = make_claim(frozen)
+    day = STEP_DAYS["r7-email"]
+    with frozen(day):
+        services.run_cadence(on=day)  # queued on commit: not sent
+    planned = reminder(claim, "r7-email")
+    working_port = settings.EMAIL_PORT
+    settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = _free_port(), 2  # the SMTP server is down
+
+    with frozen(day), caplog.at_level("WARNING"):
+        reminder_deliver_task.apply(kwargs={"reminder_id": planned.pk}, throw=False)
+        retry_at = timezone.localtime(timezone.now() + dt.timedelta(seconds=60))
+
+    assert retries == [(60, {"queue": settings.DELIVERY_RETRY_QUEUE})]  # back-off, own queue
+    planned.refresh_from_db()
+    assert planned.status == Reminder.Status.PLANNED
+    assert planned.delivery_attempts == 1
+    assert planned.next_attempt_at == retry_at
+    note = f"Nouvel essai à {retry_at.hour} h {retry_at:%M} — serveur SMTP injoignable"
+    assert planned.note == note
+    warning = next(r for r in caplog.records if r.name == "courriers.tasks")
+    assert warning.levelname == "WARNING"
+    assert f"relance {planned.pk}" in warning.getMessage()
+    assert "serveur SMTP injoignable" in warning.getMessage()
+    assert "Connection refused" in warning.getMessage() or "[Errno" in warning.getMessage()
+
+    claim.dossier.__class__.objects.filter(pk=claim.dossier_id).update(assigned_to=controller)
+    client.force_login(controller)
+    page = client.get(reverse("journee:dossier", args=[claim.dossier_id])).content.decode()
+    assert note in page
+    assert "1 essai en échec" in page
+
+    # The server is back: the retry sends one e-mail and clears the note.
+    settings.EMAIL_PORT = working_port
+    with frozen(day):
+        reminder_deliver_task.apply(kwargs={"reminder_id": planned.pk}, retries=1, throw=False)
+    planned.refresh_from_db()
+    assert planned.status == Reminder.Status.SENT
+    assert planned.next_attempt_at is None
+    assert planned.note == "Envoyée au 2e essai"
+    assert len(smtp_server.messages) == 1
+    assert len(retries) == 1
+
+
+@pytest.mark.django_db
+def test_a_refusal_by_the_smtp_server_is_named_in_the_note(frozen, settings, retries):
+    from smtplib import SMTPDataError
+
+    claim = make_claim(frozen)
+    with frozen(STEP_DAYS["r7-email"]):
+        services.run_cadence(on=STEP_DAYS["r7-email"])
+    planned = reminder(claim, "r7-email")
+
+    def refuse(self, *args, **kwargs):
+        raise SMTPDataError(451, b"4.3.0 Mail server temporarily rejected message")
+
+    from django.core.mail.backends.locmem import EmailBackend
+
+    original = EmailBackend.send_messages
+    EmailBackend.send_messages = refuse
+    try:
+        with frozen(STEP_DAYS["r7-email"]):
+            reminder_deliver_task.apply(kwargs={"reminder_id": planned.pk}, retries=2, throw=False)
+    finally:
+        EmailBackend.send_messages = original
+    planned.refresh_from_db()
+    assert retries[0][0] == 240  # the task's third attempt waits 4 minutes
+    assert planned.delivery_attempts == 1  # the attempts recorded on this reminder
+    assert planned.note.endswith(
+        "— serveur SMTP : refus temporaire (451 4.3.0 Mail server temporarily rejected message)"
+    )
 
 
 @pytest.mark.django_db
