@@ -124,6 +124,9 @@ STORAGES = {
 
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# An SMTP conversation never hangs: a delivery's outbox lease (DELIVERY_ATTEMPT_LEASE_SECONDS)
+# assumes it ends within this many seconds.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=60)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="recouvrement@localhost")
 
 # Celery: with no broker configured, tasks run in-process (the demo's embedded default).
@@ -149,6 +152,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
 }
 DELIVERY_REQUEUE_AFTER_MINUTES = env.int("DELIVERY_REQUEUE_AFTER_MINUTES", default=15)
+# An e-mail attempt still « pending » this long after it started was interrupted (its worker
+# died): the next delivery task sends again with the same Message-ID. Shorter than the sweeper's
+# threshold, longer than any SMTP conversation (EMAIL_TIMEOUT).
+DELIVERY_ATTEMPT_LEASE_SECONDS = env.int("DELIVERY_ATTEMPT_LEASE_SECONDS", default=600)
 # A delivery retried after an SMTP error waits its back-off (1, 2, 4, 8, 16 minutes) on its own
 # queue, which every worker consumes with the default one (the worker takes all the queues
 # below unless started with -Q), so that a retry does not wait behind the day's backlog.

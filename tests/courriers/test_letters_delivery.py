@@ -510,3 +510,128 @@ def test_no_thank_you_unless_the_creditor_asks_for_it(frozen, controller):
     assert Dossier.objects.get(pk=claim.dossier.pk).state == "paid"
     assert mail.outbox == []
     assert not SentMessage.objects.filter(dossier=claim.dossier).exists()
+
+
+# --- Exactly once in effect: the outbox (issue #20) -------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_attempt_is_recorded_before_the_send_and_its_result_after(
+    frozen, smtp_server, monkeypatch
+):
+    from courriers.models import DeliveryAttempt
+
+    claim = make_claim(frozen)
+    with frozen(STEP_DAYS["r7-email"]):
+        services.run_cadence(on=STEP_DAYS["r7-email"])
+    planned = reminder(claim, "r7-email")
+    seen_during_the_send = []
+    send = delivery.send_email
+
+    def watched(document, **kwargs):
+        seen_during_the_send.append(
+            list(DeliveryAttempt.objects.values_list("status", "message_id", "recipient"))
+        )
+        return send(document, **kwargs)
+
+    monkeypatch.setattr(delivery, "send_email", watched)
+    with frozen(STEP_DAYS["r7-email"]):
+        assert delivery.reminder_deliver(reminder_id=planned.pk) is True
+
+    attempt = DeliveryAttempt.objects.get()
+    contact = claim.dossier.debtor.contacts.get()
+    assert seen_during_the_send == [[("pending", attempt.message_id, contact.email)]]
+    assert attempt.status == DeliveryAttempt.Status.ACCEPTED
+    assert attempt.channel == "email" and attempt.finished_at is not None
+    sent = SentMessage.objects.get(reminder=planned)
+    assert sent.message_id == attempt.message_id
+    content = "\0".join([sent.subject, sent.body_text, sent.body_html]).encode()
+    assert attempt.content_sha256 == hashlib.sha256(content + b"\0" + sent.pdf.read()).hexdigest()
+    received = email.message_from_bytes(smtp_server.messages[0].content)
+    assert received["Message-ID"] == attempt.message_id
+
+
+@pytest.mark.django_db
+def test_a_worker_killed_after_the_smtp_server_accepted_resends_with_the_same_message_id(
+    frozen, smtp_server, monkeypatch, settings
+):
+    """Issue #20, finding 1: the redelivered task no longer sends a second e-mail with a new
+    Message-ID: it resends with the same one (mail clients fold the two), and the evidence
+    keeps both attempts."""
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    from courriers.models import DeliveryAttempt
+
+    class Killed(BaseException):
+        """kill -9 between the SMTP server's « 250 » and the commit."""
+
+    claim = make_claim(frozen)
+    day = STEP_DAYS["r7-email"]
+    with frozen(day):
+        services.run_cadence(on=day)
+    planned = reminder(claim, "r7-email")
+
+    record = delivery._record_sent
+
+    def killed(*args, **kwargs):
+        raise Killed
+
+    monkeypatch.setattr(delivery, "_record_sent", killed)
+    with frozen(day), pytest.raises(Killed):
+        delivery.reminder_deliver(reminder_id=planned.pk)
+    assert len(smtp_server.messages) == 1
+    planned.refresh_from_db()
+    assert planned.status == Reminder.Status.PLANNED
+    (first,) = DeliveryAttempt.objects.all()
+    assert first.status == DeliveryAttempt.Status.PENDING  # committed before the send
+
+    # Redelivered at once (a duplicate task): the attempt may still be running, nothing goes.
+    monkeypatch.setattr(delivery, "_record_sent", record)
+    with frozen(day):
+        assert delivery.reminder_deliver(reminder_id=planned.pk) is False
+    assert len(smtp_server.messages) == 1
+
+    # Redelivered after the lease (the visibility timeout, or the sweeper).
+    later = timezone.now() + dt.timedelta(seconds=settings.DELIVERY_ATTEMPT_LEASE_SECONDS + 1)
+    with time_machine.travel(later, tick=False):
+        assert delivery.reminder_deliver(reminder_id=planned.pk) is True
+    ids = [email.message_from_bytes(m.content)["Message-ID"] for m in smtp_server.messages]
+    assert ids == [first.message_id, first.message_id]
+    first.refresh_from_db()
+    second = DeliveryAttempt.objects.exclude(pk=first.pk).get()
+    assert first.status == DeliveryAttempt.Status.UNKNOWN
+    assert second.status == DeliveryAttempt.Status.ACCEPTED
+    assert second.message_id == first.message_id
+    sent = SentMessage.objects.get(reminder=planned)
+    assert sent.message_id == first.message_id
+    planned.refresh_from_db()
+    assert planned.status == Reminder.Status.SENT
+
+
+@pytest.mark.django_db
+def test_an_attempt_refused_by_the_smtp_server_is_closed_and_the_retry_keeps_the_message_id(
+    frozen, settings, smtp_server
+):
+    from courriers.models import DeliveryAttempt
+
+    claim = make_claim(frozen)
+    day = STEP_DAYS["r7-email"]
+    with frozen(day):
+        services.run_cadence(on=day)
+    planned = reminder(claim, "r7-email")
+    working_port = settings.EMAIL_PORT
+    settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = _free_port(), 2
+    with frozen(day), pytest.raises(ConnectionError):
+        delivery.reminder_deliver(reminder_id=planned.pk)
+    failed = DeliveryAttempt.objects.get()
+    assert failed.status == DeliveryAttempt.Status.FAILED
+    assert failed.error == "serveur SMTP injoignable"
+    settings.EMAIL_PORT = working_port
+    with frozen(day):
+        assert delivery.reminder_deliver(reminder_id=planned.pk) is True
+    accepted = DeliveryAttempt.objects.exclude(pk=failed.pk).get()
+    assert accepted.message_id == failed.message_id
+    assert len(smtp_server.messages) == 1
