@@ -8,9 +8,12 @@ receipt, returns and bounces; approval batches.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import logging
-from datetime import date
+import smtplib
+import socket
+from datetime import date, timedelta
 from functools import partial
 
 from django.conf import settings
@@ -27,6 +30,7 @@ from courriers import sms
 from courriers.evidence import store_evidence
 from courriers.models import (
     ApprovalBatch,
+    DeliveryAttempt,
     LetterBatch,
     MessageTemplate,
     SentMessage,
@@ -53,13 +57,18 @@ def _pdf_name(document: Document) -> str:
     return f"{document.template.code}-{document.dossier.reference}.pdf".replace("/", "-")
 
 
-def send_email(document: Document, *, attach_pdf: bool = True) -> str:
-    """HTML and text parts, the PDF attached, reply-to for disputes; returns the Message-ID.
-    SMTP errors propagate: the task retries with back-off."""
+def new_message_id() -> str:
+    domain = getattr(settings, "EMAIL_MESSAGE_ID_DOMAIN", None) or "recouvrement.local"
+    return make_msgid(domain=domain)
+
+
+def send_email(document: Document, *, attach_pdf: bool = True, message_id: str = "") -> str:
+    """HTML and text parts, the PDF attached, reply-to for disputes; returns the Message-ID
+    (``message_id``, the outbox's, or a new one). SMTP errors propagate: the task retries with
+    back-off."""
     if not document.recipient_email:
         raise NoRecipient("aucune adresse e-mail pour ce débiteur")
-    domain = getattr(settings, "EMAIL_MESSAGE_ID_DOMAIN", None) or "recouvrement.local"
-    message_id = make_msgid(domain=domain)
+    message_id = message_id or new_message_id()
     message = EmailMultiAlternatives(
         subject=document.subject,
         body=document.text,
@@ -73,6 +82,28 @@ def send_email(document: Document, *, attach_pdf: bool = True) -> str:
         message.attach(_pdf_name(document), document.pdf, "application/pdf")
     message.send(fail_silently=False)
     return message_id
+
+
+def delivery_error(exc: BaseException) -> str:
+    """What went wrong with a sending, in French, for the reminder's note and the logs:
+    « serveur SMTP injoignable », « serveur SMTP : refus temporaire (451 …) »…"""
+    if isinstance(exc, smtplib.SMTPResponseException):
+        detail = (
+            exc.smtp_error.decode(errors="replace")
+            if isinstance(exc.smtp_error, bytes)
+            else str(exc.smtp_error)
+        )
+        kind = "refus temporaire" if 400 <= exc.smtp_code < 500 else "refus"
+        return f"serveur SMTP : {kind} ({exc.smtp_code} {detail})"
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return "serveur SMTP : connexion interrompue"
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "serveur SMTP : destinataire refusé"
+    if isinstance(exc, TimeoutError):
+        return "serveur SMTP : délai de réponse dépassé"
+    if isinstance(exc, ConnectionError | socket.gaierror):
+        return "serveur SMTP injoignable"
+    return f"erreur d'envoi ({type(exc).__name__})"
 
 
 def _send(document: Document, channel: str) -> tuple[str, str, str]:
@@ -94,22 +125,41 @@ def _send(document: Document, channel: str) -> tuple[str, str, str]:
 
 
 def deliver(reminder: Reminder, *, actor=None) -> bool:
-    """Deliver one locked, planned reminder: render, send, keep the evidence, mark it sent.
+    """Deliver one locked, planned reminder that does not go by e-mail (a letter for the day's
+    batch, an SMS): render, send, keep the evidence, mark it sent, in the caller's transaction.
 
-    Called by ``reminder_deliver`` (below) inside its transaction. A missing address or a
-    wording refused at sending time marks the reminder failed (it shows on the worklist); an
-    SMTP error propagates so that the task retries."""
+    A missing address or a wording refused at sending time marks the reminder failed (it
+    shows on the worklist); an error of the SMS provider propagates so that the task retries.
+    E-mail goes through the outbox instead (``reminder_deliver``)."""
     try:
         document = reminder_document(reminder)
         channel, recipient, message_id = _send(document, reminder.channel)
     except (NoRecipient, ValidationError, MessageTemplate.DoesNotExist) as exc:
-        reason = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-        reminder.status = Reminder.Status.FAILED
-        reminder.note = f"Échec de l'envoi : {reason}"[:300]
-        dossier_services.journaled_save(
-            reminder, actor=actor, reason=f"échec de l'envoi : {reason}"
-        )
+        _mark_failed(reminder, exc, actor=actor)
         return False
+    _record_sent(reminder, document, channel, recipient, message_id, actor=actor)
+    return True
+
+
+def _mark_failed(reminder: Reminder, exc: Exception, *, actor=None) -> None:
+    reason = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+    reminder.status = Reminder.Status.FAILED
+    reminder.note = f"Échec de l'envoi : {reason}"[:300]
+    reminder.next_attempt_at = None
+    dossier_services.journaled_save(reminder, actor=actor, reason=f"échec de l'envoi : {reason}")
+
+
+def _record_sent(
+    reminder: Reminder,
+    document: Document,
+    channel: str,
+    recipient: str,
+    message_id: str,
+    *,
+    actor=None,
+) -> SentMessage:
+    """What went out, kept as evidence; the reminder marked sent (the formal notice's date
+    recorded on the dossier)."""
     sent = store_evidence(
         document=document,
         channel=channel,
@@ -122,6 +172,10 @@ def deliver(reminder: Reminder, *, actor=None) -> bool:
     reminder.content = sent.body_text
     reminder.status = Reminder.Status.SENT
     reminder.sent_at = sent.sent_at
+    reminder.next_attempt_at = None
+    if reminder.delivery_attempts:
+        # The note said when the next attempt would be: it now says this one went.
+        reminder.note = f"Envoyée au {reminder.delivery_attempts + 1}e essai"
     if document.is_test:
         reminder.note = f"Envoi de test à {recipient}"[:300]
     label = (
@@ -132,7 +186,7 @@ def deliver(reminder: Reminder, *, actor=None) -> bool:
         dossier_services.formal_notice_sent(
             dossier=reminder.dossier, on=timezone.localdate(sent.sent_at), actor=actor
         )
-    return True
+    return sent
 
 
 # --- Messages outside the cadence ---------------------------------------------------------------
@@ -479,26 +533,127 @@ def letters_to_approve():
 KIND_LABELS = dict(TemplateKind.choices)
 
 
-def reminder_deliver(*, reminder_id: int) -> bool:
-    """Deliver a planned reminder once: lock its row, send only if still planned.
+def _locked_planned(reminder_id: int, dossier_id: int) -> Reminder | None:
+    """The reminder under its dossier's lock then its own (the order every writer of a dossier
+    follows), if it is still planned and, when it needs one, approved."""
+    dossier_services.lock_dossier(dossier_id)
+    reminder = (
+        Reminder.objects.select_for_update(skip_locked=True)
+        .select_related("dossier__creditor", "step")
+        .filter(pk=reminder_id, status=Reminder.Status.PLANNED)
+        .first()
+    )
+    if reminder is None:
+        return None
+    if reminder.step.needs_approval and reminder.approved_at is None:
+        return None  # a step that needs a person's approval never leaves without it
+    return reminder
 
-    Renders, sends, keeps the evidence and marks the reminder sent (or failed).
-    """
+
+def _content_sha256(document: Document) -> str:
+    content = "\0".join([document.subject[:300], document.text, document.html]).encode()
+    return hashlib.sha256(content + b"\0" + document.pdf).hexdigest()
+
+
+def _attempt_open(reminder: Reminder, document: Document) -> DeliveryAttempt | None:
+    """The outbox row of this attempt, written in the caller's transaction (committed before
+    the send). Its Message-ID is the reminder's first attempt's: a resend after a crash or an
+    outage carries the same one. ``None`` when another attempt is in progress (started less
+    than ``DELIVERY_ATTEMPT_LEASE_SECONDS`` ago, a duplicate task): nothing is sent."""
+    now = timezone.now()
+    attempts = list(reminder.attempts.select_for_update().order_by("started_at", "pk"))
+    for attempt in attempts:
+        if attempt.status != DeliveryAttempt.Status.PENDING:
+            continue
+        lease = timedelta(seconds=settings.DELIVERY_ATTEMPT_LEASE_SECONDS)
+        if attempt.started_at > now - lease:
+            return None
+        # Its worker died between the commit of the attempt and the commit of its result: the
+        # e-mail may or may not have gone. The rule: send again with the same Message-ID.
+        attempt.status = DeliveryAttempt.Status.UNKNOWN
+        attempt.finished_at = now
+        attempt.error = "interrompu (le travailleur s'est arrêté) : renvoyé avec le même Message-ID"
+        dossier_services.journaled_save(
+            attempt, actor=None, reason="essai d'envoi interrompu, issue inconnue"
+        )
+        logger.warning(
+            "relance %s : essai d'envoi %s interrompu (issue inconnue), renvoi avec le même "
+            "Message-ID",
+            reminder.pk,
+            attempt.message_id,
+        )
+    attempt = DeliveryAttempt(
+        reminder=reminder,
+        channel=Channel.EMAIL,
+        recipient=document.recipient_email[:500],
+        message_id=attempts[0].message_id if attempts else new_message_id(),
+        content_sha256=_content_sha256(document),
+        started_at=now,
+    )
+    dossier_services.journaled_save(attempt, actor=None, reason="essai d'envoi commencé")
+    return attempt
+
+
+def _attempt_close(attempt: DeliveryAttempt, *, error: str = "") -> None:
+    attempt.status = DeliveryAttempt.Status.FAILED if error else DeliveryAttempt.Status.ACCEPTED
+    attempt.error = error[:300]
+    attempt.finished_at = timezone.now()
+    dossier_services.journaled_save(
+        attempt,
+        actor=None,
+        reason=f"essai d'envoi en échec : {error}" if error else "accepté par le serveur SMTP",
+    )
+
+
+def reminder_deliver(*, reminder_id: int) -> bool:
+    """Deliver a planned reminder once in effect.
+
+    Letters and SMS: rendered, sent and recorded in one transaction under the reminder's row
+    lock (``deliver``). E-mail goes through the outbox, so that no crash sends it twice
+    unannounced: (1) under the locks, render and commit the attempt (``DeliveryAttempt``: its
+    Message-ID, recipient, content hash); (2) send, outside any transaction; (3) commit the
+    result: the attempt accepted, the evidence, the reminder sent (or the attempt failed, and
+    the task retries). A worker killed between (1) and (3) leaves a pending attempt; the task
+    redelivered (``visibility_timeout``, or the sweeper) sends again with the same Message-ID.
+    A cancellation committed during the send (seconds) does not stop the e-mail: its evidence
+    is kept all the same."""
     dossier_id = Reminder.objects.filter(pk=reminder_id).values_list("dossier_id", flat=True)
     if not dossier_id:
         return False
     with transaction.atomic():
-        # The dossier first, then the reminder: the order every writer of a dossier follows.
-        dossier_services.lock_dossier(dossier_id[0])
-        reminder = (
-            Reminder.objects.select_for_update(skip_locked=True)
-            .select_related("dossier__creditor", "step")
-            .filter(pk=reminder_id, status=Reminder.Status.PLANNED)
-            .first()
-        )
+        reminder = _locked_planned(reminder_id, dossier_id[0])
         if reminder is None:
             return False
-        if reminder.step.needs_approval and reminder.approved_at is None:
-            # A step that needs a person's approval never leaves without it.
+        try:
+            document = reminder_document(reminder)
+            # A creditor in test mode gets everything by e-mail, letters included.
+            by_email = document.is_test or reminder.channel == Channel.EMAIL
+            if by_email and not document.recipient_email:
+                raise NoRecipient("aucune adresse e-mail pour ce débiteur")
+            if not by_email:
+                channel, recipient, message_id = _send(document, reminder.channel)
+        except (NoRecipient, ValidationError, MessageTemplate.DoesNotExist) as exc:
+            _mark_failed(reminder, exc)
             return False
-        return deliver(reminder)
+        if not by_email:
+            _record_sent(reminder, document, channel, recipient, message_id)
+            return True
+        attempt = _attempt_open(reminder, document)
+        if attempt is None:
+            return False
+    try:
+        send_email(document, message_id=attempt.message_id)
+    except Exception as exc:
+        with transaction.atomic():
+            _attempt_close(attempt, error=delivery_error(exc))
+        raise
+    with transaction.atomic():
+        _attempt_close(attempt)
+        dossier_services.lock_dossier(dossier_id[0])
+        locked = (
+            Reminder.objects.select_for_update()
+            .select_related("dossier__creditor", "step")
+            .get(pk=reminder_id)
+        )
+        _record_sent(locked, document, Channel.EMAIL, document.recipient_email, attempt.message_id)
+    return True

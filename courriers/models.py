@@ -342,3 +342,49 @@ class ApprovalBatch(models.Model):
     @property
     def percent(self) -> int:
         return 100 if not self.total else round(100 * (self.done + self.failed) / self.total)
+
+
+class DeliveryAttempt(models.Model):
+    """One attempt at sending a reminder by e-mail: the outbox row committed **before** the
+    send, its result committed after (``courriers.delivery.reminder_deliver``).
+
+    Every attempt of a reminder carries the same Message-ID (the first one's): a task
+    redelivered after a crash, finding an attempt of unknown outcome, sends again with that
+    Message-ID, so that mail clients fold the two copies, and both attempts stay here."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "En cours"
+        ACCEPTED = "accepted", "Accepté par le serveur"
+        FAILED = "failed", "Échec"
+        UNKNOWN = "unknown", "Issue inconnue (interrompu)"
+
+    reminder = models.ForeignKey(
+        Reminder, on_delete=models.PROTECT, related_name="attempts", verbose_name="relance"
+    )
+    channel = models.CharField("canal", max_length=20, choices=Channel.choices)
+    recipient = models.CharField("destinataire", max_length=500)
+    message_id = models.CharField("Message-ID", max_length=300, db_index=True)
+    content_sha256 = models.CharField("empreinte SHA-256 du contenu", max_length=64)
+    status = models.CharField(
+        "issue", max_length=20, choices=Status.choices, default=Status.PENDING
+    )
+    error = models.CharField("erreur", max_length=300, blank=True)
+    started_at = models.DateTimeField("commencé le")
+    finished_at = models.DateTimeField("terminé le", null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "essai d'envoi"
+        verbose_name_plural = "essais d'envoi"
+        ordering = ["reminder", "started_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reminder"],
+                condition=Q(status="pending"),
+                name="one_pending_attempt_per_reminder",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} — {self.get_status_display()}"

@@ -27,8 +27,11 @@ class ColumnMapping(models.Model):
         Creditor, on_delete=models.CASCADE, related_name="+", verbose_name="créancier"
     )
     kind = models.CharField("nature", max_length=20, choices=ImportKind.choices)
-    # {field code: column header as it appears in the file}
+    # {normalised column header: field code (or "ignorer")}
     columns = models.JSONField("correspondance des colonnes", default=dict)
+    # {normalised column header: decimal mark, "virgule" or "point"} for the amount columns
+    # whose format the user chose (imports.parsing.NUMBER_FORMATS)
+    number_formats = models.JSONField("format des nombres", default=dict, blank=True)
     updated_at = models.DateTimeField("mise à jour le", auto_now=True)
 
     class Meta:
@@ -66,6 +69,7 @@ class ImportBatch(models.Model):
     original_name = models.CharField("nom d'origine", max_length=255)
     sha256 = models.CharField("empreinte SHA-256", max_length=64)
     columns = models.JSONField("correspondance des colonnes", default=dict, blank=True)
+    number_formats = models.JSONField("format des nombres", default=dict, blank=True)
     status = models.CharField(
         "statut", max_length=20, choices=Status.choices, default=Status.VALIDATING
     )

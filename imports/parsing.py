@@ -13,6 +13,8 @@ from decimal import Decimal, InvalidOperation
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.fr import siren as stdnum_siren
 
+from legal.formatting import euros
+
 
 class CellError(ValueError):
     pass
@@ -49,8 +51,51 @@ def parse_date(value, label: str) -> date:
     raise CellError(f"{label} « {raw} » invalide : écrivez-la JJ/MM/AAAA (23/11/2026).")
 
 
-def parse_amount(value, label: str) -> Decimal:
-    """An amount in euros, decimal comma or point, spaces or dots between thousands."""
+# The two ways of writing a number. In French the decimal mark is a comma and thousands are
+# separated by a space or a dot (« 1 234,56 », « 1.234,56 »); in English the decimal mark is a
+# point and thousands are separated by a comma (« 1,234.56 »). A space between thousands is read
+# in both.
+DECIMAL_COMMA, DECIMAL_POINT = "virgule", "point"
+NUMBER_FORMATS = {
+    DECIMAL_COMMA: "1 234,56 ou 1.234,56 (virgule décimale)",
+    DECIMAL_POINT: "1,234.56 (point décimal)",
+}
+_NUMBER_SHAPES = {
+    DECIMAL_COMMA: re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d*)(?:,\d*)?"),
+    DECIMAL_POINT: re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d*)(?:\.\d*)?"),
+}
+_THOUSANDS = {DECIMAL_COMMA: ".", DECIMAL_POINT: ","}
+
+
+def amount_readings(raw: str) -> dict[str, Decimal]:
+    """What a written number means in each format where it is well formed.
+
+    « 612,40 » is read only with a decimal comma, « 1,234.56 » or « 3480.6 » only with a decimal
+    point; « 1000 » or « 1 250 » mean the same in both; « 1.000 » and « 12.500 » are well formed
+    in both, with two values: only the column (or the user) can say which."""
+    cleaned = re.sub(r"[\s\u00a0\u202f€]|EUR", "", raw, flags=re.IGNORECASE)
+    if not re.search(r"\d", cleaned):
+        return {}
+    readings = {}
+    for decimal_mark, shape in _NUMBER_SHAPES.items():
+        if shape.fullmatch(cleaned):
+            plain = cleaned.replace(_THOUSANDS[decimal_mark], "").replace(",", ".")
+            try:
+                readings[decimal_mark] = Decimal(plain)
+            except InvalidOperation:
+                continue
+    return readings
+
+
+def is_ambiguous(readings: dict[str, Decimal]) -> bool:
+    return len(set(readings.values())) > 1
+
+
+def parse_amount(value, label: str, decimal: str | None = None) -> Decimal:
+    """An amount in euros. ``decimal`` is the column's decimal mark (``DECIMAL_COMMA`` or
+    ``DECIMAL_POINT``), detected over the column or chosen by the user: it decides only the
+    cells that read differently in the two formats (« 1.000 »); without it such a cell is
+    refused, never guessed."""
     if isinstance(value, bool):
         raise CellError(f"{label} invalide.")
     if isinstance(value, int | float):
@@ -59,18 +104,18 @@ def parse_amount(value, label: str) -> Decimal:
         raw = text(value)
         if not raw:
             raise CellError(f"{label} manquant.")
-        cleaned = re.sub(r"[\s\u00a0\u202f€]|EUR", "", raw, flags=re.IGNORECASE)
-        if "," in cleaned:
-            # 1.234,56 → thousands by dots, decimal comma
-            cleaned = cleaned.replace(".", "").replace(",", ".")
-        elif cleaned.count(".") > 1:
-            cleaned = cleaned.replace(".", "")
-        try:
-            amount = Decimal(cleaned)
-        except InvalidOperation:
-            raise CellError(
-                f"{label} « {raw} » n'est pas un montant (exemple : 1 234,56)."
-            ) from None
+        readings = amount_readings(raw)
+        if not readings:
+            raise CellError(f"{label} « {raw} » n'est pas un montant (exemple : 1 234,56).")
+        if is_ambiguous(readings):
+            if decimal not in readings:
+                raise CellError(
+                    f"{label} « {raw} » peut se lire de deux façons ({euros_hint(readings)}) : "
+                    "choisissez le format des nombres de la colonne."
+                )
+            amount = readings[decimal]
+        else:
+            amount = next(iter(readings.values()))
     if not amount.is_finite():
         raise CellError(f"{label} invalide.")
     if amount != amount.quantize(Decimal("0.01")):
@@ -80,6 +125,16 @@ def parse_amount(value, label: str) -> Decimal:
     if amount >= Decimal("10000000000"):
         raise CellError(f"{label} est trop élevé.")
     return amount.quantize(Decimal("0.01"))
+
+
+def euros_hint(readings: dict[str, Decimal]) -> str:
+    """« 1 000,00 € ou 1,00 € », the readings of an ambiguous number."""
+    return " ou ".join(
+        euros(readings[mark])
+        if readings[mark] == readings[mark].quantize(Decimal("0.01"))
+        else str(readings[mark]).replace(".", ",")
+        for mark in (DECIMAL_COMMA, DECIMAL_POINT)
+    )
 
 
 def parse_siren(value) -> str:

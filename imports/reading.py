@@ -12,7 +12,8 @@ before it is parsed**.
 - the header line is read and checked first (``check_headers``): a file with the wrong columns
   is refused before any other row is read.
 
-Every problem is a ``FileProblem`` with a French message naming the line. The caps can be
+The encoding is decided over the whole file (never a sample). Every problem is a
+``FileProblem`` with a French message naming the line. The caps can be
 lowered or raised in the settings (``IMPORT_MAX_ROWS``...).
 """
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -49,6 +51,7 @@ class FileProblem(Exception):
 class Table:
     headers: list[str]
     rows: list[list]  # cell values: str for CSV; str, int, float, date or datetime for XLSX
+    lines: list[int] | None = None  # the file line where each row starts (header: line 1)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -63,16 +66,74 @@ def _mo(size: int) -> str:
 
 
 def _decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM) first; Windows-1252, what Excel writes in France, otherwise."""
+    """The whole file in one encoding: UTF-8 (with or without BOM), or Windows-1252 (what Excel
+    writes in France) when no line is UTF-8. Decided over every line, never over a sample: a
+    UTF-8 file with one Windows-1252 line is refused, naming that line, rather than decoded
+    whole as Windows-1252 (« Ã‰loÃ¯se »)."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        pass
+    first_bad = None
+    utf8_seen = False
+    for number, raw_line in enumerate(data.split(b"\n"), start=1):
+        try:
+            raw_line.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError:
+            first_bad = first_bad or number
+            continue
+        utf8_seen = utf8_seen or not raw_line.isascii()
+        if utf8_seen and first_bad:
+            break
+    if utf8_seen:
+        raise FileProblem(
+            f"Le fichier mêle deux encodages : il est en UTF-8, mais sa ligne {first_bad} ne "
+            "l'est pas (Windows-1252 ?). Enregistrez-le de nouveau au format « CSV UTF-8 » et "
+            "déposez-le."
+        )
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise FileProblem(
+            f"Ligne {line} : un caractère n'est ni de l'UTF-8 ni du Windows-1252 ; enregistrez "
+            "le fichier au format « CSV UTF-8 » et déposez-le de nouveau."
+        ) from None
 
 
 def _delimiter(text: str) -> str:
     first_line = text.split("\n", 1)[0]
     return ";" if first_line.count(";") >= first_line.count(",") else ","
+
+
+_SEPARATOR_WORDS = {";": "points-virgules", ",": "virgules"}
+
+
+def _physical_line(text: str, line: int) -> str:
+    return (re.split(r"\r\n|\r|\n", text) + [""] * line)[line - 1]
+
+
+def _other_separator(cells: list[str], width: int, delimiter: str, raw: str) -> bool:
+    """A line written with the other separator (« , » in a « ; » file): one cell or so under the
+    file's separator, about one per column under the other."""
+    other = "," if delimiter == ";" else ";"
+    other_cells = next(csv.reader([raw], delimiter=other), [])
+    return len(cells) < width and len(other_cells) > len(cells) and len(other_cells) >= width - 1
+
+
+def _line_problem(line: int, cells: list[str], width: int, delimiter: str, text: str) -> str:
+    """Why a line does not have one cell per column, in words a user can act on."""
+    if _other_separator(cells, width, delimiter, _physical_line(text, line)):
+        other = "," if delimiter == ";" else ";"
+        return (
+            f"Ligne {line} : ses cellules sont séparées par des {_SEPARATOR_WORDS[other]}, "
+            f"celles du fichier par des {_SEPARATOR_WORDS[delimiter]} (« {delimiter} »). "
+            "Enregistrez toutes les lignes avec le même séparateur."
+        )
+    return (
+        f"Ligne {line} : {len(cells)} cellules pour {width} colonnes (un « {delimiter} » de "
+        "trop, ou une cellule à mettre entre guillemets)."
+    )
 
 
 def _clean_headers(headers) -> list[str]:
@@ -112,7 +173,7 @@ def _count(count: int, number: int) -> None:
 
 def _csv_records(text: str) -> Iterator[tuple[int, list[str]]]:
     """(line number, cells) of each record, with the line caps (a quoted cell may span lines)."""
-    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     line_limit = _cap("MAX_LINE_CHARS")
     previous = csv.field_size_limit()
     csv.field_size_limit(line_limit)
@@ -124,10 +185,15 @@ def _csv_records(text: str) -> Iterator[tuple[int, list[str]]]:
             except StopIteration:
                 return
             except csv.Error as exc:
+                if "field larger than field limit" in str(exc):
+                    most = f"{line_limit:,}".replace(",", "\u202f")
+                    raise FileProblem(
+                        f"Ligne {start} : une cellule dépasse {most} caractères (un guillemet "
+                        "non refermé ?) ; rien n'a été lu."
+                    ) from None
                 raise FileProblem(
-                    f"Ligne {start} : ligne illisible ou de plus de {line_limit} caractères "
-                    f"({exc})."
-                ) from exc
+                    f"Ligne {start} : le fichier CSV est mal formé (un guillemet non refermé ?)."
+                ) from None
             if sum(len(cell) for cell in record) > line_limit:
                 raise FileProblem(f"Ligne {start} : plus de {line_limit} caractères.")
             yield start, record
@@ -147,21 +213,22 @@ def _read_csv(data: bytes, check_headers: HeadersCheck | None) -> Table:
     if check_headers is not None and not check_headers(headers):
         return Table(headers=headers, rows=[])
     width = len(headers)
-    rows = []
+    delimiter = _delimiter(text)
+    rows, lines = [], []
     for number, record in records:
         if not any(cell.strip() for cell in record):
             continue
-        if len(record) > width:
-            if any(cell.strip() for cell in record[width:]):
-                raise FileProblem(
-                    f"Le fichier CSV est mal formé : ligne {number}, {len(record)} cellules "
-                    f"pour {width} colonnes d'en-tête."
-                )
-            record = record[:width]
+        while len(record) > width and not record[-1].strip():
+            record.pop()  # a separator at the end of the line
+        if len(record) > width or _other_separator(
+            record, width, delimiter, _physical_line(text, number)
+        ):
+            raise FileProblem(_line_problem(number, record, width, delimiter, text))
         _check_cells(record, headers, number)
         rows.append(record + [""] * (width - len(record)))
+        lines.append(number)
         _count(len(rows), number)
-    return Table(headers=headers, rows=rows)
+    return Table(headers=headers, rows=rows, lines=lines)
 
 
 # --- XLSX --------------------------------------------------------------------------------------
@@ -218,17 +285,18 @@ def _read_xlsx(data: bytes, check_headers: HeadersCheck | None) -> Table:
         if check_headers is not None and not check_headers(headers):
             return Table(headers=headers, rows=[])
         width = len(headers)
-        rows = []
+        rows, numbers = [], []
         for number, line in enumerate(lines, start=2):
             if line is None or all(cell in (None, "") for cell in line):
                 continue
             values = list(line[:width]) + [None] * (width - len(line))
             _check_cells(values, headers, number)
             rows.append(values)
+            numbers.append(number)
             _count(len(rows), number)
     finally:
         workbook.close()
-    return Table(headers=headers, rows=rows)
+    return Table(headers=headers, rows=rows, lines=numbers)
 
 
 def _is_xlsx(data: bytes, filename: str) -> bool:
@@ -241,7 +309,7 @@ def read_headers(data: bytes, filename: str) -> list[str]:
         raise FileProblem(f"Le fichier dépasse {_mo(_cap('MAX_BYTES'))} : découpez-le.")
     if _is_xlsx(data, filename):
         return _read_xlsx(data, lambda headers: False).headers
-    text = _decode(data[:65536])
+    text = _decode(data)  # the whole file: its encoding is decided over every line
     if not text.strip():
         return []
     first = next(_csv_records(text.splitlines()[0]), None)
@@ -262,7 +330,9 @@ def read_table(data: bytes, filename: str, *, check_headers: HeadersCheck | None
         table = _read_csv(data, check_headers)
     else:
         raise FileProblem("Format non pris en charge : déposez un fichier CSV ou XLSX.")
-    table.rows = [r for r in table.rows if any(str(c or "").strip() for c in r)]
+    kept = [i for i, r in enumerate(table.rows) if any(str(c or "").strip() for c in r)]
+    table.lines = [table.lines[i] if table.lines else i + 2 for i in kept]
+    table.rows = [table.rows[i] for i in kept]
     if not table.headers or not any(table.headers):
         raise FileProblem("La première ligne doit porter les noms des colonnes.")
     return table

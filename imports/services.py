@@ -24,7 +24,7 @@ from dossiers import services
 from dossiers.models import Claim, Creditor, Debtor, DebtorContact, Payment, PaymentAllocation
 from imports import columns as columns_module
 from imports.models import ColumnMapping, ImportBatch, ImportKind, InvoiceStatus, InvoiceStatusEvent
-from imports.parsing import normalize_header
+from imports.parsing import NUMBER_FORMATS, normalize_header
 from imports.reading import FileProblem, read_table
 from imports.validation import (
     CHECKS,
@@ -34,6 +34,7 @@ from imports.validation import (
     UPDATE,
     Row,
     debtor_key,
+    number_formats,
     preview_line,
 )
 from journal.journaled import journaled_save
@@ -84,6 +85,18 @@ def remembered_columns(batch: ImportBatch) -> dict[str, str]:
     return chosen
 
 
+def remembered_number_formats(batch: ImportBatch) -> dict[str, str]:
+    """The decimal mark chosen per amount column (by normalised header): the creditor's
+    remembered choices, overlaid by this batch's own."""
+    chosen: dict[str, str] = {}
+    if batch.creditor_id:
+        mapping = ColumnMapping.objects.filter(creditor_id=batch.creditor_id, kind=batch.kind)
+        for row in mapping:
+            chosen.update(row.number_formats or {})
+    chosen.update(batch.number_formats or {})
+    return chosen
+
+
 def _read(batch: ImportBatch, check_headers=None):
     batch.file.open("rb")
     try:
@@ -119,12 +132,23 @@ def _check_rows(batch: ImportBatch, progress: Callable[[int], None] | None = Non
         progress(0, len(table.rows))
     if column_errors:
         return [], column_errors
+    decimal, format_errors = number_formats(
+        headers=table.headers,
+        table_rows=table.rows,
+        positions=positions,
+        chosen=remembered_number_formats(batch),
+        lines=table.lines,
+    )
+    if format_errors:
+        return [], format_errors
     check = CHECKS[batch.kind]
     rows = check(
         creditor=batch.creditor,
         table_rows=table.rows,
         positions=positions,
         progress=(lambda done: progress(done, len(table.rows))) if progress else None,
+        lines=table.lines,
+        decimal=decimal,
     )
     # A typed text holds no invisible control character (accounts.text), in any column.
     for row, cells in zip(rows, table.rows, strict=False):
@@ -174,14 +198,27 @@ def batch_check(*, batch_id: int) -> ImportBatch:
     return batch
 
 
-def batch_set_columns(*, batch: ImportBatch, choices: dict[str, str], actor) -> ImportBatch:
-    """Record the user's column choices, remember them for the creditor, check again."""
+def batch_set_columns(
+    *,
+    batch: ImportBatch,
+    choices: dict[str, str],
+    actor,
+    number_formats: dict[str, str] | None = None,
+) -> ImportBatch:
+    """Record the user's column choices (and the number format of amount columns, by header),
+    remember them for the creditor, check again."""
     cleaned = {normalize_header(header): code for header, code in choices.items() if code}
+    unknown = set((number_formats or {}).values()) - set(NUMBER_FORMATS) - {""}
+    if unknown:
+        raise ValidationError("Format des nombres inconnu.")
+    # "" is « détecter d'après le fichier »: it forgets an earlier choice for that column
+    formats = {normalize_header(header): mark for header, mark in (number_formats or {}).items()}
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         if batch.status not in (B.INVALID, B.READY):
             raise ValidationError("Ce fichier n'est plus modifiable.")
         batch.columns = {**(batch.columns or {}), **cleaned}
+        batch.number_formats = _overlay(batch.number_formats, formats)
         batch.status = B.VALIDATING
         batch.processed_rows = 0
         journaled_save(batch, actor=actor, reason="correspondance des colonnes choisie")
@@ -190,9 +227,15 @@ def batch_set_columns(*, batch: ImportBatch, choices: dict[str, str], actor) -> 
                 creditor_id=batch.creditor_id, kind=batch.kind
             )
             mapping.columns = {**mapping.columns, **cleaned}
+            mapping.number_formats = _overlay(mapping.number_formats, formats)
             mapping.save()
         transaction.on_commit(partial(queue, "imports.batch_check", batch_id=batch.pk))
     return batch
+
+
+def _overlay(current: dict | None, changes: dict[str, str]) -> dict[str, str]:
+    merged = {**(current or {}), **changes}
+    return {key: value for key, value in merged.items() if value}
 
 
 def batch_confirm(*, batch: ImportBatch, actor) -> ImportBatch:

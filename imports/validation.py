@@ -18,7 +18,18 @@ from django.utils import timezone
 
 from dossiers.models import Claim, Creditor, Debtor, Payment
 from imports.models import InvoiceStatus
-from imports.parsing import CellError, parse_amount, parse_date, parse_siren, text
+from imports.parsing import (
+    DECIMAL_COMMA,
+    DECIMAL_POINT,
+    CellError,
+    amount_readings,
+    is_ambiguous,
+    normalize_header,
+    parse_amount,
+    parse_date,
+    parse_siren,
+    text,
+)
 from legal.formatting import euros
 
 CREATE, UPDATE, UNCHANGED, ERROR = "create", "update", "unchanged", "error"
@@ -89,11 +100,81 @@ def _cells(row: list, positions: dict[int, str]) -> dict:
     return {code: row[index] if index < len(row) else None for index, code in positions.items()}
 
 
+def _line(lines: list[int] | None, index: int) -> int:
+    """The file line of the table's row ``index`` (the header is line 1)."""
+    return lines[index] if lines else index + 2
+
+
 def _check(row: Row, key: str, parse: Callable, *args) -> None:
     try:
         row.values[key] = parse(*args)
     except CellError as exc:
         row.fail(str(exc))
+
+
+# --- Number formats ---------------------------------------------------------------------------
+
+AMOUNT_FIELDS = ("amount",)
+
+
+def number_formats(
+    *,
+    headers: list[str],
+    table_rows: list[list],
+    positions: dict[int, str],
+    chosen: dict[str, str],
+    lines: list[int] | None = None,
+) -> tuple[dict[str, str], list[str]]:
+    """The decimal mark of each amount column, decided over all its rows.
+
+    The user's choice for the column (by normalised header, remembered with the mapping) comes
+    first; otherwise the format its cells show: « 612,40 » or « 1.234,56 » show a decimal
+    comma, « 1,234.56 » or « 3480.6 » a decimal point. A column whose cells read two ways
+    (« 1.000 ») and that shows no single format is refused: the user chooses. Returns
+    ({field code: decimal mark}, French errors about the columns)."""
+    formats: dict[str, str] = {}
+    errors: list[str] = []
+    for index, code in positions.items():
+        if code not in AMOUNT_FIELDS:
+            continue
+        header = headers[index]
+        choice = chosen.get(normalize_header(header))
+        if choice in (DECIMAL_COMMA, DECIMAL_POINT):
+            formats[code] = choice
+            continue
+        shown: dict[str, tuple[int, str]] = {}  # decimal mark → (line, cell) first showing it
+        first_ambiguous: tuple[int, str] | None = None
+        for i, row in enumerate(table_rows):
+            value = row[index] if index < len(row) else None
+            if not isinstance(value, str) or not value.strip():
+                continue  # XLSX numbers carry no format
+            readings = amount_readings(value.strip())
+            if is_ambiguous(readings):
+                first_ambiguous = first_ambiguous or (_line(lines, i), value.strip())
+            elif len(readings) == 1:
+                shown.setdefault(next(iter(readings)), (_line(lines, i), value.strip()))
+        if len(shown) == 1:
+            formats[code] = next(iter(shown))
+        elif first_ambiguous:
+            line, cell = first_ambiguous
+            mark = (
+                "point séparateur des milliers ou point décimal"
+                if "." in cell
+                else "virgule séparatrice des milliers ou virgule décimale"
+            )
+            mixed = ""
+            if len(shown) == 2:
+                (l1, c1), (l2, c2) = shown[DECIMAL_COMMA], shown[DECIMAL_POINT]
+                mixed = (
+                    f" La colonne mêle les deux écritures (« {c1} » ligne {l1}, « {c2} » "
+                    f"ligne {l2})."
+                )
+            errors.append(
+                f"Colonne « {header} » : « {cell} » (ligne {line}) peut se lire de deux façons "
+                f"({mark}).{mixed} Choisissez le format des nombres de cette colonne sous "
+                "« Correspondance des colonnes »."
+            )
+    return formats, errors
 
 
 def debtor_key(name: str, postal_code: str) -> tuple[str, str]:
@@ -103,7 +184,7 @@ def debtor_key(name: str, postal_code: str) -> tuple[str, str]:
 # --- Invoices --------------------------------------------------------------------------------
 
 
-def _claim_row(number: int, cells: dict) -> Row:
+def _claim_row(number: int, cells: dict, decimal: dict[str, str]) -> Row:
     row = Row(number=number)
     invoice_number = text(cells.get("invoice_number"))
     if not invoice_number:
@@ -118,7 +199,7 @@ def _claim_row(number: int, cells: dict) -> Row:
         row.fail("La date d'échéance précède la date d'émission.")
     if issue and issue > timezone.localdate():
         row.fail(f"Date d'émission {issue:%d/%m/%Y} dans le futur.")
-    _check(row, "amount", parse_amount, cells.get("amount"), "Montant")
+    _check(row, "amount", parse_amount, cells.get("amount"), "Montant", decimal.get("amount"))
     name = text(cells.get("debtor_name"))
     if not name:
         row.fail("Nom du débiteur manquant.")
@@ -147,9 +228,18 @@ def _claim_row(number: int, cells: dict) -> Row:
 
 
 def check_claims(
-    *, creditor: Creditor, table_rows: list[list], positions: dict[int, str], progress=None
+    *,
+    creditor: Creditor,
+    table_rows: list[list],
+    positions: dict[int, str],
+    progress=None,
+    lines: list[int] | None = None,
+    decimal: dict[str, str] | None = None,
 ) -> list[Row]:
-    rows = [_claim_row(i + 2, _cells(r, positions)) for i, r in enumerate(table_rows)]
+    rows = [
+        _claim_row(_line(lines, i), _cells(r, positions), decimal or {})
+        for i, r in enumerate(table_rows)
+    ]
     first_seen: dict[str, int] = {}
     for row in rows:
         number = row.values["invoice_number"]
@@ -252,7 +342,7 @@ def _compare_claim(row: Row, claim: Claim) -> None:
 # --- Payments --------------------------------------------------------------------------------
 
 
-def _payment_row(number: int, cells: dict) -> Row:
+def _payment_row(number: int, cells: dict, decimal: dict[str, str]) -> Row:
     row = Row(number=number)
     row.values["invoice_number"] = text(cells.get("invoice_number"))
     if not row.values["invoice_number"]:
@@ -261,7 +351,7 @@ def _payment_row(number: int, cells: dict) -> Row:
     received = row.values.get("received_on")
     if received and received > timezone.localdate():
         row.fail(f"Date du paiement {received:%d/%m/%Y} dans le futur.")
-    _check(row, "amount", parse_amount, cells.get("amount"), "Montant")
+    _check(row, "amount", parse_amount, cells.get("amount"), "Montant", decimal.get("amount"))
     reference = text(cells.get("reference"))
     if not reference:
         row.fail(
@@ -281,9 +371,18 @@ def _payment_row(number: int, cells: dict) -> Row:
 
 
 def check_payments(
-    *, creditor: Creditor, table_rows: list[list], positions: dict[int, str], progress=None
+    *,
+    creditor: Creditor,
+    table_rows: list[list],
+    positions: dict[int, str],
+    progress=None,
+    lines: list[int] | None = None,
+    decimal: dict[str, str] | None = None,
 ) -> list[Row]:
-    rows = [_payment_row(i + 2, _cells(r, positions)) for i, r in enumerate(table_rows)]
+    rows = [
+        _payment_row(_line(lines, i), _cells(r, positions), decimal or {})
+        for i, r in enumerate(table_rows)
+    ]
     first_seen: dict[str, int] = {}
     for row in rows:
         reference = row.values["reference"]
@@ -328,7 +427,7 @@ def check_payments(
 # --- E-invoicing lifecycle statuses ----------------------------------------------------------
 
 
-def _status_row(number: int, cells: dict) -> Row:
+def _status_row(number: int, cells: dict, decimal: dict[str, str]) -> Row:
     row = Row(number=number)
     row.values["invoice_number"] = text(cells.get("invoice_number"))
     if not row.values["invoice_number"]:
@@ -344,7 +443,14 @@ def _status_row(number: int, cells: dict) -> Row:
     _check(row, "occurred_on", parse_date, cells.get("occurred_on"), "Date du statut")
     row.values["amount"] = None
     if text(cells.get("amount")):
-        _check(row, "amount", parse_amount, cells.get("amount"), "Montant encaissé")
+        _check(
+            row,
+            "amount",
+            parse_amount,
+            cells.get("amount"),
+            "Montant encaissé",
+            decimal.get("amount"),
+        )
     elif status == InvoiceStatus.COLLECTED:
         row.fail("Le statut « Encaissée » porte le montant encaissé.")
     row.values["note"] = text(cells.get("note"))[:300]
@@ -352,11 +458,20 @@ def _status_row(number: int, cells: dict) -> Row:
 
 
 def check_statuses(
-    *, creditor: Creditor, table_rows: list[list], positions: dict[int, str], progress=None
+    *,
+    creditor: Creditor,
+    table_rows: list[list],
+    positions: dict[int, str],
+    progress=None,
+    lines: list[int] | None = None,
+    decimal: dict[str, str] | None = None,
 ) -> list[Row]:
     from imports.models import InvoiceStatusEvent
 
-    rows = [_status_row(i + 2, _cells(r, positions)) for i, r in enumerate(table_rows)]
+    rows = [
+        _status_row(_line(lines, i), _cells(r, positions), decimal or {})
+        for i, r in enumerate(table_rows)
+    ]
     numbers = {r.values["invoice_number"] for r in rows}
     claims = dict(
         Claim.objects.filter(creditor=creditor, invoice_number__in=numbers).values_list(

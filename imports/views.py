@@ -23,9 +23,9 @@ from imports.columns import fields_for
 from imports.facturx_invoice import claim_from_einvoice
 from imports.forms import ExportForm, FacturXForm, UploadForm, column_choices
 from imports.models import ImportBatch, ImportKind
-from imports.parsing import normalize_header
+from imports.parsing import NUMBER_FORMATS, normalize_header
 from imports.reading import FileProblem, read_headers
-from imports.validation import ACTION_LABELS
+from imports.validation import ACTION_LABELS, AMOUNT_FIELDS
 from legal.formatting import euros, french_date
 
 IMPORT_ROLES = (roles.CONTROLLER, roles.MANAGER, roles.ADMIN)
@@ -82,13 +82,22 @@ def _columns(batch: ImportBatch):
     from imports.columns import resolve
 
     chosen = services.remembered_columns(batch)
+    formats = services.remembered_number_formats(batch)
     positions, _ = resolve(batch.kind, headers, chosen)
     result = []
     for index, header in enumerate(headers):
         if not header:
             continue
         current = positions.get(index) or chosen.get(normalize_header(header), "")
-        result.append({"index": index, "header": header, "current": current})
+        result.append(
+            {
+                "index": index,
+                "header": header,
+                "current": current,
+                "is_amount": current in AMOUNT_FIELDS,
+                "number_format": formats.get(normalize_header(header), ""),
+            }
+        )
     return result
 
 
@@ -118,6 +127,7 @@ def batch(request, pk: int):
         "lines": lines,
         "file_errors": errors_by_row.get(1, []),
         "columns": _columns(batch) if not batch.is_running else [],
+        "number_formats": [("", "détecter d'après le fichier"), *NUMBER_FORMATS.items()],
         "choices": column_choices(batch.kind)
         if batch.kind in ("claims", "payments", "lifecycle")
         else [],
@@ -142,13 +152,17 @@ def progress(request, pk: int):
 @require_POST
 def columns(request, pk: int):
     batch = get_object_or_404(selectors.visible_batches(request.user), pk=pk)
-    choices = {}
+    choices, formats = {}, {}
     for item in _columns(batch):
         value = request.POST.get(f"col_{item['index']}", "")
         if value:
             choices[item["header"]] = value
+        if f"num_{item['index']}" in request.POST:
+            formats[item["header"]] = request.POST[f"num_{item['index']}"]
     try:
-        services.batch_set_columns(batch=batch, choices=choices, actor=request.user)
+        services.batch_set_columns(
+            batch=batch, choices=choices, number_formats=formats, actor=request.user
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

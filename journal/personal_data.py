@@ -36,6 +36,7 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
     "imports.idempotencykey": ("response_body",),
     "imports.invoicestatusevent": ("note",),
     "courriers.letterbatch": ("pdf", "manifest"),
+    "courriers.deliveryattempt": ("recipient",),
     "courriers.sentmessage": (
         "recipient",
         "subject",

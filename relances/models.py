@@ -219,6 +219,11 @@ class Reminder(models.Model):
     )
     approved_at = models.DateTimeField("validée le", null=True, blank=True)
     created_at = models.DateTimeField("créée le", auto_now_add=True)
+    # Delivery by a machine (``courriers``): how many attempts failed, and when the next one is
+    # expected (a retry after an SMTP outage, or a delivery queued again by the sweeper). A
+    # planned, due reminder whose delivery was expected long ago was lost: queued again.
+    delivery_attempts = models.PositiveSmallIntegerField("essais d'envoi en échec", default=0)
+    next_attempt_at = models.DateTimeField("prochain essai d'envoi", null=True, blank=True)
 
     history = HistoricalRecords()
 

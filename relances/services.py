@@ -19,8 +19,11 @@ from decimal import Decimal
 from functools import partial
 from typing import NamedTuple
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.roles import user_or_none
@@ -413,7 +416,7 @@ def reminder_approve(*, reminder: Reminder, actor, on: date | None = None) -> Re
         if hold := _active_hold(dossier, on):
             raise ValidationError(f"Dossier en attente jusqu'au {hold.until:%d/%m/%Y}.")
         reminder.approved_by = user_or_none(actor)
-        reminder.approved_at = timezone.now()
+        reminder.approved_at = reminder.next_attempt_at = timezone.now()
         dossier_services.journaled_save(
             reminder, actor=actor, reason=f"relance validée : {reminder.step.label}"
         )
@@ -421,8 +424,93 @@ def reminder_approve(*, reminder: Reminder, actor, on: date | None = None) -> Re
     return reminder
 
 
-def reminder_mark_failed(*, reminder_id: int, error: str, actor=None) -> bool:
-    """A delivery failed (bounce, returned letter...): the reminder shows in the worklist."""
+def reminders_stuck(*, now: datetime | None = None, older_than: timedelta | None = None):
+    """Planned, due reminders a machine delivers whose delivery was expected more than
+    ``older_than`` ago (``DELIVERY_REQUEUE_AFTER_MINUTES``) and never happened: its task was
+    lost (a worker killed, a message never acknowledged). Never a letter waiting for a
+    person's approval, never a retry planned later."""
+    now = now or timezone.now()
+    if older_than is None:
+        older_than = timedelta(minutes=settings.DELIVERY_REQUEUE_AFTER_MINUTES)
+    return (
+        Reminder.objects.annotate(
+            expected_at=Coalesce("next_attempt_at", "approved_at", "created_at")
+        )
+        .filter(
+            status=Reminder.Status.PLANNED,
+            channel__in=DELIVERED_CHANNELS,
+            scheduled_for__lte=timezone.localdate(now),
+            expected_at__lt=now - older_than,
+        )
+        .filter(Q(step__needs_approval=False) | Q(approved_at__isnull=False))
+        .order_by("expected_at", "pk")
+    )
+
+
+def reminders_requeue_stuck(*, now: datetime | None = None, limit: int = 2000) -> list[int]:
+    """Queue again the deliveries of the stuck reminders (``reminders_stuck``), after commit.
+
+    Each is stamped ``next_attempt_at = now`` in the journal, so a delivery still waiting in a
+    long queue is not queued again before another threshold. A reminder being delivered
+    (locked) is skipped; a duplicate delivery task is harmless: it sends only a reminder still
+    planned, under its row lock."""
+    now = now or timezone.now()
+    minutes = settings.DELIVERY_REQUEUE_AFTER_MINUTES
+    with transaction.atomic():
+        stuck = list(
+            reminders_stuck(now=now)
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related(None)[:limit]
+        )
+        for row in stuck:
+            row.next_attempt_at = now
+            row._change_reason = (
+                f"envoi remis en file : aucun essai depuis plus de {minutes} minutes"
+            )
+        journaled_update_each(stuck, ["next_attempt_at"], actor=None)
+        ids = [row.pk for row in stuck]
+        if ids:
+            transaction.on_commit(partial(_queue_deliveries, ids))
+    if ids:
+        logger.warning(
+            "%d relance(s) planifiée(s) sans essai d'envoi depuis plus de %d minutes remise(s) "
+            "en file : %s",
+            len(ids),
+            minutes,
+            ", ".join(str(pk) for pk in ids[:50]),
+        )
+    return ids
+
+
+def reminder_delivery_retrying(*, reminder_id: int, error: str, retry_at: datetime) -> bool:
+    """A delivery attempt failed and another is scheduled (an SMTP outage): the reminder stays
+    planned, and says so on the dossier: « Nouvel essai à 14 h 32 — serveur SMTP injoignable »,
+    with the count of failed attempts. Journaled, so the evidence keeps every attempt."""
+    with transaction.atomic():
+        reminder = (
+            Reminder.objects.select_for_update()
+            .filter(pk=reminder_id, status=Reminder.Status.PLANNED)
+            .first()
+        )
+        if reminder is None:
+            return False
+        local = timezone.localtime(retry_at)
+        reminder.delivery_attempts += 1
+        reminder.next_attempt_at = retry_at
+        reminder.note = f"Nouvel essai à {local.hour} h {local:%M} — {error}"[:300]
+        dossier_services.journaled_save(
+            reminder,
+            actor=None,
+            reason=f"essai d'envoi n° {reminder.delivery_attempts} en échec : {error}",
+        )
+    return True
+
+
+def reminder_mark_failed(
+    *, reminder_id: int, error: str, actor=None, attempt_failed: bool = False
+) -> bool:
+    """A delivery failed (bounce, returned letter, the last retry...): the reminder shows in
+    the worklist. ``attempt_failed``: this failure is one more delivery attempt."""
     with transaction.atomic():
         reminder = (
             Reminder.objects.select_for_update()
@@ -433,6 +521,9 @@ def reminder_mark_failed(*, reminder_id: int, error: str, actor=None) -> bool:
             return False
         reminder.status = Reminder.Status.FAILED
         reminder.note = f"Échec de l'envoi : {error}"[:300]
+        reminder.next_attempt_at = None
+        if attempt_failed:
+            reminder.delivery_attempts += 1
         dossier_services.journaled_save(reminder, actor=actor, reason=f"échec de l'envoi : {error}")
     return True
 
@@ -453,6 +544,7 @@ def reminder_retry(*, reminder: Reminder, actor, reason: str) -> Reminder:
             )
         reminder.status = Reminder.Status.PLANNED
         reminder.note = f"Nouvel envoi : {reason}"[:300]
+        reminder.next_attempt_at = timezone.now()
         if reminder.step.needs_approval:
             reminder.approved_by = user_or_none(actor)
             reminder.approved_at = timezone.now()

@@ -25,3 +25,10 @@ def reminders_queue_deliveries_task(reminder_ids: list[int]) -> int:
     for pk in reminder_ids:
         queue(services.DELIVER_TASK, reminder_id=pk)
     return len(reminder_ids)
+
+
+@shared_task(name="relances.requeue_stuck_deliveries")
+def requeue_stuck_deliveries_task() -> int:
+    """Beat, every 5 minutes: queue again the deliveries lost by a killed worker (planned, due
+    reminders with no attempt for ``DELIVERY_REQUEUE_AFTER_MINUTES``). Idempotent."""
+    return len(services.reminders_requeue_stuck())

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -136,6 +137,9 @@ STORAGES = {
 
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# An SMTP conversation never hangs: a delivery's outbox lease (DELIVERY_ATTEMPT_LEASE_SECONDS)
+# assumes it ends within this many seconds.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=60)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="recouvrement@localhost")
 
 # Celery: with no broker configured, tasks run in-process (the demo's embedded default).
@@ -146,8 +150,31 @@ if not CELERY_BROKER_URL:
     CELERY_BROKER_URL = "memory://localhost/"
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
 CELERY_TIMEZONE = TIME_ZONE
+# Delivery guarantees (docs/courriers.md, « Rien ne reste bloqué »). A task is acknowledged
+# only once it has run (acks_late): a worker killed mid-task leaves its message unacknowledged,
+# and Redis hands it to another worker after the visibility timeout. That timeout must exceed
+# the longest task (a 100,000-row import) and the longest retry countdown (a delivery's last
+# back-off, 16 minutes, waits unacknowledged in the worker): shorter, Redis would hand out a
+# task still running or still waiting. Deliveries do not wait that long: the sweeper below
+# queues again a planned reminder with no attempt for DELIVERY_REQUEUE_AFTER_MINUTES.
 CELERY_TASK_ACKS_LATE = True
+# A pool process killed (kill -9, out of memory) requeues its task instead of acknowledging it.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+}
+DELIVERY_REQUEUE_AFTER_MINUTES = env.int("DELIVERY_REQUEUE_AFTER_MINUTES", default=15)
+# An e-mail attempt still « pending » this long after it started was interrupted (its worker
+# died): the next delivery task sends again with the same Message-ID. Shorter than the sweeper's
+# threshold, longer than any SMTP conversation (EMAIL_TIMEOUT).
+DELIVERY_ATTEMPT_LEASE_SECONDS = env.int("DELIVERY_ATTEMPT_LEASE_SECONDS", default=600)
+# A delivery retried after an SMTP error waits its back-off (1, 2, 4, 8, 16 minutes) on its own
+# queue, which every worker consumes with the default one (the worker takes all the queues
+# below unless started with -Q), so that a retry does not wait behind the day's backlog.
+DELIVERY_RETRY_QUEUE = "courriers.retries"
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (Queue(CELERY_TASK_DEFAULT_QUEUE), Queue(DELIVERY_RETRY_QUEUE))
 
 # simple-history: the FSM's protected field makes "revert" crash, and the journal is append-only.
 SIMPLE_HISTORY_REVERT_DISABLED = True
@@ -195,6 +222,9 @@ CELERY_BEAT_SCHEDULE = {
     # The journal: seal new history rows every 10 minutes; write the chain-head file daily.
     "journal-seal": {"task": "journal.seal", "schedule": 600.0},
     "journal-head": {"task": "journal.write_head", "schedule": crontab(hour=23, minute=50)},
+    # Deliveries lost by a killed worker are queued again (idempotent: sends only what is
+    # still planned).
+    "deliveries-requeue": {"task": "relances.requeue_stuck_deliveries", "schedule": 300.0},
 }
 
 # GDPR: days kept after the prescription of a closed dossier's claims before its purge.

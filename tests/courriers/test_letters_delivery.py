@@ -108,8 +108,110 @@ def test_smtp_down_retries_then_marks_the_reminder_failed_for_the_worklist(
     assert result.get() is False
     planned.refresh_from_db()
     assert planned.status == Reminder.Status.FAILED
-    assert "serveur de messagerie injoignable" in planned.note
+    assert planned.note.startswith("Échec de l'envoi : serveur SMTP injoignable")
+    assert planned.delivery_attempts == 6
     assert not SentMessage.objects.filter(reminder=planned).exists()
+
+
+class _Retried(Exception):
+    """Stands for Celery's ``Retry``: the retry is recorded, not run inside the attempt."""
+
+
+@pytest.fixture
+def retries(monkeypatch):
+    """The retries the delivery task asks for, as (countdown, options); none runs."""
+    from celery.exceptions import Retry
+
+    asked = []
+
+    def retry(task, *, exc=None, countdown=None, **options):
+        asked.append((countdown, options))
+        return Retry(exc=exc, when=countdown)
+
+    monkeypatch.setattr(type(reminder_deliver_task._get_current_object()), "retry", retry)
+    return asked
+
+
+@pytest.mark.django_db
+def test_an_smtp_outage_shows_the_next_attempt_on_the_dossier_then_one_email_goes(
+    frozen, settings, smtp_server, retries, caplog, client, controller
+):
+    """Issue #20: a reminder in retry is no longer « planned » with an empty note."""
+    import datetime as dt
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    claim = make_claim(frozen)
+    day = STEP_DAYS["r7-email"]
+    with frozen(day):
+        services.run_cadence(on=day)  # queued on commit: not sent
+    planned = reminder(claim, "r7-email")
+    working_port = settings.EMAIL_PORT
+    settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = _free_port(), 2  # the SMTP server is down
+
+    with frozen(day), caplog.at_level("WARNING"):
+        reminder_deliver_task.apply(kwargs={"reminder_id": planned.pk}, throw=False)
+        retry_at = timezone.localtime(timezone.now() + dt.timedelta(seconds=60))
+
+    assert retries == [(60, {"queue": settings.DELIVERY_RETRY_QUEUE})]  # back-off, own queue
+    planned.refresh_from_db()
+    assert planned.status == Reminder.Status.PLANNED
+    assert planned.delivery_attempts == 1
+    assert planned.next_attempt_at == retry_at
+    note = f"Nouvel essai à {retry_at.hour} h {retry_at:%M} — serveur SMTP injoignable"
+    assert planned.note == note
+    warning = next(r for r in caplog.records if r.name == "courriers.tasks")
+    assert warning.levelname == "WARNING"
+    assert f"relance {planned.pk}" in warning.getMessage()
+    assert "serveur SMTP injoignable" in warning.getMessage()
+    assert "Connection refused" in warning.getMessage() or "[Errno" in warning.getMessage()
+
+    claim.dossier.__class__.objects.filter(pk=claim.dossier_id).update(assigned_to=controller)
+    client.force_login(controller)
+    page = client.get(reverse("journee:dossier", args=[claim.dossier_id])).content.decode()
+    assert note in page
+    assert "1 essai en échec" in page
+
+    # The server is back: the retry sends one e-mail and clears the note.
+    settings.EMAIL_PORT = working_port
+    with frozen(day):
+        reminder_deliver_task.apply(kwargs={"reminder_id": planned.pk}, retries=1, throw=False)
+    planned.refresh_from_db()
+    assert planned.status == Reminder.Status.SENT
+    assert planned.next_attempt_at is None
+    assert planned.note == "Envoyée au 2e essai"
+    assert len(smtp_server.messages) == 1
+    assert len(retries) == 1
+
+
+@pytest.mark.django_db
+def test_a_refusal_by_the_smtp_server_is_named_in_the_note(frozen, settings, retries):
+    from smtplib import SMTPDataError
+
+    claim = make_claim(frozen)
+    with frozen(STEP_DAYS["r7-email"]):
+        services.run_cadence(on=STEP_DAYS["r7-email"])
+    planned = reminder(claim, "r7-email")
+
+    def refuse(self, *args, **kwargs):
+        raise SMTPDataError(451, b"4.3.0 Mail server temporarily rejected message")
+
+    from django.core.mail.backends.locmem import EmailBackend
+
+    original = EmailBackend.send_messages
+    EmailBackend.send_messages = refuse
+    try:
+        with frozen(STEP_DAYS["r7-email"]):
+            reminder_deliver_task.apply(kwargs={"reminder_id": planned.pk}, retries=2, throw=False)
+    finally:
+        EmailBackend.send_messages = original
+    planned.refresh_from_db()
+    assert retries[0][0] == 240  # the task's third attempt waits 4 minutes
+    assert planned.delivery_attempts == 1  # the attempts recorded on this reminder
+    assert planned.note.endswith(
+        "— serveur SMTP : refus temporaire (451 4.3.0 Mail server temporarily rejected message)"
+    )
 
 
 @pytest.mark.django_db
@@ -408,3 +510,128 @@ def test_no_thank_you_unless_the_creditor_asks_for_it(frozen, controller):
     assert Dossier.objects.get(pk=claim.dossier.pk).state == "paid"
     assert mail.outbox == []
     assert not SentMessage.objects.filter(dossier=claim.dossier).exists()
+
+
+# --- Exactly once in effect: the outbox (issue #20) -------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_attempt_is_recorded_before_the_send_and_its_result_after(
+    frozen, smtp_server, monkeypatch
+):
+    from courriers.models import DeliveryAttempt
+
+    claim = make_claim(frozen)
+    with frozen(STEP_DAYS["r7-email"]):
+        services.run_cadence(on=STEP_DAYS["r7-email"])
+    planned = reminder(claim, "r7-email")
+    seen_during_the_send = []
+    send = delivery.send_email
+
+    def watched(document, **kwargs):
+        seen_during_the_send.append(
+            list(DeliveryAttempt.objects.values_list("status", "message_id", "recipient"))
+        )
+        return send(document, **kwargs)
+
+    monkeypatch.setattr(delivery, "send_email", watched)
+    with frozen(STEP_DAYS["r7-email"]):
+        assert delivery.reminder_deliver(reminder_id=planned.pk) is True
+
+    attempt = DeliveryAttempt.objects.get()
+    contact = claim.dossier.debtor.contacts.get()
+    assert seen_during_the_send == [[("pending", attempt.message_id, contact.email)]]
+    assert attempt.status == DeliveryAttempt.Status.ACCEPTED
+    assert attempt.channel == "email" and attempt.finished_at is not None
+    sent = SentMessage.objects.get(reminder=planned)
+    assert sent.message_id == attempt.message_id
+    content = "\0".join([sent.subject, sent.body_text, sent.body_html]).encode()
+    assert attempt.content_sha256 == hashlib.sha256(content + b"\0" + sent.pdf.read()).hexdigest()
+    received = email.message_from_bytes(smtp_server.messages[0].content)
+    assert received["Message-ID"] == attempt.message_id
+
+
+@pytest.mark.django_db
+def test_a_worker_killed_after_the_smtp_server_accepted_resends_with_the_same_message_id(
+    frozen, smtp_server, monkeypatch, settings
+):
+    """Issue #20, finding 1: the redelivered task no longer sends a second e-mail with a new
+    Message-ID: it resends with the same one (mail clients fold the two), and the evidence
+    keeps both attempts."""
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    from courriers.models import DeliveryAttempt
+
+    class Killed(BaseException):
+        """kill -9 between the SMTP server's « 250 » and the commit."""
+
+    claim = make_claim(frozen)
+    day = STEP_DAYS["r7-email"]
+    with frozen(day):
+        services.run_cadence(on=day)
+    planned = reminder(claim, "r7-email")
+
+    record = delivery._record_sent
+
+    def killed(*args, **kwargs):
+        raise Killed
+
+    monkeypatch.setattr(delivery, "_record_sent", killed)
+    with frozen(day), pytest.raises(Killed):
+        delivery.reminder_deliver(reminder_id=planned.pk)
+    assert len(smtp_server.messages) == 1
+    planned.refresh_from_db()
+    assert planned.status == Reminder.Status.PLANNED
+    (first,) = DeliveryAttempt.objects.all()
+    assert first.status == DeliveryAttempt.Status.PENDING  # committed before the send
+
+    # Redelivered at once (a duplicate task): the attempt may still be running, nothing goes.
+    monkeypatch.setattr(delivery, "_record_sent", record)
+    with frozen(day):
+        assert delivery.reminder_deliver(reminder_id=planned.pk) is False
+    assert len(smtp_server.messages) == 1
+
+    # Redelivered after the lease (the visibility timeout, or the sweeper).
+    later = timezone.now() + dt.timedelta(seconds=settings.DELIVERY_ATTEMPT_LEASE_SECONDS + 1)
+    with time_machine.travel(later, tick=False):
+        assert delivery.reminder_deliver(reminder_id=planned.pk) is True
+    ids = [email.message_from_bytes(m.content)["Message-ID"] for m in smtp_server.messages]
+    assert ids == [first.message_id, first.message_id]
+    first.refresh_from_db()
+    second = DeliveryAttempt.objects.exclude(pk=first.pk).get()
+    assert first.status == DeliveryAttempt.Status.UNKNOWN
+    assert second.status == DeliveryAttempt.Status.ACCEPTED
+    assert second.message_id == first.message_id
+    sent = SentMessage.objects.get(reminder=planned)
+    assert sent.message_id == first.message_id
+    planned.refresh_from_db()
+    assert planned.status == Reminder.Status.SENT
+
+
+@pytest.mark.django_db
+def test_an_attempt_refused_by_the_smtp_server_is_closed_and_the_retry_keeps_the_message_id(
+    frozen, settings, smtp_server
+):
+    from courriers.models import DeliveryAttempt
+
+    claim = make_claim(frozen)
+    day = STEP_DAYS["r7-email"]
+    with frozen(day):
+        services.run_cadence(on=day)
+    planned = reminder(claim, "r7-email")
+    working_port = settings.EMAIL_PORT
+    settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = _free_port(), 2
+    with frozen(day), pytest.raises(ConnectionError):
+        delivery.reminder_deliver(reminder_id=planned.pk)
+    failed = DeliveryAttempt.objects.get()
+    assert failed.status == DeliveryAttempt.Status.FAILED
+    assert failed.error == "serveur SMTP injoignable"
+    settings.EMAIL_PORT = working_port
+    with frozen(day):
+        assert delivery.reminder_deliver(reminder_id=planned.pk) is True
+    accepted = DeliveryAttempt.objects.exclude(pk=failed.pk).get()
+    assert accepted.message_id == failed.message_id
+    assert len(smtp_server.messages) == 1
