@@ -42,12 +42,13 @@ def test_without_the_rates_of_a_half_year_the_export_says_where_the_figures_stop
     """C. com. L441-10 II (docs/legal.md, *Never carried forward*): no ECB rate for 01/07/2026;
     1 000 € due 15/06/2026, exported on 23/11/2026: penalties to 30/06/2026 only, 1 000 ×
     12,15 % × 15/365 = 4,99, total at least 1 044,99; « Calculé au » says 30/06/2026."""
-    ClaimFactory(
+    claim = ClaimFactory(
         creditor=CreditorFactory(),
         amount=Decimal("1000.00"),
         issue_date=date(2026, 5, 16),
         due_date=date(2026, 6, 15),
     )
+    claim.creditor.managers.add(manager)  # a manager exports their portfolio (scoping)
     client.force_login(manager)
     response = client.get(
         "/imports/export/", {"what": "creances", "format": "csv", "on": "2026-11-23"}
