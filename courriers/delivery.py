@@ -648,12 +648,14 @@ def reminder_deliver(*, reminder_id: int) -> bool:
             _attempt_close(attempt, error=delivery_error(exc))
         raise
     with transaction.atomic():
-        _attempt_close(attempt)
+        # The locks in the usual order (dossier, reminder, then its attempts): a duplicate task
+        # in _attempt_open holds them in that order too.
         dossier_services.lock_dossier(dossier_id[0])
         locked = (
             Reminder.objects.select_for_update()
             .select_related("dossier__creditor", "step")
             .get(pk=reminder_id)
         )
+        _attempt_close(attempt)
         _record_sent(locked, document, Channel.EMAIL, document.recipient_email, attempt.message_id)
     return True
