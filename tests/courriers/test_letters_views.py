@@ -228,6 +228,8 @@ def test_the_selection_sends_plain_ids_whatever_their_size(frozen, walk, client,
     client.force_login(controller)
     page = client.get(reverse("courriers:letters")).content.decode()
     assert f'name="reminders" value="{notice.pk}"' in page
-    response = client.post(reverse("courriers:approval_start"), {"reminders": [str(notice.pk)]})
+    response = client.post(
+        reverse("courriers:approval_start"), {"reminders": [str(notice.pk)], "confirm": "1"}
+    )
     assert response.status_code == 302
     assert ApprovalBatch.objects.get().reminder_ids == [notice.pk]
