@@ -21,10 +21,12 @@ from django.utils import timezone
 
 from courriers import mentions
 from courriers.models import KINDS_WITH_PENALTIES, CreditorMessaging, SentMessage, TemplateKind
-from dossiers.models import Dossier
+from courriers.templatetags.francais import pourcent
+from dossiers.models import Dispute, Dossier, Payment
 from dossiers.selectors import claim_legal_figures, dossier_claims_for_figures, rate_table
 from legal import calendar, rules
 from legal.formatting import euros, french_date
+from relances.planning import notice_deadline, policy_for
 from rgpd.notice import information_notice
 
 
@@ -40,13 +42,32 @@ def _plural_invoices(count: int) -> str:
 
 
 def _deadline(dossier: Dossier, *, on: date, kind: str) -> date:
-    days = rules.DEFAULT_FORMAL_NOTICE_DEADLINE_DAYS
+    postal_code = dossier.debtor.postal_code
     if kind == TemplateKind.FORMAL_NOTICE:
-        from relances.planning import policy_for
-
-        days = policy_for(dossier).formal_notice_deadline_days
+        # From the notice's expected delivery, plus the policy's period (relances.planning:
+        # the Go/No-Go counts from the same day the letter states).
+        return notice_deadline(policy_for(dossier), on, postal_code=postal_code)
     # CPC 641-642: a deadline ending on a closed day moves to the next working day.
-    return calendar.roll_forward(on + timedelta(days=days), postal_code=dossier.debtor.postal_code)
+    return calendar.roll_forward(
+        on + timedelta(days=rules.DEFAULT_FORMAL_NOTICE_DEADLINE_DAYS), postal_code=postal_code
+    )
+
+
+# The letters that demand payment: they name only the invoices due on their date.
+DEMAND_KINDS = {
+    TemplateKind.INFORMAL,
+    TemplateKind.AMICABLE,
+    TemplateKind.FIRM,
+    TemplateKind.FORMAL_NOTICE,
+}
+
+
+def _disputed_claims(dossier: Dossier) -> set[int]:
+    return set(
+        Dispute.objects.filter(
+            dossier=dossier, status=Dispute.Status.OPEN, claim__isnull=False
+        ).values_list("claim_id", flat=True)
+    )
 
 
 def _payment_link(pattern: str, *, invoices: list[str], amount: Decimal, reference: str) -> str:
@@ -68,10 +89,20 @@ def _first_agency_letter(dossier: Dossier) -> SentMessage | None:
 
 
 def build_context(
-    dossier: Dossier, *, kind: str, on: date, extra: dict | None = None
+    dossier: Dossier,
+    *,
+    kind: str,
+    on: date,
+    extra: dict | None = None,
+    include_not_due: bool = False,
 ) -> tuple[dict, dict]:
     """(variables for the template, data for the layout). Figures at ``on`` from the legal
-    engine; penalties and indemnity only for a professional from the firm reminder on."""
+    engine; penalties and indemnity only for a professional from the firm reminder on.
+
+    A letter that demands payment names only the invoices due (past their due date), unpaid,
+    undisputed and enforceable at ``on``; ``include_not_due`` (a courtesy reminder before the
+    due date) lifts the first condition. ``layout["nothing_due"]``: a demand with nothing to
+    demand, which is never sent (``courriers.delivery.deliver``)."""
     creditor, debtor = dossier.creditor, dossier.debtor
     messaging = messaging_for(creditor)
     rates = rate_table()
@@ -82,7 +113,16 @@ def build_context(
     unpaid = penalties = indemnity = interest = Decimal("0.00")
     penalties_known = True
     # A prescribed claim is never reminded as if it could be enforced (C. civ. 2219; docs/legal.md
-    # §3): the letter names and totals only the claims still enforceable at ``on``.
+    # §3): the letter names and totals only the claims still enforceable at ``on``. A demand
+    # names neither an invoice not yet due on its date nor one the debtor disputes.
+    demands = kind in DEMAND_KINDS
+    if demands:
+        disputed = _disputed_claims(dossier)
+        claims = [
+            claim
+            for claim in claims
+            if claim.pk not in disputed and (include_not_due or claim.due_date < on)
+        ]
     figured = [
         (claim, figures)
         for claim in claims
@@ -117,11 +157,17 @@ def build_context(
     invoice_numbers = [claim.invoice_number for claim in claims]
     deadline = _deadline(dossier, on=on, kind=kind)
     contact = debtor.reminder_contact
-    link = _payment_link(
-        messaging.payment_link_pattern,
-        invoices=invoice_numbers,
-        amount=total,
-        reference=dossier.reference,
+    thank_you = kind == TemplateKind.THANK_YOU
+    received = _payments_received(dossier) if thank_you else []
+    link = (
+        ""
+        if thank_you
+        else _payment_link(
+            messaging.payment_link_pattern,
+            invoices=invoice_numbers,
+            amount=total,
+            reference=dossier.reference,
+        )
     )
     variables = {
         "greeting": "Madame, Monsieur,",
@@ -155,6 +201,13 @@ def build_context(
         "commitment_date": "",
         "dispute_opened_on": "",
         "dispute_reason": "",
+        # « Malgré nos relances » only when reminders did go out before this letter.
+        "reminded": "oui" if dossier.reminders.filter(status="sent").exists() else "",
+        "payments_received": " ; ".join(
+            f"{euros(amount)} le {french_date(day)}" for day, amount in received
+        ),
+        "payments_total": euros(sum((amount for _day, amount in received), Decimal("0.00"))),
+        "balance": euros(unpaid),
     }
     variables.update(extra or {})
     agency = None
@@ -172,7 +225,7 @@ def build_context(
             ),
         }
     rate = (
-        f"{creditor.contractual_penalty_rate} % l'an (conditions générales)"
+        f"de {pourcent(creditor.contractual_penalty_rate)} l'an (conditions générales)"
         if creditor.contractual_penalty_rate is not None
         else "de la BCE majoré de 10 points"
     )
@@ -214,7 +267,11 @@ def build_context(
         "total_due": euros(total),
         "formal_notice": kind == TemplateKind.FORMAL_NOTICE,
         "deadline": french_date(deadline),
-        "interest_mention": mentions.INTEREST_MENTION,
+        # What runs after the notice is what the engine computes: the L441-10 penalties between
+        # professionals (no legal interest), legal interest for a consumer (C. civ. 1231-6).
+        "interest_mention": (
+            mentions.PENALTIES_RUN_MENTION if professional else mentions.INTEREST_MENTION
+        ),
         "remedies_mention": mentions.REMEDIES_MENTION,
         # The claims' dossier carries the payment plans already read for their figures.
         "plan": _accepted_plan(claims[0].dossier if claims else dossier),
@@ -224,8 +281,21 @@ def build_context(
         "test_mode": messaging.test_mode,
         "kind": kind,
         "lists_invoices": kind not in (TemplateKind.THANK_YOU,),
+        "nothing_due": demands and not claims,
+        # The thank-you thanks and confirms; it asks for nothing (no payment means, no link,
+        # no invitation to contest).
+        "asks_payment": not thank_you,
     }
     return variables, layout
+
+
+def _payments_received(dossier: Dossier) -> list[tuple[date, Decimal]]:
+    """The payments received on the dossier (credit notes aside), oldest first."""
+    return list(
+        dossier.payments.filter(kind=Payment.Kind.PAYMENT)
+        .order_by("received_on", "pk")
+        .values_list("received_on", "amount")
+    )
 
 
 def _accepted_plan(dossier: Dossier) -> list[dict]:

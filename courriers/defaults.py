@@ -4,7 +4,10 @@
 Each body is the wording only: the layout adds the creditor's identity, the invoices with their
 dates, amounts and days overdue, the penalties and the 40 EUR indemnity where the law allows
 them, how to pay, who to contact, the R124-4 mentions and the GDPR notice. Variables are those
-of ``courriers.versions.ALLOWED_VARIABLES``.
+of ``courriers.versions.ALLOWED_VARIABLES``; where a name or a phrase meets the sentence, the
+grammar filters of ``courriers.templatetags.francais`` contract and elide (« au titre
+{{ invoices_phrase|de }} » → « au titre des factures … », « {{ creditor_name|de }} » →
+« d'Atlantique »).
 """
 
 from __future__ import annotations
@@ -13,47 +16,47 @@ PRO, CONSO, ANY = "professional", "consumer", ""
 
 _INFORMAL = """{{ greeting }}
 
-Sauf erreur de notre part, nous n'avons pas encore reçu le règlement de {{ invoices_phrase }}, soit un solde de {{ unpaid_total }} (première échéance le {{ oldest_due_date }}).
+Sauf erreur de notre part, nous n'avons pas encore reçu le règlement {{ invoices_phrase|de }}, soit un solde de {{ unpaid_total }} (première échéance le {{ oldest_due_date }}).
 
 Il s'agit peut-être d'un simple oubli : vous trouverez ci-dessous le détail et les moyens de paiement. Si votre règlement est déjà parti, merci de ne pas tenir compte de ce message.
 
 Nous restons à votre disposition pour toute question.
 
 Bien cordialement,
-Le service recouvrement de {{ creditor_name }}"""
+Le service recouvrement {{ creditor_name|de }}"""
 
 _AMICABLE = """{{ greeting }}
 
-Malgré notre précédent message, le règlement de {{ invoices_phrase }} ne nous est pas parvenu : le solde de {{ unpaid_total }} reste dû, avec un retard de {{ max_days_overdue }} jours.
+Malgré notre précédent message, le règlement {{ invoices_phrase|de }} ne nous est pas parvenu : le solde de {{ unpaid_total }} reste dû, avec un retard de {{ max_days_overdue }} jours.
 
 Nous vous remercions de bien vouloir procéder au règlement dans les meilleurs délais, par virement ou au moyen du lien de paiement indiqué ci-dessous.
 
 Si vous rencontrez une difficulté, ou si vous contestez tout ou partie de ces sommes, contactez-nous : nous chercherons ensemble une solution.
 
 Bien cordialement,
-Le service recouvrement de {{ creditor_name }}"""
+Le service recouvrement {{ creditor_name|de }}"""
 
 _FIRM = """{{ greeting }}
 
-Nos relances précédentes sont restées sans réponse : le solde de {{ unpaid_total }} au titre de {{ invoices_phrase }} reste dû, avec un retard de {{ max_days_overdue }} jours.
+Nos relances précédentes sont restées sans réponse : le solde de {{ unpaid_total }} au titre {{ invoices_phrase|de }} reste dû, avec un retard de {{ max_days_overdue }} jours.
 
 Nous vous demandons de régler cette somme avant le {{ deadline }}. À défaut, nous serons amenés à vous adresser une mise en demeure par lettre recommandée avec accusé de réception.
 
 Si vous ne pouvez pas régler la totalité en une fois, un échéancier de paiement peut vous être proposé : contactez-nous avant cette date pour en convenir.
 
 Veuillez agréer, {{ salutation }}, l'expression de nos salutations distinguées.
-Le service recouvrement de {{ creditor_name }}"""
+Le service recouvrement {{ creditor_name|de }}"""
 
 _FORMAL_NOTICE = """{{ greeting }}
 
-Malgré nos relances, le solde dû au titre de {{ invoices_phrase }}, détaillé ci-dessous, n'a pas été réglé.
+{% if reminded %}Malgré nos relances, le{% else %}Le{% endif %} solde dû au titre {{ invoices_phrase|de }}, détaillé ci-dessous, n'a pas été réglé.
 
 Par la présente, nous vous mettons en demeure de régler la somme de {{ total_due }} au plus tard le {{ deadline }}.
 
 Cette lettre vaut mise en demeure au sens de l'article 1344 du Code civil. Si vous souhaitez convenir d'un échéancier, ou si vous contestez la créance, contactez-nous avant cette date.
 
 Veuillez agréer, {{ salutation }}, l'expression de nos salutations distinguées.
-Le service recouvrement de {{ creditor_name }}"""
+Le service recouvrement {{ creditor_name|de }}"""
 
 _PLAN = """{{ greeting }}
 
@@ -64,7 +67,7 @@ Nous vous confirmons l'échéancier de paiement convenu le {{ plan_accepted_on }
 Tant que les échéances sont respectées, aucune relance ne vous sera adressée. En cas de difficulté, prévenez-nous avant la date prévue.
 
 Bien cordialement,
-Le service recouvrement de {{ creditor_name }}"""
+Le service recouvrement {{ creditor_name|de }}"""
 
 _RECAP = """{{ greeting }}
 
@@ -75,7 +78,7 @@ Suite à notre entretien téléphonique du {{ call_date }}{% if call_contact %} 
 Nous vous remercions de votre engagement. Si un imprévu survient, contactez-nous avant cette date.
 
 Bien cordialement,
-Le service recouvrement de {{ creditor_name }}"""
+Le service recouvrement {{ creditor_name|de }}"""
 
 _DISPUTE = """{{ greeting }}
 
@@ -84,14 +87,16 @@ Nous avons bien reçu votre contestation du {{ dispute_opened_on }} concernant l
 Elle est en cours d'examen : aucune relance ne vous sera adressée sur les sommes contestées tant qu'elle n'est pas traitée. Nous reviendrons vers vous rapidement avec notre réponse.
 
 Bien cordialement,
-Le service recouvrement de {{ creditor_name }}"""
+Le service recouvrement {{ creditor_name|de }}"""
 
 _THANKS = """{{ greeting }}
 
-Nous avons bien reçu votre règlement et vous en remercions : le dossier {{ reference }} est soldé.
+Nous avons bien reçu votre règlement et nous vous en remercions.
+
+Sommes reçues : {{ payments_received }}, soit {{ payments_total }} au total. Le solde du dossier {{ reference }} est désormais de {{ balance }} : il est entièrement réglé.
 
 Bien cordialement,
-Le service recouvrement de {{ creditor_name }}"""
+Le service recouvrement {{ creditor_name|de }}"""
 
 _SMS = (
     "{{ creditor_name }} : {{ invoices_count_text }} impayée(s), {{ unpaid_total }}. "

@@ -13,7 +13,9 @@ import io
 import logging
 import smtplib
 import socket
+import threading
 from datetime import date, timedelta
+from decimal import Decimal
 from functools import partial
 
 from django.conf import settings
@@ -40,7 +42,7 @@ from courriers.models import (
 from courriers.rendering import Document, reminder_document, render_document
 from courriers.versions import template_for
 from dossiers import services as dossier_services
-from dossiers.models import Evidence
+from dossiers.models import Dossier, Evidence
 from legal.formatting import euros
 from recouvrement.celery import queue
 from relances.models import CallLog, Channel, Reminder, Stage
@@ -131,14 +133,34 @@ def deliver(reminder: Reminder, *, actor=None) -> bool:
     A missing address or a wording refused at sending time marks the reminder failed (it
     shows on the worklist); an error of the SMS provider propagates so that the task retries.
     E-mail goes through the outbox instead (``reminder_deliver``)."""
+    today = timezone.localdate()
     try:
-        document = reminder_document(reminder)
+        document = reminder_document(reminder, on=today)
+        if document.layout.get("nothing_due"):
+            return _cancel_nothing_due(reminder, on=today, actor=actor)
         channel, recipient, message_id = _send(document, reminder.channel)
     except (NoRecipient, ValidationError, MessageTemplate.DoesNotExist) as exc:
         _mark_failed(reminder, exc, actor=actor)
         return False
     _record_sent(reminder, document, channel, recipient, message_id, actor=actor)
     return True
+
+
+def _cancel_nothing_due(reminder: Reminder, *, on: date, actor=None) -> bool:
+    """A step whose dossier has no invoice due on the day of sending is not sent: cancelled
+    with its reason, and the cadence re-anchored (the step is planned again from the dossier's
+    reference date, the oldest unpaid due date)."""
+    reason = f"aucune facture échue au {on:%d/%m/%Y}, courrier non envoyé"
+    reminder.status = Reminder.Status.CANCELLED
+    reminder.reanchored = True
+    reminder.note = f"Annulée : {reason} ; l'étape sera reprise à sa nouvelle date."[:300]
+    dossier_services.journaled_save(reminder, actor=actor, reason=f"relance annulée : {reason}")
+    dossier = dossier_services.lock_dossier(reminder.dossier_id)
+    dossier_services.dossier_refresh(dossier=dossier, actor=actor, reason=reason, on=on)
+    return False
+
+
+# --- Messages outside the cadence ---------------------------------------------------------------
 
 
 def _mark_failed(reminder: Reminder, exc: Exception, *, actor=None) -> None:
@@ -183,8 +205,13 @@ def _record_sent(
     )
     dossier_services.journaled_save(reminder, actor=actor, reason=label)
     if reminder.step.stage == Stage.FORMAL_NOTICE:
-        dossier_services.formal_notice_sent(
-            dossier=reminder.dossier, on=timezone.localdate(sent.sent_at), actor=actor
+        sent_on = timezone.localdate(sent.sent_at)
+        dossier = dossier_services.formal_notice_sent(
+            dossier=reminder.dossier, on=sent_on, actor=actor
+        )
+        # The Go/No-Go waited for this sending: its date counts from today (relances.planning).
+        dossier_services.save_dossier(
+            dossier, actor=actor, reason="mise en demeure envoyée : délai en cours", on=sent_on
         )
     return sent
 
@@ -482,17 +509,94 @@ def message_bounced(*, message_id: str, error: str, actor=None) -> SentMessage |
 # --- Approval batches -----------------------------------------------------------------------------
 
 
-def approval_batch_start(*, reminder_ids: list[int], actor) -> ApprovalBatch:
+def approval_summary(reminder_ids: list[int]) -> dict:
+    """What a batch approval is about to send, for its confirmation step: how many letters, the
+    total they demand (the dossiers' balances), and the channels, registered letters apart."""
+    reminders = list(
+        Reminder.objects.filter(pk__in=reminder_ids)
+        .select_related("dossier__debtor", "step")
+        .order_by("scheduled_for", "pk")
+    )
+    balances = dict(
+        Dossier.objects.filter(pk__in={r.dossier_id for r in reminders})
+        .with_balance()
+        .values_list("pk", "balance")
+    )
+    total = sum((balances.get(pk) or 0 for pk in {r.dossier_id for r in reminders}), Decimal(0))
+    channels: dict[str, int] = {}
+    for reminder in reminders:
+        label = reminder.get_channel_display()
+        channels[label] = channels.get(label, 0) + 1
+    registered = sum(1 for r in reminders if r.channel == Channel.REGISTERED_LETTER)
+    return {
+        "count": len(reminders),
+        "total": euros(total),
+        "registered": registered,
+        "others": sorted(
+            (label, count)
+            for label, count in channels.items()
+            if label != Channel.REGISTERED_LETTER.label
+        ),
+        "rows": [(r, euros(balances.get(r.dossier_id) or 0)) for r in reminders],
+    }
+
+
+def approval_batch_start(
+    *, reminder_ids: list[int], actor, background: bool = False
+) -> ApprovalBatch:
+    """Record the batch of exactly these reminders and start it after commit: queued for the
+    Celery worker, or, with ``background`` and no worker (``APPROVAL_BATCH_IN_THREAD``), in a
+    thread of this process, so that the request returns at once either way."""
     ids = sorted({int(pk) for pk in reminder_ids})
     if not ids:
         raise ValidationError("Sélectionnez au moins un courrier à valider.")
     batch = ApprovalBatch.objects.create(reminder_ids=ids, total=len(ids), created_by=actor)
-    transaction.on_commit(partial(queue, "courriers.approval_batch", batch_id=batch.pk))
+    if background and getattr(settings, "APPROVAL_BATCH_IN_THREAD", False):
+        transaction.on_commit(partial(_run_in_thread, batch.pk))
+    else:
+        transaction.on_commit(partial(queue, "courriers.approval_batch", batch_id=batch.pk))
     return batch
 
 
+def _run_in_thread(batch_id: int) -> None:
+    def run():
+        from django.db import connection
+
+        try:
+            approval_batch_run(batch_id=batch_id)
+        except Exception:  # a thread has no one to report to but the log
+            logger.exception("validation groupée %s interrompue", batch_id)
+        finally:
+            connection.close()
+
+    threading.Thread(target=run, name=f"validation-{batch_id}", daemon=True).start()
+
+
+def _outcome(pk: int, reminder: Reminder | None, error: str = "") -> dict:
+    """One letter's line in the batch's outcome."""
+    if reminder is None:
+        return {"reminder": pk, "reference": "", "debtor": "", "ok": False, "detail": error}
+    reminder.refresh_from_db()
+    detail = error
+    if not error:
+        detail = {
+            Reminder.Status.SENT: "envoyé"
+            + (f" le {timezone.localtime(reminder.sent_at):%d/%m/%Y}" if reminder.sent_at else ""),
+            Reminder.Status.PLANNED: "validé, envoi en file d'attente",
+        }.get(reminder.status, f"non envoyé : {reminder.note}")
+    return {
+        "reminder": pk,
+        "reference": reminder.dossier.reference,
+        "debtor": reminder.dossier.debtor.name,
+        "channel": reminder.get_channel_display(),
+        "ok": not error and reminder.status in (Reminder.Status.SENT, Reminder.Status.PLANNED),
+        "detail": detail,
+    }
+
+
 def approval_batch_run(*, batch_id: int) -> ApprovalBatch:
-    """Approve each reminder in its own transaction, publishing progress after each."""
+    """Approve each reminder in its own transaction, publishing progress and the letter's
+    outcome after each."""
     from relances.services import reminder_approve
 
     batch = ApprovalBatch.objects.select_related("created_by").get(pk=batch_id)
@@ -500,7 +604,8 @@ def approval_batch_run(*, batch_id: int) -> ApprovalBatch:
         return batch
     handled = batch.done + batch.failed
     for pk in batch.reminder_ids[handled:]:
-        reminder = Reminder.objects.filter(pk=pk).first()
+        reminder = Reminder.objects.select_related("dossier__debtor", "step").filter(pk=pk).first()
+        error = ""
         try:
             if reminder is None:
                 raise ValidationError("Relance introuvable.")
@@ -508,8 +613,10 @@ def approval_batch_run(*, batch_id: int) -> ApprovalBatch:
             batch.done += 1
         except ValidationError as exc:
             batch.failed += 1
-            batch.errors += f"Relance {pk} : {'; '.join(exc.messages)}\n"
-        batch.save(update_fields=["done", "failed", "errors"])
+            error = "; ".join(exc.messages)
+            batch.errors += f"Relance {pk} : {error}\n"
+        batch.outcomes = [*batch.outcomes, _outcome(pk, reminder, error)]
+        batch.save(update_fields=["done", "failed", "errors", "outcomes"])
     batch.status = ApprovalBatch.Status.DONE
     batch.save(update_fields=["status"])
     return batch
@@ -624,8 +731,12 @@ def reminder_deliver(*, reminder_id: int) -> bool:
         reminder = _locked_planned(reminder_id, dossier_id[0])
         if reminder is None:
             return False
+        today = timezone.localdate()
         try:
-            document = reminder_document(reminder)
+            # Dated, counted and figured on the day it goes out (never its planned day).
+            document = reminder_document(reminder, on=today)
+            if document.layout.get("nothing_due"):
+                return _cancel_nothing_due(reminder, on=today)
             # A creditor in test mode gets everything by e-mail, letters included.
             by_email = document.is_test or reminder.channel == Channel.EMAIL
             if by_email and not document.recipient_email:

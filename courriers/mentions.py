@@ -30,6 +30,12 @@ INTEREST_MENTION = (
     "À défaut de paiement, des intérêts au taux légal courent sur les sommes dues à compter de "
     "la présente mise en demeure (C. civ. 1231-6)."
 )
+# C. com. L441-10 II: between professionals the late-payment penalties run instead of legal
+# interest (the engine adds no legal interest for a professional, docs/legal.md §1).
+PENALTIES_RUN_MENTION = (
+    "À défaut de paiement, les pénalités de retard continuent de courir jusqu'au complet "
+    "paiement, au taux indiqué ci-dessus (C. com. L441-10 II)."
+)
 # The remedies are only *envisaged* at this stage (docs/legal.md §4); no court word that would
 # make the letter look like a judicial act.
 REMEDIES_MENTION = (

@@ -319,6 +319,12 @@ class ApprovalBatch(models.Model):
     done = models.PositiveIntegerField("traitées", default=0)
     failed = models.PositiveIntegerField("refusées", default=0)
     errors = models.TextField("motifs de refus", blank=True)
+    outcomes = models.JSONField(
+        "résultat par courrier",
+        default=list,
+        blank=True,
+        help_text="Pour chaque courrier : dossier, débiteur, canal, issue (envoyé, refusé…).",
+    )
     status = models.CharField(
         "statut", max_length=20, choices=Status.choices, default=Status.RUNNING
     )

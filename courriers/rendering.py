@@ -19,16 +19,15 @@ from datetime import date, datetime, time
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.template import Context
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from courriers.context import build_context, messaging_for
 from courriers.models import MessageTemplate
-from courriers.versions import SMS_MAX_CHARS, UNKNOWN, compiled, reminder_template
+from courriers.versions import SMS_MAX_CHARS, UNKNOWN, reminder_template, render_text
 from dossiers.models import Dossier
 from legal import wording
-from relances.models import Channel
+from relances.models import Channel, Stage
 
 PDF_VARIANT = getattr(settings, "LETTERS_PDF_VARIANT", "pdf/a-3b")
 
@@ -66,13 +65,19 @@ class Document:
 
 
 def render_document(
-    template: MessageTemplate, dossier: Dossier, *, on: date, extra: dict | None = None
+    template: MessageTemplate,
+    dossier: Dossier,
+    *,
+    on: date,
+    extra: dict | None = None,
+    include_not_due: bool = False,
 ) -> Document:
     """Fill the template and the layout for one dossier at one date (nothing stored)."""
-    variables, layout = build_context(dossier, kind=template.kind, on=on, extra=extra)
-    context = Context(variables)
-    subject = " ".join(compiled(template.subject).render(context).split())
-    body = compiled(template.body).render(context).strip().replace(UNKNOWN, "")
+    variables, layout = build_context(
+        dossier, kind=template.kind, on=on, extra=extra, include_not_due=include_not_due
+    )
+    subject = " ".join(render_text(template.subject, variables).split())
+    body = render_text(template.body, variables).strip().replace(UNKNOWN, "")
     subject = subject.replace(UNKNOWN, "")
     consumer = dossier.debtor.kind != "professional"
     findings = wording.forbidden_phrases(f"{subject}\n{body}", consumer=consumer)
@@ -171,8 +176,11 @@ def render_pdf(html: str, *, on: date, title: str, author: str) -> bytes:
         return document.write_pdf()
 
 
-def reminder_document(reminder) -> Document:
-    """The document of one reminder, dated by the reminder (its figures and PDF metadata)."""
+def reminder_document(reminder, *, on: date | None = None) -> Document:
+    """The document of one reminder as it goes out on ``on`` (by default today): its date, its
+    deadline, its figures and its PDF metadata are those of the day of sending, never the day
+    the cadence planned the step (a letter approved weeks later is dated when it leaves). The
+    preview renders the same function on the same day: the same bytes as the sending."""
     # Read again with its dossier, the creditor (and its messaging settings), the debtor (and
     # contacts) and its step: one query and a prefetch, where each would be read on its own.
     reminder = (
@@ -181,9 +189,14 @@ def reminder_document(reminder) -> Document:
         .prefetch_related("dossier__debtor__contacts")
         .get(pk=reminder.pk)
     )
-    return render_document(reminder_template(reminder), reminder.dossier, on=reminder.scheduled_for)
+    return render_document(
+        reminder_template(reminder),
+        reminder.dossier,
+        on=on or timezone.localdate(),
+        include_not_due=reminder.step.stage == Stage.COURTESY,
+    )
 
 
-def render_letter(reminder) -> bytes:
+def render_letter(reminder, *, on: date | None = None) -> bytes:
     """The whole letter pipeline for one reminder (context, template, PDF bytes), unstored."""
-    return reminder_document(reminder).pdf
+    return reminder_document(reminder, on=on).pdf

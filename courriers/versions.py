@@ -11,8 +11,9 @@ around the wording), a ``courriers.templates`` module would read as those files.
 - ``template_for`` / ``reminder_template``: the current version for a code (or a reminder's
   step), a channel and a debtor kind.
 
-The template engine has no loaders and no tag libraries, and its context holds only strings and
-lists of strings: a template cannot reach a model, a setting or another template.
+The template engine has no loaders and no tag libraries but the French grammar filters
+(``courriers.templatetags.francais``, a builtin), and its context holds only strings and lists of
+strings: a template cannot reach a model, a setting or another template.
 """
 
 from __future__ import annotations
@@ -31,7 +32,12 @@ from relances.models import Channel, Stage
 
 # What an unknown variable renders to: the check refuses it, the rendering drops it.
 UNKNOWN = "\u2047INCONNU\u2047"
-_ENGINE = Engine(libraries={}, autoescape=False, string_if_invalid=UNKNOWN)
+# Its only library is the French grammar filters (``de``, ``a``, ``que``, ``pourcent``, ``euros``:
+# ``courriers.templatetags.francais``), built in: every template contracts and elides alike.
+GRAMMAR_LIBRARY = "courriers.templatetags.francais"
+_ENGINE = Engine(
+    libraries={}, builtins=[GRAMMAR_LIBRARY], autoescape=False, string_if_invalid=UNKNOWN
+)
 # What a template may use: plain strings (and the installments / invoices as lists of strings).
 ALLOWED_VARIABLES = {
     "greeting": "formule d'appel (Madame, Monsieur,)",
@@ -59,6 +65,10 @@ ALLOWED_VARIABLES = {
     "commitment_date": "date promise",
     "dispute_opened_on": "date de la contestation",
     "dispute_reason": "motif de la contestation",
+    "reminded": "« oui » si des relances sont déjà parties, vide sinon",
+    "payments_received": "règlements reçus (« 500,00 € le 01/12/2026 ; … »)",
+    "payments_total": "total des règlements reçus",
+    "balance": "solde restant dû",
 }
 SMS_MAX_CHARS = 306  # two concatenated GSM-7 messages of 153 characters
 
@@ -68,6 +78,12 @@ def compiled(text: str):
     """A template's subject or body compiled once per process, keyed by its very text (a
     version edited in place compiles anew)."""
     return _ENGINE.from_string(text)
+
+
+def render_text(text: str, variables: dict) -> str:
+    """A template's subject or body filled in, as plain text: nothing is HTML-escaped here (the
+    layout escapes the wording where it goes into HTML), so that « d'Atlantique » stays one."""
+    return compiled(text).render(Context(variables, autoescape=False))
 
 
 def template_for(code: str, channel: str, debtor_kind: str = "") -> MessageTemplate:
@@ -105,7 +121,7 @@ def template_check(
     errors = []
     try:
         rendered = [
-            _ENGINE.from_string(text).render(Context(_sample_variables()))
+            _ENGINE.from_string(text).render(Context(_sample_variables(), autoescape=False))
             for text in (subject, body)
         ]
     except TemplateSyntaxError as exc:

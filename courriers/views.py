@@ -38,6 +38,8 @@ def _visible_batches(user):
 
 @role_required(*roles.WORKSPACE)
 def letters(request):
+    """Nothing is pre-ticked: « Tout sélectionner » (``?tout=1``, no script needed) ticks every
+    letter shown."""
     visible = scoping.visible_dossiers(request.user)
     to_approve = list(delivery.letters_to_approve().filter(dossier__in=visible)[:200])
     waiting = delivery.letters_waiting().filter(dossier__in=visible)
@@ -62,6 +64,7 @@ def letters(request):
             "prints_batches": roles.has_role(request.user, roles.MANAGER),
             "recent": recent,
             "registered": registered,
+            "select_all": request.GET.get("tout") == "1",
         },
     )
 
@@ -76,8 +79,20 @@ def approval_start(request):
         .filter(dossier__in=visible, pk__in=wanted)
         .values_list("pk", flat=True)
     )
+    if not allowed:
+        messages.error(request, "Sélectionnez au moins un courrier à valider.")
+        return redirect("courriers:letters")
+    if request.POST.get("confirm") != "1":
+        # The confirmation step: exactly what will leave, how many, for how much, how.
+        return render(
+            request,
+            "courriers/confirm.html",
+            {"summary": delivery.approval_summary(allowed), "ids": allowed},
+        )
     try:
-        batch = delivery.approval_batch_start(reminder_ids=allowed, actor=request.user)
+        batch = delivery.approval_batch_start(
+            reminder_ids=allowed, actor=request.user, background=True
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("courriers:letters")

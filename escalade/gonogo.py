@@ -166,6 +166,8 @@ def blocks(route: str, checklist: list[Item]) -> list[Item]:
 
 
 def ready_for_decision() -> QuerySet[Dossier]:
+    """The dossiers waiting for a Go/No-Go decision: at Go/No-Go, their formal notice sent (a
+    notice still waiting for approval or sending holds the dossier at its step)."""
     return with_checklist(
         Dossier.objects.filter(state=DossierState.GO_NO_GO).select_related("debtor", "creditor")
-    )
+    ).filter(has_notice=True)

@@ -51,7 +51,7 @@ from dossiers.models import (
 from legal import calendar, rules
 from legal.formatting import euros
 from relances import planning
-from relances.models import DELIVERED_CHANNELS, CallLog, Channel, DossierHold, Reminder
+from relances.models import DELIVERED_CHANNELS, CallLog, Channel, DossierHold, Reminder, Stage
 
 S = DossierState
 PAGE_SIZE = 25
@@ -162,6 +162,21 @@ RISK_POINTS = (
     (S.REMINDER_2, "relance 2", 8),
 )
 RISK_DEFAULT = 4
+# A formal notice counts for the risk only once it went out (``notice_sent``): a notice waiting
+# for approval is a « Courrier à valider », not a notice « restée sans effet ».
+NOTICE_STATES = {S.GO_NO_GO, S.FORMAL_NOTICE}
+
+
+def notice_sent() -> Exists:
+    """Whether the dossier's formal notice of its current cycle went out."""
+    return Exists(
+        Reminder.objects.filter(
+            dossier=OuterRef("pk"),
+            cycle=OuterRef("cycle"),
+            step__stage=Stage.FORMAL_NOTICE,
+            status=Reminder.Status.SENT,
+        )
+    )
 
 
 def _score_expression(today: date):
@@ -181,6 +196,8 @@ def _score_expression(today: date):
     risk_whens = []
     for code, _label, points in RISK_POINTS:
         condition = Q(state=code) if code in S.values else Q(**{f"has_{code}": True})
+        if code in NOTICE_STATES:
+            condition &= Q(notice_sent=True)
         risk_whens.append(When(condition, then=Value(points)))
     risk = Case(*risk_whens, default=Value(RISK_DEFAULT), output_field=IntegerField())
     return amount + age + risk
@@ -203,6 +220,8 @@ def score_explanation(row: Dossier, today: date, kinds: set[str]) -> str:
     risk_label, risk = "aucun signal particulier", RISK_DEFAULT
     for code, label, points in RISK_POINTS:
         hit = row.state == code if code in S.values else code in kinds
+        if code in NOTICE_STATES:
+            hit = hit and getattr(row, "notice_sent", False)
         if hit:
             risk_label, risk = label, points
             break
@@ -343,7 +362,7 @@ def worklist(
         for code in conditions:
             needs_person |= Q(**{f"has_{code}": True})
         rows = rows.filter(needs_person)
-    rows = rows.annotate(score=_score_expression(today))
+    rows = rows.annotate(notice_sent=notice_sent()).annotate(score=_score_expression(today))
     key = parse_cursor(cursor)
     if key is not None:
         rows = rows.filter(Q(score__lt=key[0]) | Q(score=key[0], pk__lt=key[1]))
@@ -361,6 +380,13 @@ def worklist(
         next_cursor=next_cursor,
         today=today,
     )
+
+
+def _waiting_since(day: date, today: date) -> str:
+    """« en attente depuis 12 jours (prévu le 16/11/2026) »: a letter's age at its approval."""
+    days = (today - day).days
+    age = "prévu aujourd'hui" if days <= 0 else f"en attente depuis {days} jour{'s' * (days > 1)}"
+    return f"{age} (prévu le {day:%d/%m/%Y})" if days > 0 else age
 
 
 def _describe(page: list[Dossier], *, today: date, flags: dict[int, list]) -> list[WorklistRow]:
@@ -394,7 +420,8 @@ def _describe(page: list[Dossier], *, today: date, flags: dict[int, list]) -> li
                 WorkItem(
                     "approval",
                     "Courrier à valider",
-                    f"{reminder.step.label} ({reminder.get_channel_display()})",
+                    f"{reminder.step.label} ({reminder.get_channel_display()}), "
+                    f"{_waiting_since(reminder.scheduled_for, today)}",
                 )
             )
     for promise in Promise.objects.filter(

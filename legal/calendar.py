@@ -79,3 +79,14 @@ def add_months(day: date, months: int) -> date:
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def add_working_days(day: date, days: int, *, postal_code: str | None = None) -> date:
+    """The ``days``-th working day after ``day`` (``day`` itself not counted): a registered
+    letter posted on a Friday is expected on the Tuesday (two working days)."""
+    subdivision = _subdivision(postal_code)
+    while days > 0:
+        day += timedelta(days=1)
+        if _is_working_day(day, subdivision):
+            days -= 1
+    return day

@@ -54,6 +54,14 @@ class CadencePolicy(models.Model):
         "délai laissé par la mise en demeure (jours)",
         default=rules.DEFAULT_FORMAL_NOTICE_DEADLINE_DAYS,
     )
+    notice_delivery_working_days = models.PositiveSmallIntegerField(
+        "acheminement de la mise en demeure (jours ouvrés)",
+        default=2,
+        help_text=(
+            "Le délai laissé par la mise en demeure court de sa réception présumée : le jour "
+            "de l'envoi plus ce nombre de jours ouvrés (2 pour une lettre recommandée)."
+        ),
+    )
     tolerance = models.DecimalField(
         "seuil de relance (€)",
         max_digits=8,
@@ -203,6 +211,14 @@ class Reminder(models.Model):
         "statut", max_length=20, choices=Status.choices, default=Status.PLANNED
     )
     scheduled_for = models.DateField("prévue le")
+    reanchored = models.BooleanField(
+        "étape à refaire",
+        default=False,
+        help_text=(
+            "Annulée à l'envoi faute de facture échue ce jour-là : l'étape sera planifiée de "
+            "nouveau depuis la nouvelle date de référence."
+        ),
+    )
     caught_up = models.BooleanField(
         "rattrapage", default=False, help_text="Émise en retard après des étapes non faites."
     )
@@ -235,6 +251,7 @@ class Reminder(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["dossier", "step", "cycle"],
+                condition=Q(reanchored=False),
                 name="reminder_once_per_step_and_cycle",
                 violation_error_message="Cette étape a déjà été émise pour ce cycle.",
             ),

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db.models import Max, QuerySet, Sum
+from django.utils import timezone
 
 from dossiers.models import (
     ZERO,
@@ -118,39 +119,67 @@ def pending_steps(
         done = ctx.done_steps(dossier)
     else:
         done = set(
-            Reminder.objects.filter(dossier=dossier, cycle=dossier.cycle).values_list(
-                "step_id", flat=True
-            )
+            Reminder.objects.filter(
+                dossier=dossier, cycle=dossier.cycle, reanchored=False
+            ).values_list("step_id", flat=True)
         )
     rank = STATE_RANK[dossier.state]
     steps = ctx.steps[policy.pk] if ctx is not None else policy.steps.all()
     return [step for step in steps if step.pk not in done and STAGE_RANK[step.stage] >= rank]
 
 
+def notice_deadline(policy: CadencePolicy, sent_on: date, *, postal_code: str = "") -> date:
+    """The formal notice's deadline, as its letter states it: from its expected delivery (the
+    day of sending plus the policy's working days of delivery, a registered letter being
+    presumed received then), plus the policy's notice period, moved to the next working day
+    when it ends on a closed day (CPC 641-642)."""
+    delivered = calendar.add_working_days(
+        sent_on, policy.notice_delivery_working_days, postal_code=postal_code
+    )
+    return calendar.roll_forward(
+        delivered + timedelta(days=policy.formal_notice_deadline_days), postal_code=postal_code
+    )
+
+
+# What ``_notice`` answers for a notice planned but not gone out yet (awaiting approval).
+NOT_SENT = "not_sent"
+
+
+def _notice(dossier: Dossier, ctx: BatchContext | None = None) -> date | str | None:
+    """The day this cycle's formal notice went out, ``NOT_SENT`` while it waits (approval,
+    delivery), ``None`` without one."""
+    if ctx is not None:
+        return ctx.notice.get((dossier.pk, dossier.cycle))
+    rows = Reminder.objects.filter(
+        dossier=dossier,
+        cycle=dossier.cycle,
+        step__stage=Stage.FORMAL_NOTICE,
+        status__in=CONTACTS,
+    ).values_list("status", "sent_at")
+    return notice_state(rows)
+
+
+def notice_state(rows) -> date | str | None:
+    """From a cycle's formal notices as (status, sent_at): the latest sending day, else
+    ``NOT_SENT`` if one is planned, else ``None``."""
+    sent = [timezone.localdate(at) for status, at in rows if status == "sent" and at]
+    if sent:
+        return max(sent)
+    if any(status == "planned" for status, _at in rows):
+        return NOT_SENT
+    return None
+
+
 def _go_no_go_date(
     dossier: Dossier, policy: CadencePolicy, ctx: BatchContext | None = None
 ) -> date | None:
-    notice = (
-        ctx.notice.get((dossier.pk, dossier.cycle))
-        if ctx is not None
-        else (
-            Reminder.objects.filter(
-                dossier=dossier,
-                cycle=dossier.cycle,
-                step__stage=Stage.FORMAL_NOTICE,
-                status__in=CONTACTS,
-            )
-            .order_by("-scheduled_for")
-            .values_list("scheduled_for", flat=True)
-            .first()
-        )
-    )
-    if notice is None:
+    """The first working day after the deadline of the notice that actually went out; a notice
+    not sent yet holds the dossier (``None``)."""
+    notice = _notice(dossier, ctx)
+    if notice is None or notice == NOT_SENT:
         return None
     postal_code = dossier.debtor.postal_code
-    deadline = calendar.roll_forward(
-        notice + timedelta(days=policy.formal_notice_deadline_days), postal_code=postal_code
-    )
+    deadline = notice_deadline(policy, notice, postal_code=postal_code)
     return calendar.next_working_day_after(deadline, postal_code=postal_code)
 
 
@@ -230,6 +259,10 @@ def decide(dossier: Dossier, *, on: date, ctx: BatchContext | None = None) -> De
     ]
     if not pending:
         if state == S.FORMAL_NOTICE:
+            if _notice(dossier, ctx) == NOT_SENT:
+                # No Go/No-Go on a notice that has not gone out: the dossier waits at its
+                # step; the sending sets its next action again (``courriers.delivery``).
+                return Decision("none", "mise en demeure à valider ou en cours d'envoi")
             when = _go_no_go_date(dossier, policy, ctx)
             action = "go_no_go" if when and when <= on else "none"
             return Decision(action, "délai de la mise en demeure expiré", next_date=when)
@@ -316,15 +349,19 @@ class BatchContext:
             )
         )
         self._done: dict[tuple[int, int], set[int]] = {}
-        self.notice: dict[tuple[int, int], date] = {}
-        for dossier_id, cycle, step_id, stage, status, when in (
-            Reminder.objects.filter(dossier_id__in=ids)
+        notices: dict[tuple[int, int], list] = {}
+        for dossier_id, cycle, step_id, stage, status, sent_at in (
+            Reminder.objects.filter(dossier_id__in=ids, reanchored=False)
             .order_by()
-            .values_list("dossier_id", "cycle", "step_id", "step__stage", "status", "scheduled_for")
+            .values_list("dossier_id", "cycle", "step_id", "step__stage", "status", "sent_at")
         ):
             self._done.setdefault((dossier_id, cycle), set()).add(step_id)
             if stage == Stage.FORMAL_NOTICE and status in CONTACTS:
-                self.note_notice(dossier_id, cycle, when)
+                notices.setdefault((dossier_id, cycle), []).append((status, sent_at))
+        # The day each cycle's notice went out, or NOT_SENT while it waits.
+        self.notice: dict[tuple[int, int], date | str] = {
+            key: notice_state(rows) for key, rows in notices.items()
+        }
         self.last_contact = dict(
             Reminder.objects.filter(dossier__debtor_id__in=debtor_ids, status__in=CONTACTS)
             .values("dossier__debtor_id")
@@ -362,11 +399,6 @@ class BatchContext:
     def done_steps(self, dossier: Dossier) -> set[int]:
         return self._done.get((dossier.pk, dossier.cycle), set())
 
-    def note_notice(self, dossier_id: int, cycle: int, when: date) -> None:
-        key = (dossier_id, cycle)
-        if key not in self.notice or self.notice[key] < when:
-            self.notice[key] = when
-
     def planned(self, dossier: Dossier, step: CadenceStep, *, status: str, on: date) -> None:
         """Record a reminder just planned (or skipped) for ``dossier``."""
         self._done.setdefault((dossier.pk, dossier.cycle), set()).add(step.pk)
@@ -374,5 +406,6 @@ class BatchContext:
             last = self.last_contact.get(dossier.debtor_id)
             if last is None or last < on:
                 self.last_contact[dossier.debtor_id] = on
-            if step.stage == Stage.FORMAL_NOTICE:
-                self.note_notice(dossier.pk, dossier.cycle, on)
+            if step.stage == Stage.FORMAL_NOTICE and status == Reminder.Status.PLANNED:
+                # Planned now, sent later: the dossier waits for its sending.
+                self.notice.setdefault((dossier.pk, dossier.cycle), NOT_SENT)

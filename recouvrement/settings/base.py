@@ -146,6 +146,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="recouvrement@localhost")
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
+# Without a worker (eager), a batch approval runs in a thread of the web process, so that the
+# request returns at once and the progress bar moves while the letters go out.
+APPROVAL_BATCH_IN_THREAD = env.bool("APPROVAL_BATCH_IN_THREAD", default=CELERY_TASK_ALWAYS_EAGER)
 if not CELERY_BROKER_URL:
     CELERY_BROKER_URL = "memory://localhost/"
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)

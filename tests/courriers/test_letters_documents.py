@@ -66,7 +66,6 @@ def test_every_template_pdf_carries_the_mandatory_mentions(frozen, kind):
         for mention in [
             creditor.legal_name,
             f"SIREN {creditor.siren}",
-            creditor.iban,
             creditor.contact_email,
             creditor.contact_phone,
             "gestion des impayés",
@@ -77,6 +76,7 @@ def test_every_template_pdf_carries_the_mandatory_mentions(frozen, kind):
         # A long address may wrap at a slash: compare without the line break.
         assert creditor.privacy_policy_url in text.replace("/ ", "/"), where
         if template.kind != "thank_you":
+            assert creditor.iban in text, where  # how to pay (the thank-you asks for nothing)
             for mention in [claim.invoice_number, "01/09/2026", "01/10/2026", "1 200,00 €"]:
                 assert mention in text, f"{where} : « {mention} » manque"
             assert "Jours de retard" in text and " 50 " in text, where  # 01/10 → 20/11
@@ -89,19 +89,23 @@ def test_every_template_pdf_carries_the_mandatory_mentions(frozen, kind):
             for word in ["indemnité", "40,00 €", "frais de recouvrement", "pénalités", "frais de"]:
                 assert word not in lowered, f"{where} : « {word} » écrit à un consommateur"
         if template.kind == "formal_notice":
-            # 20/11 + 8 days = Saturday 28/11 → Monday 30/11 (CPC 642).
-            assert "Date limite de paiement : 30/11/2026" in text
-            assert "1231-6" in text and "injonction de payer" in text
+            # Friday 20/11 + 2 working days (expected delivery, Tuesday 24/11) + 8 days.
+            assert "Date limite de paiement : 02/12/2026" in text
+            assert "injonction de payer" in text
+            # What runs after the notice: legal interest for a consumer (C. civ. 1231-6), the
+            # L441-10 penalties between professionals.
+            assert ("1231-6" if kind == "consumer" else "L441-10") in text
             assert "1344" in text
 
 
 @pytest.mark.django_db
 def test_formal_notice_deadline_moves_off_a_closed_day(frozen):
-    """CPC 641-642: 14/11/2026 + 8 days = Sunday 22/11 → Monday 23/11."""
+    """CPC 641-642: sent Friday 30/10/2026, expected Tuesday 03/11 (2 working days, Sunday
+    01/11 All Saints aside), + 8 days = Wednesday 11/11 (Armistice) → Thursday 12/11."""
     claim = make_claim(frozen)
     template = versions.template_for("mise-en-demeure-pro", Channel.REGISTERED_LETTER)
-    document = rendering.render_document(template, claim.dossier, on=D(2026, 11, 14))
-    assert "Date limite de paiement : 23/11/2026" in pdf_text(document.pdf)
+    document = rendering.render_document(template, claim.dossier, on=D(2026, 10, 30))
+    assert "Date limite de paiement : 12/11/2026" in pdf_text(document.pdf)
 
 
 @pytest.mark.django_db
@@ -222,15 +226,19 @@ def test_a_used_template_is_never_edited_a_new_version_replaces_it(frozen, walk,
 
 @pytest.mark.django_db
 def test_the_same_reminder_renders_to_the_same_bytes_dated_by_the_reminder(frozen, walk):
+    """The same letter on the same day renders to the same bytes (its metadata are dated by
+    the day of the letter); rendered another day, it is dated that day (issue #18)."""
     claim = make_claim(frozen)
     walk_to(walk, claim, STEP_DAYS["r30-courrier"])
     letter = reminder(claim, "r30-courrier")
 
-    first = rendering.render_letter(letter)
+    first = rendering.render_letter(letter, on=letter.scheduled_for)
     with frozen(D(2026, 11, 25)):
-        second = rendering.render_letter(letter)
+        second = rendering.render_letter(letter, on=letter.scheduled_for)
+        later = rendering.render_letter(letter)
 
     assert first == second
+    assert later != first and ", le 25/11/2026" in pdf_text(later)
     assert first.startswith(b"%PDF-")
     info = PdfReader(io.BytesIO(first)).metadata
     assert info.creation_date.date() == letter.scheduled_for
@@ -300,7 +308,8 @@ def test_kept_evidence_holds_the_rendered_pdf_and_its_hash(frozen, walk):
 def test_a_letter_reads_its_facts_in_the_same_few_queries_whatever_its_claims(frozen, walk):
     """Once the reminder is read: it again with its dossier, parties and step, the debtor's
     contacts, the template, the two rate tables, the claims with their payments, the payment
-    plans and the prescription events; nine queries for one claim as for four, paid in part."""
+    plans, the prescription events, the open disputes and whether reminders went out; eleven
+    queries for one claim as for four, paid in part."""
     claim = make_claim(frozen)
     walk_to(walk, claim, STEP_DAYS["r30-courrier"])
     letter = reminder(claim, "r30-courrier")
@@ -323,7 +332,7 @@ def test_a_letter_reads_its_facts_in_the_same_few_queries_whatever_its_claims(fr
         pdf = rendering.render_letter(letter)
 
     assert "FA-AUTRE-2" in pdf_text(pdf)
-    assert len(one) == len(four) == 9
+    assert len(one) == len(four) == 11
 
 
 @pytest.mark.django_db

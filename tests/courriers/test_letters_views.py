@@ -228,6 +228,56 @@ def test_the_selection_sends_plain_ids_whatever_their_size(frozen, walk, client,
     client.force_login(controller)
     page = client.get(reverse("courriers:letters")).content.decode()
     assert f'name="reminders" value="{notice.pk}"' in page
-    response = client.post(reverse("courriers:approval_start"), {"reminders": [str(notice.pk)]})
+    response = client.post(
+        reverse("courriers:approval_start"), {"reminders": [str(notice.pk)], "confirm": "1"}
+    )
     assert response.status_code == 302
     assert ApprovalBatch.objects.get().reminder_ids == [notice.pk]
+
+
+@pytest.mark.django_db
+def test_nothing_is_pre_ticked_and_the_selection_is_confirmed_before_anything_leaves(
+    frozen, walk, client, controller, django_capture_on_commit_callbacks
+):
+    """Issue #18, seen 3: all notices pre-ticked, sent without confirmation. Now nothing is
+    ticked (« Tout sélectionner » ticks them all), and the selection leads to a confirmation
+    naming the count, the total and the channels; only the confirmation starts the batch, of
+    exactly the letters chosen."""
+    claims = [
+        _assigned(make_claim(frozen, amount=amount), controller)
+        for amount in ("1200.00", "800.00", "500.00")
+    ]
+    for claim in claims:
+        walk_to(walk, claim, STEP_DAYS["r45-mise-en-demeure"])
+    notices = [claim.dossier.reminders.get(step__code="r45-mise-en-demeure") for claim in claims]
+    client.force_login(controller)
+
+    page = client.get(reverse("courriers:letters")).content.decode()
+    assert page.count('name="reminders"') == 3 and " checked" not in page
+    assert "Tout sélectionner" in page
+    every = client.get(reverse("courriers:letters") + "?tout=1").content.decode()
+    assert every.count(" checked") == 3
+
+    chosen = [notices[0].pk, notices[2].pk]
+    confirm = client.post(reverse("courriers:approval_start"), {"reminders": chosen})
+    html = confirm.content.decode().replace("\u202f", " ").replace("\xa0", " ")
+    assert confirm.status_code == 200 and not ApprovalBatch.objects.exists()
+    assert "Valider et envoyer 2 courriers pour un total de 1 700,00 €" in html
+    assert "2 lettres recommandées avec AR" in html
+    assert claims[1].dossier.debtor.name not in html
+
+    with frozen(D(2026, 12, 2)), django_capture_on_commit_callbacks(execute=True):
+        done = client.post(
+            reverse("courriers:approval_start"), {"reminders": chosen, "confirm": "1"}
+        )
+    assert done.status_code == 302
+    batch = ApprovalBatch.objects.get()
+    assert batch.reminder_ids == sorted(chosen) and batch.status == "done"
+    assert [o["reminder"] for o in batch.outcomes] == sorted(chosen)
+    # In the test's one transaction the delivery runs after the batch (on commit); in the
+    # worker it runs at each approval's commit: « envoyé le … » (the browser test reads it).
+    assert all(o["ok"] for o in batch.outcomes), batch.outcomes
+    statuses = {n.pk: n.__class__.objects.get(pk=n.pk).status for n in notices}
+    assert statuses == {notices[0].pk: "sent", notices[1].pk: "planned", notices[2].pk: "sent"}
+    progress = client.get(reverse("courriers:approval_progress", args=[batch.pk])).content
+    assert claims[0].dossier.debtor.name in progress.decode()

@@ -11,6 +11,7 @@ import pytest
 
 from dossiers import services as dossier_services
 from dossiers.models import Dossier, Task
+from relances import services
 from relances.models import Reminder
 from tests.factories import ClaimFactory, ConsumerFactory, CreditorFactory, DebtorFactory
 
@@ -28,16 +29,25 @@ def _claim(frozen, debtor=None, **kwargs):
 
 
 def test_professional_from_due_date_to_go_no_go(frozen, walk):
+    """The formal notice is approved the day it is planned; the Go/No-Go counts from its
+    sending (issue #18): Monday 16/11 + 2 working days (expected delivery, Wednesday 18/11)
+    + 8 days = Thursday 26/11, Go/No-Go the day after."""
     claim = _claim(frozen)
     w = walk(claim.dossier)
-    w.run(D(2026, 10, 1), D(2026, 11, 30))
+
+    def approve(day):
+        if day == D(2026, 11, 16):
+            notice = Reminder.objects.get(dossier=claim.dossier, step__code="r45-mise-en-demeure")
+            services.reminder_approve(reminder=notice, actor=None, on=day)
+
+    w.run(D(2026, 10, 1), D(2026, 11, 30), on_day=approve)
     assert w.states == [
         (D(2026, 10, 1), "open"),
         (D(2026, 10, 8), "reminder_1"),  # R+7, Thursday
         (D(2026, 10, 16), "reminder_2"),  # R+15, Friday
         (D(2026, 11, 2), "reminder_3"),  # R+30 = Sat 31/10, Sun 01/11 All Saints → Mon 02/11
         (D(2026, 11, 16), "formal_notice"),  # R+45 = Sun 15/11 → Mon 16/11
-        (D(2026, 11, 25), "go_no_go"),  # deadline 8 days = Tue 24/11, Go/No-Go the day after
+        (D(2026, 11, 27), "go_no_go"),  # deadline Thu 26/11, Go/No-Go the day after
     ]
     assert w.reminders() == [
         (D(2026, 10, 8), "r7-email"),
@@ -46,8 +56,8 @@ def test_professional_from_due_date_to_go_no_go(frozen, walk):
         (D(2026, 11, 2), "r30-courrier"),
         (D(2026, 11, 16), "r45-mise-en-demeure"),
     ]
-    # Emails and letters go out; the call is a task for a person, the formal notice waits for
-    # approval.
+    # Emails and letters go out; the call is a task for a person; the formal notice went out
+    # once approved.
     statuses = dict(
         Reminder.objects.filter(dossier=claim.dossier).values_list("step__code", "status")
     )
@@ -56,7 +66,7 @@ def test_professional_from_due_date_to_go_no_go(frozen, walk):
         "r15-email": SENT,
         "r15-appel": "planned",
         "r30-courrier": SENT,
-        "r45-mise-en-demeure": "planned",
+        "r45-mise-en-demeure": SENT,
     }
     assert Task.objects.get(dossier=claim.dossier).kind == Task.Kind.GO_NO_GO
     dossier = Dossier.objects.get(pk=claim.dossier.pk)
