@@ -1,16 +1,20 @@
 """The letters' part of the demo (after the cadence's walk, inside seed_demo's transaction).
 
-One creditor is put in test mode (its messages go to its test address, marked TEST), one has a
-payment link and the thank-you message; every reminder the walk queued is delivered now (its
-evidence kept: subject, text, HTML, PDF and their SHA-256); one formal notice is approved and
-sent as a registered letter with its number and acknowledgment of receipt, the others wait for
-approval; the day's letters make a printable batch with its manifest.
+Before the walk (``creditor_messaging``), one creditor is put in test mode (its messages go to
+its test address, marked TEST), one gets a payment link and the thank-you message; the walk
+delivers each reminder on its day (its evidence kept: subject, text, HTML, PDF and their
+SHA-256) and batches each day's letters. Here: the call's recap goes out, a registered formal
+notice the walk sent gets its number and, three days later, its acknowledgment of receipt; the
+last weeks' notices wait for approval; today's letters make a printable batch.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from courriers import delivery
 from courriers.models import CreditorMessaging, SentMessage
@@ -44,16 +48,15 @@ def _ack_of_receipt(number: str) -> SimpleUploadedFile:
     return SimpleUploadedFile("accuse-de-reception.pdf", out, content_type="application/pdf")
 
 
-def letters_demo(*, seeder) -> list[str]:
+def creditor_messaging(*, seeder) -> None:
+    """Before the first letter of the walk: one creditor in test mode, one with a payment link
+    and the thank-you message."""
     creditors = list(Creditor.objects.order_by("pk"))
-    lines = []
     if len(creditors) >= 2:
-        tester = creditors[-1]
         CreditorMessaging.objects.update_or_create(
-            creditor=tester,
+            creditor=creditors[-1],
             defaults={"test_mode": True, "test_email": "essais-recouvrement@example.fr"},
         )
-        lines.append(f"Mode test   {tester} : ses messages partent vers son adresse de test")
     if creditors:
         CreditorMessaging.objects.update_or_create(
             creditor=creditors[0],
@@ -64,19 +67,21 @@ def letters_demo(*, seeder) -> list[str]:
                 "thank_you_enabled": True,
             },
         )
-    # The walk queued its deliveries on commit; deliver them now, in date order, so that the
-    # rest of the demo (batch, registered letter) finds them sent.
-    planned = (
-        Reminder.objects.filter(status=Reminder.Status.PLANNED, channel__in=DELIVERED_CHANNELS)
-        .exclude(step__needs_approval=True, approved_at__isnull=True)
-        .order_by("scheduled_for", "pk")
-        .values_list("pk", flat=True)
+
+
+def _registered_letter_sent(seeder) -> SentMessage | None:
+    """A registered formal notice the walk sent (approved, printed in its day's batch), or one
+    approved and sent now if the walk sent none."""
+    sent = (
+        SentMessage.objects.filter(
+            channel=Channel.REGISTERED_LETTER, registered_number="", reminder__isnull=False
+        )
+        .exclude(dossier__creditor__messaging__test_mode=True)
+        .order_by("-sent_at", "-pk")
+        .first()
     )
-    for pk in list(planned):
-        delivery.reminder_deliver(reminder_id=pk)
-    for call in CallLog.objects.filter(recap_status=CallLog.Recap.TO_SEND):
-        delivery.call_recap_send(call_id=call.pk)
-    sent = None
+    if sent is not None:
+        return sent
     notices = (
         delivery.letters_to_approve()
         .filter(channel=Channel.REGISTERED_LETTER, dossier__state="formal_notice")
@@ -88,11 +93,37 @@ def letters_demo(*, seeder) -> list[str]:
         except ValidationError:
             continue  # paused or closed dossier: its letter stays where it is
         delivery.reminder_deliver(reminder_id=notice.pk)
-        sent = SentMessage.objects.filter(reminder=notice).first()
-        break
+        return SentMessage.objects.filter(reminder=notice).first()
+    return None
+
+
+def letters_demo(*, seeder) -> list[str]:
+    lines = []
+    tester = CreditorMessaging.objects.filter(test_mode=True).select_related("creditor").first()
+    if tester is not None:
+        lines.append(
+            f"Mode test   {tester.creditor} : ses messages partent vers son adresse de test"
+        )
+    # The walk delivered each day's reminders; deliver now anything left for today.
+    planned = (
+        Reminder.objects.filter(status=Reminder.Status.PLANNED, channel__in=DELIVERED_CHANNELS)
+        .exclude(step__needs_approval=True, approved_at__isnull=True)
+        .order_by("scheduled_for", "pk")
+        .values_list("pk", flat=True)
+    )
+    for pk in list(planned):
+        delivery.reminder_deliver(reminder_id=pk)
+    for call in CallLog.objects.filter(recap_status=CallLog.Recap.TO_SEND):
+        with seeder.clock.moment(timezone.localdate(call.called_at), 12):
+            delivery.call_recap_send(call_id=call.pk)
+    sent = _registered_letter_sent(seeder)
     if sent is not None and sent.channel == Channel.REGISTERED_LETTER:
-        number = "1A15432167890"
-        sent = delivery.registered_number_set(sent=sent, number=number, actor=seeder.controller)
+        # Posted the day it was printed; its acknowledgment of receipt came back 3 days later.
+        posted = timezone.localdate(sent.sent_at)
+        with seeder.clock.moment(posted, 17, 30):
+            sent = delivery.registered_number_set(
+                sent=sent, number="1A15432167890", actor=seeder.controller
+            )
     waiting = len(delivery.letters_to_approve())
     if waiting:
         lines.append(f"Courriers   {waiting} en attente de validation (menu Courriers)")
@@ -100,13 +131,14 @@ def letters_demo(*, seeder) -> list[str]:
         batch = delivery.letter_batch_create(actor=seeder.controller, day=seeder.today)
         lines.append(f"Lot du jour {batch} : PDF à imprimer et bordereau CSV")
     if sent is not None and sent.channel == Channel.REGISTERED_LETTER:
-        # Printed in the batch, posted, and its acknowledgment of receipt came back.
-        delivery.receipt_upload(
-            sent=sent,
-            file=_ack_of_receipt(sent.registered_number),
-            actor=seeder.controller,
-            received_on=seeder.today,
-        )
+        received_on = min(posted + timedelta(days=3), seeder.today)
+        with seeder.clock.moment(received_on, 11):
+            delivery.receipt_upload(
+                sent=sent,
+                file=_ack_of_receipt(sent.registered_number),
+                actor=seeder.controller,
+                received_on=received_on,
+            )
         lines.append(
             f"Recommandé {sent.registered_number} distribué, AR déposé : {sent.dossier.reference}"
         )

@@ -49,7 +49,7 @@ def _send_pending(dossier: Dossier, *, manager, today) -> None:
         delivery.reminder_deliver(reminder_id=reminder.pk)
 
 
-def _complete(dossier: Dossier, *, controller, manager, today) -> None:
+def _complete(dossier: Dossier, *, controller, manager, today, clock) -> None:
     """Give the dossier every piece the checklist asks for (the ones it lacks)."""
     _send_pending(dossier, manager=manager, today=today)
     row = gonogo.with_checklist(Dossier.objects.filter(pk=dossier.pk)).get()
@@ -81,7 +81,10 @@ def _complete(dossier: Dossier, *, controller, manager, today) -> None:
             plan_offered=True,
             summary="Échéancier en trois mensualités proposé ; refusé sans motif.",
         )
-        dossier_services.journaled_save(call, actor=controller, reason="appel : échéancier proposé")
+        with clock.moment(today - timedelta(days=3), 11):
+            dossier_services.journaled_save(
+                call, actor=controller, reason="appel : échéancier proposé"
+            )
     if not row.has_solvency:
         services.solvency_record(
             dossier=dossier,
@@ -119,7 +122,7 @@ def go_no_go_files(*, seeder) -> list[str]:
     for dossier in waiting:
         if not dossier.reminded:
             continue
-        _complete(dossier, controller=controller, manager=manager, today=today)
+        _complete(dossier, controller=controller, manager=manager, today=today, clock=seeder.clock)
         _, items, _, _ = services.checklist_for(dossier, route=None, verify_journal=False)
         if not gonogo.missing(items):
             complete.append(dossier)

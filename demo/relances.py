@@ -1,45 +1,114 @@
-"""The cadence's part of the demo: the last weeks of daily runs, then the side states.
+"""The cadence's part of the demo: the last months of daily runs, then the side states.
 
-The records of ``seed_demo`` are walked through the cadence day by day over the last 75 days, as
-if the daily run had been live, so reminders carry their real dates and dossiers stand at every
-step; then a few dossiers get a promise, a payment plan, a dispute and a Go/No-Go decision; and the
-controller's worklist (« Ma journée ») gets one of each kind of item: a promise due today, a
-broken promise, a missed installment, a failed delivery, a prescription within 90 days, a call
-with its recap e-mail to send, a dossier on hold.
+The seeder's agenda (dossiers opened, invoices, payments...) is played day by day over the last
+120 days under the moving clock (``demo.clock``), as if the product had been live: each morning
+the daily run at 06:00, the reminders it planned sent at 08:00 (through the letters' real
+delivery, so the evidence bears that day), the formal notices approved by the manager two days
+after they were planned (except the last weeks' ones, left waiting for approval), the day's
+events, the letters batched for the post at 17:00. Then a few dossiers get a promise, a payment
+plan, a dispute and a Go/No-Go decision; and the controller's worklist (« Ma journée ») gets one
+of each kind of item: a promise due today, a broken promise, a missed installment, a failed
+delivery, a prescription within 90 days, a call with its recap e-mail to send, a dossier on hold.
 """
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from accounts import roles
+from courriers import delivery
+from demo import courriers as demo_letters
 from dossiers import services as dossier_services
 from dossiers.models import Debtor, Dossier, DossierState
+from legal.calendar import is_working_day, roll_forward
 from relances import services
-from relances.models import CallLog, Reminder
+from relances.models import DELIVERED_CHANNELS, CallLog, Reminder
 
 S = DossierState
-WALK_DAYS = 75
+WALK_DAYS = 120
+# A formal notice waits for a manager's approval: approved this many days after its planned
+# day during the walk; those planned in the last APPROVAL_OPEN_DAYS are left to approve.
+APPROVAL_DELAY_DAYS, APPROVAL_OPEN_DAYS = 2, 35
 
 
-def _first(state: str, exclude: set[int]) -> Dossier | None:
-    dossier = Dossier.objects.filter(state=state).exclude(pk__in=exclude).order_by("pk").first()
+def _first(state: str, exclude: set[int], *, opened_by: date | None = None) -> Dossier | None:
+    """The first dossier in ``state`` not used yet (opened by ``opened_by``, for a past event)."""
+    dossiers = Dossier.objects.filter(state=state).exclude(pk__in=exclude)
+    if opened_by is not None:
+        dossiers = dossiers.filter(opened_on__lte=opened_by)
+    dossier = dossiers.order_by("pk").first()
     if dossier is not None:
         exclude.add(dossier.pk)
     return dossier
 
 
-def walk_the_cadence(*, seeder) -> list[str]:
-    today, actor = seeder.today, seeder.actor
-    start = today - timedelta(days=WALK_DAYS)
+def _deliver_due(day: date) -> int:
+    """Send what the run planned for the day (and any step approved since)."""
+    due = (
+        Reminder.objects.filter(
+            status=Reminder.Status.PLANNED,
+            channel__in=DELIVERED_CHANNELS,
+            scheduled_for__lte=day,
+        )
+        .exclude(step__needs_approval=True, approved_at__isnull=True)
+        .order_by("scheduled_for", "pk")
+        .values_list("pk", flat=True)
+    )
+    return sum(delivery.reminder_deliver(reminder_id=pk) for pk in list(due))
+
+
+def _approve_notices(day: date, manager) -> None:
+    waiting = delivery.letters_to_approve().filter(
+        scheduled_for__lte=day - timedelta(days=APPROVAL_DELAY_DAYS)
+    )
+    for notice in list(waiting):
+        try:
+            services.reminder_approve(reminder=notice, actor=manager, on=day)
+        except ValidationError:
+            continue  # paused or closed dossier, or on hold: the letter stays where it is
+
+
+def walk(seeder, *, start: date) -> None:
+    """Play the agenda and the daily runs from ``start`` to today, under the moving clock."""
+    today, clock = seeder.today, seeder.clock
+    manager = (
+        get_user_model().objects.filter(groups__name=roles.MANAGER).order_by("pk").first()
+        or seeder.actor
+    )
+    seeder.play_until(start - timedelta(days=1))
+    clock.at(start, 6)
     for dossier in Dossier.objects.active().order_by("pk"):
         dossier_services.save_dossier(
-            dossier, actor=actor, reason="démonstration : cadence reprise au démarrage", on=start
+            dossier,
+            actor=seeder.actor,
+            reason="démonstration : cadence reprise au démarrage",
+            on=start,
         )
+    demo_letters.creditor_messaging(seeder=seeder)
     day = start
     while day <= today:
+        clock.at(day, 6)
         services.run_cadence(on=day)
+        clock.at(day, 8)
+        _deliver_due(day)
+        if day <= today - timedelta(days=APPROVAL_OPEN_DAYS) and is_working_day(day):
+            clock.at(day, 9)
+            _approve_notices(day, manager)
+            _deliver_due(day)
+        seeder.play_until(day)
+        if day < today and delivery.letters_waiting().exists():
+            clock.at(day, 17)
+            delivery.letter_batch_create(actor=seeder.controller, day=day)
         day += timedelta(days=1)
+    clock.at(today, 10)
+
+
+def walk_the_cadence(*, seeder) -> list[str]:
+    today, actor = seeder.today, seeder.actor
+    walk(seeder, start=today - timedelta(days=WALK_DAYS))
 
     used: set[int] = set()
     lines = []
@@ -82,9 +151,15 @@ def walk_the_cadence(*, seeder) -> list[str]:
     ]
     for decision, reason in decisions:
         if dossier := _first(S.GO_NO_GO, used):
-            dossier_services.dossier_decide(
-                dossier=dossier, decision=decision, actor=actor, reason=reason
+            # Decided a few days after the file reached Go/No-Go, as a manager would.
+            reached = dossier.history.filter(state=S.GO_NO_GO).order_by("history_date").first()
+            day = min(
+                roll_forward(timezone.localdate(reached.history_date) + timedelta(days=3)), today
             )
+            with seeder.clock.moment(day, 16):
+                dossier_services.dossier_decide(
+                    dossier=dossier, decision=decision, actor=actor, reason=reason, on=day
+                )
             lines.append(f"Go/No-Go ({reason}) : {dossier.reference} ({dossier.creditor})")
     lines += _worklist_items(seeder, used)
     sent = Reminder.objects.filter(
@@ -110,42 +185,47 @@ def _worklist_items(seeder, used: set[int]) -> list[str]:
     """One dossier for each kind of item of « Ma journée » that the walk does not make."""
     today, controller = seeder.today, seeder.controller
     lines = []
-    if dossier := _first(S.OPEN, used):
-        dossier_services.promise_record(
-            dossier=dossier,
-            amount=_balance(dossier),
-            due_on=today,
-            actor=controller,
-            reason="promesse obtenue au téléphone",
-            on=today - timedelta(days=10),
-        )
+    if dossier := _first(S.OPEN, used, opened_by=today - timedelta(days=10)):
+        with seeder.clock.moment(today - timedelta(days=10), 15):
+            dossier_services.promise_record(
+                dossier=dossier,
+                amount=_balance(dossier),
+                due_on=today,
+                actor=controller,
+                reason="promesse obtenue au téléphone",
+                on=today - timedelta(days=10),
+            )
         lines.append(f"Promesse à échéance aujourd'hui : {dossier.reference} ({dossier.creditor})")
-    if dossier := _first(S.OPEN, used):
-        dossier_services.promise_record(
-            dossier=dossier,
-            amount=_balance(dossier),
-            due_on=today - timedelta(days=8),
-            actor=controller,
-            reason="promesse obtenue au téléphone",
-            on=today - timedelta(days=15),
-        )
-        dossier_services.promise_check(dossier=dossier, actor=None, on=today)
+    if dossier := _first(S.OPEN, used, opened_by=today - timedelta(days=15)):
+        with seeder.clock.moment(today - timedelta(days=15), 16):
+            dossier_services.promise_record(
+                dossier=dossier,
+                amount=_balance(dossier),
+                due_on=today - timedelta(days=8),
+                actor=controller,
+                reason="promesse obtenue au téléphone",
+                on=today - timedelta(days=15),
+            )
+        with seeder.clock.moment(today, 7):
+            dossier_services.promise_check(dossier=dossier, actor=None, on=today)
         lines.append(f"Promesse non tenue : {dossier.reference} ({dossier.creditor})")
-    if dossier := _first(S.OPEN, used):
+    if dossier := _first(S.OPEN, used, opened_by=today - timedelta(days=35)):
         balance = _balance(dossier)
         first = (balance / 3).quantize(Decimal("0.01"))
-        dossier_services.plan_accept(
-            dossier=dossier,
-            installments=[
-                (today - timedelta(days=30), first),
-                (today, first),
-                (today + timedelta(days=30), balance - 2 * first),
-            ],
-            actor=controller,
-            reason="échéancier accepté par courriel : reconnaissance de dette (C. civ. 2240)",
-            on=today - timedelta(days=35),
-        )
-        dossier_services.plan_check(dossier=dossier, grace_days=3, actor=None, on=today)
+        with seeder.clock.moment(today - timedelta(days=35), 15):
+            dossier_services.plan_accept(
+                dossier=dossier,
+                installments=[
+                    (today - timedelta(days=30), first),
+                    (today, first),
+                    (today + timedelta(days=30), balance - 2 * first),
+                ],
+                actor=controller,
+                reason="échéancier accepté par courriel : reconnaissance de dette (C. civ. 2240)",
+                on=today - timedelta(days=35),
+            )
+        with seeder.clock.moment(today, 7):
+            dossier_services.plan_check(dossier=dossier, grace_days=3, actor=None, on=today)
         lines.append(f"Échéance impayée : {dossier.reference} ({dossier.creditor})")
     # Deliveries are queued on commit and the demo runs in one transaction: the e-mail is
     # still planned here, and its delivery then finds it failed and sends nothing.
@@ -165,19 +245,23 @@ def _worklist_items(seeder, used: set[int]) -> list[str]:
             reminder_id=email.pk, error="adresse refusée par le serveur du destinataire (550)"
         )
         lines.append(f"Envoi en échec : {email.dossier.reference} ({email.dossier.creditor})")
-    if dossier := _first(S.REMINDER_2, used) or _first(S.REMINDER_1, used):
-        services.call_log(
-            dossier=dossier,
-            actor=controller,
-            outcome=CallLog.Outcome.REACHED,
-            contact_name="Service comptable",
-            contact_role=CallLog.ContactRole.ACCOUNTING,
-            delay_reason="cash_flow",
-            commitment_amount=_balance(dossier),
-            commitment_date=today + timedelta(days=30),
-            summary="Règlement annoncé pour la fin du mois prochain.",
-            at=timezone.make_aware(datetime.combine(today - timedelta(days=1), time(11))),
-        )
+    yesterday = today - timedelta(days=1)
+    if dossier := _first(S.REMINDER_2, used, opened_by=yesterday) or _first(
+        S.REMINDER_1, used, opened_by=yesterday
+    ):
+        with seeder.clock.moment(yesterday, 11):
+            services.call_log(
+                dossier=dossier,
+                actor=controller,
+                outcome=CallLog.Outcome.REACHED,
+                contact_name="Service comptable",
+                contact_role=CallLog.ContactRole.ACCOUNTING,
+                delay_reason="cash_flow",
+                commitment_amount=_balance(dossier),
+                commitment_date=today + timedelta(days=30),
+                summary="Règlement annoncé pour la fin du mois prochain.",
+                at=timezone.make_aware(datetime.combine(today - timedelta(days=1), time(11))),
+            )
         lines.append(f"Appel avec récapitulatif à envoyer : {dossier.reference}")
     if dossier := _first(S.OPEN, used):
         services.hold_set(

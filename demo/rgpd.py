@@ -60,22 +60,24 @@ def seed_gdpr(*, seeder) -> list[str]:
         Debtor.objects.filter(dossiers__closed_on__isnull=True).distinct().order_by("pk")[:2]
     )
     if active:
-        services.request_record(
-            debtor=active[0],
-            kind=RightsRequest.Kind.ACCESS,
-            received_on=today - timedelta(days=5),
-            details="Demande reçue par e-mail : copie de toutes les données détenues.",
-            actor=dpo,
-        )
+        with seeder.clock.moment(today - timedelta(days=5), 10):
+            services.request_record(
+                debtor=active[0],
+                kind=RightsRequest.Kind.ACCESS,
+                received_on=today - timedelta(days=5),
+                details="Demande reçue par e-mail : copie de toutes les données détenues.",
+                actor=dpo,
+            )
         lines.append(f"RGPD : demande d'accès à traiter ({active[0].name})")
     if len(active) > 1:
-        objection = services.request_record(
-            debtor=active[1],
-            kind=RightsRequest.Kind.OBJECTION,
-            received_on=today - timedelta(days=12),
-            details="S'oppose aux relances par téléphone.",
-            actor=dpo,
-        )
+        with seeder.clock.moment(today - timedelta(days=12), 10):
+            objection = services.request_record(
+                debtor=active[1],
+                kind=RightsRequest.Kind.OBJECTION,
+                received_on=today - timedelta(days=12),
+                details="S'oppose aux relances par téléphone.",
+                actor=dpo,
+            )
         services.request_decide(
             request=objection,
             status=RightsRequest.Status.REJECTED,

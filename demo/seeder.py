@@ -2,19 +2,29 @@
 ``dossiers.services`` with the demo administrator as the actor, so that the history reads as if
 the data had been entered by hand. All random choices come from one seeded ``random.Random``:
 the same seed gives the same data, dated relative to today.
+
+The seeder writes the creditors and debtors, then puts each dossier's life on an agenda (its
+opening, its invoices, its payments, a credit note, a cancellation, a receivership...), each
+event on its day; the cadence's part of the demo plays the agenda day by day under the moving
+clock (``demo.clock``), between the daily runs, so that every row carries the day it stands for.
 """
 
+import heapq
+import itertools
 import math
 import random
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
+from django.utils import timezone
 from schwifty import IBAN
 
 from accounts import roles
+from demo.clock import DemoClock
 from demo.pdf import invoice_pdf, plain_euros
 from dossiers import services
 from dossiers.models import (
@@ -118,6 +128,13 @@ FIRST_NAMES = [
     "Antoine", "Maxime", "Pierre", "Olivier", "Philippe", "Éric", "Stéphane", "Karim", "Mehdi",
 ]  # fmt: skip
 
+# The creditors and their customers (the debtors) were entered this long before the seed's day:
+# before the oldest dossier (invoices fall due at most ~14 months back).
+RECORDS_AGE_DAYS = 460
+# When in a day each kind of event happens (hour), so that a day's rows read in a natural order:
+# the daily run at dawn, the post in the morning, the office's work after.
+OPENING_HOUR, INVOICE_HOUR, PAYMENT_HOUR, OFFICE_HOUR = 9, 9, 14, 11
+
 PARTIAL, PAID, CREDIT_NOTE, CANCELLED, UNPAID = "partial", "paid", "credit_note", "cancelled", ""
 CANCELLATION_REASONS = [
     "facture émise en double",
@@ -150,6 +167,7 @@ class ClaimPlan:
     amount: Decimal
     invoice_number: str = ""
     purchase_order_ref: str = ""
+    claim: Claim | None = None  # once written
 
 
 @dataclass
@@ -177,10 +195,31 @@ class Tally:
 class DemoSeeder:
     """Plans the demo data with one random generator, then writes it through the services."""
 
-    def __init__(self, *, rng: random.Random, today: date, actor, controller) -> None:
+    def __init__(
+        self, *, rng: random.Random, today: date, actor, controller, clock: DemoClock | None = None
+    ) -> None:
         self.rng, self.today, self.actor, self.controller = rng, today, actor, controller
+        self.clock = clock or DemoClock()
         self.tally = Tally()
         self.used: dict[str, set[str]] = {}
+        self.agenda: list[tuple[date, int, int, Callable[[], None]]] = []
+        self._order = itertools.count()
+
+    # --- the agenda ------------------------------------------------------------------------
+
+    def schedule(self, day: date, hour: int, action: Callable[[], None]) -> None:
+        """Do ``action`` on ``day`` at ``hour`` (events of one moment in the order given)."""
+        heapq.heappush(self.agenda, (min(day, self.today), hour, next(self._order), action))
+
+    def play_until(self, day: date) -> int:
+        """Do every event due by ``day``, each under the clock at its own moment."""
+        done = 0
+        while self.agenda and self.agenda[0][0] <= day:
+            when, hour, _, action = heapq.heappop(self.agenda)
+            with self.clock.moment(when, hour):
+                action()
+            done += 1
+        return done
 
     # --- identifiers and names -------------------------------------------------------------
 
@@ -324,26 +363,50 @@ class DemoSeeder:
         self.tally.debtors += 1
         return debtor
 
-    def special_cases(self) -> None:
-        """A company is in receivership, a consumer asked for restriction:
-        through the services, so their dossiers pause and the tasks appear."""
-        with_active_dossier = Debtor.objects.filter(dossiers__closed_on__isnull=True).order_by("pk")
-        insolvent = with_active_dossier.filter(kind=Debtor.Kind.PROFESSIONAL).first()
-        restricted = with_active_dossier.filter(kind=Debtor.Kind.CONSUMER).first()
+    def schedule_special_cases(self, plans: list[DossierPlan]) -> None:
+        """A company goes into receivership (recorded when the BODACC publishes it), a consumer
+        asks for restriction: through the services, so their dossiers pause and the tasks
+        appear. Each is a debtor whose dossier stays unpaid and is open by then."""
         opened_on = self.today - timedelta(days=self.rng.randint(20, 40))
-        services.insolvency_open(
-            debtor=insolvent,
-            kind=Debtor.Insolvency.RECEIVERSHIP,
-            opened_on=opened_on,
-            published_on=opened_on + timedelta(days=12),
-            actor=self.actor,
-        )
-        services.restriction_set(
-            debtor=restricted,
-            restricted=True,
-            actor=self.actor,
-            reason="le débiteur conteste l'exactitude de ses données (art. 18 RGPD)",
-        )
+        published_on = opened_on + timedelta(days=12)
+        asked_on = self.today - timedelta(days=self.rng.randint(5, 15))
+
+        def debtor_for(kind: str, by: date, other: Debtor | None = None) -> Debtor | None:
+            for scenarios in ((UNPAID,), (UNPAID, PARTIAL)):
+                for plan in plans:
+                    if (
+                        plan.debtor.kind == kind
+                        and plan.scenario in scenarios
+                        and plan.opened_on < by
+                        and plan.debtor != other
+                    ):
+                        return plan.debtor
+            return None
+
+        insolvent = debtor_for(Debtor.Kind.PROFESSIONAL, opened_on)
+        restricted = debtor_for(Debtor.Kind.CONSUMER, asked_on - timedelta(days=7), insolvent)
+
+        def receivership():
+            if insolvent is not None:
+                services.insolvency_open(
+                    debtor=insolvent,
+                    kind=Debtor.Insolvency.RECEIVERSHIP,
+                    opened_on=opened_on,
+                    published_on=published_on,
+                    actor=self.actor,
+                )
+
+        def restriction():
+            if restricted is not None:
+                services.restriction_set(
+                    debtor=restricted,
+                    restricted=True,
+                    actor=self.actor,
+                    reason="le débiteur conteste l'exactitude de ses données (art. 18 RGPD)",
+                )
+
+        self.schedule(published_on, OFFICE_HOUR, receivership)
+        self.schedule(asked_on, OFFICE_HOUR, restriction)
 
     # --- plans -----------------------------------------------------------------------------
 
@@ -378,7 +441,9 @@ class DemoSeeder:
             if debtor.kind == Debtor.Kind.PROFESSIONAL and self.rng.random() < 0.5:
                 claim.purchase_order_ref = f"BC-{self.rng.randint(10_000, 99_999)}"
             claims.append(claim)
-        opened_on = min(self.today, claims[0].due_date + timedelta(days=self.rng.randint(5, 40)))
+        # The creditor hands an invoice over a few days after it falls due, before the first
+        # reminder (7 days after); an invoice not yet due is handed over today.
+        opened_on = min(self.today, claims[0].due_date + timedelta(days=self.rng.randint(1, 6)))
         return DossierPlan(creditor, debtor, scenario, claims, opened_on)
 
     def number_invoices(self, plans: list[DossierPlan]) -> None:
@@ -398,24 +463,13 @@ class DemoSeeder:
 
     # --- writes ----------------------------------------------------------------------------
 
-    def create_dossier(self, plan: DossierPlan) -> Dossier:
+    def open_dossier(self, plan: DossierPlan, index: int) -> None:
+        """On its opening day: the dossier, the invoices issued by then, a copy of the first,
+        the assignment; the later invoices on their issue day, the scenario on its days."""
         dossier, _ = services.dossier_open_or_join(
             creditor=plan.creditor, debtor=plan.debtor, actor=self.actor, on=plan.opened_on
         )
-        claims = [
-            services.claim_create(
-                creditor=plan.creditor,
-                debtor=plan.debtor,
-                invoice_number=spec.invoice_number,
-                issue_date=spec.issue_date,
-                due_date=spec.due_date,
-                amount=spec.amount,
-                purchase_order_ref=spec.purchase_order_ref,
-                actor=self.actor,
-                reason=f"facture {spec.invoice_number} transmise par le créancier",
-            )
-            for spec in plan.claims
-        ]
+        claims = [self.add_claim(plan, spec) for spec in plan.claims[:1]]
         first = claims[0]
         pdf = invoice_pdf(
             [
@@ -437,11 +491,33 @@ class DemoSeeder:
             actor=self.actor,
             reason="pièce de démonstration",
         )
+        for spec in plan.claims[1:]:
+            if spec.issue_date <= plan.opened_on:
+                claims.append(self.add_claim(plan, spec))
+            else:
+                self.schedule(
+                    spec.issue_date, INVOICE_HOUR, lambda spec=spec: self.add_claim(plan, spec)
+                )
         self.tally.dossiers += 1
-        self.tally.claims += len(claims)
         self.tally.evidence += 1
-        self.play(plan, dossier, claims)
-        return dossier
+        self.assign(dossier, index)
+        self.play(plan, dossier)
+
+    def add_claim(self, plan: DossierPlan, spec: ClaimPlan) -> Claim:
+        claim = services.claim_create(
+            creditor=plan.creditor,
+            debtor=plan.debtor,
+            invoice_number=spec.invoice_number,
+            issue_date=spec.issue_date,
+            due_date=spec.due_date,
+            amount=spec.amount,
+            purchase_order_ref=spec.purchase_order_ref,
+            actor=self.actor,
+            reason=f"facture {spec.invoice_number} transmise par le créancier",
+        )
+        spec.claim = claim
+        self.tally.claims += 1
+        return claim
 
     def pay(self, dossier: Dossier, amount: Decimal, on: date, method: str, reason: str) -> None:
         oldest = dossier.claims.open().oldest_first().first()
@@ -462,54 +538,80 @@ class DemoSeeder:
         )
         self.tally.payments += 1
 
-    def play(self, plan: DossierPlan, dossier: Dossier, claims: list[Claim]) -> None:
-        """Apply the dossier's scenario: payments, a credit note or a cancellation."""
+    def play(self, plan: DossierPlan, dossier: Dossier) -> None:
+        """Put the dossier's scenario on the agenda: payments, a credit note or a cancellation,
+        each on its day (the amounts are read on that day, from the dossier as it then is)."""
         rng, today = self.rng, self.today
         methods = PAYMENT_METHODS[plan.debtor.kind]
+        last_issue = plan.claims[-1].issue_date
         if plan.scenario == PARTIAL:
             on = self.day_between(plan.opened_on, today)
             for _ in range(rng.choice((1, 1, 2))):
-                oldest = dossier.claims.open().oldest_first().first()
-                # Round sums, as people pay, and always less than the oldest invoice.
-                share = oldest.outstanding * Decimal(rng.uniform(0.2, 0.7))
-                amount = (share // 50 * 50 if share > 100 else share).quantize(Decimal("0.01"))
-                method = rng.choice(methods)
-                label = Payment.Method(method).label.lower()
-                self.pay(dossier, amount, on, method, f"règlement partiel reçu ({label})")
+                share, method = Decimal(rng.uniform(0.2, 0.7)), rng.choice(methods)
+                self.schedule(
+                    on, PAYMENT_HOUR, lambda s=share, m=method: self.pay_part(dossier, s, m)
+                )
                 on = self.day_between(on, today)
         elif plan.scenario == PAID:
-            on = self.day_between(max(plan.opened_on, claims[-1].issue_date), today)
-            # SQLite sums decimals as floats: back to cents.
-            balance = Dossier.objects.with_balance().get(pk=dossier.pk).balance
-            balance = balance.quantize(Decimal("0.01"))
-            if rng.random() < 0.5 and balance > 200:
-                first = (balance / 2).quantize(Decimal("1"))
-                self.pay(dossier, first, on, methods[0], "premier versement reçu")
-                balance -= first
-                on = self.day_between(on, today)
-            self.pay(dossier, balance, on, methods[0], "solde du dossier réglé")
+            on = self.day_between(max(plan.opened_on, last_issue), today)
+            second = self.day_between(on, today) if rng.random() < 0.5 else None
+            self.schedule(on, PAYMENT_HOUR, lambda: self.pay_off(dossier, methods[0], second))
         elif plan.scenario == CREDIT_NOTE:
-            claim = claims[0]
-            services.payment_record(
-                dossier=dossier,
-                kind=Payment.Kind.CREDIT_NOTE,
-                amount=(claim.amount * Decimal(rng.uniform(0.1, 0.3))).quantize(Decimal("0.01")),
-                received_on=self.day_between(plan.opened_on, today),
-                reference=f"AV-{today.year}-{rng.randint(1, 999):05d}",
-                actor=self.actor,
-                reason=f"avoir consenti après réclamation sur la facture {claim.invoice_number}",
-            )
-            self.tally.payments += 1
-            self.tally.credit_notes += 1
+            spec = plan.claims[0]
+            share = Decimal(rng.uniform(0.1, 0.3))
+            number = f"AV-{today.year}-{rng.randint(1, 999):05d}"
+
+            def credit_note():
+                services.payment_record(
+                    dossier=dossier,
+                    kind=Payment.Kind.CREDIT_NOTE,
+                    amount=(spec.amount * share).quantize(Decimal("0.01")),
+                    received_on=timezone.localdate(),
+                    reference=number,
+                    actor=self.actor,
+                    reason=f"avoir consenti après réclamation sur la facture {spec.invoice_number}",
+                )
+                self.tally.payments += 1
+                self.tally.credit_notes += 1
+
+            self.schedule(self.day_between(plan.opened_on, today), OFFICE_HOUR, credit_note)
         elif plan.scenario == CANCELLED:
-            claim = claims[-1]
-            services.claim_cancel(
-                claim=claim,
-                actor=self.actor,
-                reason=rng.choice(CANCELLATION_REASONS),
-                on=self.day_between(max(plan.opened_on, claim.issue_date), today),
-            )
-            self.tally.cancelled += 1
+            spec = plan.claims[-1]
+            reason = rng.choice(CANCELLATION_REASONS)
+
+            def cancel():
+                services.claim_cancel(
+                    claim=spec.claim, actor=self.actor, reason=reason, on=timezone.localdate()
+                )
+                self.tally.cancelled += 1
+
+            day = self.day_between(max(plan.opened_on, spec.issue_date), today)
+            self.schedule(day, OFFICE_HOUR, cancel)
+
+    def pay_part(self, dossier: Dossier, share: Decimal, method: str) -> None:
+        """A partial payment: round sums, as people pay, and less than the oldest invoice."""
+        oldest = dossier.claims.open().oldest_first().first()
+        if oldest is None:
+            return
+        part = oldest.outstanding * share
+        amount = (part // 50 * 50 if part > 100 else part).quantize(Decimal("0.01"))
+        label = Payment.Method(method).label.lower()
+        self.pay(dossier, amount, timezone.localdate(), method, f"règlement partiel reçu ({label})")
+
+    def pay_off(self, dossier: Dossier, method: str, second: date | None) -> None:
+        """The balance paid: at once, or half now and the rest on ``second``."""
+        # SQLite sums decimals as floats: back to cents.
+        balance = Dossier.objects.with_balance().get(pk=dossier.pk).balance
+        balance = balance.quantize(Decimal("0.01"))
+        if balance <= 0:
+            return
+        on = timezone.localdate()
+        if second is not None and balance > 200:
+            first = (balance / 2).quantize(Decimal("1"))
+            self.pay(dossier, first, on, method, "premier versement reçu")
+            self.schedule(second, PAYMENT_HOUR, lambda: self.pay_off(dossier, method, None))
+            return
+        self.pay(dossier, balance, on, method, "solde du dossier réglé")
 
     def assign(self, dossier: Dossier, index: int) -> None:
         """Most dossiers go to the controller; one in eight waits in the unassigned queue."""
@@ -523,6 +625,8 @@ class DemoSeeder:
         self.tally.assigned += 1
 
     def run(self, dossier_count: int) -> Tally:
+        """Write the creditors and debtors (long ago), and put the dossiers on the agenda."""
+        self.clock.at(self.today - timedelta(days=RECORDS_AGE_DAYS), OFFICE_HOUR)
         creditors = self.create_creditors()
         # A few companies owe to two creditors: debtors are shared across creditors.
         debtors = [self.create_debtor(i) for i in range(dossier_count - dossier_count // 8)]
@@ -542,6 +646,10 @@ class DemoSeeder:
         # Opening in date order gives each creditor's references in date order too.
         plans.sort(key=lambda plan: plan.opened_on)
         for index, plan in enumerate(plans):
-            self.assign(self.create_dossier(plan), index)
-        self.special_cases()
+            self.schedule(
+                plan.opened_on,
+                OPENING_HOUR,
+                lambda plan=plan, index=index: self.open_dossier(plan, index),
+            )
+        self.schedule_special_cases(plans)
         return self.tally

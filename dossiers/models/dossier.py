@@ -145,10 +145,11 @@ class Dossier(models.Model):
             ),
         ]
         constraints = [
+            # Unique across the whole base: each creditor numbers under its own code.
             models.UniqueConstraint(
-                fields=["creditor", "reference"],
-                name="dossier_reference_unique_per_creditor",
-                violation_error_message="Cette référence de dossier existe déjà pour ce créancier.",
+                fields=["reference"],
+                name="dossier_reference_unique",
+                violation_error_message="Cette référence de dossier existe déjà.",
             ),
             models.UniqueConstraint(
                 fields=["creditor", "debtor"],

@@ -1,6 +1,10 @@
 """Who is owed and who owes: creditors, debtors and the debtors' contacts."""
 
+import re
+import unicodedata
+
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
@@ -18,10 +22,51 @@ class LegalBasis(models.TextChoices):
     BOTH = "both", "Exécution du contrat et intérêt légitime (art. 6-1-b et 6-1-f)"
 
 
+# Words a creditor's code skips: legal forms and the small words of a French name.
+_CODE_SKIPPED = {
+    "SA", "SAS", "SASU", "SARL", "EURL", "SNC", "SCI", "SCOP", "SCS", "SCA", "SE", "GIE",
+    "ET", "DE", "DU", "DES", "LA", "LE", "LES", "AU", "AUX", "EN", "SUR", "POUR", "CIE",
+}  # fmt: skip
+CODE_MAX_LENGTH = 12
+validate_creditor_code = RegexValidator(
+    r"^[A-Z0-9]{2,12}$",
+    "Le code du créancier : 2 à 12 lettres majuscules ou chiffres, sans accent.",
+)
+
+
+def creditor_code_from_name(name: str) -> str:
+    """A short code read from the legal name, for the dossier references (« DOS-FIR-2026-… »):
+    the initials of its first three words (legal forms and small words left out), or the first
+    three letters of a shorter name."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().upper()
+    # Elided articles go with their apostrophe (L'Atelier, d'Orfèvrerie).
+    words = [
+        word
+        for word in re.split(r"[^A-Z0-9]+", re.sub(r"\b[LD]'", " ", plain.replace("’", "'")))
+        if word and word not in _CODE_SKIPPED and any(c.isalpha() for c in word)
+    ]
+    if len(words) >= 3:
+        return "".join(word[0] for word in words[:3])
+    code = "".join(words)[:3]
+    return code if len(code) >= 2 else "CR"
+
+
 class Creditor(models.Model):
     """A company whose invoices are recovered (créancier)."""
 
     legal_name = models.CharField("raison sociale", max_length=200)
+    code = models.CharField(
+        "code",
+        max_length=CODE_MAX_LENGTH,
+        blank=True,
+        default="",
+        db_default="",
+        validators=[validate_creditor_code],
+        help_text=(
+            "Dans les références de ses dossiers (DOS-<code>-<année>-<numéro>). "
+            "Laissé vide : tiré de la raison sociale."
+        ),
+    )
     siren = models.CharField(
         "SIREN", max_length=9, unique=True, validators=[validate_siren], help_text="9 chiffres."
     )
@@ -85,6 +130,12 @@ class Creditor(models.Model):
         verbose_name_plural = "créanciers"
         ordering = ["legal_name"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=~Q(code=""),
+                name="creditor_code_unique",
+                violation_error_message="Ce code est déjà celui d'un autre créancier.",
+            ),
             models.CheckConstraint(
                 condition=siren_is_valid("siren"),
                 name="creditor_siren_valid",
@@ -112,6 +163,29 @@ class Creditor(models.Model):
 
     def __str__(self) -> str:
         return self.legal_name
+
+    def save(self, *args, **kwargs):
+        # Every way in (services, admin, API, fixtures) gets a code, so that every dossier
+        # reference names its creditor; a code chosen by hand is kept, in capitals.
+        self.code = (self.code if isinstance(self.code, str) else "").strip().upper()
+        if not self.code:
+            self.code = self.free_code(creditor_code_from_name(self.legal_name))
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "code"}
+        super().save(*args, **kwargs)
+
+    def free_code(self, base: str) -> str:
+        """``base``, or ``base`` followed by the first number that no other creditor uses."""
+        taken = set(
+            Creditor.objects.exclude(pk=self.pk)
+            .filter(code__startswith=base)
+            .values_list("code", flat=True)
+        )
+        code, number = base, 1
+        while code in taken:
+            number += 1
+            code = f"{base[: CODE_MAX_LENGTH - len(str(number))]}{number}"
+        return code
 
 
 class Debtor(models.Model):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -9,6 +10,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.db import models, transaction
+from django.db.models.functions import Length
 from django.utils import timezone
 
 from accounts.roles import user_or_none
@@ -39,6 +41,7 @@ def creditor_create(*, actor: User | None, reason: str = "création du créancie
     fields["siren"] = normalize_siren(fields.get("siren", ""))
     fields["iban"] = normalize_iban(fields.get("iban", ""))
     fields["bic"] = (fields.get("bic") or "").replace(" ", "").upper()
+    fields["code"] = (fields.get("code") or "").strip().upper()  # left empty: from the name
     creditor = Creditor(**fields)
     with transaction.atomic():
         journaled_save(creditor, actor=actor, reason=require_reason(reason))
@@ -86,10 +89,20 @@ def debtor_contact_add(
 
 
 def _next_reference(creditor: Creditor, on: date) -> str:
-    """Dossier references read DOS-<year>-<sequence per creditor and year>."""
-    prefix = f"DOS-{on:%Y}-"
-    count = Dossier.objects.filter(creditor=creditor, reference__startswith=prefix).count()
-    return f"{prefix}{count + 1:05d}"
+    """Dossier references read DOS-<creditor code>-<year>-<sequence per creditor and year>,
+    unique across the base (the code is the creditor's; database constraint). The sequence
+    follows the highest number taken, not the count, so that a gap never draws a number twice."""
+    code = creditor.code or f"C{creditor.pk}"
+    prefix = f"DOS-{code}-{on:%Y}-"
+    highest = (
+        Dossier.objects.filter(reference__regex=rf"^{re.escape(prefix)}[0-9]+$")
+        .annotate(length=Length("reference"))
+        .order_by("-length", "-reference")
+        .values_list("reference", flat=True)
+        .first()
+    )
+    number = int(highest[len(prefix) :]) if highest else 0
+    return f"{prefix}{number + 1:05d}"
 
 
 def dossier_open_or_join(

@@ -150,3 +150,65 @@ def test_the_demo_has_reminders_sent_over_weeks_and_work_to_do(seeded):
     assert len(sent_on) > 10  # spread over the weeks of the walk, not one burst
     kinds = set(Task.objects.values_list("kind", flat=True))
     assert {Task.Kind.CLAIM_DECLARATION, Task.Kind.GO_NO_GO} <= kinds
+
+
+# --- A history that tells a story (issue #18, item 8): every row carries the day it stands for,
+# not the minutes of seeding; the seed is frozen on Monday 23/11/2026 at 08:00 UTC.
+
+SEED_DAY = datetime.date(2026, 11, 23)
+
+
+def _local_day(moment) -> datetime.date:
+    from django.utils import timezone
+
+    return timezone.localdate(moment)
+
+
+def test_the_history_is_dated_over_the_months_it_tells(seeded):
+    from dossiers.models import Dossier as D
+
+    days = {_local_day(at) for at in D.history.values_list("history_date", flat=True)}
+    assert len(days) > 40, "the dossiers' history is stamped with the minutes of seeding"
+    assert min(days) <= SEED_DAY - datetime.timedelta(days=100)
+    assert max(days) <= SEED_DAY
+    for dossier in D.objects.all():
+        opening = dossier.history.order_by("history_date", "history_id").first()
+        assert opening.history_change_reason == "ouverture du dossier"
+        assert _local_day(opening.history_date) == dossier.opened_on, dossier.reference
+
+
+def test_reminders_and_letters_are_sent_and_journaled_on_their_day(seeded):
+    from courriers.models import SentMessage
+    from relances.models import DELIVERED_CHANNELS, Reminder
+
+    sent = Reminder.objects.filter(
+        status=Reminder.Status.SENT, step__needs_approval=False, channel__in=DELIVERED_CHANNELS
+    )
+    assert sent.count() > 10
+    for reminder in sent:
+        assert _local_day(reminder.sent_at) == reminder.scheduled_for, reminder.pk
+        row = reminder.history.filter(status=Reminder.Status.SENT).order_by("history_date").first()
+        assert _local_day(row.history_date) == reminder.scheduled_for
+    letters = SentMessage.objects.filter(reminder__isnull=False)
+    assert len({_local_day(at) for at in letters.values_list("sent_at", flat=True)}) > 10
+    # Formal notices: approved by the manager after their planned day, sent that day.
+    notices = Reminder.objects.filter(status=Reminder.Status.SENT, step__needs_approval=True)
+    assert notices.exists()
+    for notice in notices:
+        assert notice.scheduled_for <= _local_day(notice.approved_at) <= SEED_DAY
+        assert _local_day(notice.sent_at) == _local_day(notice.approved_at)
+
+
+def test_payments_promises_and_decisions_are_dated_the_day_they_happened(seeded):
+    from dossiers.models import Payment as P
+    from dossiers.models import Promise
+
+    for payment in P.objects.all():
+        created = payment.history.order_by("history_date").first()
+        assert _local_day(created.history_date) == payment.received_on, payment.pk
+    promises = Promise.objects.all()
+    assert promises.exists()
+    assert any(_local_day(p.history.earliest().history_date) < SEED_DAY for p in promises)
+    decided = Dossier.history.filter(history_change_reason__startswith="décision Go/No-Go")
+    assert decided.exists()
+    assert any(_local_day(row.history_date) < SEED_DAY for row in decided)

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts import roles
 from demo import accounts, courriers, escalade, imports, pilotage, relances, rgpd
+from demo.clock import DemoClock
 from demo.seeder import DEMO_PASSWORD, DEMO_USERS, DemoSeeder, Tally, plural
 
 DEMO_PARTS = (
@@ -58,7 +59,11 @@ class Command(BaseCommand):
         if len(groups) < len(roles.ALL):
             raise CommandError("Groupes de rôles absents : lancez d'abord « manage.py migrate ».")
 
-        with transaction.atomic():
+        # The history is played under the demo's moving clock (demo.clock): every row is dated
+        # the day it stands for; the real time is back before the commit.
+        clock = DemoClock()
+        with clock.running(), transaction.atomic():
+            today = timezone.localdate()
             users = {}
             # One hash for the four users: PBKDF2 costs most of a second each time.
             password_hash = make_password(DEMO_PASSWORD)
@@ -76,15 +81,18 @@ class Command(BaseCommand):
                 users[role] = user
             seeder = DemoSeeder(
                 rng=random.Random(seed),
-                today=timezone.localdate(),
+                today=today,
                 actor=users[roles.ADMIN],
                 controller=users[roles.CONTROLLER],
+                clock=clock,
             )
             tally = seeder.run(dossiers)
             # Each domain adds its part, in this order: each part builds on the ones before it
             # (letters need the reminders of the cadence's walk, Go/No-Go their notices...).
             for part in DEMO_PARTS:
+                clock.at(today, 10)
                 self.extra_lines += part(seeder=seeder) or []
+            clock.real()
 
         self.report(tally)
 
