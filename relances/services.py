@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from accounts.roles import user_or_none
 from dossiers import services as dossier_services
-from dossiers.models import Dossier, DossierState, Task
+from dossiers.models import Dossier, DossierState, Promise, Task
 from dossiers.services import work as dossier_work
 from journal.bulk import journaled_insert, journaled_update_each
 from legal.formatting import euros
@@ -649,7 +649,10 @@ def call_log(
                 kind=Task.Kind.CALL, status=Task.Status.OPEN, due_on__lte=on
             ):
                 dossier_work.task_close(task=task, actor=actor, reason="appel passé")
-        if commitment_amount is not None:
+        # A promise still pending holds: the call is logged beside it, the commitment noted on
+        # the call (its follow-up too), never a second promise (one pending per dossier).
+        call.pending_promise = dossier.promises.filter(status=Promise.Status.PENDING).first()
+        if commitment_amount is not None and call.pending_promise is None:
             call.promise = dossier_services.promise_record(
                 dossier=dossier,
                 amount=commitment_amount,
@@ -659,6 +662,7 @@ def call_log(
                 note=f"Appel du {on:%d/%m/%Y} ({call.contact_name or 'interlocuteur'})",
                 on=on,
             )
+        if commitment_amount is not None:
             follow_up = calls.follow_up_for(
                 called_on=on,
                 commitment_date=commitment_date,
