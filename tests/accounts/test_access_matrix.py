@@ -82,6 +82,7 @@ SPECIAL: dict[str, dict[str, object]] = {
     "accounts:otp_qr": {"anonymous": "/connexion/", **dict.fromkeys(ROLES[1:], 404)},
     "schema": {"anonymous": 401, **dict.fromkeys(ROLES[1:], 200)},
     "api-docs": {"anonymous": 401, **dict.fromkeys(ROLES[1:], 200)},
+    "favicon": dict.fromkeys(ROLES, "/static/favicon"),  # the browsers' /favicon.ico
 }
 POST_ONLY = {
     "courriers:approval_start",
