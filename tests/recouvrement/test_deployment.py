@@ -1,6 +1,7 @@
 """Deployment guards: production settings refuse to start without secrets, pass Django's
 deployment checklist, and every model change has its migration."""
 
+import importlib
 import os
 import subprocess
 import sys
@@ -57,3 +58,12 @@ def test_every_model_change_has_its_migration():
         env={"DATABASE_URL": "sqlite:////tmp/recouvrement-migrations-check.sqlite3"},
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_roles_migration_names_the_migrations_it_follows():
+    """accounts.0001_roles depended on every app's « __latest__ »: any new migration of those
+    apps became a dependency of a migration already applied, and every existing database (the
+    demo's, production's) refused to migrate (InconsistentMigrationHistory)."""
+    roles_migration = importlib.import_module("accounts.migrations.0001_roles")
+    for app, name in roles_migration.Migration.dependencies:
+        assert name != "__latest__", app
