@@ -67,3 +67,20 @@ def test_the_roles_migration_names_the_migrations_it_follows():
     roles_migration = importlib.import_module("accounts.migrations.0001_roles")
     for app, name in roles_migration.Migration.dependencies:
         assert name != "__latest__", app
+
+
+def test_one_list_of_debian_packages_feeds_the_bootstrap_and_the_image():
+    """The Dockerfile and scripts/bootstrap.sh each named the packages the product needs (the
+    image once lacked the letters' font): both now read scripts/debian-packages.txt."""
+    listed = ROOT / "scripts" / "debian-packages.txt"
+    packages = [
+        line.split("#")[0].strip()
+        for line in listed.read_text().splitlines()
+        if line.split("#")[0].strip()
+    ]
+    assert {"libpango-1.0-0", "libharfbuzz-subset0", "fonts-dejavu-core"} <= set(packages)
+    for reader in ("Dockerfile", "scripts/bootstrap.sh"):
+        text = (ROOT / reader).read_text()
+        assert "debian-packages.txt" in text, reader
+        for package in packages:
+            assert package not in text, f"{reader} nomme encore {package}"
