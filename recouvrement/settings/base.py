@@ -34,7 +34,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_fsm",
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "accounts.otp.SecondFactorConfig",  # django-otp's TOTP devices, named in French
     "axes",
     "csp",
     # The project's apps, from the bottom of the layering to the top (docs/architecture.md).
