@@ -2,11 +2,12 @@
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
-# Pango and HarfBuzz for WeasyPrint (letters); without libharfbuzz-subset0 a letter renders ~5x slower.
+# The Debian packages the product needs (Pango and HarfBuzz for WeasyPrint, the letters' font):
+# one list, scripts/debian-packages.txt, read by scripts/bootstrap.sh too.
+COPY scripts/debian-packages.txt /tmp/debian-packages.txt
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
-       fonts-dejavu-core \
-    && rm -rf /var/lib/apt/lists/*
+    && apt-get install -y --no-install-recommends $(sed -e 's/#.*//' /tmp/debian-packages.txt) \
+    && rm -rf /var/lib/apt/lists/* /tmp/debian-packages.txt
 
 WORKDIR /app
 COPY pyproject.toml README.md ./

@@ -18,7 +18,9 @@ setup: $(STAMP)
 
 ## make demo: set up, migrate, seed the demo data, serve http://127.0.0.1:8000 (SQLite, tasks in-process)
 demo: $(STAMP)
-	$(BIN)/python manage.py migrate --noinput
+	@# A demo database left by an older schema (migrations rebuilt) is made again.
+	$(BIN)/python manage.py migrate --noinput || { echo "Base de démonstration d'un ancien schéma : recréée."; \
+		rm -f db.sqlite3; $(BIN)/python manage.py migrate --noinput; }
 	$(BIN)/python manage.py seed_demo
 	@echo "Application : http://127.0.0.1:8000  (Ctrl+C pour arrêter)"
 	$(BIN)/python manage.py runserver 127.0.0.1:8000

@@ -106,23 +106,28 @@ for _role in (CONTROLLER, MANAGER, ADMIN):
 PERMISSIONS[ADMIN] += _perms("courriers", "add change", "messagetemplate creditormessaging")
 
 
-def sync_group_permissions(apps) -> None:
-    """Create the role groups and give each exactly its permissions (used by data migrations;
-    permissions of apps not migrated yet are skipped and granted by a later migration)."""
+def sync_group_permissions(apps, *, using: str = "default") -> None:
+    """Create the role groups and give each exactly its permissions. ``apps``: a migration's
+    historical registry (its permissions are created first), or the live one after a
+    ``migrate`` (``accounts.apps``: Django has created every permission by then)."""
+    from django.apps import apps as global_apps
     from django.contrib.auth.management import create_permissions
 
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, verbosity=0)
-        app_config.models_module = None
+    if apps is not global_apps:
+        for app_config in apps.get_app_configs():
+            app_config.models_module = True
+            create_permissions(app_config, verbosity=0, using=using)
+            app_config.models_module = None
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for code, wanted in PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=code)
+        group, _ = Group.objects.using(using).get_or_create(name=code)
         perms = []
         for item in wanted:
             app_label, codename = item.split(".")
-            perms += Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+            perms += Permission.objects.using(using).filter(
+                content_type__app_label=app_label, codename=codename
+            )
         group.permissions.set(perms)
 
 

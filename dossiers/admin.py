@@ -11,7 +11,8 @@ from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Sum
+from django.db.models import Count, DecimalField, IntegerField, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseNotAllowed
 from django.urls import reverse
 from django.utils import timezone
@@ -343,10 +344,25 @@ class DossierAdmin(JournaledAdmin):
     date_hierarchy = "opened_on"
 
     def get_queryset(self, request):
+        # Scalar subqueries, not aggregates over a join: a search on a dossier's invoices
+        # (``claims__invoice_number``) joins its claims again, and a join-based sum would count
+        # each claim once per claim joined (« Leroy » read twice its balance).
+        claims = Claim.objects.filter(dossier=OuterRef("pk")).order_by().values("dossier")
         return (
             super()
             .get_queryset(request)
-            .annotate(_balance=Sum("claims__outstanding"), _claims=Count("claims"))
+            .annotate(
+                _balance=Subquery(
+                    claims.annotate(total=Sum("outstanding")).values("total"),
+                    output_field=DecimalField(max_digits=14, decimal_places=2),
+                ),
+                _claims=Coalesce(
+                    Subquery(
+                        claims.annotate(n=Count("pk")).values("n"), output_field=IntegerField()
+                    ),
+                    0,
+                ),
+            )
         )
 
     @admin.display(description="reste dû", ordering="_balance")

@@ -125,6 +125,12 @@ class SensitiveTextMixin:
     sensitive_fields: tuple[str, ...] = ()
     CONFIRM = "confirmer_donnees_sensibles"
 
+    @property
+    def sensitive_confirmation(self):
+        """The confirmation box once the warning is shown (a template that lays out its fields
+        one by one renders it with ``form.sensitive_confirmation``), else None."""
+        return self[self.CONFIRM] if self.CONFIRM in self.fields else None
+
     def clean(self):
         data = super().clean()
         if self.data.get(self.CONFIRM):

@@ -63,7 +63,8 @@ class Kpis:
     aging: dict = field(default_factory=dict)  # bucket key: (open invoices, outstanding)
     states: list = field(default_factory=list)  # (active state, dossiers), if any
     months: list = field(default_factory=list)  # (first day, payments, amount)
-    stages: list = field(default_factory=list)  # (Stage, dossiers reminded, [paid share])
+    # (Stage, dossiers reminded, [paid share], (payments of the period, amount))
+    stages: list = field(default_factory=list)
     commitments: dict = field(default_factory=dict)  # promises, plans: (due, kept, share)
     channels: list = field(default_factory=list)  # (channel, actions, unit cost, cost)
     calls: tuple = ()  # (calls, unit cost, cost)
@@ -166,13 +167,14 @@ def _cadence(k: Kpis, reminders: list[dict], costs) -> None:
         stage = by_stage.setdefault(row["step__stage"], {})
         for key, value in row.items():
             if key not in ("step__stage", "channel"):
-                stage[key] = stage.get(key, 0) + value
+                stage[key] = stage.get(key, 0) + (value or 0)
     for stage in Stage:
         if stage not in by_stage:
             continue
         counts = by_stage[stage]
         rates = [ratio(counts[f"paid{d}"], counts[f"due{d}"]) for d in PAYMENT_WINDOWS]
-        k.stages.append((stage, counts["first_n"], rates))
+        paid = (counts["payments_n"], cents(counts["payments_amount"] or ZERO))
+        k.stages.append((stage, counts["first_n"], rates, paid))
     promise_due = costs.promises_kept + costs.promises_broken
     plan_due = costs.plans_honoured + costs.plans_broken
     k.commitments = {
@@ -187,6 +189,8 @@ def _cadence(k: Kpis, reminders: list[dict], costs) -> None:
 def _cost(k: Kpis, reminders: list[dict], costs) -> None:
     sent = {}
     for row in reminders:
+        if row["channel"] is None:  # the payments' rows
+            continue
         sent[row["channel"]] = sent.get(row["channel"], 0) + row["sent"]
     for channel, name in COST_CHANNELS:
         unit = getattr(costs, name)

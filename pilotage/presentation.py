@@ -165,18 +165,22 @@ def _dso(f: Filters, k: Kpis) -> Table:
 
 
 def _cadence(k: Kpis) -> Table:
-    rows = [[stage.label, reminded, *rates] for stage, reminded, rates in k.stages]
+    rows = [[stage.label, reminded, *rates, *paid] for stage, reminded, rates, paid in k.stages]
     return Table(
         key="cadence",
         title="Paiements après chaque niveau de relance",
         caption=(
             "Part des dossiers relancés qui ont payé dans les 7, 15 et 30 jours suivant la "
-            "première relance de chaque niveau (relances émises sur la période)"
+            "première relance de chaque niveau (relances émises sur la période), un paiement "
+            "comptant pour le dernier niveau envoyé avant lui ; paiements reçus sur la période, "
+            f"par dernier niveau envoyé dans les {PAYMENT_WINDOWS[-1]} jours qui précèdent"
         ),
         columns=[
             Column("Niveau"),
             Column("Dossiers relancés", "int"),
             *[Column(f"Payé sous {d} j", "percent") for d in PAYMENT_WINDOWS],
+            Column("Paiements reçus", "int"),
+            Column("Montant reçu", "money"),
         ],
         rows=rows,
         chart=_chart(

@@ -9,13 +9,15 @@ Six queries:
    dossiers themselves (no DISTINCT over claims);
 3. payments received per month;
 4. sent reminders per level and channel: a window function marks the first of each level per
-   dossier and cycle, the first payment after it is read once (payment within 7/15/30 days),
-   evidence kept;
+   dossier and cycle, the first payment after it while that level is still the last one sent is
+   read once (payment within 7/15/30 days), evidence kept; and the period's payments by the
+   last level sent before them;
 5. the cost settings row with scalar subqueries (the allocations by the period's end for the
    DSO, promises, plans, disputes, calls), each evaluated once;
 6. the controllers with their figures (scalar subqueries per controller).
 Conditional aggregation (``Sum(..., filter=Q(...))``, ``FILTER (WHERE ...)``) does the work.
-Query 4 is PostgreSQL SQL.
+Query 4 is hand-written SQL that runs on PostgreSQL and on SQLite (``make demo``): its date
+arithmetic goes through ``plus_days``.
 
 Building and compiling the ~100 ORM expressions of queries 1, 2, 4, 5 and 6 costs about 20 ms
 of Python, as much as the queries themselves on 10,000 claims: their SQL is compiled once per
@@ -235,41 +237,78 @@ def payments_query(f: Filters) -> dict[date, tuple[int, Decimal]]:
 # --- 3. Reminders ----------------------------------------------------------------------------
 
 
-def reminders_query(f: Filters) -> list[dict]:
-    """Sent reminders per level and channel, with the first of each level per dossier and cycle.
+def plus_days(column: str, days: int, vendor: str | None = None) -> str:
+    """SQL for the date ``column`` plus ``days`` days. PostgreSQL adds an integer to a date;
+    SQLite (``make demo``) stores dates as text, where « date + 7 » is a number that no date
+    ever reaches: it takes ``date(x, '+7 days')``."""
+    vendor = vendor or connection.vendor
+    if vendor == "sqlite":
+        return f"date({column}, '+{int(days)} days')"
+    return f"({column} + {int(days)})"
 
-    One pass: a window function ranks each dossier's sent reminders of a level and cycle (all
-    of them, before the period filter: a level started before the period is no first), and the
-    first payment after each first reminder is read once; the windows compare against it.
+
+def reminders_query(f: Filters) -> list[dict]:
+    """Sent reminders per level and channel, with the first of each level per dossier and cycle,
+    and the period's payments by the last level sent before them.
+
+    One statement: a window function ranks each dossier's sent reminders of a level and cycle
+    (all of them, before the period filter: a level started before the period is no first); for
+    each first reminder, the first payment that came after it while its level was still the last
+    one sent (``paid_on``) is read once and the windows compare against it. A second branch
+    (``UNION ALL``, channel NULL) gives each payment of the period to the last reminder sent
+    before it, if that one was sent at most ``PAYMENT_WINDOWS[-1]`` days before.
     """
-    inner_sql, inner_params = _compiled(_ranked_reminders, f)
+    ranked_sql, ranked_params = _compiled(_ranked_reminders, f)
+    paid_sql, paid_params = _compiled(_period_payments, f)
     payment = Payment._meta.db_table
-    counts = [
-        "count(*) AS sent",
-        "count(*) FILTER (WHERE r.traced) AS traced",
-        "count(*) FILTER (WHERE r.rank = 1) AS first_n",
-    ]
+    longest = PAYMENT_WINDOWS[-1]
+    counts, zeros = [], []
     params: list = []
     for days in PAYMENT_WINDOWS:
         mature = "r.rank = 1 AND r.sent_on <= %s"
         counts.append(f"count(*) FILTER (WHERE {mature}) AS due{days}")
         counts.append(
-            f"count(*) FILTER (WHERE {mature} AND r.paid_on <= r.sent_on + {int(days)}) "
+            f"count(*) FILTER (WHERE {mature} AND r.paid_on <= {plus_days('r.sent_on', days)}) "
             f"AS paid{days}"
         )
+        zeros += [f"0 AS due{days}", f"0 AS paid{days}"]
         params += [f.today - timedelta(days=days)] * 2
+    # The last sent reminder before a payment ``p``, among the dossier's (``r`` below).
+    last = (
+        "(SELECT x.{col} FROM ranked x WHERE x.dossier_id = p.dossier_id "
+        "AND x.sent_on < p.received_on ORDER BY x.sent_at DESC, x.id DESC LIMIT 1)"
+    )
     # Table names and Django's own SQL; every value is a parameter.
     sql = (
-        f"SELECT r.step__stage, r.channel, {', '.join(counts)} FROM ("  # noqa: S608
+        f"WITH ranked AS ({ranked_sql}), paid AS ({paid_sql}) "  # noqa: S608
+        f"SELECT r.step__stage, r.channel, count(*) AS sent, "
+        "count(*) FILTER (WHERE r.traced) AS traced, "
+        f"count(*) FILTER (WHERE r.rank = 1) AS first_n, {', '.join(counts)}, "
+        "0 AS payments_n, 0 AS payments_amount FROM ("
         "SELECT r.step__stage, r.channel, r.traced, r.sent_on, r.rank, "
         f"CASE WHEN r.rank = 1 THEN (SELECT min(p.received_on) FROM {payment} p "
-        "WHERE p.dossier_id = r.dossier_id AND p.kind = %s AND p.received_on > r.sent_on) "
-        f"END AS paid_on FROM ({inner_sql}) r WHERE r.sent_on >= %s AND r.sent_on <= %s) r "
-        "GROUP BY r.step__stage, r.channel"
+        "WHERE p.dossier_id = r.dossier_id AND p.kind = %s AND p.received_on > r.sent_on "
+        # the level is still the last one sent: no other level went out after it, before p
+        "AND NOT EXISTS (SELECT 1 FROM ranked x WHERE x.dossier_id = r.dossier_id "
+        "AND x.step__stage <> r.step__stage AND x.sent_on < p.received_on "
+        "AND (x.sent_at > r.sent_at OR (x.sent_at = r.sent_at AND x.id > r.id)))) "
+        "END AS paid_on FROM ranked r WHERE r.sent_on >= %s AND r.sent_on <= %s) r "
+        "GROUP BY r.step__stage, r.channel "
+        "UNION ALL "
+        f"SELECT a.stage, NULL, 0, 0, 0, {', '.join(zeros)}, count(*), sum(a.amount) FROM ("
+        f"SELECT p.amount, p.received_on, {last.format(col='step__stage')} AS stage, "
+        f"{last.format(col='sent_on')} AS sent_on FROM paid p) a "
+        f"WHERE a.stage IS NOT NULL AND a.received_on <= {plus_days('a.sent_on', longest)} "
+        "GROUP BY a.stage"
     )
-    params = [Payment.Kind.PAYMENT, *inner_params, f.start, f.end, *params]
-    # the FILTER params come first in the SELECT list: reorder to match the text
-    params = [*params[-2 * len(PAYMENT_WINDOWS) :], *params[: -2 * len(PAYMENT_WINDOWS)]]
+    params = [
+        *ranked_params,
+        *paid_params,
+        *params,
+        Payment.Kind.PAYMENT,
+        f.start,
+        f.end,
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         names = [c[0] for c in cursor.description]
@@ -290,7 +329,19 @@ def _ranked_reminders(f: Filters) -> QuerySet:
             ),
         )
         .order_by()
-        .values("dossier_id", "channel", "traced", "sent_on", "rank", "step__stage")
+        .values(
+            "id", "dossier_id", "channel", "traced", "sent_at", "sent_on", "rank", "step__stage"
+        )
+    )
+
+
+def _period_payments(f: Filters) -> QuerySet:
+    """The payments (not credit notes) received in the period."""
+    return (
+        Payment.objects.filter(f.scope("dossier__"), f.period("received_on"))
+        .filter(kind=Payment.Kind.PAYMENT)
+        .order_by()
+        .values("dossier_id", "received_on", "amount")
     )
 
 

@@ -1,20 +1,27 @@
-"""The manager's dashboard, its exports and the cost settings: parse, call a selector, render."""
+"""The manager's dashboard, its exports, the cost settings and the runs of the daily cadence:
+parse, call a selector, render."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 
 from accounts import roles
 from accounts.access import role_required
 from accounts.forms import apply_errors
 from dossiers import scoping
 from dossiers.models import Creditor
-from pilotage import exports, selectors, services
+from pilotage import exports, runs, selectors, services
 from pilotage.forms import CostSettingsForm, DashboardFilterForm
+from relances.models import CadenceRun
+
+MAX_DRY_RUN_DAYS = 31
 
 EXPORT_TYPES = {
     "csv": ("text/csv; charset=utf-8", exports.table_csv),
@@ -109,4 +116,78 @@ def costs(request):
     status = 400 if request.method == "POST" else 200
     return render(
         request, "pilotage/costs.html", {"form": form, "settings": settings}, status=status
+    )
+
+
+# --- « Exécutions de la cadence » ---------------------------------------------------------------
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@role_required(roles.MANAGER)
+def cadence_runs(request):
+    """Each run of the daily cadence, newest first, and the dry run of a coming day."""
+    everything = request.GET.get("toutes") == "1"
+    rows, more = runs.runs(before=_int(request.GET.get("avant")), everything=everything)
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    simulation, status = None, 200
+    form = {"jour": tomorrow}
+    if request.method == "POST":
+        try:
+            day = parse_date(request.POST["jour"]) if request.POST.get("jour") else tomorrow
+        except ValueError:
+            day = None
+        today = timezone.localdate()
+        if day is None or not today <= day <= today + timedelta(days=MAX_DRY_RUN_DAYS):
+            messages.error(
+                request,
+                "Choisissez un jour entre aujourd'hui et dans "
+                f"{MAX_DRY_RUN_DAYS} jours pour la simulation.",
+            )
+            status = 400
+        else:
+            form["jour"] = day
+            simulation = runs.dry_run(on=day, user=request.user)
+    return render(
+        request,
+        "pilotage/cadence_runs.html",
+        {
+            "rows": rows,
+            "more": more,
+            "everything": everything,
+            "levels": runs.LEVELS,
+            "simulation": simulation,
+            "form": form,
+        },
+        status=status,
+    )
+
+
+@role_required(roles.MANAGER)
+def cadence_run(request, run_pk: int):
+    """One run: the reminders it created (of a level, or the steps its catch-ups skipped), the
+    dossiers it found on hold, sent to Go/No-Go or failed on — the manager's dossiers only."""
+    run = get_object_or_404(CadenceRun.objects.select_related("started_by"), pk=run_pk)
+    stage = request.GET.get("niveau") or None
+    if stage not in dict(runs.LEVELS):
+        stage = None
+    skipped = request.GET.get("rattrapage") == "1"
+    reminders = runs.run_reminders(run, request.user, stage=stage, skipped=skipped)
+    return render(
+        request,
+        "pilotage/cadence_run.html",
+        {
+            "run": run,
+            "row": runs.RunRow(run, []),
+            "stage_label": dict(runs.LEVELS).get(stage),
+            "skipped": skipped,
+            "reminders": reminders,
+            "limit": runs.REMINDERS_SHOWN,
+            "dossiers": runs.run_dossiers(run, request.user),
+        },
     )

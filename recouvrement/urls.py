@@ -2,11 +2,13 @@ from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 
 from recouvrement import views
-
-SWAGGER_CDN = "https://cdn.jsdelivr.net"
 
 admin.site.site_header = "Recouvrement amiable — administration"
 admin.site.site_title = "Recouvrement amiable"
@@ -14,6 +16,7 @@ admin.site.index_title = "Administration"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path(
         "connexion/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
@@ -30,13 +33,21 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    # Swagger UI's page and script apart (no inline script); its files come from its CDN.
+    # Swagger UI's page and script apart (no inline script), its files from our static files
+    # (drf-spectacular-sidecar): it works without internet, under the site's own policy.
     path(
         "api/docs/",
-        csp_update(
-            {"script-src": [SWAGGER_CDN], "style-src": [SWAGGER_CDN], "img-src": [SWAGGER_CDN]}
-        )(SpectacularSwaggerSplitView.as_view(url_name="schema")),
+        SpectacularSwaggerSplitView.as_view(url_name="schema", template_name="api/swagger_ui.html"),
         name="api-docs",
+    ),
+    # ReDoc, from our static files too; it styles itself with <style> elements and parses the
+    # schema in a worker it builds from a blob: only this page allows both.
+    path(
+        "api/redoc/",
+        csp_update({"style-src": ["'unsafe-inline'"], "worker-src": ["'self'", "blob:"]})(
+            SpectacularRedocView.as_view(url_name="schema", template_name="api/redoc.html")
+        ),
+        name="api-redoc",
     ),
 ]
 # Uploaded files (MEDIA_ROOT) are never served as such, not even in the demo: evidence goes

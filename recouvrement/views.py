@@ -2,6 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 
 from accounts import roles
@@ -22,3 +23,8 @@ def home(request):
     if role is None:
         return render(request, "no_role.html", status=403)
     return redirect(reverse(LANDING[role]))
+
+
+def favicon(request):
+    """``/favicon.ico``, asked by every browser whatever the page says: our static icon."""
+    return redirect(static("favicon.ico"))

@@ -190,6 +190,65 @@ class DebtorCadenceOverride(models.Model):
         return f"{self.debtor} — {self.policy}"
 
 
+class CadenceRun(models.Model):
+    """One run of the daily cadence (``relances.services.run_cadence``): when, started by whom
+    or by the beat, and what it did. A dry run is never recorded."""
+
+    class Trigger(models.TextChoices):
+        BEAT = "beat", "Planificateur (beat)"
+        COMMAND = "command", "Commande run_cadence"
+        USER = "user", "Utilisateur"
+        SCRIPT = "script", "Script (démonstration, mesure)"
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "En cours"
+        DONE = "done", "Terminée"
+        FAILED = "failed", "Interrompue"
+
+    on = models.DateField("jour de la cadence")
+    started_at = models.DateTimeField("début")
+    finished_at = models.DateTimeField("fin", null=True, blank=True)
+    trigger = models.CharField("lancée par", max_length=20, choices=Trigger.choices)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="utilisateur",
+    )
+    status = models.CharField(
+        "statut", max_length=20, choices=Status.choices, default=Status.RUNNING
+    )
+    examined = models.PositiveIntegerField("dossiers examinés", default=0)
+    reminders = models.PositiveIntegerField("étapes déclenchées", default=0)
+    fired = models.JSONField(
+        "étapes déclenchées par niveau", default=dict, help_text="{niveau : nombre}"
+    )
+    skipped = models.PositiveIntegerField("étapes sautées (rattrapage)", default=0)
+    caught_up = models.PositiveIntegerField("dossiers en rattrapage", default=0)
+    holds = models.PositiveIntegerField("dossiers en attente", default=0)
+    go_no_go = models.PositiveIntegerField("passés en Go/No-Go", default=0)
+    arrangements = models.PositiveIntegerField("promesses et échéanciers vérifiés", default=0)
+    errors = models.PositiveIntegerField("erreurs", default=0)
+    details = models.JSONField(
+        "dossiers concernés",
+        default=dict,
+        blank=True,
+        help_text="Identifiants des dossiers en attente, passés en Go/No-Go ou en erreur.",
+    )
+    error = models.TextField("erreur", blank=True)
+
+    class Meta:
+        verbose_name = "exécution de la cadence"
+        verbose_name_plural = "exécutions de la cadence"
+        ordering = ["-started_at", "-pk"]
+        indexes = [models.Index(fields=["-started_at"], name="cadence_run_started_idx")]
+
+    def __str__(self) -> str:
+        return f"Cadence du {self.on:%d/%m/%Y} ({self.get_trigger_display()})"
+
+
 class Reminder(models.Model):
     """One contact the cadence planned: a message, a letter or a call to make."""
 
@@ -240,6 +299,14 @@ class Reminder(models.Model):
     # planned, due reminder whose delivery was expected long ago was lost: queued again.
     delivery_attempts = models.PositiveSmallIntegerField("essais d'envoi en échec", default=0)
     next_attempt_at = models.DateTimeField("prochain essai d'envoi", null=True, blank=True)
+    run = models.ForeignKey(
+        CadenceRun,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="created_reminders",
+        verbose_name="exécution de la cadence",
+    )
 
     history = HistoricalRecords()
 

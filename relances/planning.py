@@ -85,6 +85,10 @@ def step_date(step: CadenceStep, anchor: date, *, postal_code: str = "") -> date
     return calendar.roll_forward(anchor + timedelta(days=step.offset_days), postal_code=postal_code)
 
 
+# The reason of a "wait" decision for a dossier a person put on hold (the run counts them).
+HOLD_REASON = "dossier en attente"
+
+
 @dataclass
 class Decision:
     """What the daily run should do for one dossier on one day."""
@@ -236,7 +240,7 @@ def decide(dossier: Dossier, *, on: date, ctx: BatchContext | None = None) -> De
     if hold is not None:
         # A person put the dossier on hold: the cadence looks again the day after it ends.
         return Decision(
-            "wait", f"dossier en attente : {hold.reason}", next_date=hold.until + timedelta(days=1)
+            "wait", f"{HOLD_REASON} : {hold.reason}", next_date=hold.until + timedelta(days=1)
         )
     debtor = dossier.debtor
     if debtor.processing_restricted or debtor.insolvency_status:

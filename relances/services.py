@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from accounts.roles import user_or_none
 from dossiers import services as dossier_services
-from dossiers.models import Dossier, DossierState, Task
+from dossiers.models import Dossier, DossierState, Promise, Task
 from dossiers.services import work as dossier_work
 from journal.bulk import journaled_insert, journaled_update_each
 from legal import wording
@@ -37,6 +37,7 @@ from recouvrement.celery import queue
 from relances import calls, planning
 from relances.models import (
     DELIVERED_CHANNELS,
+    CadenceRun,
     CadenceStep,
     CallLog,
     Channel,
@@ -48,13 +49,16 @@ from relances.models import (
 logger = logging.getLogger(__name__)
 S = DossierState
 CADENCE_ACTOR_LABEL = "cadence automatique"
+# The note of a step a catch-up skipped (written cancelled, never sent).
+SKIPPED_NOTE = "Étape dépassée, non émise"
 # The delivery of one reminder, performed by ``courriers`` (above this app): queued by name.
 DELIVER_TASK = "courriers.deliver_reminder"
 
 
 @dataclass
 class RunReport:
-    """What a run did (or, dry, would do), for the command's output and the logs."""
+    """What a run did (or, dry, would do), for the command's output, the logs and the
+    ``CadenceRun`` row that records it (``run``, None for a dry run)."""
 
     on: date
     dry_run: bool = False
@@ -63,6 +67,13 @@ class RunReport:
     caught_up: int = 0
     counts: Counter = field(default_factory=Counter)
     lines: list[str] = field(default_factory=list)
+    fired: Counter = field(default_factory=Counter)  # steps fired, by stage
+    skipped: int = 0  # steps a catch-up skipped (written cancelled, never sent)
+    holds: int = 0  # dossiers waiting because a person put them on hold
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (dossier id, message)
+    details: dict[str, list[int]] = field(default_factory=dict)  # hold, go_no_go, error: ids
+    planned: list[tuple[int, str, bool]] = field(default_factory=list)  # (id, steps, catch-up)
+    run: CadenceRun | None = None
 
 
 def _queue_delivery(reminder: Reminder) -> None:
@@ -70,10 +81,11 @@ def _queue_delivery(reminder: Reminder) -> None:
 
 
 def dossier_advance(
-    *, dossier: Dossier, on: date, actor=None, dry_run: bool = False
+    *, dossier: Dossier, on: date, actor=None, dry_run: bool = False, run: CadenceRun | None = None
 ) -> planning.Decision:
     """Handle one dossier for one day: fire its due step, check its promise or plan, or
-    open the Go/No-Go. Runs in its own transaction under the dossier's row lock."""
+    open the Go/No-Go. Runs in its own transaction under the dossier's row lock. The reminders
+    it creates are linked to ``run``, the daily run that asked."""
     with transaction.atomic():
         dossier = dossier_services.lock_dossier(dossier)
         if dossier.is_closed or dossier.next_action_at is None or dossier.next_action_at > on:
@@ -101,7 +113,7 @@ def dossier_advance(
                 reason="délai de la mise en demeure expiré",
             )
         elif decision.action == "fire":
-            _fire(dossier, decision, on=on, actor=actor)
+            _fire(dossier, decision, on=on, actor=actor, run=run)
         elif decision.action not in ("promise", "plan"):
             dossier_services.save_dossier(dossier, actor=actor, reason=decision.reason, on=on)
     return decision
@@ -147,7 +159,7 @@ def _fired_rows(decision: planning.Decision, *, on: date) -> list[_Planned]:
     if decision.skipped:
         codes = ", ".join(step.label for step in decision.skipped)
         caught_up_note = f"Rattrapage au {on:%d/%m/%Y} : étapes non émises ({codes})."
-        note = f"Étape dépassée, non émise (rattrapage au {on:%d/%m/%Y})."
+        note = f"{SKIPPED_NOTE} (rattrapage au {on:%d/%m/%Y})."
         rows += [
             _Planned(step, Reminder.Status.CANCELLED, False, note) for step in decision.skipped
         ]
@@ -158,12 +170,12 @@ def _fired_rows(decision: planning.Decision, *, on: date) -> list[_Planned]:
     return rows
 
 
-def _fire(dossier: Dossier, decision: planning.Decision, *, on: date, actor) -> None:
+def _fire(dossier: Dossier, decision: planning.Decision, *, on: date, actor, run=None) -> None:
     rows = _fired_rows(decision, on=on)
     if decision.stage != Stage.COURTESY and decision.stage != dossier.state:
         dossier.advance(decision.stage)
     for row in rows:
-        reminder = _create_reminder(dossier, row, on=on, actor=actor)
+        reminder = _create_reminder(dossier, row, on=on, actor=actor, run=run)
         if row.to_deliver:
             _queue_delivery(reminder)
     labels = " + ".join(step.label for step in decision.fire)
@@ -171,8 +183,9 @@ def _fire(dossier: Dossier, decision: planning.Decision, *, on: date, actor) -> 
     dossier_services.save_dossier(dossier, actor=actor, reason=reason, on=on)
 
 
-def _create_reminder(dossier: Dossier, row: _Planned, *, on: date, actor) -> Reminder:
+def _create_reminder(dossier: Dossier, row: _Planned, *, on: date, actor, run=None) -> Reminder:
     reminder = Reminder(
+        run=run,
         dossier=dossier,
         step=row.step,
         cycle=dossier.cycle,
@@ -203,8 +216,15 @@ def due_dossier_ids(on: date) -> list[int]:
 BATCH_SIZE = 500
 
 
-def run_cadence(*, on: date | None = None, actor=None, dry_run: bool = False) -> RunReport:
+def run_cadence(
+    *, on: date | None = None, actor=None, dry_run: bool = False, trigger: str | None = None
+) -> RunReport:
     """Advance every due dossier for the day ``on``; safe to run any number of times.
+
+    A run (not a dry one) is recorded as a ``CadenceRun``: when it started and ended, who or
+    what started it (``trigger``: the beat, the command, a user; a script by default), and
+    what it did; the reminders it creates point to it. A dossier that fails is logged, counted
+    as an error with its message, and the run goes on with the others.
 
     Dossiers go by batches of ``BATCH_SIZE`` in primary-key order, each batch in one
     transaction under its dossiers' row locks: the planner reads the batch in a few queries
@@ -216,9 +236,54 @@ def run_cadence(*, on: date | None = None, actor=None, dry_run: bool = False) ->
     """
     on = on or timezone.localdate()
     report = RunReport(on=on, dry_run=dry_run)
-    with _older_objects_frozen():
-        _run_batches(due_dossier_ids(on), on=on, actor=actor, dry_run=dry_run, report=report)
+    if not dry_run:
+        report.run = CadenceRun.objects.create(
+            on=on,
+            started_at=timezone.now(),
+            trigger=trigger or (CadenceRun.Trigger.USER if actor else CadenceRun.Trigger.SCRIPT),
+            started_by=user_or_none(actor),
+        )
+    try:
+        with _older_objects_frozen():
+            _run_batches(due_dossier_ids(on), on=on, actor=actor, dry_run=dry_run, report=report)
+    except Exception as exc:
+        _record_run(report, error=f"{type(exc).__name__} : {exc}")
+        raise
+    _record_run(report)
     return report
+
+
+def _record_run(report: RunReport, *, error: str = "") -> None:
+    """Write what the run did on its ``CadenceRun`` row (one UPDATE)."""
+    run = report.run
+    if run is None:
+        return
+    errors = [f"dossier {pk} : {message}" for pk, message in report.errors]
+    # The dossiers on hold that day: the planner does not look at them until their hold ends
+    # (their next action date is the day after), so the run would not meet most of them.
+    held = set(report.details.get("hold", []))
+    held.update(
+        DossierHold.objects.filter(
+            released_on__isnull=True, started_on__lte=report.on, until__gte=report.on
+        ).values_list("dossier_id", flat=True)
+    )
+    report.holds = len(held)
+    report.details["hold"] = sorted(held)
+    CadenceRun.objects.filter(pk=run.pk).update(
+        finished_at=timezone.now(),
+        status=CadenceRun.Status.FAILED if error else CadenceRun.Status.DONE,
+        examined=report.examined,
+        reminders=report.reminders,
+        fired=dict(report.fired),
+        skipped=report.skipped,
+        caught_up=report.caught_up,
+        holds=report.holds,
+        go_no_go=report.counts["go_no_go"],
+        arrangements=report.counts["promise"] + report.counts["plan"],
+        errors=len(report.errors) + bool(error),
+        details=report.details,
+        error="\n".join([*errors, error][:50]).strip(),
+    )
 
 
 @contextmanager
@@ -248,9 +313,15 @@ def _run_batches(ids, *, on: date, actor, dry_run: bool, report: RunReport) -> N
             _run_one_by_one(chunk, on=on, actor=actor, dry_run=True, report=report)
             continue
         try:
-            outcome = _run_batch(chunk, on=on, actor=actor)
+            outcome = _run_batch(chunk, on=on, actor=actor, run=report.run)
         except IntegrityError:
             # Another run created one of these reminders first: nothing is done twice.
+            _run_one_by_one(chunk, on=on, actor=actor, dry_run=False, report=report)
+            continue
+        except Exception:
+            # One dossier of the batch fails: the batch is rolled back and done again dossier by
+            # dossier, so that only the failing one is left out (and reported).
+            logger.exception("cadence du %s : lot repris dossier par dossier", on)
             _run_one_by_one(chunk, on=on, actor=actor, dry_run=False, report=report)
             continue
         for pk, decision in outcome:
@@ -260,12 +331,21 @@ def _run_batches(ids, *, on: date, actor, dry_run: bool, report: RunReport) -> N
 def _report(report: RunReport, pk: int, decision: planning.Decision) -> None:
     report.examined += 1
     report.counts[decision.action] += 1
+    if decision.action == "wait" and decision.reason.startswith(planning.HOLD_REASON):
+        report.holds += 1
+        report.details.setdefault("hold", []).append(pk)
+    if decision.action == "go_no_go":
+        report.details.setdefault("go_no_go", []).append(pk)
     if decision.action == "fire":
         report.reminders += len(decision.fire)
         report.caught_up += int(decision.caught_up)
+        report.skipped += len(decision.skipped)
+        for step in decision.fire:
+            report.fired[step.stage] += 1
         labels = " + ".join(step.label for step in decision.fire)
         flag = " (rattrapage)" if decision.caught_up else ""
         report.lines.append(f"dossier {pk} : {labels}{flag}")
+        report.planned.append((pk, labels, decision.caught_up))
     elif decision.action in ("go_no_go", "promise", "plan"):
         report.lines.append(f"dossier {pk} : {decision.reason or decision.action}")
 
@@ -273,15 +353,25 @@ def _report(report: RunReport, pk: int, decision: planning.Decision) -> None:
 def _run_one_by_one(ids, *, on: date, actor, dry_run: bool, report: RunReport) -> None:
     for pk in ids:
         try:
-            decision = dossier_advance(dossier=pk, on=on, actor=actor, dry_run=dry_run)
+            decision = dossier_advance(
+                dossier=pk, on=on, actor=actor, dry_run=dry_run, run=report.run
+            )
         except IntegrityError:
             report.examined += 1
             report.counts["already_done"] += 1
             continue
+        except Exception as exc:
+            logger.exception("cadence du %s : dossier %s en erreur", on, pk)
+            report.examined += 1
+            report.counts["error"] += 1
+            report.errors.append((pk, f"{type(exc).__name__} : {exc}"))
+            report.details.setdefault("error", []).append(pk)
+            report.lines.append(f"dossier {pk} : erreur ({type(exc).__name__})")
+            continue
         _report(report, pk, decision)
 
 
-def _run_batch(ids, *, on: date, actor) -> list[tuple[int, planning.Decision]]:
+def _run_batch(ids, *, on: date, actor, run=None) -> list[tuple[int, planning.Decision]]:
     """One batch in one transaction: plan in memory, write in bulk.
 
     The batch is the dossiers still due between its first and last id, locked: a dossier done
@@ -311,9 +401,9 @@ def _run_batch(ids, *, on: date, actor) -> list[tuple[int, planning.Decision]]:
             else:
                 # Promise, plan, Go/No-Go: the services that own them, one dossier at a time,
                 # after the reminders planned so far (they count as contacts) are written.
-                _create_planned(reminders, on=on, actor=actor)
+                _create_planned(reminders, on=on, actor=actor, run=run)
                 reminders = []
-                outcome.append((pk, dossier_advance(dossier=dossier, on=on, actor=actor)))
+                outcome.append((pk, dossier_advance(dossier=dossier, on=on, actor=actor, run=run)))
                 ctx.refresh_debtor(dossier.debtor_id)
                 continue
             dossier.next_action_at = planning.next_action_at(dossier, on=on, ctx=ctx)
@@ -321,7 +411,7 @@ def _run_batch(ids, *, on: date, actor) -> list[tuple[int, planning.Decision]]:
             dossier._change_reason = reason
             changed.append(dossier)
             outcome.append((pk, decision))
-        _create_planned(reminders, on=on, actor=actor)
+        _create_planned(reminders, on=on, actor=actor, run=run)
         _update_dossiers(changed, actor=actor)
     return outcome
 
@@ -332,7 +422,7 @@ def _update_dossiers(dossiers: list[Dossier], *, actor) -> None:
     journaled_update_each(dossiers, ["state", "next_action_at"], actor=actor)
 
 
-def _create_planned(planned: list[tuple[Dossier, _Planned]], *, on: date, actor) -> None:
+def _create_planned(planned: list[tuple[Dossier, _Planned]], *, on: date, actor, run=None) -> None:
     """Write the planned reminders and their journal rows in bulk; queue the deliveries."""
     if not planned:
         return
@@ -351,7 +441,7 @@ def _create_planned(planned: list[tuple[Dossier, _Planned]], *, on: date, actor)
             for dossier, row in planned
         ],
         reasons=[row.reason for _dossier, row in planned],
-        common={"scheduled_for": on},
+        common={"scheduled_for": on, "run_id": getattr(run, "pk", None)},
         actor=actor,
     )
     to_deliver = [pk for pk, (_d, row) in zip(pks, planned, strict=True) if row.to_deliver]
@@ -667,7 +757,10 @@ def call_log(
                 kind=Task.Kind.CALL, status=Task.Status.OPEN, due_on__lte=on
             ):
                 dossier_work.task_close(task=task, actor=actor, reason="appel passé")
-        if commitment_amount is not None:
+        # A promise still pending holds: the call is logged beside it, the commitment noted on
+        # the call (its follow-up too), never a second promise (one pending per dossier).
+        call.pending_promise = dossier.promises.filter(status=Promise.Status.PENDING).first()
+        if commitment_amount is not None and call.pending_promise is None:
             call.promise = dossier_services.promise_record(
                 dossier=dossier,
                 amount=commitment_amount,
@@ -677,6 +770,7 @@ def call_log(
                 note=f"Appel du {on:%d/%m/%Y} ({call.contact_name or 'interlocuteur'})",
                 on=on,
             )
+        if commitment_amount is not None:
             follow_up = calls.follow_up_for(
                 called_on=on,
                 commitment_date=commitment_date,

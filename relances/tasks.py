@@ -7,13 +7,14 @@ from django.utils import timezone
 
 from recouvrement.celery import queue
 from relances import services
+from relances.models import CadenceRun
 
 
 @shared_task(name="relances.run_cadence")
 def run_cadence_task(on: str | None = None) -> dict:
     """The sweep beat runs every hour: idempotent, so a missed or doubled tick is harmless."""
     day = date.fromisoformat(on) if on else timezone.localdate()
-    report = services.run_cadence(on=day)
+    report = services.run_cadence(on=day, trigger=CadenceRun.Trigger.BEAT)
     return {"date": day.isoformat(), "examined": report.examined, "reminders": report.reminders}
 
 

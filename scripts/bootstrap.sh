@@ -28,10 +28,11 @@ if ! "$PYTHON" -c 'import ensurepip, venv' 2>/dev/null; then
     apt_install python3-venv python3-pip
 fi
 
-# WeasyPrint (from PyPI) renders letters with Debian's Pango and HarfBuzz; without
-# libharfbuzz-subset0 a one-page letter takes about five times longer. DejaVu gives the fonts.
+# The Debian packages the product needs (Pango, HarfBuzz, the letters' font): one list,
+# scripts/debian-packages.txt, read by the Dockerfile too.
+PACKAGES_LIST="$(dirname "$0")/debian-packages.txt"
 missing=()
-for pkg in libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core; do
+for pkg in $(sed -e 's/#.*//' "$PACKAGES_LIST"); do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then

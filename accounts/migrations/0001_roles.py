@@ -13,18 +13,22 @@ def sync(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    # The migrations this one first ran after, named: « __latest__ » would make any later
+    # migration of these apps a dependency of a migration already applied, and every existing
+    # database (the demo's db.sqlite3, production) would refuse to migrate
+    # (InconsistentMigrationHistory). A later model's permissions come from a later migration.
     dependencies = [
-        ("auth", "__latest__"),
-        ("authtoken", "__latest__"),
-        ("otp_totp", "__latest__"),
-        ("axes", "__latest__"),
-        ("journal", "__latest__"),
-        ("dossiers", "__latest__"),
-        ("rgpd", "__latest__"),
-        ("imports", "__latest__"),
-        ("relances", "__latest__"),
-        ("courriers", "__latest__"),
-        ("escalade", "__latest__"),
-        ("pilotage", "__latest__"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("authtoken", "0004_alter_tokenproxy_options"),
+        ("otp_totp", "0003_add_timestamps"),
+        ("axes", "0010_accessattemptexpiration"),
+        ("journal", "0001_initial"),
+        ("dossiers", "0002_reference_rates"),
+        ("rgpd", "0001_initial"),
+        ("imports", "0001_initial"),
+        ("relances", "0002_default_policies"),
+        ("courriers", "0002_default_templates"),
+        ("escalade", "0001_initial"),
+        ("pilotage", "0002_cost_settings_row"),
     ]
     operations = [migrations.RunPython(sync, migrations.RunPython.noop)]

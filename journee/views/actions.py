@@ -108,6 +108,13 @@ def call(request, pk: int):
                 f" Promesse de {euros(logged.commitment_amount)} pour le "
                 f"{logged.commitment_date:%d/%m/%Y} enregistrée."
             )
+        pending = getattr(logged, "pending_promise", None)
+        if pending is not None and logged.commitment_amount is not None:
+            message += (
+                f" Une promesse est en cours ({euros(pending.amount)} pour le "
+                f"{pending.due_on:%d/%m/%Y}) : elle est conservée ; l'engagement est noté "
+                "dans le journal d'appel."
+            )
         if logged.follow_up_task_id:
             message += f" Rappel prévu le {logged.follow_up_task.due_on:%d/%m/%Y}."
         if logged.recap_status == CallLog.Recap.TO_SEND:

@@ -30,11 +30,12 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc as static files (no CDN)
     "django_htmx",
     "simple_history",
     "django_fsm",
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "accounts.otp.SecondFactorConfig",  # django-otp's TOTP devices, named in French
     "axes",
     "csp",
     # The project's apps, from the bottom of the layering to the top (docs/architecture.md).
@@ -202,6 +203,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # The documentation's files come from drf-spectacular-sidecar, served as our static files.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 LOGGING = {

@@ -15,7 +15,7 @@ from dossiers.models import Claim, Dossier, PaymentPlan
 from dossiers.services import work
 from imports.models import ImportBatch, ImportKind, InvoiceStatus, InvoiceStatusEvent
 from relances import services as relances_services
-from relances.models import CadenceStep, Reminder
+from relances.models import CadenceRun, CadenceStep, Reminder
 from rgpd.models import PurgeCertificate, RightsRequest
 from tests.factories import ClaimFactory, CreditorFactory, UserFactory
 
@@ -152,6 +152,9 @@ def world(db, controller, manager, dpo, admin_user, settings, tmp_path):
             letters_count=1,
         ).pk,
         "certificate": PurgeCertificate.objects.create(purge_date=TODAY).pk,
+        "cadence_run": CadenceRun.objects.create(
+            on=TODAY, started_at=timezone.now(), trigger=CadenceRun.Trigger.BEAT
+        ).pk,
     }
     # An approval batch is seen by the one who started it only: one each (anonymous: any).
     for user in users.values():

@@ -51,6 +51,9 @@ ALLOWED: dict[str, set[str]] = {
     "escalade:evidence": READERS,
     "escalade:message": READERS,
     "pilotage": {"manager"},
+    # The runs of the daily cadence and the dry run of a coming day (issue #18): managers.
+    "pilotage:cadence_runs": {"manager"},
+    "pilotage:cadence_run": {"manager"},
     # Managers read the GDPR space; the data subjects' rights are the DPO's alone.
     "rgpd": {"dpo", "manager"},
     **{
@@ -79,6 +82,7 @@ SPECIAL: dict[str, dict[str, object]] = {
     "accounts:otp_qr": {"anonymous": "/connexion/", **dict.fromkeys(ROLES[1:], 404)},
     "schema": {"anonymous": 401, **dict.fromkeys(ROLES[1:], 200)},
     "api-docs": {"anonymous": 401, **dict.fromkeys(ROLES[1:], 200)},
+    "favicon": dict.fromkeys(ROLES, "/static/favicon"),  # the browsers' /favicon.ico
 }
 POST_ONLY = {
     "courriers:approval_start",
@@ -142,6 +146,7 @@ PARAM_IS = {
     ("escalade:message", "reminder_pk"): "sent_reminder",  # a message that went out
     ("courriers:batch_file", "batch_pk"): "letter_batch",
     ("courriers:approval_progress", "batch_pk"): "approval_batch:{user}",
+    ("pilotage:cadence_run", "run_pk"): "cadence_run",  # a run of the cadence (every creditor)
 }
 # Objects that belong to a dossier's scope (a debtor: through their dossiers).
 SCOPED_OBJECTS = DOSSIER_PARAMS | {"debtor", "sent_reminder"}

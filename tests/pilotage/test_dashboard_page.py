@@ -201,7 +201,7 @@ def test_every_table_exports_as_csv_and_xlsx(client):
     response = client.get(reverse("pilotage:export", args=["cadence", "xlsx"]), query)
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert sheet["A3"].value == "Niveau"
-    assert [c.value for c in sheet[4]] == ["Relance 1", 1, 1.0, 1.0, 1.0]
+    assert [c.value for c in sheet[4]] == ["Relance 1", 1, 1.0, 1.0, 1.0, 1, 400]
     assert sheet["C4"].number_format == "0.0 %"
     assert client.get(reverse("pilotage:export", args=["inconnu", "csv"])).status_code == 404
     assert client.get(reverse("pilotage:export", args=["aging", "pdf"])).status_code == 404

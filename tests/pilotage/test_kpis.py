@@ -2,13 +2,16 @@
 hand (the working is in each test's docstring)."""
 
 import datetime
+import sqlite3
 from decimal import Decimal
 
 import pytest
 import time_machine
 
 from dossiers import services
+from pilotage import queries
 from pilotage.selectors import dashboard_data
+from relances.models import CadenceStep, Reminder
 from tests.pilotage import dataset
 from tests.pilotage.dataset import START, TODAY
 
@@ -92,13 +95,65 @@ def test_payment_rates_after_each_reminder_level(portfolio):
     7 days: 1/3; 15 days: 2/3; 30 days: 1/2.
     Level 2: A/P1's e-mail on 12/10 (the call at the same time is a second contact), no payment
     after it: 0 at every window. Level 3: the letter of 20/08 is before the period. Formal
-    notice on 20/11: no window over yet."""
+    notice on 20/11: no window over yet.
+    The last two columns count the period's payments by the last level sent before them:
+    A/P1's 400 € (R1 on 05/10) and B/P2's 2 000 € (R1 on 01/11)."""
     table = rows(data().tables["cadence"])
     third, two_thirds = Decimal(1) / 3, Decimal(2) / 3
-    assert table["Relance 1"] == [3, third, two_thirds, Decimal("0.5")]
-    assert table["Relance 2"] == [1, 0, 0, 0]
+    assert table["Relance 1"] == [3, third, two_thirds, Decimal("0.5"), 2, Decimal("2400.00")]
+    assert table["Relance 2"] == [1, 0, 0, 0, 0, Decimal("0.00")]
     assert "Relance 3" not in table
-    assert table["Mise en demeure"] == [1, None, None, None]
+    assert table["Mise en demeure"] == [1, None, None, None, 0, Decimal("0.00")]
+
+
+def test_a_payment_counts_for_the_last_level_sent_before_it(portfolio):
+    """Issue #18, item 6. B/P1 gets its R2 e-mail on 08/10 and pays 100 € on 12/10: the last
+    level sent before that payment is R2, so it counts for R2 (4 days: within 7, 15 and 30)
+    and no longer for B/P1's R1 of 01/10 (11 days before).
+    R1: A/P1 (paid 10/10, 5 days), B/P1 (never, for R1), B/P2 (paid 10/11, 9 days; 30 days not
+    over) → 7 days 1/3, 15 days 2/3, 30 days 1/2.
+    R2: A/P1 on 12/10 (nothing after it), B/P1 on 08/10 (paid 12/10) → 1/2 at every window.
+    Payments of the period by level: R1 400 + 2 000 €, R2 100 €."""
+    step = CadenceStep.objects.get(policy__debtor_kind="professional", code="r15-email")
+    Reminder.objects.create(
+        dossier=portfolio.b_p1,
+        step=step,
+        cycle=1,
+        channel=step.channel,
+        status=Reminder.Status.SENT,
+        scheduled_for=datetime.date(2026, 10, 8),
+        sent_at=dataset.at(datetime.date(2026, 10, 8)),
+        content="Texte envoyé",
+    )
+    with dataset.travel(datetime.date(2026, 10, 12)):
+        services.payment_record(
+            dossier=portfolio.b_p1,
+            amount=Decimal("100"),
+            received_on=datetime.date(2026, 10, 12),
+            actor=None,
+        )
+    table = rows(data().tables["cadence"])
+    third, two_thirds, half = Decimal(1) / 3, Decimal(2) / 3, Decimal("0.5")
+    assert table["Relance 1"] == [3, third, two_thirds, half, 2, Decimal("2400.00")]
+    assert table["Relance 2"] == [2, half, half, half, 1, Decimal("100.00")]
+
+
+@pytest.mark.parametrize(
+    ("sent", "paid", "within"),
+    [
+        ("2026-10-05", "2026-10-12", True),
+        ("2026-10-05", "2026-10-13", False),
+        ("2026-12-28", "2027-01-04", True),
+    ],
+)
+def test_the_payment_windows_add_days_to_dates_on_sqlite(sent, paid, within):
+    """The demo runs on SQLite, where the rates showed 0,0 % at every level: « date + 7 » there
+    is a number (2033), never greater than a date's text. The windows add days as dates."""
+    expression = queries.plus_days("s", 7, "sqlite")
+    db = sqlite3.connect(":memory:")
+    sql = f"SELECT ? <= {expression} FROM (SELECT ? AS s)"  # noqa: S608 (fixed text)
+    (result,) = db.execute(sql, (paid, sent)).fetchone()
+    assert bool(result) is within
 
 
 def test_promises_kept_and_plans_honoured(portfolio):

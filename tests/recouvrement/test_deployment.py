@@ -1,6 +1,7 @@
 """Deployment guards: production settings refuse to start without secrets, pass Django's
 deployment checklist, and every model change has its migration."""
 
+import importlib
 import os
 import subprocess
 import sys
@@ -57,3 +58,29 @@ def test_every_model_change_has_its_migration():
         env={"DATABASE_URL": "sqlite:////tmp/recouvrement-migrations-check.sqlite3"},
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_roles_migration_names_the_migrations_it_follows():
+    """accounts.0001_roles depended on every app's « __latest__ »: any new migration of those
+    apps became a dependency of a migration already applied, and every existing database (the
+    demo's, production's) refused to migrate (InconsistentMigrationHistory)."""
+    roles_migration = importlib.import_module("accounts.migrations.0001_roles")
+    for app, name in roles_migration.Migration.dependencies:
+        assert name != "__latest__", app
+
+
+def test_one_list_of_debian_packages_feeds_the_bootstrap_and_the_image():
+    """The Dockerfile and scripts/bootstrap.sh each named the packages the product needs (the
+    image once lacked the letters' font): both now read scripts/debian-packages.txt."""
+    listed = ROOT / "scripts" / "debian-packages.txt"
+    packages = [
+        line.split("#")[0].strip()
+        for line in listed.read_text().splitlines()
+        if line.split("#")[0].strip()
+    ]
+    assert {"libpango-1.0-0", "libharfbuzz-subset0", "fonts-dejavu-core"} <= set(packages)
+    for reader in ("Dockerfile", "scripts/bootstrap.sh"):
+        text = (ROOT / reader).read_text()
+        assert "debian-packages.txt" in text, reader
+        for package in packages:
+            assert package not in text, f"{reader} nomme encore {package}"

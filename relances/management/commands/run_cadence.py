@@ -5,6 +5,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 
 from relances import services
+from relances.models import CadenceRun
 
 ACTIONS = {
     "fire": "étapes déclenchées",
@@ -14,6 +15,7 @@ ACTIONS = {
     "plan": "échéanciers vérifiés",
     "none": "sans action",
     "already_done": "déjà traités par une autre exécution",
+    "error": "en erreur",
 }
 
 
@@ -39,7 +41,9 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"Date invalide « {options['date']} » : format attendu AAAA-MM-JJ."
                 ) from exc
-        report = services.run_cadence(on=day, dry_run=options["dry_run"])
+        report = services.run_cadence(
+            on=day, dry_run=options["dry_run"], trigger=CadenceRun.Trigger.COMMAND
+        )
         verb = "serait créée(s)" if report.dry_run else "créée(s)"
         title = "Simulation de la cadence" if report.dry_run else "Cadence"
         self.stdout.write(f"{title} du {report.on:%d/%m/%Y}")
