@@ -75,6 +75,12 @@ class BankStatement(models.Model):
     def __str__(self) -> str:
         return f"{self.get_format_display()} — {self.original_name}"
 
+    @property
+    def waiting_count(self) -> int:
+        """Lines the matching left for a person, as counted at import."""
+        summary = self.summary or {}
+        return sum(summary.get(key, 0) for key in ("proposed", "unmatched", "to_review"))
+
 
 class BankTransaction(models.Model):
     """One line of a statement: money in or out, and what became of it."""
