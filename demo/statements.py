@@ -145,17 +145,19 @@ def statement_files(
 
 
 def demo_dossiers(creditor: Creditor) -> list[Dossier]:
-    """Four dossiers of the creditor in the cadence, with open invoices, of four debtors."""
+    """Four open dossiers of the creditor with invoices due, of four debtors (those in the
+    cadence first)."""
     chosen, debtors = [], set()
-    candidates = (
+    candidates = sorted(
         Dossier.objects.filter(
             creditor=creditor,
-            state__in=CADENCE_STATES,
+            closed_on__isnull=True,
             debtor__processing_restricted=False,
             debtor__insolvency_status=Debtor.Insolvency.NONE,
         )
         .select_related("debtor")
-        .order_by("pk")
+        .order_by("pk"),
+        key=lambda d: d.state not in CADENCE_STATES,
     )
     for dossier in candidates:
         claims = _open_claims(dossier)
@@ -171,12 +173,13 @@ def demo_dossiers(creditor: Creditor) -> list[Dossier]:
 def bank_statements(*, seeder) -> list[str]:
     from imports.statements import services
 
-    creditor = Creditor.objects.order_by("pk").first()
-    if creditor is None:
-        return []
-    dossiers = demo_dossiers(creditor)
-    if len(dossiers) < 4:
-        return []
+    # The first creditor with four open dossiers to pay.
+    for creditor in Creditor.objects.order_by("pk"):
+        dossiers = demo_dossiers(creditor)
+        if len(dossiers) == 4:
+            break
+    else:
+        return ["Relevés bancaires : aucun créancier n'a quatre dossiers ouverts à payer."]
     on = seeder.today - timedelta(days=1)
     summary = {}
     for name, content in statement_files(creditor, dossiers, on):

@@ -62,7 +62,9 @@ def transaction_key(line: parsers.ParsedTransaction, occurrence: int = 1) -> str
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _creditor_for(statement: parsers.ParsedStatement, creditor: Creditor | None) -> Creditor:
+def _creditor_for(
+    statement: parsers.ParsedStatement, creditor: Creditor | None, creditors
+) -> Creditor:
     accounts = [compact(a) for a in statement.accounts]
     if creditor is not None:
         if compact(creditor.iban) not in accounts:
@@ -71,7 +73,7 @@ def _creditor_for(statement: parsers.ParsedStatement, creditor: Creditor | None)
                 f"créancier {creditor} ({creditor.iban})."
             )
         return creditor
-    found = [c for c in Creditor.objects.all() if compact(c.iban) in accounts]
+    found = [c for c in creditors if compact(c.iban) in accounts]
     if len(found) != 1:
         raise ValidationError(
             f"Aucun créancier n'a le compte {', '.join(accounts)} : choisissez le créancier "
@@ -88,10 +90,14 @@ def statement_import(
     name: str,
     actor,
     creditor: Creditor | None = None,
+    creditors=None,
     source: str = "upload",
 ) -> ImportResult:
     """Import one statement file; see the module's docstring. Raises ``ValidationError`` with
-    the file's errors (nothing written)."""
+    the file's errors (nothing written).
+
+    ``creditors``: those the actor may import for (``scoping.visible_creditors``; all when
+    None, for the drop folder); the statement's account must be one of theirs."""
     sha256 = hashlib.sha256(content).hexdigest()
     existing = BankStatement.objects.filter(sha256=sha256).first()
     if existing is not None:
@@ -100,7 +106,10 @@ def statement_import(
         parsed = parsers.parse(content)
     except parsers.StatementError as exc:
         raise ValidationError(exc.messages) from exc
-    creditor = _creditor_for(parsed, creditor)
+    allowed = Creditor.objects.all() if creditors is None else creditors
+    if creditor is not None and not allowed.filter(pk=creditor.pk).exists():
+        raise ValidationError("Ce créancier n'est pas dans votre périmètre.")
+    creditor = _creditor_for(parsed, creditor, allowed)
     own_account = compact(creditor.iban)
     seen: Counter[str] = Counter()
     keyed = []

@@ -64,6 +64,7 @@ def upload(request):
                 content=upload.read(),
                 name=upload.name,
                 creditor=form.cleaned_data["creditor"],
+                creditors=scoping.visible_creditors(request.user),
                 actor=request.user,
             )
         except ValidationError as exc:

@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from dossiers import scoping
 from dossiers.models import Claim, Dossier, DossierState, Payment
 from imports.statements import services
 from imports.statements.matching import Matcher, candidates_in, iban_hash, invoice_core
@@ -254,3 +255,36 @@ def test_subset_of_invoices_summing_to_the_amount(db, controller):
         matcher.match(amount=Decimal("12.00"), remittance="", structured="", iban="").dossier
         is None
     )
+
+
+def test_a_manager_imports_only_for_the_creditors_in_their_charge(statement_world, manager):
+    with pytest.raises(ValidationError, match="Aucun créancier n'a le compte"):
+        services.statement_import(
+            content=sample("camt053_releve.xml"),
+            name="releve.xml",
+            actor=manager,
+            creditors=scoping.visible_creditors(manager),
+        )
+    assert not BankStatement.objects.exists()
+    statement_world.creditor.managers.add(manager)
+    result = services.statement_import(
+        content=sample("camt053_releve.xml"),
+        name="releve.xml",
+        actor=manager,
+        creditors=scoping.visible_creditors(manager),
+    )
+    assert result.created
+
+
+def test_the_drop_folder(statement_world, tmp_path):
+    from django.core.management import call_command
+
+    (tmp_path / "releve.sta").write_bytes(sample("mt940_releve.sta"))
+    (tmp_path / "faux.txt").write_bytes(b"0130006    00001EUR2 ABC")
+    call_command("import_statements", str(tmp_path))
+    assert (tmp_path / "traites" / "releve.sta").exists()
+    assert (tmp_path / "erreurs" / "faux.txt").exists()
+    assert "non reconnu" in (tmp_path / "erreurs" / "faux.txt.txt").read_text(encoding="utf-8")
+    statement = BankStatement.objects.get()
+    assert (statement.source, statement.summary["posted"]) == ("drop", 2)
+    assert _line("1200.00").payment.history.first().history_user is None

@@ -158,3 +158,34 @@ def test_a_manager_works_the_queue_in_a_browser(live_server, browser, statement_
     assert page.locator("#file-rapprochement tbody tr").count() == 1
     assert Dossier.objects.get(pk=statement_world.cave.pk).state == DossierState.PAID
     assert errors == []
+
+
+@pytest.mark.django_db
+def test_the_api_imports_a_statement(controller, statement_world):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(controller)
+    response = api.post(
+        "/api/v1/bank-statements/",
+        {"file": SimpleUploadedFile("releve.xml", sample("camt053_releve.xml"))},
+        format="multipart",
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["summary"]["posted"] == 2
+    first = body["lines"][0]
+    assert (first["status"], first["rule"], first["confidence"]) == ("posted", "rf", 100)
+    again = api.post(
+        "/api/v1/bank-statements/",
+        {"file": SimpleUploadedFile("copie.xml", sample("camt053_releve.xml"))},
+        format="multipart",
+    )
+    assert again.status_code == 200 and again.json()["id"] == body["id"]
+    bad = api.post(
+        "/api/v1/bank-statements/",
+        {"file": SimpleUploadedFile("faux.xml", b"<Document><BkToCstmrStmt>")},
+        format="multipart",
+    )
+    assert bad.status_code == 400
+    assert "XML mal formé" in str(bad.json())

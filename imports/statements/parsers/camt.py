@@ -17,6 +17,7 @@ from lxml import etree
 from imports.statements.parsers.common import (
     CREDIT,
     DEBIT,
+    MAX_AMOUNT,
     Kind,
     ParsedStatement,
     ParsedTransaction,
@@ -77,7 +78,7 @@ def _amount(element, problems: Problems) -> Decimal | None:
     except InvalidOperation:
         problems.add(f"{_where(element)} : montant illisible « {element.text} ».")
         return None
-    if value <= 0 or value.as_tuple().exponent < -2:
+    if not 0 < value <= MAX_AMOUNT or value.as_tuple().exponent < -2:
         problems.add(f"{_where(element)} : montant invalide « {element.text} ».")
         return None
     currency = element.get("Ccy", "EUR")

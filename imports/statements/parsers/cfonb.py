@@ -28,6 +28,7 @@ from decimal import Decimal
 from imports.statements.parsers.common import (
     CREDIT,
     DEBIT,
+    MAX_AMOUNT,
     Kind,
     ParsedStatement,
     ParsedTransaction,
@@ -162,8 +163,8 @@ def parse_cfonb120(content: bytes) -> ParsedStatement:
         if not seen_start:
             problems.add(f"Ligne {number} : mouvement (04) avant l'ancien solde (01).")
             continue
-        if amount <= 0:
-            problems.add(f"Ligne {number} : montant nul.")
+        if not 0 < amount <= MAX_AMOUNT:
+            problems.add(f"Ligne {number} : montant nul ou hors limites.")
             continue
         try:
             value_on = _date(record[42:48])

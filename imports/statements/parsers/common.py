@@ -13,6 +13,8 @@ from django.conf import settings
 MAX_BYTES = getattr(settings, "STATEMENT_MAX_BYTES", 20 * 1024 * 1024)
 MAX_TRANSACTIONS = getattr(settings, "STATEMENT_MAX_TRANSACTIONS", 200_000)
 MAX_ERRORS = 50
+# The largest amount a payment can hold (12 digits, 2 decimals).
+MAX_AMOUNT = Decimal("9999999999.99")
 
 
 class Kind:
@@ -124,4 +126,4 @@ def french_rib_to_iban(bank: str, branch: str, account: str) -> str:
 
 
 def normalize_account(text: str) -> str:
-    return re.sub(r"\s+", "", text or "").upper()
+    return re.sub(r"\s+", "", text or "").upper()[:34]

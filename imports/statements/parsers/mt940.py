@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from imports.statements.parsers.common import (
     CREDIT,
     DEBIT,
+    MAX_AMOUNT,
     Kind,
     ParsedStatement,
     ParsedTransaction,
@@ -181,9 +182,13 @@ def parse_mt940(content: bytes) -> ParsedStatement:
                     "seuls les euros sont gérés."
                 )
                 continue
-            amount = _amount(found.group("amount"))
+            try:
+                amount = _amount(found.group("amount"))
+                day = _yymmdd(found.group("date"))
+            except (ValueError, InvalidOperation):
+                problems.add(f"Ligne {number} : date ou montant invalide dans :{tag}:.")
+                continue
             amount = amount if found.group("mark") == "C" else -amount
-            day = _yymmdd(found.group("date"))
             if tag.startswith("60") and statement.opening_balance is None:
                 statement.opening_balance, statement.start = amount, day
             elif tag.startswith("62"):
@@ -214,8 +219,8 @@ def parse_mt940(content: bytes) -> ParsedStatement:
                 problems.add(f"Ligne {number} : date ou montant invalide dans :61:.")
                 last = None
                 continue
-            if amount <= 0:
-                problems.add(f"Ligne {number} : montant nul dans :61:.")
+            if not 0 < amount <= MAX_AMOUNT:
+                problems.add(f"Ligne {number} : montant nul ou hors limites dans :61:.")
                 last = None
                 continue
             mark = found.group("mark")
