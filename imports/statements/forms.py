@@ -51,3 +51,38 @@ class AssignForm(LineForm):
 
 class IgnoreForm(LineForm):
     reason = forms.CharField(label="Motif", max_length=300)
+
+
+class SplitForm(LineForm):
+    parts = forms.CharField(
+        label="Parts",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Une ligne par dossier : sa référence puis le montant, "
+        "par exemple « DOS-2026-00012 500,00 ».",
+    )
+    reason = forms.CharField(label="Motif", max_length=300)
+
+    def clean_parts(self):
+        from decimal import Decimal, InvalidOperation
+
+        parsed = []
+        for number, text in enumerate(self.cleaned_data["parts"].splitlines(), start=1):
+            words = text.split()
+            if not words:
+                continue
+            if len(words) < 2:
+                raise forms.ValidationError(f"Ligne {number} : la référence puis le montant.")
+            # French amounts: « 1 234,56 », « 1.234,56 » or « 1234.56 ».
+            amount_text = "".join(words[1:]).replace("€", "").replace("\u202f", "")
+            if "," in amount_text:
+                amount_text = amount_text.replace(".", "").replace(",", ".")
+            try:
+                amount = Decimal(amount_text).quantize(Decimal("0.01"))
+            except InvalidOperation:
+                raise forms.ValidationError(
+                    f"Ligne {number} : « {' '.join(words[1:])} » n'est pas un montant."
+                ) from None
+            parsed.append((words[0].upper(), amount))
+        if len(parsed) < 2:
+            raise forms.ValidationError("Indiquez deux dossiers au moins.")
+        return parsed

@@ -103,6 +103,7 @@ class BankTransaction(models.Model):
         PROPOSED = "proposed", "Rapprochement proposé"
         UNMATCHED = "unmatched", "Non rapproché"
         TO_REVIEW = "to_review", "À examiner"
+        SPLIT = "split", "Réparti entre plusieurs dossiers"
         IGNORED = "ignored", "Écarté"
 
     class Rule(models.TextChoices):
@@ -120,6 +121,16 @@ class BankTransaction(models.Model):
     )
     line = models.PositiveIntegerField("ligne du fichier")
     key = models.CharField("clé de l'opération", max_length=64, unique=True)
+    # A line split by a person between several dossiers: one share per dossier, each with its
+    # payment; the line itself is then « Réparti ».
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="shares",
+        verbose_name="opération répartie",
+    )
     account = models.CharField("compte", max_length=34)
     booked_on = models.DateField("date de comptabilisation")
     value_on = models.DateField("date de valeur", null=True, blank=True)

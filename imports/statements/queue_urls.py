@@ -10,5 +10,6 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("confirmer/", views.confirm, name="confirm"),
     path("imputer/", views.assign, name="assign"),
+    path("repartir/", views.split, name="split"),
     path("ecarter/", views.ignore, name="ignore"),
 ]

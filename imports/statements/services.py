@@ -330,6 +330,64 @@ def transaction_assign(
     return row
 
 
+def transaction_split(
+    *, row: BankTransaction, parts: list[tuple[Dossier, Decimal]], actor, reason: str
+) -> list[BankTransaction]:
+    """A person splits one credit between several dossiers (one transfer paying two debtors'
+    invoices, a group paying for its subsidiaries): one share per dossier, each recorded through
+    ``payment_record``; the shares add up to the credit exactly."""
+    reason = require_reason(reason)
+    if len(parts) < 2:
+        raise ValidationError("Une répartition porte sur deux dossiers au moins.")
+    if any(amount <= 0 for _, amount in parts):
+        raise ValidationError("Chaque part doit être strictement positive.")
+    shares = []
+    with transaction.atomic():
+        row = _lock_open(row)
+        total = sum((amount for _, amount in parts), Decimal("0"))
+        if total != row.amount:
+            raise ValidationError(
+                f"Les parts totalisent {total} € au lieu de {row.amount} € : corrigez-les."
+            )
+        creditor_id = row.statement.creditor_id
+        if creditor_id and any(d.creditor_id != creditor_id for d, _ in parts):
+            raise ValidationError("Chaque dossier doit être un dossier du créancier du relevé.")
+        for index, (dossier, amount) in enumerate(parts, start=1):
+            share = BankTransaction(
+                statement=row.statement,
+                parent=row,
+                line=row.line,
+                key=hashlib.sha256(f"{row.key}/{index}".encode()).hexdigest(),
+                account=row.account,
+                booked_on=row.booked_on,
+                value_on=row.value_on,
+                amount=amount,
+                direction=row.direction,
+                kind=row.kind,
+                bank_code=row.bank_code,
+                bank_reference=row.bank_reference,
+                end_to_end_id=row.end_to_end_id,
+                counterparty_name=row.counterparty_name,
+                counterparty_iban=row.counterparty_iban,
+                remittance=row.remittance,
+                structured_reference=row.structured_reference,
+                rule=BankTransaction.Rule.MANUAL,
+                confidence=100,
+                reason=f"Part {index}/{len(parts)} vers {dossier.reference} : {reason}"[:500],
+            )
+            _post(share, dossier=dossier, actor=actor, reason=share.reason)
+            shares.append(share)
+        row.status = Status.SPLIT
+        row.rule, row.confidence, row.dossier = BankTransaction.Rule.MANUAL, 100, None
+        row.reason = ("Réparti entre " + ", ".join(d.reference for d, _ in parts) + f" : {reason}")[
+            :500
+        ]
+        row.handled_by = user_or_none(actor)
+        row.handled_at = timezone.now()
+        journaled_save(row, actor=actor, reason=row.reason)
+    return shares
+
+
 def transaction_ignore(*, row: BankTransaction, actor, reason: str) -> BankTransaction:
     """A person sets a line aside (not a debtor's payment, refunded, handled elsewhere)."""
     reason = require_reason(reason)

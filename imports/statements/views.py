@@ -16,7 +16,13 @@ from accounts import roles
 from accounts.access import role_required
 from dossiers import scoping
 from imports.statements import selectors, services
-from imports.statements.forms import AssignForm, IgnoreForm, LineForm, StatementUploadForm
+from imports.statements.forms import (
+    AssignForm,
+    IgnoreForm,
+    LineForm,
+    SplitForm,
+    StatementUploadForm,
+)
 from imports.statements.models import BankTransaction
 from legal.formatting import euros
 
@@ -209,6 +215,42 @@ def assign(request):
     else:
         messages.success(
             request, f"Paiement de {euros(row.amount)} enregistré sur le dossier {reference}."
+        )
+    return _back(request)
+
+
+@role_required(*QUEUE_ROLES)
+@require_POST
+def split(request):
+    form = SplitForm(request.POST)
+    if not form.is_valid():
+        errors = [m for messages_ in form.errors.values() for m in messages_]
+        messages.error(request, " ".join(errors) or "Répartition incomplète.")
+        return _back(request)
+    row = _row(request, form)
+    scope = scoping.editable_dossiers(request.user).filter(closed_on__isnull=True)
+    if row.statement.creditor_id:
+        scope = scope.filter(creditor_id=row.statement.creditor_id)
+    parts = []
+    for reference, amount in form.cleaned_data["parts"]:
+        dossier = scope.filter(reference=reference).first()
+        if dossier is None:
+            messages.error(
+                request,
+                f"Aucun dossier ouvert « {reference} » de ce créancier dans votre périmètre.",
+            )
+            return _back(request)
+        parts.append((dossier, amount))
+    try:
+        services.transaction_split(
+            row=row, parts=parts, actor=request.user, reason=form.cleaned_data["reason"]
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            f"{euros(row.amount)} répartis entre " + ", ".join(d.reference for d, _ in parts) + ".",
         )
     return _back(request)
 

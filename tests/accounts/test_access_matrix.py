@@ -94,6 +94,7 @@ POST_ONLY = {
     "releves:upload",
     "rapprochement:confirm",
     "rapprochement:assign",
+    "rapprochement:split",
     "rapprochement:ignore",
 }
 # What an allowed role gets on GET when it is not 200: a POST-only page answers 405 (after the

@@ -288,3 +288,66 @@ def test_the_drop_folder(statement_world, tmp_path):
     statement = BankStatement.objects.get()
     assert (statement.source, statement.summary["posted"]) == ("drop", 2)
     assert _line("1200.00").payment.history.first().history_user is None
+
+
+def _camt(entries: str) -> bytes:
+    return (
+        '<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">'
+        "<BkToCstmrStmt><GrpHdr><MsgId>T</MsgId></GrpHdr><Stmt><Id>T</Id>"
+        "<Acct><Id><IBAN>FR7630006000011234567890189</IBAN></Id></Acct>"
+        f"{entries}</Stmt></BkToCstmrStmt></Document>"
+    ).encode()
+
+
+def _entry(amount, ref, *, debit=False, family="RCDT", sub="ESCT", e2e="", iban="", text=""):
+    return (
+        f'<Ntry><Amt Ccy="EUR">{amount}</Amt><CdtDbtInd>{"DBIT" if debit else "CRDT"}'
+        "</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-11-20</Dt></BookgDt>"
+        f"<AcctSvcrRef>{ref}</AcctSvcrRef><BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>{family}</Cd>"
+        f"<SubFmlyCd>{sub}</SubFmlyCd></Fmly></Domn></BkTxCd><NtryDtls><TxDtls>"
+        f"<Refs><EndToEndId>{e2e or 'NOTPROVIDED'}</EndToEndId></Refs><RltdPties>"
+        f"<Dbtr><Nm>X</Nm></Dbtr><DbtrAcct><Id><IBAN>{iban}</IBAN></Id></DbtrAcct></RltdPties>"
+        f"<RmtInf><Ustrd>{text}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>"
+    )
+
+
+def test_overpayment_and_closed_dossier_by_rf(statement_world, controller):
+    content = _camt(
+        _entry("1300.00", "R1", text="RF64 DOS2 0260 0001")  # 100 € more than due
+        + _entry("80.00", "R2", text="RF64DOS202600001 encore")  # the dossier is now closed
+    )
+    services.statement_import(content=content, name="trop.xml", actor=controller)
+    over = _line("1300.00")
+    assert over.status == Status.POSTED
+    assert "trop-perçu de 100,00" in over.reason.replace("\u202f", " ").replace("\xa0", " ")
+    assert over.payment.amount == Decimal("1300.00")  # kept whole, the surplus to refund
+    late = _line("80.00")
+    assert (late.status, late.confidence) == (Status.PROPOSED, 60)
+    assert "dossier est clos" in late.reason
+
+
+def test_a_returned_direct_debit_is_put_to_review_with_its_dossier(statement_world, controller):
+    paid = _camt(
+        _entry(
+            "350.00",
+            "P1",
+            family="RDDT",
+            sub="ESDD",
+            e2e="SDD-GARAGE-11",
+            text="FC-2026-0107",
+            iban="FR7617569000301234567890168",
+        )
+    )
+    services.statement_import(content=paid, name="prelevement.xml", actor=controller)
+    assert _line("350.00").payment.method == Payment.Method.DIRECT_DEBIT
+    returned = _camt(
+        _entry("350.00", "P2", debit=True, family="RDDT", sub="UPDD", e2e="SDD-GARAGE-11")
+    )
+    services.statement_import(content=returned, name="rejet.xml", actor=controller)
+    row = BankTransaction.objects.get(bank_reference="P2")
+    assert (row.status, row.kind, row.dossier) == (
+        Status.TO_REVIEW,
+        BankTransaction.Kind.RETURN,
+        statement_world.garage,
+    )
+    assert "Rejet de l'opération du 20/11/2026 (dossier DOS-2026-00002)" in row.reason

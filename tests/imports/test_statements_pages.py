@@ -101,6 +101,36 @@ def test_the_queue_confirm_assign_and_set_aside(client, manager, statement_world
 
 
 @pytest.mark.django_db
+def test_a_credit_split_between_two_dossiers(client, manager, statement_world):
+    world = statement_world
+    world.creditor.managers.add(manager)
+    services.statement_import(
+        content=sample("camt053_releve.xml"), name="releve.xml", actor=manager
+    )
+    client.force_login(manager)
+    line = BankTransaction.objects.get(amount=Decimal("100.00"))
+    wrong = client.post(
+        "/rapprochement/repartir/",
+        {"line": line.pk, "parts": "DOS-2026-00002 60,00\nDOS-2026-00003 30", "reason": "x"},
+        follow=True,
+    )
+    assert "Les parts totalisent 90.00 € au lieu de 100.00 €" in _text(wrong)
+    client.post(
+        "/rapprochement/repartir/",
+        {
+            "line": line.pk,
+            "parts": "dos-2026-00002 60,00\nDOS-2026-00003 40,00 €",
+            "reason": "un virement pour deux sociétés du groupe",
+        },
+    )
+    line.refresh_from_db()
+    assert line.status == Status.SPLIT
+    shares = {s.dossier: s.payment.amount for s in line.shares.select_related("payment")}
+    assert shares == {world.garage: Decimal("60.00"), world.cave: Decimal("40.00")}
+    assert "Réparti entre DOS-2026-00002, DOS-2026-00003" in line.reason
+
+
+@pytest.mark.django_db
 def test_the_queue_is_cut_by_scoping(client, controller, manager, statement_world):
     services.statement_import(
         content=sample("camt053_releve.xml"), name="releve.xml", actor=controller
