@@ -134,49 +134,54 @@ def statement_import(
             created_by=user_or_none(actor),
         )
         statement.file.save(name, ContentFile(content), save=False)
-        journaled_save(statement, actor=actor, reason=f"relevé bancaire {name} reçu")
-        known = set(
-            BankTransaction.objects.filter(key__in=[k for k, _ in keyed]).values_list(
-                "key", flat=True
+        try:
+            journaled_save(statement, actor=actor, reason=f"relevé bancaire {name} reçu")
+            known = set(
+                BankTransaction.objects.filter(key__in=[k for k, _ in keyed]).values_list(
+                    "key", flat=True
+                )
             )
-        )
-        matcher = Matcher(creditor)
-        for key, line in keyed:
-            summary["lines"] += 1
-            if key in known:
-                summary["known"] += 1
-                continue
-            if compact(line.account) != own_account:
-                summary["other_account"] += 1
-                continue
-            row = BankTransaction(
-                statement=statement,
-                line=line.line,
-                key=key,
-                account=compact(line.account),
-                booked_on=line.booked_on,
-                value_on=line.value_on,
-                amount=line.amount,
-                direction=line.direction,
-                kind=line.kind,
-                bank_code=line.bank_code,
-                bank_reference=line.bank_reference,
-                end_to_end_id=line.end_to_end_id,
-                counterparty_name=line.counterparty_name,
-                counterparty_iban=line.counterparty_iban,
-                remittance=line.remittance,
-                structured_reference=line.structured_reference,
-            )
-            _classify(row, matcher)
-            where = f"relevé {name}, ligne {line.line}"
-            if row.status == Status.POSTED:
-                _post(row, dossier=row.dossier, actor=actor, reason=f"{where} : {row.reason}")
-                _learn_iban(row, actor=actor)
-            else:
-                journaled_save(row, actor=actor, reason=f"{where} : {row.get_status_display()}")
-            summary[row.status] += 1
-        statement.summary = dict(summary)
-        journaled_save(statement, actor=actor, reason="bilan du rapprochement")
+            matcher = Matcher(creditor)
+            for key, line in keyed:
+                summary["lines"] += 1
+                if key in known:
+                    summary["known"] += 1
+                    continue
+                if compact(line.account) != own_account:
+                    summary["other_account"] += 1
+                    continue
+                row = BankTransaction(
+                    statement=statement,
+                    line=line.line,
+                    key=key,
+                    account=compact(line.account),
+                    booked_on=line.booked_on,
+                    value_on=line.value_on,
+                    amount=line.amount,
+                    direction=line.direction,
+                    kind=line.kind,
+                    bank_code=line.bank_code,
+                    bank_reference=line.bank_reference,
+                    end_to_end_id=line.end_to_end_id,
+                    counterparty_name=line.counterparty_name,
+                    counterparty_iban=line.counterparty_iban,
+                    remittance=line.remittance,
+                    structured_reference=line.structured_reference,
+                )
+                _classify(row, matcher)
+                where = f"relevé {name}, ligne {line.line}"
+                if row.status == Status.POSTED:
+                    _post(row, dossier=row.dossier, actor=actor, reason=f"{where} : {row.reason}")
+                    _learn_iban(row, actor=actor)
+                else:
+                    journaled_save(row, actor=actor, reason=f"{where} : {row.get_status_display()}")
+                summary[row.status] += 1
+            statement.summary = dict(summary)
+            journaled_save(statement, actor=actor, reason="bilan du rapprochement")
+        except BaseException:
+            # Nothing is written: the stored copy of the file goes too.
+            statement.file.delete(save=False)
+            raise
     return ImportResult(statement=statement, created=True)
 
 

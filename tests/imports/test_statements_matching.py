@@ -351,3 +351,17 @@ def test_a_returned_direct_debit_is_put_to_review_with_its_dossier(statement_wor
         statement_world.garage,
     )
     assert "Rejet de l'opération du 20/11/2026 (dossier DOS-2026-00002)" in row.reason
+
+
+def test_a_failure_while_writing_leaves_neither_rows_nor_file(
+    statement_world, controller, monkeypatch, settings
+):
+    def broken(*args, **kwargs):
+        raise ValidationError("panne simulée")
+
+    monkeypatch.setattr(services, "payment_record", broken)
+    with pytest.raises(ValidationError, match="panne simulée"):
+        _import("camt053_releve.xml", controller)
+    assert not BankStatement.objects.exists() and not BankTransaction.objects.exists()
+    stored = settings.MEDIA_ROOT / "releves"
+    assert not stored.exists() or not any(p.is_file() for p in stored.rglob("*"))
