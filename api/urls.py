@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from api import imports_views, views
+from api import imports_views, statements_views, views
 
 router = DefaultRouter()
 router.register("creditors", views.CreditorViewSet)
@@ -13,5 +13,10 @@ router.register("invoice-statuses", imports_views.InvoiceStatusViewSet)
 
 urlpatterns = [
     path("einvoices/", imports_views.EInvoiceView.as_view(), name="einvoice-upload"),
+    path(
+        "bank-statements/",
+        statements_views.BankStatementView.as_view(),
+        name="bank-statement-upload",
+    ),
     *router.urls,
 ]

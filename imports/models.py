@@ -192,3 +192,25 @@ class InvoiceStatusEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.claim} — {self.get_status_display()}"
+
+
+# Bank statements live in their own package; their models are the imports app's.
+from imports.statements.models import (  # noqa: E402
+    BankStatement,
+    BankTransaction,
+    KnownIban,
+    StatementFormat,
+)
+
+__all__ = [
+    "BankStatement",
+    "BankTransaction",
+    "ColumnMapping",
+    "IdempotencyKey",
+    "ImportBatch",
+    "ImportKind",
+    "InvoiceStatus",
+    "InvoiceStatusEvent",
+    "KnownIban",
+    "StatementFormat",
+]

@@ -35,6 +35,14 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
     "imports.importbatch": ("file", "original_name", "preview", "errors"),
     "imports.idempotencykey": ("response_body",),
     "imports.invoicestatusevent": ("note",),
+    "imports.bankstatement": ("file", "original_name"),
+    "imports.banktransaction": (
+        "counterparty_name",
+        "counterparty_iban",
+        "remittance",
+        "end_to_end_id",
+    ),
+    "imports.knowniban": ("iban_hash", "iban_hint"),
     "courriers.letterbatch": ("pdf", "manifest"),
     "courriers.deliveryattempt": ("recipient",),
     "courriers.sentmessage": (
@@ -56,6 +64,7 @@ TRANSIENT: dict[str, str] = {
     "courriers.letterbatch": "created_at",
     "imports.importbatch": "created_at",
     "imports.idempotencykey": "created_at",
+    "imports.bankstatement": "created_at",
 }
 
 # The value a purged text field takes (kept short enough for every CharField above).

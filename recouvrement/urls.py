@@ -29,6 +29,8 @@ urlpatterns = [
     path("journal/", include("escalade.urls")),
     path("rgpd/", include("rgpd.urls")),
     path("pilotage/", include("pilotage.urls")),
+    path("imports/releves/", include("imports.statements.urls")),
+    path("rapprochement/", include("imports.statements.queue_urls")),
     path("imports/", include("imports.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),

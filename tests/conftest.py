@@ -3,7 +3,12 @@ import pytest
 from tests.factories import UserFactory
 
 # Fixtures shared by several apps' tests (the cadence walk, a Go/No-Go file, the browser).
-pytest_plugins = ["tests.fixtures.cadence", "tests.fixtures.gonogo", "tests.fixtures.browser"]
+pytest_plugins = [
+    "tests.fixtures.cadence",
+    "tests.fixtures.gonogo",
+    "tests.fixtures.browser",
+    "tests.fixtures.statements",
+]
 
 
 @pytest.fixture

@@ -13,7 +13,14 @@ from courriers.models import ApprovalBatch, LetterBatch, SentMessage, TemplateKi
 from dossiers import services as dossier_services
 from dossiers.models import Claim, Dossier, PaymentPlan
 from dossiers.services import work
-from imports.models import ImportBatch, ImportKind, InvoiceStatus, InvoiceStatusEvent
+from imports.models import (
+    BankStatement,
+    ImportBatch,
+    ImportKind,
+    InvoiceStatus,
+    InvoiceStatusEvent,
+    StatementFormat,
+)
 from relances import services as relances_services
 from relances.models import CadenceRun, CadenceStep, Reminder
 from rgpd.models import PurgeCertificate, RightsRequest
@@ -167,6 +174,16 @@ def world(db, controller, manager, dpo, admin_user, settings, tmp_path):
             file=ContentFile(b"a;b\n", name="import.csv"),
             original_name="import.csv",
             sha256="0" * 64,
+            created_by=user,
+        ).pk
+        # A bank statement likewise (one per file content: the hash names the user).
+        username = getattr(user, "username", "")
+        shared[f"bank_statement:{username}"] = BankStatement.objects.create(
+            format=StatementFormat.CAMT053,
+            account="FR7630006000011234567890189",
+            file=ContentFile(b"<Document/>", name="releve.xml"),
+            original_name="releve.xml",
+            sha256=f"{username or 'anonyme'}".ljust(64, "0")[:64],
             created_by=user,
         ).pk
     mine.objects.update(shared)

@@ -39,6 +39,9 @@ ALLOWED: dict[str, set[str]] = {
     "courriers:batch_create": {"manager"},
     "courriers:batch_file": {"manager"},
     "imports": {"controller", "manager", "admin"},
+    # Bank statements are imports; the « Rapprochement » queue is the workspace's.
+    "releves": {"controller", "manager", "admin"},
+    "rapprochement": WORKSPACE,
     # Go/No-Go: the list is the managers'; a dossier's page and its forms are the workspace's
     # (the decision itself, a POST, is refused to a controller: tests/escalade); the journal's
     # exports and the files it links to are for whoever reads the dossier.
@@ -92,6 +95,11 @@ POST_ONLY = {
     "imports:columns",
     "imports:confirm",
     "imports:facturx",
+    "releves:upload",
+    "rapprochement:confirm",
+    "rapprochement:assign",
+    "rapprochement:split",
+    "rapprochement:ignore",
 }
 # What an allowed role gets on GET when it is not 200: a POST-only page answers 405 (after the
 # role check, so a forbidden role still gets 403); a form living on another page, or an action
@@ -139,6 +147,7 @@ PK_IS = {
         ["imports:batch", "imports:progress", "imports:columns", "imports:confirm"],
         "import_batch:{user}",  # a batch is seen by the one who made it (and its managers)
     ),
+    "releves:detail": "bank_statement:{user}",  # likewise a bank statement
 }
 # Other parameters naming something else than their usual object: (url name, parameter) -> key
 # ("{user}": the object the requesting user made).

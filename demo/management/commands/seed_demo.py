@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import roles
-from demo import accounts, courriers, escalade, imports, pilotage, relances, rgpd
+from demo import accounts, courriers, escalade, imports, pilotage, relances, rgpd, statements
 from demo.clock import DemoClock
 from demo.seeder import DEMO_PASSWORD, DEMO_USERS, DemoSeeder, Tally, plural
 
@@ -23,6 +23,7 @@ DEMO_PARTS = (
     rgpd.seed_gdpr,
     pilotage.seed_dashboards,
     imports.import_from_accounting,
+    statements.bank_statements,
     accounts.portfolios,
 )
 

@@ -1,0 +1,322 @@
+"""Which dossier a bank credit pays, and how sure we are — each answer with its French reason.
+
+Three rules, tried in order; the first that names a dossier wins:
+
+1. **Référence RF** (ISO 11649, printed on letters and the portal): a valid RF reference in the
+   structured reference or the remittance text naming an open dossier of the creditor is
+   certain (100 %): the payment is posted at once.
+2. **Numéro de facture** in the remittance text, tolerant to spacing, dashes and prefixes
+   (``FA-2026-0042``, ``fa 2026 0042``, ``Facture n° 20260042``): certain (95 %) when the cited
+   invoices are open, in one dossier, are the ones an oldest-first allocation would settle,
+   and their balance equals the amount; probable otherwise.
+3. **IBAN connu et montant**: the payer's IBAN was learned from an earlier certain or confirmed
+   match; the amount equals one open invoice, or the oldest invoices in a row, or some of the
+   debtor's invoices: probable (never posted without a person).
+
+Anything else stays « Non rapproché » in the queue. Pure reads: nothing is written here.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Value
+from django.db.models.functions import Replace, Upper
+from django.utils.crypto import salted_hmac
+
+from dossiers.models import Claim, Creditor, Dossier
+from legal.formatting import euros
+from legal.references import compact, rf_references_in
+
+CERTAIN = 95  # at or above: posted at once
+SUBSET_LIMIT = 14  # invoices tried in combinations for an amount (2^14 sums at most)
+_TOKENS = re.compile(r"[0-9A-Z]+")
+_PREFIX = re.compile(r"^(?:FACTURE|FACT|FAC|FA|FCT|INVOICE|INV|NO|N|F)(?=\d)")
+
+
+def iban_hash(iban: str) -> str:
+    """A keyed hash of an IBAN: enough to recognise it again, useless to read it back."""
+    return salted_hmac("statements.known-iban", compact(iban)).hexdigest()
+
+
+def iban_hint(iban: str) -> str:
+    iban = compact(iban)
+    return f"…{iban[-4:]}" if iban else ""
+
+
+@dataclass
+class Match:
+    rule: str = ""
+    confidence: int = 0
+    reason: str = "Aucune référence, facture ou IBAN connu ne désigne un dossier."
+    dossier: Dossier | None = None
+    invoices: list[str] = field(default_factory=list)
+
+    @property
+    def certain(self) -> bool:
+        return self.dossier is not None and self.confidence >= CERTAIN
+
+
+def invoice_core(number: str) -> str:
+    """An invoice number without spacing, punctuation, prefix or leading zeros
+    (``FA-2026-0042`` → ``20260042``)."""
+    key = _PREFIX.sub("", compact(number))
+    return key.lstrip("0") or key
+
+
+def candidates_in(text: str) -> set[str]:
+    """Every way the remittance text may write an invoice number: runs of 1 to 4 consecutive
+    words glued together, compact, then also without prefix and leading zeros."""
+    words = _TOKENS.findall((text or "").upper())
+    found: set[str] = set()
+    for size in range(1, 5):
+        for start in range(len(words) - size + 1):
+            glued = "".join(words[start : start + size])
+            if len(glued) < 3 or len(glued) > 50:
+                continue
+            found.add(glued)
+            found.add(invoice_core(glued))
+    return found
+
+
+class Matcher:
+    """Matches the lines of one statement for one creditor, its lookups built once."""
+
+    def __init__(self, creditor: Creditor):
+        self.creditor = creditor
+        self._claims: dict[str, list[int]] | None = None
+        self._cores: dict[str, list[int]] | None = None
+
+    # --- lookups --------------------------------------------------------------------------
+
+    def _claim_maps(self):
+        if self._claims is None:
+            self._claims, self._cores = {}, {}
+            rows = Claim.objects.filter(
+                creditor=self.creditor, dossier__closed_on__isnull=True
+            ).values_list("pk", "invoice_number")
+            for pk, number in rows.iterator(chunk_size=10_000):
+                self._claims.setdefault(compact(number), []).append(pk)
+                core = invoice_core(number)
+                if len(core) >= 3:
+                    self._cores.setdefault(core, []).append(pk)
+        return self._claims, self._cores
+
+    def _dossiers_by_rf(self, references: list[str]) -> dict[str, Dossier]:
+        bases = {reference[4:]: reference for reference in references}
+        found = (
+            Dossier.objects.filter(creditor=self.creditor)
+            .annotate(compact_ref=Replace(Upper("reference"), Value("-"), Value("")))
+            .filter(compact_ref__in=list(bases))
+            .select_related("debtor")
+        )
+        return {bases[d.compact_ref]: d for d in found}
+
+    # --- rules ----------------------------------------------------------------------------
+
+    def match(self, *, amount: Decimal, remittance: str, structured: str, iban: str) -> Match:
+        return (
+            self.by_rf(amount, f"{structured} {remittance}")
+            or self.by_invoice(amount, remittance)
+            or self.by_iban(amount, iban)
+            or Match()
+        )
+
+    def by_rf(self, amount: Decimal, text: str) -> Match | None:
+        references = rf_references_in(text)
+        if not references:
+            return None
+        dossiers = self._dossiers_by_rf(references)
+        for reference in references:
+            dossier = dossiers.get(reference)
+            if dossier is None:
+                continue
+            if dossier.is_closed:
+                return Match(
+                    rule="rf",
+                    confidence=60,
+                    dossier=dossier,
+                    reason=(
+                        f"Référence {reference} du dossier {dossier.reference}, mais ce dossier "
+                        "est clos : trop-perçu à rembourser ou dossier à rouvrir ?"
+                    ),
+                )
+            balance = _balance(dossier)
+            return Match(
+                rule="rf",
+                confidence=100,
+                dossier=dossier,
+                reason=f"Référence {reference} du dossier {dossier.reference} au libellé"
+                + _amount_note(amount, balance),
+            )
+        return None
+
+    def by_invoice(self, amount: Decimal, text: str) -> Match | None:
+        exact, cores = self._claim_maps()
+        candidates = candidates_in(text)
+        ids = {pk for c in candidates for pk in exact.get(c, [])}
+        loose = False
+        if not ids:
+            ids = {pk for c in candidates for pk in cores.get(c, [])}
+            loose = bool(ids)
+        if not ids:
+            return None
+        claims = list(Claim.objects.filter(pk__in=ids).select_related("dossier"))
+        by_dossier: dict[int, list[Claim]] = {}
+        for claim in claims:
+            by_dossier.setdefault(claim.dossier_id, []).append(claim)
+        numbers = sorted(c.invoice_number for c in claims)
+        cited = ", ".join(numbers)
+        if len(by_dossier) > 1:
+            first = min(claims, key=lambda c: (c.due_date, c.pk))
+            return Match(
+                rule="invoice",
+                confidence=50,
+                dossier=first.dossier,
+                invoices=numbers,
+                reason=f"Factures {cited} citées au libellé, mais de plusieurs dossiers : "
+                "à répartir.",
+            )
+        dossier = claims[0].dossier
+        open_claims = [c for c in claims if c.outstanding > 0 and not c.is_cancelled]
+        if not open_claims:
+            return Match(
+                rule="invoice",
+                confidence=50,
+                dossier=dossier,
+                invoices=numbers,
+                reason=f"Facture(s) {cited} citée(s) au libellé, déjà soldée(s) ou annulée(s) : "
+                "trop-perçu ?",
+            )
+        due = sum((c.outstanding for c in open_claims), Decimal("0"))
+        oldest = list(dossier.claims.open().oldest_first()[: len(open_claims)])
+        are_oldest = {c.pk for c in oldest} == {c.pk for c in open_claims}
+        label = "Facture" if len(numbers) == 1 else "Factures"
+        reason = f"{label} {cited} citée(s) au libellé (dossier {dossier.reference})"
+        if loose:
+            reason += ", numéro lu sans son préfixe"
+        if amount == due and are_oldest and not loose:
+            return Match(
+                rule="invoice",
+                confidence=CERTAIN,
+                dossier=dossier,
+                invoices=numbers,
+                reason=f"{reason}, montant égal à leur reste dû ({euros(due)}).",
+            )
+        if amount == due:
+            note = (
+                "montant égal à leur reste dû, mais des factures plus anciennes restent dues : "
+                "le paiement serait imputé sur les plus anciennes d'abord."
+                if not are_oldest
+                else f"montant égal à leur reste dû ({euros(due)})."
+            )
+            return Match(
+                rule="invoice",
+                confidence=85,
+                dossier=dossier,
+                invoices=numbers,
+                reason=f"{reason}, {note}",
+            )
+        return Match(
+            rule="invoice",
+            confidence=75,
+            dossier=dossier,
+            invoices=numbers,
+            reason=f"{reason}, mais le montant ({euros(amount)}) diffère de leur reste dû "
+            f"({euros(due)}) : paiement partiel ou trop-perçu.",
+        )
+
+    def by_iban(self, amount: Decimal, iban: str) -> Match | None:
+        if not iban:
+            return None
+        from imports.statements.models import KnownIban
+
+        debtors = KnownIban.objects.filter(iban_hash=iban_hash(iban)).values("debtor_id")
+        dossiers = list(
+            Dossier.objects.filter(
+                creditor=self.creditor, debtor_id__in=debtors, closed_on__isnull=True
+            ).order_by("opened_on", "pk")
+        )
+        if not dossiers:
+            return None
+        best: Match | None = None
+        for dossier in dossiers:
+            claims = list(dossier.claims.open().oldest_first())
+            found = _amount_rule(amount, claims)
+            if found is None:
+                continue
+            confidence, chosen, how = found
+            match = Match(
+                rule="iban",
+                confidence=confidence,
+                dossier=dossier,
+                invoices=[c.invoice_number for c in chosen],
+                reason=f"IBAN {iban_hint(iban)} déjà connu pour {dossier.debtor} ; {how}.",
+            )
+            if best is None or match.confidence > best.confidence:
+                best = match
+        if best is not None:
+            return best
+        dossier = dossiers[0]
+        return Match(
+            rule="iban",
+            confidence=40,
+            dossier=dossier,
+            reason=f"IBAN {iban_hint(iban)} déjà connu pour {dossier.debtor}, mais le montant "
+            f"({euros(amount)}) ne correspond à aucune facture ni somme de factures.",
+        )
+
+
+def _amount_rule(amount: Decimal, claims: list[Claim]):
+    """(confidence, invoices, explanation) when the amount fits the open invoices, else None."""
+    if not claims:
+        return None
+    single = [c for c in claims if c.outstanding == amount]
+    if single:
+        confidence = 80 if len(single) == 1 else 70
+        return (
+            confidence,
+            single[:1],
+            f"montant égal au reste dû de la facture {single[0].invoice_number}"
+            + (" (la plus ancienne de celles de ce montant)" if len(single) > 1 else ""),
+        )
+    running = Decimal("0")
+    for index, claim in enumerate(claims):
+        running += claim.outstanding
+        if running == amount:
+            chosen = claims[: index + 1]
+            return (
+                75,
+                chosen,
+                "montant égal au reste dû des factures "
+                + ", ".join(c.invoice_number for c in chosen)
+                + " (les plus anciennes)",
+            )
+        if running > amount:
+            break
+    pool = claims[:SUBSET_LIMIT]
+    for size in range(2, len(pool) + 1):
+        for combo in itertools.combinations(pool, size):
+            if sum((c.outstanding for c in combo), Decimal("0")) == amount:
+                return (
+                    65,
+                    list(combo),
+                    "montant égal à la somme des factures "
+                    + ", ".join(c.invoice_number for c in combo),
+                )
+    return None
+
+
+def _balance(dossier: Dossier) -> Decimal:
+    return sum((c.outstanding for c in dossier.claims.open()), Decimal("0"))
+
+
+def _amount_note(amount: Decimal, balance: Decimal) -> str:
+    if amount == balance:
+        return f", montant égal au reste dû ({euros(balance)})."
+    if amount < balance:
+        return f" ; paiement partiel : il restera {euros(balance - amount)} dus."
+    return f" ; trop-perçu de {euros(amount - balance)} à rembourser."

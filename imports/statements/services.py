@@ -1,0 +1,412 @@
+"""Bank statements in: every write of the statements package.
+
+``statement_import`` reads a file (any format), refuses it whole with French errors if it is
+not right, and otherwise, in one transaction: keeps the file once (SHA-256), keeps each bank
+transaction once (``key``), matches each new credit (``matching``), posts the certain ones at
+once through ``dossiers.services.payment_record`` (oldest due first, dossier refreshed, cadence
+stopped when paid) and leaves the others in the « Rapprochement » queue. A person then confirms
+a proposal, assigns the line to another dossier, or sets it aside — each with who and why in
+the journal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.roles import user_or_none
+from dossiers.models import Creditor, Dossier, Payment
+from dossiers.services import payment_record
+from imports.statements import parsers
+from imports.statements.matching import Matcher, iban_hash, iban_hint
+from imports.statements.models import BankStatement, BankTransaction, KnownIban
+from journal.journaled import journaled_save, require_reason
+from legal.references import compact
+
+Status = BankTransaction.Status
+METHODS = {
+    BankTransaction.Kind.DIRECT_DEBIT: Payment.Method.DIRECT_DEBIT,
+    BankTransaction.Kind.CHEQUE: Payment.Method.CHEQUE,
+    BankTransaction.Kind.CARD: Payment.Method.CARD,
+}
+
+
+@dataclass
+class ImportResult:
+    statement: BankStatement
+    created: bool  # False: the very same file was already imported, nothing was written
+
+
+def transaction_key(line: parsers.ParsedTransaction, occurrence: int = 1) -> str:
+    """The same bank transaction gives the same key, whatever the file it arrives in."""
+    identity = line.bank_reference or line.end_to_end_id
+    if not identity:
+        identity = f"{compact(line.counterparty_name)}|{compact(line.remittance)}"
+    text = "|".join(
+        [
+            compact(line.account),
+            line.booked_on.isoformat(),
+            line.direction,
+            f"{line.amount:.2f}",
+            identity,
+            str(occurrence),
+        ]
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _creditor_for(
+    statement: parsers.ParsedStatement, creditor: Creditor | None, creditors
+) -> Creditor:
+    accounts = [compact(a) for a in statement.accounts]
+    if creditor is not None:
+        if compact(creditor.iban) not in accounts:
+            raise ValidationError(
+                f"Le relevé porte sur le compte {', '.join(accounts)}, qui n'est pas celui du "
+                f"créancier {creditor} ({creditor.iban})."
+            )
+        return creditor
+    found = [c for c in creditors if compact(c.iban) in accounts]
+    if len(found) != 1:
+        raise ValidationError(
+            f"Aucun créancier n'a le compte {', '.join(accounts)} : choisissez le créancier "
+            "ou corrigez son IBAN."
+            if not found
+            else "Plusieurs créanciers ont ce compte : choisissez le créancier."
+        )
+    return found[0]
+
+
+def statement_import(
+    *,
+    content: bytes,
+    name: str,
+    actor,
+    creditor: Creditor | None = None,
+    creditors=None,
+    source: str = "upload",
+) -> ImportResult:
+    """Import one statement file; see the module's docstring. Raises ``ValidationError`` with
+    the file's errors (nothing written).
+
+    ``creditors``: those the actor may import for (``scoping.visible_creditors``; all when
+    None, for the drop folder); the statement's account must be one of theirs."""
+    sha256 = hashlib.sha256(content).hexdigest()
+    existing = BankStatement.objects.filter(sha256=sha256).first()
+    if existing is not None:
+        return ImportResult(statement=existing, created=False)
+    try:
+        parsed = parsers.parse(content)
+    except parsers.StatementError as exc:
+        raise ValidationError(exc.messages) from exc
+    allowed = Creditor.objects.all() if creditors is None else creditors
+    if creditor is not None and not allowed.filter(pk=creditor.pk).exists():
+        raise ValidationError("Ce créancier n'est pas dans votre périmètre.")
+    creditor = _creditor_for(parsed, creditor, allowed)
+    own_account = compact(creditor.iban)
+    seen: Counter[str] = Counter()
+    keyed = []
+    for line in parsed.transactions:
+        base = transaction_key(line)
+        seen[base] += 1
+        keyed.append((transaction_key(line, seen[base]), line))
+    summary = Counter()
+    with transaction.atomic():
+        statement = BankStatement(
+            format=parsed.format,
+            creditor=creditor,
+            account=own_account,
+            statement_id=parsed.statement_id[:100],
+            start=parsed.start,
+            end=parsed.end,
+            opening_balance=parsed.opening_balance,
+            closing_balance=parsed.closing_balance,
+            original_name=name[:255],
+            sha256=sha256,
+            source=source,
+            created_by=user_or_none(actor),
+        )
+        statement.file.save(name, ContentFile(content), save=False)
+        try:
+            journaled_save(statement, actor=actor, reason=f"relevé bancaire {name} reçu")
+            known = set(
+                BankTransaction.objects.filter(key__in=[k for k, _ in keyed]).values_list(
+                    "key", flat=True
+                )
+            )
+            matcher = Matcher(creditor)
+            for key, line in keyed:
+                summary["lines"] += 1
+                if key in known:
+                    summary["known"] += 1
+                    continue
+                if compact(line.account) != own_account:
+                    summary["other_account"] += 1
+                    continue
+                row = BankTransaction(
+                    statement=statement,
+                    line=line.line,
+                    key=key,
+                    account=compact(line.account),
+                    booked_on=line.booked_on,
+                    value_on=line.value_on,
+                    amount=line.amount,
+                    direction=line.direction,
+                    kind=line.kind,
+                    bank_code=line.bank_code,
+                    bank_reference=line.bank_reference,
+                    end_to_end_id=line.end_to_end_id,
+                    counterparty_name=line.counterparty_name,
+                    counterparty_iban=line.counterparty_iban,
+                    remittance=line.remittance,
+                    structured_reference=line.structured_reference,
+                )
+                _classify(row, matcher)
+                where = f"relevé {name}, ligne {line.line}"
+                if row.status == Status.POSTED:
+                    _post(row, dossier=row.dossier, actor=actor, reason=f"{where} : {row.reason}")
+                    _learn_iban(row, actor=actor)
+                else:
+                    journaled_save(row, actor=actor, reason=f"{where} : {row.get_status_display()}")
+                summary[row.status] += 1
+            statement.summary = dict(summary)
+            journaled_save(statement, actor=actor, reason="bilan du rapprochement")
+        except BaseException:
+            # Nothing is written: the stored copy of the file goes too.
+            statement.file.delete(save=False)
+            raise
+    return ImportResult(statement=statement, created=True)
+
+
+def _classify(row: BankTransaction, matcher: Matcher) -> None:
+    """Set the line's status, rule, confidence, reason and dossier (nothing saved)."""
+    Kind = BankTransaction.Kind
+    if row.direction == BankTransaction.Direction.DEBIT:
+        if row.kind == Kind.FEES:
+            row.status, row.reason = (
+                Status.IGNORED,
+                "Frais bancaires : sans rapport avec un dossier.",
+            )
+        elif row.kind == Kind.RETURN:
+            _returned(row)
+        else:
+            row.status, row.reason = Status.IGNORED, "Débit : ce n'est pas un encaissement."
+        return
+    if row.kind in (Kind.RETURN, Kind.FEES):
+        row.status = Status.TO_REVIEW
+        row.reason = "Crédit d'annulation ou de frais : à examiner."
+        return
+    found = matcher.match(
+        amount=row.amount,
+        remittance=row.remittance,
+        structured=row.structured_reference,
+        iban=row.counterparty_iban,
+    )
+    row.rule, row.confidence, row.reason = found.rule, found.confidence, found.reason[:500]
+    row.dossier, row.invoices = found.dossier, found.invoices
+    if found.certain:
+        row.status = Status.POSTED
+    elif found.dossier is not None:
+        row.status = Status.PROPOSED
+    else:
+        row.status = Status.UNMATCHED
+
+
+def _returned(row: BankTransaction) -> None:
+    """A returned direct debit or transfer: find the credit it takes back, for a person."""
+    row.status = Status.TO_REVIEW
+    original = None
+    if row.end_to_end_id:
+        original = (
+            BankTransaction.objects.filter(
+                direction=BankTransaction.Direction.CREDIT,
+                end_to_end_id=row.end_to_end_id,
+                amount=row.amount,
+            )
+            .order_by("-booked_on")
+            .first()
+        )
+    if original is None and row.counterparty_iban:
+        original = (
+            BankTransaction.objects.filter(
+                direction=BankTransaction.Direction.CREDIT,
+                counterparty_iban=row.counterparty_iban,
+                amount=row.amount,
+                booked_on__lte=row.booked_on,
+            )
+            .order_by("-booked_on")
+            .first()
+        )
+    if original is not None and original.dossier_id:
+        row.dossier = original.dossier
+        row.reason = (
+            f"Rejet de l'opération du {original.booked_on:%d/%m/%Y} (dossier "
+            f"{original.dossier.reference}) : le paiement enregistré ne l'est plus, "
+            "à reprendre sur le dossier."
+        )
+    else:
+        row.reason = "Rejet ou retour d'un paiement : opération d'origine introuvable."
+
+
+def _post(row: BankTransaction, *, dossier: Dossier, actor, reason: str) -> None:
+    received_on = min(row.booked_on, timezone.localdate())
+    payment = payment_record(
+        dossier=dossier,
+        amount=row.amount,
+        received_on=received_on,
+        actor=actor,
+        method=METHODS.get(row.kind, Payment.Method.TRANSFER),
+        reference=(row.bank_reference or row.end_to_end_id or f"relevé ligne {row.line}")[:100],
+        reason=reason[:500],
+    )
+    row.status, row.dossier, row.payment = Status.POSTED, dossier, payment
+    row.handled_by = user_or_none(actor)
+    row.handled_at = timezone.now()
+    journaled_save(row, actor=actor, reason=reason[:500])
+
+
+def _learn_iban(row: BankTransaction, *, actor) -> None:
+    """Keep the payer's IBAN (hashed) for the debtor, for the next statements."""
+    if not row.counterparty_iban or row.dossier is None:
+        return
+    digest = iban_hash(row.counterparty_iban)
+    debtor = row.dossier.debtor
+    if KnownIban.objects.filter(debtor=debtor, iban_hash=digest).exists():
+        return
+    journaled_save(
+        KnownIban(
+            debtor=debtor,
+            iban_hash=digest,
+            iban_hint=iban_hint(row.counterparty_iban),
+            learned_on=timezone.localdate(),
+            learned_from=row,
+        ),
+        actor=actor,
+        reason=f"IBAN appris du rapprochement de l'opération {row.pk}",
+    )
+
+
+def _lock_open(row: BankTransaction) -> BankTransaction:
+    row = (
+        BankTransaction.objects.select_for_update(of=("self",))
+        .select_related("dossier", "statement")
+        .get(pk=row.pk)
+    )
+    if not row.is_open:
+        raise ValidationError("Cette opération a déjà été traitée.")
+    if row.direction != BankTransaction.Direction.CREDIT:
+        raise ValidationError("Seul un crédit peut être imputé à un dossier.")
+    return row
+
+
+def transaction_confirm(*, row: BankTransaction, actor, reason: str = "") -> BankTransaction:
+    """A person confirms the proposed dossier: the payment is recorded there."""
+    with transaction.atomic():
+        row = _lock_open(row)
+        if row.dossier is None:
+            raise ValidationError("Aucun dossier n'est proposé : choisissez-en un.")
+        why = (reason or "").strip() or f"rapprochement confirmé ({row.reason})"
+        _post(row, dossier=row.dossier, actor=actor, reason=why)
+        _learn_iban(row, actor=actor)
+    return row
+
+
+def transaction_assign(
+    *, row: BankTransaction, dossier: Dossier, actor, reason: str
+) -> BankTransaction:
+    """A person imputes the line to another dossier (of the statement's creditor)."""
+    reason = require_reason(reason)
+    with transaction.atomic():
+        row = _lock_open(row)
+        creditor_id = row.statement.creditor_id
+        if creditor_id and dossier.creditor_id != creditor_id:
+            raise ValidationError("Ce dossier n'est pas un dossier du créancier du relevé.")
+        row.rule, row.confidence = BankTransaction.Rule.MANUAL, 100
+        row.reason = f"Rapprochement manuel vers {dossier.reference} : {reason}"[:500]
+        _post(row, dossier=dossier, actor=actor, reason=row.reason)
+        _learn_iban(row, actor=actor)
+    return row
+
+
+def transaction_split(
+    *, row: BankTransaction, parts: list[tuple[Dossier, Decimal]], actor, reason: str
+) -> list[BankTransaction]:
+    """A person splits one credit between several dossiers (one transfer paying two debtors'
+    invoices, a group paying for its subsidiaries): one share per dossier, each recorded through
+    ``payment_record``; the shares add up to the credit exactly."""
+    reason = require_reason(reason)
+    if len(parts) < 2:
+        raise ValidationError("Une répartition porte sur deux dossiers au moins.")
+    if any(amount <= 0 for _, amount in parts):
+        raise ValidationError("Chaque part doit être strictement positive.")
+    shares = []
+    with transaction.atomic():
+        row = _lock_open(row)
+        total = sum((amount for _, amount in parts), Decimal("0"))
+        if total != row.amount:
+            raise ValidationError(
+                f"Les parts totalisent {total} € au lieu de {row.amount} € : corrigez-les."
+            )
+        creditor_id = row.statement.creditor_id
+        if creditor_id and any(d.creditor_id != creditor_id for d, _ in parts):
+            raise ValidationError("Chaque dossier doit être un dossier du créancier du relevé.")
+        for index, (dossier, amount) in enumerate(parts, start=1):
+            share = BankTransaction(
+                statement=row.statement,
+                parent=row,
+                line=row.line,
+                key=hashlib.sha256(f"{row.key}/{index}".encode()).hexdigest(),
+                account=row.account,
+                booked_on=row.booked_on,
+                value_on=row.value_on,
+                amount=amount,
+                direction=row.direction,
+                kind=row.kind,
+                bank_code=row.bank_code,
+                bank_reference=row.bank_reference,
+                end_to_end_id=row.end_to_end_id,
+                counterparty_name=row.counterparty_name,
+                counterparty_iban=row.counterparty_iban,
+                remittance=row.remittance,
+                structured_reference=row.structured_reference,
+                rule=BankTransaction.Rule.MANUAL,
+                confidence=100,
+                reason=f"Part {index}/{len(parts)} vers {dossier.reference} : {reason}"[:500],
+            )
+            _post(share, dossier=dossier, actor=actor, reason=share.reason)
+            shares.append(share)
+        row.status = Status.SPLIT
+        row.rule, row.confidence, row.dossier = BankTransaction.Rule.MANUAL, 100, None
+        row.reason = ("Réparti entre " + ", ".join(d.reference for d, _ in parts) + f" : {reason}")[
+            :500
+        ]
+        row.handled_by = user_or_none(actor)
+        row.handled_at = timezone.now()
+        journaled_save(row, actor=actor, reason=row.reason)
+    return shares
+
+
+def transaction_ignore(*, row: BankTransaction, actor, reason: str) -> BankTransaction:
+    """A person sets a line aside (not a debtor's payment, refunded, handled elsewhere)."""
+    reason = require_reason(reason)
+    with transaction.atomic():
+        row = BankTransaction.objects.select_for_update().get(pk=row.pk)
+        if not row.is_open:
+            raise ValidationError("Cette opération a déjà été traitée.")
+        row.status = Status.IGNORED
+        row.reason = f"Écartée : {reason}"[:500]
+        row.handled_by = user_or_none(actor)
+        row.handled_at = timezone.now()
+        journaled_save(row, actor=actor, reason=row.reason)
+    return row
+
+
+def open_amount(rows) -> Decimal:
+    return sum((r.amount for r in rows), Decimal("0"))
