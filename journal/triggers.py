@@ -38,10 +38,10 @@ TRIGGER = "journal_append_only"
 
 
 def protected_tables() -> list[str]:
-    from journal.chain import history_models
+    from journal.chain import chained_models
     from journal.models import ChainLink
 
-    tables = {hm._meta.db_table for _label, _m, hm in history_models()}
+    tables = {hm._meta.db_table for _label, _m, hm in chained_models()}
     tables.add(ChainLink._meta.db_table)
     return sorted(tables)
 
