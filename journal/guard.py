@@ -1,9 +1,11 @@
 """The only door through which history rows may be rewritten: the GDPR purge.
 
-On PostgreSQL the history tables refuse UPDATE and DELETE (a trigger installed by the journal's
-migrations) unless the transaction has set ``recouvrement.history_rewrite`` to ``on``;
-``history_rewrite()`` sets it for the current transaction only (``SET LOCAL``). Elsewhere it
-does nothing.
+On PostgreSQL the history tables refuse UPDATE and DELETE (a trigger installed after every
+``migrate``, ``journal.triggers``), and the application's role has no UPDATE on them anyway
+(``journal.roles``). The purge rewrites them through ``journal_anonymise(certificate, table,
+columns, ids)``, a ``SECURITY DEFINER`` function that refuses without a purge record and writes
+only the registered anonymised values into personal columns. No session setting opens the door.
+Elsewhere (SQLite: no triggers, no roles) the rows are updated directly.
 
 Going through the door is not enough to keep the chain verifiable: ``erasure(certificate)`` is
 how the purge rewrites history. It seals what is pending, rewrites the rows through the door,
@@ -20,20 +22,7 @@ from contextlib import contextmanager
 from django.db import connection, models, transaction
 
 BATCH = 5000
-
-
-@contextmanager
-def history_rewrite():
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('recouvrement.history_rewrite', 'on', true)")
-        try:
-            yield
-        finally:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('recouvrement.history_rewrite', 'off', true)")
-    else:
-        yield
+_MISSING = object()
 
 
 class Erasure:
@@ -52,14 +41,43 @@ class Erasure:
         ids = list(rows.order_by().values_list("history_id", flat=True))
         if not ids:
             return 0
+        fields = [history_model._meta.get_field(name) for name in values]
         count = 0
-        for start in range(0, len(ids), BATCH):
-            part = ids[start : start + BATCH]
-            count += history_model._base_manager.filter(history_id__in=part).update(**values)
+        if connection.vendor == "postgresql":
+            table = history_model._meta.db_table
+            registered = self._registered()
+            for field in fields:
+                expected = registered.get((table, field.column), _MISSING)
+                given = values[field.name] if field.name in values else values[field.attname]
+                if expected is _MISSING or (expected != given and (expected, given) != ("", None)):
+                    raise ValueError(
+                        f"{table}.{field.column} : seule la valeur anonymisée enregistrée "
+                        f"({expected!r}) peut y être écrite."
+                    )
+            columns = [field.column for field in fields]
+            with connection.cursor() as cursor:
+                for start in range(0, len(ids), BATCH):
+                    part = ids[start : start + BATCH]
+                    cursor.execute(
+                        "SELECT journal_anonymise(%s, %s, %s, %s)",
+                        [self.certificate, table, columns, part],
+                    )
+                    count += cursor.fetchone()[0]
+        else:
+            for start in range(0, len(ids), BATCH):
+                part = ids[start : start + BATCH]
+                count += history_model._base_manager.filter(history_id__in=part).update(**values)
         fields, known = self.rewritten.setdefault(label, (set(), []))
         fields.update(history_model._meta.get_field(name).name for name in values)
         known.extend(ids)
         return count
+
+    def _registered(self) -> dict:
+        if not hasattr(self, "_columns"):
+            from journal.triggers import personal_columns
+
+            self._columns = personal_columns()
+        return self._columns
 
     def record(self) -> list:
         """One authenticated ``PurgeEvent`` per chain touched, then sealed in that chain."""
@@ -102,6 +120,5 @@ def erasure(certificate: str):
     with transaction.atomic():
         chain.seal()
         current = Erasure(certificate)
-        with history_rewrite():
-            yield current
+        yield current
         current.record()

@@ -206,6 +206,11 @@ JOURNAL_HEAD_DIR = env.path("JOURNAL_HEAD_DIR", default=BASE_DIR / "var" / "jour
 # The key of the digests of personal data in the hash chain (demo and tests: derived from
 # SECRET_KEY; production requires its own, see settings/production.py).
 JOURNAL_CHAIN_KEY = env("JOURNAL_CHAIN_KEY", default="")
+# The purge record without which the history's door does not open (journal.triggers).
+JOURNAL_PURGE_RECORD_MODEL = "rgpd.PurgeCertificate"
+# PostgreSQL: the role the application logs in as, owning no table; after every migrate (run as
+# the owner role) it gets SELECT/INSERT only on history and journal tables (journal.roles).
+DATABASE_APP_ROLE = env("DATABASE_APP_ROLE", default="")
 
 # The day's letters for the post office: one printable PDF and its manifest, at 16:30.
 CELERY_BEAT_SCHEDULE["letters-daily-batch"] = {

@@ -107,16 +107,16 @@ def test_call_notes_wiped_through_the_session_setting_are_named(called):
     assert "debtor_said" in result.first_bad.message
 
 
-def test_a_recorded_erasure_is_an_event_of_the_chain_and_verifies(called):
+def test_a_recorded_erasure_is_an_event_of_the_chain_and_verifies(called, certificate):
     call, other = called
     rows = CallLog.history.filter(dossier_id=call.dossier_id)
     ids = sorted(rows.values_list("history_id", flat=True))
-    with guard.erasure(certificate="rgpd.purgecertificate:7") as erasure:
+    with guard.erasure(certificate=certificate) as erasure:
         count = erasure.update(rows, dict.fromkeys(NOTES, WIPED))
     assert count == len(ids) > 0
 
     event = PurgeEvent.objects.get(chain=chain.chain_of(call.dossier_id))
-    assert event.certificate == "rgpd.purgecertificate:7"
+    assert event.certificate == certificate
     assert event.dossier_id == call.dossier_id
     assert event.rows["relances.calllog"]["ids"] == ids
     assert set(event.rows["relances.calllog"]["fields"]) == set(NOTES)
