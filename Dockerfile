@@ -3,9 +3,10 @@ FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 # Pango and HarfBuzz for WeasyPrint (letters); without libharfbuzz-subset0 a letter renders ~5x slower.
+# openssl: the RFC 3161 client of the journal's head files (journal/timestamps.py).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
-       fonts-dejavu-core \
+       fonts-dejavu-core openssl \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -347,6 +347,8 @@ class VerifyResult:
     problems: list[Problem] = field(default_factory=list)
     heads: dict[str, tuple[int, str]] = field(default_factory=dict)
     head_files_checked: int = 0
+    # Head files whose RFC 3161 timestamp was verified offline (journal.timestamps).
+    timestamps_checked: int = 0
     # Head files written by another journal (a database created anew beside old files).
     foreign_head_files: int = 0
 

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from journal import chain
+from journal import chain, timestamps
 from journal.chain import Problem
 from journal.models import ChainLink
 
@@ -84,6 +84,7 @@ def _write(path: Path, on: date, chains: dict, kind: str) -> Path:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(document, indent=1, sort_keys=True), encoding="utf-8")
     tmp.replace(path)
+    timestamps.timestamp_quietly(path)
     return path
 
 
@@ -145,6 +146,12 @@ def check_files(result, *, chains: set[str] | None, references: dict[int, str]) 
             result.foreign_head_files += 1
             continue
         result.head_files_checked += 1
+        if timestamps.answer_path(path).exists():
+            problem = timestamps.check(path)
+            if problem:
+                result.problems.append(Problem("", 0, path.name, None, "", problem))
+                continue
+            result.timestamps_checked += 1
         if _digest(recorded) != document.get("head"):
             result.problems.append(
                 Problem("", 0, path.name, None, "", "fichier de tête altéré (empreinte fausse)")

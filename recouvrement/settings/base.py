@@ -206,6 +206,10 @@ JOURNAL_HEAD_DIR = env.path("JOURNAL_HEAD_DIR", default=BASE_DIR / "var" / "jour
 # The key of the digests of personal data in the hash chain (demo and tests: derived from
 # SECRET_KEY; production requires its own, see settings/production.py).
 JOURNAL_CHAIN_KEY = env("JOURNAL_CHAIN_KEY", default="")
+# RFC 3161 timestamping of every chain-head file (journal.timestamps): the authority's URL
+# (e.g. a qualified eIDAS TSA) and its CA certificates, for the offline check. Empty: none.
+JOURNAL_TSA_URL = env("JOURNAL_TSA_URL", default="")
+JOURNAL_TSA_CA_FILE = env("JOURNAL_TSA_CA_FILE", default="")
 # The purge record without which the history's door does not open (journal.triggers).
 JOURNAL_PURGE_RECORD_MODEL = "rgpd.PurgeCertificate"
 # PostgreSQL: the role the application logs in as, owning no table; after every migrate (run as
