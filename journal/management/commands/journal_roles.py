@@ -44,6 +44,6 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Rôle {role} : {counts['tables']} table(s), dont {counts['append_only']} en "
-                "ajout seul (SELECT, INSERT) ; porte de la purge : journal_open_rewrite()."
+                "ajout seul (SELECT, INSERT) ; porte de la purge : journal_anonymise()."
             )
         )
