@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 
 TEST_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/recouvrement
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
+# The application's database role (created by scripts/test-services.sh; docs/journal.md §3).
+TEST_APP_ROLE ?= recouvrement_app
 
 .PHONY: demo test lint layers format setup services clean bench load
 
@@ -17,6 +19,8 @@ $(STAMP): pyproject.toml scripts/bootstrap.sh
 setup: $(STAMP)
 
 ## make demo: set up, migrate, seed the demo data, serve http://127.0.0.1:8000 (SQLite, tasks in-process)
+## (SQLite: no database roles, no append-only triggers, no purge door; the hash chain, the
+## purge events and the head files work as on PostgreSQL: docs/journal.md §3)
 demo: $(STAMP)
 	@# A demo database left by an older schema (migrations rebuilt) is made again.
 	$(BIN)/python manage.py migrate --noinput || { echo "Base de démonstration d'un ancien schéma : recréée."; \
@@ -31,7 +35,7 @@ services: $(STAMP)
 
 test: services layers
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
-	CELERY_TASK_ALWAYS_EAGER=true FAST_PASSWORD_HASHER=true \
+	CELERY_TASK_ALWAYS_EAGER=true FAST_PASSWORD_HASHER=true DATABASE_APP_ROLE=$(TEST_APP_ROLE) \
 	$(BIN)/pytest
 
 ## make layers: each app imports only the apps below it (pyproject.toml, [tool.importlinter])

@@ -474,8 +474,14 @@ def purge_floor(database: str) -> dict:
         _allow_purged_contacts(cur)
         start = time.perf_counter()
         # History tables are append-only (journal triggers) except through the purge's door,
-        # which the floor opens the same way as ``journal.guard.history_rewrite``.
-        cur.execute("SELECT set_config('recouvrement.history_rewrite', 'on', true)")
+        # ``journal_open_rewrite``, which needs a purge record (docs/journal.md §3).
+        certificate = cur.execute(
+            "INSERT INTO rgpd_purgecertificate (ran_at, purge_date, operator_label, debtors, "
+            "dossiers, live_rows, history_rows, files_deleted, counts) "
+            "VALUES (now(), %(on)s, 'plancher bench', 0, 0, 0, 0, 0, '{}') RETURNING id",
+            {"on": ON},
+        ).fetchone()[0]
+        cur.execute("SELECT journal_open_rewrite(%s)", [f"rgpd.purgecertificate:{certificate}"])
         has_purge_on = cur.execute(
             "SELECT 1 FROM information_schema.columns WHERE table_name = 'dossiers_dossier' "
             "AND column_name = 'purge_on'"

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from journal.models import ChainLink
+from journal.models import ChainLink, PurgeEvent
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -21,3 +21,9 @@ class ChainLinkAdmin(ReadOnlyAdmin):
     list_display = ["chain", "seq", "model", "history_id", "history_date", "hash", "sealed_at"]
     list_filter = ["model"]
     search_fields = ["chain", "hash"]
+
+
+@admin.register(PurgeEvent)
+class PurgeEventAdmin(ReadOnlyAdmin):
+    list_display = ["history_id", "chain", "certificate", "history_date"]
+    search_fields = ["chain", "certificate"]

@@ -11,3 +11,9 @@ class JournalConfig(AppConfig):
         from journal.triggers import install_after_migrate
 
         post_migrate.connect(install_after_migrate, sender=self, dispatch_uid="journal-triggers")
+
+        from celery.signals import task_postrun
+
+        from journal.tasks import seal_after_daily_runs
+
+        task_postrun.connect(seal_after_daily_runs, dispatch_uid="journal-seal-after-runs")

@@ -29,7 +29,7 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import Exists, Max, OuterRef, Q
 
-from journal.models import ChainLink
+from journal.models import ChainLink, PurgeEvent
 from journal.personal_data import ANONYMISED, PERSONAL_FIELDS, anonymised_value
 
 GENESIS = "0" * 64
@@ -62,6 +62,15 @@ def history_models() -> list[tuple[str, type[models.Model], type[models.Model]]]
         history_model = getattr(model, manager_name).model
         found.append((model._meta.label_lower, model, history_model))
     return sorted(found, key=lambda item: item[0])
+
+
+PURGE_EVENT = "journal.purgeevent"
+
+
+def chained_models() -> list[tuple[str, type[models.Model], type[models.Model]]]:
+    """What the chains cover: every history table, plus the purges' events (``PurgeEvent``,
+    whose columns mimic a history row's)."""
+    return [*history_models(), (PURGE_EVENT, PurgeEvent, PurgeEvent)]
 
 
 def _dossier_path(model: type[models.Model]) -> tuple[str, type[models.Model] | None] | None:
@@ -144,6 +153,36 @@ def _key() -> bytes:
 def personal_digest(label: str, name: str, value, salt: str) -> str:
     message = "\x1f".join([salt, label, name, json.dumps(_canon(value), ensure_ascii=False)])
     return hmac.new(_key(), message.encode(), hashlib.sha256).hexdigest()
+
+
+def event_mac(event: PurgeEvent) -> str:
+    """The purge event's authentication: HMAC with the journal's key over what it says."""
+    document = {
+        "chain": event.chain,
+        "dossier": event.dossier_id,
+        "certificate": event.certificate,
+        "rows": _canon(event.rows),
+    }
+    text = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hmac.new(_key(), b"purge-event\x1f" + text.encode(), hashlib.sha256).hexdigest()
+
+
+def erased_rows(chains: list[str] | None) -> dict[tuple[str, str, int], frozenset[str]]:
+    """(chain, model, history id) -> the personal fields an authentic purge event of that chain
+    anonymised. An event whose HMAC is wrong authorises nothing (its own link reports it)."""
+    events = PurgeEvent.objects.all()
+    if chains is not None:
+        events = events.filter(chain__in=chains)
+    erased: dict[tuple[str, str, int], frozenset[str]] = {}
+    for event in events:
+        if not hmac.compare_digest(event.mac, event_mac(event)):
+            continue
+        for label, spec in (event.rows or {}).items():
+            fields = frozenset(spec.get("fields", ()))
+            for history_id in spec.get("ids", ()):
+                key = (event.chain, label, int(history_id))
+                erased[key] = erased.get(key, frozenset()) | fields
+    return erased
 
 
 def personal_fields(label: str) -> tuple[str, ...]:
@@ -231,7 +270,7 @@ def seal(dossier: models.Model | None = None) -> int:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
         pending = []
-        for label, model, history_model in history_models():
+        for label, model, history_model in chained_models():
             unsealed = _unsealed(label, history_model)
             if dossier is not None:
                 condition = dossier_filter(model, dossier.pk)
@@ -308,6 +347,8 @@ class VerifyResult:
     problems: list[Problem] = field(default_factory=list)
     heads: dict[str, tuple[int, str]] = field(default_factory=dict)
     head_files_checked: int = 0
+    # Head files whose RFC 3161 timestamp was verified offline (journal.timestamps).
+    timestamps_checked: int = 0
     # Head files written by another journal (a database created anew beside old files).
     foreign_head_files: int = 0
 
@@ -324,7 +365,7 @@ def _rows_for(links: list[ChainLink]) -> dict[tuple[str, int], object]:
     by_model: dict[str, list[int]] = {}
     for link in links:
         by_model.setdefault(link.model, []).append(link.history_id)
-    models_by_label = {label: hm for label, _m, hm in history_models()}
+    models_by_label = {label: hm for label, _m, hm in chained_models()}
     rows = {}
     for label, ids in by_model.items():
         history_model = models_by_label.get(label)
@@ -335,22 +376,34 @@ def _rows_for(links: list[ChainLink]) -> dict[tuple[str, int], object]:
     return rows
 
 
-def _check_link(link: ChainLink, row, expected_seq: int, prev: str) -> str | None:
+def _check_link(
+    link: ChainLink, row, expected_seq: int, prev: str, erased: frozenset[str] = frozenset()
+) -> str | None:
+    """What is wrong with one link (None: nothing). ``erased``: the personal fields of this
+    row that a recorded purge anonymised, the only ones that may hold an anonymised value
+    instead of the sealed one."""
     if link.seq != expected_seq:
         return f"maillon manquant (rang {expected_seq} attendu)"
     if link.prev_hash != prev:
         return "le maillon ne suit pas le précédent (empreinte précédente différente)"
     if row is None:
         return "ligne d'historique supprimée"
+    if link.model == PURGE_EVENT and not hmac.compare_digest(row.mac, event_mac(row)):
+        return "événement de purge non authentique (HMAC faux : écrit hors de l'application)"
     personal = {}
     for name, stored in (link.personal or {}).items():
         value = getattr(row, name, None)
-        if is_anonymised(link.model, name, value):
-            personal[name] = stored  # purged: the digest of the original value stays
-        elif personal_digest(link.model, name, value, link.salt) != stored:
-            return f"donnée personnelle « {name} » modifiée"
-        else:
+        if personal_digest(link.model, name, value, link.salt) == stored:
             personal[name] = stored
+        elif is_anonymised(link.model, name, value):
+            if name not in erased:
+                return (
+                    f"donnée personnelle « {name} » effacée sans purge enregistrée "
+                    "(anonymisation hors purge)"
+                )
+            personal[name] = stored  # purged: the digest of the original value stays
+        else:
+            return f"donnée personnelle « {name} » modifiée"
     if link_hash(prev, row_document(link.model, row, personal)) != link.hash:
         return "contenu modifié depuis son scellement"
     return None
@@ -362,6 +415,7 @@ def walk(chains: list[str], result: VerifyResult, references: dict[int, str]) ->
     queryset = ChainLink.objects.order_by("chain", "seq")
     if len(chains) == 1:
         queryset = queryset.filter(chain=chains[0])
+    erased = erased_rows(chains if len(chains) <= 500 else None)
     state: dict[str, tuple[str, int]] = {}  # chain -> (prev hash, expected seq)
     broken: set[str] = set()
     position: tuple[str, int] | None = None
@@ -377,7 +431,13 @@ def walk(chains: list[str], result: VerifyResult, references: dict[int, str]) ->
             if link.chain in broken:
                 continue
             prev, expected = state.get(link.chain, (GENESIS, 1))
-            message = _check_link(link, rows.get((link.model, link.history_id)), expected, prev)
+            message = _check_link(
+                link,
+                rows.get((link.model, link.history_id)),
+                expected,
+                prev,
+                erased.get((link.chain, link.model, link.history_id), frozenset()),
+            )
             result.checked += 1
             if message:
                 broken.add(link.chain)

@@ -1,23 +1,28 @@
-"""The daily chain-head file: every chain's last link, written outside the database.
+"""The chain-head files (seals): every chain's last link, written outside the database.
 
-One file a day, ``chain-head-YYYY-MM-DD.json`` in ``settings.JOURNAL_HEAD_DIR``, holding each
-chain's (rank, hash) and ``head``, the SHA-256 of that list. Copy the directory to a place the
-database's administrators cannot rewrite (WORM storage, an e-mail to the creditor, a notary):
-a chain recomputed inside the database no longer contains the hashes these files recorded, and
-``journal_verify`` says so.
+One file a day, ``chain-head-YYYY-MM-DD.json``, and a seal at least every hour and after every
+daily run, ``chain-head-YYYYMMDDTHHMMSSZ.json`` (only when a chain grew since the newest file),
+in ``settings.JOURNAL_HEAD_DIR``; each holds every chain's last link (rank, hash, and which
+history row it seals) and ``head``, the SHA-256 of that list. Copy the directory to a place the
+database's administrators cannot rewrite (WORM storage, an e-mail to the creditor, a notary).
+``journal_verify`` then reports a chain recomputed inside the database (a sealed hash no longer
+there) and a truncated chain (a sealed link missing, naming the row it sealed). Rows written
+after the newest seal are not covered: deleted with their links before the next seal, they
+leave no trace (docs/journal.md).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date
+from datetime import UTC, date
 from pathlib import Path
 
 from django.conf import settings
+from django.db.models import Max, Q
 from django.utils import timezone
 
-from journal import chain
+from journal import chain, timestamps
 from journal.chain import Problem
 from journal.models import ChainLink
 
@@ -42,28 +47,77 @@ def journal_identity() -> str:
     return ChainLink.objects.filter(chain="G", seq=1).values_list("hash", flat=True).first() or ""
 
 
-def write_head(on: date | None = None) -> Path:
-    """Seal, then write (or rewrite, same day) the dated head file; returns its path."""
+def current_heads() -> dict[str, dict]:
+    """Every chain's last link: rank, hash, and the row it seals (to name it if it goes)."""
+    names = sorted(set(ChainLink.objects.values_list("chain", flat=True).distinct()))
+    found: dict[str, dict] = {}
+    for start in range(0, len(names), 500):
+        part = names[start : start + 500]
+        maxes = (
+            ChainLink.objects.filter(chain__in=part)
+            .values("chain")
+            .annotate(last=Max("seq"))
+            .values_list("chain", "last")
+        )
+        condition = Q()
+        for name, last in maxes:
+            condition |= Q(chain=name, seq=last)
+        if not condition:
+            continue
+        for name, seq, digest, model, history_id in ChainLink.objects.filter(condition).values_list(
+            "chain", "seq", "hash", "model", "history_id"
+        ):
+            found[name] = {"seq": seq, "hash": digest, "model": model, "history_id": history_id}
+    return found
 
-    on = on or timezone.localdate()
-    chain.seal()
-    chains = {
-        name: {"seq": seq, "hash": digest} for name, (seq, digest) in chain.all_heads().items()
-    }
+
+def _write(path: Path, on: date, chains: dict, kind: str) -> Path:
     document = {
         "date": on.isoformat(),
+        "kind": kind,
         "written_at": timezone.now().isoformat(),
         "chains": chains,
         "head": _digest(chains),
         "journal": journal_identity(),
     }
-    directory = head_dir()
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{PREFIX}{on.isoformat()}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(document, indent=1, sort_keys=True), encoding="utf-8")
     tmp.replace(path)
+    timestamps.timestamp_quietly(path)
     return path
+
+
+def write_head(on: date | None = None) -> Path:
+    """Seal, then write (or rewrite, same day) the dated head file; returns its path."""
+
+    on = on or timezone.localdate()
+    chain.seal()
+    return _write(head_dir() / f"{PREFIX}{on.isoformat()}.json", on, current_heads(), "daily")
+
+
+def _newest_chains() -> dict | None:
+    files = head_files()
+    if not files:
+        return None
+    newest = max(files, key=lambda path: (path.stat().st_mtime_ns, path.name))
+    try:
+        return json.loads(newest.read_text(encoding="utf-8")).get("chains")
+    except (OSError, ValueError):
+        return None
+
+
+def write_seal() -> Path | None:
+    """Seal the chains, then write a timestamped head file (the hourly beat, and after every
+    daily run), unless no chain changed since the newest file; returns its path or None."""
+
+    chain.seal()
+    chains = current_heads()
+    if not chains or chains == _newest_chains():
+        return None
+    now = timezone.now()
+    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    return _write(head_dir() / f"{PREFIX}{stamp}.json", timezone.localdate(now), chains, "seal")
 
 
 def head_files() -> list[Path]:
@@ -73,10 +127,14 @@ def head_files() -> list[Path]:
     return sorted(directory.glob(f"{PREFIX}*.json"))
 
 
-def check_files(result, *, chains: set[str], references: dict[int, str]) -> None:
-    """Every head recorded in a file must still be in the database with the same hash."""
+def check_files(result, *, chains: set[str] | None, references: dict[int, str]) -> None:
+    """Every head recorded in a file must still be in the database with the same hash: a
+    different hash is a chain recomputed, a missing link a chain truncated after the seal.
+    ``chains`` None: every chain a file recorded (a chain deleted altogether is reported)."""
 
     identity = journal_identity()
+    # (chain, seq, hash) -> (file name, date, recorded entry), first file only
+    wanted: dict[tuple[str, int, str], tuple[str, str, dict]] = {}
     for path in head_files():
         try:
             document = json.loads(path.read_text(encoding="utf-8"))
@@ -88,34 +146,65 @@ def check_files(result, *, chains: set[str], references: dict[int, str]) -> None
             result.foreign_head_files += 1
             continue
         result.head_files_checked += 1
+        if timestamps.answer_path(path).exists():
+            problem = timestamps.check(path)
+            if problem:
+                result.problems.append(Problem("", 0, path.name, None, "", problem))
+                continue
+            result.timestamps_checked += 1
         if _digest(recorded) != document.get("head"):
             result.problems.append(
                 Problem("", 0, path.name, None, "", "fichier de tête altéré (empreinte fausse)")
             )
             continue
-        wanted = {name: value for name, value in recorded.items() if name in chains}
-        if not wanted:
+        for name, value in recorded.items():
+            if chains is not None and name not in chains:
+                continue
+            key = (name, int(value["seq"]), value["hash"])
+            wanted.setdefault(key, (path.name, document.get("date", ""), value))
+    if not wanted:
+        return
+    names = sorted({name for name, _seq, _hash in wanted})
+    stored: dict[tuple[str, int], ChainLink] = {}
+    last: dict[str, int] = {}
+    for start in range(0, len(names), 500):
+        part = names[start : start + 500]
+        seqs = {seq for name, seq, _hash in wanted if name in set(part)}
+        for link in ChainLink.objects.filter(chain__in=part, seq__in=seqs):
+            stored[(link.chain, link.seq)] = link
+        last.update(
+            ChainLink.objects.filter(chain__in=part)
+            .values("chain")
+            .annotate(last=Max("seq"))
+            .values_list("chain", "last")
+        )
+    reported: set[str] = set()
+    for (name, seq, digest), (file_name, day, value) in sorted(wanted.items()):
+        if name in reported:
+            continue  # one problem per chain: the lowest rank that fails
+        link = stored.get((name, seq))
+        if link is not None and link.hash == digest:
             continue
-        stored = {
-            (link.chain, link.seq): link
-            for link in ChainLink.objects.filter(
-                chain__in=list(wanted), seq__in={v["seq"] for v in wanted.values()}
+        reported.add(name)
+        dossier_id = int(name[1:]) if name.startswith("D") and name[1:].isdigit() else None
+        if link is None and last.get(name, 0) < seq:
+            message = (
+                f"maillon manquant après une tête scellée : le sceau du {day} ({file_name}) "
+                f"atteste le rang {seq}, la chaîne s'arrête au rang {last.get(name, 0)} "
+                "(lignes supprimées : chaîne tronquée)"
             )
-        }
-        for name, value in sorted(wanted.items()):
-            link = stored.get((name, value["seq"]))
-            if link is None or link.hash != value["hash"]:
-                dossier_id = int(name[1:]) if name.startswith("D") else None
-                result.problems.append(
-                    Problem(
-                        chain=name,
-                        seq=value["seq"],
-                        model=link.model if link else "",
-                        history_id=link.history_id if link else None,
-                        dossier_reference=references.get(dossier_id, ""),
-                        message=(
-                            f"la tête de chaîne enregistrée le {document.get('date')} "
-                            f"({path.name}) ne figure plus en base : chaîne recalculée"
-                        ),
-                    )
-                )
+        else:
+            message = (
+                f"la tête de chaîne enregistrée le {day} ({file_name}) "
+                "ne figure plus en base : chaîne recalculée"
+            )
+        result.problems.append(
+            Problem(
+                chain=name,
+                seq=seq,
+                model=link.model if link else value.get("model", ""),
+                history_id=link.history_id if link else value.get("history_id"),
+                dossier_reference=references.get(dossier_id, ""),
+                message=message,
+            )
+        )

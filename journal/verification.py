@@ -22,6 +22,10 @@ def verify(dossier: models.Model | None = None, *, seal_first: bool = True) -> c
         references = dict(chain.dossier_model().objects.values_list("pk", "reference"))
     chain.walk(chains, result, references)
     result.chains = len(chains)
-    heads.check_files(result, chains=set(chains), references=references)
+    # One dossier: its chain only; everything: every chain a head file recorded, so that a
+    # chain deleted altogether is reported too.
+    heads.check_files(
+        result, chains=set(chains) if dossier is not None else None, references=references
+    )
     result.problems.sort(key=lambda p: (p.chain != chain.GLOBAL_CHAIN, p.chain, p.seq))
     return result

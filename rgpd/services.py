@@ -165,27 +165,32 @@ def purge_run(on: date, *, actor=None, dry_run: bool = False) -> PurgeReport:
         report.dossiers = Dossier.objects.filter(debtor__in=ids).count()
         for target in targets:
             files |= _file_names(target, ids)
-        with guard.history_rewrite():
-            for target in targets:
-                count = target.rows(ids).update(**target.values())
-                report.counts[target.label] = count
-                if target.history:
-                    report.history_rows += count
-                else:
-                    report.live_rows += count
-        # Working data (imported files, replayable API answers) goes by age, not by debtor.
+        # History rows go through the journal's door, which records in each dossier's chain
+        # which rows and fields this certificate anonymised (journal.guard.erasure).
         cutoff = _transient_cutoff(on)
         transient = purge.transient_targets()
         for target in transient:
             files |= _file_names(target, cutoff)
-        with guard.history_rewrite():
-            for target in transient:
-                count = target.rows(cutoff).update(**target.values())
-                report.counts[target.label] = count
+        with guard.erasure(certificate=f"rgpd.purgecertificate:{certificate.pk}") as erasure:
+            for target in targets:
+                rows = target.rows(ids)
                 if target.history:
+                    count = erasure.update(rows, target.values())
                     report.history_rows += count
                 else:
+                    count = rows.update(**target.values())
                     report.live_rows += count
+                report.counts[target.label] = count
+            # Working data (imported files, replayable API answers) goes by age, not by debtor.
+            for target in transient:
+                rows = target.rows(cutoff)
+                if target.history:
+                    count = erasure.update(rows, target.values())
+                    report.history_rows += count
+                else:
+                    count = rows.update(**target.values())
+                    report.live_rows += count
+                report.counts[target.label] = count
         # Login records go by age too (SECURITY_LOG_RETENTION_DAYS): deleted, not rewritten.
         for label, rows in _security_logs(on).items():
             report.counts[label] = rows.delete()[0]

@@ -50,6 +50,26 @@ if ! pg_answers; then
     wait_for 10 pg_answers || { echo "Connexion à PostgreSQL impossible ($PG_URL)" >&2; exit 1; }
 fi
 
+# --- The application's role (journal/roles.py): owns no table, appends only to the evidence.
+# Created once per cluster; each test database grants it its rights after migrate
+# (DATABASE_APP_ROLE), and tests/journal/test_roles.py runs the attempts as it.
+APP_ROLE=${DATABASE_APP_ROLE:-recouvrement_app}
+"$PY" - "$PG_URL" "$APP_ROLE" <<'PYEOF'
+import sys, psycopg
+from psycopg import sql
+url, role = sys.argv[1], sys.argv[2]
+with psycopg.connect(url, autocommit=True) as conn:
+    if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone():
+        try:
+            conn.execute(
+                sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE").format(
+                    sql.Identifier(role)
+                )
+            )
+        except psycopg.errors.DuplicateObject:
+            pass  # created meanwhile by another run
+PYEOF
+
 # --- Redis ---
 redis_answers() {
     "$PY" -c "import redis; redis.Redis(host='$REDIS_HOST', port=$REDIS_PORT, socket_timeout=2).ping()" 2>/dev/null

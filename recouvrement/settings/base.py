@@ -230,10 +230,14 @@ CELERY_BEAT_SCHEDULE = {
     # The journal: seal new history rows every 10 minutes; write the chain-head file daily.
     "journal-seal": {"task": "journal.seal", "schedule": 600.0},
     "journal-head": {"task": "journal.write_head", "schedule": crontab(hour=23, minute=50)},
+    # ...and seal the chains' heads outside the database every hour (docs/journal.md §4).
+    "journal-seal-heads": {"task": "journal.seal_heads", "schedule": crontab(minute=5)},
     # Deliveries lost by a killed worker are queued again (idempotent: sends only what is
     # still planned).
     "deliveries-requeue": {"task": "relances.requeue_stuck_deliveries", "schedule": 300.0},
 }
+# The tasks after which the journal seals its heads at once (celery's task_postrun).
+JOURNAL_SEAL_AFTER_TASKS = ("relances.run_cadence", "rgpd.purge")
 
 # GDPR: days kept after the prescription of a closed dossier's claims before its purge.
 RGPD_PURGE_MARGIN_DAYS = env.int("RGPD_PURGE_MARGIN_DAYS", default=30)
@@ -247,11 +251,21 @@ SECURITY_LOG_RETENTION_DAYS = env.int("SECURITY_LOG_RETENTION_DAYS", default=365
 
 # The model the journal keeps one hash chain per (the journal sits below it, so it names it).
 JOURNAL_DOSSIER_MODEL = "dossiers.Dossier"
-# The journal's daily chain-head files: outside the database (copy them to WORM storage).
+# The journal's chain-head files (daily, hourly seals): outside the database (copy them to WORM
+# storage).
 JOURNAL_HEAD_DIR = env.path("JOURNAL_HEAD_DIR", default=BASE_DIR / "var" / "journal-heads")
 # The key of the digests of personal data in the hash chain (demo and tests: derived from
 # SECRET_KEY; production requires its own, see settings/production.py).
 JOURNAL_CHAIN_KEY = env("JOURNAL_CHAIN_KEY", default="")
+# RFC 3161 timestamping of every chain-head file (journal.timestamps): the authority's URL
+# (e.g. a qualified eIDAS TSA) and its CA certificates, for the offline check. Empty: none.
+JOURNAL_TSA_URL = env("JOURNAL_TSA_URL", default="")
+JOURNAL_TSA_CA_FILE = env("JOURNAL_TSA_CA_FILE", default="")
+# The purge record without which the history's door does not open (journal.triggers).
+JOURNAL_PURGE_RECORD_MODEL = "rgpd.PurgeCertificate"
+# PostgreSQL: the role the application logs in as, owning no table; after every migrate (run as
+# the owner role) it gets SELECT/INSERT only on history and journal tables (journal.roles).
+DATABASE_APP_ROLE = env("DATABASE_APP_ROLE", default="")
 
 # The day's letters for the post office: one printable PDF and its manifest, at 16:30.
 CELERY_BEAT_SCHEDULE["letters-daily-batch"] = {

@@ -62,8 +62,8 @@ def kpis() -> dict:
     }
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names():
-            if table.startswith("rgpd_"):
-                continue  # the purge adds its certificate
+            if table.startswith(("rgpd_", "journal_")):
+                continue  # the purge adds its certificate, and its events to the journal
             cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")  # noqa: S608
             totals[table] = cursor.fetchone()[0]
     return totals
@@ -321,3 +321,46 @@ def test_login_records_are_deleted_after_their_retention(settings):
     assert list(AccessLog.objects.values_list("username", flat=True)) == ["recente"]
     assert list(AccessFailureLog.objects.values_list("username", flat=True)) == ["recente"]
     assert report.certificate.counts["axes.accesslog"] == 1
+
+
+def test_the_purge_is_an_event_of_each_chain_it_touched(closed_debtor, controller):
+    """Issue #21: the purge writes, in the dossier's chain, which history rows it anonymised
+    under which certificate; the journal tells it from the same wipe made by hand."""
+    from journal import chain
+    from journal.models import ChainLink, PurgeEvent
+    from relances.models import CallLog
+
+    _debtor, dossier = closed_debtor
+    other = ClaimFactory(actor=controller).dossier
+    cadence.call_log(
+        dossier=other, actor=controller, outcome="reached", debtor_said="Paiera vendredi."
+    )
+    report = purge_run(dossier.purge_on)
+    certificate = report.certificate
+
+    event = PurgeEvent.objects.get(chain=chain.chain_of(dossier.pk))
+    assert event.certificate == f"rgpd.purgecertificate:{certificate.pk}"
+    calls = sorted(CallLog.history.filter(dossier=dossier).values_list("history_id", flat=True))
+    assert event.rows["relances.calllog"]["ids"] == calls != []
+    assert "debtor_said" in event.rows["relances.calllog"]["fields"]
+    assert ChainLink.objects.filter(model="journal.purgeevent", history_id=event.pk).exists()
+    general = PurgeEvent.objects.get(chain=chain.GLOBAL_CHAIN)  # the debtor and its contacts
+    assert set(general.rows) >= {"dossiers.debtor", "dossiers.debtorcontact"}
+    journal_verifies()
+
+    # The same anonymisation on the other (active) dossier's call, by hand: named.
+    row = CallLog.history.filter(dossier=other).order_by("history_id").first()
+    table = CallLog.history.model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(f'ALTER TABLE "{table}" DISABLE TRIGGER journal_append_only')
+        cursor.execute(
+            f"UPDATE \"{table}\" SET debtor_said = '[anonymisé]' WHERE history_id = %s",  # noqa: S608
+            [row.history_id],
+        )
+        cursor.execute(f'ALTER TABLE "{table}" ENABLE TRIGGER journal_append_only')
+    problems = verification.verify().problems
+    assert [(p.model, p.history_id, p.dossier_reference) for p in problems] == [
+        ("relances.calllog", row.history_id, other.reference)
+    ]
+    assert "effacée sans purge enregistrée" in problems[0].message

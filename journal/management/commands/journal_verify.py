@@ -47,6 +47,11 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Journal intègre : {result.checked} maillon(s) vérifié(s) sur "
-                f"{result.chains} chaîne(s), {result.head_files_checked} fichier(s) de tête."
+                f"{result.chains} chaîne(s), {result.head_files_checked} fichier(s) de tête"
+                + (
+                    f", dont {result.timestamps_checked} horodaté(s) (RFC 3161)."
+                    if result.timestamps_checked
+                    else "."
+                )
             )
         )
