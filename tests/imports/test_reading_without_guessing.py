@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from dossiers.models import Claim, Debtor
-from imports import services
+from imports import reading, services
 from imports.models import ColumnMapping, ImportBatch
 from imports.parsing import DECIMAL_COMMA, DECIMAL_POINT, CellError, parse_amount
 from imports.reading import FileProblem, read_headers, read_table
@@ -167,8 +167,9 @@ def test_a_cell_over_the_csv_field_limit_is_named_in_french_with_its_line():
     content = (HEADER + line("FA-1", "1,00") + line("FA-2", "2,00", "A" * 140_000)).encode()
     with pytest.raises(FileProblem) as error:
         read_table(content, "f.csv")
+    limit = f"{reading.MAX_LINE_CHARS:,}".replace(",", "\u202f")  # the line cap, 20 000
     assert str(error.value) == (
-        "Ligne 3 : une cellule dépasse 131 072 caractères (un guillemet non refermé ?) ; "
+        f"Ligne 3 : une cellule dépasse {limit} caractères (un guillemet non refermé ?) ; "
         "rien n'a été lu."
     )
 
