@@ -12,6 +12,13 @@ class AccountsConfig(AppConfig):
         # The role groups hold exactly their permissions after every ``migrate`` (a later model's
         # permissions included): ``accounts/migrations/0001_roles`` does it on a new database.
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="accounts-sync-roles")
+        from django.contrib.auth.signals import user_login_failed
+
+        from accounts import throttle
+
+        # After axes' own receiver (axes is installed first): its failure is already recorded.
+        user_login_failed.connect(throttle.notify_owner, dispatch_uid="accounts.notify_owner")
+
         # Every text input of the product — the pages' and the admin's forms, the API's
         # serializers — refuses invisible control characters with a French message
         # (``accounts.text``); imports check their cells likewise (``imports.services``).

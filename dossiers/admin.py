@@ -39,6 +39,7 @@ from dossiers.models import (
     Promise,
     Task,
 )
+from dossiers.services import work
 from journal import admin as journal_admin
 from journal.models import ChainLink
 from legal.formatting import euros, french_date
@@ -376,6 +377,17 @@ class DossierAdmin(JournaledAdmin):
     def has_add_permission(self, request):
         # A dossier opens when its first claim is recorded.
         return False
+
+    def save_model(self, request, obj, form, change):
+        # The one field edited here, the assignee, goes through the service (open tasks follow,
+        # a closed dossier is refused, the history says who and why).
+        if change and "assigned_to" in form.changed_data:
+            work.dossier_assign(
+                dossier=Dossier.objects.get(pk=obj.pk),
+                assignee=form.cleaned_data["assigned_to"],
+                actor=request.user,
+                reason="attribution dans l'administration",
+            )
 
     @admin.display(description="alertes de prescription")
     def prescription_alerts(self, obj):

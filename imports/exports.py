@@ -10,7 +10,7 @@ from decimal import Decimal
 import tablib
 from django.db.models import QuerySet
 
-from accounts.text import safe_row
+from accounts.text import safe_cell, safe_row
 from dossiers import scoping, selectors
 from dossiers.models import Claim, Dossier
 
@@ -194,7 +194,8 @@ def render(data: tablib.Dataset, fmt: str) -> bytes:
         return safe.export("xlsx")
     french = tablib.Dataset(headers=data.headers)
     for row in data:
+        # Text through the helper first; an amount (a negative one too) stays an amount.
         french.append(
-            safe_row(str(v).replace(".", ",") if isinstance(v, Decimal) else v for v in row)
+            [str(v).replace(".", ",") if isinstance(v, Decimal) else safe_cell(v) for v in row]
         )
     return ("\ufeff" + french.export("csv", delimiter=";")).encode("utf-8")

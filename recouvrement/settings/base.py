@@ -283,8 +283,13 @@ EMAIL_MESSAGE_ID_DOMAIN = env("EMAIL_MESSAGE_ID_DOMAIN", default="recouvrement.l
 AUTHENTICATION_BACKENDS = [
     # django-axes first: a locked-out user + address is refused before the password is checked.
     "axes.backends.AxesStandaloneBackend",
+    # Then the per-account throttle (failures from any address: a progressive delay).
+    "accounts.throttle.AccountThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+ACCOUNT_THROTTLE_AFTER = env.int("ACCOUNT_THROTTLE_AFTER", default=8)
+ACCOUNT_THROTTLE_WINDOW_HOURS = env.int("ACCOUNT_THROTTLE_WINDOW_HOURS", default=24)
+ACCOUNT_THROTTLE_MAX_MINUTES = env.int("ACCOUNT_THROTTLE_MAX_MINUTES", default=30)
 # The second factor (TOTP, django-otp): mandatory under production settings, optional in the demo
 # (a user who enrolled a device is always asked for a code).
 OTP_REQUIRED = env.bool("OTP_REQUIRED", default=False)

@@ -143,3 +143,30 @@ def test_passwords_need_twelve_characters_and_not_a_common_one():
     with pytest.raises(ValidationError):
         validate_password("password1234", user)
     validate_password("cheval-agrafe-correct-batterie", user)
+
+
+def test_failures_from_many_addresses_slow_the_account_down_and_tell_its_owner(
+    behind_proxy, controller, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The audit's finding: 8 failures from 8 addresses, then the right password got in. Now the
+    account waits (a progressive delay, not a lock), its owner is told, and a username that does
+    not exist gets exactly the same answers."""
+    from django.utils import timezone
+
+    def attack(username):
+        for n in range(8):
+            with django_capture_on_commit_callbacks(execute=True):
+                _login(Client(), username, "mauvais", ip=f"203.0.113.{n + 1}")
+        return _login(Client(), username, PASSWORD, ip="198.51.100.10")
+
+    refused = attack("controleur")
+    assert refused.status_code == 200  # the form again: not logged in
+    assert "_auth_user_id" not in refused.wsgi_request.session
+    unknown = attack("personne-inconnue")
+    assert unknown.status_code == refused.status_code
+    message = "Saisissez un nom d’utilisateur et un mot de passe valides"
+    assert (message in unknown.content.decode()) == (message in refused.content.decode())
+    assert [m.to for m in mailoutbox] == [[controller.email]]  # the owner, once
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=31)):
+        response = _login(Client(), "controleur", PASSWORD, ip="198.51.100.10")
+    assert response.status_code == 302 and response["Location"] == "/"

@@ -70,6 +70,17 @@ def test_the_exports_write_formulas_as_text_and_never_answer_500(client, world, 
         assert ";'=1+2;" in text
 
 
+def test_a_negative_amount_stays_an_amount_in_the_csv():
+    import tablib
+
+    from imports.exports import render
+
+    data = tablib.Dataset(headers=["Débiteur", "Reste dû"])
+    data.append(["-Moreau", Decimal("-12.50")])
+    text = render(data, "csv").decode("utf-8-sig")
+    assert "'-Moreau;-12,50" in text
+
+
 def test_a_manager_exports_their_portfolio_only(client, world):
     client.force_login(world.users["manager"])
     text = client.get(

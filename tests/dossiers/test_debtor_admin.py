@@ -68,3 +68,23 @@ def test_a_controller_cannot_set_insolvency_or_restriction_nor_delete_a_contact(
     assert not debtor.processing_restricted
     assert debtor.insolvency_status == ""
     assert DebtorContact.objects.filter(debtor=debtor).count() == contacts
+
+
+def test_assigning_a_dossier_in_the_admin_goes_through_the_service(client, admin_user, controller):
+    from dossiers import services
+    from dossiers.models import Dossier
+
+    dossier = ClaimFactory().dossier
+    task = services.task_create(dossier=dossier, kind="call", due_on=dossier.opened_on, actor=None)
+    client.force_login(admin_user)
+    url = reverse("admin:dossiers_dossier_change", args=[dossier.pk])
+    data = _post_data(client.get(url))
+    data["assigned_to"] = controller.pk
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Dossier.objects.get(pk=dossier.pk).assigned_to == controller
+    task.refresh_from_db()
+    assert task.assigned_to == controller  # the service hands the open tasks over too
+    latest = Dossier.history.filter(id=dossier.pk).order_by("-history_id").first()
+    assert latest.history_user == admin_user
+    assert "réattribution" in latest.history_change_reason
