@@ -51,7 +51,7 @@ _FORMAL_NOTICE = """{{ greeting }}
 
 {% if reminded %}Malgré nos relances, le{% else %}Le{% endif %} solde dû au titre {{ invoices_phrase|de }}, détaillé ci-dessous, n'a pas été réglé.
 
-Par la présente, nous vous mettons en demeure de régler la somme de {{ total_due }} au plus tard le {{ deadline }}.
+Par la présente, nous vous mettons en demeure de régler la somme {{ total_due|de }} au plus tard le {{ deadline }}.
 
 Cette lettre vaut mise en demeure au sens de l'article 1344 du Code civil. Si vous souhaitez convenir d'un échéancier, ou si vous contestez la créance, contactez-nous avant cette date.
 
