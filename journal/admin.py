@@ -1,8 +1,9 @@
-"""The journal in the admin: read-only; the chain's links are never edited."""
+"""The journal in the admin: read-only; the chain's links are never edited. Purge events are
+read through the purge certificates (RGPD) and ``journal_verify``, not listed here."""
 
 from django.contrib import admin
 
-from journal.models import ChainLink, PurgeEvent
+from journal.models import ChainLink
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -21,9 +22,3 @@ class ChainLinkAdmin(ReadOnlyAdmin):
     list_display = ["chain", "seq", "model", "history_id", "history_date", "hash", "sealed_at"]
     list_filter = ["model"]
     search_fields = ["chain", "hash"]
-
-
-@admin.register(PurgeEvent)
-class PurgeEventAdmin(ReadOnlyAdmin):
-    list_display = ["history_id", "chain", "certificate", "history_date"]
-    search_fields = ["chain", "certificate"]

@@ -131,9 +131,24 @@ def test_manager_opens_the_pool_of_their_creditor_and_a_controller_then_sees_it(
 
 def test_lists_of_other_apps_show_a_manager_only_their_portfolio(client, world):
     """Go/No-Go waiting list, GDPR debtor search and e-invoicing statuses start from the scope."""
+    from django.utils import timezone
+
+    from relances.models import CadenceStep, Reminder, Stage
+
     Dossier.objects.filter(pk__in=[world.mine.dossier.pk, world.theirs.dossier.pk]).update(
         state="go_no_go"
     )
+    notice = CadenceStep.objects.filter(stage=Stage.FORMAL_NOTICE).first()
+    for dossier in (world.mine.dossier, world.theirs.dossier):  # a notice that went out
+        Reminder.objects.create(
+            dossier=dossier,
+            step=notice,
+            cycle=1,
+            channel=notice.channel,
+            status=Reminder.Status.SENT,
+            scheduled_for=timezone.localdate(),
+            sent_at=timezone.now(),
+        )
     client.force_login(world.users["manager"])
     page = client.get(reverse("escalade:decisions")).content.decode()
     assert world.mine.dossier.creditor.legal_name in page  # references restart per creditor
