@@ -205,13 +205,8 @@ def _record_sent(
     )
     dossier_services.journaled_save(reminder, actor=actor, reason=label)
     if reminder.step.stage == Stage.FORMAL_NOTICE:
-        sent_on = timezone.localdate(sent.sent_at)
-        dossier = dossier_services.formal_notice_sent(
-            dossier=reminder.dossier, on=sent_on, actor=actor
-        )
-        # The Go/No-Go waited for this sending: its date counts from today (relances.planning).
-        dossier_services.save_dossier(
-            dossier, actor=actor, reason="mise en demeure envoyée : délai en cours", on=sent_on
+        dossier_services.formal_notice_sent(
+            dossier=reminder.dossier, on=timezone.localdate(sent.sent_at), actor=actor
         )
     return sent
 

@@ -407,13 +407,12 @@ def dossier_decide(
 
 
 def formal_notice_sent(*, dossier: Dossier, on: date, actor: User | None) -> Dossier:
-    """Record the day the dossier's first formal notice went out: legal interest runs from it
-    (C. civ. 1231-6). A later notice (another cycle) keeps the first date."""
+    """Record that a formal notice went out: the day of the first one, from which legal interest
+    runs (C. civ. 1231-6; a later cycle's notice keeps it), and the next action recomputed, the
+    Go/No-Go counting its deadline from this sending (``relances.planning``)."""
     with transaction.atomic():
         dossier = lock_dossier(dossier)
         if dossier.formal_notice_sent_on is None:
             dossier.formal_notice_sent_on = on
-            journaled_save(
-                dossier, actor=actor, reason="mise en demeure envoyée", exclude=["state"]
-            )
+        save_dossier(dossier, actor=actor, reason="mise en demeure envoyée : délai en cours", on=on)
     return dossier
