@@ -5,11 +5,18 @@ four (``RF18 5390 0754 7034``). The check digits follow ISO 7064 MOD 97-10, as f
 reference with ``RF00`` appended, letters turned into numbers (A = 10 … Z = 35), gives the
 check digits as 98 minus the remainder by 97; a reference is valid when, its first four
 characters moved to the end, that number leaves 1. Pure functions, no models.
+
+The same module builds the EPC QR code (EPC069-12) that carries the reference to the payer's
+banking app with the creditor's IBAN and the amount.
 """
 
 from __future__ import annotations
 
 import re
+from decimal import Decimal
+
+import qrcode
+import qrcode.image.svg
 
 RF_MAX_BASE = 21
 _ALNUM = re.compile(r"[^0-9A-Z]")
@@ -79,3 +86,101 @@ def rf_references_in(text: str) -> list[str]:
             if rf_is_valid(candidate) and candidate not in found:
                 found.append(candidate)
     return found
+
+
+# --- EPC QR code for a SEPA credit transfer (EPC069-12 « Quick Response Code », version 002) --
+# The payload is a list of lines separated by LF: service tag BCD, version 002, character set 1
+# (UTF-8), identification SCT, the BIC (optional from version 002), the beneficiary's name
+# (≤ 70 characters), the IBAN, the amount « EUR » + amount (0.01 to 999 999 999.99, a point
+# before the cents), the purpose code (empty here), then either the structured creditor
+# reference (ISO 11649, ≤ 35) or the unstructured remittance text (≤ 140), never both, and the
+# beneficiary-to-originator information (≤ 70). Empty trailing elements are left out; the whole
+# payload stays within 331 bytes; the code is printed with error correction level M.
+EPC_NAME_MAX = 70
+EPC_TEXT_MAX = 140
+EPC_NOTE_MAX = 70
+EPC_PAYLOAD_MAX_BYTES = 331
+EPC_AMOUNT_MIN = Decimal("0.01")
+EPC_AMOUNT_MAX = Decimal("999999999.99")
+
+
+def _epc_amount(amount: Decimal | None) -> str:
+    if amount is None:
+        return ""
+    amount = Decimal(amount).quantize(Decimal("0.01"))
+    if not EPC_AMOUNT_MIN <= amount <= EPC_AMOUNT_MAX:
+        raise ValueError("Le montant d'un virement SEPA va de 0,01 à 999 999 999,99 €.")
+    # « EUR1 », « EUR12.3 », « EUR1234.56 »: the spec's examples write no useless zero.
+    text = f"{amount:.2f}".rstrip("0").rstrip(".")
+    return f"EUR{text}"
+
+
+def epc_qr_payload(
+    *,
+    name: str,
+    iban: str,
+    amount: Decimal | None,
+    reference: str = "",
+    bic: str = "",
+    text: str = "",
+    purpose: str = "",
+    note: str = "",
+) -> str:
+    """The text of an EPC QR code (« SCT ») asking the payer's bank for a SEPA transfer.
+
+    ``reference`` is an RF creditor reference (any spacing): when given, no remittance ``text``
+    is written (the standard allows one or the other). The beneficiary's name is cut to 70
+    characters. Raises ``ValueError`` (French message) on an IBAN, reference or amount that a
+    bank would refuse."""
+    iban = compact(iban)
+    if not re.fullmatch(r"[A-Z]{2}\d{2}[0-9A-Z]{11,30}", iban) or (
+        _as_number(iban[4:] + iban[:4]) % 97 != 1
+    ):
+        raise ValueError("L'IBAN du bénéficiaire n'est pas valide.")
+    bic = compact(bic)
+    if bic and not re.fullmatch(r"[A-Z]{6}[0-9A-Z]{2}([0-9A-Z]{3})?", bic):
+        raise ValueError("Le BIC du bénéficiaire n'est pas valide.")
+    name = " ".join((name or "").split())[:EPC_NAME_MAX].strip()
+    if not name:
+        raise ValueError("Le nom du bénéficiaire est obligatoire.")
+    structured = ""
+    if reference:
+        structured = compact(reference)
+        if not rf_is_valid(structured):
+            raise ValueError("La référence RF n'est pas valide.")
+        text = ""
+    text = " ".join((text or "").split())[:EPC_TEXT_MAX]
+    note = " ".join((note or "").split())[:EPC_NOTE_MAX]
+    elements = [
+        "BCD",
+        "002",
+        "1",
+        "SCT",
+        bic,
+        name,
+        iban,
+        _epc_amount(amount),
+        compact(purpose)[:4],
+        structured,
+        text,
+        note,
+    ]
+    while elements and not elements[-1]:
+        elements.pop()
+    payload = "\n".join(elements)
+    if len(payload.encode("utf-8")) > EPC_PAYLOAD_MAX_BYTES:
+        raise ValueError("Le code QR de virement dépasse 331 octets.")
+    return payload
+
+
+def epc_qr_svg(payload: str) -> str:
+    """The QR code of ``payload`` as an SVG document (paths only: no style, no script), error
+    correction level M as EPC069-12 requires; for letters, e-mails and pages."""
+    code = qrcode.QRCode(
+        error_correction=qrcode.constants.ERROR_CORRECT_M,
+        image_factory=qrcode.image.svg.SvgPathImage,
+        border=4,
+    )
+    code.add_data(payload.encode("utf-8"))
+    code.make(fit=True)
+    return code.make_image().to_string(encoding="unicode")

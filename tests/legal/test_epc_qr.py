@@ -1,0 +1,113 @@
+"""The EPC QR code for a SEPA credit transfer (EPC069-12 v2.1, « SCT », version 002)."""
+
+from decimal import Decimal
+from xml.etree import ElementTree
+
+import pytest
+import qrcode
+
+from legal.references import epc_qr_payload, epc_qr_svg
+
+
+def test_the_guidelines_worked_example():
+    """EPC069-12 v2.1, the sample code of the guidelines (Red Cross of Belgium, 1 €)."""
+    payload = epc_qr_payload(
+        bic="BPOTBEB1",
+        name="Red Cross of Belgium",
+        iban="BE72000000001616",
+        amount=Decimal("1.00"),
+        purpose="CHAR",
+        text="Urgency fund",
+        note="Sample EPC QR code",
+    )
+    assert payload == (
+        "BCD\n002\n1\nSCT\nBPOTBEB1\nRed Cross of Belgium\nBE72000000001616\nEUR1\nCHAR\n"
+        "\nUrgency fund\nSample EPC QR code"
+    )
+
+
+def test_a_dossier_payload_carries_the_rf_reference_and_no_text():
+    """Structured reference (ISO 11649) in element 10; element 11 must then stay empty, and empty
+    trailing elements are left out. Version 002: the BIC may be empty."""
+    payload = epc_qr_payload(
+        name="Menuiserie Durand SARL",
+        iban="FR76 3000 6000 0112 3456 7890 189",
+        amount=Decimal("1234.50"),
+        reference="RF18 5390 0754 7034",
+        text="Facture F-2026-001",
+    )
+    assert payload.split("\n") == [
+        "BCD",
+        "002",
+        "1",
+        "SCT",
+        "",
+        "Menuiserie Durand SARL",
+        "FR7630006000011234567890189",
+        "EUR1234.5",
+        "",
+        "RF18539007547034",
+    ]
+
+
+def test_without_reference_the_text_is_the_remittance():
+    payload = epc_qr_payload(
+        name="Durand", iban="BE72000000001616", amount=Decimal("12.34"), text="F-1  F-2"
+    )
+    assert payload.endswith("EUR12.34\n\n\nF-1 F-2")
+
+
+def test_amount_may_be_left_to_the_payer():
+    payload = epc_qr_payload(name="Durand", iban="BE72000000001616", amount=None)
+    assert payload == "BCD\n002\n1\nSCT\n\nDurand\nBE72000000001616"
+
+
+def test_the_name_is_cut_to_70_characters():
+    payload = epc_qr_payload(name="A" * 90, iban="BE72000000001616", amount=Decimal("1"))
+    assert payload.split("\n")[5] == "A" * 70
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("iban", "BE72000000001617", "IBAN"),
+        ("amount", Decimal("0"), "montant"),
+        ("amount", Decimal("1000000000"), "montant"),
+        ("reference", "RF19539007547034", "référence RF"),
+        ("bic", "BPOT", "BIC"),
+        ("name", "  ", "nom"),
+    ],
+)
+def test_what_a_bank_would_refuse_is_refused_in_french(field, value, message):
+    arguments = {"name": "Durand", "iban": "BE72000000001616", "amount": Decimal("1")}
+    arguments[field] = value
+    with pytest.raises(ValueError, match=message):
+        epc_qr_payload(**arguments)
+
+
+def test_payload_over_331_bytes_is_refused():
+    with pytest.raises(ValueError, match="331"):
+        epc_qr_payload(
+            name="é" * 70, iban="BE72000000001616", amount=Decimal("1"), text="é" * 140, note="x"
+        )
+
+
+def test_svg_is_a_plain_path_image_at_level_m():
+    payload = epc_qr_payload(
+        name="Menuiserie Durand SARL",
+        iban="FR7630006000011234567890189",
+        amount=Decimal("1234.50"),
+        reference="RF18539007547034",
+    )
+    svg = epc_qr_svg(payload)
+    root = ElementTree.fromstring(svg)
+    assert root.tag.endswith("svg")
+    assert [child.tag.rsplit("}", 1)[-1] for child in root] == ["path"]
+    assert "style" not in svg and "script" not in svg
+    # The code a phone reads: same data, level M, within version 13 as the guidelines demand.
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M)
+    code.add_data(payload.encode("utf-8"))
+    code.make(fit=True)
+    assert code.version <= 13
+    side = code.modules_count + 2 * 4
+    assert root.get("viewBox") == f"0 0 {side} {side}"
