@@ -14,9 +14,11 @@ import logging
 import smtplib
 import socket
 import threading
+import time
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import partial
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -652,6 +654,25 @@ def _locked_planned(reminder_id: int, dossier_id: int) -> Reminder | None:
     return reminder
 
 
+def fault_point(key: str, stage: str) -> None:
+    """Where the kill tests stop a delivery (tests/courriers/test_kill_worker.py): with
+    ``DELIVERY_FAULT_DIR`` set (test settings only) and a file ``pause-<key>-<stage>`` in it, the
+    file is renamed ``reached-<key>-<stage>`` (once) and the worker waits there until the test
+    kills it with ``kill -9``. Stages: ``before_send`` (the attempt committed), ``after_send``
+    (the server said 250), ``before_commit`` (the result written, not committed)."""
+    folder = getattr(settings, "DELIVERY_FAULT_DIR", "")
+    if not folder:
+        return
+    try:
+        Path(folder, f"pause-{key}-{stage}").rename(Path(folder, f"reached-{key}-{stage}"))
+    except FileNotFoundError:
+        return
+    deadline = time.monotonic() + 120  # a test that died never leaves a worker waiting forever
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+    raise RuntimeError(f"point d'arrêt {stage} : le test n'a pas arrêté le travailleur")
+
+
 def _content_sha256(document: Document) -> str:
     content = "\0".join([document.subject[:300], document.text, document.html]).encode()
     return hashlib.sha256(content + b"\0" + document.pdf).hexdigest()
@@ -747,12 +768,14 @@ def reminder_deliver(*, reminder_id: int) -> bool:
         attempt = _attempt_open(reminder, document)
         if attempt is None:
             return False
+    fault_point(f"reminder{reminder_id}", "before_send")
     try:
         send_email(document, message_id=attempt.message_id)
     except Exception as exc:
         with transaction.atomic():
             _attempt_close(attempt, error=delivery_error(exc))
         raise
+    fault_point(f"reminder{reminder_id}", "after_send")
     with transaction.atomic():
         # The locks in the usual order (dossier, reminder, then its attempts): a duplicate task
         # in _attempt_open holds them in that order too.
@@ -764,4 +787,5 @@ def reminder_deliver(*, reminder_id: int) -> bool:
         )
         _attempt_close(attempt)
         _record_sent(locked, document, Channel.EMAIL, document.recipient_email, attempt.message_id)
+        fault_point(f"reminder{reminder_id}", "before_commit")
     return True

@@ -42,7 +42,7 @@ def reminder_deliver_task(self, reminder_id: int) -> bool:
                 attempt_failed=True,
             )
             return False
-        countdown = 60 * 2**self.request.retries
+        countdown = settings.DELIVERY_RETRY_BACKOFF_SECONDS * 2**self.request.retries
         retry_at = timezone.now() + timedelta(seconds=countdown)
         cadence.reminder_delivery_retrying(reminder_id=reminder_id, error=error, retry_at=retry_at)
         logger.warning(
@@ -77,7 +77,7 @@ def dossier_message_task(self, dossier_id: int, template_code: str) -> bool:
 def _retry(task, exc: BaseException, what: str):
     """Log the failed attempt at WARNING and schedule the next with back-off, on the retry
     queue."""
-    countdown = 60 * 2**task.request.retries
+    countdown = settings.DELIVERY_RETRY_BACKOFF_SECONDS * 2**task.request.retries
     logger.warning(
         "%s : essai d'envoi n° %d en échec — %s (%s) ; nouvel essai dans %d s",
         what,

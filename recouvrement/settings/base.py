@@ -177,6 +177,8 @@ DELIVERY_ATTEMPT_LEASE_SECONDS = env.int("DELIVERY_ATTEMPT_LEASE_SECONDS", defau
 # queue, which every worker consumes with the default one (the worker takes all the queues
 # below unless started with -Q), so that a retry does not wait behind the day's backlog.
 DELIVERY_RETRY_QUEUE = "courriers.retries"
+# The first back-off of a failed sending, doubled at each retry (60: 1, 2, 4, 8, 16 minutes).
+DELIVERY_RETRY_BACKOFF_SECONDS = env.int("DELIVERY_RETRY_BACKOFF_SECONDS", default=60)
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = (Queue(CELERY_TASK_DEFAULT_QUEUE), Queue(DELIVERY_RETRY_QUEUE))
 

@@ -29,3 +29,8 @@ STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Tests only (tests/courriers/test_kill_worker.py): a folder where a file « pause-<key>-<stage> »
+# makes a delivery stop at that stage until the test kills its worker (courriers.delivery
+# ``fault_point``). Never set in production, whose settings do not read it.
+DELIVERY_FAULT_DIR = env("DELIVERY_FAULT_DIR", default="")
