@@ -139,7 +139,7 @@ class Workers:
         log = self.folder / f"worker-{len(self.logs)}.log"
         self.logs.append(log)
         env = {**self.env, "CELERY_VISIBILITY_TIMEOUT": str(visibility_timeout)}
-        self.process = subprocess.Popen(
+        self.process = subprocess.Popen(  # noqa: S603 (our own command line)
             [
                 sys.executable,
                 "-m",
