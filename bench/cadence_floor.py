@@ -10,6 +10,12 @@ same journal rows (one history row per reminder and per dossier, with the same r
 Working days come from a small calendar table filled from ``legal.calendar`` (data,
 like the holidays themselves). Paths the seeded data never takes (promises, payment plans,
 Go/No-Go, waits) are not written here: the run compares its result with the product's.
+
+A formal notice fired by the run has not gone out yet (it waits for its approval, then its
+delivery): like the product (``relances.planning._go_no_go_date``), the floor holds the dossier —
+no next action — instead of counting a Go/No-Go deadline from the day the step was planned. The
+deadline is counted when the notice actually leaves (its sending, or a registered letter's
+deposit at the post office).
 """
 
 from __future__ import annotations
@@ -40,7 +46,6 @@ STATEMENTS = [
     # 1. The selection.
     f"""CREATE TEMP TABLE cand ON COMMIT DROP AS
     SELECT d.id, d.state, d.cycle, d.debtor_id, p.id AS policy_id, p.min_spacing_days,
-           p.formal_notice_deadline_days,
            CASE WHEN d.cycle > 1 AND d.cycle_started_on IS NOT NULL
                 THEN d.cycle_started_on ELSE d.reference_date END AS anchor,
            {REGION} AS region
@@ -91,23 +96,24 @@ STATEMENTS = [
     # 4. The reminder rows and their journal rows.
     """WITH new AS (
         INSERT INTO relances_reminder (dossier_id, step_id, cycle, channel, status,
-            scheduled_for, caught_up, note, content, created_at)
+            scheduled_for, caught_up, note, content, created_at, delivery_attempts, reanchored)
         SELECT f.id, p.step_id, f.cycle, p.channel,
                CASE WHEN p.offset_days = f.top THEN 'planned' ELSE 'cancelled' END,
                %(on)s, p.offset_days = f.top AND f.has_skipped,
                CASE WHEN p.offset_days < f.top THEN %(skipped_note)s
                     WHEN f.has_skipped THEN %(caught_up_prefix)s || f.skipped_labels || ').'
                     ELSE '' END,
-               '', now()
+               '', now(), 0, false
         FROM fire f JOIN pend p ON p.dossier_id = f.id AND p.step_on <= %(on)s
         ORDER BY f.id, p.offset_days, p.step_id
         RETURNING *)
     INSERT INTO relances_historicalreminder (id, dossier_id, step_id, cycle, channel, status,
         scheduled_for, caught_up, note, content, sent_at, approved_by_id, approved_at,
-        created_at, history_date, history_change_reason, history_type)
+        created_at, delivery_attempts, reanchored, history_date, history_change_reason,
+        history_type)
     SELECT n.id, n.dossier_id, n.step_id, n.cycle, n.channel, n.status, n.scheduled_for,
            n.caught_up, n.note, n.content, n.sent_at, n.approved_by_id, n.approved_at,
-           n.created_at, now(),
+           n.created_at, n.delivery_attempts, n.reanchored, now(),
            CASE WHEN n.note <> '' THEN n.note ELSE 'cadence : ' || s.label END, '+'
     FROM new n JOIN relances_cadencestep s ON s.id = n.step_id""",
     # 5. The dossiers' new stage and next action date, and their journal rows.
@@ -116,7 +122,7 @@ STATEMENTS = [
            CASE WHEN st.stage <> 'courtesy' AND st.stage <> f.state THEN st.stage
                 ELSE f.state END AS new_state,
            st.labels, f.has_skipped, f.region, f.min_spacing_days,
-           f.formal_notice_deadline_days, nx.earliest
+           nx.earliest
     FROM fire f
     JOIN (SELECT dossier_id, string_agg(label, ' + ' ORDER BY offset_days, step_id) AS labels,
                  ({STAGES})[max(array_position({STAGES}, stage::text))] AS stage
@@ -128,12 +134,9 @@ STATEMENTS = [
     """UPDATE dossiers_dossier d SET state = m.new_state,
         next_action_at = CASE
             WHEN m.earliest IS NOT NULL THEN greatest(m.earliest, sp.rolled)
-            WHEN m.new_state = 'formal_notice' THEN gng.rolled
             ELSE NULL END
     FROM moved m
     JOIN cal sp ON sp.region = m.region AND sp.day = %(on)s + m.min_spacing_days
-    JOIN cal dl ON dl.region = m.region AND dl.day = %(on)s + m.formal_notice_deadline_days
-    JOIN cal gng ON gng.region = m.region AND gng.day = dl.rolled + 1
     WHERE d.id = m.id""",
     """INSERT INTO dossiers_historicaldossier (id, creditor_id, debtor_id, reference,
         assigned_to_id, state, opened_on, closed_on, reference_date, next_action_at,

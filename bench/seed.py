@@ -149,7 +149,8 @@ def seed(
             "relances_reminder",
             (
                 "id", "dossier_id", "step_id", "cycle", "channel", "status", "scheduled_for",
-                "caught_up", "note", "content", "sent_at", "created_at",
+                "caught_up", "note", "content", "sent_at", "created_at", "delivery_attempts",
+                "reanchored",
             ),
         )  # fmt: skip
         claim_id = reminder_id = 0
@@ -180,7 +181,7 @@ def seed(
                     reminder_id += 1
                     reminder.add(
                         reminder_id, i, step_id, 1, channel, "sent", when, "f", "", "",
-                        f"{when} 09:00:00+00", now,
+                        f"{when} 09:00:00+00", now, 0, "f",
                     )  # fmt: skip
             next_step = _rolled(anchor + timedelta(days=GROUPS[done]), postal_code)
             if due:
@@ -249,11 +250,12 @@ CLOSE_FOR_PURGE = [
     SELECT id, debtor_id, role, name, email, phone, now(), '+', 'import'
     FROM dossiers_debtorcontact""",
     """INSERT INTO relances_historicalreminder (id, dossier_id, step_id, cycle, channel, status,
-        scheduled_for, caught_up, note, content, sent_at, created_at, history_date,
-        history_type, history_change_reason)
+        scheduled_for, caught_up, note, content, sent_at, created_at, delivery_attempts,
+        reanchored, history_date, history_type, history_change_reason)
     SELECT id, dossier_id, step_id, cycle, channel, status, scheduled_for, caught_up,
         'Relance envoyée à Débiteur ' || dossier_id, 'Contenu adressé à Débiteur ' || dossier_id,
-        sent_at, created_at, created_at, '+', 'cadence' FROM relances_reminder""",
+        sent_at, created_at, delivery_attempts, reanchored, created_at, '+', 'cadence'
+    FROM relances_reminder""",
 ]
 
 

@@ -424,8 +424,14 @@ def _lock_letter(sent: SentMessage) -> SentMessage:
     return sent
 
 
-def registered_number_set(*, sent: SentMessage, number: str, actor) -> SentMessage:
-    """The registered-letter number from La Poste's label (1A 123 456 7890 1 style)."""
+def registered_number_set(
+    *, sent: SentMessage, number: str, actor, deposited_on: date | None = None
+) -> SentMessage:
+    """The registered-letter number from La Poste's label (1A 123 456 7890 1 style) and, when
+    given, the day the letter was deposited at the post office (La Poste's receipt). A formal
+    notice's deadline runs from that deposit (``relances.planning.notice_state``): the
+    dossier's next action is recomputed. A deposit in the future or before the letter was
+    printed is refused and changes nothing."""
     number = "".join((number or "").split()).upper()
     if not number or not number.isalnum() or not 8 <= len(number) <= 20:
         raise ValidationError(
@@ -435,8 +441,41 @@ def registered_number_set(*, sent: SentMessage, number: str, actor) -> SentMessa
         sent = _lock_letter(sent)
         if sent.channel != Channel.REGISTERED_LETTER:
             raise ValidationError("Seule une lettre recommandée porte un numéro.")
+        printed_on = timezone.localdate(sent.sent_at)
+        if deposited_on is not None:
+            if deposited_on > timezone.localdate():
+                raise ValidationError(
+                    {"deposited_on": "La date de dépôt à La Poste ne peut pas être dans le futur."}
+                )
+            if deposited_on < printed_on:
+                raise ValidationError(
+                    {
+                        "deposited_on": "La date de dépôt à La Poste ne peut pas précéder "
+                        f"l'édition du courrier ({printed_on:%d/%m/%Y})."
+                    }
+                )
         sent.registered_number = number
-        dossier_services.journaled_save(sent, actor=actor, reason=f"numéro de recommandé {number}")
+        reason = f"numéro de recommandé {number}"
+        if deposited_on is not None:
+            reason += f", déposé à La Poste le {deposited_on:%d/%m/%Y}"
+        dossier_services.journaled_save(sent, actor=actor, reason=reason)
+        reminder = sent.reminder
+        if deposited_on is not None and reminder is not None:
+            reminder = Reminder.objects.select_for_update().get(pk=reminder.pk)
+            if reminder.deposited_on != deposited_on:
+                reminder.deposited_on = deposited_on
+                dossier_services.journaled_save(
+                    reminder,
+                    actor=actor,
+                    reason=f"déposée à La Poste le {deposited_on:%d/%m/%Y}",
+                )
+                if reminder.step.stage == Stage.FORMAL_NOTICE:
+                    dossier_services.formal_notice_deposited(
+                        dossier=sent.dossier,
+                        sent_on=printed_on,
+                        deposited_on=deposited_on,
+                        actor=actor,
+                    )
     return sent
 
 

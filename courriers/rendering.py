@@ -12,8 +12,10 @@ exact texts that go out, and the PDF made on demand.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -156,9 +158,69 @@ def _font_config():
     return _WEASYPRINT.font_config
 
 
+# The PDFs rendered last, by the SHA-256 of what they were rendered from. Rendering is
+# deterministic (the same inputs give the same bytes), so a preview followed by the sending,
+# or a PDF rendered ahead of time by ``prerender``, is never rendered twice.
+_RENDERED: OrderedDict[str, bytes] = OrderedDict()
+_RENDERED_LOCK = threading.Lock()
+RENDERED_KEPT = 256
+
+
+def _render_key(html: str, on: date, title: str, author: str) -> str:
+    return hashlib.sha256("\0".join([html, on.isoformat(), title, author]).encode()).hexdigest()
+
+
+def _keep_rendered(key: str, pdf: bytes) -> None:
+    with _RENDERED_LOCK:
+        _RENDERED[key] = pdf
+        _RENDERED.move_to_end(key)
+        while len(_RENDERED) > RENDERED_KEPT:
+            _RENDERED.popitem(last=False)
+
+
 def render_pdf(html: str, *, on: date, title: str, author: str) -> bytes:
     """A4 PDF (PDF/A-3b when available) whose metadata dates are the document's date, so that
-    the same document renders to the same bytes."""
+    the same document renders to the same bytes (and is rendered once: ``_RENDERED``)."""
+    key = _render_key(html, on, title, author)
+    with _RENDERED_LOCK:
+        pdf = _RENDERED.get(key)
+    if pdf is None:
+        pdf = _render_pdf(html, on=on, title=title, author=author)
+        _keep_rendered(key, pdf)
+    return pdf
+
+
+def _render_job(job: tuple[str, date, str, str]) -> tuple[str, bytes]:
+    html, on, title, author = job
+    return _render_key(html, on, title, author), _render_pdf(
+        html, on=on, title=title, author=author
+    )
+
+
+def prerender(documents: list[Document], *, pool) -> int:
+    """Render the PDFs of documents about to go out in a pool of worker processes (``pool``:
+    a ``multiprocessing`` pool started by the caller), and keep them for ``render_pdf``: the
+    sending then finds its bytes ready. Rendering is the costly part of a letter and uses one
+    core; a batch of letters (the demo's days) uses them all. Returns how many were rendered."""
+    jobs = {}
+    for document in documents:
+        job = (
+            document.print_html,
+            document.on,
+            document.subject,
+            document.dossier.creditor.legal_name,
+        )
+        key = _render_key(*job)
+        with _RENDERED_LOCK:
+            known = key in _RENDERED
+        if not known:
+            jobs[key] = job
+    for key, pdf in pool.imap_unordered(_render_job, list(jobs.values())):
+        _keep_rendered(key, pdf)
+    return len(jobs)
+
+
+def _render_pdf(html: str, *, on: date, title: str, author: str) -> bytes:
     from weasyprint import HTML
 
     stamp = datetime.combine(

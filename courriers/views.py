@@ -4,6 +4,7 @@ letters (number, acknowledgment of receipt, returns), the payment plan as PDF.""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
@@ -174,6 +175,16 @@ def sent_file(request, sent_pk: int, what: str):
     raise Http404("Fichier introuvable.")
 
 
+def _deposit_date(value: str):
+    """The deposit date typed (23/11/2026, or the date picker's 2026-11-23); empty: none."""
+    if not value.strip():
+        return None
+    field = forms.DateField(
+        error_messages={"invalid": "Date de dépôt à La Poste invalide (jj/mm/aaaa)."}
+    )
+    return field.clean(value.strip())
+
+
 @role_required(*roles.WORKSPACE)
 @require_POST
 def sent_action(request, sent_pk: int, action: str):
@@ -182,10 +193,21 @@ def sent_action(request, sent_pk: int, action: str):
     scoping.get_open_dossier(request.user, sent.dossier_id)
     try:
         if action == "recommande":
+            deposited_on = _deposit_date(request.POST.get("deposited_on", ""))
             delivery.registered_number_set(
-                sent=sent, number=request.POST.get("number", ""), actor=request.user
+                sent=sent,
+                number=request.POST.get("number", ""),
+                deposited_on=deposited_on,
+                actor=request.user,
             )
-            messages.success(request, "Numéro de recommandé enregistré.")
+            if deposited_on:
+                messages.success(
+                    request,
+                    f"Numéro de recommandé et dépôt à La Poste du {deposited_on:%d/%m/%Y} "
+                    "enregistrés.",
+                )
+            else:
+                messages.success(request, "Numéro de recommandé enregistré.")
         elif action == "ar":
             upload = request.FILES.get("file")
             if upload is None:

@@ -118,11 +118,12 @@ def letters_demo(*, seeder) -> list[str]:
             delivery.call_recap_send(call_id=call.pk)
     sent = _registered_letter_sent(seeder)
     if sent is not None and sent.channel == Channel.REGISTERED_LETTER:
-        # Posted the day it was printed; its acknowledgment of receipt came back 3 days later.
+        # Deposited at the post office the day it was printed (the notice's deadline runs from
+        # there); its acknowledgment of receipt came back 3 days later.
         posted = timezone.localdate(sent.sent_at)
         with seeder.clock.moment(posted, 17, 30):
             sent = delivery.registered_number_set(
-                sent=sent, number="1A15432167890", actor=seeder.controller
+                sent=sent, number="1A15432167890", deposited_on=posted, actor=seeder.controller
             )
     waiting = len(delivery.letters_to_approve())
     if waiting:

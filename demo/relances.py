@@ -11,6 +11,9 @@ of each kind of item: a promise due today, a broken promise, a missed installmen
 delivery, a prescription within 90 days, a call with its recap e-mail to send, a dossier on hold.
 """
 
+import multiprocessing
+import os
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -19,13 +22,13 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts import roles
-from courriers import delivery
+from courriers import delivery, rendering
 from demo import courriers as demo_letters
 from dossiers import services as dossier_services
 from dossiers.models import Debtor, Dossier, DossierState
 from legal.calendar import is_working_day, roll_forward
 from relances import services
-from relances.models import DELIVERED_CHANNELS, CallLog, Reminder
+from relances.models import DELIVERED_CHANNELS, CallLog, Channel, Reminder
 
 S = DossierState
 WALK_DAYS = 120
@@ -45,7 +48,33 @@ def _first(state: str, exclude: set[int], *, opened_by: date | None = None) -> D
     return dossier
 
 
-def _deliver_due(day: date) -> int:
+@contextmanager
+def _renderers():
+    """A pool of processes rendering the day's PDFs ahead of the sending (one per core, at most
+    four; none on a single core): the rendering is most of a letter's cost and uses one core."""
+    processes = min(os.cpu_count() or 1, 4)
+    if processes < 2:
+        yield None
+        return
+    import weasyprint  # noqa: F401  (imported once, before the fork)
+
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        yield pool
+
+
+def _prerender(ids: list[int], day: date, pool) -> None:
+    """Render the PDFs of the reminders about to go out, in parallel: the sending then finds
+    its bytes ready (``courriers.rendering.prerender``); the same bytes it would render."""
+    documents = []
+    for reminder in Reminder.objects.filter(pk__in=ids).exclude(channel=Channel.SMS):
+        try:
+            documents.append(rendering.reminder_document(reminder, on=day))
+        except ValidationError:
+            continue  # the sending will say why (nothing due, no address...)
+    rendering.prerender(documents, pool=pool)
+
+
+def _deliver_due(day: date, pool=None) -> int:
     """Send what the run planned for the day (and any step approved since)."""
     due = (
         Reminder.objects.filter(
@@ -57,7 +86,10 @@ def _deliver_due(day: date) -> int:
         .order_by("scheduled_for", "pk")
         .values_list("pk", flat=True)
     )
-    return sum(delivery.reminder_deliver(reminder_id=pk) for pk in list(due))
+    ids = list(due)
+    if pool is not None and len(ids) > 1:
+        _prerender(ids, day, pool)
+    return sum(delivery.reminder_deliver(reminder_id=pk) for pk in ids)
 
 
 def _approve_notices(day: date, manager) -> None:
@@ -89,20 +121,21 @@ def walk(seeder, *, start: date) -> None:
         )
     demo_letters.creditor_messaging(seeder=seeder)
     day = start
-    while day <= today:
-        clock.at(day, 6)
-        services.run_cadence(on=day)
-        clock.at(day, 8)
-        _deliver_due(day)
-        if day <= today - timedelta(days=APPROVAL_OPEN_DAYS) and is_working_day(day):
-            clock.at(day, 9)
-            _approve_notices(day, manager)
-            _deliver_due(day)
-        seeder.play_until(day)
-        if day < today and delivery.letters_waiting().exists():
-            clock.at(day, 17)
-            delivery.letter_batch_create(actor=seeder.controller, day=day)
-        day += timedelta(days=1)
+    with _renderers() as pool:
+        while day <= today:
+            clock.at(day, 6)
+            services.run_cadence(on=day)
+            clock.at(day, 8)
+            _deliver_due(day, pool)
+            if day <= today - timedelta(days=APPROVAL_OPEN_DAYS) and is_working_day(day):
+                clock.at(day, 9)
+                _approve_notices(day, manager)
+                _deliver_due(day, pool)
+            seeder.play_until(day)
+            if day < today and delivery.letters_waiting().exists():
+                clock.at(day, 17)
+                delivery.letter_batch_create(actor=seeder.controller, day=day)
+            day += timedelta(days=1)
     clock.at(today, 10)
 
 

@@ -7,18 +7,72 @@ services call ``journaled_save`` rather than ``save`` so that neither is ever fo
 
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import IntegrityError, models, router, transaction
 
 from accounts.roles import user_or_none
 
+# The name of the check constraint a database refused, as PostgreSQL and SQLite say it.
+_CHECK_NAME = re.compile(r'check constraint "?(\w+)"?|CHECK constraint failed: (\w+)', re.I)
+
 
 def journaled_save(instance: models.Model, *, actor, reason: str, exclude=()) -> None:
-    """Validate and save one row, stamping its history row with who and why."""
-    instance.full_clean(exclude=list(exclude))
+    """Validate and save one row, stamping its history row with who and why.
+
+    Fields and unique constraints are validated before the save (their French messages name
+    the field); check constraints are enforced by the database on the save itself, inside a
+    savepoint, and a refusal becomes the constraint's French message: the same error as
+    ``full_clean`` gives, without one query per check constraint on every save (a fifth of the
+    demo's seeding went there)."""
+    exclude = list(exclude)
+    instance.full_clean(exclude=exclude, validate_constraints=False)
+    _validate_unique_constraints(instance, exclude)
     instance._history_user = user_or_none(actor)
     instance._change_reason = reason
-    instance.save()
+    try:
+        with transaction.atomic(using=router.db_for_write(type(instance), instance=instance)):
+            instance.save()
+    except IntegrityError as error:
+        constraint = _check_refused(instance, error)
+        if constraint is None:
+            raise
+        raise ValidationError(
+            constraint.get_violation_error_message(), code=constraint.violation_error_code
+        ) from error
+
+
+def _validate_unique_constraints(instance: models.Model, exclude: list[str]) -> None:
+    """``Model.validate_constraints`` for the unique constraints only."""
+    using = router.db_for_write(type(instance), instance=instance)
+    errors: dict = {}
+    for model_class, constraints in instance.get_constraints():
+        for constraint in constraints:
+            if not isinstance(constraint, models.UniqueConstraint):
+                continue
+            try:
+                constraint.validate(model_class, instance, exclude=exclude, using=using)
+            except ValidationError as exc:
+                if getattr(exc, "code", None) == "unique" and len(constraint.fields) == 1:
+                    errors.setdefault(constraint.fields[0], []).append(exc)
+                else:
+                    errors = exc.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_refused(instance: models.Model, error: IntegrityError):
+    """The model's check constraint the database refused, if that is what happened."""
+    match = _CHECK_NAME.search(str(error))
+    if match is None:
+        return None
+    name = match.group(1) or match.group(2)
+    for _model_class, constraints in instance.get_constraints():
+        for constraint in constraints:
+            if isinstance(constraint, models.CheckConstraint) and constraint.name == name:
+                return constraint
+    return None
 
 
 def require_reason(reason: str) -> str:

@@ -284,6 +284,9 @@ class Reminder(models.Model):
     note = models.CharField("remarque", max_length=300, blank=True)
     content = models.TextField("contenu envoyé", blank=True)
     sent_at = models.DateTimeField("envoyée le", null=True, blank=True)
+    # A registered letter's notice runs from its deposit at the post office (the date on La
+    # Poste's receipt), not from the day it was printed: ``relances.planning.notice_state``.
+    deposited_on = models.DateField("déposée à La Poste le", null=True, blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

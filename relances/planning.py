@@ -159,17 +159,22 @@ def _notice(dossier: Dossier, ctx: BatchContext | None = None) -> date | str | N
         cycle=dossier.cycle,
         step__stage=Stage.FORMAL_NOTICE,
         status__in=CONTACTS,
-    ).values_list("status", "sent_at")
+    ).values_list("status", "sent_at", "deposited_on")
     return notice_state(rows)
 
 
 def notice_state(rows) -> date | str | None:
-    """From a cycle's formal notices as (status, sent_at): the latest sending day, else
-    ``NOT_SENT`` if one is planned, else ``None``."""
-    sent = [timezone.localdate(at) for status, at in rows if status == "sent" and at]
+    """From a cycle's formal notices as (status, sent_at, deposited_on): the latest day one went
+    out — a registered letter's deposit at the post office when recorded, else its sending day —,
+    else ``NOT_SENT`` if one is planned, else ``None``."""
+    sent = [
+        deposited or timezone.localdate(at)
+        for status, at, deposited in rows
+        if status == "sent" and at
+    ]
     if sent:
         return max(sent)
-    if any(status == "planned" for status, _at in rows):
+    if any(row[0] == "planned" for row in rows):
         return NOT_SENT
     return None
 
@@ -354,14 +359,16 @@ class BatchContext:
         )
         self._done: dict[tuple[int, int], set[int]] = {}
         notices: dict[tuple[int, int], list] = {}
-        for dossier_id, cycle, step_id, stage, status, sent_at in (
+        for dossier_id, cycle, step_id, stage, status, sent_at, deposited_on in (
             Reminder.objects.filter(dossier_id__in=ids, reanchored=False)
             .order_by()
-            .values_list("dossier_id", "cycle", "step_id", "step__stage", "status", "sent_at")
+            .values_list(
+                "dossier_id", "cycle", "step_id", "step__stage", "status", "sent_at", "deposited_on"
+            )
         ):
             self._done.setdefault((dossier_id, cycle), set()).add(step_id)
             if stage == Stage.FORMAL_NOTICE and status in CONTACTS:
-                notices.setdefault((dossier_id, cycle), []).append((status, sent_at))
+                notices.setdefault((dossier_id, cycle), []).append((status, sent_at, deposited_on))
         # The day each cycle's notice went out, or NOT_SENT while it waits.
         self.notice: dict[tuple[int, int], date | str] = {
             key: notice_state(rows) for key, rows in notices.items()

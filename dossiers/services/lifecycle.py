@@ -416,3 +416,23 @@ def formal_notice_sent(*, dossier: Dossier, on: date, actor: User | None) -> Dos
             dossier.formal_notice_sent_on = on
         save_dossier(dossier, actor=actor, reason="mise en demeure envoyée : délai en cours", on=on)
     return dossier
+
+
+def formal_notice_deposited(
+    *, dossier: Dossier, sent_on: date, deposited_on: date, actor: User | None
+) -> Dossier:
+    """A registered notice was deposited at the post office on ``deposited_on``: it went out
+    then, not on the day it was printed (``sent_on``). The first notice's date (legal interest,
+    C. civ. 1231-6) follows the deposit, and the next action is recomputed, the Go/No-Go counting
+    its deadline from the deposit (``relances.planning.notice_state``)."""
+    with transaction.atomic():
+        dossier = lock_dossier(dossier)
+        if dossier.formal_notice_sent_on in (None, sent_on):
+            dossier.formal_notice_sent_on = deposited_on
+        save_dossier(
+            dossier,
+            actor=actor,
+            reason=f"mise en demeure déposée à La Poste le {deposited_on:%d/%m/%Y}",
+            on=timezone.localdate(),
+        )
+    return dossier

@@ -127,3 +127,57 @@ def test_the_go_no_go_list_shows_only_dossiers_whose_notice_went_out(
     assert sent.pk in listed and held.pk not in listed
     html = client.get(reverse("escalade:decisions")).content.decode()
     assert held.reference not in html
+
+
+@pytest.mark.django_db
+def test_a_registered_notice_counts_its_deadline_from_the_post_office_deposit(
+    frozen, walk, controller, client
+):
+    """Issue #18, Deliver 2: « the notice's deadline runs from the day it was actually sent (its
+    sent timestamp, or the registered letter's deposit date) ». A notice approved on Monday
+    16/11/2026 but deposited at the post office on Thursday 19/11/2026: the Go/No-Go waits for
+    the deadline counted from the deposit (19/11 + 2 working days + 8 days), not from the
+    approval; legal interest runs from the deposit too (C. civ. 1231-6)."""
+    from courriers import delivery
+    from courriers.models import SentMessage
+
+    dossier = _dossier(frozen, controller, kind="consumer")
+    walk(dossier).run(D(2026, 11, 16), D(2026, 11, 16))
+    notice = Reminder.objects.get(dossier=dossier, step__stage="formal_notice")
+    with frozen(D(2026, 11, 16)):
+        services.reminder_approve(reminder=notice, actor=controller)
+        delivery.reminder_deliver(reminder_id=notice.pk)
+    sent = SentMessage.objects.get(reminder=notice)
+    assert sent.channel == "registered_letter"
+    policy = planning.policy_for(dossier)
+    from_sending = planning.notice_deadline(policy, D(2026, 11, 16))
+    from_deposit = planning.notice_deadline(policy, D(2026, 11, 19))
+    assert from_deposit > from_sending
+
+    client.force_login(controller)
+    url = reverse("courriers:sent_action", args=[sent.pk, "recommande"])
+    with frozen(D(2026, 11, 20)):
+        # A deposit in the future, or before the letter existed, is refused and changes nothing.
+        for bad in ("21/11/2026", "13/11/2026"):
+            response = client.post(url, {"number": "1A 123 456 7890 1", "deposited_on": bad})
+            assert response.status_code == 302
+            notice.refresh_from_db()
+            assert notice.deposited_on is None
+        client.post(url, {"number": "1A 123 456 7890 1", "deposited_on": "19/11/2026"})
+        response = client.get(reverse("courriers:sent_detail", args=[sent.pk]))
+    notice.refresh_from_db()
+    assert notice.deposited_on == D(2026, 11, 19)
+    dossier = Dossier.objects.get(pk=dossier.pk)
+    assert dossier.formal_notice_sent_on == D(2026, 11, 19)
+    assert response.status_code == 200, response
+    page = response.content.decode()
+    assert "Déposée à La Poste le 19/11/2026" in page
+
+    walk(dossier).run(D(2026, 11, 17), from_deposit)
+    dossier = Dossier.objects.get(pk=dossier.pk)
+    assert dossier.state == DossierState.FORMAL_NOTICE, "Go/No-Go before the deposit's deadline"
+    walk(dossier).run(
+        from_deposit + datetime.timedelta(days=1), from_deposit + datetime.timedelta(days=5)
+    )
+    dossier = Dossier.objects.get(pk=dossier.pk)
+    assert dossier.state == DossierState.GO_NO_GO
