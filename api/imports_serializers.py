@@ -4,18 +4,33 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from dossiers import scoping
 from dossiers.models import Claim, Creditor
 from imports.models import InvoiceStatus, InvoiceStatusEvent
 
 
+def _editable_claims(serializer):
+    """The invoices a status may be written on: those of the dossiers the user may act on
+    (writes scoped like reads); another portfolio's invoice does not exist for them."""
+    return scoping.restrict(Claim.objects.all(), serializer.context["request"].user, editable=True)
+
+
+class _EditableClaimField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        return _editable_claims(self)
+
+
+class _VisibleCreditorField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        return scoping.visible_creditors(self.context["request"].user, Creditor.objects.all())
+
+
 class InvoiceStatusSerializer(serializers.ModelSerializer):
-    creditor = serializers.PrimaryKeyRelatedField(
-        queryset=Creditor.objects.all(), write_only=True, required=False
-    )
+    creditor = _VisibleCreditorField(write_only=True, required=False)
     invoice_number = serializers.CharField(
         write_only=True, required=False, max_length=50, help_text="Avec ``creditor``."
     )
-    claim = serializers.PrimaryKeyRelatedField(queryset=Claim.objects.all(), required=False)
+    claim = _EditableClaimField(required=False)
     status = serializers.ChoiceField(choices=InvoiceStatus.choices)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     amount = serializers.DecimalField(
@@ -53,7 +68,7 @@ class InvoiceStatusSerializer(serializers.ModelSerializer):
                 raise serializers.ValidationError(
                     "Indiquez la facture : « claim », ou « creditor » et « invoice_number »."
                 )
-            claim = Claim.objects.filter(creditor=creditor, invoice_number=number).first()
+            claim = _editable_claims(self).filter(creditor=creditor, invoice_number=number).first()
             if claim is None:
                 raise serializers.ValidationError(
                     {"invoice_number": f"Facture {number} inconnue pour ce créancier."}

@@ -39,8 +39,8 @@ class InvoiceStatusViewSet(FilterMixin, mixins.CreateModelMixin, viewsets.ReadOn
 
     def get_queryset(self):
         # Reading: the statuses of the invoices in the user's scope only (``dossiers.scoping``),
-        # another portfolio's is not found (404). Writing stays open to the e-invoicing feed
-        # for any creditor's invoice, like the invoices themselves.
+        # another portfolio's is not found (404). Writing is scoped likewise, to the invoices
+        # of the dossiers the user may act on (``InvoiceStatusSerializer``).
         queryset = super().get_queryset()
         return queryset.filter(claim__dossier__in=scoping.visible_dossiers(self.request.user))
 

@@ -116,11 +116,24 @@ class DossierSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class _RecordableDebtorField(serializers.PrimaryKeyRelatedField):
+    """A debtor with a dossier the user may act on, or with no dossier yet: another
+    portfolio's debtor does not exist for them, as when they read it."""
+
+    def get_queryset(self):
+        return scoping.debtors_to_record_for(self.context["request"].user)
+
+
+class _VisibleCreditorField(serializers.PrimaryKeyRelatedField):
+    """A creditor the user works for (a manager: those in their charge)."""
+
+    def get_queryset(self):
+        return scoping.visible_creditors(self.context["request"].user)
+
+
 class ClaimSerializer(serializers.ModelSerializer):
-    debtor = serializers.PrimaryKeyRelatedField(
-        queryset=Debtor.objects.all(), source="dossier.debtor"
-    )
-    creditor = serializers.PrimaryKeyRelatedField(queryset=Creditor.objects.all())
+    debtor = _RecordableDebtorField(source="dossier.debtor")
+    creditor = _VisibleCreditorField()
     amount = serializers.DecimalField(
         max_digits=12,
         decimal_places=2,
@@ -263,7 +276,7 @@ class ClaimSerializer(serializers.ModelSerializer):
         debtor = validated_data.pop("dossier")["debtor"]
         reason = validated_data.pop("reason", "enregistrement via l'API")
         return services.claim_create(
-            debtor=debtor, actor=_actor(self), reason=reason, **validated_data
+            debtor=debtor, actor=_actor(self), reason=reason, scoped=True, **validated_data
         )
 
     def to_representation(self, instance):

@@ -203,6 +203,20 @@ def debtors_to_record_for(user) -> QuerySet[Debtor]:
     )
 
 
+OUT_OF_PORTFOLIO = (
+    "Le dossier de ce débiteur chez ce créancier n'est pas dans votre portefeuille : "
+    "demandez à son responsable d'y enregistrer cette écriture."
+)
+
+
+def may_join(user, dossier: Dossier) -> bool:
+    """Whether a write may land in this existing dossier (a new invoice, a payment, a status):
+    the user must be able to act on it, as for any other action. An unassigned dossier is in
+    its creditor's pool: its managers and admins act on it, controllers only while the pool is
+    open (the README's « unassigned pool rule »)."""
+    return editable_dossiers(user, Dossier.objects.filter(pk=dossier.pk)).exists()
+
+
 def may_record_claim(user, *, creditor: Creditor, debtor: Debtor) -> bool:
     """A new invoice joins the pair's open dossier, or opens an unassigned one: the user must
     be able to act on the dossier it joins (writes are scoped like reads)."""

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from dossiers import services
+from dossiers import scoping, services
 from dossiers.models import Claim, Creditor, Debtor, Evidence
 from imports.parsing import CellError, parse_siren
 
@@ -145,6 +145,10 @@ def claim_from_einvoice(
     with transaction.atomic():
         existing = Claim.objects.filter(creditor=creditor, invoice_number=invoice.number).first()
         if existing is not None:
+            readable = scoping.visible_dossiers(actor).filter(pk=existing.dossier_id)
+            if creditors is not None and not readable.exists():
+                # Another portfolio's invoice: no replay of what the user may not read.
+                raise ValidationError(scoping.OUT_OF_PORTFOLIO)
             if existing.amount != invoice.amount:
                 raise ValidationError(
                     f"La facture {invoice.number} est déjà enregistrée avec un autre montant."
@@ -160,6 +164,7 @@ def claim_from_einvoice(
             amount=invoice.amount,
             actor=actor,
             reason=reason,
+            scoped=creditors is not None,
         )
         services.evidence_add(
             dossier=claim.dossier,

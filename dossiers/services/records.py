@@ -14,6 +14,7 @@ from django.db.models.functions import Length
 from django.utils import timezone
 
 from accounts.roles import user_or_none
+from dossiers import scoping
 from dossiers.models import (
     ZERO,
     Claim,
@@ -106,12 +107,19 @@ def _next_reference(creditor: Creditor, on: date) -> str:
 
 
 def dossier_open_or_join(
-    *, creditor: Creditor, debtor: Debtor, actor: User | None, on: date | None = None
+    *,
+    creditor: Creditor,
+    debtor: Debtor,
+    actor: User | None,
+    on: date | None = None,
+    scoped: bool = False,
 ) -> tuple[Dossier, bool]:
     """The pair's active dossier, opened if there is none. Returns (dossier, created).
 
     Openings are serialised per creditor (row lock), so two requests at once can neither open
-    two dossiers for one pair nor draw the same reference.
+    two dossiers for one pair nor draw the same reference. ``scoped``: the actor writes as a
+    user (the API, a page), so an existing dossier is joined only if they may act on it
+    (``scoping.may_join``); a new one opens unassigned, in the creditor's pool.
     """
     on = on or timezone.localdate()
     with transaction.atomic():
@@ -122,6 +130,8 @@ def dossier_open_or_join(
             .first()
         )
         if existing:
+            if scoped and not scoping.may_join(actor, existing):
+                raise ValidationError({"debtor": scoping.OUT_OF_PORTFOLIO})
             return existing, False
         dossier = Dossier(
             creditor=creditor, debtor=debtor, reference=_next_reference(creditor, on), opened_on=on
@@ -143,8 +153,12 @@ def claim_create(
     contract_ref: str = "",
     purchase_order_ref: str = "",
     delivery_note_ref: str = "",
+    scoped: bool = False,
 ) -> Claim:
-    """Record an unpaid invoice in the pair's dossier, opening the dossier if needed."""
+    """Record an unpaid invoice in the pair's dossier, opening the dossier if needed.
+
+    ``scoped``: written by a user through the API or a page: the pair's existing dossier must
+    be one they may act on (writes are scoped like reads), else nothing is written."""
     claim = Claim(
         creditor=creditor,
         invoice_number=(invoice_number or "").strip(),
@@ -159,7 +173,9 @@ def claim_create(
     # Validate before opening a dossier, so that a refused invoice leaves nothing behind.
     claim.full_clean(exclude=["dossier"])
     with transaction.atomic():
-        dossier, _ = dossier_open_or_join(creditor=creditor, debtor=debtor, actor=actor)
+        dossier, _ = dossier_open_or_join(
+            creditor=creditor, debtor=debtor, actor=actor, scoped=scoped
+        )
         claim.dossier = dossier
         journaled_save(claim, actor=actor, reason=require_reason(reason))
         dossier_refresh(dossier=lock_dossier(dossier), actor=actor, reason="nouvelle facture")

@@ -88,7 +88,8 @@ def test_keys_belong_to_their_user(api, admin_user):
 
 
 def test_bulk_claims_all_or_nothing_with_errors_per_item(api):
-    creditor, debtor = CreditorFactory(), DebtorFactory()
+    # An open pool: the controller may add to the pair's new, unassigned dossier.
+    creditor, debtor = CreditorFactory(unassigned_pool_open=True), DebtorFactory()
     items = [claim_payload(creditor, debtor, f"FA-{n}") for n in range(5)]
     items[1]["amount"] = "-3"
     items[3]["due_date"] = "2026-02-31"
@@ -195,7 +196,8 @@ def test_cursor_pagination_walks_every_claim_once_and_filters_are_checked(api):
 
 
 def test_lifecycle_statuses_drive_the_claim(api):
-    creditor, debtor = CreditorFactory(), DebtorFactory()
+    # An open pool: the controller may act on the unassigned dossier (writes scoped like reads).
+    creditor, debtor = CreditorFactory(unassigned_pool_open=True), DebtorFactory()
     paid = ClaimFactory(
         creditor=creditor, debtor=debtor, invoice_number="E-1", amount=Decimal("800.00")
     )
@@ -241,7 +243,7 @@ def test_lifecycle_statuses_drive_the_claim(api):
 
 
 def test_a_rejected_invoice_is_cancelled_and_never_reminded(api):
-    claim = ClaimFactory(invoice_number="E-3")
+    claim = ClaimFactory(invoice_number="E-3", creditor=CreditorFactory(unassigned_pool_open=True))
     response = api.post(
         "/api/v1/invoice-statuses/",
         {"claim": claim.pk, "status": "rejetee", "occurred_on": "2026-11-20"},

@@ -129,7 +129,8 @@ def test_a_facturx_outside_the_controllers_scope_leads_back_to_the_imports(contr
 
 
 def test_the_api_takes_a_facturx_pdf(controller):
-    creditor = CreditorFactory()
+    # The pool is open: the second invoice joins the new (unassigned) dossier of the first.
+    creditor = CreditorFactory(unassigned_pool_open=True)
     api = APIClient()
     api.force_authenticate(controller)
     from django.core.files.uploadedfile import SimpleUploadedFile
