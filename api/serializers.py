@@ -304,10 +304,35 @@ class PaymentAllocationSerializer(serializers.ModelSerializer):
 
 
 class _EditableDossierField(serializers.PrimaryKeyRelatedField):
-    """An active dossier the requesting user may act on (``dossiers.scoping``)."""
+    """An active dossier the requesting user may act on (``dossiers.scoping``). A dossier the
+    user may see but that is closed is refused with its state, in French (never « Clé primaire
+    non valide »)."""
+
+    default_error_messages = {
+        "does_not_exist": "Dossier {pk_value} introuvable ou hors de votre périmètre.",
+        "incorrect_type": "Identifiant de dossier attendu (un nombre), reçu {data_type}.",
+        "required": "Indiquez le dossier.",
+        "null": "Indiquez le dossier.",
+    }
 
     def get_queryset(self):
         return scoping.editable_dossiers(self.context["request"].user, Dossier.objects.active())
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError:
+            user = self.context["request"].user
+            closed = (
+                scoping.visible_dossiers(user, Dossier.objects.filter(closed_on__isnull=False))
+                .filter(pk=data)
+                .first()
+                if str(data).isdigit()
+                else None
+            )
+            if closed is not None:
+                raise serializers.ValidationError(services.closed_dossier_message(closed)) from None
+            raise
 
 
 class PaymentSerializer(serializers.ModelSerializer):

@@ -25,6 +25,7 @@ class MessageTemplateForm(forms.ModelForm):
             body=data.get("body", ""),
             debtor_kind=data.get("debtor_kind", ""),
             channel=data.get("channel", ""),
+            kind=data.get("kind", ""),
         )
         if errors:
             raise ValidationError(errors)

@@ -23,7 +23,12 @@ from courriers import mentions
 from courriers.models import KINDS_WITH_PENALTIES, CreditorMessaging, SentMessage, TemplateKind
 from courriers.templatetags.francais import pourcent
 from dossiers.models import Dispute, Dossier, Payment
-from dossiers.selectors import claim_legal_figures, dossier_claims_for_figures, rate_table
+from dossiers.selectors import (
+    claim_legal_figures,
+    dossier_accessories,
+    dossier_claims_for_figures,
+    rate_table,
+)
 from legal import calendar, rules
 from legal.formatting import euros, french_date
 from relances.planning import notice_deadline, policy_for
@@ -106,7 +111,12 @@ def build_context(
     creditor, debtor = dossier.creditor, dossier.debtor
     messaging = messaging_for(creditor)
     rates = rate_table()
-    claims = dossier_claims_for_figures(dossier, dossier.claims.open().oldest_first())
+    accessories_letter = kind == TemplateKind.ACCESSORIES
+    # The accessories' letter names the invoices paid late (nothing is left of their principal).
+    chosen = dossier.claims.open()
+    if accessories_letter:
+        chosen = dossier.claims.filter(cancelled_on__isnull=True)
+    claims = dossier_claims_for_figures(dossier, chosen.oldest_first())
     professional = debtor.kind == "professional"
     show_penalties = professional and kind in KINDS_WITH_PENALTIES
     rows = []
@@ -128,6 +138,12 @@ def build_context(
         for claim in claims
         if not (figures := claim_legal_figures(claim, on=on, rates=rates)).is_prescribed(on)
     ]
+    if accessories_letter:
+        figured = [
+            (claim, figures)
+            for claim, figures in figured
+            if professional and (figures.recovery_indemnity or figures.late_penalties)
+        ]
     claims = [claim for claim, _figures in figured]
     for claim, figures in figured:
         unpaid += figures.unpaid
@@ -154,6 +170,12 @@ def build_context(
             }
         )
     total = unpaid + interest + ((penalties + indemnity) if show_penalties else Decimal("0"))
+    accessories_paid = Decimal("0.00")
+    if accessories_letter:
+        # What was already paid beyond the principal goes to the accessories (legal.accessories).
+        left = dossier_accessories(dossier, on=on, rates=rates)
+        accessories_paid = left.paid
+        total = left.remaining if professional else Decimal("0.00")
     invoice_numbers = [claim.invoice_number for claim in claims]
     deadline = _deadline(dossier, on=on, kind=kind)
     contact = debtor.reminder_contact
@@ -281,7 +303,9 @@ def build_context(
         "test_mode": messaging.test_mode,
         "kind": kind,
         "lists_invoices": kind not in (TemplateKind.THANK_YOU,),
-        "nothing_due": demands and not claims,
+        "nothing_due": (demands and not claims) or (accessories_letter and not total),
+        "accessories": accessories_letter,
+        "accessories_paid": euros(accessories_paid) if accessories_paid else "",
         # The thank-you thanks and confirms; it asks for nothing (no payment means, no link,
         # no invitation to contest).
         "asks_payment": not thank_you,

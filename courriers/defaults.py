@@ -98,6 +98,28 @@ Sommes reçues : {{ payments_received }}, soit {{ payments_total }} au total. Le
 Bien cordialement,
 Le service recouvrement {{ creditor_name|de }}"""
 
+# Once the principal is paid late (professionals only): the penalties and the indemnity alone,
+# each with its article (C. com. L441-10 II, D441-5); the layout lists them per invoice.
+_ACCESSORIES_REMINDER = """{{ greeting }}
+
+Nous vous remercions du règlement {{ invoices_phrase|de }}. Ce règlement nous est toutefois parvenu après l'échéance : entre professionnels, les pénalités de retard courent de plein droit jusqu'au paiement (article L441-10 II du Code de commerce) et une indemnité forfaitaire pour frais de recouvrement de 40 € est due pour chaque facture payée en retard (articles L441-10 II et D441-5 du Code de commerce).
+
+Le détail figure ci-dessous : il reste {{ total_due }} à régler à ce titre. Nous vous remercions de procéder à ce règlement avant le {{ deadline }}.
+
+Si vous contestez ce calcul, contactez-nous : nous l'examinerons avec vous.
+
+Bien cordialement,
+Le service recouvrement {{ creditor_name|de }}"""
+
+_ACCESSORIES_LAST = """{{ greeting }}
+
+Notre précédent message est resté sans réponse : les pénalités de retard et l'indemnité forfaitaire dues au titre {{ invoices_phrase|de }}, réglée(s) après l'échéance, restent impayées, soit {{ total_due }} (articles L441-10 II et D441-5 du Code de commerce).
+
+Nous vous demandons de régler cette somme avant le {{ deadline }}. Si vous contestez ce calcul, ou si vous souhaitez en discuter, contactez-nous avant cette date.
+
+Veuillez agréer, {{ salutation }}, l'expression de nos salutations distinguées.
+Le service recouvrement {{ creditor_name|de }}"""
+
 _SMS = (
     "{{ creditor_name }} : {{ invoices_count_text }} impayée(s), {{ unpaid_total }}. "
     "Merci de régler ou de nous contacter au {{ contact_phone }}."
@@ -200,4 +222,22 @@ DEFAULT_TEMPLATES += [
         _THANKS,
     ),
     ("relance-sms", "sms", ANY, "amicable", "Relance par SMS", "Relance SMS", _SMS),
+    (
+        "accessoires-rappel-pro",
+        "email",
+        PRO,
+        "accessories",
+        "Rappel des pénalités et de l'indemnité (principal réglé en retard)",
+        "Pénalités de retard et indemnité forfaitaire — dossier {{ reference }}",
+        _ACCESSORIES_REMINDER,
+    ),
+    (
+        "accessoires-derniere-relance-pro",
+        "letter",
+        PRO,
+        "accessories",
+        "Dernière relance des pénalités et de l'indemnité",
+        "Pénalités de retard et indemnité forfaitaire impayées — dossier {{ reference }}",
+        _ACCESSORIES_LAST,
+    ),
 ]

@@ -31,11 +31,14 @@ class TemplateKind(models.TextChoices):
     CALL_RECAP = "call_recap", "Récapitulatif d'appel"
     DISPUTE_ACK = "dispute_ack", "Accusé de réception d'une contestation"
     THANK_YOU = "thank_you", "Remerciement après paiement"
+    # The principal is paid late: only the penalties and the 40 EUR indemnity are claimed
+    # (C. com. L441-10 II, D441-5), professionals only.
+    ACCESSORIES = "accessories", "Relance des accessoires (pénalités et indemnité)"
 
 
 # "From the second level on" (docs/legal.md §4): the firm reminder and the formal notice state the
 # penalties and the 40 EUR indemnity to a professional (C. com. L441-10 II, D441-5).
-KINDS_WITH_PENALTIES = {TemplateKind.FIRM, TemplateKind.FORMAL_NOTICE}
+KINDS_WITH_PENALTIES = {TemplateKind.FIRM, TemplateKind.FORMAL_NOTICE, TemplateKind.ACCESSORIES}
 
 
 class MessageTemplate(models.Model):

@@ -82,7 +82,9 @@ def render_document(
     body = render_text(template.body, variables).strip().replace(UNKNOWN, "")
     subject = subject.replace(UNKNOWN, "")
     consumer = dossier.debtor.kind != "professional"
-    findings = wording.forbidden_phrases(f"{subject}\n{body}", consumer=consumer)
+    findings = wording.forbidden_phrases(
+        f"{subject}\n{body}", consumer=consumer, letter_kind=template.kind
+    )
     if findings:
         raise ValidationError(
             [f"Formulation interdite « {f.phrase} » : {f.reason}" for f in findings]

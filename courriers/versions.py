@@ -114,10 +114,12 @@ def _sample_variables() -> dict:
 
 
 def template_check(
-    *, subject: str, body: str, debtor_kind: str, channel: str
+    *, subject: str, body: str, debtor_kind: str, channel: str, kind: str
 ) -> list[ValidationError]:
     """Why a template cannot be saved: syntax, a variable outside the whitelist, a forbidden
-    phrase (docs/legal.md §5, with its reason and article)."""
+    phrase (docs/legal.md §5, with its reason and article). The kind of letter is the one the
+    template declares (``TemplateKind``), never guessed from its text: only a formal notice
+    may name the remedies envisaged."""
     errors = []
     try:
         rendered = [
@@ -131,7 +133,7 @@ def template_check(
         errors.append(ValidationError(f"Variable inconnue dans le modèle. Variables : {allowed}."))
     consumer = debtor_kind != "professional"
     for text in (subject, body):
-        for finding in wording.forbidden_phrases(text, consumer=consumer):
+        for finding in wording.forbidden_phrases(text, consumer=consumer, letter_kind=kind):
             errors.append(
                 ValidationError(
                     f"Formulation interdite « {finding.phrase} » : {finding.reason} "
@@ -158,7 +160,9 @@ def template_save(
 ) -> MessageTemplate:
     """Save a template. A version never used is updated in place; a used one stays as it was
     and a new version becomes current. Refused while the wording check finds anything."""
-    errors = template_check(subject=subject, body=body, debtor_kind=debtor_kind, channel=channel)
+    errors = template_check(
+        subject=subject, body=body, debtor_kind=debtor_kind, channel=channel, kind=kind
+    )
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():

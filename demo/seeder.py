@@ -91,6 +91,8 @@ CREDITORS = [
         "slug": "enp",
         "legal_basis": LegalBasis.LEGITIMATE_INTEREST,
         "balancing_test": BALANCING_TEST,
+        # Its policy: no penalties nor indemnity claimed once the principal is paid (§11).
+        "waives_accessories": True,
     },
 ]
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
-from django.db.models import F, Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import F, Prefetch, QuerySet, Sum, prefetch_related_objects
 from django.utils import timezone
 
 from dossiers.models import (
@@ -24,6 +25,7 @@ from dossiers.models import (
     PrescriptionEvent,
 )
 from legal import rules
+from legal.accessories import Accessories, accessories
 from legal.calendar import add_months
 from legal.figures import ClaimFacts, ClaimFigures, claim_figures
 from legal.formatting import euros
@@ -171,6 +173,32 @@ def claim_legal_figures(
         rates=rates if rates is not None else rate_table(),
         formal_notice_on=formal_notice_on,
     )
+
+
+def accessories_paid(dossier) -> Decimal:
+    """Money received on the dossier beyond what was allocated to its invoices: it pays the
+    accessories (``legal.accessories``)."""
+    payments = Payment.objects.filter(dossier=dossier, kind=Payment.Kind.PAYMENT)
+    received = payments.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+    allocated = PaymentAllocation.objects.filter(payment__in=payments).aggregate(
+        total=Sum("amount")
+    )["total"] or Decimal("0")
+    return (_decimal(received) - _decimal(allocated)).quantize(Decimal("0.01"))
+
+
+def _decimal(total) -> Decimal:
+    """An aggregated amount as a Decimal (SQLite sums decimals as floats)."""
+    return Decimal(repr(total)) if isinstance(total, float | int) else total
+
+
+def dossier_accessories(dossier, *, on: date | None = None, rates=None) -> Accessories:
+    """The late-payment penalties and indemnities of a dossier's invoices at ``on``, and what
+    was paid towards them (C. com. L441-10 II, D441-5; docs/legal.md §11)."""
+    on = on or timezone.localdate()
+    rates = rates if rates is not None else rate_table()
+    claims = dossier_claims_for_figures(dossier, dossier.claims.filter(cancelled_on__isnull=True))
+    figures = [claim_legal_figures(claim, on=on, rates=rates) for claim in claims]
+    return accessories(figures, debtor_kind=dossier.debtor.kind, paid=accessories_paid(dossier))
 
 
 # --- Prescription warnings -------------------------------------------------------------------

@@ -16,6 +16,8 @@ TRANSITION_LABELS = {
     "restrict": "limitation RGPD",
     "resume": "reprise",
     "settle": "solde réglé",
+    "close_accessories": "accessoires réglés ou abandonnés",
+    "new_invoice": "nouvelle facture",
     "hand_to_court": "Go : contentieux",
     "write_off": "passage en perte",
     "back_to_amicable": "retour à l'amiable",

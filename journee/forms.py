@@ -297,6 +297,12 @@ class ReasonForm(WorkspaceForm):
     reason = _reason_field()
 
 
+class AccessoriesWaiverForm(SensitiveTextMixin, WorkspaceForm):
+    sensitive_fields = ("reason",)
+
+    reason = _reason_field("Motif de l'abandon (figure au journal)")
+
+
 class AssignForm(WorkspaceForm):
     assignee = forms.ModelChoiceField(
         label="Chargé(e) de recouvrement",

@@ -531,6 +531,8 @@ class DossierDetail:
     reminders: list[Reminder]
     calls: list[CallLog]
     hold: DossierHold | None
+    # « Accessoires dus »: the penalties and indemnities left once the principal is paid.
+    accessories: object = None  # legal.accessories.Accessories
 
     @property
     def open_disputes(self) -> list[Dispute]:
@@ -593,7 +595,12 @@ def next_step(dossier: Dossier, *, on: date) -> NextStep:
 
 def dossier_detail(dossier: Dossier, *, today: date) -> DossierDetail:
     """Everything the dossier page shows, each relation read once."""
-    from dossiers.selectors import claim_legal_figures, claims_for_figures, rate_table
+    from dossiers.selectors import (
+        claim_legal_figures,
+        claims_for_figures,
+        dossier_accessories,
+        rate_table,
+    )
 
     rates = rate_table()
     claim_rows = list(claims_for_figures(dossier.claims.order_by("due_date", "pk")))
@@ -661,6 +668,11 @@ def dossier_detail(dossier: Dossier, *, today: date) -> DossierDetail:
         ),
         calls=list(dossier.call_logs.select_related("called_by", "promise")),
         hold=hold,
+        accessories=(
+            dossier_accessories(dossier, on=today, rates=rates)
+            if dossier.state == S.ACCESSORIES
+            else None
+        ),
     )
 
 

@@ -28,6 +28,7 @@ urlpatterns = [
     path(D + "attente/", actions.hold, name="hold"),
     path(D + "attente/levee/", actions.hold_release, name="hold_release"),
     path(D + "attribution/", actions.assign, name="assign"),
+    path(D + "accessoires/abandon/", actions.accessories_waive, name="accessories_waive"),
     path(
         D + "relances/<int:reminder_pk>/validation/",
         actions.reminder_approve,

@@ -374,6 +374,10 @@ def _arrangements_queryset(f: Filters) -> QuerySet:
     honoured |= Q(status=PaymentPlan.Status.ACTIVE, dossier__state=DossierState.PAID) & f.period(
         "dossier__closed_on"
     )
+    # Its principal paid in full, the dossier is left with its accessories (C. com. L441-10 II).
+    honoured |= Q(
+        status=PaymentPlan.Status.ACTIVE, dossier__state=DossierState.ACCESSORIES
+    ) & f.period("dossier__accessories_since")
     disputes = Dispute.objects.filter(scope)
     resolved = disputes.exclude(status=Dispute.Status.OPEN).filter(f.period("resolved_on"))
     calls = CallLog.objects.filter(scope).annotate(on=TruncDate("called_at")).filter(f.period("on"))

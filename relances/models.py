@@ -29,9 +29,16 @@ class Stage(models.TextChoices):
     REMINDER_2 = "reminder_2", "Relance 2"
     REMINDER_3 = "reminder_3", "Relance 3"
     FORMAL_NOTICE = "formal_notice", "Mise en demeure"
+    # The accessories' own cadence, once the principal is paid late (C. com. L441-10 II,
+    # D441-5): the dossier stays in « Accessoires dus » while these steps go out.
+    ACCESSORIES_REMINDER = "accessories_reminder", "Rappel des accessoires"
+    ACCESSORIES_LAST = "accessories_last", "Dernière relance des accessoires"
 
 
 STAGE_RANK = {stage: rank for rank, stage in enumerate(Stage.values)}
+# The stages that move the dossier to the state of the same name (``Dossier.advance``).
+ADVANCING_STAGES = (Stage.REMINDER_1, Stage.REMINDER_2, Stage.REMINDER_3, Stage.FORMAL_NOTICE)
+ACCESSORIES_STAGES = (Stage.ACCESSORIES_REMINDER, Stage.ACCESSORIES_LAST)
 
 
 class CadencePolicy(models.Model):
@@ -45,6 +52,16 @@ class CadencePolicy(models.Model):
     debtor_kind = models.CharField("débiteurs visés", max_length=20, choices=DebtorKind.choices)
     is_default = models.BooleanField(
         "cadence par défaut", default=False, help_text="Pour ce type de débiteur."
+    )
+    for_accessories = models.BooleanField(
+        "cadence des accessoires",
+        default=False,
+        help_text=(
+            "La cadence courte d'un dossier professionnel dont le principal est réglé en "
+            "retard : pénalités de retard et indemnité forfaitaire (C. com. L441-10 II, "
+            "D441-5). Une seule par type de débiteur ; ses étapes comptent du paiement du "
+            "principal."
+        ),
     )
     min_spacing_days = models.PositiveSmallIntegerField(
         "espacement minimal entre deux contacts (jours)",
@@ -85,6 +102,21 @@ class CadencePolicy(models.Model):
                 condition=Q(is_default=True),
                 name="policy_one_default_per_kind",
                 violation_error_message="Il existe déjà une cadence par défaut pour ces débiteurs.",
+            ),
+            models.UniqueConstraint(
+                fields=["debtor_kind"],
+                condition=Q(for_accessories=True),
+                name="policy_one_accessories_per_kind",
+                violation_error_message=(
+                    "Il existe déjà une cadence des accessoires pour ces débiteurs."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~Q(for_accessories=True, is_default=True),
+                name="policy_accessories_not_default",
+                violation_error_message=(
+                    "La cadence des accessoires n'est pas la cadence par défaut du principal."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(formal_notice_deadline_days__gte=8),

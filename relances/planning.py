@@ -28,10 +28,11 @@ from dossiers.models import (
     PaymentPlan,
     Promise,
 )
-from dossiers.selectors import dossier_prescription
+from dossiers.selectors import dossier_accessories, dossier_prescription
 from dossiers.services import dossier_balance, paid_since
 from legal import calendar
 from relances.models import (
+    ACCESSORIES_STAGES,
     STAGE_RANK,
     CadencePolicy,
     CadenceStep,
@@ -49,15 +50,23 @@ STATE_RANK = {
     S.REMINDER_2: STAGE_RANK[Stage.REMINDER_2],
     S.REMINDER_3: STAGE_RANK[Stage.REMINDER_3],
     S.FORMAL_NOTICE: STAGE_RANK[Stage.FORMAL_NOTICE],
+    S.ACCESSORIES: STAGE_RANK[Stage.ACCESSORIES_REMINDER],
 }
 CONTACTS = (Reminder.Status.PLANNED, Reminder.Status.SENT)
 
 
 def policy_for(dossier: Dossier, ctx: BatchContext | None = None) -> CadencePolicy:
     """The debtor's override, else the creditor's choice for the debtor's kind, else the
-    default for that kind. A debtor of unknown kind gets the consumer policy (the gentler)."""
+    default for that kind. A debtor of unknown kind gets the consumer policy (the gentler).
+    A dossier left with its accessories follows the accessories' cadence."""
     if ctx is not None:
         return ctx.policy_for(dossier)
+    if dossier.state == S.ACCESSORIES:
+        accessories = CadencePolicy.objects.filter(
+            for_accessories=True, debtor_kind=Debtor.Kind.PROFESSIONAL
+        ).first()
+        if accessories is not None:
+            return accessories
     override = getattr(dossier.debtor, "cadence_override", None)
     if override is not None:
         return override.policy
@@ -75,7 +84,10 @@ def policy_for(dossier: Dossier, ctx: BatchContext | None = None) -> CadencePoli
 
 
 def anchor_date(dossier: Dossier) -> date | None:
-    """Steps count from the oldest unpaid due date; a new cycle counts from its start."""
+    """Steps count from the oldest unpaid due date; a new cycle counts from its start; the
+    accessories' steps count from the day the principal was paid."""
+    if dossier.state == S.ACCESSORIES:
+        return dossier.accessories_since
     if dossier.cycle > 1 and dossier.cycle_started_on:
         return dossier.cycle_started_on
     return dossier.reference_date
@@ -129,7 +141,15 @@ def pending_steps(
         )
     rank = STATE_RANK[dossier.state]
     steps = ctx.steps[policy.pk] if ctx is not None else policy.steps.all()
-    return [step for step in steps if step.pk not in done and STAGE_RANK[step.stage] >= rank]
+    # The principal's cadence never sends an accessories' step, nor the reverse.
+    accessories = dossier.state == S.ACCESSORIES
+    return [
+        step
+        for step in steps
+        if step.pk not in done
+        and STAGE_RANK[step.stage] >= rank
+        and (step.stage in ACCESSORIES_STAGES) == accessories
+    ]
 
 
 def notice_deadline(policy: CadencePolicy, sent_on: date, *, postal_code: str = "") -> date:
@@ -250,7 +270,13 @@ def decide(dossier: Dossier, *, on: date, ctx: BatchContext | None = None) -> De
     debtor = dossier.debtor
     if debtor.processing_restricted or debtor.insolvency_status:
         return Decision("none", "débiteur qui ne peut pas être contacté")
-    balance = ctx.balance.get(dossier.pk, ZERO) if ctx is not None else dossier_balance(dossier)
+    if state == S.ACCESSORIES:
+        # What is left of the penalties and indemnities (a few queries: such dossiers are few).
+        balance = dossier_accessories(dossier, on=on).remaining
+    elif ctx is not None:
+        balance = ctx.balance.get(dossier.pk, ZERO)
+    else:
+        balance = dossier_balance(dossier)
     if balance < policy.tolerance:
         return Decision("none", f"solde inférieur au seuil de {policy.tolerance} €")
     anchor = anchor_date(dossier)
@@ -345,6 +371,14 @@ class BatchContext:
         debtor_ids = batch.values("debtor_id")
         self.policies = {p.pk: p for p in CadencePolicy.objects.prefetch_related("steps")}
         self.defaults = {p.debtor_kind: p for p in self.policies.values() if p.is_default}
+        self.accessories = next(
+            (
+                p
+                for p in self.policies.values()
+                if p.for_accessories and p.debtor_kind == Debtor.Kind.PROFESSIONAL
+            ),
+            None,
+        )
         self.steps = {pk: list(p.steps.all()) for pk, p in self.policies.items()}
         self.creditor_choice = {
             (c.creditor_id, c.debtor_kind): c.policy_id
@@ -399,6 +433,8 @@ class BatchContext:
         ).aggregate(last=Max("scheduled_for"))["last"]
 
     def policy_for(self, dossier: Dossier) -> CadencePolicy:
+        if dossier.state == S.ACCESSORIES and self.accessories is not None:
+            return self.accessories
         kind = dossier.debtor.kind
         if kind == Debtor.Kind.UNKNOWN:
             kind = Debtor.Kind.CONSUMER

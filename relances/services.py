@@ -36,6 +36,7 @@ from legal.formatting import euros
 from recouvrement.celery import queue
 from relances import calls, planning
 from relances.models import (
+    ADVANCING_STAGES,
     DELIVERED_CHANNELS,
     CadenceRun,
     CadenceStep,
@@ -43,7 +44,6 @@ from relances.models import (
     Channel,
     DossierHold,
     Reminder,
-    Stage,
 )
 
 logger = logging.getLogger(__name__)
@@ -172,7 +172,7 @@ def _fired_rows(decision: planning.Decision, *, on: date) -> list[_Planned]:
 
 def _fire(dossier: Dossier, decision: planning.Decision, *, on: date, actor, run=None) -> None:
     rows = _fired_rows(decision, on=on)
-    if decision.stage != Stage.COURTESY and decision.stage != dossier.state:
+    if decision.stage in ADVANCING_STAGES and decision.stage != dossier.state:
         dossier.advance(decision.stage)
     for row in rows:
         reminder = _create_reminder(dossier, row, on=on, actor=actor, run=run)
@@ -460,7 +460,7 @@ def _plan_fire(dossier: Dossier, decision: planning.Decision, *, on: date, ctx) 
     rows = _fired_rows(decision, on=on)
     for row in rows:
         ctx.planned(dossier, row.step, status=row.status, on=on)
-    if decision.stage != Stage.COURTESY and decision.stage != dossier.state:
+    if decision.stage in ADVANCING_STAGES and decision.stage != dossier.state:
         dossier.advance(decision.stage)
     return [(dossier, row) for row in rows]
 

@@ -28,6 +28,7 @@ class DossierState(models.TextChoices):
     DISPUTED = "disputed", "Contestation"
     INSOLVENCY = "insolvency", "Procédure collective"
     RESTRICTED = "restricted", "Traitement limité"
+    ACCESSORIES = "accessories", "Accessoires dus"
     PAID = "paid", "Payé"
     LITIGATION = "litigation", "Contentieux"
     WRITTEN_OFF = "written_off", "Passé en perte"
@@ -39,7 +40,9 @@ CADENCE_STATES = (S.OPEN, S.REMINDER_1, S.REMINDER_2, S.REMINDER_3, S.FORMAL_NOT
 CADENCE_RANK = {state: rank for rank, state in enumerate(CADENCE_STATES)}
 # Side states pause the cadence; leaving them resumes where it stopped (``resume_state``).
 PAUSED_STATES = (S.PROMISE, S.PAYMENT_PLAN, S.DISPUTED, S.INSOLVENCY, S.RESTRICTED)
-ACTIVE_STATES = (*CADENCE_STATES, S.GO_NO_GO, *PAUSED_STATES)
+# The principal is paid late, the penalties and the 40 EUR indemnity are still owed between
+# professionals (C. com. L441-10 II, D441-5): the dossier stays open for them alone.
+ACTIVE_STATES = (*CADENCE_STATES, S.GO_NO_GO, *PAUSED_STATES, S.ACCESSORIES)
 CLOSED_STATES = (S.PAID, S.LITIGATION, S.WRITTEN_OFF)
 # A dossier may pause from any active state; GDPR restriction and insolvency override the rest.
 _PAUSABLE = (*CADENCE_STATES, S.GO_NO_GO)
@@ -100,6 +103,11 @@ class Dossier(models.Model):
         help_text="Échéance de la plus ancienne facture impayée : la cadence part de cette date.",
     )
     next_action_at = models.DateField("prochaine action le", null=True, blank=True)
+    # The day the principal was paid in full and only the accessories were left (penalties and
+    # indemnity, C. com. L441-10 II, D441-5): the accessories' cadence counts from it.
+    accessories_since = models.DateField(
+        "accessoires dus depuis le", null=True, blank=True, editable=False
+    )
     # The day the first formal notice went out (set by the letters when it is sent): legal
     # interest runs from it (C. civ. 1231-6).
     formal_notice_sent_on = models.DateField(
@@ -209,14 +217,18 @@ class Dossier(models.Model):
         """An accepted payment plan (échéancier) holds the cadence while it is kept."""
         self._pause()
 
-    @transition(field=state, source=(*_PAUSABLE, S.PROMISE, S.PAYMENT_PLAN), target=S.DISPUTED)
+    @transition(
+        field=state,
+        source=(*_PAUSABLE, S.PROMISE, S.PAYMENT_PLAN, S.ACCESSORIES),
+        target=S.DISPUTED,
+    )
     def open_dispute(self) -> None:
         """A contestation stops reminders until it is resolved."""
         self._pause()
 
     @transition(
         field=state,
-        source=(*_PAUSABLE, S.PROMISE, S.PAYMENT_PLAN, S.DISPUTED, S.RESTRICTED),
+        source=(*_PAUSABLE, S.PROMISE, S.PAYMENT_PLAN, S.DISPUTED, S.RESTRICTED, S.ACCESSORIES),
         target=S.INSOLVENCY,
     )
     def open_insolvency(self) -> None:
@@ -225,7 +237,7 @@ class Dossier(models.Model):
 
     @transition(
         field=state,
-        source=(*_PAUSABLE, S.PROMISE, S.PAYMENT_PLAN, S.DISPUTED),
+        source=(*_PAUSABLE, S.PROMISE, S.PAYMENT_PLAN, S.DISPUTED, S.ACCESSORIES),
         target=S.RESTRICTED,
     )
     def restrict(self) -> None:
@@ -235,7 +247,7 @@ class Dossier(models.Model):
     @transition(
         field=state,
         source=PAUSED_STATES,
-        target=RETURN_VALUE(*CADENCE_STATES, S.GO_NO_GO),
+        target=RETURN_VALUE(*CADENCE_STATES, S.GO_NO_GO, S.ACCESSORIES),
         conditions=[_debtor_may_be_contacted],
     )
     def resume(self) -> str:
@@ -244,12 +256,36 @@ class Dossier(models.Model):
         self.resume_state = ""
         return target
 
-    @transition(field=state, source=ACTIVE_STATES, target=S.PAID, conditions=[_nothing_outstanding])
-    def settle(self, on) -> None:
-        """Nothing is left to pay: the dossier closes as paid, from any active state."""
+    @transition(
+        field=state,
+        source=tuple(state for state in ACTIVE_STATES if state != S.ACCESSORIES),
+        target=RETURN_VALUE(S.PAID, S.ACCESSORIES),
+        conditions=[_nothing_outstanding],
+    )
+    def settle(self, on, *, accessories_owed: bool = False) -> str:
+        """Nothing is left of the principal. Paid late by a professional whose creditor claims
+        the accessories (C. com. L441-10 II, D441-5): the dossier stays open for them alone;
+        otherwise it closes as paid, from any active state."""
+        self.resume_state = ""
+        if accessories_owed:
+            self.accessories_since = on
+            return S.ACCESSORIES
+        self.closed_on = on
+        self.next_action_at = None
+        return S.PAID
+
+    @transition(field=state, source=S.ACCESSORIES, target=S.PAID)
+    def close_accessories(self, on) -> None:
+        """The accessories are paid, or the creditor waived them: the dossier closes as paid."""
         self.closed_on = on
         self.resume_state = ""
         self.next_action_at = None
+
+    @transition(field=state, source=S.ACCESSORIES, target=S.OPEN)
+    def new_invoice(self) -> None:
+        """A new unpaid invoice joins a dossier left with its accessories: the cadence starts
+        again on it (the accessories stay in its figures)."""
+        self.accessories_since = None
 
     @transition(field=state, source=S.GO_NO_GO, target=S.LITIGATION)
     def hand_to_court(self, on) -> None:

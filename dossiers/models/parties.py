@@ -107,6 +107,15 @@ class Creditor(models.Model):
         blank=True,
         help_text="Taux annuel prévu aux CGV ; vide : taux BCE + 10 points (C. com. L441-10).",
     )
+    waives_accessories = models.BooleanField(
+        "renonce aux accessoires après paiement du principal",
+        default=False,
+        help_text=(
+            "Coché : un dossier professionnel réglé en retard est clos dès le paiement du "
+            "principal. Décoché : les pénalités de retard et l'indemnité forfaitaire de 40 € "
+            "restent réclamées (C. com. L441-10 II, D441-5)."
+        ),
+    )
     created_at = models.DateTimeField("créé le", auto_now_add=True)
     # Who sees what (dossiers.scoping): the managers in charge of this creditor's portfolio, and
     # whether its unassigned dossiers form a pool that any controller may see and take up.

@@ -6,6 +6,7 @@ Each function runs in one transaction, validates the whole change before writing
 """
 
 from dossiers.services._common import (
+    accessories_claimed,
     dossier_balance,
     dossier_refresh,
     lock_dossier,
@@ -13,6 +14,7 @@ from dossiers.services._common import (
     save_dossier,
 )
 from dossiers.services.lifecycle import (
+    accessories_waive,
     claim_declaration_deadline,
     dispute_open,
     dispute_resolve,
@@ -35,6 +37,7 @@ from dossiers.services.records import (
     allocate_oldest_first,
     claim_cancel,
     claim_create,
+    closed_dossier_message,
     creditor_create,
     debtor_contact_add,
     debtor_create,
@@ -47,10 +50,13 @@ from dossiers.services.records import (
 from journal.journaled import journaled_save
 
 __all__ = [
+    "accessories_claimed",
+    "accessories_waive",
     "allocate_oldest_first",
     "claim_cancel",
     "claim_create",
     "claim_declaration_deadline",
+    "closed_dossier_message",
     "creditor_create",
     "creditor_pool_set",
     "debtor_contact_add",

@@ -10,7 +10,8 @@ from django.db.models import Min, Sum
 from django.utils import timezone
 
 from dossiers import scheduling
-from dossiers.models import ZERO, Dossier, Payment, Promise
+from dossiers.models import ZERO, Dossier, DossierState, Payment, Promise
+from dossiers.selectors import dossier_accessories
 from journal.journaled import journaled_save
 
 User = AbstractBaseUser
@@ -67,12 +68,10 @@ def dossier_refresh(
         return dossier
     claims = dossier.claims.filter(outstanding__gt=0, cancelled_on__isnull=True)
     if dossier.claims.exists() and not claims.exists():
-        dossier.settle(on=max(on, dossier.opened_on))
-        journaled_save(dossier, actor=actor, reason=f"{reason} : solde réglé", exclude=["state"])
-        scheduling.cadence_stopped.send(
-            sender=Dossier, dossier=dossier, actor=actor, reason="dossier soldé"
-        )
-        return dossier
+        return _principal_paid(dossier, actor=actor, reason=reason, on=max(on, dossier.opened_on))
+    if dossier.state == DossierState.ACCESSORIES and claims.exists():
+        dossier.new_invoice()
+        reason = f"{reason} : nouvelle facture impayée, reprise de la cadence"
     dossier.reference_date = claims.aggregate(first=Min("due_date"))["first"]
     promise = dossier.promises.filter(status=Promise.Status.PENDING).first()
     if promise and paid_since(dossier, promise.made_on, on) >= promise.amount:
@@ -83,4 +82,50 @@ def dossier_refresh(
             dossier.resume()
             reason = f"{reason} : promesse tenue, reprise de la cadence"
     save_dossier(dossier, actor=actor, reason=reason, on=on)
+    return dossier
+
+
+def accessories_claimed(dossier: Dossier) -> bool:
+    """Whether the accessories are pursued once the principal is paid: a professional debtor
+    (C. com. L441-10 II, D441-5) and a creditor that does not waive them."""
+    return dossier.debtor.kind == "professional" and not dossier.creditor.waives_accessories
+
+
+def _principal_paid(dossier: Dossier, *, actor: User | None, reason: str, on: date) -> Dossier:
+    """Nothing is left of the principal. A professional who paid late still owes the penalties
+    and the indemnity: the dossier goes to « Accessoires dus » (unless its creditor waives
+    them, or they are paid already); otherwise, or once they are paid, it closes as paid."""
+    if dossier.state == DossierState.ACCESSORIES:
+        if dossier_accessories(dossier, on=on).remaining > 0:
+            save_dossier(
+                dossier, actor=actor, reason=f"{reason} : imputé sur les accessoires", on=on
+            )
+            return dossier
+        dossier.close_accessories(on=on)
+        journaled_save(
+            dossier, actor=actor, reason=f"{reason} : accessoires réglés", exclude=["state"]
+        )
+        scheduling.cadence_stopped.send(
+            sender=Dossier, dossier=dossier, actor=actor, reason="dossier soldé"
+        )
+        return dossier
+    owed = accessories_claimed(dossier) and dossier_accessories(dossier, on=on).remaining > 0
+    dossier.settle(on=on, accessories_owed=owed)
+    if owed:
+        # The principal's cadence stops (its planned reminders are cancelled); the accessories'
+        # own cadence takes over (relances.planning).
+        scheduling.cadence_stopped.send(
+            sender=Dossier, dossier=dossier, actor=actor, reason="principal réglé"
+        )
+        save_dossier(
+            dossier,
+            actor=actor,
+            reason=f"{reason} : principal réglé, pénalités et indemnité dues",
+            on=on,
+        )
+        return dossier
+    journaled_save(dossier, actor=actor, reason=f"{reason} : solde réglé", exclude=["state"])
+    scheduling.cadence_stopped.send(
+        sender=Dossier, dossier=dossier, actor=actor, reason="dossier soldé"
+    )
     return dossier

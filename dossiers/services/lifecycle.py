@@ -29,6 +29,7 @@ from dossiers.models import (
     Promise,
     Task,
 )
+from dossiers.selectors import dossier_accessories
 from dossiers.services._common import (
     User,
     dossier_balance,
@@ -403,6 +404,35 @@ def dossier_decide(
         save_dossier(dossier, actor=actor, reason=f"décision Go/No-Go : {reason}", on=on)
         if dossier.is_closed:
             _stop_cadence(dossier, actor=actor, reason=reason)
+    return dossier
+
+
+# --- Accessories after the principal (C. com. L441-10 II, D441-5) ---------------------------
+
+
+def accessories_waive(
+    *, dossier: Dossier, actor: User | None, reason: str, on: date | None = None
+) -> Dossier:
+    """The creditor gives up the penalties and the indemnity left on this dossier: a decision
+    recorded in the journal with who took it and why; the dossier closes as paid."""
+    on = _today(on)
+    reason = require_reason(reason)
+    with transaction.atomic():
+        dossier = lock_dossier(dossier)
+        if dossier.state != S.ACCESSORIES:
+            raise ValidationError(
+                "Seul un dossier « Accessoires dus » peut voir ses accessoires abandonnés "
+                f"(état actuel : « {dossier.get_state_display()} »)."
+            )
+        remaining = dossier_accessories(dossier, on=on).remaining
+        dossier.close_accessories(on=max(on, dossier.opened_on))
+        save_dossier(
+            dossier,
+            actor=actor,
+            reason=f"abandon des accessoires ({euros(remaining)}) : {reason}",
+            on=on,
+        )
+        _stop_cadence(dossier, actor=actor, reason="accessoires abandonnés")
     return dossier
 
 

@@ -244,8 +244,10 @@ def payment_record(
 ) -> Payment:
     """Record a payment or a credit note and allocate it to the claims, oldest due date first.
 
-    A payment larger than the balance is kept whole (the surplus shows as an overpayment to
-    refund); a credit note larger than the balance is refused.
+    A payment larger than the balance is kept whole: beyond the invoices it pays the accessories
+    of a professional's dossier (penalties and indemnity, ``legal.accessories``), else it shows as
+    an overpayment to refund; a credit note larger than the balance is refused, and so is
+    anything on a closed dossier (French message naming its state).
     """
     if kind == Payment.Kind.CREDIT_NOTE:
         method = Payment.Method.CREDIT_NOTE
@@ -266,8 +268,8 @@ def payment_record(
     with transaction.atomic():
         # Lock the dossier, then its claims in primary-key order (no deadlock between writers).
         dossier = lock_dossier(dossier)
-        if dossier.is_closed and kind == Payment.Kind.CREDIT_NOTE:
-            raise ValidationError("Ce dossier est clos : aucun avoir ne peut y être imputé.")
+        if dossier.is_closed:
+            raise ValidationError(closed_dossier_message(dossier, label))
         claims = list(
             Claim.objects.select_for_update().filter(dossier=dossier).open().order_by("pk")
         )
@@ -285,6 +287,20 @@ def payment_record(
         if not dossier.is_closed:
             dossier_refresh(dossier=dossier, actor=actor, reason=f"{label} reçu", on=received_on)
     return payment
+
+
+def closed_dossier_message(dossier: Dossier, label: str = "paiement") -> str:
+    """Why a payment or a credit note is refused on a closed dossier, in French."""
+    message = (
+        f"Le dossier {dossier.reference} est clos ({dossier.get_state_display()} le "
+        f"{dossier.closed_on:%d/%m/%Y}) : aucun {label} ne peut plus y être enregistré."
+    )
+    if dossier.state == "paid":
+        message += (
+            " Tout est réglé, principal et accessoires : une somme reçue en trop se rembourse "
+            "au débiteur, hors du dossier."
+        )
+    return message
 
 
 def payment_unallocated(payment: Payment) -> Decimal:

@@ -191,8 +191,14 @@ def payment(request, pk: int):
             kind=data["kind"],
         )
         message = f"{recorded.get_kind_display()} de {euros(recorded.amount)} enregistré."
-        if Dossier.objects.filter(pk=dossier.pk, closed_on__isnull=False).exists():
+        after = Dossier.objects.only("state", "closed_on").get(pk=dossier.pk)
+        if after.is_closed:
             message += " Le solde est réglé : le dossier est clos."
+        elif after.state == "accessories":
+            message += (
+                " Le principal est réglé, après l'échéance : restent dus les pénalités de retard "
+                "et l'indemnité forfaitaire (C. com. L441-10 II, D441-5)."
+            )
         return message
 
     return _action(
@@ -441,6 +447,33 @@ def assign(request, pk: int):
         perform=perform,
         initial={"assignee": dossier.assigned_to_id},
         submit="Réattribuer",
+    )
+
+
+@role_required(roles.MANAGER)
+def accessories_waive(request, pk: int):
+    """A manager gives up the penalties and indemnity left on a dossier « Accessoires dus »
+    (C. com. L441-10 II, D441-5): a journaled decision with its reason."""
+    dossier = scoping.get_open_dossier(request.user, pk)
+
+    def perform(data):
+        dossier_services.accessories_waive(
+            dossier=dossier, actor=request.user, reason=data["reason"], on=today()
+        )
+        return "Accessoires abandonnés : le dossier est clos « Payé »."
+
+    return _action(
+        request,
+        dossier,
+        forms.AccessoriesWaiverForm,
+        title="Abandonner les accessoires",
+        perform=perform,
+        submit="Abandonner les accessoires",
+        intro=(
+            "Les pénalités de retard et l'indemnité forfaitaire restant dues ne seront plus "
+            "réclamées (C. com. L441-10 II, D441-5) ; la décision et son motif figurent au "
+            "journal."
+        ),
     )
 
 

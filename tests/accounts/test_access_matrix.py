@@ -34,6 +34,7 @@ ALLOWED: dict[str, set[str]] = {
     "journee:plan_print": READERS,
     "journee:evidence_file": READERS,
     "journee:assign": {"manager"},
+    "journee:accessories_waive": {"manager"},
     "journee:portfolio": {"manager"},
     # The day's letter batch holds every creditor's letters: managers prepare and print it.
     "courriers:batch_create": {"manager"},

@@ -389,7 +389,8 @@ def test_a_commitment_a_month_away_sends_the_recap_of_the_commitments(frozen, co
 
 @pytest.mark.django_db
 def test_plan_confirmation_and_thank_you_follow_the_dossier(frozen, controller):
-    claim = make_claim(frozen)
+    # Paid late: the thank-you goes out once nothing is owed, the accessories waived by policy.
+    claim = make_claim(frozen, waives_accessories=True)
     CreditorMessaging.objects.create(creditor=claim.creditor, thank_you_enabled=True)
     with frozen(D(2026, 10, 20)), delivery_on_commit():
         plan = dossier_services.plan_accept(
@@ -496,7 +497,7 @@ def test_commands_make_the_batch_and_record_a_bounce(frozen, walk):
 
 @pytest.mark.django_db
 def test_no_thank_you_unless_the_creditor_asks_for_it(frozen, controller):
-    claim = make_claim(frozen)
+    claim = make_claim(frozen, waives_accessories=True)
     with frozen(D(2026, 10, 20)), delivery_on_commit():
         dossier_services.payment_record(
             dossier=claim.dossier,

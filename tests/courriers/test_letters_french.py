@@ -54,6 +54,7 @@ def test_the_filters_are_built_into_the_template_engine():
         body="{{ creditor_name|de }} {{ total_due|euros }}",
         debtor_kind="",
         channel="email",
+        kind="amicable",
     )
 
 

@@ -217,3 +217,16 @@ def test_payments_promises_and_decisions_are_dated_the_day_they_happened(seeded)
     decided = Dossier.history.filter(history_change_reason__startswith="décision Go/No-Go")
     assert decided.exists()
     assert any(_local_day(row.history_date) < SEED_DAY for row in decided)
+
+
+def test_demo_shows_accessories_due_and_a_waiver(seeded):
+    """docs/legal.md §11 (C. com. L441-10 II, D441-5): companies that paid late are left with
+    their accessories; the manager waived those of one dossier, with the reason in the journal;
+    a creditor that waives them by policy has none."""
+    assert Dossier.objects.filter(state=DossierState.ACCESSORIES).exists()
+    assert "Accessoires dus (" in seeded and "Accessoires abandonnés (" in seeded
+    waiver = Dossier.history.filter(history_change_reason__startswith="abandon des accessoires")
+    assert waiver.filter(state=DossierState.PAID, history_user__username="responsable").exists()
+    assert not Dossier.objects.filter(
+        state=DossierState.ACCESSORIES, creditor__waives_accessories=True
+    ).exists()

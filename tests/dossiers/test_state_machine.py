@@ -10,7 +10,7 @@ from django_fsm import TransitionNotAllowed
 
 from dossiers import services, state_graph
 from dossiers.models import Dossier
-from tests.factories import ClaimFactory
+from tests.factories import ClaimFactory, ConsumerFactory
 
 pytestmark = pytest.mark.django_db
 DOC = Path(__file__).resolve().parents[2] / "docs" / "state-machine.md"
@@ -69,7 +69,7 @@ def test_restricted_debtor_cannot_be_advanced():
 
 
 def test_a_refused_action_says_why_in_french():
-    claim = ClaimFactory()
+    claim = ClaimFactory(debtor=ConsumerFactory())  # paid late, a consumer owes no accessories
     services.payment_record(
         dossier=claim.dossier,
         amount=claim.amount,
@@ -81,6 +81,21 @@ def test_a_refused_action_says_why_in_french():
             dossier=claim.dossier, decision="litigation", actor=None, reason="test"
         )
     assert exc.value.messages == ["Action impossible dans l'état « Payé »."]
+
+
+def test_a_professional_dossier_paid_late_refuses_the_court_with_its_accessories_state():
+    claim = ClaimFactory()
+    services.payment_record(
+        dossier=claim.dossier,
+        amount=claim.amount,
+        received_on=datetime.date(2026, 11, 2),
+        actor=None,
+    )
+    with pytest.raises(ValidationError) as exc:
+        services.dossier_decide(
+            dossier=claim.dossier, decision="litigation", actor=None, reason="test"
+        )
+    assert exc.value.messages == ["Action impossible dans l'état « Accessoires dus »."]
 
 
 def test_plan_must_cover_the_balance():

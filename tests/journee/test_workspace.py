@@ -280,7 +280,9 @@ def test_promise_form_refuses_more_than_the_balance(client, controller):
 
 
 def test_htmx_action_success_redirects_to_the_dossier(client, controller):
-    dossier = _dossier(controller, amount="100.00")
+    # A creditor that waives the accessories: the principal paid closes the dossier.
+    waiving = CreditorFactory(waives_accessories=True)
+    dossier = _dossier(controller, amount="100.00", creditor=waiving)
     client.force_login(controller)
     response = client.post(
         reverse("journee:payment", args=[dossier.pk]),
@@ -537,3 +539,36 @@ def test_debtor_page_lists_its_dossiers_across_creditors(client, manager):
     client.force_login(manager)
     text = page(client.get(reverse("journee:debtor", args=[debtor.pk])))
     assert first.reference in text and second.creditor.legal_name in text
+
+
+def test_a_professional_paying_late_leaves_the_accessories_and_a_manager_waives_them(
+    client, controller, manager
+):
+    """C. com. L441-10 II, D441-5: the principal paid after the due date, the dossier stays
+    open as « Accessoires dus »; the manager's waiver, with its reason, closes it as paid."""
+    dossier = _dossier(controller, amount="100.00")
+    client.force_login(controller)
+    client.post(
+        reverse("journee:payment", args=[dossier.pk]),
+        {"kind": "payment", "amount": "100", "received_on": "2026-11-23", "method": "transfer"},
+    )
+    dossier = Dossier.objects.get(pk=dossier.pk)
+    assert dossier.state == "accessories" and not dossier.is_closed
+    text = page(client.get(reverse("journee:dossier", args=[dossier.pk])))
+    assert "Accessoires dus" in text and "L441-10 II" in text
+    assert "Abandonner les accessoires" not in text  # the manager's decision
+    assert client.post(reverse("journee:accessories_waive", args=[dossier.pk])).status_code == 403
+
+    client.force_login(manager)
+    dossier.creditor.managers.add(manager)
+    assert "Abandonner les accessoires" in page(
+        client.get(reverse("journee:dossier", args=[dossier.pk]))
+    )
+    refused = client.post(reverse("journee:accessories_waive", args=[dossier.pk]), {"reason": ""})
+    assert "Indiquez le motif" in page(refused) or "obligatoire" in page(refused)
+    assert Dossier.objects.get(pk=dossier.pk).state == "accessories"
+    client.post(
+        reverse("journee:accessories_waive", args=[dossier.pk]), {"reason": "geste commercial"}
+    )
+    dossier = Dossier.objects.get(pk=dossier.pk)
+    assert dossier.state == "paid" and dossier.is_closed

@@ -145,12 +145,36 @@ def test_promise_kept(frozen, walk):
             )
 
     w.run(D(2026, 10, 1), D(2026, 10, 31), on_day=act)
+    # Kept, but after the due date: a professional still owes the penalties and the 40 €
+    # indemnity (C. com. L441-10 II, D441-5), claimed by their own cadence from the payment.
     assert w.states == [
         (D(2026, 10, 1), "open"),
         (D(2026, 10, 8), "reminder_1"),
         (D(2026, 10, 9), "promise"),
-        (D(2026, 10, 19), "paid"),
+        (D(2026, 10, 19), "accessories"),
     ]
+    assert w.reminders() == [(D(2026, 10, 8), "r7-email"), (D(2026, 10, 26), "a7-rappel")]
+
+
+def test_promise_kept_closes_the_dossier_when_the_creditor_waives_the_accessories(frozen, walk):
+    claim = _claim(frozen, creditor=CreditorFactory(waives_accessories=True))
+    w = walk(claim.dossier)
+
+    def act(day):
+        if day == D(2026, 10, 9):
+            dossier_services.promise_record(
+                dossier=claim.dossier,
+                amount=Decimal("1200.00"),
+                due_on=D(2026, 10, 20),
+                actor=None,
+            )
+        if day == D(2026, 10, 19):
+            dossier_services.payment_record(
+                dossier=claim.dossier, amount=Decimal("1200.00"), received_on=day, actor=None
+            )
+
+    w.run(D(2026, 10, 1), D(2026, 10, 31), on_day=act)
+    assert w.states[-1] == (D(2026, 10, 19), "paid")
     assert w.reminders() == [(D(2026, 10, 8), "r7-email")]
 
 
@@ -255,7 +279,8 @@ def test_insolvency_opened_midway_cancels_planned_reminders_and_sets_a_declarati
 
 
 def test_full_payment_at_reminder_2_closes_the_dossier(frozen, walk):
-    claim = _claim(frozen)
+    """A creditor that waives the accessories: the principal paid closes the dossier."""
+    claim = _claim(frozen, creditor=CreditorFactory(waives_accessories=True))
     w = walk(claim.dossier)
 
     def act(day):

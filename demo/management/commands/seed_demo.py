@@ -12,7 +12,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import roles
-from demo import accounts, courriers, escalade, imports, pilotage, relances, rgpd, statements
+from demo import (
+    accessories,
+    accounts,
+    courriers,
+    escalade,
+    imports,
+    pilotage,
+    relances,
+    rgpd,
+    statements,
+)
 from demo.clock import DemoClock
 from demo.seeder import DEMO_PASSWORD, DEMO_USERS, DemoSeeder, Tally, plural
 
@@ -20,6 +30,7 @@ DEMO_PARTS = (
     relances.walk_the_cadence,
     courriers.letters_demo,
     escalade.go_no_go_files,
+    accessories.accessories_demo,
     rgpd.seed_gdpr,
     pilotage.seed_dashboards,
     imports.import_from_accounting,
