@@ -62,6 +62,9 @@ def test_the_api_refuses_writes_on_a_closed_dossier(world):
             format="json",
         )
         assert response.status_code == 400, (role, response.status_code)
+        # Said in French, with the dossier's state (never « Clé primaire non valide »).
+        (message,) = response.json()["dossier"]
+        assert f"Le dossier {dossier.reference} est clos (Payé le " in message, message
 
 
 def test_the_admin_shows_a_closed_dossiers_objects_read_only(client, world):
