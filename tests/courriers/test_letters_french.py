@@ -119,8 +119,9 @@ def test_the_thank_you_thanks_confirms_the_sums_and_the_zero_balance_and_nothing
     """Seen: after the payment that cleared a dossier, « Merci pour votre règlement » still held
     « Comment régler… en ligne » with ``montant=0.00`` and an invitation to contest."""
     with frozen(D(2026, 9, 1)):
+        # Paid late: the thank-you goes once nothing is owed, the accessories waived by policy.
         claim = ClaimFactory(
-            creditor=CreditorFactory(legal_name="Atlantique Négoce"),
+            creditor=CreditorFactory(legal_name="Atlantique Négoce", waives_accessories=True),
             debtor=DebtorFactory(),
             due_date=D(2026, 10, 1),
             amount=Decimal("1200.00"),

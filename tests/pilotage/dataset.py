@@ -101,7 +101,9 @@ def build() -> Portfolio:
     alice = UserFactory(username="alice", first_name="Alice", last_name="Aubert", role="controller")
     bob = UserFactory(username="bob", first_name="Bob", last_name="Bernard", role="controller")
     a = CreditorFactory(legal_name="A — Fournitures Durand SAS")
-    b = CreditorFactory(legal_name="B — Transports Lemaire SA")
+    # B's policy waives the accessories: P2's invoice paid late (10/11 for 31/10) closes as paid
+    # (the accessories' own state is counted in tests/pilotage/test_kpis.py).
+    b = CreditorFactory(legal_name="B — Transports Lemaire SA", waives_accessories=True)
     p1, p2 = DebtorFactory(name="P1 SARL"), DebtorFactory(name="P2 SAS")
     c1, c2 = ConsumerFactory(name="C1 Dupont"), ConsumerFactory(name="C2 Martin")
 

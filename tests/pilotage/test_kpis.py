@@ -54,6 +54,18 @@ def test_open_dossiers_by_state(portfolio):
     assert result.figures["open_dossiers"] == 3
 
 
+def test_a_dossier_left_with_its_accessories_is_open_in_its_own_state(portfolio):
+    """C. com. L441-10 II, D441-5: A/P1's 1 000 € paid late (creditor A claims the accessories)
+    leaves the dossier open, counted under « Accessoires dus »."""
+    with time_machine.travel(dataset.at(TODAY, 11), tick=False):
+        services.payment_record(
+            dossier=portfolio.a_p1, amount=Decimal("1100.00"), received_on=TODAY, actor=None
+        )
+        result = data()
+    assert rows(result.tables["states"]) == {"Mise en demeure": [2], "Accessoires dus": [1]}
+    assert result.figures["open_dossiers"] == 3
+
+
 def test_amounts_recovered_per_month(portfolio):
     """Payments, not credit notes: 400 € in October, 2 000 € in November; the 2023 payment
     and the 100 € credit note do not count."""
