@@ -61,7 +61,7 @@ def remove_accessories_policy(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("relances", "0005_cadence_run"),
+        ("relances", "0006_reminder_deposited_on"),
     ]
 
     operations = [
