@@ -309,7 +309,7 @@ class _EditableDossierField(serializers.PrimaryKeyRelatedField):
     non valide »)."""
 
     default_error_messages = {
-        "does_not_exist": "Dossier {pk_value} introuvable ou hors de votre périmètre.",
+        "does_not_exist": "Le dossier {pk_value} n'existe pas ou n'est pas dans votre périmètre.",
         "incorrect_type": "Identifiant de dossier attendu (un nombre), reçu {data_type}.",
         "required": "Indiquez le dossier.",
         "null": "Indiquez le dossier.",
