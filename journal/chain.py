@@ -30,7 +30,12 @@ from django.db import connection, models, transaction
 from django.db.models import Exists, Max, OuterRef, Q
 
 from journal.models import ChainLink, PurgeEvent
-from journal.personal_data import ANONYMISED, PERSONAL_FIELDS, anonymised_value
+from journal.personal_data import (
+    ANONYMISED,
+    HISTORY_PERSONAL,
+    PERSONAL_FIELDS,
+    anonymised_value,
+)
 
 GENESIS = "0" * 64
 GLOBAL_CHAIN = "G"
@@ -186,7 +191,9 @@ def erased_rows(chains: list[str] | None) -> dict[tuple[str, str, int], frozense
 
 
 def personal_fields(label: str) -> tuple[str, ...]:
-    return PERSONAL_FIELDS.get(label, ())
+    """The personal fields of a model's history rows: its registered fields, and the history's
+    own free-text columns (the change reason) where the row has them."""
+    return PERSONAL_FIELDS.get(label, ()) + HISTORY_PERSONAL
 
 
 @cache

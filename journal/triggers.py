@@ -219,11 +219,19 @@ def personal_columns() -> dict[tuple[str, str], str | None]:
     """(history table, column) -> its anonymised value, for every personal field of every
     history table (``PERSONAL_FIELDS``); a NOT NULL column gets "" rather than NULL."""
     from journal.chain import history_models
-    from journal.personal_data import PERSONAL_FIELDS, anonymised_value
+    from journal.personal_data import (
+        ANONYMISED,
+        HISTORY_PERSONAL,
+        PERSONAL_FIELDS,
+        anonymised_value,
+    )
 
     found: dict[tuple[str, str], str | None] = {}
     for label, model, history_model in history_models():
         columns = {f.name: f for f in history_model._meta.concrete_fields}
+        for name in HISTORY_PERSONAL:
+            if name in columns:
+                found[(history_model._meta.db_table, columns[name].column)] = ANONYMISED
         for name in PERSONAL_FIELDS.get(label, ()):
             if name not in columns:
                 continue

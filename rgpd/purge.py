@@ -18,7 +18,13 @@ from simple_history.models import registered_models
 from simple_history.utils import get_history_model_for_model
 
 from dossiers.models import Debtor
-from journal.personal_data import PERSONAL_FIELDS, TRANSIENT, anonymised_value
+from journal.personal_data import (
+    ANONYMISED,
+    HISTORY_PERSONAL,
+    PERSONAL_FIELDS,
+    TRANSIENT,
+    anonymised_value,
+)
 
 MAX_DEPTH = 4
 
@@ -32,12 +38,16 @@ class Target:
     debtor_lookup: str  # "pk", "debtor", "dossier__debtor"...
     fields: tuple[models.Field, ...]  # the live model's fields, whose types set the values
     history: bool
+    # The history table's own free-text columns (HISTORY_PERSONAL: the change reason).
+    history_columns: tuple[str, ...] = ()
 
     def rows(self, debtor_ids) -> models.QuerySet:
         return self.model._base_manager.filter(**{f"{self.debtor_lookup}__in": debtor_ids})
 
     def values(self) -> dict:
-        return {field.attname: anonymised_value(field) for field in self.fields}
+        values = {field.attname: anonymised_value(field) for field in self.fields}
+        values.update(dict.fromkeys(self.history_columns, ANONYMISED))
+        return values
 
     def file_fields(self) -> list[models.FileField]:
         return [f for f in self.fields if isinstance(f, models.FileField)]
@@ -74,12 +84,20 @@ def debtor_lookup(model: type[models.Model]) -> str | None:
     return None
 
 
+def _history_columns(history_model) -> tuple[str, ...]:
+    present = {f.name for f in history_model._meta.concrete_fields}
+    return tuple(name for name in HISTORY_PERSONAL if name in present)
+
+
 def targets() -> list[Target]:
-    """Every table holding personal data, live and history, from the registry."""
+    """Every table holding personal data, live and history, from the registry; plus the history
+    table of every other model reaching a debtor, for its change reasons (HISTORY_PERSONAL)."""
     result = []
+    listed = set()
     for label, names in PERSONAL_FIELDS.items():
         if not names or label in TRANSIENT:
             continue
+        listed.add(label)
         model = apps.get_model(label)
         fields = tuple(model._meta.get_field(name) for name in names)
         lookup = debtor_lookup(model)
@@ -92,8 +110,35 @@ def targets() -> list[Target]:
             if hist_lookup is None:
                 raise LookupError(f"Historique de {label} sans lien au débiteur.")
             result.append(
-                Target(f"{label} (historique)", history, hist_lookup, fields, history=True)
+                Target(
+                    f"{label} (historique)",
+                    history,
+                    hist_lookup,
+                    fields,
+                    history=True,
+                    history_columns=_history_columns(history),
+                )
             )
+    for model in apps.get_models():
+        label = model._meta.label_lower
+        if label in listed or label in TRANSIENT:
+            continue
+        history = _history_model(model)
+        if history is None or not _history_columns(history):
+            continue
+        hist_lookup = debtor_lookup(history)
+        if hist_lookup is None:
+            continue  # creditors, templates, rates...: no debtor's object
+        result.append(
+            Target(
+                f"{label} (historique)",
+                history,
+                hist_lookup,
+                (),
+                history=True,
+                history_columns=_history_columns(history),
+            )
+        )
     return result
 
 
@@ -144,4 +189,67 @@ def transient_targets() -> list[TransientTarget]:
                 result.append(
                     TransientTarget(f"{label} (historique)", history, date_field, hist_fields, True)
                 )
+    return result
+
+
+# Bank-statement lines tied to no dossier name a payer nobody's purge reaches: cleared by age
+# once handled (settings.RGPD_BANK_LINE_RETENTION_DAYS), their history rows with them.
+BANK_LINE = "imports.banktransaction"
+BANK_LINE_OPEN = ("proposed", "unmatched", "to_review")  # still in the « Rapprochement » queue
+
+
+@dataclass(frozen=True)
+class HandledBankLines:
+    """Unattached bank lines handled before ``cutoff`` (live table, or its history)."""
+
+    label: str
+    model: type[models.Model]
+    fields: tuple[models.Field, ...]
+    history: bool
+    history_columns: tuple[str, ...] = ()
+
+    def _live(self, cutoff) -> models.QuerySet:
+        live = apps.get_model(BANK_LINE)
+        return (
+            live._base_manager.filter(dossier__isnull=True)
+            .exclude(status__in=BANK_LINE_OPEN)
+            .filter(
+                models.Q(handled_at__lt=cutoff)
+                | models.Q(handled_at__isnull=True, statement__created_at__lt=cutoff)
+            )
+        )
+
+    def rows(self, cutoff) -> models.QuerySet:
+        live = self._live(cutoff)
+        if self.history:
+            return self.model._base_manager.filter(id__in=live.values("pk")).exclude(
+                **dict.fromkeys(self.history_columns, ANONYMISED),
+                **{f.attname: anonymised_value(f) for f in self.fields},
+            )
+        return live.exclude(**{f.attname: anonymised_value(f) for f in self.fields})
+
+    def values(self) -> dict:
+        values = {field.attname: anonymised_value(field) for field in self.fields}
+        values.update(dict.fromkeys(self.history_columns, ANONYMISED))
+        return values
+
+    def file_fields(self) -> list[models.FileField]:
+        return []
+
+
+def bank_line_targets() -> list[HandledBankLines]:
+    model = apps.get_model(BANK_LINE)
+    fields = tuple(model._meta.get_field(name) for name in PERSONAL_FIELDS.get(BANK_LINE, ()))
+    result = [HandledBankLines(f"{BANK_LINE} (non rattachées)", model, fields, history=False)]
+    history = _history_model(model)
+    if history is not None:
+        result.append(
+            HandledBankLines(
+                f"{BANK_LINE} (non rattachées, historique)",
+                history,
+                fields,
+                history=True,
+                history_columns=_history_columns(history),
+            )
+        )
     return result

@@ -20,7 +20,7 @@ from dossiers.services.lifecycle import restriction_set
 from journal import guard
 from journal.journaled import journaled_save, require_reason
 from journal.personal_data import ANONYMISED
-from rgpd import purge, retention
+from rgpd import outside_copies, purge, retention
 from rgpd.models import DebtorPurge, PurgeCertificate, RightsRequest
 
 SCHEDULED = "tâche planifiée"
@@ -69,12 +69,15 @@ def _file_names(target: purge.Target, debtor_ids) -> set[tuple[object, str]]:
     return names
 
 
-def _transient_cutoff(on: date):
-    """Working data created before this instant is cleared (RGPD_TRANSIENT_RETENTION_DAYS)."""
+def _cutoff(on: date, days: int):
     from datetime import datetime, time, timedelta
 
-    start = on - timedelta(days=settings.RGPD_TRANSIENT_RETENTION_DAYS)
-    return timezone.make_aware(datetime.combine(start, time.min))
+    return timezone.make_aware(datetime.combine(on - timedelta(days=days), time.min))
+
+
+def _transient_cutoff(on: date):
+    """Working data created before this instant is cleared (RGPD_TRANSIENT_RETENTION_DAYS)."""
+    return _cutoff(on, settings.RGPD_TRANSIENT_RETENTION_DAYS)
 
 
 def _security_logs(on: date) -> dict[str, QuerySet]:
@@ -107,44 +110,28 @@ def purge_run(on: date, *, actor=None, dry_run: bool = False) -> PurgeReport:
     """Anonymise every debtor whose dossiers are all past their purge date (docs/legal.md §9).
 
     Live tables and history tables get the values of ``anonymised_value`` in the fields of
-    ``PERSONAL_FIELDS`` and nothing else; no row is deleted; amounts and dates stay. Files named
-    by those fields are deleted, their SHA-256 kept. A dry run counts and lists, changing nothing.
+    ``PERSONAL_FIELDS`` (and the change reasons of every history row of the debtor's objects)
+    and nothing else; no row is deleted; amounts and dates stay. Files named by those fields,
+    and the copies of the messages sent (file e-mail backend, SMS file) are deleted, their
+    SHA-256 kept. ``actor`` is the person who ran it (the certificate's operator); None is the
+    beat task. A dry run is the same run rolled back: it announces exactly what the run does.
     """
     report = PurgeReport(on=on, dry_run=dry_run)
-    targets = purge.targets()
     if dry_run:
-        candidates = purgeable_debtors(on)
-        rows = Dossier.objects.filter(debtor__in=candidates).values_list("debtor_id", "reference")
-        preview: dict[int, list[str]] = {}
-        for debtor_id, reference in rows.order_by("debtor_id", "reference"):
-            preview.setdefault(debtor_id, []).append(reference)
-        report.preview = sorted(preview.items())
         report.undated = Dossier.objects.filter(
             closed_on__isnull=False, purge_on__isnull=True
         ).count()
-        report.debtors = len(preview)
-        report.dossiers = sum(len(refs) for refs in preview.values())
-        cutoff = _transient_cutoff(on)
-        for target in purge.transient_targets():
-            count = target.rows(cutoff).count()
-            report.counts[target.label] = count
-            report.history_rows += count if target.history else 0
-            report.live_rows += 0 if target.history else count
-            report.files_deleted += len(_file_names(target, cutoff))
-        for label, rows in _security_logs(on).items():
-            report.counts[label] = rows.count()
-            report.live_rows += report.counts[label]
-        ids = candidates.values("pk")
-        for target in targets:
-            count = target.rows(ids).count()
-            report.counts[target.label] = count
-            if target.history:
-                report.history_rows += count
-            else:
-                report.live_rows += count
-            report.files_deleted += len(_file_names(target, ids))
+        with transaction.atomic():
+            _purge(on, actor, report)
+            transaction.set_rollback(True)  # and the files' deletion, on commit, never runs
+        report.certificate = None
         return report
+    _purge(on, actor, report)
+    return report
 
+
+def _purge(on: date, actor, report: PurgeReport) -> None:
+    targets = purge.targets()
     retention.purge_dates_refresh(actor=actor)
     files: set = set()
     with transaction.atomic():
@@ -163,14 +150,23 @@ def purge_run(on: date, *, actor=None, dry_run: bool = False) -> PurgeReport:
         ids = DebtorPurge.objects.filter(certificate=certificate).values("debtor_id")
         report.debtors = DebtorPurge.objects.filter(certificate=certificate).count()
         report.dossiers = Dossier.objects.filter(debtor__in=ids).count()
+        if report.dry_run:
+            preview: dict[int, list[str]] = {}
+            rows = Dossier.objects.filter(debtor__in=ids).values_list("debtor_id", "reference")
+            for debtor_id, reference in rows.order_by("debtor_id", "reference"):
+                preview.setdefault(debtor_id, []).append(reference)
+            report.preview = sorted(preview.items())
         for target in targets:
             files |= _file_names(target, ids)
+        # Copies of the messages sent, outside the database (read before the addresses go).
+        copies = outside_copies.find(targets, ids)
         # History rows go through the journal's door, which records in each dossier's chain
         # which rows and fields this certificate anonymised (journal.guard.erasure).
         cutoff = _transient_cutoff(on)
         transient = purge.transient_targets()
         for target in transient:
             files |= _file_names(target, cutoff)
+        bank_cutoff = _cutoff(on, settings.RGPD_BANK_LINE_RETENTION_DAYS)
         with guard.erasure(certificate=f"rgpd.purgecertificate:{certificate.pk}") as erasure:
             for target in targets:
                 rows = target.rows(ids)
@@ -181,9 +177,12 @@ def purge_run(on: date, *, actor=None, dry_run: bool = False) -> PurgeReport:
                     count = rows.update(**target.values())
                     report.live_rows += count
                 report.counts[target.label] = count
-            # Working data (imported files, replayable API answers) goes by age, not by debtor.
-            for target in transient:
-                rows = target.rows(cutoff)
+            # Working data (imported files, replayable API answers) goes by age, not by debtor;
+            # so do the bank lines tied to no dossier, once handled.
+            by_age = [(t, cutoff) for t in transient]
+            by_age += [(t, bank_cutoff) for t in purge.bank_line_targets()]
+            for target, limit in by_age:
+                rows = target.rows(limit)
                 if target.history:
                     count = erasure.update(rows, target.values())
                     report.history_rows += count
@@ -197,7 +196,11 @@ def purge_run(on: date, *, actor=None, dry_run: bool = False) -> PurgeReport:
             report.live_rows += report.counts[label]
         report.counts["admin.logentry"] = _admin_log_anonymise(targets, ids)
         report.live_rows += report.counts["admin.logentry"]
-        report.files_deleted = len(files)
+        files = {(storage, name) for storage, name in files if storage.exists(name)}
+        report.counts["fichiers enregistrés"] = len(files)
+        report.counts["courriels (fichiers)"] = len(copies.mail_files)
+        report.counts["SMS (lignes)"] = copies.sms_lines
+        report.files_deleted = len(files) + len(copies.mail_files) + len(copies.sms_files)
         certificate.debtors = report.debtors
         certificate.dossiers = report.dossiers
         certificate.live_rows = report.live_rows
@@ -205,10 +208,10 @@ def purge_run(on: date, *, actor=None, dry_run: bool = False) -> PurgeReport:
         certificate.files_deleted = report.files_deleted
         certificate.counts = report.counts
         certificate.save()
-        # Files go once the rows no longer name them; a rollback keeps them.
+        # Files go once the rows no longer name them; a rollback (or a dry run) keeps them.
         transaction.on_commit(lambda: _delete_files(files))
+        transaction.on_commit(copies.delete)
     report.certificate = certificate
-    return report
 
 
 def _admin_log_anonymise(targets, debtor_ids) -> int:

@@ -246,6 +246,10 @@ RGPD_PURGE_MARGIN_DAYS = env.int("RGPD_PURGE_MARGIN_DAYS", default=30)
 # GDPR: days an imported file (with its preview) and a replayable API answer are kept before
 # the purge clears them (they name many debtors at once; kept for troubleshooting only).
 RGPD_TRANSIENT_RETENTION_DAYS = env.int("RGPD_TRANSIENT_RETENTION_DAYS", default=90)
+# GDPR: days a bank-statement line tied to no dossier (unknown payer, refund, fees) keeps the
+# payer's name, IBAN and remittance text once handled (ignored or split) before the purge
+# clears them; a line still in the « Rapprochement » queue is kept until handled.
+RGPD_BANK_LINE_RETENTION_DAYS = env.int("RGPD_BANK_LINE_RETENTION_DAYS", default=90)
 # GDPR: days the login records (django-axes: staff usernames, addresses, browsers) are kept;
 # the CNIL recommends 6 months to 1 year for access logs (délibération n° 2021-122 du
 # 14 octobre 2021, recommandation relative à la journalisation). The daily purge deletes older.

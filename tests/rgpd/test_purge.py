@@ -200,11 +200,38 @@ def test_dry_run_lists_and_changes_nothing(closed_debtor, media, capsys):
     assert not PurgeCertificate.objects.exists()
 
 
-def test_command_purges_and_prints_the_certificate(closed_debtor, capsys):
+def test_command_purges_and_prints_the_certificate(closed_debtor, capsys, dpo):
+    """Issue #19: a run by hand names its operator, never « tâche planifiée »."""
+    from django.core.management.base import CommandError
+
     _, dossier = closed_debtor
-    call_command("purge_rgpd", "--date", dossier.purge_on.isoformat())
+    with pytest.raises(CommandError, match="--operateur"):
+        call_command("purge_rgpd", "--date", dossier.purge_on.isoformat())
+    assert Debtor.objects.get(pk=dossier.debtor_id).name == NAME
+    call_command("purge_rgpd", "--date", dossier.purge_on.isoformat(), "--operateur", dpo.username)
     assert "certificat n°" in capsys.readouterr().out
     assert Debtor.objects.get(pk=dossier.debtor_id).name == "[anonymisé]"
+    certificate = PurgeCertificate.objects.get()
+    assert (certificate.operator, certificate.operator_label) == (dpo, dpo.username)
+
+
+def test_command_refuses_an_operator_who_is_no_dpo(closed_debtor, controller):
+    from django.core.management.base import CommandError
+
+    _, dossier = closed_debtor
+    with pytest.raises(CommandError, match="n'est pas un compte actif de DPO"):
+        call_command(
+            "purge_rgpd", "--date", dossier.purge_on.isoformat(), "--operateur", controller.username
+        )
+    assert not PurgeCertificate.objects.exists()
+
+
+def test_only_the_beat_task_runs_as_the_scheduled_task(closed_debtor):
+    from rgpd.tasks import purge_task
+
+    _, dossier = closed_debtor
+    purge_task(dossier.purge_on.isoformat())
+    assert PurgeCertificate.objects.get().operator_label == "tâche planifiée"
 
 
 def test_command_refuses_a_bad_date():

@@ -1,10 +1,14 @@
-"""``python manage.py purge_rgpd [--date AAAA-MM-JJ] [--dry-run]``: the GDPR purge by hand."""
+"""``python manage.py purge_rgpd --operateur IDENTIFIANT [--date AAAA-MM-JJ] [--dry-run]``: the
+GDPR purge by hand. The certificate names the operator (a DPO or an administrator); only the
+beat task runs as « tâche planifiée »."""
 
 from datetime import date
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from accounts.roles import ADMIN, DPO, has_role
 from rgpd.services import purge_run
 
 
@@ -14,13 +18,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--date", help="date de référence AAAA-MM-JJ (défaut : aujourd'hui)")
         parser.add_argument("--dry-run", action="store_true", help="liste sans rien modifier")
+        parser.add_argument(
+            "--operateur",
+            help="identifiant du ou de la DPO (ou d'un administrateur) qui lance la purge, "
+            "nommé(e) sur le certificat ; obligatoire hors simulation",
+        )
 
     def handle(self, *args, **options):
         try:
             on = date.fromisoformat(options["date"]) if options["date"] else timezone.localdate()
         except ValueError as exc:
             raise CommandError("Date invalide : attendu AAAA-MM-JJ.") from exc
-        report = purge_run(on, dry_run=options["dry_run"])
+        operator = self._operator(options["operateur"], required=not options["dry_run"])
+        report = purge_run(on, actor=operator, dry_run=options["dry_run"])
         if report.dry_run:
             self.stdout.write(f"Simulation au {on:%d/%m/%Y} : rien n'est modifié.")
             if report.undated:
@@ -41,3 +51,18 @@ class Command(BaseCommand):
             f"{report.live_rows} ligne(s) courantes et {report.history_rows} ligne(s) "
             f"d'historique {verb} anonymisées ; {report.files_deleted} fichier(s) supprimé(s)."
         )
+
+    def _operator(self, username: str | None, *, required: bool):
+        if not username:
+            if required:
+                raise CommandError(
+                    "Indiquez qui lance la purge : --operateur <identifiant> (un ou une DPO, "
+                    "ou un administrateur) ; le certificat le nomme."
+                )
+            return None
+        user = get_user_model().objects.filter(username=username, is_active=True).first()
+        if user is None or not has_role(user, DPO, ADMIN):
+            raise CommandError(
+                f"« {username} » n'est pas un compte actif de DPO ou d'administrateur."
+            )
+        return user
