@@ -46,6 +46,8 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
     ),
     "imports.knowniban": ("iban_hash", "iban_hint"),
     "courriers.letterbatch": ("pdf", "manifest"),
+    # The outcome of a batch of approvals names each letter's debtor.
+    "courriers.approvalbatch": ("errors", "outcomes"),
     # An SMTP error may quote the address it refused.
     "courriers.deliveryattempt": ("recipient", "error"),
     "courriers.sentmessage": (
@@ -125,6 +127,7 @@ MESSAGE_IDS: dict[str, str] = {
 # "app_label.modelname" -> the field dating the row.
 TRANSIENT: dict[str, str] = {
     "courriers.letterbatch": "created_at",
+    "courriers.approvalbatch": "created_at",
     "imports.importbatch": "created_at",
     "imports.idempotencykey": "created_at",
     "imports.bankstatement": "created_at",
@@ -145,4 +148,6 @@ def anonymised_value(field) -> str | None:
         return "" if not field.null else None
     if isinstance(field, (models.CharField, models.TextField)):
         return ANONYMISED[: field.max_length] if field.max_length else ANONYMISED
+    if isinstance(field, models.JSONField) and not field.null:
+        return []
     return None

@@ -391,3 +391,27 @@ def test_the_purge_is_an_event_of_each_chain_it_touched(closed_debtor, controlle
         ("relances.calllog", row.history_id, other.reference)
     ]
     assert "effacée sans purge enregistrée" in problems[0].message
+
+
+def test_approval_batches_naming_debtors_are_cleared_after_their_retention(settings):
+    """A batch of approvals lists each letter's debtor: working data, cleared by age."""
+    from django.utils import timezone
+
+    from courriers.models import ApprovalBatch
+
+    settings.RGPD_TRANSIENT_RETENTION_DAYS = 90
+    outcome = [{"reference": "DOS-1", "debtor": NAME, "ok": False, "detail": f"refusé {NAME}"}]
+    old = ApprovalBatch.objects.create(total=1, outcomes=outcome, errors=NAME)
+    recent = ApprovalBatch.objects.create(total=1, outcomes=outcome, errors=NAME)
+    ApprovalBatch.objects.filter(pk=old.pk).update(
+        created_at=timezone.make_aware(datetime.datetime(2026, 8, 1, 9))
+    )
+    ApprovalBatch.objects.filter(pk=recent.pk).update(
+        created_at=timezone.make_aware(datetime.datetime(2026, 11, 1, 9))
+    )
+    report = purge_run(D(2026, 11, 23))
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert (old.outcomes, old.errors) == ([], "[anonymisé]")
+    assert recent.outcomes == outcome
+    assert report.counts["courriers.approvalbatch"] == 1
