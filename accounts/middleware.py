@@ -11,7 +11,14 @@ from django_otp import user_has_device
 
 # The pages an authenticated user reaches before the second factor: the factor's own pages
 # and the way out.
-EXEMPT_VIEWS = {"login", "logout", "accounts:otp_verify", "accounts:otp_enrol", "accounts:otp_qr"}
+EXEMPT_VIEWS = {
+    "login",
+    "logout",
+    "accounts:otp_verify",
+    "accounts:otp_enrol",
+    "accounts:otp_qr",
+    "accounts:otp_invitation",
+}
 
 
 NO_DEVICE = "accounts_no_device"  # session flag: checked once per login, not per request

@@ -87,9 +87,10 @@ PERMISSIONS = {
         "auth.change_user",
         "auth.view_user",
         "auth.view_group",
-        "authtoken.add_token",
-        "authtoken.view_token",
-        "authtoken.delete_token",
+        # API tokens: list and revoke anyone's (never issue one: the owner does, with their
+        # second factor); invite a user to enrol their first device.
+        *_perms("accounts", "view change", "apitoken"),
+        *_perms("accounts", "view add", "enrolmentinvitation"),
         *_perms("journal", "view", "chainlink"),
         *_perms("escalade", "view", _GO_NO_GO_MODELS),
         # Accounts: reset a lost second factor, read the login records, unlock.

@@ -7,6 +7,12 @@ counted here, per username, from axes' own records (``AccessFailureLog``): from 
 that username waits after the last failure — 1 minute, then twice as long at each new failure,
 at most ``ACCOUNT_THROTTLE_MAX_MINUTES`` — a **progressive delay**, never a lock held forever.
 
+Per address likewise (password spraying: a few passwords tried on many usernames from one
+address): from the ``ADDRESS_THROTTLE_AFTER``-th failure from one address, any username,
+within ``ADDRESS_THROTTLE_WINDOW_HOURS``, each login from that address waits the same growing
+delay. The threshold is higher than a person's (an office behind one NAT address shares it),
+and the other addresses are never slowed.
+
 No way to learn whether a username exists: the count is per typed username, existing or not,
 and a throttled login gets the form's usual « identifiant ou mot de passe incorrect ». The
 account's owner is told by e-mail when the threshold is reached (once per window).
@@ -25,6 +31,8 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.network import client_ip
+
 
 def _setting(name: str, default):
     return getattr(settings, name, default)
@@ -36,11 +44,16 @@ def _recent_failures(username: str):
     return AccessFailureLog.objects.filter(username=username, attempt_time__gte=since)
 
 
-def remaining_delay(username: str) -> timedelta:
-    """How long this username's logins still wait (zero when not throttled)."""
-    failures = _recent_failures(username)
+def _recent_failures_from(address: str):
+    hours = _setting("ADDRESS_THROTTLE_WINDOW_HOURS", 1)
+    since = timezone.now() - timedelta(hours=hours)
+    return AccessFailureLog.objects.filter(ip_address=address, attempt_time__gte=since)
+
+
+def _delay(failures, *, after: int) -> timedelta:
+    """1 minute after the ``after``-th failure, doubling at each new one, at most
+    ``ACCOUNT_THROTTLE_MAX_MINUTES``, counted from the last failure."""
     count = failures.count()
-    after = _setting("ACCOUNT_THROTTLE_AFTER", 8)
     if count < after:
         return timedelta(0)
     last = failures.order_by("-attempt_time").values_list("attempt_time", flat=True).first()
@@ -49,13 +62,29 @@ def remaining_delay(username: str) -> timedelta:
     return max(last + delay - timezone.now(), timedelta(0))
 
 
+def remaining_delay(username: str) -> timedelta:
+    """How long this username's logins still wait (zero when not throttled)."""
+    return _delay(_recent_failures(username), after=_setting("ACCOUNT_THROTTLE_AFTER", 8))
+
+
+def remaining_address_delay(address: str | None) -> timedelta:
+    """How long logins from this address still wait, whatever the username."""
+    if not address:
+        return timedelta(0)
+    failures = _recent_failures_from(address)
+    return _delay(failures, after=_setting("ADDRESS_THROTTLE_AFTER", 30))
+
+
 class AccountThrottleBackend:
-    """First of the authentication backends after axes': a throttled username is refused before
-    its password is checked (the refusal counts as a failure, so the delay grows)."""
+    """First of the authentication backends after axes': a throttled username, or a login from
+    a throttled address, is refused before its password is checked (the refusal counts as a
+    failure, so the delay grows)."""
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username and remaining_delay(username) > timedelta(0):
             raise PermissionDenied("Connexion ralentie pour cet identifiant.")
+        if request is not None and remaining_address_delay(client_ip(request)) > timedelta(0):
+            raise PermissionDenied("Connexion ralentie depuis cette adresse.")
         return None
 
     # No ``get_user``: this backend never logs anyone in (the test client's ``force_login``

@@ -8,4 +8,7 @@ urlpatterns = [
     path("double-facteur/", views.otp_verify, name="otp_verify"),
     path("double-facteur/enrolement/", views.otp_enrol, name="otp_enrol"),
     path("double-facteur/enrolement/qr.svg", views.otp_qr, name="otp_qr"),
+    path("double-facteur/invitation/<str:key>/", views.otp_invitation, name="otp_invitation"),
+    path("jetons/", views.api_tokens, name="api_tokens"),
+    path("jetons/<int:token_pk>/revoquer/", views.api_token_revoke, name="api_token_revoke"),
 ]

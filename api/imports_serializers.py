@@ -26,11 +26,14 @@ class _VisibleCreditorField(serializers.PrimaryKeyRelatedField):
 
 
 class InvoiceStatusSerializer(serializers.ModelSerializer):
-    creditor = _VisibleCreditorField(write_only=True, required=False)
+    # (``queryset``: the type shown in the schema; ``get_queryset`` cuts it to the scope.)
+    creditor = _VisibleCreditorField(
+        queryset=Creditor.objects.all(), write_only=True, required=False
+    )
     invoice_number = serializers.CharField(
         write_only=True, required=False, max_length=50, help_text="Avec ``creditor``."
     )
-    claim = _EditableClaimField(required=False)
+    claim = _EditableClaimField(queryset=Claim.objects.all(), required=False)
     status = serializers.ChoiceField(choices=InvoiceStatus.choices)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     amount = serializers.DecimalField(

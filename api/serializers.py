@@ -132,8 +132,9 @@ class _VisibleCreditorField(serializers.PrimaryKeyRelatedField):
 
 
 class ClaimSerializer(serializers.ModelSerializer):
-    debtor = _RecordableDebtorField(source="dossier.debtor")
-    creditor = _VisibleCreditorField()
+    # (``queryset``: the type shown in the schema; ``get_queryset`` cuts it to the scope.)
+    debtor = _RecordableDebtorField(queryset=Debtor.objects.all(), source="dossier.debtor")
+    creditor = _VisibleCreditorField(queryset=Creditor.objects.all())
     amount = serializers.DecimalField(
         max_digits=12,
         decimal_places=2,

@@ -20,3 +20,28 @@ def portfolios(*, seeder) -> list[str]:
         f"Portefeuilles : {len(managers)} responsable(s) sur {len(creditors)} créancier(s) ; "
         f"dossiers non attribués ouverts aux chargés pour {creditors[0] if creditors else '—'}."
     ]
+
+
+def api_access(*, seeder) -> list[str]:
+    """An API token of ``controleur`` (the key printed once, as the « Jetons d'API » page shows
+    it) and an enrolment invitation for ``responsable`` (the link an admin would hand over)."""
+    from django.urls import reverse
+
+    from accounts import tokens
+
+    users = get_user_model().objects
+    controller = users.filter(username="controleur").first()
+    manager = users.filter(username="responsable").first()
+    admin = users.filter(username="admin").first()
+    lines = []
+    if controller is not None:
+        issued = tokens.token_issue(user=controller, name="ERP de démonstration", days=90)
+        lines.append(
+            f"Jeton d'API de controleur (« ERP de démonstration », 90 jours ; page « Jetons "
+            f"d'API ») : {issued.key}"
+        )
+    if manager is not None:
+        invitation = tokens.invitation_issue(user=manager, actor=admin)
+        link = reverse("accounts:otp_invitation", args=[invitation.key])
+        lines.append(f"Lien d'enrôlement du second facteur de responsable (72 h) : {link}")
+    return lines

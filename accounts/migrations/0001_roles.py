@@ -19,7 +19,6 @@ class Migration(migrations.Migration):
     # (InconsistentMigrationHistory). A later model's permissions come from a later migration.
     dependencies = [
         ("auth", "0012_alter_user_first_name_max_length"),
-        ("authtoken", "0004_alter_tokenproxy_options"),
         ("otp_totp", "0003_add_timestamps"),
         ("axes", "0010_accessattemptexpiration"),
         ("journal", "0001_initial"),

@@ -28,7 +28,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and ReDoc as static files (no CDN)
     "django_htmx",
@@ -189,7 +188,8 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so that an anonymous call gets 401 with a WWW-Authenticate header.
-        "rest_framework.authentication.TokenAuthentication",
+        # Our own (hashed, expiring, revocable, second factor honoured): docs/accounts.md.
+        "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.RolePermission"],
@@ -296,10 +296,18 @@ AUTHENTICATION_BACKENDS = [
 ACCOUNT_THROTTLE_AFTER = env.int("ACCOUNT_THROTTLE_AFTER", default=8)
 ACCOUNT_THROTTLE_WINDOW_HOURS = env.int("ACCOUNT_THROTTLE_WINDOW_HOURS", default=24)
 ACCOUNT_THROTTLE_MAX_MINUTES = env.int("ACCOUNT_THROTTLE_MAX_MINUTES", default=30)
+# ...and per address, any username (password spraying): higher, an office shares one address.
+ADDRESS_THROTTLE_AFTER = env.int("ADDRESS_THROTTLE_AFTER", default=30)
+ADDRESS_THROTTLE_WINDOW_HOURS = env.int("ADDRESS_THROTTLE_WINDOW_HOURS", default=1)
 # The second factor (TOTP, django-otp): mandatory under production settings, optional in the demo
 # (a user who enrolled a device is always asked for a code).
 OTP_REQUIRED = env.bool("OTP_REQUIRED", default=False)
 OTP_TOTP_ISSUER = "Recouvrement amiable"
+# A first device is enrolled only through an admin's invitation link, valid this long.
+OTP_INVITATION_HOURS = env.int("OTP_INVITATION_HOURS", default=72)
+# API tokens (accounts.tokens): validity offered at issuance, and its maximum.
+API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=90)
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
 # Lockout (django-axes): 5 failures for one username from one address lock that pair for 30
 # minutes, so an attacker cannot lock a colleague out from elsewhere; a success resets it.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)

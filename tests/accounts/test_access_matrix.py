@@ -60,6 +60,9 @@ ALLOWED: dict[str, set[str]] = {
     "pilotage:cadence_run": {"manager"},
     # Managers read the GDPR space; the data subjects' rights are the DPO's alone.
     "rgpd": {"dpo", "manager"},
+    # « Jetons d'API »: every role has its own tokens (a role's API rights, no more).
+    "accounts:api_tokens": {"controller", "manager", "dpo", "admin"},
+    "accounts:api_token_revoke": {"controller", "manager", "dpo", "admin"},
     **{
         name: {"dpo"}
         for name in [
@@ -84,11 +87,14 @@ SPECIAL: dict[str, dict[str, object]] = {
     "accounts:otp_verify": {"anonymous": "/connexion/", **dict.fromkeys(ROLES[1:], 302)},
     "accounts:otp_enrol": {"anonymous": "/connexion/", **dict.fromkeys(ROLES[1:], 200)},
     "accounts:otp_qr": {"anonymous": "/connexion/", **dict.fromkeys(ROLES[1:], 404)},
+    # An admin's enrolment invitation: for the invited account only (here a wrong key: 404).
+    "accounts:otp_invitation": {"anonymous": "/connexion/", **dict.fromkeys(ROLES[1:], 404)},
     "schema": {"anonymous": 401, **dict.fromkeys(ROLES[1:], 200)},
     "api-docs": {"anonymous": 401, **dict.fromkeys(ROLES[1:], 200)},
     "favicon": dict.fromkeys(ROLES, "/static/favicon"),  # the browsers' /favicon.ico
 }
 POST_ONLY = {
+    "accounts:api_token_revoke",
     "courriers:approval_start",
     "courriers:batch_create",
     "courriers:sent_action",
@@ -126,7 +132,9 @@ DOSSIER_PARAMS = {
     "contact_pk",
 }
 # URL parameters that are words, not ids.
-WORDS = {"what": "pdf", "action": "ar", "key": "aging", "fmt": "csv"}
+WORDS = {"what": "pdf", "action": "ar", "key": "aging", "fmt": "csv", "token_pk": 1}
+# (``token_pk``: a token of one's own, revoked by POST only; another's is a 404,
+# tests/accounts/test_api_tokens.py.)
 # Pages whose ``pk`` is not a dossier: url name -> the world's object key.
 PK_IS = {
     "journee:debtor": "debtor",
@@ -260,7 +268,7 @@ def test_every_page_for_every_role(world, name, route, params):
     for role in ROLES:
         client = _client(users[role], api=False)
         kwargs = _kwargs(name, params, world.mine.objects, users[role])
-        url = reverse(name, kwargs=kwargs if name not in SPECIAL else {})
+        url = reverse(name, kwargs=kwargs)
         response = client.get(url + QUERY.get(name, ""))
         label = f"{name} ({url}) pour {role} : {response.status_code}"
         if name in SPECIAL:

@@ -42,7 +42,8 @@ UNSCOPED: dict[str, set[str]] = {
     # Accounts: administrators only.
     "auth.Group": {"admin"},
     "auth.User": {"admin"},
-    "authtoken.TokenProxy": {"admin"},
+    "accounts.ApiToken": {"admin"},  # anyone's tokens: listed and revoked by admins
+    "accounts.EnrolmentInvitation": {"admin"},
     "otp_totp.TOTPDevice": {"admin"},
     "axes.AccessAttempt": {"admin"},
     "axes.AccessLog": {"admin"},

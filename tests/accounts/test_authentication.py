@@ -77,8 +77,12 @@ def test_failed_and_successful_logins_are_recorded_without_names_in_the_logs(
 
 
 def _enrol(client, user):
-    """Log in, open the enrolment page, type the current code of the new device."""
+    """Log in, open an admin's invitation link, type the current code of the new device."""
+    from accounts import tokens
+
     client.force_login(user)
+    invitation = tokens.invitation_issue(user=user, actor=None)
+    client.get(reverse("accounts:otp_invitation", args=[invitation.key]))
     response = client.get(reverse("journee:worklist"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:otp_enrol"))
@@ -169,4 +173,26 @@ def test_failures_from_many_addresses_slow_the_account_down_and_tell_its_owner(
     assert [m.to for m in mailoutbox] == [[controller.email]]  # the owner, once
     with time_machine.travel(timezone.now() + datetime.timedelta(minutes=31)):
         response = _login(Client(), "controleur", PASSWORD, ip="198.51.100.10")
+    assert response.status_code == 302 and response["Location"] == "/"
+
+
+def test_failures_for_many_usernames_from_one_address_slow_that_address_down(
+    behind_proxy, controller, settings
+):
+    """Password spraying: one address tries a few passwords on many usernames, never enough
+    on one of them for the lock per account and address or the per-account delay. From the
+    ``ADDRESS_THROTTLE_AFTER``-th failure within the window, that address waits (a progressive
+    delay); another address still gets in, and after the delay so does this one."""
+    from django.utils import timezone
+
+    settings.ADDRESS_THROTTLE_AFTER = 12
+    sprayer, colleague = "203.0.113.99", "198.51.100.10"
+    for n in range(12):
+        _login(Client(), f"inconnu{n}", "mauvais", ip=sprayer)
+    refused = _login(Client(), "controleur", PASSWORD, ip=sprayer)
+    assert refused.status_code == 200 and "_auth_user_id" not in refused.wsgi_request.session
+    accepted = _login(Client(), "controleur", PASSWORD, ip=colleague)
+    assert accepted.status_code == 302
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=31)):
+        response = _login(Client(), "controleur", PASSWORD, ip=sprayer)
     assert response.status_code == 302 and response["Location"] == "/"

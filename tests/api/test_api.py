@@ -1,10 +1,9 @@
 """The REST API: token and session authentication, roles, French errors, nothing half-written."""
 
 import pytest
-from django.core.management import call_command
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts import tokens
 from dossiers.models import Claim, Dossier, Payment
 from tests.factories import ClaimFactory, CreditorFactory, DebtorFactory
 
@@ -18,14 +17,18 @@ def api(controller):
     return client
 
 
-def test_token_from_the_management_command_authenticates(controller, capsys):
-    call_command("drf_create_token", "controleur")
-    token = Token.objects.get(user=controller).key
-    assert token in capsys.readouterr().out
-    client = APIClient()
-    assert client.get("/api/v1/dossiers/").status_code == 401
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    assert client.get("/api/v1/dossiers/").status_code == 200
+def test_a_token_from_the_jetons_page_authenticates(client, controller):
+    client.force_login(controller)
+    page = client.post("/connexion/jetons/", {"name": "ERP", "days": 30}).content.decode()
+    key = page.split('id="cle-jeton">', 1)[1].split("<", 1)[0]
+    api = APIClient()
+    assert api.get("/api/v1/dossiers/").status_code == 401
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert api.get("/api/v1/dossiers/").status_code == 200
+    revoked = tokens.token_issue(user=controller, name="ancien", days=30)
+    tokens.token_revoke(token=revoked.token, actor=controller)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {revoked.key}")
+    assert api.get("/api/v1/dossiers/").status_code == 401
 
 
 def test_anonymous_gets_a_french_refusal():

@@ -1,6 +1,7 @@
 """The demo data command: what someone opening the demo back office would find."""
 
 import datetime
+import re
 from io import StringIO
 
 import pytest
@@ -63,6 +64,16 @@ def test_output_lists_counts_and_logins(seeded):
         assert username in seeded
         assert roles.LABELS[role] in seeded
     assert DEMO_PASSWORD in seeded
+
+
+def test_the_demo_prints_a_working_api_token_and_an_enrolment_link(seeded):
+    from rest_framework.test import APIClient
+
+    key = re.search(r"Jeton d'API de controleur .* : (rec_\S+)", seeded).group(1)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert api.get("/api/v1/dossiers/").status_code == 200
+    assert re.search(r"Lien d'enrôlement .* : /connexion/double-facteur/invitation/\S+/", seeded)
 
 
 def test_dossiers_cover_professional_and_consumer_debtors(seeded):

@@ -36,6 +36,7 @@ DEMO_PARTS = (
     imports.import_from_accounting,
     statements.bank_statements,
     accounts.portfolios,
+    accounts.api_access,
 )
 
 
