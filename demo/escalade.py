@@ -15,7 +15,7 @@ from accounts import roles
 from courriers import delivery
 from dossiers import services as dossier_services
 from dossiers.models import Dossier, Evidence
-from escalade import gonogo, services
+from escalade import court, gonogo, services
 from escalade.models import SolvencyAnalysis
 from escalade.routes import Route
 from journal import chain, heads
@@ -142,6 +142,18 @@ def go_no_go_files(*, seeder) -> list[str]:
         lines.append(
             f"Go/No-Go décidé ({Route(route).label}) : {decided.reference} ({decided.creditor})"
         )
+        # The route's first act, so that the dossier shows a court route in progress.
+        proceeding = decided.proceedings.first()
+        if proceeding is not None:
+            event = "invited" if proceeding.route == Route.SMALL_CLAIMS else "ordered"
+            court.court_event_record(
+                proceeding=proceeding, event=event, on=today, actor=manager, note="démonstration"
+            )
+            proceeding.refresh_from_db()
+            lines.append(
+                f"Procédure judiciaire en cours ({proceeding.get_stage_display()}) : "
+                f"{decided.reference}"
+            )
     if complete:
         ready = complete[0]
         lines.append(f"Go/No-Go complet, à décider : {ready.reference} ({ready.creditor})")

@@ -54,3 +54,24 @@ class AmicableAttemptForm(forms.Form):
     outcome = forms.CharField(
         label="Issue", widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
+
+
+class CourtEventForm(forms.Form):
+    """An act of the court route (the events offered are those that may follow its stage)."""
+
+    event = forms.ChoiceField(
+        label="Étape", error_messages={"required": "Choisissez l'étape accomplie."}
+    )
+    on = forms.DateField(
+        label="Date de l'acte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={
+            "required": "Indiquez la date de l'acte.",
+            "invalid": "Date invalide (jj/mm/aaaa).",
+        },
+    )
+    note = forms.CharField(label="Précision (figure au journal)", required=False, max_length=200)
+
+    def __init__(self, *args, events=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["event"].choices = [(e.code, e.label) for e in events]

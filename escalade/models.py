@@ -132,3 +132,54 @@ class EscalationDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_route_display()} ({self.decided_at:%d/%m/%Y})"
+
+
+class CourtProceeding(models.Model):
+    """The court route followed after a Go decision (docs/legal.md §8): its stage, the dates of
+    its acts, and the deadlines they open as tasks on the dossier (``escalade.court``)."""
+
+    class Stage(models.TextChoices):
+        # Simplified procedure for small claims (CPCE L125-1, R125-1 et s.)
+        TO_INVITE = "to_invite", "Dossier à transmettre au commissaire de justice"
+        INVITED = "invited", "Débiteur invité : réponse attendue sous un mois"
+        TITLE = "title", "Accord : titre exécutoire délivré"
+        FAILED = "failed", "Échec (refus ou silence) : autres voies ouvertes"
+        # Injonction de payer (CPC 1405 et s.)
+        TO_FILE = "to_file", "Requête à déposer"
+        ORDERED = "ordered", "Ordonnance rendue : à signifier"
+        SERVED = "served", "Ordonnance signifiée : délai d'opposition en cours"
+        OPPOSED = "opposed", "Opposition formée : instance contentieuse"
+        ENFORCEABLE = "enforceable", "Formule exécutoire apposée"
+        VOID = "void", "Ordonnance non avenue (non signifiée à temps)"
+
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.PROTECT, related_name="proceedings", verbose_name="dossier"
+    )
+    route = models.CharField("voie", max_length=30, choices=Route.choices)
+    stage = models.CharField("étape", max_length=20, choices=Stage.choices)
+    started_on = models.DateField("engagée le")
+    invited_on = models.DateField("invitation du débiteur le", null=True, blank=True)
+    answered_on = models.DateField("réponse du débiteur le", null=True, blank=True)
+    order_on = models.DateField("ordonnance du", null=True, blank=True)
+    served_on = models.DateField("signifiée le", null=True, blank=True)
+    opposed_on = models.DateField("opposition le", null=True, blank=True)
+    enforceable_on = models.DateField("titre exécutoire le", null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "procédure judiciaire"
+        verbose_name_plural = "procédures judiciaires"
+        ordering = ["-started_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_route_display()} — {self.get_stage_display()}"
+
+    @property
+    def is_over(self) -> bool:
+        return self.stage in (
+            self.Stage.TITLE,
+            self.Stage.FAILED,
+            self.Stage.OPPOSED,
+            self.Stage.ENFORCEABLE,
+            self.Stage.VOID,
+        )

@@ -12,7 +12,7 @@ from django.utils import timezone
 from dossiers.models import Dossier, Task
 from dossiers.services import dossier_balance, dossier_decide, lock_dossier
 from dossiers.services.work import task_close
-from escalade import gonogo
+from escalade import court, gonogo
 from escalade.models import AmicableResolutionAttempt, EscalationDecision, SolvencyAnalysis
 from escalade.routes import ROUTE_DECISION, Route, suggest_route
 from journal import verification
@@ -133,6 +133,8 @@ def decision_record(
             decided_by=actor,
         )
         journaled_save(decision, actor=actor, reason=f"décision Go/No-Go : {label}")
+        # The route's own deadlines, as tasks with their article (escalade.court).
+        court.proceeding_open(dossier=decided, route=route, actor=actor, on=on)
         for task in decided.tasks.filter(kind=Task.Kind.GO_NO_GO, status=Task.Status.OPEN):
             task_close(task=task, actor=actor, reason=f"décision prise : {label}")
     return decision

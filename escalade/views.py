@@ -14,9 +14,11 @@ from accounts.access import forbidden, role_required
 from accounts.forms import apply_errors
 from dossiers import scoping
 from dossiers.models import Evidence
+from escalade import court as court_services
 from escalade import gonogo, services
 from escalade.bundle import build_bundle
-from escalade.forms import AmicableAttemptForm, DecisionForm, SolvencyForm
+from escalade.filing import filing_csv, filing_rows
+from escalade.forms import AmicableAttemptForm, CourtEventForm, DecisionForm, SolvencyForm
 from escalade.models import EscalationDecision
 from escalade.routes import Route, suggest_route
 from escalade.selectors import prepared_summary
@@ -139,6 +141,57 @@ def amicable_attempt(request, pk: int):
         ),
         "Tentative de résolution amiable enregistrée.",
     )
+
+
+# --- The court route after Go (escalade.court) -----------------------------------------------
+
+
+@role_required(*roles.WORKSPACE)
+def court(request, pk: int):
+    """The court route of a dossier in litigation: its acts, its deadlines (tasks with their
+    article) and the form to record the next act. The dossier is closed to amicable actions;
+    the route's follow-up stays open to the workspace."""
+    dossier = scoping.get_dossier(request.user, pk, editable=True)
+    routes = court_services.progress(dossier)
+    current = routes[0] if routes else None
+    form = CourtEventForm(request.POST or None, events=current.events if current else ())
+    if request.method == "POST":
+        if current is None:
+            raise Http404("Aucune procédure judiciaire sur ce dossier.")
+        if form.is_valid():
+            try:
+                court_services.court_event_record(
+                    proceeding=current.proceeding,
+                    event=form.cleaned_data["event"],
+                    on=form.cleaned_data["on"],
+                    note=form.cleaned_data["note"],
+                    actor=request.user,
+                )
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, "Étape de la procédure enregistrée.")
+                return redirect("escalade:court", dossier.pk)
+    context = {"dossier": dossier, "routes": routes, "current": current, "form": form}
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "escalade/court.html", context, status=status)
+
+
+@role_required(*roles.WORKSPACE)
+def court_file(request, pk: int):
+    """The request's data ready to file (Cerfa fields) or the commissaire de justice's file."""
+    dossier = scoping.get_dossier(request.user, pk, editable=True)
+    route = request.GET.get("route")
+    if route not in court_services.FOLLOWED_ROUTES:
+        latest = dossier.proceedings.first()
+        route = latest.route if latest else Route.INJUNCTION_COMMERCE
+        if latest is None and dossier.debtor.kind != "professional":
+            route = Route.INJUNCTION_JUDICIAIRE
+    rows = filing_rows(dossier, route=route, today=timezone.localdate())
+    name = "commissaire-de-justice" if route == Route.SMALL_CLAIMS else "requete-injonction"
+    response = HttpResponse(filing_csv(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{dossier.reference}.csv"'
+    return response
 
 
 @role_required(*roles.READERS)

@@ -7,6 +7,7 @@ from datetime import date
 from django import forms
 
 from dossiers.models import Debtor
+from dossiers.models.rates import Verification
 from legal.calendar import add_months
 from pilotage.filters import MAX_PERIOD_MONTHS, Filters, default_period, make_filters
 from pilotage.models import CostSettings
@@ -102,3 +103,31 @@ class CostSettingsForm(forms.ModelForm):
 def _not_negative(value):
     if value is not None and value < 0:
         raise forms.ValidationError("Un coût ne peut pas être négatif.")
+
+
+class RateAddForm(forms.Form):
+    """The ``add_rate`` command as a form (docs/legal.md, *Reference rates*): the legal interest
+    rate of a half-year (C. mon. fin. L313-2) or the ECB rate from a date (C. com. L441-10 II).
+    The services validate again and answer in French."""
+
+    KINDS = [("legal", "Taux de l'intérêt légal (semestre)"), ("ecb", "Taux BCE (à une date)")]
+    kind = forms.ChoiceField(label="Taux", choices=KINDS, widget=forms.RadioSelect)
+    half_year = forms.CharField(
+        label="Semestre", required=False, max_length=10, help_text="Par exemple 2026-S2."
+    )
+    consumer = forms.CharField(
+        label="Taux créancier particulier (%)", required=False, max_length=10
+    )
+    other = forms.CharField(label="Taux autres cas (%)", required=False, max_length=10)
+    effective_from = forms.DateField(
+        label="Taux BCE en vigueur à partir du",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Date invalide (jj/mm/aaaa)."},
+    )
+    rate = forms.CharField(label="Taux BCE (%)", required=False, max_length=10)
+    source = forms.CharField(
+        label="Source", max_length=300, help_text="Arrêté et JORF, ou décision de la BCE."
+    )
+    verified = forms.ChoiceField(label="Vérification", choices=Verification.choices)
+    reason = forms.CharField(label="Motif (figure au journal)", max_length=300)

@@ -16,9 +16,12 @@ from accounts import roles
 from accounts.access import role_required
 from accounts.forms import apply_errors
 from dossiers import scoping
+from dossiers import selectors as dossier_selectors
+from dossiers import services as dossier_services
 from dossiers.models import Creditor
+from dossiers.models.rates import Verification
 from pilotage import exports, runs, selectors, services
-from pilotage.forms import CostSettingsForm, DashboardFilterForm
+from pilotage.forms import CostSettingsForm, DashboardFilterForm, RateAddForm
 from relances.models import CadenceRun
 
 MAX_DRY_RUN_DAYS = 31
@@ -191,3 +194,44 @@ def cadence_run(request, run_pk: int):
             "dossiers": runs.run_dossiers(run, request.user),
         },
     )
+
+
+@role_required(roles.MANAGER, roles.ADMIN)
+def rate_add(request):
+    """The ``add_rate`` command as a page: a half-year that started without its reference rate
+    is completed here (the banner of « Ma journée » and of the dashboard links to it)."""
+    form = RateAddForm(request.POST or None, initial={"verified": Verification.OFFICIAL})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["kind"] == "legal":
+                row = dossier_services.legal_rate_add(
+                    half_year=dossier_services.parse_half_year(data["half_year"]),
+                    consumer_creditor_percent=data["consumer"],
+                    other_creditor_percent=data["other"],
+                    source=data["source"],
+                    verified=data["verified"],
+                    reason=data["reason"],
+                    actor=request.user,
+                )
+                done = f"Taux de l'intérêt légal du {row.half_year.label} enregistré."
+            else:
+                if data["effective_from"] is None:
+                    raise ValidationError({"effective_from": "Indiquez la date d'effet du taux."})
+                row = dossier_services.ecb_rate_add(
+                    effective_from=data["effective_from"],
+                    rate_percent=data["rate"],
+                    source=data["source"],
+                    verified=data["verified"],
+                    reason=data["reason"],
+                    actor=request.user,
+                )
+                done = f"Taux BCE au {row.effective_from:%d/%m/%Y} enregistré."
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, done)
+            return redirect("pilotage:rate_add")
+    context = {"form": form, "missing": dossier_selectors.missing_rates()}
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "pilotage/rate_add.html", context, status=status)

@@ -192,6 +192,8 @@ class Task(models.Model):
         CLAIM_DECLARATION = "claim_declaration", "Déclaration de créance"
         GO_NO_GO = "go_no_go", "Décision Go/No-Go"
         PRESCRIBED = "prescribed", "Créance prescrite"
+        # A deadline of the court route after Go (escalade.court), with its article.
+        COURT_DEADLINE = "court_deadline", "Échéance de la procédure judiciaire"
 
     class Status(models.TextChoices):
         OPEN = "open", "À faire"

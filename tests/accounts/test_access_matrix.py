@@ -50,6 +50,8 @@ ALLOWED: dict[str, set[str]] = {
     "escalade:go_no_go": WORKSPACE,
     "escalade:solvency": WORKSPACE,
     "escalade:amicable_attempt": WORKSPACE,
+    "escalade:court": WORKSPACE,
+    "escalade:court_file": WORKSPACE,
     "escalade:timeline_csv": READERS,
     "escalade:bundle": READERS,
     "escalade:evidence": READERS,
@@ -58,6 +60,8 @@ ALLOWED: dict[str, set[str]] = {
     # The runs of the daily cadence and the dry run of a coming day (issue #18): managers.
     "pilotage:cadence_runs": {"manager"},
     "pilotage:cadence_run": {"manager"},
+    # The add_rate form, one click from the missing-rate banner (issue #22).
+    "pilotage:rate_add": {"manager", "admin"},
     # Managers read the GDPR space; the data subjects' rights are the DPO's alone.
     "rgpd": {"dpo", "manager"},
     # « Jetons d'API »: every role has its own tokens (a role's API rights, no more).

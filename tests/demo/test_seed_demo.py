@@ -243,3 +243,15 @@ def test_demo_shows_accessories_due_and_a_waiver(seeded):
     assert not Dossier.objects.filter(
         state=DossierState.ACCESSORIES, creditor__waives_accessories=True
     ).exists()
+
+
+def test_demo_shows_a_court_route_in_progress(seeded):
+    """docs/legal.md §8: the dossier decided Go follows its route, its deadlines as tasks."""
+    from escalade.models import CourtProceeding
+
+    proceeding = CourtProceeding.objects.get()
+    assert proceeding.stage in ("invited", "ordered")
+    assert Task.objects.filter(
+        dossier=proceeding.dossier, kind="court_deadline", status="open"
+    ).exists()
+    assert "Procédure judiciaire en cours" in seeded
