@@ -151,7 +151,9 @@ def court(request, pk: int):
     """The court route of a dossier in litigation: its acts, its deadlines (tasks with their
     article) and the form to record the next act. The dossier is closed to amicable actions;
     the route's follow-up stays open to the workspace."""
-    dossier = scoping.get_dossier(request.user, pk, editable=True)
+    # In litigation the dossier is closed: read through the reader's scope (a manager's
+    # portfolio), acted on only through the route's own service.
+    dossier = scoping.get_dossier(request.user, pk)
     routes = court_services.progress(dossier)
     current = routes[0] if routes else None
     form = CourtEventForm(request.POST or None, events=current.events if current else ())
@@ -180,7 +182,7 @@ def court(request, pk: int):
 @role_required(*roles.WORKSPACE)
 def court_file(request, pk: int):
     """The request's data ready to file (Cerfa fields) or the commissaire de justice's file."""
-    dossier = scoping.get_dossier(request.user, pk, editable=True)
+    dossier = scoping.get_dossier(request.user, pk)
     route = request.GET.get("route")
     if route not in court_services.FOLLOWED_ROUTES:
         latest = dossier.proceedings.first()

@@ -48,7 +48,7 @@ def test_small_claims_open_the_invitation_then_the_debtors_month(
 ):
     """CPCE L125-1, R125-1 et s.: decided on 01/12/2026, invitation sent the same day → the
     debtor answers by 01/01/2027, a public holiday → Monday 04/01/2027 (CPC 642)."""
-    dossier = to_go_no_go()
+    dossier = complete(to_go_no_go())
     with _at(D(2026, 12, 1)):
         journal_services.decision_record(
             dossier=dossier,
@@ -136,7 +136,7 @@ def test_an_order_served_too_late_is_refused_as_void(manager, to_go_no_go):
 def test_the_dossier_page_shows_the_route_and_the_request_is_exported(
     client, manager, to_go_no_go, complete
 ):
-    dossier = to_go_no_go()
+    dossier = complete(to_go_no_go())
     proceeding = _in_litigation(dossier, Route.INJUNCTION_COMMERCE, manager, D(2026, 12, 1))
     client.force_login(manager)
     page = client.get(reverse("journee:dossier", args=[dossier.pk])).content.decode()

@@ -2,6 +2,7 @@
 the manager is told on « Ma journée » and on the dashboard, the add_rate form one click away."""
 
 import datetime
+import html
 
 import pytest
 import time_machine
@@ -20,7 +21,7 @@ def _second_half_of_2026():
 
 
 def _text(response) -> str:
-    return response.content.decode()
+    return html.unescape(response.content.decode())
 
 
 def test_the_manager_is_told_on_the_worklist_and_the_dashboard(client, manager):
