@@ -83,7 +83,7 @@ def send_email(document: Document, *, attach_pdf: bool = True, message_id: str =
     )
     message.attach_alternative(document.html, "text/html")
     if attach_pdf:
-        message.attach(_pdf_name(document), document.pdf, "application/pdf")
+        message.attach(_pdf_name(document), document.sent_pdf, "application/pdf")
     message.send(fail_silently=False)
     return message_id
 

@@ -37,7 +37,7 @@ def store_evidence(
     """Keep exactly what went out: subject, text, HTML and PDF with their SHA-256."""
     text = document.sms_text or document.text
     html = "" if channel == Channel.SMS else document.html
-    pdf = document.pdf if with_pdf and channel != Channel.SMS else b""
+    pdf = document.sent_pdf if with_pdf and channel != Channel.SMS else b""
     sent = SentMessage(
         dossier=document.dossier,
         reminder=reminder,

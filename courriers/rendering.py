@@ -28,6 +28,7 @@ from courriers.context import build_context, messaging_for
 from courriers.models import MessageTemplate
 from courriers.versions import SMS_MAX_CHARS, UNKNOWN, reminder_template, render_text
 from dossiers.models import Dossier
+from journal import signing
 from legal import wording
 from relances.models import Channel, Stage
 
@@ -53,6 +54,7 @@ class Document:
     sms_text: str = ""
     layout: dict = field(default_factory=dict)
     _pdf: bytes | None = None
+    _sent_pdf: bytes | None = None
 
     @property
     def pdf(self) -> bytes:
@@ -64,6 +66,19 @@ class Document:
                 author=self.dossier.creditor.legal_name,
             )
         return self._pdf
+
+    @property
+    def sent_pdf(self) -> bytes:
+        """The PDF as it goes out: ``pdf`` signed PAdES (and timestamped) when a signing
+        certificate is configured (``journal.signing``), else ``pdf`` itself. The signature is
+        an incremental update: ``pdf`` (what the preview shows) is exactly its first bytes.
+        Signed once per document, so the e-mail's attachment and the stored evidence are the
+        same bytes."""
+        if self._sent_pdf is None:
+            self._sent_pdf = signing.sign_pdf(
+                self.pdf, reason=self.subject, location=self.dossier.creditor.legal_name
+            )
+        return self._sent_pdf
 
 
 def render_document(

@@ -3,9 +3,14 @@
 A ZIP holding ``rapport.pdf`` (identities, claims and amounts, chronology, messages and
 evidence listed), ``messages/`` (the exact text of every message and letter sent),
 ``courriers/`` (the PDF stored when each message or letter went out, ``SentMessage.pdf``),
-``pieces/`` (every evidence file), ``journal.csv`` (the timeline) and ``manifest.json``: the
-SHA-256 of each file, the dossier's chain head, and an HMAC of the manifest with the
-installation's journal key. ``verify_bundle`` checks it all.
+``pieces/`` (every evidence file), ``journal.csv`` (the timeline), ``journal/chaine.json``
+(the dossier's hash chain up to its head, checkable without the database), ``verifier.py``
+(the stand-alone verifier, ``escalade/verifier.py``) and ``manifest.json``: the SHA-256 of each
+file, the dossier's chain head, and an HMAC of the manifest with the installation's journal key.
+With a signing certificate (``journal.signing``), ``rapport.pdf`` is signed PAdES and the
+manifest has a detached CMS signature ``manifest.json.p7s``, both timestamped when a TSA is
+configured; the letters in ``courriers/`` were signed when they went out. ``verify_bundle``
+checks it all (the verifier's checks, then the HMAC and the head against this journal).
 """
 
 from __future__ import annotations
@@ -23,11 +28,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from dossiers.models import Dossier
-from journal import chain
+from escalade import verifier
+from journal import chain, signing
 from journee.timeline import timeline, timeline_csv
 from relances.models import CallLog, Channel, Reminder
 
-MANIFEST = "manifest.json"
+MANIFEST = verifier.MANIFEST
+VERIFIER = Path(verifier.__file__)
 # The report's print style, a file of its own (no <style> in templates: the CSP policy).
 REPORT_CSS = Path(__file__).with_name("bundle_report.css")
 
@@ -133,7 +140,14 @@ def build_bundle(dossier: Dossier, *, actor=None) -> bytes:
             "actor": actor,
         },
     )
-    files["rapport.pdf"] = HTML(string=html).write_pdf(stylesheets=[CSS(filename=REPORT_CSS)])
+    report = HTML(string=html).write_pdf(stylesheets=[CSS(filename=REPORT_CSS)])
+    files["rapport.pdf"] = signing.sign_pdf(
+        report, reason=f"Dossier de preuves {dossier.reference}"
+    )
+    files[verifier.CHAIN_EXTRACT] = json.dumps(
+        chain.extract(dossier, seq), indent=1, ensure_ascii=False
+    ).encode("utf-8")
+    files[verifier.SELF] = VERIFIER.read_bytes()
     manifest = {
         "format": "recouvrement-bundle/1",
         "dossier": dossier.reference,
@@ -146,11 +160,15 @@ def build_bundle(dossier: Dossier, *, actor=None) -> bytes:
         ],
     }
     manifest["signature"] = _sign(manifest)
+    manifest_bytes = json.dumps(manifest, indent=1, ensure_ascii=False).encode("utf-8")
+    signature = signing.sign_data(manifest_bytes)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in sorted(files.items()):
             archive.writestr(name, data)
-        archive.writestr(MANIFEST, json.dumps(manifest, indent=1, ensure_ascii=False))
+        archive.writestr(MANIFEST, manifest_bytes)
+        if signature:
+            archive.writestr(verifier.MANIFEST_SIGNATURE, signature)
     return buffer.getvalue()
 
 
@@ -166,41 +184,30 @@ class BundleCheck:
 
 
 def verify_bundle(source) -> BundleCheck:
-    """Check a bundle: every file against the manifest, the manifest's signature, and (when
-    this installation holds the dossier) the chain head against the journal."""
+    """Check a bundle: what the stand-alone verifier checks (every file against the manifest,
+    the chain extract, the signatures and timestamps, offline, against ``PDF_SIGNING_CA_FILE``
+    and ``JOURNAL_TSA_CA_FILE``), then the manifest's HMAC with this installation's key and
+    (when this installation holds the dossier) the chain head against the journal."""
+    from django.conf import settings
+
     check = BundleCheck()
     try:
         archive = zipfile.ZipFile(source)
     except (OSError, zipfile.BadZipFile):
         check.errors.append("Le fichier n'est pas une archive ZIP lisible.")
         return check
+    ca = [p for p in [getattr(settings, "PDF_SIGNING_CA_FILE", "")] if p]
+    tsa_ca = [p for p in [getattr(settings, "JOURNAL_TSA_CA_FILE", "")] if p]
     with archive:
-        try:
-            manifest = json.loads(archive.read(MANIFEST))
-            listed = {entry["path"]: entry for entry in manifest["files"]}
-        except (KeyError, ValueError, TypeError):
-            check.errors.append("Manifeste absent ou illisible.")
+        report = verifier.verify(archive, ca=ca, tsa_ca=tsa_ca or ca)
+        check.files, check.errors, check.notes = report.files, report.errors, report.notes
+        if report.errors and report.errors[0] == "Manifeste absent ou illisible.":
             return check
-        if not hmac.compare_digest(str(manifest.get("signature", "")), _sign(manifest)):
-            check.errors.append(
-                "Signature du manifeste invalide (manifeste modifié, ou clé d'une autre "
-                "installation)."
-            )
-        present = set(archive.namelist()) - {MANIFEST}
-        for name in sorted(present - set(listed)):
-            check.errors.append(f"{name} : fichier absent du manifeste.")
-        for name, entry in sorted(listed.items()):
-            if name not in present:
-                check.errors.append(f"{name} : fichier manquant.")
-                continue
-            try:
-                data = archive.read(name)
-            except (zipfile.BadZipFile, OSError) as exc:
-                check.errors.append(f"{name} : illisible ({exc}).")
-                continue
-            check.files += 1
-            if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
-                check.errors.append(f"{name} : empreinte SHA-256 différente du manifeste.")
+        manifest = json.loads(archive.read(MANIFEST))
+    if not hmac.compare_digest(str(manifest.get("signature", "")), _sign(manifest)):
+        check.errors.append(
+            "Signature du manifeste invalide (manifeste modifié, ou clé d'une autre installation)."
+        )
     _check_head(manifest, check)
     return check
 

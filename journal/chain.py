@@ -474,3 +474,28 @@ def dossier_head(dossier: models.Model) -> tuple[int, str]:
 
 def all_heads() -> dict[str, tuple[int, str]]:
     return _heads(set(ChainLink.objects.values_list("chain", flat=True).distinct()))
+
+
+def extract(dossier: models.Model, upto: int) -> dict:
+    """The dossier's chain up to rank ``upto``, for a third party (the evidence bundle's
+    ``journal/chaine.json``): each link's rank, row, previous hash, hash and the canonical
+    JSON it hashes (non-personal columns verbatim, personal ones as their keyed digests), so
+    that ``hash = SHA-256(prev_hash + "\\n" + document)`` is checked without the database."""
+    name = chain_of(dossier.pk)
+    links = list(ChainLink.objects.filter(chain=name, seq__lte=upto).order_by("seq"))
+    rows = _rows_for(links)
+    out = []
+    for link in links:
+        row = rows.get((link.model, link.history_id))
+        document = row_document(link.model, row, link.personal or {}) if row is not None else ""
+        out.append(
+            {
+                "seq": link.seq,
+                "model": link.model,
+                "history_id": link.history_id,
+                "prev_hash": link.prev_hash,
+                "hash": link.hash,
+                "document": document,
+            }
+        )
+    return {"format": "recouvrement-chaine/1", "chain": name, "links": out}

@@ -1,6 +1,7 @@
 import pytest
 
 from tests.factories import UserFactory
+from tests.fixtures.app_role import act_as_the_application
 
 # Fixtures shared by several apps' tests (the cadence walk, a Go/No-Go file, the browser).
 pytest_plugins = [
@@ -8,7 +9,15 @@ pytest_plugins = [
     "tests.fixtures.gonogo",
     "tests.fixtures.browser",
     "tests.fixtures.statements",
+    "tests.fixtures.pki",
 ]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The owner creates and migrates the test database; the tests then run as the
+    application's role when ``DATABASE_APP_ROLE`` is set (tests/fixtures/app_role.py)."""
+    yield from act_as_the_application(django_db_blocker)
 
 
 @pytest.fixture

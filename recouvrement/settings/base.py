@@ -348,3 +348,14 @@ CONTENT_SECURITY_POLICY = {
 # Uploaded evidence: at most 10 Mo, PDF / PNG / JPEG / e-mail (dossiers.validators).
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
 LOGGING["loggers"]["axes"] = {"level": "WARNING"}
+# Electronic signature (PAdES, pyHanko) of every letter PDF that goes out and of the evidence
+# bundle (journal.signing): a PKCS#12 file and its passphrase, or a PEM key and certificate
+# (with its intermediate certificates in PDF_SIGNING_CHAIN); timestamped by JOURNAL_TSA_URL when
+# set. PDF_SIGNING_CA_FILE: the CA a verification trusts for the signer. Empty: nothing signed.
+PDF_SIGNING_PKCS12 = env("PDF_SIGNING_PKCS12", default="")
+PDF_SIGNING_PASSPHRASE = env("PDF_SIGNING_PASSPHRASE", default="")
+PDF_SIGNING_KEY = env("PDF_SIGNING_KEY", default="")
+PDF_SIGNING_KEY_PASSPHRASE = env("PDF_SIGNING_KEY_PASSPHRASE", default="")
+PDF_SIGNING_CERT = env("PDF_SIGNING_CERT", default="")
+PDF_SIGNING_CHAIN = env("PDF_SIGNING_CHAIN", default="")
+PDF_SIGNING_CA_FILE = env("PDF_SIGNING_CA_FILE", default="")

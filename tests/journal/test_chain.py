@@ -17,6 +17,7 @@ from journal.guard import erasure
 from journal.models import ChainLink
 from journal.personal_data import PERSONAL_FIELDS, anonymised_value
 from tests.factories import ClaimFactory, CreditorFactory
+from tests.fixtures.app_role import as_owner
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.django_db
 def _raw_update(table: str, sql_set: str, params: list, where_id: int) -> None:
     """Edit a history row with raw SQL, the append-only trigger disabled (an attacker with
     the database owner's rights)."""
-    with connection.cursor() as cursor:
+    with as_owner(), connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(f'ALTER TABLE "{table}" DISABLE TRIGGER journal_append_only')
         sql = f'UPDATE "{table}" SET {sql_set} WHERE history_id = %s'  # noqa: S608
@@ -89,7 +90,7 @@ def test_deleted_history_row_is_named(claims):
     chain.seal()
     row = Claim.history.filter(id=first.pk).first()
     table = Claim.history.model._meta.db_table
-    with connection.cursor() as cursor:
+    with as_owner(), connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(f'ALTER TABLE "{table}" DISABLE TRIGGER journal_append_only')
         sql = f'DELETE FROM "{table}" WHERE history_id = %s'  # noqa: S608
@@ -195,7 +196,7 @@ def _recompute(name: str) -> None:
     rows = chain._rows_for(links)
     prev = chain.GENESIS
     table = ChainLink._meta.db_table
-    with connection.cursor() as cursor:
+    with as_owner(), connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(f'ALTER TABLE "{table}" DISABLE TRIGGER journal_append_only')
         for link in links:

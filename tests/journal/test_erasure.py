@@ -16,6 +16,7 @@ from journal.models import PurgeEvent
 from relances import services as cadence
 from relances.models import CallLog
 from tests.factories import ClaimFactory, CreditorFactory
+from tests.fixtures.app_role import as_owner
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +55,7 @@ def _wipe_as_owner(row) -> None:
     """The database owner disables the trigger and blanks the notes (raw SQL)."""
     table = CallLog.history.model._meta.db_table
     assignments = ", ".join(f"{name} = %s" for name in NOTES)
-    with connection.cursor() as cursor:
+    with as_owner(), connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(f'ALTER TABLE "{table}" DISABLE TRIGGER journal_append_only')
         cursor.execute(

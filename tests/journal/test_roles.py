@@ -17,6 +17,7 @@ from journal.models import ChainLink
 from relances import services as cadence
 from relances.models import CallLog
 from tests.factories import ClaimFactory
+from tests.fixtures.app_role import as_owner
 
 pytestmark = [
     pytest.mark.django_db,
@@ -43,8 +44,9 @@ def attempt(role: str, *statements: str) -> str | None:
 
 @pytest.fixture
 def app_role(db):
-    roles.create_role(connection, APP)
-    roles.grant(connection, APP)
+    with as_owner():
+        roles.create_role(connection, APP)
+        roles.grant(connection, APP)
     return APP
 
 
@@ -53,8 +55,8 @@ def updater_role(app_role):
     """A second role, granted UPDATE and DELETE (and TRUNCATE) on every evidence table."""
     from journal.triggers import protected_tables
 
-    roles.create_role(connection, UPDATER)
-    with connection.cursor() as cursor:
+    with as_owner(), connection.cursor() as cursor:
+        roles.create_role(connection, UPDATER)
         cursor.execute(f"GRANT USAGE ON SCHEMA public TO {UPDATER}")
         for table in protected_tables():
             cursor.execute(f'GRANT SELECT, UPDATE, DELETE, TRUNCATE ON "{table}" TO {UPDATER}')
@@ -198,7 +200,7 @@ def test_the_purge_rewrites_history_as_the_application_role(app_role, call, cert
     assert CallLog.history.get(history_id=row.history_id).debtor_said == WIPED
     result = verification.verify()
     assert result.ok, [str(p) for p in result.problems]
-    with connection.cursor() as cursor:
+    with as_owner(), connection.cursor() as cursor:  # only the owner reads the door's record
         cursor.execute("SELECT certificate FROM journal_rewrite_door")
         assert (certificate,) in cursor.fetchall()  # the door's openings are kept
 
@@ -246,7 +248,8 @@ def test_the_door_opened_by_hand_with_a_purge_record_is_named(app_role, call):
 def test_the_roles_command_creates_the_role_and_grants_least_privilege(capsys):
     from django.core.management import call_command
 
-    call_command("journal_roles", "--role", APP)
+    with as_owner():
+        call_command("journal_roles", "--role", APP)
     assert "ajout seul" in capsys.readouterr().out
     assert roles.owned_tables(connection, APP) == []
     assert not _privilege(APP, HISTORY, "UPDATE") and _privilege(APP, HISTORY, "INSERT")

@@ -14,6 +14,7 @@ from dossiers import services
 from journal import chain, heads, verification
 from journal.models import ChainLink
 from tests.factories import ClaimFactory
+from tests.fixtures.app_role import as_owner
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +43,7 @@ def _truncate(link: ChainLink) -> None:
     history = {label: hm for label, _m, hm in chain.chained_models()}[link.model]
     table = history._meta.db_table
     links = ChainLink._meta.db_table
-    with connection.cursor() as cursor:
+    with as_owner(), connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for name in (table, links):
             cursor.execute(f'ALTER TABLE "{name}" DISABLE TRIGGER journal_append_only')

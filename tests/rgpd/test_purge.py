@@ -21,6 +21,7 @@ from relances.models import Reminder
 from rgpd.models import PurgeCertificate
 from rgpd.services import purge_run
 from tests.factories import ClaimFactory, ConsumerFactory
+from tests.fixtures.app_role import as_owner
 
 pytestmark = pytest.mark.django_db(transaction=False)
 D = datetime.date
@@ -32,9 +33,10 @@ SECRETS = (NAME, EMAIL, PHONE)
 
 
 def dump_database() -> str:
-    """Every row of every table, history included, as text."""
+    """Every row of every table, history included, as text (read as the owner, as pg_dump
+    would: the application's role may not read the purge door's own tables)."""
     chunks = []
-    with connection.cursor() as cursor:
+    with as_owner(), connection.cursor() as cursor:
         for table in sorted(connection.introspection.table_names()):
             cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
             chunks.append(f"## {table}\n" + "\n".join(repr(row) for row in cursor.fetchall()))
@@ -378,7 +380,7 @@ def test_the_purge_is_an_event_of_each_chain_it_touched(closed_debtor, controlle
     # The same anonymisation on the other (active) dossier's call, by hand: named.
     row = CallLog.history.filter(dossier=other).order_by("history_id").first()
     table = CallLog.history.model._meta.db_table
-    with connection.cursor() as cursor:
+    with as_owner(), connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(f'ALTER TABLE "{table}" DISABLE TRIGGER journal_append_only')
         cursor.execute(
