@@ -247,12 +247,12 @@ def check_signatures(
     roots, tsa_roots = _certificates(ca), _certificates(tsa_ca or ca)
     signer_context, tsa_context = _context(roots), _context(tsa_roots)
     options = {"trusted_roots": bool(roots), "tsa_roots": bool(tsa_roots)}
-    if MANIFEST_SIGNATURE not in names:
+    if MANIFEST_SIGNATURE not in names and MANIFEST in names:
         report.errors.append(
             f"{MANIFEST_SIGNATURE} absent alors que des PDF sont signés : le manifeste n'est "
             "plus celui que l'installation a signé (signature retirée)."
         )
-    else:
+    elif MANIFEST_SIGNATURE in names:
         try:
             info = cms.ContentInfo.load(archive.read(MANIFEST_SIGNATURE))
             status = _run(

@@ -253,3 +253,24 @@ def test_the_roles_command_creates_the_role_and_grants_least_privilege(capsys):
     assert "ajout seul" in capsys.readouterr().out
     assert roles.owned_tables(connection, APP) == []
     assert not _privilege(APP, HISTORY, "UPDATE") and _privilege(APP, HISTORY, "INSERT")
+
+
+@pytest.mark.skipif(not settings.DATABASE_APP_ROLE, reason="DATABASE_APP_ROLE non défini")
+def test_the_suite_runs_as_the_application_role(controller):
+    """Every test acts as the application's role (tests/fixtures/app_role.py), the owner only
+    inside ``as_owner()``; a factory's writes (history rows, links) pass as that role."""
+
+    def who() -> tuple[str, str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_user, session_user")
+            return cursor.fetchone()
+
+    current, session = who()
+    assert current == settings.DATABASE_APP_ROLE != session
+    with as_owner():
+        assert who() == (session, session)
+    assert who()[0] == settings.DATABASE_APP_ROLE
+    ClaimFactory(actor=controller)
+    assert chain.seal() > 0 and verification.verify().ok
+    refusal = attempt(current, f"DELETE FROM {HISTORY}")
+    assert refusal and "permission denied" in refusal
