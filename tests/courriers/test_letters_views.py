@@ -219,7 +219,9 @@ def test_the_selection_sends_plain_ids_whatever_their_size(frozen, walk, client,
     """French formatting writes 2125 as « 2 125 »: the checkboxes must carry the bare id."""
     from django.db import connection
 
-    with connection.cursor() as cursor:
+    from tests.fixtures.app_role import as_owner
+
+    with as_owner(), connection.cursor() as cursor:  # the application never moves a sequence
         cursor.execute("SELECT setval(pg_get_serial_sequence('relances_reminder', 'id'), 100000)")
     claim = _assigned(make_claim(frozen), controller)
     walk_to(walk, claim, STEP_DAYS["r45-mise-en-demeure"])
