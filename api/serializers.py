@@ -347,6 +347,14 @@ class PaymentSerializer(serializers.ModelSerializer):
     method = serializers.ChoiceField(choices=Payment.Method.choices, required=False)
     allocations = PaymentAllocationSerializer(many=True, read_only=True)
     reason = serializers.CharField(write_only=True, required=False)
+    invoices = serializers.ListField(
+        child=serializers.CharField(max_length=100),
+        write_only=True,
+        required=False,
+        max_length=500,
+        help_text="Numéros des factures que le débiteur désigne (C. civ. 1342-10) : soldées "
+        "d'abord, le reste sur les plus anciennes.",
+    )
 
     class Meta:
         model = Payment
@@ -360,6 +368,7 @@ class PaymentSerializer(serializers.ModelSerializer):
             "reference",
             "allocations",
             "reason",
+            "invoices",
         ]
 
     def create(self, validated_data):

@@ -31,6 +31,7 @@ from dossiers.selectors import (
 )
 from legal import calendar, rules
 from legal.formatting import euros, french_date
+from legal.references import dossier_rf_reference, epc_qr_payload, rf_printed
 from relances.planning import notice_deadline, policy_for
 from rgpd.notice import information_notice
 
@@ -86,6 +87,31 @@ def _payment_link(pattern: str, *, invoices: list[str], amount: Decimal, referen
     try:
         return pattern.format(**values)
     except (KeyError, IndexError, ValueError):
+        return ""
+
+
+def _rf_reference(dossier: Dossier) -> str:
+    """The dossier's RF reference, compact; empty where its reference cannot carry one."""
+    try:
+        return dossier_rf_reference(dossier.reference)
+    except ValueError:
+        return ""
+
+
+def transfer_qr_payload(creditor, *, amount: Decimal, rf_reference: str) -> str:
+    """The EPC QR code's text for a SEPA transfer of ``amount`` to the creditor, quoting the
+    dossier's RF reference; empty when the creditor has no IBAN or nothing is to be paid."""
+    if not creditor.iban or not rf_reference or amount <= 0:
+        return ""
+    try:
+        return epc_qr_payload(
+            name=creditor.legal_name,
+            iban=creditor.iban,
+            bic=creditor.bic,
+            amount=amount,
+            reference=rf_reference,
+        )
+    except ValueError:
         return ""
 
 
@@ -191,12 +217,14 @@ def build_context(
             reference=dossier.reference,
         )
     )
+    rf_reference = _rf_reference(dossier)
     variables = {
         "greeting": "Madame, Monsieur,",
         "salutation": "Madame, Monsieur",
         "creditor_name": creditor.legal_name,
         "debtor_name": debtor.name,
         "reference": dossier.reference,
+        "rf_reference": rf_printed(rf_reference),
         "today": french_date(on),
         "invoices_count_text": _plural_invoices(len(claims) or 1),
         "invoice_numbers": ", ".join(invoice_numbers),
@@ -271,6 +299,13 @@ def build_context(
             "siren": debtor.siren,
         },
         "reference": dossier.reference,
+        "rf_reference": rf_printed(rf_reference),
+        # The EPC QR code (SEPA transfer: IBAN, amount, RF reference) on what asks for payment.
+        "transfer_qr": (
+            ""
+            if thank_you
+            else transfer_qr_payload(creditor, amount=total, rf_reference=rf_reference)
+        ),
         "date": french_date(on),
         "place": creditor.city,
         "rows": rows,

@@ -12,6 +12,7 @@ exact texts that go out, and the PDF made on demand.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 import threading
@@ -30,6 +31,7 @@ from courriers.versions import SMS_MAX_CHARS, UNKNOWN, reminder_template, render
 from dossiers.models import Dossier
 from journal import signing
 from legal import wording
+from legal.references import epc_qr_png, epc_qr_svg
 from relances.models import Channel, Stage
 
 PDF_VARIANT = getattr(settings, "LETTERS_PDF_VARIANT", "pdf/a-3b")
@@ -109,9 +111,17 @@ def render_document(
         subject = f"[TEST] {subject}"
     page = {"subject": subject, "paragraphs": body.split("\n\n"), **layout}
     text = render_to_string("courriers/document.txt", page)
-    html = french_spacing(render_to_string("courriers/document.html", {**page, "medium": "email"}))
+    html = french_spacing(
+        render_to_string(
+            "courriers/document.html",
+            {**page, "medium": "email", "transfer_qr_image": _qr_image(layout, "png")},
+        )
+    )
     print_html = french_spacing(
-        render_to_string("courriers/document.html", {**page, "medium": "print"})
+        render_to_string(
+            "courriers/document.html",
+            {**page, "medium": "print", "transfer_qr_image": _qr_image(layout, "svg")},
+        )
     )
     contact = dossier.debtor.reminder_contact
     document = Document(
@@ -138,8 +148,23 @@ def render_document(
         layout=layout,
     )
     if template.channel == Channel.SMS:
-        document.sms_text = _sms_text(body, dossier)
+        document.sms_text = _sms_text(
+            body, dossier, rf_reference=layout["rf_reference"] if layout["asks_payment"] else ""
+        )
     return document
+
+
+def _qr_image(layout: dict, kind: str) -> str:
+    """The transfer's EPC QR code as a data: URI: vector (SVG) in the PDF, PNG in the e-mail
+    (most mail readers show no SVG)."""
+    payload = layout.get("transfer_qr")
+    if not payload:
+        return ""
+    if kind == "svg":
+        data, mime = epc_qr_svg(payload).encode(), "image/svg+xml"
+    else:
+        data, mime = epc_qr_png(payload), "image/png"
+    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
 
 
 _BEFORE_PUNCTUATION = re.compile(r"(?<=\S) ([:;!?»])")
@@ -152,9 +177,12 @@ def french_spacing(html: str) -> str:
     return _AFTER_QUOTE.sub("«\u202f", _BEFORE_PUNCTUATION.sub("\u202f\\1", html))
 
 
-def _sms_text(body: str, dossier: Dossier) -> str:
-    """One or two SMS: the wording, then where to read the privacy notice."""
+def _sms_text(body: str, dossier: Dossier, *, rf_reference: str = "") -> str:
+    """One or two SMS: the wording, the RF reference to quote on a transfer (unless the wording
+    already gives it), then where to read the privacy notice."""
     tail = f" Données perso : {dossier.creditor.privacy_policy_url}"
+    if rf_reference and rf_reference not in body:
+        tail = f" Réf. virement : {rf_reference}.{tail}"
     room = SMS_MAX_CHARS - len(tail)
     body = " ".join(body.split())
     if len(body) > room:

@@ -45,6 +45,7 @@ ALLOWED_VARIABLES = {
     "creditor_name": "raison sociale du créancier",
     "debtor_name": "nom du débiteur",
     "reference": "référence du dossier",
+    "rf_reference": "référence de virement RF du dossier (RF58 DOS2 0260 0012)",
     "today": "date du document",
     "invoices_count_text": "« la facture » ou « les 3 factures »",
     "invoices_phrase": "« la facture n° FA-1 » ou « les factures n° FA-1, FA-2 »",

@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from accounts import roles
 from dossiers.models import Claim, Dispute, Evidence, Payment
 from legal import calendar
+from legal.formatting import euros
 from legal.minimisation import SensitiveTextMixin
 from relances.models import CallLog, DelayReason
 
@@ -123,6 +124,25 @@ class PaymentForm(WorkspaceForm):
     reference = forms.CharField(
         label="Référence (virement, chèque…)", max_length=100, required=False
     )
+    invoices = forms.MultipleChoiceField(
+        label="Factures désignées par le débiteur",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Le débiteur choisit la dette qu'il paie (C. civ. 1342-10) : les factures "
+        "cochées sont soldées d'abord, le reste va aux plus anciennes. Sans choix, les plus "
+        "anciennes d'abord.",
+    )
+
+    def __init__(self, *args, claims=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["invoices"].choices = [
+            (
+                claim.invoice_number,
+                f"{claim.invoice_number} — échue le {claim.due_date:%d/%m/%Y}, reste dû "
+                f"{euros(claim.outstanding)}",
+            )
+            for claim in claims
+        ]
 
     def clean_received_on(self):
         received_on = self.cleaned_data["received_on"]

@@ -12,6 +12,7 @@ banking app with the creditor's IBAN and the amount.
 
 from __future__ import annotations
 
+import io
 import re
 from decimal import Decimal
 
@@ -173,14 +174,23 @@ def epc_qr_payload(
     return payload
 
 
+def _epc_qr(payload: str, **options) -> qrcode.QRCode:
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4, **options)
+    code.add_data(payload.encode("utf-8"))
+    code.make(fit=True)
+    return code
+
+
+def epc_qr_png(payload: str) -> bytes:
+    """The same code as a PNG image, for e-mail readers that show no SVG."""
+    image = _epc_qr(payload, box_size=4).make_image()
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return buffer.getvalue()
+
+
 def epc_qr_svg(payload: str) -> str:
     """The QR code of ``payload`` as an SVG document (paths only: no style, no script), error
     correction level M as EPC069-12 requires; for letters, e-mails and pages."""
-    code = qrcode.QRCode(
-        error_correction=qrcode.constants.ERROR_CORRECT_M,
-        image_factory=qrcode.image.svg.SvgPathImage,
-        border=4,
-    )
-    code.add_data(payload.encode("utf-8"))
-    code.make(fit=True)
+    code = _epc_qr(payload, image_factory=qrcode.image.svg.SvgPathImage)
     return code.make_image().to_string(encoding="unicode")

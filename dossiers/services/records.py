@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -212,16 +213,20 @@ class AllocationPlan:
 
 
 def allocate_oldest_first(
-    claims: list[Claim], amount: Decimal
+    claims: list[Claim], amount: Decimal, *, designated: set[int] | frozenset[int] = frozenset()
 ) -> tuple[list[AllocationPlan], Decimal]:
     """Split an amount over claims, the oldest due date first. Returns (plan, unallocated).
 
-    Imputation on the oldest debt is what C. civ. 1342-10 prescribes when the debtor does not
-    say which debt they pay and the debts are equally due.
+    C. civ. 1342-10: the debtor of several debts may say, when paying, which one he pays; the
+    claims he named (``designated``, their primary keys) are settled first, whatever their age.
+    Without his word — and for what is left once they are settled — imputation goes to the
+    oldest debt, as the article prescribes for debts equally due.
     """
     plan: list[AllocationPlan] = []
     left = amount
-    for claim in sorted(claims, key=lambda c: (c.due_date, c.issue_date, c.pk)):
+    for claim in sorted(
+        claims, key=lambda c: (c.pk not in designated, c.due_date, c.issue_date, c.pk)
+    ):
         if left <= 0:
             break
         share = min(left, claim.outstanding)
@@ -241,12 +246,15 @@ def payment_record(
     reference: str = "",
     kind: str = Payment.Kind.PAYMENT,
     reason: str = "",
+    invoices: Sequence[str] = (),
 ) -> Payment:
     """Record a payment or a credit note and allocate it to the claims, oldest due date first.
 
-    A payment larger than the balance is kept whole: beyond the invoices it pays the accessories
-    of a professional's dossier (penalties and indemnity, ``legal.accessories``), else it shows as
-    an overpayment to refund; a credit note larger than the balance is refused, and so is
+    ``invoices``: the invoice numbers the debtor said he pays (C. civ. 1342-10), settled first
+    even when others are older; each must be an open invoice of the dossier, else nothing is
+    written. A payment larger than the balance is kept whole: beyond the invoices it pays the
+    accessories of a professional's dossier (penalties and indemnity, ``legal.accessories``),
+    else it shows as an overpayment to refund; a credit note larger than the balance is refused, and so is
     anything on a closed dossier (French message naming its state).
     """
     if kind == Payment.Kind.CREDIT_NOTE:
@@ -273,7 +281,11 @@ def payment_record(
         claims = list(
             Claim.objects.select_for_update().filter(dossier=dossier).open().order_by("pk")
         )
-        plan, unallocated = allocate_oldest_first(claims, amount)
+        designated = _designated(claims, invoices)
+        plan, unallocated = allocate_oldest_first(claims, amount, designated=designated)
+        if designated:
+            named = ", ".join(sorted({c.invoice_number for c in claims if c.pk in designated}))
+            reason = f"{reason} (imputé sur {named}, désignée(s) par le débiteur)"[:500]
         if kind == Payment.Kind.CREDIT_NOTE and unallocated > 0:
             raise ValidationError(
                 {"amount": "L'avoir dépasse le reste dû du dossier ; il ne peut pas être imputé."}
@@ -301,6 +313,24 @@ def closed_dossier_message(dossier: Dossier, label: str = "paiement") -> str:
             "au débiteur, hors du dossier."
         )
     return message
+
+
+def _designated(claims: list[Claim], invoices: Sequence[str]) -> frozenset[int]:
+    """The open claims the debtor named, by invoice number; an unknown number is refused."""
+    wanted = {str(number).strip() for number in invoices or () if str(number).strip()}
+    if not wanted:
+        return frozenset()
+    by_number = {claim.invoice_number: claim.pk for claim in claims}
+    unknown = sorted(wanted - set(by_number))
+    if unknown:
+        raise ValidationError(
+            {
+                "invoices": "Facture(s) "
+                + ", ".join(unknown)
+                + " : pas une facture restant due de ce dossier."
+            }
+        )
+    return frozenset(by_number[number] for number in wanted)
 
 
 def payment_unallocated(payment: Payment) -> Decimal:

@@ -7,8 +7,9 @@ Three rules, tried in order; the first that names a dossier wins:
    certain (100 %): the payment is posted at once.
 2. **Numéro de facture** in the remittance text, tolerant to spacing, dashes and prefixes
    (``FA-2026-0042``, ``fa 2026 0042``, ``Facture n° 20260042``): certain (95 %) when the cited
-   invoices are open, in one dossier, are the ones an oldest-first allocation would settle,
-   and their balance equals the amount; probable otherwise.
+   invoices are open, in one dossier, and their balance equals the amount; probable otherwise.
+   The payment goes to the invoices cited, even when older ones remain due: the debtor chose
+   which debt he pays (C. civ. 1342-10).
 3. **IBAN connu et montant**: the payer's IBAN was learned from an earlier certain or confirmed
    match; the amount equals one open invoice, or the oldest invoices in a row, or some of the
    debtor's invoices: probable (never posted without a person).
@@ -198,21 +199,19 @@ class Matcher:
         reason = f"{label} {cited} citée(s) au libellé (dossier {dossier.reference})"
         if loose:
             reason += ", numéro lu sans son préfixe"
-        if amount == due and are_oldest and not loose:
+        if amount == due and not loose:
+            # C. civ. 1342-10: the debtor chose the invoices he pays; they are settled even when
+            # older ones remain due.
+            note = "" if are_oldest else " ; imputé sur ces factures, désignées par le débiteur"
             return Match(
                 rule="invoice",
                 confidence=CERTAIN,
                 dossier=dossier,
                 invoices=numbers,
-                reason=f"{reason}, montant égal à leur reste dû ({euros(due)}).",
+                reason=f"{reason}, montant égal à leur reste dû ({euros(due)}){note}.",
             )
         if amount == due:
-            note = (
-                "montant égal à leur reste dû, mais des factures plus anciennes restent dues : "
-                "le paiement serait imputé sur les plus anciennes d'abord."
-                if not are_oldest
-                else f"montant égal à leur reste dû ({euros(due)})."
-            )
+            note = f"montant égal à leur reste dû ({euros(due)})."
             return Match(
                 rule="invoice",
                 confidence=85,

@@ -255,9 +255,22 @@ def _returned(row: BankTransaction) -> None:
         row.reason = "Rejet ou retour d'un paiement : opération d'origine introuvable."
 
 
+def named_invoices(row: BankTransaction, dossier: Dossier) -> list[str]:
+    """The invoices of ``dossier`` the payer named in the remittance text and still open: the
+    payment goes to them first (C. civ. 1342-10)."""
+    if row.rule != BankTransaction.Rule.INVOICE or not row.invoices:
+        return []
+    return list(
+        dossier.claims.open()
+        .filter(invoice_number__in=row.invoices)
+        .values_list("invoice_number", flat=True)
+    )
+
+
 def _post(row: BankTransaction, *, dossier: Dossier, actor, reason: str) -> None:
     received_on = min(row.booked_on, timezone.localdate())
     payment = payment_record(
+        invoices=named_invoices(row, dossier),
         dossier=dossier,
         amount=row.amount,
         received_on=received_on,

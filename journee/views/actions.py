@@ -189,6 +189,7 @@ def payment(request, pk: int):
             method=data["method"],
             reference=data["reference"],
             kind=data["kind"],
+            invoices=data["invoices"],
         )
         message = f"{recorded.get_kind_display()} de {euros(recorded.amount)} enregistré."
         after = Dossier.objects.only("state", "closed_on").get(pk=dossier.pk)
@@ -208,8 +209,9 @@ def payment(request, pk: int):
         title="Enregistrer un paiement ou un avoir",
         perform=perform,
         initial={"received_on": today(), "amount": _balance(dossier)},
-        intro="Le montant est imputé sur les factures les plus anciennes d'abord (C. civ. "
-        "1342-10).",
+        form_kwargs={"claims": list(dossier.claims.open().oldest_first())},
+        intro="Le montant est imputé sur les factures que le débiteur désigne, sinon sur les "
+        "plus anciennes d'abord (C. civ. 1342-10).",
     )
 
 

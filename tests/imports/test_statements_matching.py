@@ -16,6 +16,8 @@ from imports.statements.matching import Matcher, candidates_in, iban_hash, invoi
 from imports.statements.models import BankStatement, BankTransaction, KnownIban
 from relances.models import CadenceStep, Reminder
 from tests.factories import ClaimFactory, CreditorFactory, DebtorFactory
+from tests.fixtures.statements import camt_entry as _entry
+from tests.fixtures.statements import camt_file as _camt
 from tests.fixtures.statements import sample
 
 pytestmark = pytest.mark.django_db
@@ -288,27 +290,6 @@ def test_the_drop_folder(statement_world, tmp_path):
     statement = BankStatement.objects.get()
     assert (statement.source, statement.summary["posted"]) == ("drop", 2)
     assert _line("1200.00").payment.history.first().history_user is None
-
-
-def _camt(entries: str) -> bytes:
-    return (
-        '<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">'
-        "<BkToCstmrStmt><GrpHdr><MsgId>T</MsgId></GrpHdr><Stmt><Id>T</Id>"
-        "<Acct><Id><IBAN>FR7630006000011234567890189</IBAN></Id></Acct>"
-        f"{entries}</Stmt></BkToCstmrStmt></Document>"
-    ).encode()
-
-
-def _entry(amount, ref, *, debit=False, family="RCDT", sub="ESCT", e2e="", iban="", text=""):
-    return (
-        f'<Ntry><Amt Ccy="EUR">{amount}</Amt><CdtDbtInd>{"DBIT" if debit else "CRDT"}'
-        "</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-11-20</Dt></BookgDt>"
-        f"<AcctSvcrRef>{ref}</AcctSvcrRef><BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>{family}</Cd>"
-        f"<SubFmlyCd>{sub}</SubFmlyCd></Fmly></Domn></BkTxCd><NtryDtls><TxDtls>"
-        f"<Refs><EndToEndId>{e2e or 'NOTPROVIDED'}</EndToEndId></Refs><RltdPties>"
-        f"<Dbtr><Nm>X</Nm></Dbtr><DbtrAcct><Id><IBAN>{iban}</IBAN></Id></DbtrAcct></RltdPties>"
-        f"<RmtInf><Ustrd>{text}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>"
-    )
 
 
 def test_overpayment_and_closed_dossier_by_rf(statement_world, controller):
