@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 
 from accounts.text import safe_cell, safe_row
 from dossiers import scoping, selectors
-from dossiers.models import Claim, Dossier
+from dossiers.models import Claim, Dossier, Payment, PaymentAllocation
 
 ZERO = Decimal("0.00")
 FORMATS = {
@@ -199,3 +199,63 @@ def render(data: tablib.Dataset, fmt: str) -> bytes:
             [str(v).replace(".", ",") if isinstance(v, Decimal) else safe_cell(v) for v in row]
         )
     return ("\ufeff" + french.export("csv", delimiter=";")).encode("utf-8")
+
+
+# --- Status 212 « Encaissée » for the creditor's e-invoicing platform ---------------------------
+
+COLLECTED_STATUS_CODE = "212"  # e-invoicing lifecycle: « Encaissée » (docs/legal.md §10)
+COLLECTED_HEADERS = (
+    "SIREN du vendeur",
+    "Créancier",
+    "Numéro de facture",
+    "Date d'émission",
+    "Code statut",
+    "Statut",
+    "Date d'encaissement",
+    "Montant encaissé",
+    "Reste dû",
+    "Facture soldée",
+    "Dossier",
+    "Référence du paiement",
+)
+
+
+def collected_dataset(user, *, since: date, creditor_id: int | None = None) -> tablib.Dataset:
+    """One row per invoice and payment collected since ``since`` (money received, credit notes
+    aside), status 212 « Encaissée » with the amount and the date, for the creditor to hand to
+    its e-invoicing platform. Payments that came *from* the platform (a status « Encaissée »
+    received, reference « Encaissée … ») are left out: the platform knows them. One query."""
+    rows = (
+        PaymentAllocation.objects.filter(
+            claim__dossier__in=visible_dossiers(user),
+            payment__kind=Payment.Kind.PAYMENT,
+            payment__received_on__gte=since,
+        )
+        .exclude(payment__reference__startswith="Encaissée ")
+        .select_related("payment", "claim__creditor", "claim__dossier")
+        .order_by(
+            "payment__received_on", "claim__creditor__legal_name", "claim__invoice_number", "pk"
+        )
+    )
+    if creditor_id:
+        rows = rows.filter(claim__creditor_id=creditor_id)
+    data = tablib.Dataset(headers=COLLECTED_HEADERS, title="Encaissées 212")
+    for allocation in rows:
+        claim, payment = allocation.claim, allocation.payment
+        data.append(
+            (
+                claim.creditor.siren,
+                claim.creditor.legal_name,
+                claim.invoice_number,
+                _d(claim.issue_date),
+                COLLECTED_STATUS_CODE,
+                "Encaissée",
+                _d(payment.received_on),
+                allocation.amount,
+                claim.outstanding,
+                "oui" if claim.outstanding == 0 else "non",
+                claim.dossier.reference,
+                payment.reference,
+            )
+        )
+    return data

@@ -72,7 +72,12 @@ def column_choices(kind: str):
 
 class ExportForm(_CreditorsOfUser, forms.Form):
     what = forms.ChoiceField(
-        label="Contenu", choices=[("dossiers", "Dossiers"), ("creances", "Créances")]
+        label="Contenu",
+        choices=[
+            ("dossiers", "Dossiers"),
+            ("creances", "Créances"),
+            ("encaissees", "Factures encaissées (statut 212)"),
+        ],
     )
     format = forms.ChoiceField(label="Format", choices=[("xlsx", "XLSX"), ("csv", "CSV")])
     on = forms.DateField(
@@ -85,3 +90,17 @@ class ExportForm(_CreditorsOfUser, forms.Form):
     creditor = forms.ModelChoiceField(
         label="Créancier", queryset=Creditor.objects.order_by("legal_name"), required=False
     )
+    since = forms.DateField(
+        label="Encaissées depuis le",
+        required=False,
+        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+        error_messages={"invalid": "Date invalide : écrivez-la JJ/MM/AAAA."},
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="Pour le statut 212 : les encaissements reçus depuis cette date.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("what") == "encaissees" and not data.get("since"):
+            self.add_error("since", "Indiquez depuis quelle date exporter les encaissements.")
+        return data

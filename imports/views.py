@@ -227,13 +227,22 @@ def export(request):
         )
     on = form.cleaned_data["on"] or timezone.localdate()
     creditor = form.cleaned_data["creditor"]
+    fmt = form.cleaned_data["format"]
+    if form.cleaned_data["what"] == "encaissees":
+        since = form.cleaned_data["since"]
+        data = exports.collected_dataset(
+            request.user, since=since, creditor_id=creditor.pk if creditor else None
+        )
+        response = HttpResponse(exports.render(data, fmt), content_type=exports.FORMATS[fmt])
+        name = f"encaissees-212-depuis-{since:%Y-%m-%d}.{fmt}"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
     build = (
         exports.dossiers_dataset
         if form.cleaned_data["what"] == "dossiers"
         else exports.claims_dataset
     )
     data = build(request.user, on=on, creditor_id=creditor.pk if creditor else None)
-    fmt = form.cleaned_data["format"]
     response = HttpResponse(exports.render(data, fmt), content_type=exports.FORMATS[fmt])
     name = f"{form.cleaned_data['what']}-{on:%Y-%m-%d}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -76,3 +76,76 @@ def test_dossiers_xlsx_sums_the_figures_and_controllers_see_only_theirs(
     client.force_login(controller)
     response = client.get("/imports/export/", {"what": "dossiers", "format": "xlsx"})
     assert len(list(load_workbook(io.BytesIO(response.content)).active.iter_rows())) == 1
+
+
+def test_collected_invoices_export_status_212_since_a_date(
+    client, manager, django_assert_max_num_queries
+):
+    """E-invoicing lifecycle: status 212 « Encaissée », with the amount and the date, for the
+    creditor's platform; credit notes, older payments and statuses that came from the platform
+    are left out."""
+    from django.utils import timezone
+
+    from dossiers.models import Payment
+
+    today = timezone.localdate()
+    creditor = CreditorFactory(siren="552100554")
+    creditor.managers.add(manager)
+    paid = ClaimFactory(creditor=creditor, amount=Decimal("300.00"), invoice_number="FA-212")
+    part = ClaimFactory(creditor=creditor, amount=Decimal("500.00"), invoice_number="FA-213")
+    services.payment_record(
+        dossier=paid.dossier,
+        amount=Decimal("300.00"),
+        received_on=today,
+        actor=None,
+        reference="VIR 1",
+    )
+    services.payment_record(
+        dossier=part.dossier, amount=Decimal("120.00"), received_on=today, actor=None
+    )
+    services.payment_record(
+        dossier=part.dossier,
+        amount=Decimal("30.00"),
+        received_on=today,
+        actor=None,
+        kind=Payment.Kind.CREDIT_NOTE,
+    )
+    services.payment_record(
+        dossier=part.dossier,
+        amount=Decimal("10.00"),
+        received_on=today,
+        actor=None,
+        reference="Encaissée FA-213",
+    )
+    client.force_login(manager)
+    with django_assert_max_num_queries(12):
+        response = client.get(
+            "/imports/export/",
+            {"what": "encaissees", "format": "csv", "since": today.isoformat()},
+        )
+    assert response.status_code == 200
+    assert "encaissees-212-depuis" in response["Content-Disposition"]
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith(
+        "SIREN du vendeur;Créancier;Numéro de facture;Date d'émission;Code statut"
+    )
+    rows = [dict(zip(lines[0].split(";"), line.split(";"), strict=True)) for line in lines[1:]]
+    assert [
+        (
+            r["Numéro de facture"],
+            r["Code statut"],
+            r["Statut"],
+            r["Montant encaissé"],
+            r["Facture soldée"],
+        )
+        for r in rows
+    ] == [
+        ("FA-212", "212", "Encaissée", "300,00", "oui"),
+        ("FA-213", "212", "Encaissée", "120,00", "non"),
+    ]
+    assert rows[0]["SIREN du vendeur"] == "552100554"
+    assert rows[0]["Date d'encaissement"] == f"{today:%d/%m/%Y}"
+    # Without a start date: a French error, nothing exported.
+    refused = client.get("/imports/export/", {"what": "encaissees", "format": "csv"})
+    assert refused.status_code == 400
+    assert "Indiquez depuis quelle date" in refused.content.decode()
