@@ -351,7 +351,7 @@ def build_context(
 def _payments_received(dossier: Dossier) -> list[tuple[date, Decimal]]:
     """The payments received on the dossier (credit notes aside), oldest first."""
     return list(
-        dossier.payments.filter(kind=Payment.Kind.PAYMENT)
+        dossier.payments.filter(kind=Payment.Kind.PAYMENT, reversed_on__isnull=True)
         .order_by("received_on", "pk")
         .values_list("received_on", "amount")
     )

@@ -229,6 +229,7 @@ def collected_dataset(user, *, since: date, creditor_id: int | None = None) -> t
         PaymentAllocation.objects.filter(
             claim__dossier__in=visible_dossiers(user),
             payment__kind=Payment.Kind.PAYMENT,
+            payment__reversed_on__isnull=True,
             payment__received_on__gte=since,
         )
         .exclude(payment__reference__startswith="Encaissée ")

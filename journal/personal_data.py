@@ -17,7 +17,7 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
     "dossiers.task": ("note",),
     "dossiers.evidence": ("original_name", "description", "file"),
     "dossiers.prescriptionevent": ("description",),
-    "dossiers.payment": ("reference",),
+    "dossiers.payment": ("reference", "reversal_reason"),
     "dossiers.claim": ("cancellation_reason",),
     "relances.reminder": ("note", "content"),
     "relances.calllog": (

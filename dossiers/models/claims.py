@@ -139,6 +139,10 @@ class Payment(models.Model):
         verbose_name="saisi par",
     )
     created_at = models.DateTimeField("saisi le", auto_now_add=True)
+    # A payment the bank took back (returned direct debit, recalled transfer): its allocations
+    # stay as evidence, the invoices are owed again (``dossiers.services.payment_reverse``).
+    reversed_on = models.DateField("rejeté le", null=True, blank=True)
+    reversal_reason = models.CharField("motif du rejet", max_length=300, blank=True)
     claims = models.ManyToManyField(
         Claim, through="PaymentAllocation", related_name="payments", verbose_name="factures"
     )

@@ -287,6 +287,18 @@ class Dossier(models.Model):
         again on it (the accessories stay in its figures)."""
         self.accessories_since = None
 
+    @transition(
+        field=state, source=(S.PAID, S.ACCESSORIES), target=RETURN_VALUE(*ACTIVE_STATES)
+    )
+    def reopen_after_return(self, state: str, resume_state: str = "") -> str:
+        """The payment that cleared the dossier (or its principal) was taken back by the bank
+        (returned direct debit, recalled transfer): it reopens at the stage it had before."""
+        self.closed_on = None
+        self.purge_on = None
+        self.accessories_since = None
+        self.resume_state = resume_state if state in PAUSED_STATES else ""
+        return state if state in ACTIVE_STATES else S.OPEN
+
     @transition(field=state, source=S.GO_NO_GO, target=S.LITIGATION)
     def hand_to_court(self, on) -> None:
         """Go: the dossier leaves the amicable phase for the courts."""

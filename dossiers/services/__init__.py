@@ -45,6 +45,7 @@ from dossiers.services.records import (
     dossier_open_or_join,
     evidence_add,
     payment_record,
+    payment_reverse,
     payment_unallocated,
 )
 from journal.journaled import journaled_save
@@ -81,6 +82,7 @@ __all__ = [
     "parse_half_year",
     "parse_percent",
     "payment_record",
+    "payment_reverse",
     "payment_unallocated",
     "plan_accept",
     "plan_check",

@@ -48,6 +48,7 @@ def paid_since(dossier: Dossier, start: date, until: date) -> Decimal:
     total = Payment.objects.filter(
         dossier=dossier,
         kind=Payment.Kind.PAYMENT,
+        reversed_on__isnull=True,
         received_on__gte=start,
         received_on__lte=until,
     ).aggregate(total=Sum("amount"))["total"]

@@ -23,6 +23,7 @@ from dossiers.models import (
     Debtor,
     DebtorContact,
     Dossier,
+    DossierState,
     Evidence,
     Payment,
     PaymentAllocation,
@@ -32,6 +33,7 @@ from dossiers.services._common import (
     cents,
     dossier_refresh,
     lock_dossier,
+    save_dossier,
 )
 from dossiers.validators import normalize_iban, normalize_siren
 from journal.journaled import journaled_save, require_reason
@@ -331,6 +333,46 @@ def _designated(claims: list[Claim], invoices: Sequence[str]) -> frozenset[int]:
             }
         )
     return frozenset(by_number[number] for number in wanted)
+
+
+def payment_reverse(*, payment: Payment, actor: User | None, reason: str, on: date) -> Payment:
+    """A payment the bank took back (returned direct debit, recalled transfer): the invoices it
+    settled are owed again, the payment is marked rejected (its allocations stay as evidence),
+    and a dossier it had cleared reopens at the stage it had before — journaled with who and
+    why. A payment already rejected, or a credit note, is refused."""
+    reason = require_reason(reason)
+    with transaction.atomic():
+        dossier = lock_dossier(payment.dossier_id)
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if payment.kind != Payment.Kind.PAYMENT:
+            raise ValidationError("Seul un paiement peut être rejeté, pas un avoir.")
+        if payment.reversed_on is not None:
+            raise ValidationError("Ce paiement a déjà été rejeté.")
+        allocations = list(payment.allocations.order_by("claim_id"))
+        claims = Claim.objects.select_for_update().in_bulk(
+            [a.claim_id for a in allocations], field_name="pk"
+        )
+        for allocation in allocations:
+            claim = claims[allocation.claim_id]
+            claim.outstanding += allocation.amount
+            journaled_save(claim, actor=actor, reason=f"paiement {payment.pk} rejeté : {reason}")
+        payment.reversed_on = on
+        payment.reversal_reason = reason[:300]
+        journaled_save(payment, actor=actor, reason=f"paiement rejeté : {reason}")
+        if dossier.state in (DossierState.PAID, DossierState.ACCESSORIES):
+            before = (
+                dossier.history.exclude(state__in=[DossierState.PAID, DossierState.ACCESSORIES])
+                .order_by("-history_date", "-history_id")
+                .values_list("state", "resume_state")
+                .first()
+            ) or (DossierState.OPEN, "")
+            dossier.reopen_after_return(*before)
+            save_dossier(
+                dossier, actor=actor, reason=f"paiement rejeté, dossier rouvert : {reason}", on=on
+            )
+        elif not dossier.is_closed:
+            dossier_refresh(dossier=dossier, actor=actor, reason="paiement rejeté", on=on)
+    return payment
 
 
 def payment_unallocated(payment: Payment) -> Decimal:

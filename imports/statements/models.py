@@ -104,6 +104,7 @@ class BankTransaction(models.Model):
         UNMATCHED = "unmatched", "Non rapproché"
         TO_REVIEW = "to_review", "À examiner"
         SPLIT = "split", "Réparti entre plusieurs dossiers"
+        RETURNED = "returned", "Rejet appliqué"
         IGNORED = "ignored", "Écarté"
 
     class Rule(models.TextChoices):

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from accounts.roles import user_or_none
 from dossiers.models import Creditor, Dossier, Payment
-from dossiers.services import payment_record
+from dossiers.services import payment_record, payment_reverse
 from imports.statements import parsers
 from imports.statements.matching import Matcher, iban_hash, iban_hint
 from imports.statements.models import BankStatement, BankTransaction, KnownIban
@@ -170,7 +170,10 @@ def statement_import(
                 )
                 _classify(row, matcher)
                 where = f"relevé {name}, ligne {line.line}"
-                if row.status == Status.POSTED:
+                original = getattr(row, "returned_credit", None)  # a certain return
+                if original is not None:
+                    _apply_return(row, original, actor=actor, reason=f"{where} : {row.reason}")
+                elif row.status == Status.POSTED:
                     _post(row, dossier=row.dossier, actor=actor, reason=f"{where} : {row.reason}")
                     _learn_iban(row, actor=actor)
                 else:
@@ -219,40 +222,66 @@ def _classify(row: BankTransaction, matcher: Matcher) -> None:
         row.status = Status.UNMATCHED
 
 
+def returned_credit(row: BankTransaction) -> tuple[BankTransaction | None, bool]:
+    """(the credit a return takes back, whether that is certain): the same end-to-end id and
+    amount is certain; the same payer's IBAN and amount, earlier, is for a person to confirm.
+    Only a credit whose payment still stands is looked for."""
+    standing = BankTransaction.objects.filter(
+        direction=BankTransaction.Direction.CREDIT,
+        amount=row.amount,
+        payment__isnull=False,
+        payment__reversed_on__isnull=True,
+    ).select_related("dossier", "payment")
+    if row.end_to_end_id and row.end_to_end_id != "NOTPROVIDED":
+        original = standing.filter(end_to_end_id=row.end_to_end_id).order_by("-booked_on").first()
+        if original is not None:
+            return original, True
+    if row.counterparty_iban:
+        original = (
+            standing.filter(counterparty_iban=row.counterparty_iban, booked_on__lte=row.booked_on)
+            .order_by("-booked_on")
+            .first()
+        )
+        return original, False
+    return None, False
+
+
 def _returned(row: BankTransaction) -> None:
-    """A returned direct debit or transfer: find the credit it takes back, for a person."""
+    """A returned direct debit or recalled transfer: find the credit it takes back. Found by
+    its end-to-end id, the payment is reversed at once (``_apply_return``); found by IBAN and
+    amount, a person confirms in the queue."""
     row.status = Status.TO_REVIEW
-    original = None
-    if row.end_to_end_id:
-        original = (
-            BankTransaction.objects.filter(
-                direction=BankTransaction.Direction.CREDIT,
-                end_to_end_id=row.end_to_end_id,
-                amount=row.amount,
-            )
-            .order_by("-booked_on")
-            .first()
-        )
-    if original is None and row.counterparty_iban:
-        original = (
-            BankTransaction.objects.filter(
-                direction=BankTransaction.Direction.CREDIT,
-                counterparty_iban=row.counterparty_iban,
-                amount=row.amount,
-                booked_on__lte=row.booked_on,
-            )
-            .order_by("-booked_on")
-            .first()
-        )
+    original, certain = returned_credit(row)
     if original is not None and original.dossier_id:
         row.dossier = original.dossier
+        row.returned_credit = original if certain else None
         row.reason = (
             f"Rejet de l'opération du {original.booked_on:%d/%m/%Y} (dossier "
-            f"{original.dossier.reference}) : le paiement enregistré ne l'est plus, "
-            "à reprendre sur le dossier."
+            f"{original.dossier.reference}, {original.amount} €)"
+            + (
+                " retrouvée par sa référence de bout en bout : paiement annulé, factures de "
+                "nouveau dues."
+                if certain
+                else " retrouvée par l'IBAN et le montant : à confirmer pour annuler le paiement."
+            )
         )
     else:
         row.reason = "Rejet ou retour d'un paiement : opération d'origine introuvable."
+
+
+def _apply_return(row: BankTransaction, original: BankTransaction, *, actor, reason: str) -> None:
+    """Reverse the payment of the credit the bank took back (``payment_reverse``: the invoices
+    are owed again, a dossier it had cleared reopens at its stage), and close the line."""
+    payment_reverse(
+        payment=original.payment,
+        actor=actor,
+        reason=reason[:300],
+        on=min(row.booked_on, timezone.localdate()),
+    )
+    row.status, row.dossier, row.payment = Status.RETURNED, original.dossier, original.payment
+    row.handled_by = user_or_none(actor)
+    row.handled_at = timezone.now()
+    journaled_save(row, actor=actor, reason=reason[:500])
 
 
 def named_invoices(row: BankTransaction, dossier: Dossier) -> list[str]:
@@ -306,7 +335,7 @@ def _learn_iban(row: BankTransaction, *, actor) -> None:
     )
 
 
-def _lock_open(row: BankTransaction) -> BankTransaction:
+def _lock_open(row: BankTransaction, *, returns: bool = False) -> BankTransaction:
     row = (
         BankTransaction.objects.select_for_update(of=("self",))
         .select_related("dossier", "statement")
@@ -314,14 +343,23 @@ def _lock_open(row: BankTransaction) -> BankTransaction:
     )
     if not row.is_open:
         raise ValidationError("Cette opération a déjà été traitée.")
-    if row.direction != BankTransaction.Direction.CREDIT:
+    if row.direction != BankTransaction.Direction.CREDIT and not returns:
         raise ValidationError("Seul un crédit peut être imputé à un dossier.")
     return row
 
 
 def transaction_confirm(*, row: BankTransaction, actor, reason: str = "") -> BankTransaction:
-    """A person confirms the proposed dossier: the payment is recorded there."""
+    """A person confirms the proposed dossier: the payment is recorded there. On a return (a
+    debit taking a payment back), confirming reverses that payment."""
     with transaction.atomic():
+        if row.kind == BankTransaction.Kind.RETURN and row.direction == "debit":
+            row = _lock_open(row, returns=True)
+            original, _certain = returned_credit(row)
+            if original is None:
+                raise ValidationError("Le paiement d'origine de ce rejet est introuvable.")
+            why = (reason or "").strip() or f"rejet confirmé ({row.reason})"
+            _apply_return(row, original, actor=actor, reason=why)
+            return row
         row = _lock_open(row)
         if row.dossier is None:
             raise ValidationError("Aucun dossier n'est proposé : choisissez-en un.")

@@ -37,6 +37,8 @@ def _summary_text(summary: dict) -> str:
         f"{summary.get('proposed', 0)} proposé(s)",
         f"{summary.get('unmatched', 0)} non rapproché(s)",
     ]
+    if summary.get("returned"):
+        parts.append(f"{summary['returned']} rejet(s) appliqué(s)")
     if summary.get("to_review"):
         parts.append(f"{summary['to_review']} à examiner")
     if summary.get("known"):
@@ -125,7 +127,10 @@ def queue(request):
         {
             "row": row,
             "can_confirm": row.dossier_id in editable
-            and row.direction == BankTransaction.Direction.CREDIT,
+            and (
+                row.direction == BankTransaction.Direction.CREDIT
+                or row.kind == BankTransaction.Kind.RETURN
+            ),
             "can_assign": row.direction == BankTransaction.Direction.CREDIT,
         }
         for row in page.object_list

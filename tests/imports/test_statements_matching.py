@@ -14,6 +14,7 @@ from dossiers.models import Claim, Dossier, DossierState, Payment
 from imports.statements import services
 from imports.statements.matching import Matcher, candidates_in, iban_hash, invoice_core
 from imports.statements.models import BankStatement, BankTransaction, KnownIban
+from journal.journaled import journaled_save
 from relances.models import CadenceStep, Reminder
 from tests.factories import ClaimFactory, CreditorFactory, DebtorFactory
 from tests.fixtures.statements import camt_entry as _entry
@@ -307,7 +308,9 @@ def test_overpayment_and_closed_dossier_by_rf(statement_world, controller):
     assert "dossier est clos" in late.reason
 
 
-def test_a_returned_direct_debit_is_put_to_review_with_its_dossier(statement_world, controller):
+def test_a_returned_direct_debit_reverses_its_payment(statement_world, controller):
+    """A direct debit returned (camt UPDD, found by its end-to-end id): the payment is rejected,
+    the invoice is owed again, the line closed as « Rejet appliqué », journaled."""
     paid = _camt(
         _entry(
             "350.00",
@@ -320,18 +323,68 @@ def test_a_returned_direct_debit_is_put_to_review_with_its_dossier(statement_wor
         )
     )
     services.statement_import(content=paid, name="prelevement.xml", actor=controller)
-    assert _line("350.00").payment.method == Payment.Method.DIRECT_DEBIT
+    payment = _line("350.00").payment
+    assert payment.method == Payment.Method.DIRECT_DEBIT
+    assert Claim.objects.get(invoice_number="FC-2026-0107").outstanding == 0
     returned = _camt(
         _entry("350.00", "P2", debit=True, family="RDDT", sub="UPDD", e2e="SDD-GARAGE-11")
     )
-    services.statement_import(content=returned, name="rejet.xml", actor=controller)
+    result = services.statement_import(content=returned, name="rejet.xml", actor=controller)
     row = BankTransaction.objects.get(bank_reference="P2")
-    assert (row.status, row.kind, row.dossier) == (
-        Status.TO_REVIEW,
+    assert (row.status, row.kind, row.dossier, row.payment) == (
+        Status.RETURNED,
         BankTransaction.Kind.RETURN,
         statement_world.garage,
+        payment,
     )
-    assert "Rejet de l'opération du 20/11/2026 (dossier DOS-2026-00002)" in row.reason
+    assert "Rejet de l'opération du 20/11/2026 (dossier DOS-2026-00002" in row.reason
+    assert result.statement.summary["returned"] == 1
+    payment.refresh_from_db()
+    assert payment.reversed_on is not None and "rejet.xml" in payment.reversal_reason
+    assert Claim.objects.get(invoice_number="FC-2026-0107").outstanding == Decimal("350.00")
+    assert payment.history.first().history_user == controller
+
+
+def test_a_returned_payment_that_cleared_the_dossier_reopens_it_at_its_stage(
+    statement_world, controller
+):
+    dossier = Dossier.objects.get(pk=statement_world.moreau.pk)
+    dossier.advance(DossierState.REMINDER_2)  # where the cadence had taken it
+    journaled_save(dossier, actor=None, reason="cadence : relance 2", exclude=["state"])
+    paid = _camt(_entry("1200.00", "Q1", e2e="VIR-MOREAU-1", text="RF64DOS202600001"))
+    services.statement_import(content=paid, name="virement.xml", actor=controller)
+    assert Dossier.objects.get(pk=dossier.pk).state == DossierState.PAID
+    recalled = _camt(
+        _entry("1200.00", "Q2", debit=True, family="RCDT", sub="RRTN", e2e="VIR-MOREAU-1")
+    )
+    services.statement_import(content=recalled, name="rappel.xml", actor=controller)
+    reopened = Dossier.objects.get(pk=dossier.pk)
+    assert (reopened.state, reopened.closed_on, reopened.purge_on) == (
+        DossierState.REMINDER_2,
+        None,
+        None,
+    )
+    assert reopened.next_action_at is not None
+    assert "dossier rouvert" in reopened.history.first().history_change_reason
+    assert sum(c.outstanding for c in reopened.claims.all()) == Decimal("1200.00")
+
+
+def test_a_return_found_by_iban_only_waits_for_a_person(statement_world, controller, manager):
+    iban = "FR7617569000301234567890168"
+    paid = _camt(_entry("350.00", "I1", text="FC-2026-0107", iban=iban))
+    services.statement_import(content=paid, name="v.xml", actor=controller)
+    back = _camt(_entry("350.00", "I2", debit=True, sub="RRTN", iban=iban))
+    services.statement_import(content=back, name="r.xml", actor=controller)
+    row = BankTransaction.objects.get(bank_reference="I2")
+    assert (row.status, row.dossier) == (Status.TO_REVIEW, statement_world.garage)
+    assert "à confirmer pour annuler le paiement" in row.reason
+    assert Claim.objects.get(invoice_number="FC-2026-0107").outstanding == 0
+    services.transaction_confirm(row=row, actor=manager)
+    row.refresh_from_db()
+    assert row.status == Status.RETURNED
+    assert Claim.objects.get(invoice_number="FC-2026-0107").outstanding == Decimal("350.00")
+    with pytest.raises(ValidationError):
+        services.transaction_confirm(row=row, actor=manager)  # handled once
 
 
 def test_a_failure_while_writing_leaves_neither_rows_nor_file(
