@@ -58,7 +58,8 @@ class BankStatementView(APIView):
 
     parser_classes = [MultiPartParser]
     permission_classes = [RolePermission]
-    write_roles = (roles.CONTROLLER, roles.MANAGER, roles.ADMIN)
+    # Managers and administrators (a statement covers the whole account): docs/imports.md.
+    write_roles = (roles.MANAGER, roles.ADMIN)
 
     @extend_schema(request=StatementUploadSerializer, responses={201: StatementResultSerializer})
     @idempotent

@@ -27,6 +27,10 @@ from imports.statements.models import BankTransaction
 from legal.formatting import euros
 
 IMPORT_ROLES = (roles.CONTROLLER, roles.MANAGER, roles.ADMIN)
+# A statement covers the creditor's whole account — every debtor, dossiers beyond a
+# controller's own — and posts payments in bulk: managers and administrators upload it;
+# controllers read the statements and work the « Rapprochement » queue.
+UPLOAD_ROLES = (roles.MANAGER, roles.ADMIN)
 QUEUE_ROLES = (roles.CONTROLLER, roles.MANAGER)
 PAGE = 100
 
@@ -51,7 +55,10 @@ def _index(request, form, status=200):
     return render(
         request,
         "imports/statements/index.html",
-        {"form": form, "statements": statements},
+        {
+            "form": form if request.user.role in UPLOAD_ROLES else None,
+            "statements": statements,
+        },
         status=status,
     )
 
@@ -61,7 +68,7 @@ def index(request):
     return _index(request, StatementUploadForm(user=request.user))
 
 
-@role_required(*IMPORT_ROLES)
+@role_required(*UPLOAD_ROLES)
 @require_POST
 def upload(request):
     form = StatementUploadForm(request.POST, request.FILES, user=request.user)

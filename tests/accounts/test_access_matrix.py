@@ -43,6 +43,8 @@ ALLOWED: dict[str, set[str]] = {
     # Bank statements are imports; the « Rapprochement » queue is the workspace's.
     "releves": {"controller", "manager", "admin"},
     "rapprochement": WORKSPACE,
+    # A statement covers the whole account: managers and administrators upload it.
+    "releves:upload": {"manager", "admin"},
     # Go/No-Go: the list is the managers'; a dossier's page and its forms are the workspace's
     # (the decision itself, a POST, is refused to a controller: tests/escalade); the journal's
     # exports and the files it links to are for whoever reads the dossier.

@@ -30,8 +30,8 @@ def _upload(client, name, **data):
 
 
 @pytest.mark.django_db
-def test_upload_shows_the_statement_and_its_reasons(client, controller, statement_world):
-    client.force_login(controller)
+def test_upload_shows_the_statement_and_its_reasons(client, admin_user, statement_world):
+    client.force_login(admin_user)
     response = _upload(client, "camt053_releve.xml")
     statement = BankStatement.objects.get()
     assert response.status_code == 302
@@ -54,14 +54,37 @@ def test_upload_shows_the_statement_and_its_reasons(client, controller, statemen
 
 
 @pytest.mark.django_db
-def test_a_bad_file_is_refused_with_its_line(client, controller, statement_world):
-    client.force_login(controller)
+def test_a_bad_file_is_refused_with_its_line(client, admin_user, statement_world):
+    client.force_login(admin_user)
     content = sample("cfonb120_releve.txt").replace(b"0000000003500{", b"00000000035X0{")
     response = client.post(
         "/imports/releves/depot/", {"file": SimpleUploadedFile("releve.txt", content)}
     )
     assert response.status_code == 400
     assert "Ligne 5 : montant" in _text(response)
+    assert not BankStatement.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_controller_reads_statements_but_does_not_upload_them(
+    client, controller, statement_world
+):
+    """A statement covers the creditor's whole account and posts payments in bulk: managers
+    and administrators upload it (page and API); controllers work the queue."""
+    from rest_framework.test import APIClient
+
+    client.force_login(controller)
+    page = _text(client.get("/imports/releves/"))
+    assert "Importer le relevé" not in page and "responsables et les administrateurs" in page
+    assert _upload(client, "camt053_releve.xml").status_code == 403
+    api = APIClient()
+    api.force_authenticate(controller)
+    refused = api.post(
+        "/api/v1/bank-statements/",
+        {"file": SimpleUploadedFile("releve.xml", sample("camt053_releve.xml"))},
+        format="multipart",
+    )
+    assert refused.status_code == 403
     assert not BankStatement.objects.exists()
 
 
@@ -191,11 +214,11 @@ def test_a_manager_works_the_queue_in_a_browser(live_server, browser, statement_
 
 
 @pytest.mark.django_db
-def test_the_api_imports_a_statement(controller, statement_world):
+def test_the_api_imports_a_statement(admin_user, statement_world):
     from rest_framework.test import APIClient
 
     api = APIClient()
-    api.force_authenticate(controller)
+    api.force_authenticate(admin_user)
     response = api.post(
         "/api/v1/bank-statements/",
         {"file": SimpleUploadedFile("releve.xml", sample("camt053_releve.xml"))},
