@@ -228,3 +228,23 @@ def _team(k: Kpis, f: Filters, team: list) -> None:
         actions = user.calls + user.approvals + user.recorded + user.uploads
         per_day = Decimal(actions) / days if days else None
         k.team.append((user, user.held, actions, per_day, cents(user.recovered)))
+
+
+def bank_figures(f: Filters, bank: dict) -> dict:
+    """Cash in (docs/kpi.md §Encaissements): the share of bank payments matched automatically,
+    the mean days from the bank's booking to the posting that stops the cadence, and the
+    credits still waiting (amount, count, age of the oldest in days)."""
+    delay = bank["delay"]
+    since = bank["waiting_since"]
+    return {
+        "bank_posted": bank["posted"],
+        "bank_automatic_share": ratio(bank["automatic"], bank["posted"]),
+        "bank_delay_days": (
+            None
+            if delay is None
+            else Decimal(delay.total_seconds() / 86400).quantize(Decimal("0.1"))
+        ),
+        "bank_waiting": bank["waiting"],
+        "bank_waiting_amount": cents(bank["waiting_amount"]),
+        "bank_waiting_age_days": None if since is None else (f.today - since).days,
+    }

@@ -44,6 +44,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
+    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -70,6 +71,8 @@ from dossiers.models import (
     Promise,
 )
 from dossiers.services._common import cents
+from imports.statements.matching import CERTAIN
+from imports.statements.models import BankTransaction
 from journal.personal_data import ANONYMISED
 from legal import rules
 from legal.calendar import add_months
@@ -465,4 +468,42 @@ def _team_queryset(f: Filters) -> QuerySet:
             ),
         )
         .order_by("last_name", "first_name", "username")
+    )
+
+
+# --- 7. Bank statements (cash in) --------------------------------------------------------------
+
+
+def bank_query(f: Filters) -> dict:
+    """One row on the bank lines (``imports.statements``): credits posted over the period,
+    those posted automatically (a certain match, at import), the mean days from the bank's
+    booking to the posting — the moment the cadence stops — and the credits still waiting
+    (amount, count, oldest booking date) today. Cut to the statements of the creditors in
+    scope (the controller and debtor-kind filters name dossiers; a line waiting names none)."""
+    Status = BankTransaction.Status
+    scope = Q()
+    if f.creditors:
+        scope &= Q(statement__creditor_id__in=f.creditors)
+    elif f.creditors is not None:
+        scope &= Q(statement__creditor_id__isnull=True)
+    if f.creditor:
+        scope &= Q(statement__creditor_id=f.creditor)
+    credits = BankTransaction.objects.filter(scope, direction=BankTransaction.Direction.CREDIT)
+    posted = Q(status=Status.POSTED) & f.period("booked_on")
+    automatic = posted & Q(
+        confidence__gte=CERTAIN,
+        rule__in=[BankTransaction.Rule.RF, BankTransaction.Rule.INVOICE],
+    )
+    waiting = Q(status__in=[Status.PROPOSED, Status.UNMATCHED, Status.TO_REVIEW])
+    delay = ExpressionWrapper(
+        TruncDate("handled_at") - F("booked_on"), output_field=DurationField()
+    )
+    return credits.aggregate(
+        posted=Count("pk", filter=posted),
+        automatic=Count("pk", filter=automatic),
+        posted_amount=Sum("amount", filter=posted),
+        delay=Avg(delay, filter=posted & Q(handled_at__isnull=False)),
+        waiting=Count("pk", filter=waiting),
+        waiting_amount=Sum("amount", filter=waiting),
+        waiting_since=Min("booked_on", filter=waiting),
     )
