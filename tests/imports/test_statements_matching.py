@@ -186,6 +186,33 @@ def test_an_approved_reminder_is_cancelled_when_the_statement_pays_the_invoices(
     assert Dossier.objects.get(pk=statement_world.garage.pk).state != DossierState.PAID
 
 
+def test_a_reminder_approved_before_the_statement_never_goes_out(
+    statement_world, controller, manager, mailoutbox
+):
+    """Approved on Monday for Tuesday; the statement arrives Monday night with the payment:
+    when the sending runs, the reminder is cancelled, nothing is sent, nothing is kept as sent."""
+    from courriers.delivery import reminder_deliver
+    from courriers.models import SentMessage
+
+    dossier = statement_world.moreau
+    step = CadenceStep.objects.filter(channel="email").order_by("pk").first()
+    reminder = Reminder.objects.create(
+        dossier=dossier,
+        step=step,
+        cycle=dossier.cycle,
+        channel=step.channel,
+        scheduled_for=timezone.localdate(),
+        approved_by=manager,
+        approved_at=timezone.now(),
+    )
+    _import("camt053_releve.xml", controller)
+    assert reminder_deliver(reminder_id=reminder.pk) is False
+    reminder.refresh_from_db()
+    assert reminder.status == Reminder.Status.CANCELLED
+    assert [m.subject for m in mailoutbox if "Relance" in m.subject] == []
+    assert not SentMessage.objects.filter(reminder=reminder).exists()
+
+
 def test_a_person_confirms_assigns_or_sets_aside(statement_world, controller, manager):
     world = statement_world
     _import("camt053_releve.xml", controller)
