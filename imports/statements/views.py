@@ -56,7 +56,7 @@ def _index(request, form, status=200):
         request,
         "imports/statements/index.html",
         {
-            "form": form if request.user.role in UPLOAD_ROLES else None,
+            "form": form if roles.has_role(request.user, *UPLOAD_ROLES) else None,
             "statements": statements,
         },
         status=status,
