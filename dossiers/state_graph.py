@@ -21,6 +21,7 @@ TRANSITION_LABELS = {
     "hand_to_court": "Go : contentieux",
     "write_off": "passage en perte",
     "back_to_amicable": "retour à l'amiable",
+    "reopen_after_return": "paiement rejeté par la banque",
 }
 
 
