@@ -256,8 +256,8 @@ def payment_record(
     even when others are older; each must be an open invoice of the dossier, else nothing is
     written. A payment larger than the balance is kept whole: beyond the invoices it pays the
     accessories of a professional's dossier (penalties and indemnity, ``legal.accessories``),
-    else it shows as an overpayment to refund; a credit note larger than the balance is refused, and so is
-    anything on a closed dossier (French message naming its state).
+    else it shows as an overpayment to refund; a credit note larger than the balance is
+    refused, and so is anything on a closed dossier (French message naming its state).
     """
     if kind == Payment.Kind.CREDIT_NOTE:
         method = Payment.Method.CREDIT_NOTE
