@@ -4,30 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dossiers', '0004_accessories'),
+        ("dossiers", "0004_accessories"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalpayment',
-            name='reversal_reason',
-            field=models.CharField(blank=True, max_length=300, verbose_name='motif du rejet'),
+            model_name="historicalpayment",
+            name="reversal_reason",
+            field=models.CharField(blank=True, max_length=300, verbose_name="motif du rejet"),
         ),
         migrations.AddField(
-            model_name='historicalpayment',
-            name='reversed_on',
-            field=models.DateField(blank=True, null=True, verbose_name='rejeté le'),
+            model_name="historicalpayment",
+            name="reversed_on",
+            field=models.DateField(blank=True, null=True, verbose_name="rejeté le"),
         ),
         migrations.AddField(
-            model_name='payment',
-            name='reversal_reason',
-            field=models.CharField(blank=True, max_length=300, verbose_name='motif du rejet'),
+            model_name="payment",
+            name="reversal_reason",
+            field=models.CharField(blank=True, max_length=300, verbose_name="motif du rejet"),
         ),
         migrations.AddField(
-            model_name='payment',
-            name='reversed_on',
-            field=models.DateField(blank=True, null=True, verbose_name='rejeté le'),
+            model_name="payment",
+            name="reversed_on",
+            field=models.DateField(blank=True, null=True, verbose_name="rejeté le"),
         ),
     ]

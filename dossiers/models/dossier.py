@@ -287,9 +287,7 @@ class Dossier(models.Model):
         again on it (the accessories stay in its figures)."""
         self.accessories_since = None
 
-    @transition(
-        field=state, source=(S.PAID, S.ACCESSORIES), target=RETURN_VALUE(*ACTIVE_STATES)
-    )
+    @transition(field=state, source=(S.PAID, S.ACCESSORIES), target=RETURN_VALUE(*ACTIVE_STATES))
     def reopen_after_return(self, state: str, resume_state: str = "") -> str:
         """The payment that cleared the dossier (or its principal) was taken back by the bank
         (returned direct debit, recalled transfer): it reopens at the stage it had before."""
