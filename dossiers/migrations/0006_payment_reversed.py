@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("dossiers", "0004_accessories"),
+        ("dossiers", "0005_task_court_deadline"),
     ]
 
     operations = [
