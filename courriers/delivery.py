@@ -25,15 +25,16 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import make_msgid
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.roles import user_or_none
 from accounts.text import safe_row
-from courriers import sms
+from courriers import postal, sms
 from courriers.evidence import store_evidence
 from courriers.models import (
     ApprovalBatch,
+    ChannelOutage,
     DeliveryAttempt,
     LetterBatch,
     MessageTemplate,
@@ -107,45 +108,54 @@ def delivery_error(exc: BaseException) -> str:
         return "serveur SMTP : délai de réponse dépassé"
     if isinstance(exc, ConnectionError | socket.gaierror):
         return "serveur SMTP injoignable"
+    if isinstance(exc, sms.SmsError):
+        return f"prestataire SMS : {exc}"
+    if isinstance(exc, postal.PostalError):
+        return f"prestataire postal : {exc}"
     return f"erreur d'envoi ({type(exc).__name__})"
 
 
-def _send(document: Document, channel: str) -> tuple[str, str, str]:
-    """Send on a channel; returns (channel used, recipient, message id). A creditor in test
-    mode gets everything by e-mail at its test address, letters included."""
-    if document.is_test or channel == Channel.EMAIL:
-        return Channel.EMAIL, document.recipient_email, send_email(document)
+def error_kind(error: str) -> str:
+    """The kind of an error without the server's words (which may quote an address):
+    « serveur SMTP : refus temporaire (451 …) » → « serveur SMTP : refus temporaire »."""
+    return error.split(" (", 1)[0][:200]
+
+
+def _channel_of(document: Document, channel: str) -> str:
+    """A creditor in test mode gets everything by e-mail at its test address, letters included."""
+    return Channel.EMAIL if document.is_test else channel
+
+
+def _recipient(document: Document, channel: str) -> str:
+    if channel == Channel.EMAIL:
+        if not document.recipient_email:
+            raise NoRecipient("aucune adresse e-mail pour ce débiteur")
+        return document.recipient_email
     if channel == Channel.SMS:
         if not document.recipient_phone:
             raise NoRecipient("aucun numéro de téléphone pour ce débiteur")
-        return (
-            channel,
-            document.recipient_phone,
-            sms.get_backend().send(to=document.recipient_phone, text=document.sms_text),
-        )
+        return document.recipient_phone
     if channel in LETTER_CHANNELS:
-        return channel, document.recipient_address, ""
+        if not document.recipient_address.strip():
+            raise NoRecipient("aucune adresse postale pour ce débiteur")
+        return document.recipient_address
     raise ValueError(f"canal non distribué : {channel}")
 
 
-def deliver(reminder: Reminder, *, actor=None) -> bool:
-    """Deliver one locked, planned reminder that does not go by e-mail (a letter for the day's
-    batch, an SMS): render, send, keep the evidence, mark it sent, in the caller's transaction.
-
-    A missing address or a wording refused at sending time marks the reminder failed (it
-    shows on the worklist); an error of the SMS provider propagates so that the task retries.
-    E-mail goes through the outbox instead (``reminder_deliver``)."""
-    today = timezone.localdate()
-    try:
-        document = reminder_document(reminder, on=today)
-        if document.layout.get("nothing_due"):
-            return _cancel_nothing_due(reminder, on=today, actor=actor)
-        channel, recipient, message_id = _send(document, reminder.channel)
-    except (NoRecipient, ValidationError, MessageTemplate.DoesNotExist) as exc:
-        _mark_failed(reminder, exc, actor=actor)
-        return False
-    _record_sent(reminder, document, channel, recipient, message_id, actor=actor)
-    return True
+def _hand_over(document: Document, channel: str, recipient: str, key: str) -> str:
+    """The send itself, outside any transaction: the e-mail to the SMTP server, the SMS to its
+    provider, the letter to the postal backend; every one with the outbox's key. Returns the
+    provider's reference (the Message-ID for an e-mail). Errors propagate: the task retries."""
+    if channel == Channel.EMAIL:
+        return send_email(document, message_id=key)
+    if channel == Channel.SMS:
+        return sms.get_backend().send(to=recipient, text=document.sms_text, key=key)
+    return postal.get_backend().send(
+        to=recipient,
+        pdf=document.pdf,
+        registered=channel == Channel.REGISTERED_LETTER,
+        key=key,
+    )
 
 
 def _cancel_nothing_due(reminder: Reminder, *, on: date, actor=None) -> bool:
@@ -218,7 +228,8 @@ def _record_sent(
 
 def call_recap_send(*, call_id: int, actor=None) -> SentMessage | None:
     """Send the recap of the commitments taken on the phone (a payment promised 15 days or a
-    month away), once."""
+    month away), once, through the outbox: the attempt committed, the e-mail sent outside the
+    transaction, the result committed (``_outbox_send``)."""
     with transaction.atomic():
         call = (
             CallLog.objects.select_for_update()
@@ -243,54 +254,108 @@ def call_recap_send(*, call_id: int, actor=None) -> SentMessage | None:
             },
         )
         try:
-            channel, recipient, message_id = _send(document, Channel.EMAIL)
+            recipient = _recipient(document, Channel.EMAIL)
         except NoRecipient as exc:
             call.recap_content = f"Récapitulatif non envoyé : {exc}."
             dossier_services.journaled_save(call, actor=actor, reason=f"récapitulatif : {exc}")
             return None
+        attempt = _attempt_open(
+            document=document,
+            channel=Channel.EMAIL,
+            recipient=recipient,
+            dossier=dossier,
+            subject={"call_log": call},
+        )
+        if attempt is None:
+            return None
+
+    def record():
+        locked = CallLog.objects.select_for_update().get(pk=call_id)
         sent = store_evidence(
             document=document,
-            channel=channel,
+            channel=Channel.EMAIL,
             recipient=recipient,
             actor=actor,
-            call_log=call,
-            message_id=message_id,
+            call_log=locked,
+            message_id=attempt.message_id,
             reason="récapitulatif des engagements envoyé",
         )
-        call.recap_status = CallLog.Recap.SENT
-        call.recap_content = sent.body_text
-        dossier_services.journaled_save(call, actor=actor, reason="récapitulatif envoyé")
-    return sent
+        locked.recap_status = CallLog.Recap.SENT
+        locked.recap_content = sent.body_text
+        dossier_services.journaled_save(locked, actor=actor, reason="récapitulatif envoyé")
+        return sent
+
+    return _outbox_send(attempt, document, f"call{call_id}", record)
 
 
 def dossier_message_send(
-    *, dossier_id: int, template_code: str, actor=None, extra: dict | None = None
+    *, dossier_id: int, template_code: str, actor=None, extra: dict | None = None, key: str = ""
 ) -> SentMessage | None:
     """A one-off message of a dossier by e-mail (thank-you, dispute acknowledgment, plan
-    confirmation), with its evidence."""
+    confirmation), with its evidence, through the outbox. ``key``: given when the message was
+    queued (``queue_dossier_message``), the same on a redelivered task, so that a message whose
+    attempt was interrupted is sent again with the same Message-ID, and one accepted is not
+    sent again."""
+    message_id = _message_id_for(key) if key else new_message_id()
     with transaction.atomic():
         dossier = dossier_services.lock_dossier(dossier_id)
+        if DeliveryAttempt.objects.filter(
+            message_id=message_id, status=DeliveryAttempt.Status.ACCEPTED
+        ).exists():
+            return None  # a redelivered task: this message went already
         try:
             template = template_for(template_code, Channel.EMAIL)
             extra = {**_extra_for(template.kind, dossier), **(extra or {})}
             document = render_document(template, dossier, on=timezone.localdate(), extra=extra)
-        except (ValidationError, MessageTemplate.DoesNotExist) as exc:
+            recipient = _recipient(document, Channel.EMAIL)
+        except (ValidationError, MessageTemplate.DoesNotExist, NoRecipient) as exc:
             logger.warning(
                 "message %s du dossier %s non envoyé : %s", template_code, dossier_id, exc
             )
             return None
-        try:
-            channel, recipient, message_id = _send(document, Channel.EMAIL)
-        except NoRecipient:
+        attempt = _attempt_open(
+            document=document,
+            channel=Channel.EMAIL,
+            recipient=recipient,
+            dossier=dossier,
+            subject={"label": template.label, "reminder": None, "call_log": None},
+            key=message_id,
+        )
+        if attempt is None:
             return None
+
+    def record():
+        dossier_services.lock_dossier(dossier_id)
         return store_evidence(
             document=document,
-            channel=channel,
+            channel=Channel.EMAIL,
             recipient=recipient,
             actor=actor,
-            message_id=message_id,
+            message_id=attempt.message_id,
             reason=f"envoi : {template.label}",
         )
+
+    return _outbox_send(attempt, document, f"message{dossier_id}", record)
+
+
+def _message_id_for(key: str) -> str:
+    domain = getattr(settings, "EMAIL_MESSAGE_ID_DOMAIN", None) or "recouvrement.local"
+    return f"<{key}@{domain}>"
+
+
+def queue_dossier_message(*, dossier_id: int, template_code: str) -> None:
+    """Queue a one-off message after the commit, with its outbox key (a new one per message)."""
+    import uuid
+
+    transaction.on_commit(
+        partial(
+            queue,
+            "courriers.dossier_message",
+            dossier_id=dossier_id,
+            template_code=template_code,
+            key=uuid.uuid4().hex,
+        )
+    )
 
 
 def _extra_for(kind: str, dossier) -> dict:
@@ -717,13 +782,27 @@ def _content_sha256(document: Document) -> str:
     return hashlib.sha256(content + b"\0" + document.pdf).hexdigest()
 
 
-def _attempt_open(reminder: Reminder, document: Document) -> DeliveryAttempt | None:
+def _attempt_open(
+    *,
+    document: Document,
+    channel: str,
+    recipient: str,
+    dossier,
+    subject: dict,
+    key: str = "",
+) -> DeliveryAttempt | None:
     """The outbox row of this attempt, written in the caller's transaction (committed before
-    the send). Its Message-ID is the reminder's first attempt's: a resend after a crash or an
-    outage carries the same one. ``None`` when another attempt is in progress (started less
-    than ``DELIVERY_ATTEMPT_LEASE_SECONDS`` ago, a duplicate task): nothing is sent."""
+    the send). ``subject``: ``{"reminder": r}``, ``{"call_log": c}`` or a one-off message's
+    ``{"label": …}``. Its key (``message_id``) is the subject's first attempt's (``key`` for a
+    first one): a resend after a crash or an outage carries the same one. ``None`` when another
+    attempt is in progress (started less than ``DELIVERY_ATTEMPT_LEASE_SECONDS`` ago, a
+    duplicate task): nothing is sent."""
     now = timezone.now()
-    attempts = list(reminder.attempts.select_for_update().order_by("started_at", "pk"))
+    if "label" in subject:
+        earlier = DeliveryAttempt.objects.filter(message_id=key)
+    else:
+        earlier = DeliveryAttempt.objects.filter(**subject)
+    attempts = list(earlier.select_for_update().order_by("started_at", "pk"))
     for attempt in attempts:
         if attempt.status != DeliveryAttempt.Status.PENDING:
             continue
@@ -731,7 +810,7 @@ def _attempt_open(reminder: Reminder, document: Document) -> DeliveryAttempt | N
         if attempt.started_at > now - lease:
             return None
         # Its worker died between the commit of the attempt and the commit of its result: the
-        # e-mail may or may not have gone. The rule: send again with the same Message-ID.
+        # message may or may not have gone. The rule: send again with the same key.
         attempt.status = DeliveryAttempt.Status.UNKNOWN
         attempt.finished_at = now
         attempt.error = "interrompu (le travailleur s'est arrêté) : renvoyé avec le même Message-ID"
@@ -739,46 +818,200 @@ def _attempt_open(reminder: Reminder, document: Document) -> DeliveryAttempt | N
             attempt, actor=None, reason="essai d'envoi interrompu, issue inconnue"
         )
         logger.warning(
-            "relance %s : essai d'envoi %s interrompu (issue inconnue), renvoi avec le même "
+            "%s du dossier %s : essai d'envoi %s interrompu (issue inconnue), renvoi avec le même "
             "Message-ID",
-            reminder.pk,
+            attempt.subject,
+            dossier.pk,
             attempt.message_id,
         )
     attempt = DeliveryAttempt(
-        reminder=reminder,
-        channel=Channel.EMAIL,
-        recipient=document.recipient_email[:500],
-        message_id=attempts[0].message_id if attempts else new_message_id(),
+        dossier=dossier,
+        channel=channel,
+        recipient=recipient[:500],
+        message_id=attempts[0].message_id if attempts else (key or new_message_id()),
         content_sha256=_content_sha256(document),
         started_at=now,
+        **subject,
     )
     dossier_services.journaled_save(attempt, actor=None, reason="essai d'envoi commencé")
     return attempt
 
 
-def _attempt_close(attempt: DeliveryAttempt, *, error: str = "") -> None:
+def _attempt_close(attempt: DeliveryAttempt, *, error: str = "", provider_id: str = "") -> None:
+    """The attempt's result, and the channel's health: a failure opens (or extends) its
+    outage, an accepted attempt closes it (``outage_failure``, ``outage_close``)."""
     attempt.status = DeliveryAttempt.Status.FAILED if error else DeliveryAttempt.Status.ACCEPTED
     attempt.error = error[:300]
+    attempt.provider_id = provider_id[:200]
     attempt.finished_at = timezone.now()
     dossier_services.journaled_save(
         attempt,
         actor=None,
-        reason=f"essai d'envoi en échec : {error}" if error else "accepté par le serveur SMTP",
+        reason=f"essai d'envoi en échec : {error}" if error else "accepté par le serveur",
+    )
+    if error:
+        outage_failure(channel=attempt.channel, error=error, at=attempt.finished_at)
+    else:
+        outage_close(channel=attempt.channel, at=attempt.finished_at)
+
+
+def attempt_retry_at(*, attempt_id: int | None, retry_at) -> None:
+    """The time of the next attempt, shown on « Envois en attente ou en échec »."""
+    if attempt_id is None:
+        return
+    with transaction.atomic():
+        attempt = DeliveryAttempt.objects.select_for_update().filter(pk=attempt_id).first()
+        if attempt is None:
+            return
+        attempt.retry_at = retry_at
+        local = timezone.localtime(retry_at)
+        dossier_services.journaled_save(
+            attempt, actor=None, reason=f"nouvel essai à {local.hour} h {local:%M}"
+        )
+
+
+def _outbox_send(attempt: DeliveryAttempt, document: Document, key: str, record):
+    """(2) send outside any transaction, (3) commit the result with ``record()`` (the evidence,
+    the subject's new state). A failure closes the attempt *failed* and propagates, with the
+    attempt's id on the exception (``delivery_attempt_id``) for the retry's time."""
+    fault_point(key, "before_send")
+    try:
+        provider_id = _hand_over(document, attempt.channel, attempt.recipient, attempt.message_id)
+    except Exception as exc:
+        with transaction.atomic():
+            _attempt_close(attempt, error=delivery_error(exc))
+        exc.delivery_attempt_id = attempt.pk
+        raise
+    fault_point(key, "after_send")
+    with transaction.atomic():
+        result = record()
+        reference = "" if provider_id == attempt.message_id else provider_id
+        _attempt_close(attempt, provider_id=reference)
+        fault_point(key, "before_commit")
+    return result
+
+
+# --- Channel outages ------------------------------------------------------------------------------
+
+
+def outage_failure(*, channel: str, error: str, at) -> ChannelOutage:
+    """A failed attempt on ``channel``: the open outage extended, or a new one opened."""
+    outage = (
+        ChannelOutage.objects.select_for_update().filter(channel=channel, ended_at=None).first()
+    )
+    if outage is None:
+        try:
+            with transaction.atomic():
+                outage = ChannelOutage.objects.create(
+                    channel=channel, started_at=at, last_failure_at=at, last_error=""
+                )
+        except IntegrityError:  # another worker opened it at the same moment
+            outage = ChannelOutage.objects.select_for_update().get(channel=channel, ended_at=None)
+        logger.warning("canal %s en échec depuis %s : %s", channel, at, error_kind(error))
+    outage.failures += 1
+    outage.last_error = error_kind(error)
+    outage.last_failure_at = at
+    outage.save(update_fields=["failures", "last_error", "last_failure_at"])
+    outages_alert(now=at)
+    return outage
+
+
+def outage_close(*, channel: str, at) -> int:
+    """An accepted attempt: the channel's open outage ends."""
+    closed = ChannelOutage.objects.filter(channel=channel, ended_at=None).update(ended_at=at)
+    if closed:
+        logger.warning("canal %s rétabli à %s", channel, at)
+    return closed
+
+
+def outages_open():
+    return ChannelOutage.objects.filter(ended_at=None).order_by("started_at")
+
+
+def outages_alerting(now=None):
+    """The open outages that have lasted ``CHANNEL_OUTAGE_ALERT_MINUTES``: the alert shown to
+    the managers."""
+    now = now or timezone.now()
+    limit = now - timedelta(minutes=settings.CHANNEL_OUTAGE_ALERT_MINUTES)
+    return outages_open().filter(started_at__lte=limit)
+
+
+CHANNEL_WORDS = {Channel.EMAIL: "e-mail", Channel.SMS: "SMS"}
+
+
+def outage_text(outage: ChannelOutage) -> str:
+    """« Envoi par e-mail en panne depuis 14 h 02 (serveur SMTP injoignable, 12 essais en
+    échec) »."""
+    local = timezone.localtime(outage.started_at)
+    since = (
+        f"{local.hour} h {local:%M}"
+        if local.date() == timezone.localdate()
+        else f"le {local:%d/%m/%Y} à {local.hour} h {local:%M}"
+    )
+    return (
+        f"Envoi par {CHANNEL_WORDS.get(outage.channel, outage.get_channel_display().lower())} "
+        f"en panne depuis {since} "
+        f"({outage.last_error}, {outage.failures} essai{'s' if outage.failures > 1 else ''} "
+        "en échec)"
     )
 
 
-def reminder_deliver(*, reminder_id: int) -> bool:
-    """Deliver a planned reminder once in effect.
+def outages_alert(*, now=None) -> list[int]:
+    """Alert the managers, once per outage, by e-mail (after the commit; if e-mail is the channel
+    down, the alert on « Ma journée » and the dashboard remains). Called at each failure and
+    by the beat every 5 minutes (``courriers.outages_check``)."""
+    now = now or timezone.now()
+    due = list(outages_alerting(now).filter(alerted_at=None).select_for_update(skip_locked=True))
+    for outage in due:
+        outage.alerted_at = now
+        outage.save(update_fields=["alerted_at"])
+        logger.error("alerte des responsables : %s", outage_text(outage))
+        transaction.on_commit(partial(_mail_managers, outage_text(outage)))
+    return [o.pk for o in due]
 
-    Letters and SMS: rendered, sent and recorded in one transaction under the reminder's row
-    lock (``deliver``). E-mail goes through the outbox, so that no crash sends it twice
-    unannounced: (1) under the locks, render and commit the attempt (``DeliveryAttempt``: its
-    Message-ID, recipient, content hash); (2) send, outside any transaction; (3) commit the
-    result: the attempt accepted, the evidence, the reminder sent (or the attempt failed, and
-    the task retries). A worker killed between (1) and (3) leaves a pending attempt; the task
-    redelivered (``visibility_timeout``, or the sweeper) sends again with the same Message-ID.
-    A cancellation committed during the send (seconds) does not stop the e-mail: its evidence
-    is kept all the same."""
+
+def _mail_managers(text: str) -> None:
+    from django.contrib.auth import get_user_model
+    from django.core.mail import send_mail
+
+    from accounts import roles
+
+    emails = list(
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=roles.MANAGER)
+        .exclude(email="")
+        .values_list("email", flat=True)
+        .distinct()
+    )
+    if not emails:
+        return
+    try:
+        send_mail(
+            subject=f"[Recouvrement] {text}",
+            message=(
+                f"{text}.\n\nLes envois en attente et leurs prochains essais : page « Envois en "
+                "attente ou en échec » (Courriers)."
+            ),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=emails,
+        )
+    except Exception as exc:  # the channel down may be e-mail itself: the page still says it
+        logger.warning("alerte des responsables non envoyée par e-mail : %s", exc)
+
+
+# --- Reminders ------------------------------------------------------------------------------------
+
+
+def reminder_deliver(*, reminder_id: int) -> bool:
+    """Deliver a planned reminder once in effect, on any channel, through the outbox: (1) under
+    the dossier's and the reminder's locks, render and commit the attempt (``DeliveryAttempt``:
+    its key — the e-mail's Message-ID —, channel, recipient, content hash); (2) hand it over
+    outside any transaction (SMTP server, SMS provider, postal backend); (3) commit the result:
+    the attempt accepted, the evidence, the reminder sent (or the attempt failed, and the task
+    retries). A worker killed between (1) and (3) leaves a pending attempt; the task
+    redelivered (``visibility_timeout``, or the sweeper) sends again with the same key.
+    A cancellation committed during the send (seconds) does not stop it: its evidence is kept
+    all the same."""
     dossier_id = Reminder.objects.filter(pk=reminder_id).values_list("dossier_id", flat=True)
     if not dossier_id:
         return False
@@ -792,30 +1025,22 @@ def reminder_deliver(*, reminder_id: int) -> bool:
             document = reminder_document(reminder, on=today)
             if document.layout.get("nothing_due"):
                 return _cancel_nothing_due(reminder, on=today)
-            # A creditor in test mode gets everything by e-mail, letters included.
-            by_email = document.is_test or reminder.channel == Channel.EMAIL
-            if by_email and not document.recipient_email:
-                raise NoRecipient("aucune adresse e-mail pour ce débiteur")
-            if not by_email:
-                channel, recipient, message_id = _send(document, reminder.channel)
+            channel = _channel_of(document, reminder.channel)
+            recipient = _recipient(document, channel)
         except (NoRecipient, ValidationError, MessageTemplate.DoesNotExist) as exc:
             _mark_failed(reminder, exc)
             return False
-        if not by_email:
-            _record_sent(reminder, document, channel, recipient, message_id)
-            return True
-        attempt = _attempt_open(reminder, document)
+        attempt = _attempt_open(
+            document=document,
+            channel=channel,
+            recipient=recipient,
+            dossier=reminder.dossier,
+            subject={"reminder": reminder},
+        )
         if attempt is None:
             return False
-    fault_point(f"reminder{reminder_id}", "before_send")
-    try:
-        send_email(document, message_id=attempt.message_id)
-    except Exception as exc:
-        with transaction.atomic():
-            _attempt_close(attempt, error=delivery_error(exc))
-        raise
-    fault_point(f"reminder{reminder_id}", "after_send")
-    with transaction.atomic():
+
+    def record():
         # The locks in the usual order (dossier, reminder, then its attempts): a duplicate task
         # in _attempt_open holds them in that order too.
         dossier_services.lock_dossier(dossier_id[0])
@@ -824,7 +1049,7 @@ def reminder_deliver(*, reminder_id: int) -> bool:
             .select_related("dossier__creditor", "step")
             .get(pk=reminder_id)
         )
-        _attempt_close(attempt)
-        _record_sent(locked, document, Channel.EMAIL, document.recipient_email, attempt.message_id)
-        fault_point(f"reminder{reminder_id}", "before_commit")
+        return _record_sent(locked, document, channel, recipient, attempt.message_id)
+
+    _outbox_send(attempt, document, f"reminder{reminder_id}", record)
     return True

@@ -354,12 +354,16 @@ class ApprovalBatch(models.Model):
 
 
 class DeliveryAttempt(models.Model):
-    """One attempt at sending a reminder by e-mail: the outbox row committed **before** the
-    send, its result committed after (``courriers.delivery.reminder_deliver``).
+    """One attempt at sending a message, on any channel: the outbox row committed **before**
+    the send (or the hand-over to the SMS or postal provider), its result committed after
+    (``courriers.delivery``). Its subject is a reminder, the recap of a call, or a one-off
+    message of the dossier (thank-you, plan confirmation, dispute acknowledgment).
 
-    Every attempt of a reminder carries the same Message-ID (the first one's): a task
-    redelivered after a crash, finding an attempt of unknown outcome, sends again with that
-    Message-ID, so that mail clients fold the two copies, and both attempts stay here."""
+    Every attempt of one subject carries the same key (``message_id``: the e-mail's Message-ID,
+    the SMS's and the letter's idempotency key given to the provider), the first one's: a task
+    redelivered after a crash, finding an attempt of unknown outcome, sends again with that key,
+    so that mail clients fold the two copies (and a provider keyed on it sends once), and both
+    attempts stay here."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "En cours"
@@ -367,33 +371,92 @@ class DeliveryAttempt(models.Model):
         FAILED = "failed", "Échec"
         UNKNOWN = "unknown", "Issue inconnue (interrompu)"
 
-    reminder = models.ForeignKey(
-        Reminder, on_delete=models.PROTECT, related_name="attempts", verbose_name="relance"
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.PROTECT, related_name="delivery_attempts", verbose_name="dossier"
     )
+    reminder = models.ForeignKey(
+        Reminder,
+        on_delete=models.PROTECT,
+        related_name="attempts",
+        verbose_name="relance",
+        null=True,
+        blank=True,
+    )
+    call_log = models.ForeignKey(
+        CallLog,
+        on_delete=models.PROTECT,
+        related_name="attempts",
+        verbose_name="appel (récapitulatif)",
+        null=True,
+        blank=True,
+    )
+    # What is sent when it is not a reminder: the template's label (« Remerciement »...).
+    label = models.CharField("envoi", max_length=200, blank=True)
     channel = models.CharField("canal", max_length=20, choices=Channel.choices)
     recipient = models.CharField("destinataire", max_length=500)
-    message_id = models.CharField("Message-ID", max_length=300, db_index=True)
+    message_id = models.CharField("Message-ID ou clé d'envoi", max_length=300, db_index=True)
+    provider_id = models.CharField("référence du prestataire", max_length=200, blank=True)
     content_sha256 = models.CharField("empreinte SHA-256 du contenu", max_length=64)
     status = models.CharField(
         "issue", max_length=20, choices=Status.choices, default=Status.PENDING
     )
+    # The server's answer may quote the address: personal data (journal.personal_data).
     error = models.CharField("erreur", max_length=300, blank=True)
     started_at = models.DateTimeField("commencé le")
     finished_at = models.DateTimeField("terminé le", null=True, blank=True)
+    retry_at = models.DateTimeField("nouvel essai à", null=True, blank=True)
 
     history = HistoricalRecords()
 
     class Meta:
         verbose_name = "essai d'envoi"
         verbose_name_plural = "essais d'envoi"
-        ordering = ["reminder", "started_at", "pk"]
+        ordering = ["started_at", "pk"]
+        indexes = [models.Index(fields=["status", "started_at"], name="attempt_status_idx")]
         constraints = [
             models.UniqueConstraint(
-                fields=["reminder"],
+                fields=["message_id"],
                 condition=Q(status="pending"),
-                name="one_pending_attempt_per_reminder",
+                name="one_pending_attempt_per_message",
             )
         ]
 
     def __str__(self) -> str:
         return f"{self.message_id} — {self.get_status_display()}"
+
+    @property
+    def subject(self) -> str:
+        if self.reminder_id:
+            return self.reminder.step.label
+        if self.call_log_id:
+            return "Récapitulatif de l'appel"
+        return self.label
+
+
+class ChannelOutage(models.Model):
+    """A channel failing (the SMTP server unreachable, the SMS provider refusing): opened at the
+    first failed attempt, closed at the next accepted one. Once it has lasted
+    ``CHANNEL_OUTAGE_ALERT_MINUTES`` the managers are alerted (on « Ma journée », the dashboard
+    and once by e-mail: ``alerted_at``). ``last_error`` is the kind of error only (« serveur
+    SMTP injoignable »), never the server's words, which may quote an address."""
+
+    channel = models.CharField("canal", max_length=20, choices=Channel.choices)
+    started_at = models.DateTimeField("depuis le")
+    ended_at = models.DateTimeField("rétabli le", null=True, blank=True)
+    failures = models.PositiveIntegerField("essais en échec", default=0)
+    last_error = models.CharField("dernière erreur", max_length=200, blank=True)
+    last_failure_at = models.DateTimeField("dernier échec le")
+    alerted_at = models.DateTimeField("responsables alertés le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "panne d'un canal"
+        verbose_name_plural = "pannes des canaux"
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel"], condition=Q(ended_at=None), name="one_open_outage_per_channel"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} en panne depuis {self.started_at:%d/%m/%Y %H:%M}"

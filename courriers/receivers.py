@@ -1,12 +1,9 @@
 """Reactions to the dossier's life: the messages a pause or a closing sends."""
 
-from functools import partial
-
-from django.db import transaction
 from django.dispatch import receiver
 
 from courriers.context import messaging_for
-from courriers.tasks import dossier_message_task
+from courriers.delivery import queue_dossier_message
 from dossiers.scheduling import cadence_stopped
 
 # Messages a dossier's pause or closing sends by e-mail (with their evidence): the payment plan's
@@ -25,6 +22,4 @@ def message_on_cadence_stop(sender, *, dossier, actor, reason, **kwargs):
         return
     if code == "remerciement" and not messaging_for(dossier.creditor).thank_you_enabled:
         return
-    transaction.on_commit(
-        partial(dossier_message_task.delay, dossier_id=dossier.pk, template_code=code)
-    )
+    queue_dossier_message(dossier_id=dossier.pk, template_code=code)

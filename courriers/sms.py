@@ -14,14 +14,19 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 
+class SmsError(Exception):
+    """The provider refused or could not be reached: the delivery retries with back-off."""
+
+
 class BaseBackend:
-    def send(self, *, to: str, text: str) -> str:
-        """Send one message, return the provider's id."""
+    def send(self, *, to: str, text: str, key: str = "") -> str:
+        """Send one message, return the provider's id. ``key``: the outbox's idempotency key,
+        the same on every attempt of one message (a provider that takes one sends it once)."""
         raise NotImplementedError
 
 
 class ConsoleBackend(BaseBackend):
-    def send(self, *, to: str, text: str) -> str:
+    def send(self, *, to: str, text: str, key: str = "") -> str:
         sms_id = uuid.uuid4().hex
         sys.stdout.write(f"SMS {sms_id} à {to} :\n{text}\n{'-' * 40}\n")
         return sms_id
@@ -30,7 +35,7 @@ class ConsoleBackend(BaseBackend):
 class FileBackend(BaseBackend):
     """Appends each SMS to ``SMS_FILE_PATH`` (one file per day)."""
 
-    def send(self, *, to: str, text: str) -> str:
+    def send(self, *, to: str, text: str, key: str = "") -> str:
         sms_id = uuid.uuid4().hex
         folder = Path(getattr(settings, "SMS_FILE_PATH", Path(str(settings.MEDIA_ROOT)) / "sms"))
         folder.mkdir(parents=True, exist_ok=True)
@@ -40,12 +45,18 @@ class FileBackend(BaseBackend):
 
 
 class MemoryBackend(BaseBackend):
-    """For tests: ``MemoryBackend.outbox`` keeps (to, text)."""
+    """For tests: ``MemoryBackend.outbox`` keeps (to, text); ``keys`` the outbox keys;
+    ``failures`` errors to raise first (an outage)."""
 
     outbox: list[tuple[str, str]] = []
+    keys: list[str] = []
+    failures: list[Exception] = []
 
-    def send(self, *, to: str, text: str) -> str:
+    def send(self, *, to: str, text: str, key: str = "") -> str:
+        if self.failures:
+            raise self.failures.pop(0)
         self.outbox.append((to, text))
+        self.keys.append(key)
         return uuid.uuid4().hex
 
 

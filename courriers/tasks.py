@@ -9,12 +9,19 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from courriers import delivery
+from courriers import delivery, postal, sms
 from relances import services as cadence
 
 logger = logging.getLogger(__name__)
 # What a mail server's outage raises: retried. (Other errors are bugs: the task fails loudly.)
-SENDING_ERRORS = (SMTPException, ConnectionError, TimeoutError, socket.gaierror)
+SENDING_ERRORS = (
+    SMTPException,
+    ConnectionError,
+    TimeoutError,
+    socket.gaierror,
+    sms.SmsError,
+    postal.PostalError,
+)
 
 
 @shared_task(name="courriers.deliver_reminder", bind=True, acks_late=True, max_retries=5)
@@ -45,6 +52,9 @@ def reminder_deliver_task(self, reminder_id: int) -> bool:
         countdown = settings.DELIVERY_RETRY_BACKOFF_SECONDS * 2**self.request.retries
         retry_at = timezone.now() + timedelta(seconds=countdown)
         cadence.reminder_delivery_retrying(reminder_id=reminder_id, error=error, retry_at=retry_at)
+        delivery.attempt_retry_at(
+            attempt_id=getattr(exc, "delivery_attempt_id", None), retry_at=retry_at
+        )
         logger.warning(
             "relance %s : essai d'envoi n° %d en échec — %s (%s) ; nouvel essai dans %d s, à %s",
             reminder_id,
@@ -66,9 +76,13 @@ def call_recap_task(self, call_id: int) -> bool:
 
 
 @shared_task(name="courriers.dossier_message", bind=True, acks_late=True, max_retries=5)
-def dossier_message_task(self, dossier_id: int, template_code: str) -> bool:
+def dossier_message_task(self, dossier_id: int, template_code: str, key: str = "") -> bool:
+    """``key``: the message's outbox key, given when it was queued (a redelivered task sends
+    again with the same Message-ID, or nothing if it went)."""
     try:
-        sent = delivery.dossier_message_send(dossier_id=dossier_id, template_code=template_code)
+        sent = delivery.dossier_message_send(
+            dossier_id=dossier_id, template_code=template_code, key=key
+        )
     except SENDING_ERRORS as exc:
         raise _retry(self, exc, f"message {template_code} du dossier {dossier_id}") from exc
     return sent is not None
@@ -78,6 +92,10 @@ def _retry(task, exc: BaseException, what: str):
     """Log the failed attempt at WARNING and schedule the next with back-off, on the retry
     queue."""
     countdown = settings.DELIVERY_RETRY_BACKOFF_SECONDS * 2**task.request.retries
+    delivery.attempt_retry_at(
+        attempt_id=getattr(exc, "delivery_attempt_id", None),
+        retry_at=timezone.now() + timedelta(seconds=countdown),
+    )
     logger.warning(
         "%s : essai d'envoi n° %d en échec — %s (%s) ; nouvel essai dans %d s",
         what,
@@ -104,3 +122,13 @@ def letters_batch_task() -> int:
         return delivery.letter_batch_create(actor=None).letters_count
     except ValidationError:
         return 0  # nothing to print today
+
+
+@shared_task(name="courriers.outages_check")
+def outages_check_task() -> int:
+    """Beat, every 5 minutes: alert the managers of a channel failing for
+    ``CHANNEL_OUTAGE_ALERT_MINUTES`` (once per outage)."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        return len(delivery.outages_alert())

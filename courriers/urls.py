@@ -14,6 +14,7 @@ urlpatterns = [
         "courriers/validation/<int:batch_pk>/", letters.approval_progress, name="approval_progress"
     ),
     path("courriers/apercu/<int:reminder_pk>/", letters.reminder_preview, name="reminder_preview"),
+    path("courriers/envois-en-attente/", letters.outbox_page, name="outbox"),
     path("courriers/lots/", letters.batch_create, name="batch_create"),
     path("courriers/lots/<int:batch_pk>/<str:what>/", letters.batch_file, name="batch_file"),
     path("envois/<int:sent_pk>/", letters.sent_detail, name="sent_detail"),

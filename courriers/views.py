@@ -10,11 +10,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts import roles
 from accounts.access import role_required
-from courriers import delivery, rendering
+from courriers import delivery, outbox, rendering
 from courriers.models import ApprovalBatch, LetterBatch, MessageTemplate, SentMessage
 from dossiers import scoping
 from dossiers.models import PaymentPlan
@@ -236,3 +237,20 @@ def plan_pdf(request, pk: int, plan_pk: int):
     name = f"echeancier-{dossier.reference}-{plan.pk}.pdf".replace("/", "-")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@role_required(*roles.WORKSPACE)
+def outbox_page(request):
+    """« Envois en attente ou en échec »: managers see every dossier they read, controllers their
+    portfolio's (``dossiers.scoping``); the channels down on top."""
+    attempts = list(outbox.open_attempts(scoping.visible_dossiers(request.user))[:500])
+    now = timezone.now()
+    return render(
+        request,
+        "courriers/outbox.html",
+        {
+            "rows": [(a, outbox.attempt_state(a, now)) for a in attempts],
+            "outages": [delivery.outage_text(o) for o in delivery.outages_open()],
+            "sees_all": roles.has_role(request.user, roles.MANAGER),
+        },
+    )

@@ -178,6 +178,8 @@ DELIVERY_ATTEMPT_LEASE_SECONDS = env.int("DELIVERY_ATTEMPT_LEASE_SECONDS", defau
 DELIVERY_RETRY_QUEUE = "courriers.retries"
 # The first back-off of a failed sending, doubled at each retry (60: 1, 2, 4, 8, 16 minutes).
 DELIVERY_RETRY_BACKOFF_SECONDS = env.int("DELIVERY_RETRY_BACKOFF_SECONDS", default=60)
+# A channel failing this long (its first failed attempt, no success since) alerts the managers.
+CHANNEL_OUTAGE_ALERT_MINUTES = env.int("CHANNEL_OUTAGE_ALERT_MINUTES", default=15)
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = (Queue(CELERY_TASK_DEFAULT_QUEUE), Queue(DELIVERY_RETRY_QUEUE))
 
@@ -237,6 +239,8 @@ CELERY_BEAT_SCHEDULE = {
     # Deliveries lost by a killed worker are queued again (idempotent: sends only what is
     # still planned).
     "deliveries-requeue": {"task": "relances.requeue_stuck_deliveries", "schedule": 300.0},
+    # A channel failing for CHANNEL_OUTAGE_ALERT_MINUTES alerts the managers (once).
+    "outages-check": {"task": "courriers.outages_check", "schedule": 300.0},
 }
 # The tasks after which the journal seals its heads at once (celery's task_postrun).
 JOURNAL_SEAL_AFTER_TASKS = ("relances.run_cadence", "rgpd.purge")
@@ -282,6 +286,8 @@ CELERY_BEAT_SCHEDULE["letters-daily-batch"] = {
 # Letters and messages: SMS through a pluggable backend (console or file here, a provider's
 # adapter later); the PDF variant WeasyPrint writes (PDF/A-3b: archivable evidence).
 SMS_BACKEND = env("SMS_BACKEND", default="courriers.sms.ConsoleBackend")
+# Letters handed over to whoever posts them (courriers.postal): the day's printed batch by default.
+POSTAL_BACKEND = env("POSTAL_BACKEND", default="courriers.postal.BatchBackend")
 SMS_FILE_PATH = env("SMS_FILE_PATH", default=str(Path(str(MEDIA_ROOT)) / "sms"))
 LETTERS_PDF_VARIANT = env("LETTERS_PDF_VARIANT", default="pdf/a-3b")
 EMAIL_MESSAGE_ID_DOMAIN = env("EMAIL_MESSAGE_ID_DOMAIN", default="recouvrement.local")
