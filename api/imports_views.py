@@ -1,7 +1,7 @@
 """API endpoints fed from outside: e-invoicing lifecycle statuses and Factur-X invoices."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -15,7 +15,7 @@ from api.pagination import cursor_by
 from api.permissions import RolePermission
 from api.serializers import ClaimSerializer
 from dossiers import scoping
-from imports.facturx_invoice import claim_from_einvoice
+from imports.facturx_invoice import InvoiceConflict, einvoice_import
 from imports.models import InvoiceStatusEvent
 from imports.services import invoice_status_record
 
@@ -65,27 +65,56 @@ class InvoiceStatusViewSet(FilterMixin, mixins.CreateModelMixin, viewsets.ReadOn
 
 
 class EInvoiceView(APIView):
-    """A Factur-X PDF (multipart field ``file``) becomes a claim; the PDF is kept as evidence."""
+    """A Factur-X PDF (multipart field ``file``): an invoice becomes a claim, a credit note
+    (381) or a corrective invoice (384) changes the invoice it cites; the PDF is kept as
+    evidence. 201 when something was written, 200 when the same document was already there,
+    409 when the number is known with other facts (``differences``), 400 otherwise."""
 
     parser_classes = [MultiPartParser]
     permission_classes = [RolePermission]
 
-    @extend_schema(request=s.EInvoiceUploadSerializer, responses={201: ClaimSerializer})
+    @extend_schema(
+        request=s.EInvoiceUploadSerializer,
+        responses={
+            201: ClaimSerializer,
+            200: ClaimSerializer,
+            409: OpenApiResponse(
+                description="Numéro déjà enregistré avec d'autres données : "
+                "``detail``, ``claim`` et ``differences`` (champ, enregistré, reçu)."
+            ),
+        },
+    )
     @idempotent
     def post(self, request):
         upload = s.EInvoiceUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         file = upload.validated_data["file"]
         try:
-            claim, created = claim_from_einvoice(
+            outcome = einvoice_import(
                 pdf=file.read(),
                 filename=file.name,
                 actor=request.user,
                 creditors=scoping.visible_creditors(request.user),
+                dossiers=scoping.visible_dossiers(request.user),
+            )
+        except InvoiceConflict as exc:
+            return Response(
+                {
+                    "detail": " ".join(exc.messages),
+                    "claim": exc.claim.pk if exc.claim is not None else None,
+                    "differences": [
+                        {"field": label, "recorded": recorded, "received": received}
+                        for label, recorded, received in exc.differences
+                    ],
+                },
+                status=status.HTTP_409_CONFLICT,
             )
         except DjangoValidationError as exc:
             from rest_framework.exceptions import ValidationError
 
             raise ValidationError({"file": exc.messages}) from exc
-        body = ClaimSerializer(claim, context={"request": request}).data
-        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        body = ClaimSerializer(outcome.claim, context={"request": request}).data
+        body["message"] = outcome.message
+        return Response(
+            body, status=status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK
+        )

@@ -190,7 +190,10 @@ class CreditorAdmin(JournaledAdmin):
     list_filter = ["legal_basis", "is_collection_agency"]
     search_fields = ["legal_name", "siren"]
     fieldsets = [
-        ("Identité", {"fields": ["legal_name", "siren", "is_collection_agency"]}),
+        (
+            "Identité",
+            {"fields": ["legal_name", "siren", "vat_number", "is_collection_agency"]},
+        ),
         (
             "Adresse",
             {"fields": ["address_line1", "address_line2", "postal_code", "city", "country"]},

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 from stdnum import luhn
+from stdnum.eu import vat as stdnum_vat
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.fr import siren as stdnum_siren
 
@@ -24,6 +25,24 @@ def validate_siren(value: str) -> None:
         raise ValidationError(
             "« %(value)s » n'est pas un numéro SIREN valide (9 chiffres, clé de contrôle).",
             code="invalid_siren",
+            params={"value": value},
+        ) from exc
+
+
+def normalize_vat_number(value: str) -> str:
+    """« fr 44 732 829 320 » → « FR44732829320 » (python-stdnum's compact form)."""
+    return stdnum_vat.compact(value or "") if (value or "").strip() else ""
+
+
+def validate_vat_number(value: str) -> None:
+    """An intra-EU VAT number (numéro de TVA intracommunautaire), its country's check digits
+    verified by python-stdnum (for France: the key over the SIREN)."""
+    try:
+        stdnum_vat.validate(value)
+    except StdnumError as exc:
+        raise ValidationError(
+            "« %(value)s » n'est pas un numéro de TVA intracommunautaire valide.",
+            code="invalid_vat_number",
             params={"value": value},
         ) from exc
 

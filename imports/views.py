@@ -20,7 +20,7 @@ from accounts.access import role_required
 from dossiers import scoping
 from imports import exports, selectors, services
 from imports.columns import fields_for
-from imports.facturx_invoice import claim_from_einvoice
+from imports.facturx_invoice import InvoiceConflict, einvoice_import
 from imports.forms import ExportForm, FacturXForm, UploadForm, column_choices
 from imports.models import ImportBatch, ImportKind
 from imports.parsing import NUMBER_FORMATS, normalize_header
@@ -39,6 +39,7 @@ def _index_context(request, **forms):
         "facturx_form": forms.get("facturx_form") or FacturXForm(auto_id="fx_%s"),
         "export_form": forms.get("export_form") or ExportForm(auto_id="export_%s", user=user),
         "batches": selectors.visible_batches(user).select_related("creditor", "created_by")[:30],
+        "facturx_conflict": forms.get("facturx_conflict"),
     }
 
 
@@ -188,33 +189,37 @@ def confirm(request, pk: int):
 @require_POST
 def facturx(request):
     form = FacturXForm(request.POST, request.FILES, auto_id="fx_%s")
+    conflict, status = None, 400
     if form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            claim, created = claim_from_einvoice(
+            outcome = einvoice_import(
                 pdf=upload.read(),
                 filename=upload.name,
                 actor=request.user,
                 creditors=scoping.visible_creditors(request.user),
+                dossiers=scoping.visible_dossiers(request.user),
             )
+        except InvoiceConflict as exc:
+            # The differences, and the dossier, only when the user may see that dossier.
+            conflict = exc if exc.claim is not None else None
+            status = 409
+            form.add_error("file", exc.messages)
         except ValidationError as exc:
             form.add_error("file", exc.messages)
         else:
-            if created:
-                messages.success(
-                    request,
-                    f"Facture {claim.invoice_number} enregistrée dans le dossier "
-                    f"{claim.dossier.reference} ; le PDF est conservé comme pièce.",
-                )
-            else:
-                messages.info(request, f"La facture {claim.invoice_number} était déjà enregistrée.")
+            claim = outcome.claim
+            (messages.success if outcome.created else messages.info)(request, outcome.message)
             # To the dossier when it is in the user's scope (else its page would be a 404).
             in_scope = scoping.visible_dossiers(request.user).filter(pk=claim.dossier_id)
             if roles.has_role(request.user, roles.CONTROLLER, roles.MANAGER) and in_scope.exists():
                 return redirect(reverse("journee:dossier", args=[claim.dossier_id]))
             return redirect("imports:index")
     return render(
-        request, "imports/index.html", _index_context(request, facturx_form=form), status=400
+        request,
+        "imports/index.html",
+        _index_context(request, facturx_form=form, facturx_conflict=conflict),
+        status=status,
     )
 
 

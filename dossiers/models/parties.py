@@ -10,7 +10,12 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from dossiers.constraints import iban_is_well_formed, siren_is_valid
-from dossiers.validators import validate_bic, validate_iban, validate_siren
+from dossiers.validators import (
+    validate_bic,
+    validate_iban,
+    validate_siren,
+    validate_vat_number,
+)
 from journal.personal_data import ANONYMISED
 
 
@@ -69,6 +74,15 @@ class Creditor(models.Model):
     )
     siren = models.CharField(
         "SIREN", max_length=9, unique=True, validators=[validate_siren], help_text="9 chiffres."
+    )
+    vat_number = models.CharField(
+        "numéro de TVA intracommunautaire",
+        max_length=16,
+        blank=True,
+        default="",
+        db_default="",
+        validators=[validate_vat_number],
+        help_text="FR et 11 chiffres ; retrouve le créancier dans une facture Factur-X.",
     )
     address_line1 = models.CharField("adresse", max_length=200)
     address_line2 = models.CharField("complément d'adresse", max_length=200, blank=True)
@@ -144,6 +158,12 @@ class Creditor(models.Model):
                 condition=~Q(code=""),
                 name="creditor_code_unique",
                 violation_error_message="Ce code est déjà celui d'un autre créancier.",
+            ),
+            models.UniqueConstraint(
+                fields=["vat_number"],
+                condition=~Q(vat_number=""),
+                name="creditor_vat_number_unique",
+                violation_error_message="Ce numéro de TVA est déjà celui d'un autre créancier.",
             ),
             models.CheckConstraint(
                 condition=siren_is_valid("siren"),

@@ -35,7 +35,7 @@ from dossiers.services._common import (
     lock_dossier,
     save_dossier,
 )
-from dossiers.validators import normalize_iban, normalize_siren
+from dossiers.validators import normalize_iban, normalize_siren, normalize_vat_number
 from journal.journaled import journaled_save, require_reason
 
 # --- Creditors and debtors -------------------------------------------------------------------
@@ -44,6 +44,7 @@ from journal.journaled import journaled_save, require_reason
 def creditor_create(*, actor: User | None, reason: str = "création du créancier", **fields):
     fields["siren"] = normalize_siren(fields.get("siren", ""))
     fields["iban"] = normalize_iban(fields.get("iban", ""))
+    fields["vat_number"] = normalize_vat_number(fields.get("vat_number", ""))
     fields["bic"] = (fields.get("bic") or "").replace(" ", "").upper()
     fields["code"] = (fields.get("code") or "").strip().upper()  # left empty: from the name
     creditor = Creditor(**fields)
