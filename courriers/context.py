@@ -31,7 +31,8 @@ from dossiers.selectors import (
 )
 from legal import calendar, rules
 from legal.formatting import euros, french_date
-from legal.references import dossier_rf_reference, epc_qr_payload, rf_printed
+from legal.references import dossier_rf_reference, epc_qr_payload, epc_qr_svg, rf_printed
+from portail.services import portal_link
 from relances.planning import notice_deadline, policy_for
 from rgpd.notice import information_notice
 
@@ -218,6 +219,9 @@ def build_context(
         )
     )
     rf_reference = _rf_reference(dossier)
+    # The debtor's own page (portail): the personal link of this contact, on every message
+    # that asks something of them; "" when the creditor switched it off or the dossier is closed.
+    portal = "" if thank_you else portal_link(dossier, contact)
     variables = {
         "greeting": "Madame, Monsieur,",
         "salutation": "Madame, Monsieur",
@@ -333,6 +337,8 @@ def build_context(
         # The claims' dossier carries the payment plans already read for their figures.
         "plan": _accepted_plan(claims[0].dossier if claims else dossier),
         "payment_link": link,
+        "portal_link": portal,
+        "portal_qr": qr_data_uri(portal) if portal else "",
         "agency": agency,
         "notice": information_notice(creditor, debtor),
         "test_mode": messaging.test_mode,
@@ -346,6 +352,26 @@ def build_context(
         "asks_payment": not thank_you,
     }
     return variables, layout
+
+
+def qr_data_uri(text: str) -> str:
+    """A QR code of ``text`` as an SVG data URI, for the printed letter (WeasyPrint); the one
+    QR maker of the project (``legal.references.epc_qr_svg``)."""
+    import base64
+
+    svg = epc_qr_svg(text)
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+
+def payment_link_for(dossier: Dossier, *, amount: Decimal) -> str:
+    """The creditor's payment link for a dossier's open invoices ("" when none configured)."""
+    invoices = list(dossier.claims.open().oldest_first().values_list("invoice_number", flat=True))
+    return _payment_link(
+        messaging_for(dossier.creditor).payment_link_pattern,
+        invoices=invoices,
+        amount=amount,
+        reference=dossier.reference,
+    )
 
 
 def _payments_received(dossier: Dossier) -> list[tuple[date, Decimal]]:

@@ -149,7 +149,10 @@ def render_document(
     )
     if template.channel == Channel.SMS:
         document.sms_text = _sms_text(
-            body, dossier, rf_reference=layout["rf_reference"] if layout["asks_payment"] else ""
+            body,
+            dossier,
+            rf_reference=layout["rf_reference"] if layout["asks_payment"] else "",
+            portal=layout.get("portal_link", ""),
         )
     return document
 
@@ -177,10 +180,12 @@ def french_spacing(html: str) -> str:
     return _AFTER_QUOTE.sub("«\u202f", _BEFORE_PUNCTUATION.sub("\u202f\\1", html))
 
 
-def _sms_text(body: str, dossier: Dossier, *, rf_reference: str = "") -> str:
+def _sms_text(body: str, dossier: Dossier, *, rf_reference: str = "", portal: str = "") -> str:
     """One or two SMS: the wording, the RF reference to quote on a transfer (unless the wording
-    already gives it), then where to read the privacy notice."""
+    already gives it), the debtor's page, then where to read the privacy notice."""
     tail = f" Données perso : {dossier.creditor.privacy_policy_url}"
+    if portal:
+        tail = f" Votre dossier : {portal}{tail}"
     if rf_reference and rf_reference not in body:
         tail = f" Réf. virement : {rf_reference}.{tail}"
     room = SMS_MAX_CHARS - len(tail)
@@ -292,7 +297,12 @@ def reminder_document(reminder, *, on: date | None = None) -> Document:
     # contacts) and its step: one query and a prefetch, where each would be read on its own.
     reminder = (
         type(reminder)
-        .objects.select_related("dossier__creditor__messaging", "dossier__debtor", "step")
+        .objects.select_related(
+            "dossier__creditor__messaging",
+            "dossier__creditor__portal_settings",
+            "dossier__debtor",
+            "step",
+        )
         .prefetch_related("dossier__debtor__contacts")
         .get(pk=reminder.pk)
     )

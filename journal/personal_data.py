@@ -58,6 +58,10 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
         "pdf",
         "status_note",
     ),
+    # The debtor's page: what they typed and sent; the pseudonymised address of an attempt.
+    "portail.portalaccess": ("revoked_reason",),
+    "portail.portalevent": ("details",),
+    "portail.portalattempt": ("address_key",),
 }
 
 # The other text fields of the models reaching a debtor, kept by the purge, and why: none holds
@@ -131,6 +135,7 @@ TRANSIENT: dict[str, str] = {
     "imports.importbatch": "created_at",
     "imports.idempotencykey": "created_at",
     "imports.bankstatement": "created_at",
+    "portail.portalattempt": "at",
 }
 
 # The value a purged text field takes (kept short enough for every CharField above).

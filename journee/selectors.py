@@ -30,6 +30,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from accounts import roles
 from dossiers import scoping
@@ -50,6 +51,8 @@ from dossiers.models import (
 )
 from legal import calendar, rules
 from legal.formatting import euros
+from portail import selectors as portal_selectors
+from portail.models import PortalEvent
 from relances import planning
 from relances.models import DELIVERED_CHANNELS, CallLog, Channel, DossierHold, Reminder, Stage
 
@@ -86,6 +89,7 @@ ITEM_KINDS = (
     ItemKind("prescription", "Prescriptions sous 90 jours", "Prescription proche"),
     ItemKind("claim_declaration", "Déclarations de créance", "Déclaration de créance"),
     ItemKind("go_no_go", "Décisions Go/No-Go", "Décision Go/No-Go"),
+    ItemKind("portal", "Actions du débiteur en ligne", "Action du débiteur en ligne"),
     ItemKind("task", "Autres tâches", "Tâche"),
 )
 ITEM_LABELS = {kind.code: kind.label for kind in ITEM_KINDS}
@@ -137,6 +141,13 @@ def _item_conditions(today: date, prescription_ids: list[int]) -> dict[str, obje
         # A claim declaration is due by its deadline, weeks ahead: it shows from the start.
         "claim_declaration": Q(_open_task(Task.Kind.CLAIM_DECLARATION, today, any_date=True)),
         "go_no_go": Q(_open_task(Task.Kind.GO_NO_GO, today)),
+        "portal": Q(
+            Exists(
+                PortalEvent.objects.filter(
+                    dossier=OuterRef("pk"), checked_at__isnull=True, kind__in=PortalEvent.ACTIONS
+                )
+            )
+        ),
         "task": Q(_open_task(None, today)),
     }
 
@@ -454,6 +465,16 @@ def _describe(page: list[Dossier], *, today: date, flags: dict[int, list]) -> li
                 f"{dispute.get_reason_display()}{invoice}, depuis le {dispute.opened_on:%d/%m/%Y}",
             )
         )
+    for event in PortalEvent.objects.filter(
+        dossier_id__in=ids, checked_at__isnull=True, kind__in=PortalEvent.ACTIONS
+    ).order_by("at", "pk"):
+        items[event.dossier_id].append(
+            WorkItem(
+                "portal",
+                f"En ligne : {event.get_kind_display()}",
+                f"{event.summary}, le {timezone.localtime(event.at):%d/%m/%Y}",
+            )
+        )
     holds = {
         hold.dossier_id: hold
         for hold in DossierHold.objects.filter(
@@ -533,6 +554,9 @@ class DossierDetail:
     hold: DossierHold | None
     # « Accessoires dus »: the penalties and indemnities left once the principal is paid.
     accessories: object = None  # legal.accessories.Accessories
+    # The debtor's space (portail): the links still valid, and what happened there.
+    portal_links: list[tuple[str, object]] = field(default_factory=list)
+    portal_events: list = field(default_factory=list)
 
     @property
     def open_disputes(self) -> list[Dispute]:
@@ -673,6 +697,8 @@ def dossier_detail(dossier: Dossier, *, today: date) -> DossierDetail:
             if dossier.state == S.ACCESSORIES
             else None
         ),
+        portal_links=portal_selectors.valid_links(dossier),
+        portal_events=portal_selectors.recent_events(dossier),
     )
 
 

@@ -40,4 +40,5 @@ urlpatterns = [
         name="reminder_retry",
     ),
     path(D + "taches/<int:task_pk>/cloture/", actions.task_close, name="task_close"),
+    path(D + "espace-debiteur/verifiee/", actions.portal_check, name="portal_check"),
 ]

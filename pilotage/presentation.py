@@ -99,6 +99,7 @@ def tables(f: Filters, k: Kpis, costs: CostSettings) -> dict[str, Table]:
             _cadence(k),
             _commitments(k),
             _disputes(k, costs),
+            _portal(costs),
             _cost(k, costs),
             _compliance(k),
             _team(k),
@@ -235,6 +236,28 @@ def _disputes(k: Kpis, costs: CostSettings) -> Table:
         columns=[Column("Contestations"), Column("Nombre", "int")],
         rows=rows,
         chart=_chart("bar", [r[0] for r in rows], [("Contestations", [r[1] for r in rows])]),
+    )
+
+
+def _portal(costs: CostSettings) -> Table:
+    rows = [
+        ["Actions des débiteurs sur leur espace", costs.portal_actions],
+        ["dont promesses de paiement", costs.portal_promises],
+        ["dont échéanciers acceptés", costs.portal_plans],
+        ["dont contestations", costs.portal_disputes],
+        ["Dossiers où le débiteur a agi en ligne", costs.portal_dossiers],
+        ["Dossiers réglés par le débiteur seul", costs.portal_self_resolved],
+    ]
+    return Table(
+        key="portal",
+        title="Espace débiteur",
+        caption=(
+            "Réglés par le débiteur seul : soldés sur la période après une promesse, un "
+            "échéancier ou la page de paiement de son espace, sans appel d'un chargé"
+        ),
+        columns=[Column("Espace débiteur"), Column("Nombre", "int")],
+        rows=rows,
+        chart=_chart("bar", [r[0] for r in rows], [("Nombre", [r[1] for r in rows])]),
     )
 
 

@@ -86,6 +86,7 @@ from pilotage.kpis import (
     countback_months,
 )
 from pilotage.models import CostSettings
+from portail.models import PortalEvent
 from relances.models import CallLog, Reminder
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
@@ -412,8 +413,41 @@ def _arrangements_queryset(f: Filters) -> QuerySet:
             disputes_mean=_scalar(resolved, Avg(days), DurationField()),
             calls=n(calls),
             calls_traced=n(calls.exclude(summary="")),
+            **_portal_annotations(f, n),
         )
     )
+
+
+def _portal_annotations(f: Filters, n) -> dict:
+    """The debtor's space (portail): the actions the debtors took on their page over the
+    period, the dossiers that used it, and the dossiers resolved by the debtor alone — closed
+    as paid over the period after a promise, a plan or a look at the means of payment on their
+    page, with no call logged by a controller."""
+    events = PortalEvent.objects.filter(f.scope("dossier__"))
+    in_period = events.annotate(on=TruncDate("at")).filter(f.period("on"))
+    actions = in_period.filter(kind__in=PortalEvent.ACTIONS)
+    used = Exists(
+        PortalEvent.objects.filter(
+            dossier=OuterRef("pk"),
+            kind__in=[PortalEvent.Kind.PROMISE, PortalEvent.Kind.PLAN, PortalEvent.Kind.PAY],
+        )
+    )
+    called = Exists(CallLog.objects.filter(dossier=OuterRef("pk")))
+    self_resolved = (
+        Dossier.objects.filter(f.scope(), f.period("closed_on"), state=DossierState.PAID)
+        .filter(used)
+        .exclude(called)
+    )
+    return {
+        "portal_actions": n(actions),
+        "portal_promises": n(actions.filter(kind=PortalEvent.Kind.PROMISE)),
+        "portal_plans": n(actions.filter(kind=PortalEvent.Kind.PLAN)),
+        "portal_disputes": n(actions.filter(kind=PortalEvent.Kind.DISPUTE)),
+        "portal_dossiers": n(
+            Dossier.objects.filter(f.scope()).filter(pk__in=actions.values("dossier_id"))
+        ),
+        "portal_self_resolved": n(self_resolved),
+    }
 
 
 # --- 5. The team -----------------------------------------------------------------------------

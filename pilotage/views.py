@@ -80,6 +80,7 @@ def _sections(data) -> list[tuple[str, list]]:
         ("Portefeuille", [t["aging"], t["states"], t["recovered"]]),
         ("Délai de règlement", [t["dso"]]),
         ("Efficacité de la cadence", [t["cadence"], t["commitments"], t["disputes"]]),
+        ("Espace débiteur", [t["portal"]]),
         ("Coût", [t["cost"]]),
         ("Conformité", [t["compliance"]]),
         ("Équipe", [t["team"]]),

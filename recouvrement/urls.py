@@ -32,6 +32,8 @@ urlpatterns = [
     path("imports/releves/", include("imports.statements.urls")),
     path("rapprochement/", include("imports.statements.queue_urls")),
     path("imports/", include("imports.urls")),
+    # The debtor's space, reached by the personal link of each message (no account).
+    path("p/", include("portail_web.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -194,6 +194,8 @@ class Task(models.Model):
         PRESCRIBED = "prescribed", "Créance prescrite"
         # A deadline of the court route after Go (escalade.court), with its article.
         COURT_DEADLINE = "court_deadline", "Échéance de la procédure judiciaire"
+        # The debtor says on their page that they paid (portail): find the payment.
+        PAYMENT_CLAIMED = "payment_claimed", "Paiement déclaré à vérifier"
 
     class Status(models.TextChoices):
         OPEN = "open", "À faire"

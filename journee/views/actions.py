@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from accounts import roles
 from accounts.access import role_required
@@ -552,3 +553,27 @@ def task_close(request, pk: int, task_pk: int):
         intro=task.note,
         submit="Marquer comme faite",
     )
+
+
+@role_required(*roles.WORKSPACE)
+@require_POST
+def portal_check(request, pk: int):
+    """A debtor's action on their page, looked at by the controller: it leaves « Ma journée »
+    (the event names the evidence; the dossier page shows it)."""
+    from portail.models import PortalEvent
+    from portail.services import event_check
+
+    dossier = scoping.get_open_dossier(request.user, pk)
+    event = get_object_or_404(
+        PortalEvent,
+        pk=request.POST.get("event") if str(request.POST.get("event", "")).isdigit() else 0,
+        dossier=dossier,
+        kind__in=PortalEvent.ACTIONS,
+    )
+    try:
+        event_check(event=event, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"« {event.get_kind_display()} » marquée comme vérifiée.")
+    return done(request, dossier)

@@ -42,10 +42,12 @@ INSTALLED_APPS = [
     "journal",
     "dossiers",
     "rgpd",
+    "portail",
     "imports",
     "relances",
     "courriers",
     "journee",
+    "portail_web",
     "escalade",
     "pilotage",
     "demo",
@@ -365,3 +367,8 @@ PDF_SIGNING_KEY_PASSPHRASE = env("PDF_SIGNING_KEY_PASSPHRASE", default="")
 PDF_SIGNING_CERT = env("PDF_SIGNING_CERT", default="")
 PDF_SIGNING_CHAIN = env("PDF_SIGNING_CHAIN", default="")
 PDF_SIGNING_CA_FILE = env("PDF_SIGNING_CA_FILE", default="")
+
+# The debtor's page (docs/portail.md): the address printed in messages, and its rate limits.
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://localhost:8000")
+PORTAL_MAX_FAILURES_PER_LINK = env.int("PORTAL_MAX_FAILURES_PER_LINK", default=5)
+PORTAL_MAX_FAILURES_PER_ADDRESS = env.int("PORTAL_MAX_FAILURES_PER_ADDRESS", default=20)

@@ -99,8 +99,13 @@ SPECIAL: dict[str, dict[str, object]] = {
     "api-docs": {"anonymous": 401, **dict.fromkeys(ROLES[1:], 200)},
     "favicon": dict.fromkeys(ROLES, "/static/favicon"),  # the browsers' /favicon.ico
 }
+# The debtor's space (issue #23) answers to its personal link, not to a role: with an unknown
+# link every one of its pages is the same neutral « not found », whoever asks.
+PORTAL_NAMESPACE = "portail_web:"
+PORTAL_UNKNOWN_LINK = dict.fromkeys(ROLES, 404)
 POST_ONLY = {
     "accounts:api_token_revoke",
+    "journee:portal_check",
     "courriers:approval_start",
     "courriers:batch_create",
     "courriers:sent_action",
@@ -138,9 +143,16 @@ DOSSIER_PARAMS = {
     "contact_pk",
 }
 # URL parameters that are words, not ids.
-WORDS = {"what": "pdf", "action": "ar", "key": "aging", "fmt": "csv", "token_pk": 1}
-# (``token_pk``: a token of one's own, revoked by POST only; another's is a 404,
-# tests/accounts/test_api_tokens.py.)
+WORDS = {
+    "what": "pdf",
+    "action": "ar",
+    "key": "aging",
+    "fmt": "csv",
+    # A token of one's own, revoked by POST only; another's is a 404
+    # (tests/accounts/test_api_tokens.py).
+    "token_pk": 1,
+    "token": "AAAAAAAAAAAAAAAAAAAAAA",  # a debtor's link (portail) that opens nothing
+}
 # Pages whose ``pk`` is not a dossier: url name -> the world's object key.
 PK_IS = {
     "journee:debtor": "debtor",
@@ -277,7 +289,11 @@ def test_every_page_for_every_role(world, name, route, params):
         url = reverse(name, kwargs=kwargs)
         response = client.get(url + QUERY.get(name, ""))
         label = f"{name} ({url}) pour {role} : {response.status_code}"
-        if name in SPECIAL:
+        if name.startswith(PORTAL_NAMESPACE):
+            _check(response, PORTAL_UNKNOWN_LINK[role], label)
+            if name != f"{PORTAL_NAMESPACE}entry":
+                assert client.post(url).status_code == 404, label
+        elif name in SPECIAL:
             _check(response, SPECIAL[name][role], label)
         elif role == "anonymous":
             _check(response, "/connexion/", label)

@@ -52,6 +52,9 @@ DOCUMENTS = {
     "templates/courriers/document.html": "courrier : PDF (WeasyPrint) et courriel HTML",
     "templates/escalade/bundle_report.html": "rapport du dossier de preuves : PDF (WeasyPrint)",
     "templates/rgpd/_print_style.html": "registre et droit d'accès : PDF (WeasyPrint)",
+    "templates/portail_web/commitment_print.html": (
+        "promesse ou échéancier signé en ligne : PDF (WeasyPrint)"
+    ),
 }
 # The documents that pull one of them in (``{% include %}``), PDF only as well.
 DOCUMENT_PAGES = {"templates/rgpd/access_print.html", "templates/rgpd/register_print.html"}

@@ -308,8 +308,8 @@ def test_kept_evidence_holds_the_rendered_pdf_and_its_hash(frozen, walk):
 def test_a_letter_reads_its_facts_in_the_same_few_queries_whatever_its_claims(frozen, walk):
     """Once the reminder is read: it again with its dossier, parties and step, the debtor's
     contacts, the template, the two rate tables, the claims with their payments, the payment
-    plans, the prescription events, the open disputes and whether reminders went out; eleven
-    queries for one claim as for four, paid in part."""
+    plans, the prescription events, the open disputes, whether reminders went out and the
+    debtor's personal link (portail); twelve queries for one claim as for four, paid in part."""
     claim = make_claim(frozen)
     walk_to(walk, claim, STEP_DAYS["r30-courrier"])
     letter = reminder(claim, "r30-courrier")
@@ -332,7 +332,7 @@ def test_a_letter_reads_its_facts_in_the_same_few_queries_whatever_its_claims(fr
         pdf = rendering.render_letter(letter)
 
     assert "FA-AUTRE-2" in pdf_text(pdf)
-    assert len(one) == len(four) == 11
+    assert len(one) == len(four) == 12
 
 
 @pytest.mark.django_db

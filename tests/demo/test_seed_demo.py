@@ -255,3 +255,33 @@ def test_demo_shows_a_court_route_in_progress(seeded):
         dossier=proceeding.dossier, kind="court_deadline", status="open"
     ).exists()
     assert "Procédure judiciaire en cours" in seeded
+
+
+def test_each_open_dossier_prints_its_portal_link_and_its_page_shows_it(seeded):
+    """Issue #23: where to click in the demo to see the debtor's side."""
+    from portail.models import PortalAccess
+    from portail.services import dossier_is_open_to_portal
+
+    manager = get_user_model().objects.get(username="responsable")
+    client = Client()
+    client.force_login(manager)
+    shown = [
+        d for d in Dossier.objects.filter(closed_on__isnull=True) if dossier_is_open_to_portal(d)
+    ]
+    assert len(shown) > 10
+    for dossier in shown:
+        access = PortalAccess.objects.filter(dossier=dossier).first()
+        assert access is not None, dossier.reference
+        line = next(line for line in seeded.splitlines() if f"  {dossier.reference}  " in line)
+        assert "/p/" in line and "facture" in line
+    dossier = shown[0]
+    line = next(line for line in seeded.splitlines() if f"  {dossier.reference}  " in line)
+    link = line.split()[1]
+    page = client.get(f"/dossiers/{dossier.pk}/").content.decode()
+    assert link in page and "Espace débiteur" in page
+    # One debtor already came: their new contact details wait in « Ma journée ».
+    from portail.models import PortalEvent
+
+    waiting = PortalEvent.objects.get(kind="contact", checked_at__isnull=True)
+    worklist = client.get("/ma-journee/?type=portal").content.decode()
+    assert waiting.dossier.reference in worklist

@@ -19,6 +19,7 @@ from demo import (
     escalade,
     imports,
     pilotage,
+    portail,
     relances,
     rgpd,
     statements,
@@ -37,6 +38,7 @@ DEMO_PARTS = (
     statements.bank_statements,
     accounts.portfolios,
     accounts.api_access,
+    portail.portal_links,
 )
 
 
