@@ -1,7 +1,7 @@
 """One measure in a process of its own (so that its peak memory is its own), printed as JSON.
 
     python -m bench.measure cadence|cadence_floor|dashboard|dashboard_floor|purge|purge_floor
-        |letters|letters_floor DATABASE [options]
+        |letters|letters_floor|imports|imports_floor DATABASE [options]
 
 Each prints {"seconds": ..., "peak_rss_mb": ..., "base_rss_mb": ..., ...} on its last line;
 ``base_rss_mb`` is the process before the measured work (interpreter, Django, imports).
@@ -96,6 +96,10 @@ def main(argv: list[str]) -> None:
         result = globals()[kind](database, date.fromisoformat(rest[0]))
     elif kind == "fingerprint":
         result = fingerprint(database)
+    elif kind in ("imports", "imports_floor"):
+        from bench import imports
+
+        result = (imports.product if kind == "imports" else imports.floor)(database, *rest)
     else:
         from bench import others
 

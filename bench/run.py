@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
 TEMPLATE = f"{db.PREFIX}template"
 TARGETS = {"cadence": 3.0, "per_dossier_growth": 1.3, "letters": 1.2, "letters_scaling": 1.7,
-           "dashboard": 2.0, "purge": 3.0}  # fmt: skip
+           "dashboard": 2.0, "purge": 3.0, "imports": 3.0}  # fmt: skip
+IMPORT_ROWS = 100_000
 PURGE_DEBTORS = 100_000
 DASHBOARD_RUNS = 7
 LETTER_TURNS = 10  # the letters in 10 batches, the product's and the floor's in turn
@@ -192,6 +193,27 @@ def bench_purge(debtors: int) -> dict:
     return out
 
 
+def bench_imports(rows: int) -> dict:
+    """The invoice import of ``rows`` rows against the same rows by COPY (bench/imports.py),
+    each side on a fresh copy of the migrated template, the product first then the floor,
+    ``REPEAT_IMPORTS`` times (default 1); the fastest of each side counts."""
+    out: dict = {"rows": rows, "product": {}, "floor": {}}
+    runs: dict[str, list] = {"imports": [], "imports_floor": []}
+    for _ in range(int(os.environ.get("REPEAT_IMPORTS", "1"))):
+        for kind in runs:
+            name = copy_of(TEMPLATE, kind)
+            runs[kind].append(measure(kind, name, str(rows)))
+            db.drop(name)
+    for kind, key in (("imports", "product"), ("imports_floor", "floor")):
+        timed = [r for r in runs[kind] if "seconds" in r]
+        out[key] = min(timed, key=lambda r: r["seconds"]) if timed else runs[kind][0]
+        out[key]["all_seconds"] = [round(r.get("seconds", -1), 3) for r in runs[kind]]
+    out["date"] = datetime.now(UTC).isoformat(timespec="seconds")
+    product, floor = out["product"].get("seconds"), out["floor"].get("seconds")
+    log(f"imports: product {product} s, floor {floor} s")
+    return out
+
+
 def _keep_earlier(report: dict) -> None:
     """Keep in ``latest.json`` what this run did not measure (``SIZE=1M`` alone keeps the
     smaller sizes, the letters and the purge of the run before), each with its own date."""
@@ -204,7 +226,7 @@ def _keep_earlier(report: dict) -> None:
             size.setdefault("date", earlier.get("date"))
             report["sizes"][label] = size
     report["sizes"] = dict(sorted(report["sizes"].items(), key=lambda kv: parse_size(kv[0])))
-    for key in ("letters", "purge"):
+    for key in ("letters", "purge", "imports"):
         if key not in report and key in earlier:
             report[key] = {**earlier[key], "date": earlier[key].get("date", earlier.get("date"))}
 
@@ -236,6 +258,8 @@ def main() -> None:
         report["sizes"][label] = bench_size(label, parse_size(label))
     if os.environ.get("BENCH_LETTERS", "1") != "0":
         report["letters"] = bench_letters(letters)
+    if os.environ.get("BENCH_IMPORTS", "1") != "0":
+        report["imports"] = bench_imports(int(os.environ.get("IMPORT_ROWS", IMPORT_ROWS)))
     if os.environ.get("BENCH_PURGE", "1") != "0":
         report["purge"] = bench_purge(int(os.environ.get("PURGE_DEBTORS", PURGE_DEBTORS)))
     db.drop(TEMPLATE)

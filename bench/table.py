@@ -115,6 +115,19 @@ def markdown(report: dict) -> str:
             f"{p.get('queries', '—')} / {f.get('queries', '—')} | {_mem(p, f)} | "
             f"{_verdict(ratio, t['purge'])} |"
         )
+    if "imports" in report:
+        imports = report["imports"]
+        p, f = imports.get("product", {}), imports.get("floor", {})
+        ratio = _ratio(p, f)
+        rate = p.get("rows_per_second")
+        lines.append(
+            f"| invoice import of {imports.get('rows', 0):,} rows (run of "
+            f"{imports.get('date', report.get('date'))}; "
+            f"{f'{rate:,.0f} rows/s' if rate else '—'}, floor: the same rows by COPY) | — | "
+            f"{_s(p)} | {_s(f)} | {f'{ratio:.1f}×' if ratio else '—'} "
+            f"(≤ {t.get('imports', 3.0)}×) | {p.get('queries', '—')} / — | {_mem(p, f)} | "
+            f"{_verdict(ratio, t.get('imports', 3.0))} |"
+        )
     lines.append("")
     timing = ", ".join(
         f"{label}: {size['total_seconds']} s (seed {size['seed_seconds']} s)"

@@ -12,16 +12,21 @@ from datetime import date
 from django.dispatch import Signal
 
 Planner = Callable[..., date | None]
+BatchPlanner = Callable[..., dict]
 _planner: Planner | None = None
+_batch_planner: BatchPlanner | None = None
 
 # Sent inside the transaction when a dossier leaves the cadence for a side or closed state:
 # planned reminders must not go out. Arguments: dossier, actor, reason.
 cadence_stopped = Signal()
 
 
-def register_planner(planner: Planner) -> None:
-    global _planner
+def register_planner(planner: Planner, batch: BatchPlanner | None = None) -> None:
+    """``planner(dossier, on=)``; ``batch(dossiers, on=)``, when given, plans many dossiers in a
+    few set-based reads (``{pk: date or None}``), as the daily run does."""
+    global _planner, _batch_planner
     _planner = planner
+    _batch_planner = batch
 
 
 def next_action_at(dossier, *, on: date) -> date | None:
@@ -29,3 +34,14 @@ def next_action_at(dossier, *, on: date) -> date | None:
     if _planner is None or dossier.is_closed:
         return None
     return _planner(dossier, on=on)
+
+
+def next_action_dates(dossiers: list, *, on: date) -> dict[int, date | None]:
+    """``next_action_at`` of many open dossiers (their debtor loaded): one batch of reads."""
+    if _planner is None:
+        return {d.pk: None for d in dossiers}
+    if _batch_planner is None:
+        return {d.pk: next_action_at(d, on=on) for d in dossiers}
+    return _batch_planner([d for d in dossiers if not d.is_closed], on=on) | {
+        d.pk: None for d in dossiers if d.is_closed
+    }

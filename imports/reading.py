@@ -109,8 +109,13 @@ def _delimiter(text: str) -> str:
 _SEPARATOR_WORDS = {";": "points-virgules", ",": "virgules"}
 
 
-def _physical_line(text: str, line: int) -> str:
-    return (re.split(r"\r\n|\r|\n", text) + [""] * line)[line - 1]
+def _physical_lines(text: str) -> list[str]:
+    """The file's lines, split once (a line's number is its index + 1)."""
+    return re.split(r"\r\n|\r|\n", text)
+
+
+def _physical_line(lines: list[str], line: int) -> str:
+    return lines[line - 1] if 0 < line <= len(lines) else ""
 
 
 def _other_separator(cells: list[str], width: int, delimiter: str, raw: str) -> bool:
@@ -121,9 +126,9 @@ def _other_separator(cells: list[str], width: int, delimiter: str, raw: str) -> 
     return len(cells) < width and len(other_cells) > len(cells) and len(other_cells) >= width - 1
 
 
-def _line_problem(line: int, cells: list[str], width: int, delimiter: str, text: str) -> str:
+def _line_problem(line: int, cells: list[str], width: int, delimiter: str, lines: list[str]) -> str:
     """Why a line does not have one cell per column, in words a user can act on."""
-    if _other_separator(cells, width, delimiter, _physical_line(text, line)):
+    if _other_separator(cells, width, delimiter, _physical_line(lines, line)):
         other = "," if delimiter == ";" else ";"
         return (
             f"Ligne {line} : ses cellules sont séparées par des {_SEPARATOR_WORDS[other]}, "
@@ -214,16 +219,18 @@ def _read_csv(data: bytes, check_headers: HeadersCheck | None) -> Table:
         return Table(headers=headers, rows=[])
     width = len(headers)
     delimiter = _delimiter(text)
+    physical = _physical_lines(text)  # once: per record, it made reading quadratic
     rows, lines = [], []
     for number, record in records:
         if not any(cell.strip() for cell in record):
             continue
         while len(record) > width and not record[-1].strip():
             record.pop()  # a separator at the end of the line
-        if len(record) > width or _other_separator(
-            record, width, delimiter, _physical_line(text, number)
+        if len(record) > width or (
+            len(record) < width
+            and _other_separator(record, width, delimiter, _physical_line(physical, number))
         ):
-            raise FileProblem(_line_problem(number, record, width, delimiter, text))
+            raise FileProblem(_line_problem(number, record, width, delimiter, physical))
         _check_cells(record, headers, number)
         rows.append(record + [""] * (width - len(record)))
         lines.append(number)

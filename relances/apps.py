@@ -10,4 +10,4 @@ class RelancesConfig(AppConfig):
         from dossiers import scheduling
         from relances import planning, receivers  # noqa: F401 - connects the signal receivers
 
-        scheduling.register_planner(planning.next_action_at)
+        scheduling.register_planner(planning.next_action_at, batch=planning.next_action_dates)

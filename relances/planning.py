@@ -341,6 +341,16 @@ def next_action_at(dossier: Dossier, *, on: date, ctx: BatchContext | None = Non
     return decision.next_date
 
 
+def next_action_dates(dossiers: list[Dossier], *, on: date) -> dict[int, date | None]:
+    """``next_action_at`` of many dossiers (their debtor loaded), read as the daily run reads a
+    batch (``BatchContext``): a few queries whatever their number (an import's new dossiers)."""
+    if not dossiers:
+        return {}
+    batch = Dossier.objects.filter(pk__in=[d.pk for d in dossiers])
+    ctx = BatchContext(dossiers, on=on, batch=batch)
+    return {d.pk: next_action_at(d, on=on, ctx=ctx) for d in dossiers}
+
+
 # The debtor's columns ``decide`` reads (and the transitions' conditions): the daily run loads
 # no other (neither names nor addresses), which also spares it building them for every dossier.
 PLANNED_DEBTOR_FIELDS = ("kind", "postal_code", "processing_restricted", "insolvency_status")

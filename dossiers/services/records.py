@@ -15,7 +15,7 @@ from django.db.models.functions import Length
 from django.utils import timezone
 
 from accounts.roles import user_or_none
-from dossiers import scoping
+from dossiers import scheduling, scoping
 from dossiers.models import (
     ZERO,
     Claim,
@@ -36,6 +36,7 @@ from dossiers.services._common import (
     save_dossier,
 )
 from dossiers.validators import normalize_iban, normalize_siren, normalize_vat_number
+from journal.bulk import journaled_insert, journaled_update_each
 from journal.journaled import journaled_save, require_reason
 
 # --- Creditors and debtors -------------------------------------------------------------------
@@ -108,6 +109,94 @@ def _next_reference(creditor: Creditor, on: date) -> str:
     )
     number = int(highest[len(prefix) :]) if highest else 0
     return f"{prefix}{number + 1:05d}"
+
+
+def next_dossier_references(creditor: Creditor, on: date, count: int) -> list[str]:
+    """The next ``count`` dossier references of a creditor (its row locked by the caller, as
+    ``dossier_open_or_join`` locks it), for dossiers opened together (an import)."""
+    first = _next_reference(creditor, on)
+    prefix, number = first.rsplit("-", 1)
+    return [f"{prefix}-{int(number) + n:05d}" for n in range(count)]
+
+
+def debtors_create_many(
+    rows: list[dict], *, contacts: list[dict | None], actor: User | None, reason: str
+) -> list[int]:
+    """``debtor_create`` for many debtors checked beforehand (an import): one journaled insert
+    of the debtors, one of their contacts (``contacts[i]``: the fields of ``rows[i]``'s billing
+    contact, or None). Returns the new debtors' ids, in the order of ``rows``."""
+    reason = require_reason(reason)
+    for row in rows:
+        row["siren"] = normalize_siren(row.get("siren", ""))
+    pks = journaled_insert(Debtor, rows, reasons=[reason] * len(rows), actor=actor)
+    linked = [
+        {"debtor_id": pk, **contact} for pk, contact in zip(pks, contacts, strict=True) if contact
+    ]
+    journaled_insert(DebtorContact, linked, reasons=[reason] * len(linked), actor=actor)
+    return pks
+
+
+def dossiers_open_or_join(
+    *, creditor: Creditor, debtor_ids: list[int], actor: User | None, on: date | None = None
+) -> tuple[dict[int, int], list[int]]:
+    """``dossier_open_or_join`` for many debtors of one creditor, in a few statements:
+    ({debtor id: its active dossier's id}, the ids of the dossiers opened), serialised per
+    creditor by the same row lock."""
+    on = on or timezone.localdate()
+    Creditor.objects.select_for_update().only("pk").get(pk=creditor.pk)
+    found: dict[int, int] = {}
+    wanted = sorted(set(debtor_ids))
+    for start in range(0, len(wanted), 10_000):
+        found.update(
+            Dossier.objects.filter(
+                creditor=creditor,
+                debtor_id__in=wanted[start : start + 10_000],
+                closed_on__isnull=True,
+            ).values_list("debtor_id", "pk")
+        )
+    missing = [pk for pk in wanted if pk not in found]
+    if not missing:
+        return found, []
+    references = next_dossier_references(creditor, on, len(missing))
+    opened = journaled_insert(
+        Dossier,
+        [{"debtor_id": d, "reference": r} for d, r in zip(missing, references, strict=True)],
+        reasons=["ouverture du dossier"] * len(missing),
+        actor=actor,
+        common={"creditor_id": creditor.pk, "opened_on": on},
+    )
+    found.update(zip(missing, opened, strict=True))
+    return found, opened
+
+
+def dossiers_refresh_opened(
+    dossier_ids: list[int], *, actor: User | None, reason: str, on: date | None = None
+) -> None:
+    """``dossier_refresh`` of dossiers just opened with their invoices (no payment, promise or
+    reminder yet): the reference date (oldest due date) and the next action date, planned in
+    batches as the daily run plans, written with one journaled statement per batch."""
+    on = on or timezone.localdate()
+    for start in range(0, len(dossier_ids), 2_000):
+        chunk = dossier_ids[start : start + 2_000]
+        first_due = dict(
+            Claim.objects.filter(dossier_id__in=chunk, outstanding__gt=0, cancelled_on__isnull=True)
+            .values("dossier_id")
+            .annotate(first=models.Min("due_date"))
+            .values_list("dossier_id", "first")
+        )
+        dossiers = list(
+            Dossier.objects.select_for_update(of=("self",))
+            .select_related("debtor", "creditor")
+            .filter(pk__in=chunk)
+            .order_by("pk")
+        )
+        for dossier in dossiers:
+            dossier.reference_date = first_due.get(dossier.pk)
+        dates = scheduling.next_action_dates(dossiers, on=on)
+        for dossier in dossiers:
+            dossier.next_action_at = dates.get(dossier.pk)
+            dossier._change_reason = reason
+        journaled_update_each(dossiers, ["reference_date", "next_action_at"], actor=actor)
 
 
 def dossier_open_or_join(

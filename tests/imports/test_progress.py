@@ -17,6 +17,7 @@ def test_progress_is_visible_outside_the_import_transaction(monkeypatch):
     if connection.vendor != "postgresql":
         pytest.skip("the progress of a running import is reported on PostgreSQL")
     monkeypatch.setattr(services, "PROGRESS_EVERY", 400)
+    monkeypatch.setattr(services, "WRITE_CHUNK", 400)  # invoices are written 400 at a time
     user = UserFactory(username="import-progress", role="controller")
     creditor = CreditorFactory()
     rows = "".join(
@@ -27,8 +28,8 @@ def test_progress_is_visible_outside_the_import_transaction(monkeypatch):
     seen = []
     report = services._Progress.__call__
 
-    def watch(self, done):
-        report(self, done)
+    def watch(self, done, force=False):
+        report(self, done, force)
         if done % services.PROGRESS_EVERY == 0:
             observer = connections.create_connection("default")
             try:
