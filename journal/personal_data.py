@@ -94,6 +94,13 @@ KEPT: dict[str, dict[str, str]] = {
     "courriers.deliveryattempt": {
         "message_id": "identifiant technique du message",
         "content_sha256": "empreinte du contenu envoyé",
+        "label": "libellé du modèle de message envoyé (« Remerciement »…)",
+        "provider_id": "référence technique du prestataire d'envoi",
+    },
+    "portail.portalaccess": {"key_hash": "empreinte SHA-256 du lien, qui ne révèle pas le lien"},
+    "portail.portalevent": {
+        "summary": "résumé écrit par l'application (nombres, montants, dates, numéros) ; "
+        "ce que le débiteur a écrit est dans « details », purgé"
     },
     "escalade.solvencyanalysis": {"sources": "codes des sources consultées"},
     "escalade.escalationdecision": {

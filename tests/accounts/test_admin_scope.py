@@ -56,6 +56,7 @@ UNSCOPED: dict[str, set[str]] = {
     "relances.CreditorCadence": EVERYONE - {"dpo"},
     "courriers.MessageTemplate": EVERYONE - {"dpo"},
     "courriers.CreditorMessaging": EVERYONE - {"dpo"},
+    "portail.PortalSettings": EVERYONE - {"dpo"},  # what a creditor lets its debtors do
     # The day's letters of every creditor: those who prepare and print them (as the page).
     "courriers.LetterBatch": MANAGERS_AND_ADMINS,
     # Counts only, no name.

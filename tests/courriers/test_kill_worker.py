@@ -316,9 +316,10 @@ def test_a_worker_killed_at_each_stage_of_a_delivery_sends_one_message_id(smtp, 
         workers.seen.add(stage)
         # Another worker: Redis hands it the killed worker's message (its visibility timeout
         # passed), and the sweeper queues the delivery again; they run one after the other.
+        # The sweeper skips a reminder the new worker is delivering (row lock) or has sent.
         time.sleep(1.1)
         workers.start(visibility_timeout=1)
-        assert reminder.pk in _sweep()
+        assert reminder.pk in _sweep() or _sent(reminder), workers.log()
 
     for reminder in reminders.values():
         assert _sent(reminder), workers.log()

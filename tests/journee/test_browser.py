@@ -37,12 +37,16 @@ def _morning_portfolio(controller):
     today = timezone.localdate()
     run_day = last_working_day(today)
     creditor = CreditorFactory(legal_name="Fournitures Durand SAS")
-    names = ["Boulangerie Moreau SARL", "Garage Petit SARL", "Imprimerie Roux SAS", "Café Blanc"]
+    names = ["Boulangerie Moreau SARL", "Garage Petit SARL", "Imprimerie Roux SAS", "M. Paul Blanc"]
     dossiers = {}
     for index, name in enumerate(names):
+        # A private customer last: paid in full, nothing more is due (no late-payment
+        # accessories for a consumer, C. com. L441-10 applies between professionals).
+        kind = "consumer" if name.startswith("M. ") else "professional"
+        debtor = DebtorFactory(name=name, kind=kind, **({"siren": ""} if kind == "consumer" else {}))
         claim = ClaimFactory(
             creditor=creditor,
-            debtor=DebtorFactory(name=name),
+            debtor=debtor,
             invoice_number=f"FA-2026-{index + 1:05d}",
             issue_date=run_day - datetime.timedelta(days=50),
             due_date=run_day - datetime.timedelta(days=20),
@@ -146,7 +150,7 @@ def test_a_controllers_morning(live_server, browser):
     assert Dispute.objects.get(dossier=imprimerie).status == "resolved"
 
     # 5. A payment that clears the balance closes the dossier.
-    cafe = dossiers["Café Blanc"]
+    cafe = dossiers["M. Paul Blanc"]
     _open_dossier(page, live_server, cafe)
     _open_action(page, "Paiement")
     page.get_by_label("Référence (virement, chèque…)").fill("VIR-2026-1123")
@@ -158,7 +162,7 @@ def test_a_controllers_morning(live_server, browser):
     # follow-up call is due next week), the closed dossier is gone.
     page.goto(f"{live_server.url}/ma-journee/")
     assert page.get_by_text("Appel à passer").count() == 0
-    assert "Café Blanc" not in page.content()
+    assert "M. Paul Blanc" not in page.content()
     # The dossier page after the morning's work (promise, follow-up call, journal).
     page.goto(f"{live_server.url}/dossiers/{boulangerie.pk}/")
     assert page.get_by_role("heading", name="Journal").is_visible()

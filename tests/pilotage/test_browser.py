@@ -57,7 +57,7 @@ def test_a_manager_reads_the_dashboard_and_filters_it(live_server, browser, port
     assert page.get_by_role("heading", name="Pilotage du recouvrement").is_visible()
     # Every chart was drawn (Chart.js attaches itself to its canvas) and has its table.
     charts = page.locator("canvas[data-chart]")
-    assert charts.count() == 10
+    assert charts.count() == 11  # the debtor space (#23) made it eleven
     assert page.evaluate(
         "Array.from(document.querySelectorAll('canvas[data-chart]')).every(c => c.chart)"
     )
