@@ -43,7 +43,8 @@ def _morning_portfolio(controller):
         # A private customer last: paid in full, nothing more is due (no late-payment
         # accessories for a consumer, C. com. L441-10 applies between professionals).
         kind = "consumer" if name.startswith("M. ") else "professional"
-        debtor = DebtorFactory(name=name, kind=kind, **({"siren": ""} if kind == "consumer" else {}))
+        extra = {"siren": ""} if kind == "consumer" else {}
+        debtor = DebtorFactory(name=name, kind=kind, **extra)
         claim = ClaimFactory(
             creditor=creditor,
             debtor=debtor,
