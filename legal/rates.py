@@ -77,6 +77,45 @@ class EcbRate:
     rate_percent: Decimal
 
 
+def legal_rate_missing(half_year: HalfYear) -> str:
+    """C. mon. fin. L313-2: no arrêté recorded for the half-year."""
+    return (
+        f"Taux de l'intérêt légal manquant pour le {half_year.label} "
+        "(C. mon. fin. L313-2) : ajoutez-le avant de calculer sur cette période."
+    )
+
+
+def ecb_rate_missing(half_year: HalfYear) -> str:
+    """C. com. L441-10 II: the ECB series stops before the half-year's reference day."""
+    return (
+        f"Taux BCE de refinancement manquant pour le {half_year.label} "
+        f"(taux en vigueur au {french_day(half_year.ecb_reference_day)}, C. com. L441-10) : "
+        "ajoutez-le avant de calculer sur cette période."
+    )
+
+
+def ecb_rate_unknown(half_year: HalfYear) -> str:
+    """The ECB series starts after the half-year's reference day."""
+    return (
+        f"Taux BCE de refinancement inconnu au {french_day(half_year.ecb_reference_day)} "
+        f"({half_year.label})."
+    )
+
+
+def missing_from_facts(
+    half_year: HalfYear, *, legal_known: bool, ecb_on_or_after: bool, ecb_on_or_before: bool
+) -> list[str]:
+    """``RateTable.missing_for`` from three facts a query can give at once (the dashboard
+    reads them in a query it runs anyway): a legal rate recorded for the half-year, an ECB row
+    dated on or after its reference day, one dated on or before it."""
+    missing = [] if legal_known else [legal_rate_missing(half_year)]
+    if not ecb_on_or_after:
+        missing.append(ecb_rate_missing(half_year))
+    elif not ecb_on_or_before:
+        missing.append(ecb_rate_unknown(half_year))
+    return missing
+
+
 class RateTable:
     """The recorded rates, with the rules that read them."""
 
@@ -88,10 +127,7 @@ class RateTable:
         """C. mon. fin. L313-2: the rates fixed by arrêté for that half-year."""
         row = self._legal.get(half_year.start)
         if row is None:
-            raise MissingRateError(
-                f"Taux de l'intérêt légal manquant pour le {half_year.label} "
-                "(C. mon. fin. L313-2) : ajoutez-le avant de calculer sur cette période."
-            )
+            raise MissingRateError(legal_rate_missing(half_year))
         return row
 
     def legal_rate_for_business_creditor(self, half_year: HalfYear) -> Decimal:
@@ -109,17 +145,10 @@ class RateTable:
         """
         reference_day = half_year.ecb_reference_day
         if not self._ecb or self._ecb[-1].effective_from < reference_day:
-            raise MissingRateError(
-                f"Taux BCE de refinancement manquant pour le {half_year.label} "
-                f"(taux en vigueur au {french_day(reference_day)}, C. com. L441-10) : "
-                "ajoutez-le avant de calculer sur cette période."
-            )
+            raise MissingRateError(ecb_rate_missing(half_year))
         in_force = [row for row in self._ecb if row.effective_from <= reference_day]
         if not in_force:
-            raise MissingRateError(
-                f"Taux BCE de refinancement inconnu au {french_day(reference_day)} "
-                f"({half_year.label})."
-            )
+            raise MissingRateError(ecb_rate_unknown(half_year))
         return in_force[-1].rate_percent
 
     def missing_for(self, half_year: HalfYear) -> list[str]:

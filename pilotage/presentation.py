@@ -47,6 +47,8 @@ class Dashboard:
     tables: dict[str, Table] = field(default_factory=dict)
     controllers: list = field(default_factory=list)
     costs: CostSettings | None = None
+    # The current half-year's reference rates not recorded (French messages; the banner).
+    rates_missing: list[str] = field(default_factory=list)
 
     def charts(self) -> list[dict]:
         return [t.chart_data() for t in self.tables.values() if t.chart]

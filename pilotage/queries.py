@@ -64,7 +64,9 @@ from dossiers.models import (
     Dispute,
     Dossier,
     DossierState,
+    EcbRate,
     Evidence,
+    LegalInterestRate,
     Payment,
     PaymentAllocation,
     PaymentPlan,
@@ -76,6 +78,7 @@ from imports.statements.models import BankTransaction
 from journal.personal_data import ANONYMISED
 from legal import rules
 from legal.calendar import add_months
+from legal.rates import HalfYear, missing_from_facts
 from pilotage.filters import Filters
 from pilotage.kpis import (
     AGING_BUCKETS,
@@ -414,7 +417,34 @@ def _arrangements_queryset(f: Filters) -> QuerySet:
             calls=n(calls),
             calls_traced=n(calls.exclude(summary="")),
             **_portal_annotations(f, n),
+            **_rate_annotations(f.today),
         )
+    )
+
+
+def _rate_annotations(today: date) -> dict:
+    """Whether the current half-year has its reference rates (docs/legal.md, *Never carried
+    forward*), read in this query the page runs anyway: the missing-rate banner costs no query
+    of its own (``legal.rates.missing_from_facts``)."""
+    half_year = HalfYear.containing(today)
+    reference_day = half_year.ecb_reference_day
+    return {
+        "rate_legal_known": Exists(
+            LegalInterestRate.objects.filter(half_year_start=half_year.start)
+        ),
+        "rate_ecb_on_or_after": Exists(EcbRate.objects.filter(effective_from__gte=reference_day)),
+        "rate_ecb_on_or_before": Exists(EcbRate.objects.filter(effective_from__lte=reference_day)),
+    }
+
+
+def rates_missing(costs: CostSettings, today: date) -> list[str]:
+    """The French messages of the current half-year's missing rates, from the row of
+    ``arrangements_query`` (SQLite gives the booleans as integers)."""
+    return missing_from_facts(
+        HalfYear.containing(today),
+        legal_known=bool(costs.rate_legal_known),
+        ecb_on_or_after=bool(costs.rate_ecb_on_or_after),
+        ecb_on_or_before=bool(costs.rate_ecb_on_or_before),
     )
 
 

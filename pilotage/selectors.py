@@ -36,4 +36,5 @@ def dashboard_data(**filters) -> Dashboard:
         tables=presentation.tables(f, numbers, costs),
         controllers=team,
         costs=costs,
+        rates_missing=queries.rates_missing(costs, f.today),
     )

@@ -215,3 +215,30 @@ def test_add_rate_help_is_readable(capsys):
         call_command("add_rate", "--help")
     assert exit_.value.code == 0
     assert "Taux créancier particulier en % (legal)" in capsys.readouterr().out
+
+
+def test_missing_rates_from_three_facts_say_what_the_table_says():
+    """The dashboard's reading (``missing_from_facts``) gives the messages of
+    ``RateTable.missing_for`` (C. mon. fin. L313-2; C. com. L441-10 II: ECB rate in force on
+    1 July)."""
+    from legal.rates import EcbRate as Ecb
+    from legal.rates import LegalRate, RateTable, missing_from_facts
+
+    h2 = HalfYear(2026, 2)
+    cases = [
+        (RateTable(), {"legal_known": False, "ecb_on_or_after": False, "ecb_on_or_before": False}),
+        (
+            RateTable(legal=[LegalRate(D(2026, 7, 1), Decimal("6.5"), Decimal("2.4"))]),
+            {"legal_known": True, "ecb_on_or_after": False, "ecb_on_or_before": False},
+        ),
+        (
+            RateTable(ecb=[Ecb(D(2025, 6, 11), Decimal("2.15")), Ecb(D(2026, 7, 1), Decimal(2))]),
+            {"legal_known": False, "ecb_on_or_after": True, "ecb_on_or_before": True},
+        ),
+        (
+            RateTable(ecb=[Ecb(D(2026, 9, 1), Decimal("2"))]),
+            {"legal_known": False, "ecb_on_or_after": True, "ecb_on_or_before": False},
+        ),
+    ]
+    for table, facts in cases:
+        assert missing_from_facts(h2, **facts) == table.missing_for(h2), facts

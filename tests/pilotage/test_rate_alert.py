@@ -24,14 +24,50 @@ def _text(response) -> str:
     return html.unescape(response.content.decode())
 
 
-def test_the_manager_is_told_on_the_worklist_and_the_dashboard_links_the_form(client, manager):
+def test_the_manager_is_told_on_the_worklist_and_the_dashboard(client, manager):
     client.force_login(manager)
-    text = _text(client.get(reverse("journee:worklist")))
-    assert "Taux de référence manquant pour le semestre en cours" in text
-    assert "2e semestre 2026" in text or "2nd semestre 2026" in text
+    for url in (reverse("journee:worklist"), reverse("pilotage:dashboard")):
+        text = _text(client.get(url))
+        assert "Taux de référence manquant pour le semestre en cours" in text, url
+        assert "Taux de l'intérêt légal manquant pour le 2e semestre 2026" in text, url
+        assert "Taux BCE de refinancement manquant pour le 2e semestre 2026" in text, url
+        assert "taux en vigueur au 1er juillet 2026" in text, url
+        assert reverse("pilotage:rate_add") in text, url
+
+
+def test_the_dashboard_reads_the_rates_in_a_query_it_runs_anyway(client, manager):
+    """The banner costs the dashboard no query: the rates' three facts come with the
+    arrangements' row (tests/pilotage/test_dashboard_page.py counts the page's queries)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(manager)
+    url = reverse("pilotage:dashboard")
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url)
+    rate_tables = ("dossiers_legalinterestrate", "dossiers_ecbrate")
+    reading = [q["sql"] for q in captured if any(t in q["sql"] for t in rate_tables)]
+    assert len(reading) == 1
+    assert "pilotage_costsettings" in reading[0]
+
+
+def test_a_half_year_with_its_rates_has_no_banner_on_the_dashboard(client, manager):
+    """Once both rates of the half-year are recorded, the dashboard only links the form."""
+    LegalInterestRate.objects.create(
+        half_year_start=datetime.date(2026, 7, 1),
+        half_year_end=datetime.date(2026, 12, 31),
+        consumer_creditor_percent="6.50",
+        other_creditor_percent="2.40",
+        source="test",
+    )
+    EcbRate.objects.create(
+        effective_from=datetime.date(2026, 7, 1), rate_percent="2.15", source="test"
+    )
+    client.force_login(manager)
+    text = _text(client.get(reverse("pilotage:dashboard")))
+    assert "Taux de référence manquant" not in text
     assert reverse("pilotage:rate_add") in text
-    # The dashboard keeps its fixed number of queries: a link, no banner.
-    assert reverse("pilotage:rate_add") in _text(client.get(reverse("pilotage:dashboard")))
 
 
 def test_a_controller_has_no_banner(client, controller):
