@@ -30,6 +30,7 @@ from recouvrement.celery import app
 from relances import services
 from relances.models import CadenceStep, Channel, Reminder
 from tests.factories import ClaimFactory, DebtorFactory
+from tests.fixtures.app_role import app_role, database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -96,11 +97,8 @@ def smtp():
 
 
 def _database_url() -> str:
-    db = connection.settings_dict
-    return (
-        f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"
-        f"{db['PORT'] or 5432}/{db['NAME']}"
-    )
+    """The worker acts as the application's role, as the tests and production do."""
+    return database_url(connection.settings_dict)
 
 
 class Workers:
@@ -161,6 +159,25 @@ class Workers:
             stderr=subprocess.STDOUT,
         )
         assert _wait(lambda: b" ready." in log.read_bytes(), timeout=40), self.log()
+
+    def acting_role(self) -> str:
+        """The role a process started with the workers' settings acts as on the database."""
+        script = (
+            "import django; django.setup(); from django.db import connection\n"
+            "with connection.cursor() as cursor:\n"
+            "    cursor.execute('SELECT current_user')\n"
+            "    print(cursor.fetchone()[0])\n"
+        )
+        done = subprocess.run(  # noqa: S603 (our own interpreter and script)
+            [sys.executable, "-c", script],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        )
+        return done.stdout.strip().splitlines()[-1]
 
     def pause(self, reminder: Reminder, stage: str):
         (self.folder / f"pause-reminder{reminder.pk}-{stage}").touch()
@@ -295,6 +312,8 @@ STAGES = {
 def test_a_worker_killed_at_each_stage_of_a_delivery_sends_one_message_id(smtp, workers):
     """Three reminders, each stopping its worker at one stage; each kill is followed by a new
     worker, to which Redis hands the killed worker's message, and by the sweeper's tick."""
+    if app_role():  # the worker writes as production's does: history and links append-only
+        assert workers.acting_role() == app_role()
     reminders = {stage: _planned_email() for stage in STAGES}
     for stage, reminder in reminders.items():
         workers.pause(reminder, stage)

@@ -274,3 +274,35 @@ def test_the_suite_runs_as_the_application_role(controller):
     assert chain.seal() > 0 and verification.verify().ok
     refusal = attempt(current, f"DELETE FROM {HISTORY}")
     assert refusal and "permission denied" in refusal
+
+
+@pytest.mark.skipif(not settings.DATABASE_APP_ROLE, reason="DATABASE_APP_ROLE non défini")
+def test_a_test_connection_opened_as_another_role_fails(db):
+    """The suite checks every connection it opens (``connection_created``): one that would act
+    as the owner (a thread or a process given other options) fails the test that opened it."""
+    import threading
+
+    from django.db import connections
+
+    from tests.fixtures.app_role import NotTheApplicationRole
+
+    found = {}
+
+    def open_a_connection():  # a thread opens a connection of its own, from the settings
+        try:
+            connections["default"].ensure_connection()
+        except NotTheApplicationRole as exc:
+            found["refused"] = str(exc)
+        finally:
+            connections["default"].close()
+
+    options = settings.DATABASES["default"]["OPTIONS"]
+    saved = options["options"]
+    options["options"] = saved.replace(f"-c role={settings.DATABASE_APP_ROLE}", "")
+    try:
+        thread = threading.Thread(target=open_a_connection)
+        thread.start()
+        thread.join()
+    finally:
+        options["options"] = saved
+    assert "pas 'recouvrement_app'" in found["refused"]
