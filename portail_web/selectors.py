@@ -1,6 +1,7 @@
 """What the debtor sees on their page, read in a few queries: the creditor, the invoices still
 due with the legal engine's figures (penalties and the 40 € indemnity for a professional only,
-a missing rate shown as a lower bound), the copies of the invoices and letters, the payments,
+a missing rate shown as a lower bound), the accessories left once the principal was paid late
+(« Accessoires dus », docs/legal.md §11), the copies of the invoices and letters, the payments,
 the next step in plain words (checked by ``legal.wording``)."""
 
 from __future__ import annotations
@@ -11,8 +12,14 @@ from decimal import Decimal
 
 from courriers.models import SentMessage
 from dossiers.models import Dispute, Dossier, DossierState, Evidence, Payment, Promise
-from dossiers.selectors import claim_legal_figures, dossier_claims_for_figures, rate_table
+from dossiers.selectors import (
+    accessories_paid,
+    claim_legal_figures,
+    dossier_claims_for_figures,
+    rate_table,
+)
 from legal import wording
+from legal.accessories import Accessories, accessories
 from legal.bounds import LowerBound
 from legal.formatting import euros, french_date
 from rgpd.notice import information_notice
@@ -36,6 +43,17 @@ class InvoiceLine:
 
 
 @dataclass
+class AccessoryLine:
+    """An invoice paid late: what its delay still costs (C. com. L441-10 II, D441-5)."""
+
+    number: str
+    due_date: str
+    amount: str
+    penalties: str
+    indemnity: str
+
+
+@dataclass
 class DebtorView:
     dossier: Dossier
     professional: bool
@@ -52,6 +70,16 @@ class DebtorView:
     notice: str
     promise: Promise | None = None
     open_disputes: list[Dispute] = field(default_factory=list)
+    # « Accessoires dus »: the principal is paid, the penalties and indemnities are not.
+    accessories: Accessories | None = None
+    accessory_lines: list[AccessoryLine] = field(default_factory=list)
+
+    @property
+    def payable(self) -> Decimal:
+        """What the payment page asks for: the invoices' balance, or the accessories left."""
+        if self.accessories is not None:
+            return self.accessories.remaining
+        return self.unpaid_total
 
     @property
     def unpaid_text(self) -> str:
@@ -85,7 +113,19 @@ def next_step(dossier: Dossier, *, promise: Promise | None, on: date) -> str:
     letters (``legal.wording``) must find nothing in it, else a neutral sentence is shown."""
     consumer = dossier.debtor.kind != "professional"
     state = dossier.state
-    if state == S.PROMISE and promise is not None:
+    if state == S.ACCESSORIES:
+        text = (
+            "Vos factures sont réglées, merci. Restent dues les pénalités de retard et "
+            "l'indemnité forfaitaire indiquées ci-dessous"
+        )
+        if dossier.next_action_at:
+            text += (
+                " : sans règlement ni nouvelle de votre part, un rappel de ces sommes vous sera "
+                f"adressé à partir du {french_date(max(dossier.next_action_at, on))}."
+            )
+        else:
+            text += "."
+    elif state == S.PROMISE and promise is not None:
         text = (
             f"Votre promesse de paiement de {euros(promise.amount)} pour le "
             f"{french_date(promise.due_on)} est enregistrée : aucun rappel ne vous sera "
@@ -178,6 +218,9 @@ def debtor_view(dossier: Dossier, *, on: date) -> DebtorView:
     copies = list(
         dossier.evidence.filter(kind=Evidence.Kind.INVOICE).exclude(file="").order_by("pk")
     )
+    owed, owed_lines = (
+        _accessories(dossier, on=on, rates=rates) if dossier.state == S.ACCESSORIES else (None, [])
+    )
     return DebtorView(
         dossier=dossier,
         professional=professional,
@@ -194,4 +237,28 @@ def debtor_view(dossier: Dossier, *, on: date) -> DebtorView:
         notice=information_notice(creditor, debtor),
         promise=promise,
         open_disputes=disputes,
+        accessories=owed,
+        accessory_lines=owed_lines,
     )
+
+
+def _accessories(dossier: Dossier, *, on: date, rates) -> tuple[Accessories, list[AccessoryLine]]:
+    """The accessories of a dossier whose principal is paid (the figures of
+    ``dossiers.selectors.dossier_accessories``), with the invoices paid late that make them."""
+    claims = dossier_claims_for_figures(dossier, dossier.claims.filter(cancelled_on__isnull=True))
+    figures = [(claim, claim_legal_figures(claim, on=on, rates=rates)) for claim in claims]
+    owed = accessories(
+        [f for _c, f in figures], debtor_kind=dossier.debtor.kind, paid=accessories_paid(dossier)
+    )
+    lines = [
+        AccessoryLine(
+            number=claim.invoice_number,
+            due_date=french_date(claim.due_date),
+            amount=euros(claim.amount),
+            penalties="à calculer" if f.late_penalties is None else euros(f.late_penalties),
+            indemnity=euros(f.recovery_indemnity),
+        )
+        for claim, f in figures
+        if f.recovery_indemnity or f.late_penalties
+    ]
+    return owed, lines

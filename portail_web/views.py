@@ -68,6 +68,7 @@ def dossier(request, access):
         summary=(
             f"{len(view.invoices)} facture(s), {len(view.payments)} paiement(s), "
             f"{len(view.letters)} courrier(s) affichés"
+            + (f", accessoires dus ({view.accessories.remaining})" if view.accessories else "")
         ),
     )
     return render(
@@ -141,7 +142,7 @@ def pay(request, access):
     dossier = access.dossier
     creditor = dossier.creditor
     view = selectors.debtor_view(dossier, on=timezone.localdate())
-    amount = view.unpaid_total
+    amount = view.payable  # « Accessoires dus »: the penalties and indemnities left
     reference = dossier_rf_reference(dossier.reference)
     qr_svg = ""
     if amount > 0:
