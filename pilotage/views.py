@@ -193,6 +193,7 @@ def cadence_run(request, run_pk: int):
             "reminders": reminders,
             "limit": runs.REMINDERS_SHOWN,
             "dossiers": runs.run_dossiers(run, request.user),
+            "shards": list(run.shards.order_by("number")),
         },
     )
 

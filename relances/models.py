@@ -270,6 +270,11 @@ class CadenceRun(models.Model):
         help_text="Identifiants des dossiers en attente, passés en Go/No-Go ou en erreur.",
     )
     error = models.TextField("erreur", blank=True)
+    shard_count = models.PositiveIntegerField(
+        "lots",
+        default=0,
+        help_text="Lots (plages d'identifiants) répartis entre les workers ; 0 : un seul.",
+    )
 
     class Meta:
         verbose_name = "exécution de la cadence"
@@ -279,6 +284,60 @@ class CadenceRun(models.Model):
 
     def __str__(self) -> str:
         return f"Cadence du {self.on:%d/%m/%Y} ({self.get_trigger_display()})"
+
+
+class CadenceShard(models.Model):
+    """One shard of a spread daily run: the due dossiers whose id lies in ``[first_id,
+    last_id]`` (``None``: open end), run by whichever Celery worker takes its task, and what it
+    did. The shards of a run cover every id; the last one to finish gathers them on the run."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "En file"
+        RUNNING = "running", "En cours"
+        DONE = "done", "Terminé"
+        FAILED = "failed", "Interrompu"
+
+    run = models.ForeignKey(
+        CadenceRun, on_delete=models.CASCADE, related_name="shards", verbose_name="exécution"
+    )
+    number = models.PositiveIntegerField("lot")
+    first_id = models.BigIntegerField("premier dossier", null=True, blank=True)
+    last_id = models.BigIntegerField("dernier dossier", null=True, blank=True)
+    due = models.PositiveIntegerField("dossiers dus au lancement", default=0)
+    status = models.CharField(
+        "statut", max_length=20, choices=Status.choices, default=Status.QUEUED
+    )
+    worker = models.CharField("worker", max_length=200, blank=True)
+    attempts = models.PositiveIntegerField("exécutions", default=0)
+    started_at = models.DateTimeField("début", null=True, blank=True)
+    finished_at = models.DateTimeField("fin", null=True, blank=True)
+    examined = models.PositiveIntegerField("dossiers examinés", default=0)
+    reminders = models.PositiveIntegerField("étapes déclenchées", default=0)
+    fired = models.JSONField("étapes déclenchées par niveau", default=dict)
+    skipped = models.PositiveIntegerField("étapes sautées (rattrapage)", default=0)
+    caught_up = models.PositiveIntegerField("dossiers en rattrapage", default=0)
+    go_no_go = models.PositiveIntegerField("passés en Go/No-Go", default=0)
+    arrangements = models.PositiveIntegerField("promesses et échéanciers vérifiés", default=0)
+    errors = models.PositiveIntegerField("erreurs", default=0)
+    details = models.JSONField("dossiers concernés", default=dict, blank=True)
+    error = models.TextField("erreur", blank=True)
+
+    class Meta:
+        verbose_name = "lot de la cadence"
+        verbose_name_plural = "lots de la cadence"
+        ordering = ["run", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "number"], name="cadence_shard_unique_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run} — lot {self.number}"
+
+    @property
+    def range_label(self) -> str:
+        first = "début" if self.first_id is None else str(self.first_id)
+        last = "fin" if self.last_id is None else str(self.last_id)
+        return f"{first} → {last}"
 
 
 class Reminder(models.Model):

@@ -39,6 +39,7 @@ from relances.models import (
     ADVANCING_STAGES,
     DELIVERED_CHANNELS,
     CadenceRun,
+    CadenceShard,
     CadenceStep,
     CallLog,
     Channel,
@@ -253,12 +254,190 @@ def run_cadence(
     return report
 
 
-def _record_run(report: RunReport, *, error: str = "") -> None:
-    """Write what the run did on its ``CadenceRun`` row (one UPDATE)."""
+# --- The daily run spread over workers ------------------------------------------------------
+
+SHARD_TASK = "relances.run_cadence_shard"
+
+
+def shard_bounds(ids: list[int], size: int) -> list[tuple[int | None, int | None, int]]:
+    """Split the due ids (sorted) into id ranges of ``size`` due dossiers each, as
+    ``(first_id, last_id, due)``; the ranges are contiguous and cover every id (the first starts
+    from the beginning, the last has no end), so a dossier that falls due meanwhile belongs to
+    exactly one shard."""
+    size = max(int(size), 1)
+    chunks = [ids[start : start + size] for start in range(0, len(ids), size)]
+    bounds = []
+    for k, chunk in enumerate(chunks):
+        first = None if k == 0 else chunk[0]
+        last = None if k == len(chunks) - 1 else chunks[k + 1][0] - 1
+        bounds.append((first, last, len(chunk)))
+    return bounds
+
+
+def run_cadence_spread(
+    *,
+    on: date | None = None,
+    actor=None,
+    trigger: str | None = None,
+    shard_size: int | None = None,
+) -> CadenceRun:
+    """The daily run split into shards (id ranges of ``shard_size`` due dossiers, by default
+    ``settings.CADENCE_SHARD_SIZE``), each queued as one task (``relances.run_cadence_shard``)
+    that any Celery worker, on any machine sharing the database and the broker, takes. The run
+    is recorded at once (``CadenceRun``, *En cours*, with its ``CadenceShard`` rows); the last
+    shard to finish gathers what they did on it. Idempotent like ``run_cadence``: a shard run
+    twice, two spread runs or a spread run beside a single one create each reminder once."""
+    on = on or timezone.localdate()
+    size = shard_size or settings.CADENCE_SHARD_SIZE
+    bounds = shard_bounds(due_dossier_ids(on), size)
+    with transaction.atomic():
+        run = CadenceRun.objects.create(
+            on=on,
+            started_at=timezone.now(),
+            trigger=trigger or (CadenceRun.Trigger.USER if actor else CadenceRun.Trigger.SCRIPT),
+            started_by=user_or_none(actor),
+            shard_count=len(bounds),
+        )
+        shards = CadenceShard.objects.bulk_create(
+            CadenceShard(run=run, number=k, first_id=first, last_id=last, due=due)
+            for k, (first, last, due) in enumerate(bounds, start=1)
+        )
+        if shards:
+            pks = [shard.pk for shard in shards]
+            transaction.on_commit(partial(_queue_shards, pks))
+    if not shards:
+        cadence_run_gather(run=run)
+        run.refresh_from_db()
+    return run
+
+
+def _queue_shards(shard_ids: list[int]) -> None:
+    for pk in shard_ids:
+        queue(SHARD_TASK, shard_id=pk)
+
+
+def cadence_shard_run(*, shard_id: int, worker: str = "") -> CadenceShard:
+    """Run one shard: the dossiers due on the run's day whose id lies in the shard's range, by
+    batches like ``run_cadence``; record what it did on the shard and, if it is the last one,
+    gather the shards on the run. A shard already done is left as it is (a redelivered task);
+    one left *En cours* by a worker that died is run again (what that worker committed is no
+    longer due: nothing is created twice) and adds what it did to what was recorded."""
+    with transaction.atomic():
+        shard = CadenceShard.objects.select_for_update().select_related("run").get(pk=shard_id)
+        if shard.status in (CadenceShard.Status.DONE, CadenceShard.Status.FAILED):
+            return shard
+        CadenceShard.objects.filter(pk=shard.pk).update(
+            status=CadenceShard.Status.RUNNING,
+            started_at=timezone.now(),
+            worker=worker[:200],
+            attempts=shard.attempts + 1,
+        )
+    run = shard.run
+    actor = run.started_by
+    report = RunReport(on=run.on)
+    report.run = run
+    ids = due_dossiers(run.on)
+    if shard.first_id is not None:
+        ids = ids.filter(pk__gte=shard.first_id)
+    if shard.last_id is not None:
+        ids = ids.filter(pk__lte=shard.last_id)
+    error = ""
+    try:
+        with _older_objects_frozen():
+            _run_batches(
+                list(ids.order_by("pk").values_list("pk", flat=True)),
+                on=run.on,
+                actor=actor,
+                dry_run=False,
+                report=report,
+            )
+    except Exception as exc:  # the database gone: the shard is marked, the others go on
+        logger.exception("cadence du %s : lot %s interrompu", run.on, shard.number)
+        error = f"{type(exc).__name__} : {exc}"
+    # Added to what an earlier attempt recorded (none if its worker died before recording):
+    # each attempt did only what was still due, so the sums count every dossier once.
+    shard.refresh_from_db()
+    fired = Counter(shard.fired)
+    fired.update(report.fired)
+    details = {key: list(pks) for key, pks in shard.details.items()}
+    for key, pks in report.details.items():
+        details.setdefault(key, []).extend(pks)
+    errors = [f"dossier {pk} : {message}" for pk, message in report.errors]
+    CadenceShard.objects.filter(pk=shard.pk).update(
+        status=CadenceShard.Status.FAILED if error else CadenceShard.Status.DONE,
+        finished_at=timezone.now(),
+        examined=shard.examined + report.examined,
+        reminders=shard.reminders + report.reminders,
+        fired=dict(fired),
+        skipped=shard.skipped + report.skipped,
+        caught_up=shard.caught_up + report.caught_up,
+        go_no_go=shard.go_no_go + report.counts["go_no_go"],
+        arrangements=shard.arrangements + report.counts["promise"] + report.counts["plan"],
+        errors=shard.errors + len(report.errors) + bool(error),
+        details=details,
+        error="\n".join([shard.error, *errors, error][:50]).strip(),
+    )
+    cadence_run_gather(run=run)
+    shard.refresh_from_db()
+    return shard
+
+
+def cadence_run_gather(*, run: CadenceRun) -> bool:
+    """Once every shard of ``run`` is done (or failed), write their sum on the run: dossiers
+    examined, steps fired per level, skipped, catch-ups, holds, Go/No-Go, arrangements, errors
+    and the dossiers concerned; *Interrompue* if a shard failed. Under the run's row lock, so
+    that of two shards finishing together exactly one gathers. Returns whether it gathered."""
+    with transaction.atomic():
+        run = CadenceRun.objects.select_for_update().get(pk=run.pk)
+        shards = list(run.shards.order_by("number"))
+        if any(
+            s.status in (CadenceShard.Status.QUEUED, CadenceShard.Status.RUNNING) for s in shards
+        ):
+            return False
+        report = RunReport(on=run.on)
+        report.run = run
+        failed = []
+        for s in shards:
+            report.examined += s.examined
+            report.reminders += s.reminders
+            report.fired.update(s.fired)
+            report.skipped += s.skipped
+            report.caught_up += s.caught_up
+            report.counts["go_no_go"] += s.go_no_go
+            report.counts["promise"] += s.arrangements
+            for key, pks in s.details.items():
+                report.details.setdefault(key, []).extend(pks)
+            if s.status == CadenceShard.Status.FAILED:
+                failed.append(s)
+        lines = [s.error for s in shards if s.error]
+        if failed:
+            lines.append(
+                f"{len(failed)} lot(s) interrompu(s) : " + ", ".join(str(s.number) for s in failed)
+            )
+        _record_run(
+            report, lines=lines, failed=bool(failed), error_count=sum(s.errors for s in shards)
+        )
+    return True
+
+
+def _record_run(
+    report: RunReport,
+    *,
+    error: str = "",
+    lines: list[str] | None = None,
+    failed: bool = False,
+    error_count: int | None = None,
+) -> None:
+    """Write what the run did on its ``CadenceRun`` row (one UPDATE); a spread run gives its
+    shards' error ``lines``, whether one ``failed`` and their ``error_count``."""
     run = report.run
     if run is None:
         return
-    errors = [f"dossier {pk} : {message}" for pk, message in report.errors]
+    errors = (
+        lines
+        if lines is not None
+        else [f"dossier {pk} : {message}" for pk, message in report.errors]
+    )
     # The dossiers on hold that day: the planner does not look at them until their hold ends
     # (their next action date is the day after), so the run would not meet most of them.
     held = set(report.details.get("hold", []))
@@ -271,7 +450,7 @@ def _record_run(report: RunReport, *, error: str = "") -> None:
     report.details["hold"] = sorted(held)
     CadenceRun.objects.filter(pk=run.pk).update(
         finished_at=timezone.now(),
-        status=CadenceRun.Status.FAILED if error else CadenceRun.Status.DONE,
+        status=CadenceRun.Status.FAILED if error or failed else CadenceRun.Status.DONE,
         examined=report.examined,
         reminders=report.reminders,
         fired=dict(report.fired),
@@ -280,7 +459,7 @@ def _record_run(report: RunReport, *, error: str = "") -> None:
         holds=report.holds,
         go_no_go=report.counts["go_no_go"],
         arrangements=report.counts["promise"] + report.counts["plan"],
-        errors=len(report.errors) + bool(error),
+        errors=len(report.errors) + bool(error) if error_count is None else error_count,
         details=report.details,
         error="\n".join([*errors, error][:50]).strip(),
     )

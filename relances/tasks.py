@@ -1,8 +1,11 @@
 """Celery tasks of the cadence: thin and idempotent, they call services with ids."""
 
+import os
+import socket
 from datetime import date
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from recouvrement.celery import queue
@@ -12,10 +15,27 @@ from relances.models import CadenceRun
 
 @shared_task(name="relances.run_cadence")
 def run_cadence_task(on: str | None = None) -> dict:
-    """The sweep beat runs every hour: idempotent, so a missed or doubled tick is harmless."""
+    """The sweep beat runs every hour: idempotent, so a missed or doubled tick is harmless.
+
+    With ``CADENCE_SHARD_SIZE`` (the default) the run is spread: this task records the run and
+    queues one ``relances.run_cadence_shard`` per id range, which any worker takes; with 0 it
+    runs every due dossier itself, in this worker."""
     day = date.fromisoformat(on) if on else timezone.localdate()
+    if settings.CADENCE_SHARD_SIZE:
+        run = services.run_cadence_spread(on=day, trigger=CadenceRun.Trigger.BEAT)
+        return {"date": day.isoformat(), "run": run.pk, "shards": run.shard_count}
     report = services.run_cadence(on=day, trigger=CadenceRun.Trigger.BEAT)
     return {"date": day.isoformat(), "examined": report.examined, "reminders": report.reminders}
+
+
+@shared_task(name=services.SHARD_TASK, acks_late=True)
+def run_cadence_shard_task(shard_id: int) -> dict:
+    """One shard of a spread run, in whichever worker takes it (acknowledged once done: a
+    worker killed mid-way leaves it to another, which creates nothing twice)."""
+    shard = services.cadence_shard_run(
+        shard_id=shard_id, worker=f"{socket.gethostname()}:{os.getpid()}"
+    )
+    return {"shard": shard.pk, "examined": shard.examined, "reminders": shard.reminders}
 
 
 @shared_task(name="relances.queue_deliveries", acks_late=True)

@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Marks the read-only pages served from the read replica, when one is configured.
+    "recouvrement.replica.ReplicaMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.OTPRequiredMiddleware",
@@ -107,6 +109,28 @@ def without_jit(database: dict) -> dict:
 
 
 without_jit(DATABASES["default"])
+
+
+def with_replica(databases: dict) -> dict:
+    """A read replica for the read-only pages (recouvrement/replica.py), off unless
+    ``DATABASE_REPLICA_URL`` is set: the pages of ``DATABASE_REPLICA_PAGES`` (URL names) read
+    from it on GET; every write stays on the primary (``default``)."""
+    url = env("DATABASE_REPLICA_URL", default="")
+    if url:
+        replica = without_jit(env.db_url_config(url))
+        replica["ATOMIC_REQUESTS"] = False
+        replica["CONN_MAX_AGE"] = databases["default"].get("CONN_MAX_AGE", 0)
+        replica["TEST"] = {"MIRROR": "default"}
+        databases["replica"] = replica
+    return databases
+
+
+with_replica(DATABASES)
+DATABASE_ROUTERS = ["recouvrement.replica.ReplicaRouter"]
+DATABASE_REPLICA_PAGES = env.list(
+    "DATABASE_REPLICA_PAGES",
+    default=["pilotage:dashboard", "pilotage:export"],
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -245,7 +269,11 @@ CELERY_BEAT_SCHEDULE = {
     "outages-check": {"task": "courriers.outages_check", "schedule": 300.0},
 }
 # The tasks after which the journal seals its heads at once (celery's task_postrun).
-JOURNAL_SEAL_AFTER_TASKS = ("relances.run_cadence", "rgpd.purge")
+JOURNAL_SEAL_AFTER_TASKS = ("relances.run_cadence", "relances.run_cadence_shard", "rgpd.purge")
+# The daily run spread over the workers: the due dossiers in id ranges of this many, one task
+# each, taken by any worker (docs/relances.md « The daily run spread over workers »); 0: the
+# beat's task runs every due dossier itself.
+CADENCE_SHARD_SIZE = env.int("CADENCE_SHARD_SIZE", default=2000)
 
 # GDPR: days kept after the prescription of a closed dossier's claims before its purge.
 RGPD_PURGE_MARGIN_DAYS = env.int("RGPD_PURGE_MARGIN_DAYS", default=30)

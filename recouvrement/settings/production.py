@@ -17,6 +17,7 @@ DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 without_jit(DATABASES["default"])  # noqa: F405
+with_replica(DATABASES)  # noqa: F405
 EMAIL_CONFIG = env.email("EMAIL_URL")
 vars().update(EMAIL_CONFIG)
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")

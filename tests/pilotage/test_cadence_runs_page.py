@@ -132,3 +132,17 @@ def test_the_pages_read_runs_in_a_few_queries(client, day, django_assert_max_num
     run = CadenceRun.objects.order_by("pk").last()
     with django_assert_max_num_queries(10):
         assert client.get(reverse("pilotage:cadence_run", args=[run.pk])).status_code == 200
+
+
+def test_a_spread_run_shows_its_shards_and_their_sum(
+    client, day, frozen, django_capture_on_commit_callbacks
+):
+    *_, manager = day
+    with frozen(R7_DAY), django_capture_on_commit_callbacks(execute=True):
+        run = services.run_cadence_spread(on=R7_DAY, shard_size=2)
+    client.force_login(manager)
+    page = client.get(reverse("pilotage:cadence_run", args=[run.pk])).content.decode()
+    assert "Lots répartis entre les workers (2)" in page
+    assert page.count("Terminé</td>") == 2
+    assert "3 dossier(s) examiné(s), 3 étape(s) déclenchée(s), 4 étape(s) sautée(s)" in page
+    assert "Alpha SARL" in page and "Charlie SA" in page

@@ -30,6 +30,7 @@ from recouvrement.celery import app
 from relances import services
 from relances.models import (
     CadencePolicy,
+    CadenceRun,
     CadenceStep,
     Channel,
     DebtorCadenceOverride,
@@ -252,9 +253,11 @@ def test_a_real_worker_given_the_same_day_twice_sends_each_reminder_once(frozen,
     runs = [run_cadence_task.delay("2026-10-08") for _ in range(2)]
     results = [run.get(timeout=60) for run in runs]
 
-    # The worker takes one task at a time: the first run creates the three reminders, the
-    # second finds nothing left to do.
-    assert sorted(result["reminders"] for result in results) == [0, len(dossiers)]
+    # Each run is spread: its shard goes through Redis to the worker too. The worker takes one
+    # task at a time: one run creates the three reminders, the other finds nothing left to do.
+    recorded = CadenceRun.objects.filter(pk__in=[result["run"] for result in results])
+    assert _wait_until(lambda: not recorded.exclude(status=CadenceRun.Status.DONE).exists())
+    assert sorted(recorded.values_list("reminders", flat=True)) == [0, len(dossiers)]
     reminders = Reminder.objects.filter(dossier__in=dossiers)
     assert reminders.count() == len(dossiers)
     # Each run queued its deliveries on commit; the worker sends them.
