@@ -8,7 +8,9 @@ reminder rows (fired steps planned, skipped ones cancelled with the catch-up not
 same journal rows (one history row per reminder and per dossier, with the same reasons).
 
 Working days come from a small calendar table filled from ``legal.calendar`` (data,
-like the holidays themselves). Paths the seeded data never takes (promises, payment plans,
+like the holidays themselves), built and analysed before the timer (``prepare``), as the
+product's calendar is warmed before its run; every temporary table is analysed once filled.
+Paths the seeded data never takes (promises, payment plans,
 Go/No-Go, waits) are not written here: the run compares its result with the product's.
 
 A formal notice fired by the run has not gone out yet (it waits for its approval, then its
@@ -40,9 +42,10 @@ def calendar_rows(on: date, before: int = 800, after: int = 200):
             yield region, day, rolled, rolled == day
 
 
+CALENDAR = """CREATE TEMP TABLE cal (region text, day date, rolled date, working bool,
+        PRIMARY KEY (region, day))"""
+
 STATEMENTS = [
-    """CREATE TEMP TABLE cal (region text, day date, rolled date, working bool,
-        PRIMARY KEY (region, day)) ON COMMIT DROP""",
     # 1. The selection.
     f"""CREATE TEMP TABLE cand ON COMMIT DROP AS
     SELECT d.id, d.state, d.cycle, d.debtor_id, p.id AS policy_id, p.min_spacing_days,
@@ -151,24 +154,46 @@ STATEMENTS = [
 ]
 
 
+# The temporary tables the floor creates, analysed before the next statement reads them (a
+# person writing this by hand would: without statistics PostgreSQL guesses 1,000 rows and
+# picks nested loops that, at 1M claims, discarded 6.5 M rows in one step).
+ANALYSED = ("cand", "pend", "fire", "moved")
+
+
+def prepare(conn, on: date) -> None:
+    """Work outside the timer, as the product's calendar is built before its run: the calendar
+    table (a session's temporary table), filled and analysed."""
+    with conn.cursor() as cur:
+        cur.execute(CALENDAR)
+        with cur.copy("COPY cal (region, day, rolled, working) FROM STDIN") as copy:
+            for row in calendar_rows(on):
+                copy.write_row(row)
+        cur.execute("ANALYZE cal")
+    conn.commit()
+
+
 def run(conn, on: date) -> dict:
-    """Run the floor on an open psycopg connection; commit; return what it did."""
+    """Run the floor on an open psycopg connection (``prepare`` done); commit; return what it
+    did."""
     params = {
         "on": on,
         "skipped_note": f"Étape dépassée, non émise (rattrapage au {on:%d/%m/%Y}).",
         "caught_up_prefix": f"Rattrapage au {on:%d/%m/%Y} : étapes non émises (",
     }
     with conn.cursor() as cur:
-        cur.execute(STATEMENTS[0])
-        with cur.copy("COPY cal (region, day, rolled, working) FROM STDIN") as copy:
-            for row in calendar_rows(on):
-                copy.write_row(row)
-        for statement in STATEMENTS[1:]:
+        for statement in STATEMENTS:
             cur.execute(statement, params)
+            created = statement.split("CREATE TEMP TABLE ", 1)
+            if len(created) == 2 and (name := created[1].split()[0]) in ANALYSED:
+                cur.execute(f"ANALYZE {name}")
         examined = cur.execute("SELECT count(*) FROM cand").fetchone()[0]
         fired = cur.execute("SELECT count(*) FROM moved").fetchone()[0]
     conn.commit()
-    return {"examined": examined, "fired": fired, "queries": len(STATEMENTS) + 3}
+    return {
+        "examined": examined,
+        "fired": fired,
+        "queries": len(STATEMENTS) + len(ANALYSED) + 2,
+    }
 
 
 COMPARE = {

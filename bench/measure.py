@@ -1,7 +1,7 @@
 """One measure in a process of its own (so that its peak memory is its own), printed as JSON.
 
-    python -m bench.measure cadence|cadence_floor|dashboard|dashboard_floor|purge|purge_floor
-        |letters|letters_floor|imports|imports_floor DATABASE [options]
+    python -m bench.measure cadence|cadence_floor|cadence_spread|dashboard|dashboard_floor
+        |purge|purge_floor|letters|letters_floor|imports|imports_floor DATABASE [options]
 
 Each prints {"seconds": ..., "peak_rss_mb": ..., "base_rss_mb": ..., ...} on its last line;
 ``base_rss_mb`` is the process before the measured work (interpreter, Django, imports).
@@ -52,6 +52,7 @@ def cadence(database: str, on: date) -> dict:
 
     from relances.services import run_cadence
 
+    _warm_calendar(on)
     counter = QueryCounter()
     base = _rss_mb()
     with connection.execute_wrapper(counter):
@@ -68,6 +69,86 @@ def cadence(database: str, on: date) -> dict:
     }
 
 
+def _warm_calendar(on: date) -> None:
+    """Work outside the timer on both sides: the product's calendar (holidays of the years
+    around the day, per region) built before the run, as the floor's calendar table is; and
+    every app's Celery tasks imported, as a worker does when it starts (the run queues its
+    deliveries by name: the first ``queue`` of a bare process imported them, ~1 s of WeasyPrint
+    and the rest, inside the timer)."""
+    from bench.cadence_floor import calendar_rows
+    from recouvrement.celery import app
+
+    for _row in calendar_rows(on):
+        pass
+    app.loader.import_default_modules()
+
+
+def _shard_worker(tasks, done) -> None:
+    """One worker process (as a Celery prefork child): takes shards until none is left."""
+    from django.db import connections
+
+    from relances.services import cadence_shard_run
+
+    connections.close_all()  # its own connection, never the parent's
+    while True:
+        shard_id = tasks.get()
+        if shard_id is None:
+            break
+        cadence_shard_run(shard_id=shard_id, worker=f"bench:{os.getpid()}")
+    connections.close_all()
+    done.put(os.getpid())
+
+
+def cadence_spread(database: str, on: date, workers: str = "2", shard_size: str = "") -> dict:
+    """The daily run spread: ``run_cadence_spread`` records the run and its shards, then
+    ``workers`` worker processes (forked once Django is loaded, as Celery's prefork pool does)
+    take the shards from a queue (the broker's stand-in) and run them; timed from the split to
+    the last shard gathered."""
+    _django(database)
+    from multiprocessing import get_context
+
+    from django.conf import settings
+    from django.db import connections
+
+    from relances import services
+    from relances.models import CadenceRun
+
+    _warm_calendar(on)
+    ctx = get_context("fork")
+    tasks, done = ctx.Queue(), ctx.Queue()
+    count = int(workers)
+    connections.close_all()
+    pool = [ctx.Process(target=_shard_worker, args=(tasks, done)) for _ in range(count)]
+    for proc in pool:
+        proc.start()
+    queued: list[int] = []
+    services._queue_shards = queued.extend  # the broker: the shards go to the workers' queue
+    base = _rss_mb()
+    start = time.perf_counter()
+    run = services.run_cadence_spread(
+        on=on, shard_size=int(shard_size or settings.CADENCE_SHARD_SIZE)
+    )
+    for pk in queued:
+        tasks.put(pk)
+    for _ in pool:
+        tasks.put(None)
+    for _ in pool:
+        done.get()
+    seconds = time.perf_counter() - start
+    for proc in pool:
+        proc.join()
+    run = CadenceRun.objects.get(pk=run.pk)
+    return {
+        "seconds": seconds,
+        "workers": count,
+        "shards": run.shard_count,
+        "examined": run.examined,
+        "reminders": run.reminders,
+        "status": run.status,
+        "base_rss_mb": base,
+    }
+
+
 def cadence_floor(database: str, on: date) -> dict:
     _django(database)  # the calendar (holidays) only; the floor speaks SQL through psycopg
     from bench import cadence_floor as floor
@@ -75,6 +156,7 @@ def cadence_floor(database: str, on: date) -> dict:
 
     base = _rss_mb()
     with db.connect(database) as conn:
+        floor.prepare(conn, on)
         start = time.perf_counter()
         result = floor.run(conn, on)
         result["seconds"] = time.perf_counter() - start
@@ -92,8 +174,8 @@ def fingerprint(database: str) -> dict:
 
 def main(argv: list[str]) -> None:
     kind, database, *rest = argv
-    if kind in ("cadence", "cadence_floor"):
-        result = globals()[kind](database, date.fromisoformat(rest[0]))
+    if kind in ("cadence", "cadence_floor", "cadence_spread"):
+        result = globals()[kind](database, date.fromisoformat(rest[0]), *rest[1:])
     elif kind == "fingerprint":
         result = fingerprint(database)
     elif kind in ("imports", "imports_floor"):

@@ -23,11 +23,14 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
 TEMPLATE = f"{db.PREFIX}template"
 TARGETS = {"cadence": 3.0, "per_dossier_growth": 1.3, "letters": 1.2, "letters_scaling": 1.7,
-           "dashboard": 2.0, "purge": 3.0, "imports": 3.0}  # fmt: skip
+           "dashboard": 2.0, "purge": 3.0, "imports": 3.0, "spread_scaling": 1.7}  # fmt: skip
 IMPORT_ROWS = 100_000
 PURGE_DEBTORS = 100_000
 DASHBOARD_RUNS = 7
 LETTER_TURNS = 10  # the letters in 10 batches, the product's and the floor's in turn
+SECTIONS = ("letters", "purge", "imports")
+SPREAD_SHARDS = 8  # the spread run's shards at each size (BENCH_SHARD_SIZE to fix their size)
+SHARD_MIN = 500  # relances.services.BATCH_SIZE
 
 
 def parse_size(text: str) -> int:
@@ -53,9 +56,11 @@ def measure_in_turns(kinds: list[str], database: str, args: list[str], cues: int
     alternating, so that both meet the same load (see ``others._on_cue``)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     procs = []
-    for kind in kinds:
+    for entry in kinds:
+        # A kind alone takes ``args``; a (kind, its args) pair its own.
+        kind, kind_args = (entry, args) if isinstance(entry, str) else entry
         proc = subprocess.Popen(
-            [sys.executable, "-m", "bench.measure", kind, database, *args, "1"],
+            [sys.executable, "-m", "bench.measure", kind, database, *kind_args, "1"],
             cwd=ROOT, env=env, text=True,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )  # fmt: skip
@@ -122,15 +127,32 @@ def bench_size(label: str, claims: int) -> dict:
     # The machine is shared: each side runs REPEAT times on fresh copies, interleaved; the
     # fastest run of each counts (all are kept in the JSON).
     repeat = int(os.environ.get("REPEAT", "3" if claims < 1_000_000 else "2"))
-    runs = {"cadence": [], "cadence_floor": []}
-    same = True
-    for _ in range(repeat):
-        run, floor = copy_of(base, "run"), copy_of(base, "floor")
-        runs["cadence"].append(measure("cadence", run, on))
-        runs["cadence_floor"].append(measure("cadence_floor", floor, on))
-        same = same and _fingerprint(run) == _fingerprint(floor)
-        db.drop(run)
-        db.drop(floor)
+    # The spread run: about SPREAD_SHARDS shards, none smaller than the run's batch (500: a
+    # shard costs about a batch's fixed queries, so smaller shards only add batches); 1 shard
+    # at 10k (199 due), 5 at 100k, 8 at 1M (the production default, 2,000, gives 10 at 1M).
+    shard_size = str(
+        int(os.environ.get("BENCH_SHARD_SIZE", 0))
+        or max(SHARD_MIN, -(-counts["due"] // SPREAD_SHARDS))
+    )
+    result["shard_size"] = int(shard_size)
+    runs = {"cadence": [], "cadence_floor": [], "spread_1": [], "spread_2": []}
+    same = spread_same = True
+    for turn in range(repeat):
+        # Interleaved, the first side alternating: a burst of load falls on both.
+        copies = {kind: copy_of(base, kind) for kind in runs}
+        order = list(runs) if turn % 2 == 0 else list(reversed(runs))
+        for kind in order:
+            if kind.startswith("spread_"):
+                args = (on, kind[-1], shard_size)
+                runs[kind].append(measure("cadence_spread", copies[kind], *args))
+            else:
+                runs[kind].append(measure(kind, copies[kind], on))
+        prints = {kind: _fingerprint(name) for kind, name in copies.items()}
+        same = same and prints["cadence"] == prints["cadence_floor"]
+        spread_same = spread_same and prints["cadence"] == prints["spread_1"] == prints["spread_2"]
+        for name in copies.values():
+            db.drop(name)
+    result["spread_same_result"] = spread_same
     for kind, results in runs.items():
         timed = [r for r in results if "seconds" in r]
         result[kind] = min(timed, key=lambda r: r["seconds"]) if timed else results[0]
@@ -144,6 +166,13 @@ def bench_size(label: str, claims: int) -> dict:
         result["floor_ms_per_dossier"] = 1000 * bare["seconds"] / max(bare["examined"], 1)
     log(
         f"{label}: cadence {product.get('seconds')} s vs floor {bare.get('seconds')} s, same={same}"
+    )
+    one, two = result["spread_1"], result["spread_2"]
+    if "seconds" in one and "seconds" in two:
+        result["spread_speedup"] = one["seconds"] / two["seconds"]
+    log(
+        f"{label}: spread run, 1 worker {one.get('seconds')} s, 2 workers {two.get('seconds')} s "
+        f"({one.get('shards')} shards of {shard_size}), same={spread_same}"
     )
     runs = int(os.environ.get("DASHBOARD_RUNS", DASHBOARD_RUNS))
     result["dashboard"], result["dashboard_floor"] = measure_in_turns(
@@ -163,15 +192,22 @@ def bench_letters(count: int) -> dict:
     base = f"{db.PREFIX}letters"
     db.create(base, template=TEMPLATE)
     seed.seed(base, 10_000)
-    out = {}
+    out: dict = {"one_phase": True}
     turns = int(os.environ.get("LETTER_TURNS", LETTER_TURNS))
-    for workers in ("1", "2"):
-        out[f"product_{workers}"], out[f"floor_{workers}"] = measure_in_turns(
-            ["letters", "letters_floor"], base, [str(count), workers, str(turns)], turns
-        )
+    # One phase: the product and the floor, with 1 and with 2 worker processes, all four ready
+    # side by side and cued in turn batch by batch, so that the 2-vs-1 ratios compare batches
+    # made minutes apart at most, under the same load (the two phases of before printed 2.57×
+    # on 2 cores).
+    sides = [(kind, w) for w in ("1", "2") for kind in ("letters", "letters_floor")]
+    results = measure_in_turns(
+        [(kind, [str(count), w, str(turns)]) for kind, w in sides], base, [], turns
+    )
+    for (kind, w), result in zip(sides, results, strict=True):
+        out[f"{'product' if kind == 'letters' else 'floor'}_{w}"] = result
+    for w in ("1", "2"):
         log(
-            f"letters, {workers} worker(s): {out[f'product_{workers}'].get('seconds')} s vs "
-            f"{out[f'floor_{workers}'].get('seconds')} s bare"
+            f"letters, {w} worker(s): {out[f'product_{w}'].get('seconds')} s vs "
+            f"{out[f'floor_{w}'].get('seconds')} s bare"
         )
     db.drop(base)
     return out
@@ -224,11 +260,14 @@ def _keep_earlier(report: dict) -> None:
     for label, size in earlier.get("sizes", {}).items():
         if label not in report["sizes"]:
             size.setdefault("date", earlier.get("date"))
+            size.setdefault("run", earlier.get("date"))
             report["sizes"][label] = size
     report["sizes"] = dict(sorted(report["sizes"].items(), key=lambda kv: parse_size(kv[0])))
     for key in ("letters", "purge", "imports"):
         if key not in report and key in earlier:
-            report[key] = {**earlier[key], "date": earlier[key].get("date", earlier.get("date"))}
+            kept = earlier[key]
+            when = kept.get("date", earlier.get("date"))
+            report[key] = {**kept, "date": when, "run": kept.get("run", when)}
 
 
 def _readme(table: str) -> None:
@@ -254,6 +293,7 @@ def main() -> None:
         "targets": TARGETS,
         "sizes": {},
     }
+    report["load_before"] = os.getloadavg()
     for label in [s.strip() for s in sizes.split(",") if s.strip()]:
         report["sizes"][label] = bench_size(label, parse_size(label))
     if os.environ.get("BENCH_LETTERS", "1") != "0":
@@ -262,6 +302,11 @@ def main() -> None:
         report["imports"] = bench_imports(int(os.environ.get("IMPORT_ROWS", IMPORT_ROWS)))
     if os.environ.get("BENCH_PURGE", "1") != "0":
         report["purge"] = bench_purge(int(os.environ.get("PURGE_DEBTORS", PURGE_DEBTORS)))
+    report["load_after"] = os.getloadavg()
+    # Every section measured now names this run; _keep_earlier's keep their own.
+    for section in [*report["sizes"].values(), *(report.get(k) for k in SECTIONS)]:
+        if section is not None:
+            section["run"] = report["date"]
     db.drop(TEMPLATE)
     report["total_seconds"] = round(time.perf_counter() - started, 1)
     RESULTS.mkdir(exist_ok=True)

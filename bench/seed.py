@@ -82,7 +82,12 @@ class _Copy:
 
 
 def seed(
-    name: str, claims: int, *, per_dossier: int = CLAIMS_PER_DOSSIER, seed_value: int = 12
+    name: str,
+    claims: int,
+    *,
+    per_dossier: int = CLAIMS_PER_DOSSIER,
+    seed_value: int = 12,
+    enrich: bool = True,
 ) -> dict:
     """Fill the (migrated, empty) database ``name`` with ``claims`` open claims."""
     rng = random.Random(seed_value)
@@ -106,6 +111,7 @@ def seed(
                 "city", "country", "iban", "bic", "contact_email", "contact_phone",
                 "dpo_contact", "privacy_policy_url", "legal_basis", "balancing_test",
                 "is_collection_agency", "created_at", "unassigned_pool_open",
+                "waives_accessories",
             ),
         )  # fmt: skip
         for c in range(1, CREDITORS + 1):
@@ -113,7 +119,7 @@ def seed(
                 c, f"Créancier {c:02d} SAS", luhn_siren(30_000_000 + c), f"{c} rue du Commerce",
                 "", "75015", "Paris", "FR", IBAN, "AGRIFRPP", f"recouvrement{c}@example.fr",
                 "0102030405", f"dpo{c}@example.fr", "https://example.fr/confidentialite",
-                "contract", "", "f", now, "f",
+                "contract", "", "f", now, "f", "f",
             )  # fmt: skip
         creditor.flush()
         debtor = _Copy(
@@ -213,9 +219,15 @@ def seed(
         for table in (debtor, contact, dossier, claim, reminder):
             table.flush()
         counts["reminders"] = reminder_id
+        if enrich:
+            counts.update(_enrich(cur))
         for table in (
-            "dossiers_creditor", "dossiers_debtor", "dossiers_debtorcontact",
-            "dossiers_dossier", "dossiers_claim", "relances_reminder",
+            "dossiers_creditor",
+            "dossiers_debtor",
+            "dossiers_debtorcontact",
+            "dossiers_dossier",
+            "dossiers_claim",
+            "relances_reminder",
         ):  # fmt: skip
             cur.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
@@ -224,6 +236,131 @@ def seed(
         conn.commit()
     with db.connect(name, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
+    return counts
+
+
+# What a portfolio holds besides claims and reminders, in proportions of a collection team's
+# book (issue #25: without them several of the product's subqueries ran on empty tables). Set
+# on dossiers by id modulo, so the same rows at every size; nothing here changes what the daily
+# run decides for a due dossier (historical promises and plans are settled, open disputes are
+# on dossiers not due, payments are partial), so the floor's « same rows » still holds.
+ENRICH = [
+    # Partial payments (30 % of the first invoice) on 30 % of the dossiers, each allocated to
+    # its invoice, whose outstanding drops accordingly.
+    (
+        "payments",
+        """WITH picked AS (
+        SELECT c.id AS claim_id, c.dossier_id, round(c.amount * 0.3, 2) AS paid,
+               least(c.due_date + 5, %(on)s::date - 1) AS received_on
+        FROM dossiers_claim c
+        WHERE c.dossier_id %% 10 IN (1, 4, 7) AND c.invoice_number LIKE '%%-0'),
+     pay AS (
+        INSERT INTO dossiers_payment (kind, amount, received_on, method, reference, created_at,
+            dossier_id, reversal_reason)
+        SELECT 'payment', paid, received_on, 'transfer', 'VIR ' || claim_id, now(), dossier_id,
+               ''
+        FROM picked RETURNING id, dossier_id, amount)
+    INSERT INTO dossiers_paymentallocation (amount, claim_id, payment_id)
+    SELECT pay.amount, picked.claim_id, pay.id FROM pay JOIN picked USING (dossier_id)""",
+    ),
+    (
+        "outstanding",
+        """UPDATE dossiers_claim c SET outstanding = c.outstanding - a.amount
+    FROM dossiers_paymentallocation a WHERE a.claim_id = c.id""",
+    ),
+    # Promises of the past year, kept (2 in 3) or broken, on 4 % of the dossiers.
+    (
+        "promises",
+        """INSERT INTO dossiers_promise (amount, made_on, due_on, status, settled_on,
+        note, dossier_id)
+    SELECT 100 + (id %% 900)::int, %(on)s::date - 60 - (id %% 200)::int,
+           %(on)s::date - 45 - (id %% 200)::int,
+           CASE WHEN id %% 3 = 0 THEN 'broken' ELSE 'kept' END,
+           %(on)s::date - 40 - (id %% 200)::int, 'Promesse au téléphone', id
+    FROM dossiers_dossier WHERE id %% 25 = 3""",
+    ),
+    # Payment plans of the past year, completed or broken, three installments, on 1 %.
+    (
+        "plans",
+        """WITH p AS (
+        INSERT INTO dossiers_paymentplan (accepted_on, status, ended_on, dossier_id)
+        SELECT %(on)s::date - 300 + (id %% 100)::int,
+               CASE WHEN id %% 2 = 0 THEN 'completed' ELSE 'broken' END,
+               %(on)s::date - 100 + (id %% 60)::int, id
+        FROM dossiers_dossier WHERE id %% 100 = 9 RETURNING id, accepted_on)
+    INSERT INTO dossiers_installment (due_on, amount, missed_on, plan_id)
+    SELECT p.accepted_on + 30 * k, 200, NULL, p.id FROM p, generate_series(1, 3) k""",
+    ),
+    # Disputes resolved over the year on 2 % of the dossiers...
+    (
+        "disputes",
+        """INSERT INTO dossiers_dispute (reason, description, opened_on, status,
+        resolved_on, resolution, claim_id, dossier_id)
+    SELECT 'quality', 'Prestation contestée', %(on)s::date - 120 - (id %% 150)::int,
+           'resolved',
+           %(on)s::date - 100 - (id %% 150)::int, 'Créance maintenue', NULL, id
+    FROM dossiers_dossier WHERE id %% 50 = 11""",
+    ),
+    # ...and open on 1 % (not due today: their cadence is paused, state « disputed »).
+    (
+        "open_disputes",
+        """WITH o AS (
+        UPDATE dossiers_dossier SET resume_state = state, state = 'disputed',
+            next_action_at = NULL
+        WHERE id %% 100 = 17 AND next_action_at > %(on)s RETURNING id)
+    INSERT INTO dossiers_dispute (reason, description, opened_on, status, resolved_on,
+        resolution, claim_id, dossier_id)
+    SELECT 'not_received', 'Facture non reçue', %(on)s::date - 10, 'open', NULL, '', NULL, id
+    FROM o""",
+    ),
+    # A call logged for every call step made (R+15), with its outcome.
+    (
+        "calls",
+        """INSERT INTO relances_calllog (called_at, outcome, contact_name, contact_role,
+        delay_reason, debtor_said, objections, commitment_amount, commitment_date,
+        plan_offered, recap_status, recap_content, summary, called_by_id, dossier_id,
+        follow_up_task_id, promise_id)
+    SELECT r.sent_at + interval '2 hours',
+           (ARRAY['reached', 'voicemail', 'no_answer', 'wrong_number'])[1 + r.id %% 4],
+           '', '', '', '', '', NULL, NULL, false, '', '',
+           CASE WHEN r.id %% 4 = 0 THEN 'Débiteur joint : règlement annoncé' ELSE '' END,
+           NULL, r.dossier_id, NULL, NULL
+    FROM relances_reminder r WHERE r.channel = 'phone' AND r.status = 'sent'""",
+    ),
+    # Evidence: the invoice on 20 % of the dossiers, the contract too on a third of those.
+    (
+        "evidence",
+        """INSERT INTO dossiers_evidence (kind, file, original_name, sha256,
+        description, uploaded_at, claim_id, dossier_id, uploaded_by_id)
+    SELECT k.kind, 'evidence/bench/' || d.id || '-' || k.kind || '.pdf', k.kind || '.pdf',
+           md5(d.id || k.kind) || md5(k.kind || d.id), '', now(), NULL, d.id, NULL
+    FROM dossiers_dossier d
+    JOIN (VALUES ('invoice', 1), ('contract', 3)) AS k(kind, every)
+      ON d.id %% (5 * every) = 2""",
+    ),
+    # What went out: one sent message per reminder sent by e-mail or letter.
+    (
+        "sent_messages",
+        """INSERT INTO courriers_sentmessage (kind, channel, recipient, is_test,
+        subject, body_text, body_html, pdf, text_sha256, html_sha256, pdf_sha256, message_id,
+        sent_at, status, status_note, status_changed_on, registered_number, dossier_id,
+        reminder_id)
+    SELECT CASE WHEN r.channel = 'registered_letter' THEN 'formal_notice' ELSE 'amicable' END,
+           r.channel, 'compta' || r.dossier_id || '@example.fr', false,
+           'Relance facture', 'Madame, Monsieur, sauf erreur de notre part…', '', '',
+           md5(r.id::text) || md5(r.dossier_id::text), '', '', '<' || r.id || '@bench>',
+           r.sent_at, 'sent', '', NULL, '', r.dossier_id, r.id
+    FROM relances_reminder r
+    WHERE r.status = 'sent' AND r.channel IN ('email', 'letter', 'registered_letter')""",
+    ),
+]
+
+
+def _enrich(cur) -> dict:
+    counts = {}
+    for key, statement in ENRICH:
+        cur.execute(statement, {"on": ON})
+        counts[key] = cur.rowcount
     return counts
 
 
@@ -262,7 +399,7 @@ CLOSE_FOR_PURGE = [
 def seed_purge(name: str, debtors: int) -> dict:
     """``debtors`` debtors whose only dossier was paid and closed six years ago (two invoices
     each, their reminders and journal rows): all due for the GDPR purge."""
-    counts = seed(name, debtors * 2, per_dossier=2, seed_value=13)
+    counts = seed(name, debtors * 2, per_dossier=2, seed_value=13, enrich=False)
     with db.connect(name) as conn, conn.cursor() as cur:
         for statement in CLOSE_FOR_PURGE:
             cur.execute(statement, {"on": ON})

@@ -25,6 +25,16 @@ def _verdict(ratio: float | None, target: float, higher_is_better: bool = False)
     return "✅" if ok else "❌"
 
 
+def _run(section: dict, report: dict) -> str:
+    """The run a row comes from: this one, or an earlier one kept in latest.json (a size, the
+    letters, the purge or the import not run this time), said so: never compared with this
+    run's figures."""
+    run = section.get("run") or section.get("date")
+    if run == report["date"]:
+        return "this run"
+    return f"{run or 'earlier run'}: **not run this time**"
+
+
 def _ratio(product: dict, floor: dict) -> float | None:
     if "seconds" in product and "seconds" in floor and floor["seconds"]:
         return product["seconds"] / floor["seconds"]
@@ -38,8 +48,9 @@ def markdown(report: dict) -> str:
         f"total {report['total_seconds']} s. Memory: peak RSS of the measuring process, "
         "product / floor (MB; about 70 MB is Python and Django before any work).",
         "",
-        "| measure | size | product | floor | ratio (target) | queries | peak memory MB | ok |",
-        "|---|---|---|---|---|---|---|---|",
+        "| measure | size | run | product | floor | ratio (target) | queries | peak memory MB "
+        "| ok |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     per_dossier = []
     for label, size in report["sizes"].items():
@@ -48,13 +59,14 @@ def markdown(report: dict) -> str:
         same = "same rows" if size.get("cadence_same_result") else "**results differ**"
         lines.append(
             f"| daily cadence run ({p.get('examined', '?')} due dossiers, {same}) | {label} | "
-            f"{_s(p)} | {_s(f)} | {ratio:.1f}× (≤ {t['cadence']}×) | "
+            f"{_run(size, report)} | {_s(p)} | {_s(f)} | {ratio:.1f}× (≤ {t['cadence']}×) | "
             f"{p.get('queries', '—')} / {f.get('queries', '—')} | {_mem(p, f)} | "
             f"{_verdict(ratio, t['cadence'])} |"
             if ratio is not None
-            else f"| daily cadence run | {label} | {_s(p)} | {_s(f)} | — | — | — | pending |"
+            else f"| daily cadence run | {label} | {_run(size, report)} | {_s(p)} | {_s(f)} "
+            "| — | — | — | pending |"
         )
-        if "cadence_ms_per_dossier" in size:
+        if "cadence_ms_per_dossier" in size and _run(size, report) == "this run":
             per_dossier.append(
                 (label, size["cadence_ms_per_dossier"], size["floor_ms_per_dossier"])
             )
@@ -63,17 +75,34 @@ def markdown(report: dict) -> str:
         for label, ms, floor_ms in per_dossier:
             growth = ms / first if first else 0
             lines.append(
-                f"| cadence cost per due dossier | {label} | {ms:.2f} ms | {floor_ms:.3f} ms | "
+                f"| cadence cost per due dossier | {label} | this run | {ms:.2f} ms | "
+                f"{floor_ms:.3f} ms | "
                 f"{growth:.2f}× of {per_dossier[0][0]} (≤ {t['per_dossier_growth']}×) | | | "
                 f"{_verdict(growth, t['per_dossier_growth'])} |"
             )
+    for label, size in report["sizes"].items():
+        one, two = size.get("spread_1", {}), size.get("spread_2", {})
+        if not one:
+            continue
+        speedup = _ratio(one, two)
+        same = "same rows" if size.get("spread_same_result") else "**results differ**"
+        target = t.get("spread_scaling", 1.7)
+        lines.append(
+            f"| daily run spread over worker processes ({one.get('shards', '?')} shards of "
+            f"{size.get('shard_size', '?')} due dossiers, {same} as the single run): 2 vs 1 | "
+            f"{label} | {_run(size, report)} | {_s(two)} | {_s(one)} | "
+            f"{f'{speedup:.2f}×' if speedup else '—'} faster (≥ {target}× at 1M) | | "
+            f"{_mem(two, one)} | "
+            f"{_verdict(speedup, target, higher_is_better=True) if label == '1M' else '—'} |"
+        )
     for label, size in report["sizes"].items():
         p, f = size["dashboard"], size["dashboard_floor"]
         ratio = _ratio(p, f)
         runs = len(p.get("all_seconds", ())) or len(f.get("all_seconds", ()))
         lines.append(
             f"| KPI dashboard{f' (median of {runs} calls, warm)' if runs else ''} | {label} | "
-            f"{_s(p)} | {_s(f)} | {f'{ratio:.1f}×' if ratio else '—'} (≤ {t['dashboard']}×) | "
+            f"{_run(size, report)} | {_s(p)} | {_s(f)} | "
+            f"{f'{ratio:.1f}×' if ratio else '—'} (≤ {t['dashboard']}×) | "
             f"{p.get('queries', '—')} / {f.get('queries', '—')} | {_mem(p, f)} | "
             f"{_verdict(ratio, t['dashboard'])} |"
         )
@@ -83,7 +112,8 @@ def markdown(report: dict) -> str:
             first = p["first_call_seconds"] / f["first_call_seconds"]
             lines.append(
                 f"| KPI dashboard, first call of a fresh process (information) | {label} | "
-                f"{p['first_call_seconds']:.3f} s | {f['first_call_seconds']:.3f} s | "
+                f"{_run(size, report)} | {p['first_call_seconds']:.3f} s | "
+                f"{f['first_call_seconds']:.3f} s | "
                 f"{first:.1f}× | | | — |"
             )
     if "letters" in report:
@@ -93,15 +123,18 @@ def markdown(report: dict) -> str:
             ratio = _ratio(p, f)
             same = {True: ", same bytes", False: ", **bytes differ**"}.get(f.get("same_bytes"), "")
             lines.append(
-                f"| {f.get('letters', '?')} letters, {w} worker process(es){same} | — | {_s(p)} | "
+                f"| {f.get('letters', '?')} letters, {w} worker process(es){same} | — | "
+                f"{_run(letters, report)} | {_s(p)} | "
                 f"{_s(f)} | {f'{ratio:.2f}×' if ratio else '—'} (≤ {t['letters']}×) | | "
                 f"{_mem(p, f)} | {_verdict(ratio, t['letters'])} |"
             )
+        phase = ", one phase, interleaved" if letters.get("one_phase") else ", two phases"
         for who in ("product", "floor"):
             one, two = letters.get(f"{who}_1", {}), letters.get(f"{who}_2", {})
             speedup = _ratio(one, two)
             lines.append(
-                f"| letters: 2 workers vs 1 ({who}) | — | {_s(two)} | {_s(one)} | "
+                f"| letters: 2 workers vs 1 ({who}{phase}) | — | {_run(letters, report)} | "
+                f"{_s(two)} | {_s(one)} | "
                 f"{f'{speedup:.2f}×' if speedup else '—'} faster (≥ {t['letters_scaling']}×) | | | "
                 f"{_verdict(speedup, t['letters_scaling'], higher_is_better=True)} |"
             )
@@ -110,7 +143,8 @@ def markdown(report: dict) -> str:
         p, f = purge["product"], purge["floor"]
         ratio = _ratio(p, f)
         lines.append(
-            f"| GDPR purge of {purge['debtors']:,} debtors | — | {_s(p)} | {_s(f)} | "
+            f"| GDPR purge of {purge['debtors']:,} debtors | — | {_run(purge, report)} | {_s(p)} | "
+            f"{_s(f)} | "
             f"{f'{ratio:.1f}×' if ratio else '—'} (≤ {t['purge']}×) | "
             f"{p.get('queries', '—')} / {f.get('queries', '—')} | {_mem(p, f)} | "
             f"{_verdict(ratio, t['purge'])} |"
@@ -121,10 +155,9 @@ def markdown(report: dict) -> str:
         ratio = _ratio(p, f)
         rate = p.get("rows_per_second")
         lines.append(
-            f"| invoice import of {imports.get('rows', 0):,} rows (run of "
-            f"{imports.get('date', report.get('date'))}; "
-            f"{f'{rate:,.0f} rows/s' if rate else '—'}, floor: the same rows by COPY) | — | "
-            f"{_s(p)} | {_s(f)} | {f'{ratio:.1f}×' if ratio else '—'} "
+            f"| invoice import of {imports.get('rows', 0):,} rows "
+            f"({f'{rate:,.0f} rows/s' if rate else '—'}, floor: the same rows by COPY) | — | "
+            f"{_run(imports, report)} | {_s(p)} | {_s(f)} | {f'{ratio:.1f}×' if ratio else '—'} "
             f"(≤ {t.get('imports', 3.0)}×) | {p.get('queries', '—')} / — | {_mem(p, f)} | "
             f"{_verdict(ratio, t.get('imports', 3.0))} |"
         )
@@ -132,6 +165,13 @@ def markdown(report: dict) -> str:
     timing = ", ".join(
         f"{label}: {size['total_seconds']} s (seed {size['seed_seconds']} s)"
         for label, size in report["sizes"].items()
+        if _run(size, report) == "this run"
     )
     lines.append(f"Time per size (seed, copies, measures): {timing}.")
+    if "load_before" in report:
+        before, after = report["load_before"], report.get("load_after", ["?"] * 3)
+        lines.append(
+            f"Machine load (1, 5, 15 min) before: {', '.join(str(x) for x in before)}; "
+            f"after: {', '.join(str(x) for x in after)} (2 CPUs shared)."
+        )
     return "\n".join(lines) + "\n"

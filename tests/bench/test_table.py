@@ -1,0 +1,62 @@
+"""The bench's table never mixes runs (issue #25, item 3): every row names its run, rows kept
+from an earlier run say « not run this time », and the cost per due dossier compares sizes of
+this run only."""
+
+from bench.table import markdown
+
+NOW, BEFORE = "2026-12-03T05:00:00+00:00", "2026-11-23T15:41:08+00:00"
+TARGETS = {"cadence": 3.0, "per_dossier_growth": 1.3, "letters": 1.2, "letters_scaling": 1.7,
+           "dashboard": 2.0, "purge": 3.0, "imports": 3.0, "spread_scaling": 1.7}  # fmt: skip
+
+
+def _size(run, seconds, examined, spread=None):
+    size = {
+        "run": run,
+        "cadence": {"seconds": seconds, "examined": examined, "queries": 10},
+        "cadence_floor": {"seconds": seconds / 2, "examined": examined, "queries": 17},
+        "cadence_same_result": True,
+        "cadence_ms_per_dossier": 1000 * seconds / examined,
+        "floor_ms_per_dossier": 500 * seconds / examined,
+        "dashboard": {"seconds": 0.1},
+        "dashboard_floor": {"seconds": 0.05},
+        "total_seconds": 10,
+        "seed_seconds": 1,
+    }
+    if spread:
+        size.update(spread)
+    return size
+
+
+def test_rows_name_their_run_and_earlier_ones_are_marked():
+    spread = {
+        "spread_1": {"seconds": 4.0, "shards": 8},
+        "spread_2": {"seconds": 2.2, "shards": 8},
+        "spread_same_result": True,
+        "shard_size": 2518,
+    }
+    report = {
+        "date": NOW,
+        "on": "2026-11-24",
+        "cpus": 2,
+        "targets": TARGETS,
+        "total_seconds": 100,
+        "load_before": [1.0, 1.2, 1.1],
+        "load_after": [2.0, 1.5, 1.2],
+        "sizes": {
+            "10k": _size(BEFORE, 0.14, 199),
+            "100k": _size(NOW, 0.6, 2041),
+            "1M": _size(NOW, 4.0, 20138, spread),
+        },
+    }
+    table = markdown(report)
+    rows = [line for line in table.splitlines() if line.startswith("| daily cadence run (")]
+    assert f"{BEFORE}: **not run this time**" in rows[0]
+    assert "| this run |" in rows[1] and "| this run |" in rows[2]
+    per_dossier = [line for line in table.splitlines() if "cost per due dossier" in line]
+    # Compared within this run: 100k is the first size of this run, 10k (earlier) left out.
+    assert len(per_dossier) == 2 and "1.00× of 100k" in per_dossier[0]
+    spread_row = next(line for line in table.splitlines() if "spread over worker" in line)
+    assert "1.82× faster (≥ 1.7× at 1M)" in spread_row and spread_row.endswith("✅ |")
+    assert "same rows as the single run" in spread_row
+    assert "Machine load (1, 5, 15 min) before: 1.0, 1.2, 1.1" in table
+    assert "10k:" not in table.split("Time per size")[1].splitlines()[0]
