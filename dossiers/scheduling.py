@@ -20,6 +20,11 @@ _batch_planner: BatchPlanner | None = None
 # planned reminders must not go out. Arguments: dossier, actor, reason.
 cadence_stopped = Signal()
 
+# Sent inside the transaction when dossiers open, before they are planned: an app above may give
+# each its own cadence (``experiences`` draws a cadence experiment's variant). Arguments:
+# creditor_id, dossier_ids, actor, on.
+dossiers_opened = Signal()
+
 
 def register_planner(planner: Planner, batch: BatchPlanner | None = None) -> None:
     """``planner(dossier, on=)``; ``batch(dossiers, on=)``, when given, plans many dossiers in a

@@ -102,6 +102,9 @@ KEPT: dict[str, dict[str, str]] = {
         "summary": "résumé écrit par l'application (nombres, montants, dates, numéros) ; "
         "ce que le débiteur a écrit est dans « details », purgé"
     },
+    "relances.dossiercadence": {
+        "reason": "motif écrit par l'application (nom de l'expérience et variante tirée)"
+    },
     "escalade.solvencyanalysis": {"sources": "codes des sources consultées"},
     "escalade.escalationdecision": {
         "checklist": "points de contrôle et leur état",

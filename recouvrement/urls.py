@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("courriers.urls")),
     path("journal/", include("escalade.urls")),
     path("rgpd/", include("rgpd.urls")),
+    path("pilotage/experiences/", include("experiences.urls")),
     path("pilotage/", include("pilotage.urls")),
     path("imports/releves/", include("imports.statements.urls")),
     path("rapprochement/", include("imports.statements.queue_urls")),

@@ -222,6 +222,27 @@ class DebtorCadenceOverride(models.Model):
         return f"{self.debtor} — {self.policy}"
 
 
+class DossierCadence(models.Model):
+    """A dossier's own policy, kept whatever the creditor's choice becomes: the variant a cadence
+    experiment drew for it when it opened (``experiences``). Set before the dossier's first
+    step, never mid-cadence; a debtor's own policy (``DebtorCadenceOverride``) still wins."""
+
+    dossier = models.OneToOneField(
+        Dossier, on_delete=models.PROTECT, related_name="own_cadence", verbose_name="dossier"
+    )
+    policy = models.ForeignKey(CadencePolicy, on_delete=models.PROTECT, verbose_name="cadence")
+    reason = models.CharField("motif", max_length=200)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "cadence propre à un dossier"
+        verbose_name_plural = "cadences propres à des dossiers"
+
+    def __str__(self) -> str:
+        return f"{self.dossier} — {self.policy}"
+
+
 class CadenceRun(models.Model):
     """One run of the daily cadence (``relances.services.run_cadence``): when, started by whom
     or by the beat, and what it did. A dry run is never recorded."""

@@ -38,6 +38,7 @@ from relances.models import (
     CadenceStep,
     CreditorCadence,
     DebtorCadenceOverride,
+    DossierCadence,
     DossierHold,
     Reminder,
     Stage,
@@ -56,7 +57,8 @@ CONTACTS = (Reminder.Status.PLANNED, Reminder.Status.SENT)
 
 
 def policy_for(dossier: Dossier, ctx: BatchContext | None = None) -> CadencePolicy:
-    """The debtor's override, else the creditor's choice for the debtor's kind, else the
+    """The debtor's override, else the dossier's own policy (the variant of a cadence
+    experiment, ``DossierCadence``), else the creditor's choice for the debtor's kind, else the
     default for that kind. A debtor of unknown kind gets the consumer policy (the gentler).
     A dossier left with its accessories follows the accessories' cadence."""
     if ctx is not None:
@@ -70,6 +72,9 @@ def policy_for(dossier: Dossier, ctx: BatchContext | None = None) -> CadencePoli
     override = getattr(dossier.debtor, "cadence_override", None)
     if override is not None:
         return override.policy
+    own = DossierCadence.objects.filter(dossier_id=dossier.pk).select_related("policy").first()
+    if own is not None:
+        return own.policy
     kind = dossier.debtor.kind
     if kind == Debtor.Kind.UNKNOWN:
         kind = Debtor.Kind.CONSUMER
@@ -401,6 +406,9 @@ class BatchContext:
                 "debtor_id", "policy_id"
             )
         )
+        self.own = dict(
+            DossierCadence.objects.filter(dossier_id__in=ids).values_list("dossier_id", "policy_id")
+        )
         self._done: dict[tuple[int, int], set[int]] = {}
         notices: dict[tuple[int, int], list] = {}
         for dossier_id, cycle, step_id, stage, status, sent_at, deposited_on in (
@@ -448,8 +456,10 @@ class BatchContext:
         kind = dossier.debtor.kind
         if kind == Debtor.Kind.UNKNOWN:
             kind = Debtor.Kind.CONSUMER
-        chosen = self.overrides.get(dossier.debtor_id) or self.creditor_choice.get(
-            (dossier.creditor_id, kind)
+        chosen = (
+            self.overrides.get(dossier.debtor_id)
+            or self.own.get(dossier.pk)
+            or self.creditor_choice.get((dossier.creditor_id, kind))
         )
         return self.policies[chosen] if chosen else self.defaults[kind]
 

@@ -29,6 +29,16 @@ SECURITY = (
     "clos en lecture seule ; purge automatique quotidienne avec certificat ; avertissement sur "
     "les mots sensibles dans les notes libres."
 )
+# The cadence experiments (``experiences``, issue #26): what they do with the debtors' dossiers.
+EXPERIMENTS = (
+    "Le responsable recouvrement peut comparer deux cadences de relance ou plus : chaque "
+    "nouveau dossier est tiré au sort entre elles (tirage reproductible, inscrit au journal du "
+    "dossier, qui figure dans la réponse à une demande d'accès) et garde sa cadence jusqu'au "
+    "bout. Toutes les cadences comparées suivent les mêmes règles (délais, canaux, modèles "
+    "validés) ; le tirage n'utilise aucune donnée du débiteur et ne décide ni d'une poursuite, "
+    "ni d'une exclusion ; les résultats sont des statistiques par cadence, jamais un profil "
+    "individuel."
+)
 SOURCE = (
     "Données issues de la facturation du responsable du traitement et des échanges avec le "
     "débiteur (art. 14 : information donnée dans chaque relance)."
@@ -75,6 +85,7 @@ def entries() -> list[Entry]:
             ("Transferts hors UE", TRANSFERS),
             ("Durées de conservation", retention_text()),
             ("Mesures de sécurité", SECURITY),
+            ("Expériences de cadence", EXPERIMENTS),
             ("Politique de confidentialité", creditor.privacy_policy_url),
         )
         result.append(Entry(creditor, rows))

@@ -15,7 +15,7 @@ from rgpd import purge
 from rgpd.models import DebtorPurge, PurgeCertificate, RightsRequest
 from rgpd.services import purgeable_debtors
 
-PROJECT_APPS = ("dossiers", "relances", "journal", "rgpd", "pilotage", "imports")
+PROJECT_APPS = ("dossiers", "relances", "journal", "rgpd", "pilotage", "imports", "experiences")
 
 
 def closed_not_purged():

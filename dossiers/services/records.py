@@ -166,6 +166,9 @@ def dossiers_open_or_join(
         common={"creditor_id": creditor.pk, "opened_on": on},
     )
     found.update(zip(missing, opened, strict=True))
+    scheduling.dossiers_opened.send(
+        sender=Dossier, creditor_id=creditor.pk, dossier_ids=opened, actor=actor, on=on
+    )
     return found, opened
 
 
@@ -230,6 +233,9 @@ def dossier_open_or_join(
             creditor=creditor, debtor=debtor, reference=_next_reference(creditor, on), opened_on=on
         )
         journaled_save(dossier, actor=actor, reason="ouverture du dossier", exclude=["state"])
+        scheduling.dossiers_opened.send(
+            sender=Dossier, creditor_id=creditor.pk, dossier_ids=[dossier.pk], actor=actor, on=on
+        )
     return dossier, True
 
 

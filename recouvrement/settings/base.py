@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "portail_web",
     "escalade",
     "pilotage",
+    "experiences",
     "demo",
 ]
 

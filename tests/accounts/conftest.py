@@ -13,6 +13,7 @@ from courriers.models import ApprovalBatch, LetterBatch, SentMessage, TemplateKi
 from dossiers import services as dossier_services
 from dossiers.models import Claim, Dossier, PaymentPlan
 from dossiers.services import work
+from experiences import services as experiences_services
 from imports.models import (
     BankStatement,
     ImportBatch,
@@ -22,7 +23,7 @@ from imports.models import (
     StatementFormat,
 )
 from relances import services as relances_services
-from relances.models import CadenceRun, CadenceStep, Reminder
+from relances.models import CadencePolicy, CadenceRun, CadenceStep, Reminder
 from rgpd.models import PurgeCertificate, RightsRequest
 from tests.factories import ClaimFactory, CreditorFactory, UserFactory
 
@@ -129,6 +130,30 @@ def _portfolio(assignee, manager, *, name: str) -> Portfolio:
     )
 
 
+def _experiment(creditor):
+    standard = CadencePolicy.objects.get(debtor_kind="professional", is_default=True)
+    other, _ = CadencePolicy.objects.get_or_create(
+        name="Cadence d'essai — professionnels", defaults={"debtor_kind": "professional"}
+    )
+    experiment = experiences_services.experiment_start(
+        creditor=creditor,
+        debtor_kind="professional",
+        name="Essai",
+        measure="paid_30",
+        variants=[(standard, 50), (other, 50)],
+        planned_size=100,
+        actor=None,
+        reason="essai",
+    )
+    # Ended at once (the standard cadence kept): the world's later dossiers are not drawn.
+    return experiences_services.experiment_end(
+        experiment=experiment,
+        winner=experiment.variants.get(label="A"),
+        actor=None,
+        reason="essai terminé",
+    )
+
+
 @dataclass
 class World:
     users: dict[str, object]  # role name -> user (None: anonymous)
@@ -188,6 +213,9 @@ def world(db, controller, manager, dpo, admin_user, settings, tmp_path):
         ).pk
     mine.objects.update(shared)
     theirs.objects.update(shared)
+    # A cadence experiment on each portfolio's creditor (issue #26).
+    for portfolio in (mine, theirs):
+        portfolio.objects["experiment"] = _experiment(portfolio.dossier.creditor).pk
     return World(
         users=users,
         mine=mine,

@@ -64,6 +64,8 @@ ALLOWED: dict[str, set[str]] = {
     "pilotage:cadence_run": {"manager"},
     # The add_rate form, one click from the missing-rate banner (issue #22).
     "pilotage:rate_add": {"manager", "admin"},
+    # Cadence experiments (issue #26): managers, on the creditors in their charge.
+    "experiences": {"manager"},
     # Managers read the GDPR space; the data subjects' rights are the DPO's alone.
     "rgpd": {"dpo", "manager"},
     # « Jetons d'API »: every role has its own tokens (a role's API rights, no more).
@@ -109,6 +111,7 @@ POST_ONLY = {
     "courriers:approval_start",
     "courriers:batch_create",
     "courriers:sent_action",
+    "experiences:end",
     "imports:upload",
     "imports:columns",
     "imports:confirm",
@@ -183,9 +186,12 @@ PARAM_IS = {
     ("courriers:batch_file", "batch_pk"): "letter_batch",
     ("courriers:approval_progress", "batch_pk"): "approval_batch:{user}",
     ("pilotage:cadence_run", "run_pk"): "cadence_run",  # a run of the cadence (every creditor)
+    # An experiment on a creditor's cadence: in scope through its creditor.
+    ("experiences:detail", "experiment_pk"): "experiment",
+    ("experiences:end", "experiment_pk"): "experiment",
 }
 # Objects that belong to a dossier's scope (a debtor: through their dossiers).
-SCOPED_OBJECTS = DOSSIER_PARAMS | {"debtor", "sent_reminder"}
+SCOPED_OBJECTS = DOSSIER_PARAMS | {"debtor", "sent_reminder", "experiment"}
 # API detail routes: basename -> the world's object key.
 API_OBJECTS = {
     "creditor": "creditor",

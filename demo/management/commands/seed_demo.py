@@ -17,6 +17,7 @@ from demo import (
     accounts,
     courriers,
     escalade,
+    experiences,
     imports,
     pilotage,
     portail,
@@ -28,6 +29,8 @@ from demo.clock import DemoClock
 from demo.seeder import DEMO_PASSWORD, DEMO_USERS, DemoSeeder, Tally, plural
 
 DEMO_PARTS = (
+    # Before the walk: the experiments start on their day of the agenda (issue #26).
+    experiences.plan_experiments,
     relances.walk_the_cadence,
     courriers.letters_demo,
     escalade.go_no_go_files,
@@ -39,6 +42,7 @@ DEMO_PARTS = (
     accounts.portfolios,
     accounts.api_access,
     portail.portal_links,
+    experiences.end_finished,
 )
 
 
