@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("dossiers", "0008_task_payment_claimed"),
-        ("relances", "0007_accessories_cadence"),
+        ("relances", "0008_cadence_shards"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
