@@ -4,7 +4,9 @@ A ZIP holding ``rapport.pdf`` (identities, claims and amounts, chronology, messa
 evidence listed), ``messages/`` (the exact text of every message and letter sent),
 ``courriers/`` (the PDF stored when each message or letter went out, ``SentMessage.pdf``),
 ``pieces/`` (every evidence file), ``journal.csv`` (the timeline), ``journal/chaine.json``
-(the dossier's hash chain up to its head, checkable without the database), ``verifier.py``
+(the dossier's hash chain up to its head, checkable without the database), ``journal/sceaux.json``
+and ``journal/sceaux/`` (the chain-head files that recorded this chain, one per state of it, with
+their RFC 3161 answers: ``journal.heads.seals_of``), ``verifier.py``
 (the stand-alone verifier, ``escalade/verifier.py``) and ``manifest.json``: the SHA-256 of each
 file, the dossier's chain head, and an HMAC of the manifest with the installation's journal key.
 With a signing certificate (``journal.signing``), ``rapport.pdf`` is signed PAdES and the
@@ -29,7 +31,7 @@ from django.utils import timezone
 
 from dossiers.models import Dossier
 from escalade import verifier
-from journal import chain, signing
+from journal import chain, heads, signing
 from journee.timeline import timeline, timeline_csv
 from relances.models import CallLog, Channel, Reminder
 
@@ -37,6 +39,9 @@ MANIFEST = verifier.MANIFEST
 VERIFIER = Path(verifier.__file__)
 # The report's print style, a file of its own (no <style> in templates: the CSP policy).
 REPORT_CSS = Path(__file__).with_name("bundle_report.css")
+# A head file holds every chain's last link (ids and hashes, no personal data); above this size
+# (some ten thousand chains) only its digest and its timestamp go in the bundle.
+SEAL_FILE_MAX_BYTES = 2_000_000
 
 
 def _safe(name: str) -> str:
@@ -147,6 +152,7 @@ def build_bundle(dossier: Dossier, *, actor=None) -> bytes:
     files[verifier.CHAIN_EXTRACT] = json.dumps(
         chain.extract(dossier, seq), indent=1, ensure_ascii=False
     ).encode("utf-8")
+    files[verifier.SEALS] = _seals(dossier, files)
     files[verifier.SELF] = VERIFIER.read_bytes()
     manifest = {
         "format": "recouvrement-bundle/1",
@@ -170,6 +176,37 @@ def build_bundle(dossier: Dossier, *, actor=None) -> bytes:
         if signature:
             archive.writestr(verifier.MANIFEST_SIGNATURE, signature)
     return buffer.getvalue()
+
+
+def _seals(dossier: Dossier, files: dict[str, bytes]) -> bytes:
+    """The head files that recorded the dossier's chain (one per state of it) and their RFC 3161
+    answers, into ``files``; returns ``journal/sceaux.json``, the list the verifier reads."""
+    name = chain.chain_of(dossier.pk)
+    listed = []
+    for seal in heads.seals_of(name):
+        data = seal["path"].read_bytes()
+        file_name = seal["path"].name
+        entry = {
+            "file": file_name,
+            "kind": seal["kind"],
+            "written_at": seal["written_at"],
+            "seq": seal["seq"],
+            "hash": seal["hash"],
+            "model": seal["model"],
+            "history_id": seal["history_id"],
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "size": len(data),
+            "included": len(data) <= SEAL_FILE_MAX_BYTES,
+            "timestamp": None,
+        }
+        if entry["included"]:
+            files[f"{verifier.SEAL_DIR}{file_name}"] = data
+        if seal["timestamp"] is not None:
+            entry["timestamp"] = f"{verifier.SEAL_DIR}{seal['timestamp'].name}"
+            files[entry["timestamp"]] = seal["timestamp"].read_bytes()
+        listed.append(entry)
+    document = {"chain": name, "seals": listed}
+    return json.dumps(document, indent=1, ensure_ascii=False).encode("utf-8")
 
 
 @dataclass

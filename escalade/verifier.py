@@ -12,14 +12,20 @@ Il vérifie :
 2. l'extrait de chaîne (``journal/chaine.json``) : chaque maillon suit le précédent et son
    empreinte est celle du contenu scellé de la ligne d'historique, et le dernier maillon est la
    tête de chaîne du manifeste ;
-3. les signatures électroniques (si pyHanko est installé : ``pip install pyhanko``) : la
+3. les sceaux (``journal/sceaux.json`` et ``journal/sceaux/``) : les fichiers de têtes de chaîne
+   que l'installation a écrits hors de sa base et qui ont enregistré la chaîne du dossier, avec
+   leur horodatage RFC 3161 (commande ``openssl``) : chaque sceau doit retrouver, au rang qu'il
+   atteste, le maillon de l'extrait (sinon la chaîne a été recalculée ou tronquée depuis), et
+   son horodatage prouve que ces lignes existaient telles quelles à sa date ;
+4. les signatures électroniques (si pyHanko est installé : ``pip install pyhanko``) : la
    signature CMS du manifeste (``manifest.json.p7s``) et la signature PAdES de chaque PDF,
    avec leur horodatage RFC 3161, hors ligne. ``--ac`` : le certificat de l'autorité de
    certification du signataire (PEM) ; ``--ac-horodatage`` : celui de l'autorité d'horodatage
    (par défaut, les mêmes).
 
 Code de sortie : 0 si tout est conforme, 1 sinon ; chaque constat est écrit en français avec ce
-qu'il prouve. Bibliothèque standard seulement (pyHanko en option, pour les signatures).
+qu'il prouve. Bibliothèque standard seulement (pyHanko en option, pour les signatures ; la
+commande ``openssl`` pour les horodatages des sceaux).
 
 L'application importe ce même fichier (``escalade.bundle.verify_bundle``) : il n'importe rien
 d'elle.
@@ -31,13 +37,20 @@ import argparse
 import hashlib
 import io
 import json
+import re
+import shutil
+import subprocess
 import sys
+import tempfile
 import zipfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 MANIFEST = "manifest.json"
 MANIFEST_SIGNATURE = "manifest.json.p7s"
 CHAIN_EXTRACT = "journal/chaine.json"
+SEALS = "journal/sceaux.json"
+SEAL_DIR = "journal/sceaux/"
 SELF = "verifier.py"
 GENESIS = "0" * 64
 NOT_LISTED = {MANIFEST, MANIFEST_SIGNATURE}
@@ -146,7 +159,150 @@ def check_chain(archive: zipfile.ZipFile, manifest: dict, report: Report) -> Non
     )
 
 
-# --- 3. Signatures and timestamps (pyHanko) ---------------------------------------------------
+# --- 3. The seals: head files written outside the database, and their timestamps -----------
+
+
+def _head_digest(chains: dict) -> str:
+    """The ``head`` of a head file: SHA-256 of its chains as canonical JSON (journal.heads)."""
+    text = json.dumps(chains, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _stamp(answer: bytes, digest: str, tsa_ca: list[str]) -> tuple[str | None, str]:
+    """Check an RFC 3161 answer over a file's SHA-256, offline, with ``openssl ts``: (problem
+    or None, the time it states or what was not checked)."""
+    if not shutil.which("openssl"):
+        return None, "non vérifié (commande openssl absente)"
+    if not tsa_ca:
+        return None, "non vérifié : donnez --ac-horodatage (ou --ac)"
+    with tempfile.TemporaryDirectory() as scratch:
+        reply, authority = Path(scratch) / "reponse.tsr", Path(scratch) / "ac.pem"
+        reply.write_bytes(answer)
+        authority.write_bytes(b"\n".join(Path(p).read_bytes() for p in tsa_ca))
+        checked = subprocess.run(  # noqa: S603 - fixed program, our own temporary files
+            [
+                *("openssl", "ts", "-verify", "-digest", digest),
+                *("-in", str(reply), "-CAfile", str(authority)),
+            ],
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+        if checked.returncode:
+            lines = (checked.stderr or checked.stdout).decode(errors="replace").split("\n")
+            detail = next((line for line in reversed(lines) if line.strip()), "")
+            return f"horodatage RFC 3161 invalide ({detail.strip()[-160:]})", ""
+        text = subprocess.run(  # noqa: S603
+            ["openssl", "ts", "-reply", "-in", str(reply), "-text"],  # noqa: S607
+            capture_output=True,
+            timeout=60,
+            check=False,
+        ).stdout.decode(errors="replace")
+    found = re.search(r"Time stamp: (\w{3}) +(\d+) (\d\d:\d\d:\d\d)(?:\.\d+)? (\d{4})", text)
+    if not found:
+        return None, "date illisible"
+    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    month = months.index(found.group(1)) + 1 if found.group(1) in months else 0
+    return None, f"{int(found.group(2)):02d}/{month:02d}/{found.group(4)} {found.group(3)} UTC"
+
+
+def check_seals(
+    archive: zipfile.ZipFile, manifest: dict, report: Report, *, tsa_ca: list[str]
+) -> None:
+    """Each seal recorded the chain at a rank with a hash: the extract must still hold that
+    link (else the chain was recomputed or cut after the seal); a timestamped seal proves the
+    rows up to that rank existed as they are at the authority's date."""
+    names = set(archive.namelist())
+    if SEALS not in names:
+        return
+    try:
+        listed = json.loads(archive.read(SEALS))
+        seals = listed["seals"]
+        links = json.loads(archive.read(CHAIN_EXTRACT))["links"]
+    except (KeyError, ValueError, TypeError):
+        report.errors.append(f"{SEALS} : liste des sceaux illisible.")
+        return
+    hashes = {link.get("seq"): link.get("hash") for link in links}
+    chain_name = listed.get("chain", "")
+    if not seals:
+        report.notes.append(
+            "Sceaux : aucun fichier de tête n'a encore enregistré la chaîne de ce dossier (elle "
+            "n'est attestée que par le manifeste)."
+        )
+    for seal in seals:
+        name, seq, digest = seal.get("file", ""), seal.get("seq"), seal.get("hash")
+        where = f"Sceau {name}"
+        member = f"{SEAL_DIR}{name}"
+        if seal.get("included"):
+            if member not in names:
+                report.errors.append(f"{where} : fichier de tête manquant.")
+                continue
+            data = archive.read(member)
+            if hashlib.sha256(data).hexdigest() != seal.get("sha256"):
+                report.errors.append(f"{where} : fichier différent de celui que liste {SEALS}.")
+                continue
+            try:
+                document = json.loads(data)
+                recorded = document["chains"]
+                entry = recorded.get(chain_name) or {}
+            except (KeyError, ValueError, TypeError, AttributeError):
+                report.errors.append(f"{where} : fichier de tête illisible.")
+                continue
+            if _head_digest(recorded) != document.get("head"):
+                report.errors.append(f"{where} : fichier de tête altéré (empreinte fausse).")
+                continue
+            if (entry.get("seq"), entry.get("hash")) != (seq, digest):
+                report.errors.append(
+                    f"{where} : le fichier n'enregistre pas le maillon que liste {SEALS}."
+                )
+                continue
+        if not isinstance(seq, int) or seq > len(links):
+            report.errors.append(
+                f"Chaîne tronquée : le sceau {name} atteste le rang {seq} ({seal.get('model', '')} "
+                f"n° {seal.get('history_id')}), l'extrait s'arrête au rang {len(links)} : des "
+                "lignes ont été supprimées après ce sceau."
+            )
+            continue
+        if hashes.get(seq) != digest:
+            report.errors.append(
+                f"Chaîne recalculée : le maillon {seq} de l'extrait n'est plus celui que le "
+                f"sceau {name} a enregistré."
+            )
+            continue
+        answer = seal.get("timestamp")
+        if answer:
+            if answer not in names:
+                report.errors.append(f"{where} : horodatage manquant ({answer}).")
+                continue
+            problem, when = _stamp(archive.read(answer), str(seal.get("sha256")), tsa_ca)
+            if problem:
+                report.errors.append(f"{where} : {problem}.")
+                continue
+            if when.startswith("non vérifié") or when == "date illisible":
+                report.notes.append(
+                    f"{where} : enregistre les {seq} premières lignes de la chaîne telles "
+                    f"qu'elles sont ; horodatage RFC 3161 {when}."
+                )
+                continue
+            sentence = (
+                f"{where} : horodatage RFC 3161 du {when} vérifié : les {seq} premières lignes "
+                "d'historique de la chaîne existaient telles qu'elles sont à cette date"
+            )
+        else:
+            sentence = (
+                f"{where} (écrit le {seal.get('written_at', '')[:19].replace('T', ' ')}) : non "
+                f"horodaté ; il enregistre les {seq} premières lignes de la chaîne telles qu'elles "
+                "sont, sans preuve de date indépendante de l'installation"
+            )
+        if not seal.get("included"):
+            sentence += (
+                " (fichier de tête trop volumineux pour être joint : l'horodatage porte sur son "
+                "empreinte, son contenu se vérifie sur la copie du répertoire des têtes)"
+            )
+        report.notes.append(sentence + ".")
+
+
+# --- 4. Signatures and timestamps (pyHanko) ---------------------------------------------------
 
 
 def _certificates(paths: list[str]) -> list:
@@ -324,6 +480,7 @@ def verify(archive: zipfile.ZipFile, *, ca: list[str] = (), tsa_ca: list[str] = 
         return report
     check_hashes(archive, manifest, report)
     check_chain(archive, manifest, report)
+    check_seals(archive, manifest, report, tsa_ca=list(tsa_ca or ca))
     check_signatures(archive, report, ca=list(ca), tsa_ca=list(tsa_ca))
     return report
 

@@ -208,3 +208,39 @@ def check_files(result, *, chains: set[str] | None, references: dict[int, str]) 
                 message=message,
             )
         )
+
+
+def seals_of(name: str) -> list[dict]:
+    """The head files that recorded chain ``name``, one per state of it (rank and hash): the
+    earliest file timestamped by the authority, else the earliest file, that recorded that
+    state; oldest state first. What the evidence bundle carries (``journal/sceaux``) so that a
+    third party checks, offline, that the chain's rows existed as they are at those dates.
+    Each: ``path``, ``seq``, ``hash``, ``kind``, ``written_at``, ``timestamp`` (the answer's
+    path or None)."""
+    identity = journal_identity()
+    best: dict[tuple[int, str], tuple[tuple, dict]] = {}
+    for path in head_files():
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+            entry = document["chains"].get(name)
+        except (OSError, ValueError, KeyError, AttributeError):
+            continue
+        if not entry or document.get("journal", identity) != identity:
+            continue
+        answer = timestamps.answer_path(path)
+        stamped = answer if answer.exists() else None
+        found = {
+            "path": path,
+            "seq": int(entry["seq"]),
+            "hash": entry["hash"],
+            "model": entry.get("model", ""),
+            "history_id": entry.get("history_id"),
+            "kind": document.get("kind", ""),
+            "written_at": document.get("written_at", ""),
+            "timestamp": stamped,
+        }
+        rank = (stamped is None, found["written_at"], path.name)
+        key = (found["seq"], found["hash"])
+        if key not in best or rank < best[key][0]:
+            best[key] = (rank, found)
+    return [found for _rank, found in sorted(best.values(), key=lambda item: item[1]["seq"])]

@@ -22,6 +22,7 @@ from django.utils import timezone
 from courriers.rendering import render_pdf
 from dossiers import services as dossier_services
 from dossiers.models import Claim, Dispute, Dossier, Evidence, Task
+from journal import signing
 from legal import calendar
 from legal.formatting import euros, french_date
 from portail import services as portal
@@ -45,6 +46,9 @@ def _pdf_evidence(
 ) -> Evidence:
     html = render_to_string(template, {"dossier": dossier, "on": on, **context})
     pdf = render_pdf(html, on=on, title=description, author=dossier.creditor.legal_name)
+    # Sealed like the letters when a certificate is configured (PAdES, timestamped with a TSA):
+    # the promise or the schedule kept is then provably the one the debtor committed to.
+    pdf = signing.sign_pdf(pdf, reason=description)
     return dossier_services.evidence_add(
         dossier=dossier,
         file=ContentFile(pdf, name=name),

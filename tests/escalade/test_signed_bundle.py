@@ -195,3 +195,92 @@ def test_an_unsigned_bundle_carries_the_verifier_too(unsigned_bundle, tmp_path):
     run = _run_verifier(_rewrite(path, tmp_path / "cut.zip", changes), cwd=tmp_path)
     assert run.returncode == 1
     assert "n'est pas la tête de chaîne du manifeste (extrait tronqué ou prolongé)" in run.stdout
+
+
+def test_the_bundle_carries_the_timestamped_seals_that_recorded_its_chain(
+    tsa, settings, controller, tmp_path
+):
+    """The chain-head files that recorded the dossier's chain, and their RFC 3161 answers, go
+    in the bundle (``journal/sceaux``): a third party checks offline that the rows up to each
+    sealed rank existed as they are at the authority's date, and a bundle rebuilt from a chain
+    cut or recomputed after a seal is named."""
+    import datetime
+
+    from dossiers import services as dossier_services
+    from escalade.bundle import build_bundle
+    from journal import heads
+    from tests.factories import ClaimFactory
+
+    dossier = ClaimFactory().dossier
+    first = heads.write_seal()
+    dossier_services.task_create(
+        dossier=dossier, kind="call", due_on=datetime.date(2026, 12, 4), actor=controller, note=""
+    )
+    second = heads.write_seal()
+    path = tmp_path / "preuves.zip"
+    path.write_bytes(build_bundle(dossier))
+    archive = zipfile.ZipFile(path)
+    seals = json.loads(archive.read("journal/sceaux.json"))["seals"]
+    assert [seal["file"] for seal in seals] == [first.name, second.name]
+    assert {f"journal/sceaux/{first.name}", f"journal/sceaux/{second.name}.tsr"} <= set(
+        archive.namelist()
+    )
+
+    check = verify_bundle(path)
+    assert check.ok, check.errors
+    notes = "\n".join(check.notes)
+    assert notes.count("horodatage RFC 3161 du ") == 2
+    assert f"Sceau {second.name} : horodatage RFC 3161 du " in notes
+    assert "premières lignes d'historique de la chaîne existaient telles qu'elles sont" in notes
+    trust = ["--ac-horodatage", settings.JOURNAL_TSA_CA_FILE]
+    run = _run_verifier(path, *trust, cwd=tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert f"OK : Sceau {first.name} : horodatage RFC 3161 du " in run.stdout
+
+    extract = json.loads(archive.read("journal/chaine.json"))
+
+    def rebuilt(links, name):
+        """A bundle whose extract and manifest a forger rebuilt from an altered chain."""
+        data = json.dumps({**extract, "links": links}).encode()
+
+        def manifest(raw):
+            edited = json.loads(_rehash({"journal/chaine.json": data})(raw))
+            edited["chain"].update(seq=links[-1]["seq"], hash=links[-1]["hash"])
+            return json.dumps(edited).encode()
+
+        changes = {"journal/chaine.json": lambda _d: data, "manifest.json": manifest}
+        return _rewrite(path, tmp_path / name, changes)
+
+    # 1. The rows after the first seal deleted with their links.
+    cut = extract["links"][: seals[0]["seq"]]
+    run = _run_verifier(rebuilt(cut, "cut.zip"), *trust, cwd=tmp_path)
+    assert run.returncode == 1
+    assert f"ÉCHEC : Chaîne tronquée : le sceau {second.name} atteste le rang" in run.stdout
+
+    # 2. The first row edited and every hash recomputed.
+    from escalade.verifier import GENESIS, link_hash
+
+    prev, recomputed = GENESIS, []
+    for link in extract["links"]:
+        document = link["document"]
+        if link["seq"] == 1:
+            document = document.replace('"', "'", 1)
+        digest = link_hash(prev, document)
+        recomputed.append({**link, "document": document, "prev_hash": prev, "hash": digest})
+        prev = digest
+    run = _run_verifier(rebuilt(recomputed, "recomputed.zip"), *trust, cwd=tmp_path)
+    assert run.returncode == 1
+    assert "Chaîne : les " in run.stdout  # the extract holds together...
+    assert f"ÉCHEC : Chaîne recalculée : le maillon {seals[0]['seq']} de l'extrait" in run.stdout
+
+    # 3. A seal's answer swapped for another file's: the timestamp no longer matches it.
+    stamp = f"journal/sceaux/{second.name}.tsr"
+    other = archive.read(f"journal/sceaux/{first.name}.tsr")
+    swapped = _rewrite(
+        path,
+        tmp_path / "swapped.zip",
+        {stamp: lambda _d: other, "manifest.json": _rehash({stamp: other})},
+    )
+    run = _run_verifier(swapped, *trust, cwd=tmp_path)
+    assert run.returncode == 1
+    assert f"ÉCHEC : Sceau {second.name} : horodatage RFC 3161 invalide" in run.stdout

@@ -119,6 +119,21 @@ def test_plan_within_the_rules_is_accepted_at_once_with_its_schedule(client, ope
     assert event.evidence.file.read().startswith(b"%PDF")
 
 
+def test_the_schedule_and_the_promise_kept_are_signed_when_a_certificate_is_configured(
+    client, opened, frozen, signing_certificate
+):
+    """Like the letters (docs/journal.md §6): the PDF kept as evidence is sealed PAdES."""
+    dossier, path = opened
+    first = R7 + datetime.timedelta(days=7)
+    with frozen(R7):
+        client.post(
+            f"{path}echeancier/",
+            {"installments": "3", "first_due_on": first.isoformat(), "acknowledge": "on"},
+        )
+    schedule = _event(dossier, "plan").evidence.file.read()
+    assert schedule.startswith(b"%PDF") and b"/ETSI.CAdES.detached" in schedule
+
+
 def test_plan_outside_the_rules_is_refused_in_french_then_sent_for_approval(client, opened, frozen):
     dossier, path = opened
     PortalSettings.objects.create(
