@@ -100,3 +100,41 @@ def test_once_the_accessories_are_paid_the_dossier_closes_and_the_page_shows_not
         assert Dossier.objects.get(pk=dossier.pk).state == DossierState.PAID
         text = flat(client.get(f"{path}dossier/"))
     assert "pas consultable en ligne" in text and dossier.reference not in text
+
+
+def test_the_debtor_may_say_the_accessories_are_paid_or_contest_them(
+    client, accessories_due, frozen
+):
+    """« J'ai déjà payé » leaves a task and holds the accessories' cadence; a contestation of
+    the whole dossier pauses it like any dispute; a promise is refused in French."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dossiers.models import Dispute, Task
+    from relances.models import DossierHold
+
+    dossier, path = accessories_due
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    with frozen(PAID):
+        said = client.post(
+            f"{path}deja-paye/",
+            {
+                "paid_on": PAID.isoformat(),
+                "amount": "40",
+                "method": "virement",
+                "proof": SimpleUploadedFile("avis.pdf", pdf, "application/pdf"),
+            },
+        )
+        promised = client.post(
+            f"{path}promesse/", {"amount": "40,00", "due_on": "30/10/2026", "acknowledge": "on"}
+        )
+        contested = client.post(
+            f"{path}contestation/",
+            {"reason": "other", "claim": "", "description": "Pénalités non prévues au contrat."},
+        )
+    assert said.status_code == 302
+    assert Task.objects.filter(dossier=dossier, kind="payment_claimed").exists()
+    assert DossierHold.objects.filter(dossier=dossier).exists()
+    assert promised.status_code == 400 and "dépasse le reste dû" in flat(promised)
+    assert contested.status_code == 302
+    assert Dossier.objects.get(pk=dossier.pk).state == DossierState.DISPUTED
+    assert Dispute.objects.get(dossier=dossier).claim is None
