@@ -15,6 +15,7 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 
 from accounts import roles
+from demo.seeder import plural
 from dossiers.models import Creditor
 from experiences import results, services
 from experiences.models import Experiment, Measure
@@ -23,7 +24,7 @@ from relances.models import CadencePolicy, CadenceStep
 EARLY_POLICY = "Relance amiable dès J+3 — professionnels"
 FINISHED = "Première relance à J+3 plutôt qu'à J+7"
 RUNNING = "Relance à J+3 : montant recouvré"
-FINISHED_START_DAYS, FINISHED_END_DAYS = 200, 75
+FINISHED_START_DAYS, FINISHED_END_DAYS = 400, 45
 RUNNING_START_DAYS, RUNNING_SIZE = 40, 60
 
 
@@ -85,7 +86,7 @@ def plan_experiments(*, seeder) -> list[str]:
         today - timedelta(days=FINISHED_START_DAYS),
         8,
         lambda: start(
-            creditors[0],
+            creditors[1],
             FINISHED,
             Measure.PAID_30,
             FINISHED_START_DAYS,
@@ -96,7 +97,7 @@ def plan_experiments(*, seeder) -> list[str]:
         today - timedelta(days=RUNNING_START_DAYS),
         8,
         lambda: start(
-            creditors[1], RUNNING, Measure.AMOUNT, RUNNING_START_DAYS, planned_size=RUNNING_SIZE
+            creditors[0], RUNNING, Measure.AMOUNT, RUNNING_START_DAYS, planned_size=RUNNING_SIZE
         ),
     )
     return []
@@ -121,9 +122,9 @@ def end_finished(*, seeder) -> list[str]:
         services.experiment_end(
             experiment=experiment, winner=winner, actor=_manager(seeder), reason=why, on=day
         )
-    lines = [
-        f"Expériences « {FINISHED} » terminée ({report.assigned} dossiers, variante "
-        f"{winner.label} retenue) ; « {RUNNING} » en cours "
-        f"({running.assignments.count() if running else 0} dossiers tirés sur {RUNNING_SIZE})"
+    drawn = running.assignments.count() if running else 0
+    return [
+        f"Expériences « {FINISHED} » terminée ({plural(report.assigned, 'dossier')}, variante "
+        f"{winner.label} retenue) ; « {RUNNING} » en cours ({plural(drawn, 'dossier')} "
+        f"tiré(s) sur {RUNNING_SIZE})"
     ]
-    return lines

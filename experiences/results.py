@@ -33,6 +33,7 @@ from relances.models import CallLog, Channel, Reminder
 
 HORIZON = {Measure.PAID_15: 15, Measure.PAID_30: 30, Measure.AMOUNT: 60, Measure.COST: 60}
 OBSERVATION_CAP_DAYS = 60
+MIN_OBSERVED = 2  # per variant, for a comparison
 COST_FIELDS = {
     Channel.EMAIL: "email",
     Channel.SMS: "sms",
@@ -220,12 +221,7 @@ def report(experiment: Experiment, *, on: date | None = None) -> Report:
     inclusions_over = (
         experiment.planned_size is not None and total >= experiment.planned_size
     ) or (experiment.end_on is not None and on > experiment.end_on)
-    ready = (
-        inclusions_over
-        and total > 0
-        and observed == total
-        and all(len(primary.get(v.pk, [])) >= 2 for v in variants)
-    )
+    ready = inclusions_over and total > 0 and observed == total
     m = max(1, len(variants) - 1)
     rows = []
     for variant in variants:
@@ -237,7 +233,9 @@ def report(experiment: Experiment, *, on: date | None = None) -> Report:
     if ready:
         control = primary.get(variants[0].pk, [])
         for row in rows[1:]:
-            row.comparison = compare(primary.get(row.variant.pk, []), control, measure, m=m)
+            observed_here = primary.get(row.variant.pk, [])
+            if min(len(observed_here), len(control)) >= MIN_OBSERVED:
+                row.comparison = compare(observed_here, control, measure, m=m)
             row.comparison_text = judge(row.comparison, row.variant.label, measure)
         verdict = " ; ".join(row.comparison_text for row in rows[1:])
         verdict = verdict[:1].upper() + verdict[1:] + "."
@@ -320,7 +318,10 @@ def describe(found: stats.Estimate | None, measure: str) -> str:
 def judge(comparison: stats.Comparison | None, label: str, measure: str) -> str:
     """The verdict on one variant against the control, in French."""
     if comparison is None:
-        return f"variante {label} : trop peu de dossiers pour comparer"
+        return (
+            f"la variante {label} ne peut pas être comparée à la variante A : trop peu de "
+            f"dossiers observés (au moins {MIN_OBSERVED} par variante)"
+        )
     kind = KIND[measure]
     low, high = comparison.low, comparison.high
     if kind == "share":
@@ -334,7 +335,8 @@ def judge(comparison: stats.Comparison | None, label: str, measure: str) -> str:
         unit, more, less = "centimes", "coûte", "coûte"
     if not comparison.significant:
         if kind == "share":
-            gap = f"{_signed(comparison.difference * 100)} points, de {_signed(low * 100)} à "
+            points = "point" if abs(round(comparison.difference * 100, 1)) < 2 else "points"
+            gap = f"{_signed(comparison.difference * 100)} {points}, de {_signed(low * 100)} à "
             gap += f"{_signed(high * 100)}"
         elif kind == "mean":
             gap = f"{_signed(comparison.difference, 2)} €, de {_signed(low, 2)} à "

@@ -11,8 +11,9 @@ comparison.
 
 Formulas (the tests compute them by hand):
 - a proportion: Wilson's interval;
-- a difference of proportions: p1 - p0 ± z · √(p1(1-p1)/n1 + p0(1-p0)/n0) (Wald, unpooled),
-  z = Φ⁻¹(1 - ALPHA/(2m));
+- a difference of proportions (Agresti-Caffo): with p̃ = (x + 1) / (n + 2) in each variant,
+  p̃1 - p̃0 ± z · √(p̃1(1-p̃1)/(n1+2) + p̃0(1-p̃0)/(n0+2)), z = Φ⁻¹(1 - ALPHA/(2m)); the gap
+  shown is the observed p1 - p0;
 - a mean, a difference of means: Student's t interval, Welch's t (unequal variances);
 - a ratio (cost per euro recovered = total cost / total recovered): the delta method,
   Var(R) ≈ (s_c² - 2R·s_cy + R²·s_y²) / (n·ȳ²).
@@ -102,10 +103,14 @@ def compare_proportions(
 ) -> Comparison | None:
     if n == 0 or control_n == 0:
         return None
-    p1, p0 = successes / n, control_successes / control_n
-    difference = p1 - p0
-    se = math.sqrt(p1 * (1 - p1) / n + p0 * (1 - p0) / control_n)
-    return _normal_comparison(difference, se, m)
+    # Agresti-Caffo: one success and one failure added to each variant, so that the interval
+    # never collapses to a point when a share is 0 % or 100 % (2 dossiers out of 2...).
+    a1, a0 = (successes + 1) / (n + 2), (control_successes + 1) / (control_n + 2)
+    se = math.sqrt(a1 * (1 - a1) / (n + 2) + a0 * (1 - a0) / (control_n + 2))
+    found = _normal_comparison(a1 - a0, se, m)
+    # The gap shown is the one observed; the interval and the p-value are Agresti-Caffo's.
+    difference = successes / n - control_successes / control_n
+    return Comparison(difference, found.low, found.high, found.p_value, found.adjusted_p, m)
 
 
 def compare_means(

@@ -94,7 +94,7 @@ def test_at_the_planned_size_the_verdict_and_the_winner(logged, experiment, monk
     )
     url = reverse("experiences:detail", kwargs={"experiment_pk": experiment.pk})
     page = logged.get(url).content.decode()
-    assert "La variante B fait mieux de 48,1 à 91,9 points que la variante A." in page
+    assert "La variante B fait mieux de 41,0 à 86,3 points que la variante A." in page
     b = experiment.variants.get(label="B")
     assert f'<option value="{b.pk}" selected>' in page  # the verdict's winner is proposed
     end = reverse("experiences:end", kwargs={"experiment_pk": experiment.pk})

@@ -80,8 +80,8 @@ def test_the_verdict_at_the_planned_size(experiment, monkeypatch):
     _synthetic(experiment, monkeypatch, shares=(0.2, 0.9), n=20, first=TODAY - D(days=60))
     report = results.report(experiment, on=TODAY)
     assert report.ready
-    # 18/20 against 4/20: +70 points, ± 1.96 · √(.9·.1/20 + .2·.8/20) = ± 21.9.
-    assert report.verdict == "La variante B fait mieux de 48,1 à 91,9 points que la variante A."
+    # 18/20 against 4/20: +70 points; Agresti-Caffo 19/22 against 5/22: 63.6 ± 22.6.
+    assert report.verdict == "La variante B fait mieux de 41,0 à 86,3 points que la variante A."
 
 
 def test_the_verdict_says_when_there_is_no_difference(experiment, monkeypatch):
@@ -175,3 +175,14 @@ def test_ending_makes_the_winner_the_creditors_cadence(
     assert planning.policy_for(fresh) == quick
     with pytest.raises(ValidationError, match="déjà terminée"):
         services.experiment_end(experiment=experiment, winner=b, actor=manager, reason="encore")
+
+
+def test_too_few_dossiers_give_a_verdict_that_says_so(experiment, monkeypatch):
+    experiment.planned_size, experiment.end_on = None, TODAY - D(days=50)
+    _synthetic(experiment, monkeypatch, shares=(0.0, 1.0), n=1, first=TODAY - D(days=45))
+    report = results.report(experiment, on=TODAY)
+    assert report.ready
+    assert report.verdict == (
+        "La variante B ne peut pas être comparée à la variante A : trop peu de dossiers "
+        "observés (au moins 2 par variante)."
+    )

@@ -23,26 +23,43 @@ def test_a_share_has_wilsons_interval():
     assert (round(found.low, 4), round(found.high, 4)) == (0.3094, 0.4980)
 
 
+def ac(x1, n1, x0, n0, z=Z95):
+    """Agresti-Caffo by hand: one success and one failure added to each side."""
+    a1, a0 = (x1 + 1) / (n1 + 2), (x0 + 1) / (n0 + 2)
+    se = math.sqrt(a1 * (1 - a1) / (n1 + 2) + a0 * (1 - a0) / (n0 + 2))
+    return a1 - a0 - z * se, a1 - a0 + z * se, se
+
+
 def test_the_difference_of_two_shares_and_its_interval():
-    # 60 of 200 paid against 40 of 200: +10 points, SE √(.3·.7/200 + .2·.8/200) = 0.04301.
+    # 60 of 200 paid against 40 of 200: +10 points observed; with 61/202 and 41/202,
+    # SE = √(.30198·.69802/202 + .20297·.79703/202) = 0.04295.
     found = stats.compare_proportions(60, 200, 40, 200)
-    se = math.sqrt(0.3 * 0.7 / 200 + 0.2 * 0.8 / 200)
-    assert se == pytest.approx(0.0430116, abs=1e-7)
+    low, high, se = ac(60, 200, 40, 200)
+    assert se == pytest.approx(0.042947, abs=1e-6)
     assert found.difference == pytest.approx(0.1)
-    assert found.low == pytest.approx(0.1 - Z95 * se)  # 0.0157
-    assert found.high == pytest.approx(0.1 + Z95 * se)  # 0.1843
-    assert found.p_value == pytest.approx(math.erfc(0.1 / se / math.sqrt(2)))  # 0.0201
+    assert (found.low, found.high) == (pytest.approx(low), pytest.approx(high))
+    assert (round(found.low, 4), round(found.high, 4)) == (0.0148, 0.1832)
+    z = (61 / 202 - 41 / 202) / se
+    assert found.p_value == pytest.approx(math.erfc(z / math.sqrt(2)))  # 0.021
     assert found.significant
+
+
+def test_two_tiny_samples_never_give_a_zero_width_interval():
+    # 0 of 2 against 0 of 2: no gap seen, and an interval that says how little is known.
+    found = stats.compare_proportions(0, 2, 0, 2)
+    assert found.difference == 0
+    assert found.low < -0.5 and found.high > 0.5
+    assert not found.significant
 
 
 def test_several_variants_widen_each_interval_bonferroni():
     # Two variants against the control: each interval at 97.5 %, each p-value doubled.
     one = stats.compare_proportions(60, 200, 40, 200, m=1)
     two = stats.compare_proportions(60, 200, 40, 200, m=2)
-    se = math.sqrt(0.3 * 0.7 / 200 + 0.2 * 0.8 / 200)
-    assert two.low == pytest.approx(0.1 - Z975 * se)  # 0.0036: still above zero
+    low, _high, _se = ac(60, 200, 40, 200, z=Z975)
+    assert two.low == pytest.approx(low)  # 0.0027: still above zero
     assert two.adjusted_p == pytest.approx(2 * one.p_value)
-    # 58 of 200 against 40 of 200 (z = 2.10): significant alone, no longer once corrected.
+    # 58 of 200 against 40 of 200 (z = 2.08): significant alone, no longer once corrected.
     alone = stats.compare_proportions(58, 200, 40, 200, m=1)
     corrected = stats.compare_proportions(58, 200, 40, 200, m=2)
     assert alone.significant and not corrected.significant
@@ -93,8 +110,7 @@ def test_the_size_to_plan_for_a_difference_of_shares():
 
 def test_the_verdict_speaks_points_and_says_when_there_is_no_difference():
     better = stats.compare_proportions(930, 2000, 800, 2000)  # 46.5 % against 40 %
-    se = math.sqrt(0.465 * 0.535 / 2000 + 0.4 * 0.6 / 2000)
-    low, high = 0.065 - Z95 * se, 0.065 + Z95 * se  # 3.4 and 9.6 points
+    low, high, _se = ac(930, 2000, 800, 2000)  # 3.4 and 9.6 points
     text = results.judge(better, "B", Measure.PAID_30)
     assert text == (
         f"la variante B fait mieux de {low * 100:.1f} à {high * 100:.1f} points que la variante A"
