@@ -44,6 +44,7 @@ from courriers.models import (
 )
 from courriers.rendering import Document, reminder_document, render_document
 from courriers.versions import template_for
+from dossiers import scoping
 from dossiers import services as dossier_services
 from dossiers.models import Dossier, Evidence
 from legal.formatting import euros
@@ -482,7 +483,10 @@ def letter_batch_create(*, actor, day: date | None = None, dossiers=None) -> Let
     return batch
 
 
-def _lock_letter(sent: SentMessage) -> SentMessage:
+def _lock_letter(sent: SentMessage, *, action: str) -> SentMessage:
+    """The letter, locked after its dossier, for a person's action on it: refused when the
+    dossier is closed (``refuse_closed``)."""
+    dossier_services.refuse_closed(dossier_services.lock_dossier(sent.dossier_id), action=action)
     sent = SentMessage.objects.select_for_update().get(pk=sent.pk)
     if sent.channel not in LETTER_CHANNELS:
         raise ValidationError("Cet envoi n'est pas un courrier.")
@@ -503,7 +507,7 @@ def registered_number_set(
             {"number": "Numéro de recommandé invalide (8 à 20 lettres et chiffres)."}
         )
     with transaction.atomic():
-        sent = _lock_letter(sent)
+        sent = _lock_letter(sent, action="enregistrer le numéro de recommandé")
         if sent.channel != Channel.REGISTERED_LETTER:
             raise ValidationError("Seule une lettre recommandée porte un numéro.")
         printed_on = timezone.localdate(sent.sent_at)
@@ -550,7 +554,7 @@ def receipt_upload(
     """The acknowledgment of receipt (AR) is kept as Evidence; the letter is delivered."""
     received_on = received_on or timezone.localdate()
     with transaction.atomic():
-        sent = _lock_letter(sent)
+        sent = _lock_letter(sent, action="déposer l'accusé de réception")
         if sent.channel != Channel.REGISTERED_LETTER:
             raise ValidationError("Seule une lettre recommandée a un accusé de réception.")
         evidence = dossier_services.evidence_add(
@@ -576,7 +580,7 @@ def letter_returned(*, sent: SentMessage, actor, note: str) -> SentMessage:
     if not note:
         raise ValidationError({"note": "Indiquez le motif du retour (NPAI, refusé…)."})
     with transaction.atomic():
-        sent = _lock_letter(sent)
+        sent = _lock_letter(sent, action="enregistrer le retour du courrier")
         sent.status = SentMessage.Status.RETURNED
         sent.status_note = note[:300]
         sent.status_changed_on = timezone.localdate()
@@ -710,6 +714,12 @@ def approval_batch_run(*, batch_id: int) -> ApprovalBatch:
         try:
             if reminder is None:
                 raise ValidationError("Relance introuvable.")
+            # A task a user started acts with that user's scope, as it stands when it runs
+            # (the dossier may have changed hands since the click).
+            if batch.created_by is not None and not scoping.may_join(
+                batch.created_by, reminder.dossier
+            ):
+                raise ValidationError(scoping.OUT_OF_PORTFOLIO)
             reminder_approve(reminder=reminder, actor=batch.created_by)
             batch.done += 1
         except ValidationError as exc:

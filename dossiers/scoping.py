@@ -69,17 +69,18 @@ def managed_creditor_ids(user) -> QuerySet:
     return Creditor.managers.through.objects.filter(user_id=user.pk).values("creditor_id")
 
 
-def dossier_condition(user, *, editable: bool = False) -> Q | None:
+def dossier_condition(user, *, editable: bool = False, closed_too: bool = False) -> Q | None:
     """The filter on ``Dossier`` for this user; ``None`` means every dossier.
 
     A closed dossier is an intermediate archive (GDPR): managers, the DPO and admins read it;
     a controller no longer does; and **nobody acts on it** (``editable``), whatever the role:
-    only the GDPR purge, which takes no user scope, still writes to it."""
+    only the GDPR purge, which takes no user scope, still writes to it. ``closed_too`` (with
+    ``editable``): the user's portfolio, closed dossiers included (``portfolio_dossiers``)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return NOTHING
     held = roles.roles_of(user)
     if roles.ADMIN in held:
-        return OPEN if editable else None
+        return OPEN if editable and not closed_too else None
     if roles.DPO in held and not editable:
         return None
     parts = []
@@ -93,6 +94,8 @@ def dossier_condition(user, *, editable: bool = False) -> Q | None:
     condition = parts[0]
     for part in parts[1:]:
         condition |= part
+    if closed_too and editable:
+        return condition
     if editable or roles.MANAGER not in held:
         condition &= OPEN
     return condition
@@ -112,6 +115,15 @@ def visible_dossiers(user, queryset: QuerySet[Dossier] | None = None) -> QuerySe
 def editable_dossiers(user, queryset: QuerySet[Dossier] | None = None) -> QuerySet[Dossier]:
     """The dossiers this user may act on (record, send, assign...): never any for the DPO."""
     return _dossiers(user, queryset, editable=True)
+
+
+def portfolio_dossiers(user, queryset: QuerySet[Dossier] | None = None) -> QuerySet[Dossier]:
+    """The dossiers the user would act on were they open, closed ones included (never any for
+    the DPO): a payment the bank takes back on a dossier it had paid reopens it for them
+    (``imports.statements``; the write service still decides, ``refuse_closed``)."""
+    queryset = Dossier.objects.all() if queryset is None else queryset
+    condition = dossier_condition(user, editable=True, closed_too=True)
+    return queryset if condition is None else queryset.filter(condition)
 
 
 def sees_every_dossier(user) -> bool:

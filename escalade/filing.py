@@ -15,6 +15,7 @@ import csv
 import io
 from datetime import date
 
+from accounts.text import safe_row
 from dossiers.models import Dossier
 from escalade.routes import ROUTE_BASIS, Route
 from journee.selectors import dossier_detail
@@ -128,5 +129,6 @@ def filing_csv(rows: list[Row]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
     writer.writerow(["Rubrique", "Champ", "Valeur"])
-    writer.writerows(rows)
+    # A debtor's name or an invoice number typed as a formula stays text (accounts.text).
+    writer.writerows(safe_row(row) for row in rows)
     return "\ufeff" + out.getvalue()

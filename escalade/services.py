@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dossiers.models import Dossier, Task
-from dossiers.services import dossier_balance, dossier_decide, lock_dossier
+from dossiers.services import dossier_balance, dossier_decide, lock_dossier, refuse_closed
 from dossiers.services.work import task_close
 from escalade import court, gonogo
 from escalade.models import AmicableResolutionAttempt, EscalationDecision, SolvencyAnalysis
@@ -36,6 +36,7 @@ def solvency_record(
         )
     with transaction.atomic():
         dossier = lock_dossier(dossier)
+        refuse_closed(dossier, action="enregistrer une analyse de solvabilité")
         analysis = SolvencyAnalysis(
             dossier=dossier,
             analysed_on=analysed_on,
@@ -53,6 +54,7 @@ def amicable_attempt_record(
 ) -> AmicableResolutionAttempt:
     with transaction.atomic():
         dossier = lock_dossier(dossier)
+        refuse_closed(dossier, action="enregistrer une tentative de résolution amiable")
         attempt = AmicableResolutionAttempt(
             dossier=dossier,
             method=method,
@@ -116,6 +118,9 @@ def decision_record(
         )
     label = Route(route).label
     with transaction.atomic():
+        # The Go/No-Go task is done by the decision: closed before the dossier closes with it.
+        for task in row.tasks.filter(kind=Task.Kind.GO_NO_GO, status=Task.Status.OPEN):
+            task_close(task=task, actor=actor, reason=f"décision prise : {label}")
         decided = dossier_decide(
             dossier=row,
             decision=ROUTE_DECISION[Route(route)],
@@ -135,6 +140,4 @@ def decision_record(
         journaled_save(decision, actor=actor, reason=f"décision Go/No-Go : {label}")
         # The route's own deadlines, as tasks with their article (escalade.court).
         court.proceeding_open(dossier=decided, route=route, actor=actor, on=on)
-        for task in decided.tasks.filter(kind=Task.Kind.GO_NO_GO, status=Task.Status.OPEN):
-            task_close(task=task, actor=actor, reason=f"décision prise : {label}")
     return decision

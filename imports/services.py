@@ -20,8 +20,16 @@ from django.utils import timezone
 
 from accounts.roles import user_or_none
 from accounts.text import CONTROL_MESSAGE, has_control_characters
-from dossiers import services
-from dossiers.models import Claim, Creditor, Debtor, DebtorContact, Payment, PaymentAllocation
+from dossiers import scoping, services
+from dossiers.models import (
+    Claim,
+    Creditor,
+    Debtor,
+    DebtorContact,
+    Dossier,
+    Payment,
+    PaymentAllocation,
+)
 from imports import columns as columns_module
 from imports.models import ColumnMapping, ImportBatch, ImportKind, InvoiceStatus, InvoiceStatusEvent
 from imports.parsing import NUMBER_FORMATS, normalize_header
@@ -57,6 +65,8 @@ def batch_create(*, kind: str, creditor: Creditor | None, upload, actor) -> Impo
     """Store the uploaded file and queue its check (the preview) after commit."""
     if kind != ImportKind.BODACC and creditor is None:
         raise ValidationError({"creditor": "Choisissez le créancier des factures."})
+    if creditor is not None and not _may_import_for(actor, creditor.pk):
+        raise ValidationError({"creditor": NOT_YOUR_CREDITOR})
     data = upload.read()
     upload.seek(0)
     if not data:
@@ -107,8 +117,9 @@ def _read(batch: ImportBatch, check_headers=None):
     return read_table(data, batch.original_name, check_headers=check_headers)
 
 
-def _check_rows(batch: ImportBatch, progress: Callable[[int], None] | None = None):
-    """(rows, file-level errors) for a batch; raises FileProblem for an unreadable file."""
+def _check_rows(batch: ImportBatch, progress: Callable[[int], None] | None = None, *, user):
+    """(rows, file-level errors) for a batch, each row's write scoped to ``user``; raises
+    FileProblem for an unreadable file."""
     if batch.kind == ImportKind.BODACC:
         from imports import bodacc
 
@@ -156,7 +167,121 @@ def _check_rows(batch: ImportBatch, progress: Callable[[int], None] | None = Non
         for header, value in zip(table.headers, cells, strict=False):
             if isinstance(value, str) and has_control_characters(value):
                 row.fail(f"colonne « {header} » : {CONTROL_MESSAGE}")
-    return rows, []
+    return rows, _scope_rows(batch, rows, user)
+
+
+NOT_YOUR_CREDITOR = (
+    "Ce créancier n'est pas dans votre portefeuille : seuls ses responsables et les "
+    "administrateurs importent pour lui."
+)
+
+
+def _scope_rows(batch: ImportBatch, rows: list[Row], user) -> list[str]:
+    """Writes are scoped like reads (README, « Security »): each row that would write into an
+    existing dossier — a new invoice joining the pair's open dossier, an invoice updated, a
+    payment, a status — must land in one the user may act on (``scoping.editable_dossiers``:
+    never a closed one), else the row is refused with its line and nothing is imported. A row
+    that opens a new dossier (a new pair) opens it unassigned, in the creditor's pool. Returns
+    the file-level errors (a creditor out of the user's charge). A few queries per chunk."""
+    if not _may_import_for(user, batch.creditor_id):
+        return [NOT_YOUR_CREDITOR]
+    targets = _target_dossiers(batch, [row for row in rows if row.action != ERROR])
+    wanted = sorted({dossier_id for _, dossier_id in targets})
+    allowed: set[int] = set()
+    closed: dict[int, Dossier] = {}
+    for start in range(0, len(wanted), 10_000):
+        chunk = Dossier.objects.filter(pk__in=wanted[start : start + 10_000])
+        allowed.update(scoping.editable_dossiers(user, chunk).values_list("pk", flat=True))
+        readable_closed = scoping.visible_dossiers(user, chunk.filter(closed_on__isnull=False))
+        closed.update((d.pk, d) for d in readable_closed.only("reference", "state", "closed_on"))
+    for row, dossier_id in targets:
+        if dossier_id in allowed:
+            continue
+        if dossier_id in closed:
+            row.fail(services.closed_message(closed[dossier_id], "importer cette ligne"))
+        else:
+            row.fail(scoping.OUT_OF_PORTFOLIO)
+    return []
+
+
+def _may_import_for(user, creditor_id: int | None) -> bool:
+    """A user imports for the creditors they may record invoices for (a manager: those in
+    their charge); an import always has a user (who wrote it, in the journal)."""
+    if user is None or creditor_id is None:
+        return False
+    return scoping.visible_creditors(user).filter(pk=creditor_id).exists()
+
+
+def _target_dossiers(batch: ImportBatch, rows: list[Row]) -> list[tuple[Row, int]]:
+    """(row, the existing dossier it writes into) pairs (a row opening a new dossier is
+    absent)."""
+    kind = batch.kind
+    if kind == ImportKind.PAYMENTS:
+        return [
+            (row, row.values["dossier_id"])
+            for row in rows
+            if row.action != UNCHANGED and row.values.get("dossier_id")
+        ]
+    if kind == ImportKind.LIFECYCLE:
+        live = [row for row in rows if row.action != UNCHANGED and row.values.get("claim_id")]
+        dossier_of = _claim_dossiers([row.values["claim_id"] for row in live])
+        return [(row, dossier_of[row.values["claim_id"]]) for row in live]
+    if kind != ImportKind.CLAIMS:
+        return []
+    updates = [row for row in rows if row.action == UPDATE]
+    dossier_of = _claim_dossiers([row.target_pk for row in updates])
+    targets = [(row, dossier_of[row.target_pk]) for row in updates]
+    new = [row for row in rows if row.action == CREATE]
+    debtor_of = _known_debtors(new)
+    debtors = sorted(set(debtor_of.values()))
+    open_of: dict[int, int] = {}
+    for start in range(0, len(debtors), 10_000):
+        open_of.update(
+            Dossier.objects.filter(
+                creditor_id=batch.creditor_id,
+                debtor_id__in=debtors[start : start + 10_000],
+                closed_on__isnull=True,
+            ).values_list("debtor_id", "pk")
+        )
+    for row in new:
+        debtor = debtor_of.get(_debtor_key(row.values))
+        if debtor in open_of:
+            targets.append((row, open_of[debtor]))
+    return targets
+
+
+def _claim_dossiers(claim_ids: list[int]) -> dict[int, int]:
+    found: dict[int, int] = {}
+    wanted = sorted(set(claim_ids))
+    for start in range(0, len(wanted), 10_000):
+        found.update(
+            Claim.objects.filter(pk__in=wanted[start : start + 10_000]).values_list(
+                "pk", "dossier_id"
+            )
+        )
+    return found
+
+
+def _known_debtors(rows: list[Row]) -> dict[object, int]:
+    """{debtor key: id} of the rows' debtors already known (as ``_debtors_for`` finds them)."""
+    keys = {_debtor_key(row.values) for row in rows}
+    found: dict[object, int] = {}
+    sirens = sorted(k for k in keys if isinstance(k, str))
+    for start in range(0, len(sirens), 10_000):
+        found.update(
+            Debtor.objects.filter(siren__in=sirens[start : start + 10_000])
+            .order_by("-pk")
+            .values_list("siren", "pk")
+        )
+    names = sorted({row.values["debtor_name"] for row in rows if not row.values["debtor_siren"]})
+    for start in range(0, len(names), 10_000):
+        for pk, name, postal in (
+            Debtor.objects.filter(siren="", name__in=names[start : start + 10_000])
+            .order_by("-pk")
+            .values_list("pk", "name", "postal_code")
+        ):
+            found[debtor_key(name, postal)] = pk
+    return found
 
 
 def _outcome(batch: ImportBatch, rows: list[Row], file_errors: list[str]) -> None:
@@ -186,7 +311,9 @@ def batch_check(*, batch_id: int) -> ImportBatch:
     if batch.status != B.VALIDATING:
         return batch  # already checked (a retried or duplicated task)
     try:
-        rows, file_errors = _check_rows(batch, progress=_batch_progress(batch.pk))
+        rows, file_errors = _check_rows(
+            batch, progress=_batch_progress(batch.pk), user=batch.created_by
+        )
     except FileProblem as exc:
         rows, file_errors = [], [str(exc)]
     _outcome(batch, rows, file_errors)
@@ -294,7 +421,7 @@ def batch_import(*, batch_id: int, actor) -> ImportBatch:
     reason = f"import du fichier « {batch.original_name} » (n° {batch.pk})"
     try:
         with transaction.atomic():
-            rows, file_errors = _check_rows(batch)
+            rows, file_errors = _check_rows(batch, user=actor)
             if file_errors or any(r.action == ERROR for r in rows):
                 raise _Refused(rows, file_errors)
             progress = _Progress(batch.pk)
@@ -557,6 +684,7 @@ def invoice_status_record(
         ).first()
         if existing is not None:
             return existing, False
+        services.refuse_closed(dossier, action=f"enregistrer le statut « {label} »")
         event = InvoiceStatusEvent(
             claim=claim,
             status=status,

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dossiers.models import CLOSED_STATES, DebtorContact, Dossier, DossierState
+from dossiers.services import lock_dossier, refuse_closed
 from journal.journaled import journaled_save, require_reason
 from journal.personal_data import ANONYMISED
 from portail import tokens
@@ -207,6 +208,7 @@ def event_record(
 def event_check(*, event: PortalEvent, actor, on=None) -> PortalEvent:
     """A controller has looked at a portal action (it leaves « Ma journée »)."""
     with transaction.atomic():
+        refuse_closed(lock_dossier(event.dossier_id), action="vérifier une action du débiteur")
         event = PortalEvent.objects.select_for_update().get(pk=event.pk)
         if event.checked_at is not None:
             raise ValidationError("Cette action a déjà été vérifiée.")

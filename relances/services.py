@@ -805,9 +805,10 @@ def reminder_retry(*, reminder: Reminder, actor, reason: str) -> Reminder:
     with transaction.atomic():
         dossier = dossier_services.lock_dossier(reminder.dossier_id)
         reminder = Reminder.objects.select_for_update().get(pk=reminder.pk)
+        dossier_services.refuse_closed(dossier, action="renvoyer une relance")
         if reminder.status != Reminder.Status.FAILED:
             raise ValidationError("Seule une relance en échec peut être renvoyée.")
-        if dossier.is_closed or dossier.is_paused:
+        if dossier.is_paused:
             raise ValidationError(
                 f"Dossier « {dossier.get_state_display()} » : aucun courrier ne part."
             )
@@ -829,6 +830,8 @@ def reminder_abandon(*, reminder: Reminder, actor, reason: str) -> Reminder:
     if not reason:
         raise ValidationError("Indiquez pourquoi cette relance est abandonnée.")
     with transaction.atomic():
+        dossier = dossier_services.lock_dossier(reminder.dossier_id)
+        dossier_services.refuse_closed(dossier, action="abandonner une relance")
         reminder = Reminder.objects.select_for_update().get(pk=reminder.pk)
         if reminder.status != Reminder.Status.FAILED:
             raise ValidationError("Seule une relance en échec peut être abandonnée.")
@@ -897,8 +900,7 @@ def call_log(
             )
     with transaction.atomic():
         dossier = dossier_services.lock_dossier(dossier)
-        if dossier.is_closed:
-            raise ValidationError("Ce dossier est clos.")
+        dossier_services.refuse_closed(dossier, action="enregistrer un appel")
         if call_attempts(dossier, on=on) >= calls.MAX_CALL_ATTEMPTS:
             raise ValidationError(
                 f"Déjà {calls.MAX_CALL_ATTEMPTS} tentatives d'appel auprès de ce débiteur en "
@@ -1003,8 +1005,7 @@ def hold_set(
         raise ValidationError({"until": "La date de fin est déjà passée."})
     with transaction.atomic():
         dossier = dossier_services.lock_dossier(dossier)
-        if dossier.is_closed:
-            raise ValidationError("Ce dossier est clos.")
+        dossier_services.refuse_closed(dossier, action="mettre le dossier en attente")
         for old in dossier.holds.select_for_update().filter(released_on__isnull=True):
             if old.is_active(on):
                 raise ValidationError(
@@ -1035,6 +1036,7 @@ def hold_release(*, hold: DossierHold, actor, reason: str, on: date | None = Non
     reason = (reason or "").strip() or "reprise du dossier"
     with transaction.atomic():
         dossier = dossier_services.lock_dossier(hold.dossier_id)
+        dossier_services.refuse_closed(dossier, action="lever la mise en attente")
         hold = DossierHold.objects.select_for_update().get(pk=hold.pk)
         if hold.released_on is not None:
             raise ValidationError("Cette mise en attente est déjà levée.")
@@ -1067,6 +1069,8 @@ def dispute_settle_with_corrected_invoice(
     due date. One transaction: both or neither."""
     with transaction.atomic():
         dossier = dossier_services.lock_dossier(dispute.dossier_id)
+        # A closed dossier is not joined by a new invoice: one would open a new dossier.
+        dossier_services.refuse_closed(dossier, action="enregistrer une facture corrigée")
         claim = dossier_services.claim_create(
             creditor=dossier.creditor,
             debtor=dossier.debtor,

@@ -6,11 +6,14 @@ Each function runs in one transaction, validates the whole change before writing
 """
 
 from dossiers.services._common import (
+    DossierClosed,
     accessories_claimed,
+    closed_message,
     dossier_balance,
     dossier_refresh,
     lock_dossier,
     paid_since,
+    refuse_closed,
     save_dossier,
 )
 from dossiers.services.lifecycle import (
@@ -54,6 +57,7 @@ from dossiers.services.records import (
 from journal.journaled import journaled_save
 
 __all__ = [
+    "DossierClosed",
     "accessories_claimed",
     "accessories_waive",
     "allocate_oldest_first",
@@ -61,6 +65,7 @@ __all__ = [
     "claim_create",
     "claim_declaration_deadline",
     "closed_dossier_message",
+    "closed_message",
     "creditor_create",
     "creditor_pool_set",
     "debtor_contact_add",
@@ -95,6 +100,7 @@ __all__ = [
     "prescription_event_record",
     "promise_check",
     "promise_record",
+    "refuse_closed",
     "restriction_set",
     "save_dossier",
     "task_create",

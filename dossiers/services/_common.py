@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db.models import Min, Sum
 from django.utils import timezone
 
@@ -15,6 +17,7 @@ from dossiers.selectors import dossier_accessories
 from journal.journaled import journaled_save
 
 User = AbstractBaseUser
+S = DossierState
 
 
 def cents(total) -> Decimal:
@@ -24,6 +27,41 @@ def cents(total) -> Decimal:
     if isinstance(total, float | int):
         total = Decimal(repr(total))
     return (total or ZERO).quantize(ZERO)
+
+
+class DossierClosed(ValidationError):
+    """An action refused because its dossier is closed (a ``ValidationError``: pages show it
+    on the form, the API answers 400 with it)."""
+
+
+def closed_message(dossier: Dossier, action: str) -> str:
+    """Why an action is refused on a closed dossier, in French, naming the dossier and its
+    state."""
+    return (
+        f"Le dossier {dossier.reference} est clos ({dossier.get_state_display()} le "
+        f"{dossier.closed_on:%d/%m/%Y}) : {action} impossible. Un dossier clos est une archive "
+        "intermédiaire en lecture seule jusqu'à sa purge (RGPD)."
+    )
+
+
+def refuse_closed(
+    dossier: Dossier, *, action: str, allow: Iterable[str] = (), message: str = ""
+) -> None:
+    """Refuse a write on a closed dossier (paid, litigation, written off), whoever asks.
+
+    Every service a person (or the debtor on their page) uses to act on a dossier calls it,
+    after locking the dossier, so that no page, API route, admin screen, import or task can
+    write to the intermediate archive, whatever scope it read the dossier from. ``allow`` names
+    the closed states in which this very action legitimately continues: the court route's
+    follow-up on a dossier in litigation (``escalade.court``: its deadline tasks and acts), a
+    payment the bank took back on a dossier it had paid (it reopens). The GDPR purge writes to
+    closed dossiers through its own door (``rgpd.services.purge_run``) and never calls this;
+    nor do the closing's own consequences (planned reminders cancelled, purge date set,
+    thank-you message), which are part of the act that closed the dossier. ``message``: a
+    more precise French explanation than the general one.
+    """
+    if dossier.is_closed and dossier.state not in tuple(allow):
+        raise DossierClosed(message or closed_message(dossier, action))
 
 
 def dossier_balance(dossier: Dossier) -> Decimal:

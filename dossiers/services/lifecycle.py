@@ -36,6 +36,7 @@ from dossiers.services._common import (
     dossier_refresh,
     lock_dossier,
     paid_since,
+    refuse_closed,
     save_dossier,
 )
 from dossiers.services.records import claim_cancel
@@ -73,6 +74,12 @@ def task_create(
     note: str = "",
     reason: str = "tâche créée",
 ) -> Task:
+    """A task for a person on the dossier. On a closed dossier only the court route's deadlines
+    are still opened (a dossier in litigation, ``escalade.court``)."""
+    court_follow_up = (S.LITIGATION,) if kind == Task.Kind.COURT_DEADLINE else ()
+    # Read from the row: the caller's copy may predate the closing.
+    current = Dossier.objects.only("reference", "state", "closed_on").get(pk=dossier.pk)
+    refuse_closed(current, action="créer une tâche", allow=court_follow_up)
     task = Task(
         dossier=dossier, kind=kind, due_on=due_on, note=note, assigned_to=dossier.assigned_to
     )
@@ -97,6 +104,7 @@ def promise_record(
     on = _today(on)
     with transaction.atomic():
         dossier = lock_dossier(dossier)
+        refuse_closed(dossier, action="enregistrer une promesse de paiement")
         promise = Promise(dossier=dossier, amount=amount, made_on=on, due_on=due_on, note=note)
         journaled_save(promise, actor=actor, reason=require_reason(reason))
         if amount > dossier_balance(dossier):
@@ -161,6 +169,7 @@ def plan_accept(
         raise ValidationError("Un échéancier comporte au moins une échéance.")
     with transaction.atomic():
         dossier = lock_dossier(dossier)
+        refuse_closed(dossier, action="accepter un échéancier")
         balance = dossier_balance(dossier)
         total = sum((amount for _, amount in installments), ZERO)
         if total != balance:
@@ -245,6 +254,7 @@ def dispute_open(
     on = _today(on)
     with transaction.atomic():
         dossier = lock_dossier(dossier)
+        refuse_closed(dossier, action="enregistrer une contestation")
         if claim is not None and claim.dossier_id != dossier.pk:
             raise ValidationError({"claim": "Cette facture n'appartient pas au dossier."})
         dispute = Dispute(
@@ -272,6 +282,7 @@ def dispute_resolve(
     resolution = require_reason(resolution)
     with transaction.atomic():
         dossier = lock_dossier(dossier=dispute.dossier_id)
+        refuse_closed(dossier, action="clore une contestation")
         dispute = Dispute.objects.select_for_update().get(pk=dispute.pk)
         if dispute.status != Dispute.Status.OPEN:
             raise ValidationError("Cette contestation est déjà close.")
@@ -400,6 +411,7 @@ def dossier_decide(
         raise ValidationError("Décision inconnue.")
     with transaction.atomic():
         dossier = lock_dossier(dossier)
+        refuse_closed(dossier, action="prendre une décision Go/No-Go")
         _transition(dossier, DECISIONS[decision], on)
         save_dossier(dossier, actor=actor, reason=f"décision Go/No-Go : {reason}", on=on)
         if dossier.is_closed:
@@ -419,6 +431,7 @@ def accessories_waive(
     reason = require_reason(reason)
     with transaction.atomic():
         dossier = lock_dossier(dossier)
+        refuse_closed(dossier, action="abandonner les accessoires")
         if dossier.state != S.ACCESSORIES:
             raise ValidationError(
                 "Seul un dossier « Accessoires dus » peut voir ses accessoires abandonnés "
@@ -457,6 +470,7 @@ def formal_notice_deposited(
     its deadline from the deposit (``relances.planning.notice_state``)."""
     with transaction.atomic():
         dossier = lock_dossier(dossier)
+        refuse_closed(dossier, action="enregistrer le dépôt de la mise en demeure")
         if dossier.formal_notice_sent_on in (None, sent_on):
             dossier.formal_notice_sent_on = deposited_on
         save_dossier(

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.roles import user_or_none
 from dossiers.models import Claim, Dossier, PrescriptionEvent
-from dossiers.services._common import User, lock_dossier
+from dossiers.services._common import User, lock_dossier, refuse_closed
 from journal.journaled import journaled_save, require_reason
 
 K = PrescriptionEvent.Kind
@@ -50,6 +50,7 @@ def prescription_event_record(
         raise ValidationError({"occurred_on": "La date de l'acte ne peut pas être dans le futur."})
     with transaction.atomic():
         dossier = lock_dossier(dossier)
+        refuse_closed(dossier, action="enregistrer un acte de prescription")
         if claim is not None and claim.dossier_id != dossier.pk:
             raise ValidationError({"claim": "Cette facture n'appartient pas au dossier."})
         if kind in (K.MEDIATION_START, K.MEDIATION_END):

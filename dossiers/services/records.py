@@ -33,6 +33,7 @@ from dossiers.services._common import (
     cents,
     dossier_refresh,
     lock_dossier,
+    refuse_closed,
     save_dossier,
 )
 from dossiers.validators import normalize_iban, normalize_siren, normalize_vat_number
@@ -288,6 +289,7 @@ def claim_cancel(*, claim: Claim, actor: User | None, reason: str, on: date | No
     """
     reason = require_reason(reason)
     with transaction.atomic():
+        refuse_closed(lock_dossier(claim.dossier_id), action="annuler une facture")
         claim = Claim.objects.select_for_update().get(pk=claim.pk)
         if claim.is_cancelled:
             raise ValidationError("Cette facture est déjà annulée.")
@@ -375,7 +377,7 @@ def payment_record(
         # Lock the dossier, then its claims in primary-key order (no deadlock between writers).
         dossier = lock_dossier(dossier)
         if dossier.is_closed:
-            raise ValidationError(closed_dossier_message(dossier, label))
+            refuse_closed(dossier, action=label, message=closed_dossier_message(dossier, label))
         claims = list(
             Claim.objects.select_for_update().filter(dossier=dossier).open().order_by("pk")
         )
@@ -439,6 +441,11 @@ def payment_reverse(*, payment: Payment, actor: User | None, reason: str, on: da
     reason = require_reason(reason)
     with transaction.atomic():
         dossier = lock_dossier(payment.dossier_id)
+        # The bank took back the money that paid the dossier: it reopens (a fact, not a person's
+        # act on the archive). A dossier in litigation or written off stays closed.
+        refuse_closed(
+            dossier, action="enregistrer le rejet de ce paiement", allow=(DossierState.PAID,)
+        )
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
         if payment.kind != Payment.Kind.PAYMENT:
             raise ValidationError("Seul un paiement peut être rejeté, pas un avoir.")
@@ -503,6 +510,7 @@ def evidence_add(
     )
     evidence.full_clean(exclude=["sha256"])
     with transaction.atomic():
+        refuse_closed(lock_dossier(dossier), action="déposer une pièce")
         evidence._history_user = actor
         evidence._change_reason = require_reason(reason)
         evidence.save()

@@ -6,21 +6,26 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from dossiers.models import Dossier, Task
-from dossiers.services._common import User, lock_dossier
+from dossiers.models import Dossier, DossierState, Task
+from dossiers.services._common import User, lock_dossier, refuse_closed
 from journal.journaled import journaled_save, require_reason
 
 
 def task_close(
     *, task: Task, actor: User | None, reason: str, status: str = Task.Status.DONE
 ) -> Task:
-    """Mark a task done (or cancelled), with what was done in the journal."""
+    """Mark a task done (or cancelled), with what was done in the journal. On a closed dossier
+    only the court route's deadlines still close (a dossier in litigation)."""
     reason = require_reason(reason)
     if status not in (Task.Status.DONE, Task.Status.CANCELLED):
         raise ValidationError("Une tâche se clôt comme faite ou annulée.")
     with transaction.atomic():
-        lock_dossier(task.dossier_id)
+        dossier = lock_dossier(task.dossier_id)
         task = Task.objects.select_for_update().get(pk=task.pk)
+        court_follow_up = (
+            (DossierState.LITIGATION,) if task.kind == Task.Kind.COURT_DEADLINE else ()
+        )
+        refuse_closed(dossier, action="clore une tâche", allow=court_follow_up)
         if task.status != Task.Status.OPEN:
             raise ValidationError("Cette tâche est déjà close.")
         task.status = status
@@ -37,8 +42,7 @@ def dossier_assign(
         raise ValidationError({"assignee": "Utilisateur inconnu."})
     with transaction.atomic():
         dossier = lock_dossier(dossier)
-        if dossier.is_closed:
-            raise ValidationError("Ce dossier est clos : il ne peut plus être réattribué.")
+        refuse_closed(dossier, action="réattribuer le dossier")
         dossier.assigned_to = assignee
         journaled_save(dossier, actor=actor, reason=f"réattribution : {reason}", exclude=["state"])
         for task in Task.objects.select_for_update().filter(

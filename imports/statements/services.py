@@ -22,7 +22,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.roles import user_or_none
-from dossiers.models import Creditor, Dossier, Payment
+from dossiers import scoping
+from dossiers.models import Creditor, Dossier, DossierState, Payment
 from dossiers.services import payment_record, payment_reverse
 from imports.statements import parsers
 from imports.statements.matching import Matcher, iban_hash, iban_hint
@@ -171,6 +172,12 @@ def statement_import(
                 _classify(row, matcher)
                 where = f"relevé {name}, ligne {line.line}"
                 original = getattr(row, "returned_credit", None)  # a certain return
+                if original is not None and not _in_scope(actor, original.dossier_id, back=True):
+                    row.returned_credit, original = None, None
+                    row.reason = f"{row.reason} {OUT_OF_SCOPE_LINE}"[:500]
+                if row.status == Status.POSTED and not _in_scope(actor, row.dossier_id):
+                    row.status = Status.PROPOSED
+                    row.reason = f"{row.reason} {OUT_OF_SCOPE_LINE}"[:500]
                 if original is not None:
                     _apply_return(row, original, actor=actor, reason=f"{where} : {row.reason}")
                 elif row.status == Status.POSTED:
@@ -253,6 +260,18 @@ def _returned(row: BankTransaction) -> None:
     row.status = Status.TO_REVIEW
     original, certain = returned_credit(row)
     if original is not None and original.dossier_id:
+        closed = original.dossier
+        if closed.is_closed and closed.state != DossierState.PAID:
+            # In litigation or written off, the archive is not changed by a bank line: a person
+            # sees the return and tells whoever follows the dossier (``refuse_closed``).
+            row.dossier, row.returned_credit = closed, None
+            row.reason = (
+                f"Rejet de l'opération du {original.booked_on:%d/%m/%Y} (dossier "
+                f"{closed.reference}, {original.amount} €) : dossier clos "
+                f"({closed.get_state_display()}), le paiement n'est pas annulé ; signalez le "
+                "rejet à qui suit le dossier."
+            )
+            return
         row.dossier = original.dossier
         row.returned_credit = original if certain else None
         row.reason = (
@@ -272,6 +291,8 @@ def _returned(row: BankTransaction) -> None:
 def _apply_return(row: BankTransaction, original: BankTransaction, *, actor, reason: str) -> None:
     """Reverse the payment of the credit the bank took back (``payment_reverse``: the invoices
     are owed again, a dossier it had cleared reopens at its stage), and close the line."""
+    if not _in_scope(actor, original.dossier_id, back=True):
+        raise ValidationError(scoping.OUT_OF_PORTFOLIO)
     payment_reverse(
         payment=original.payment,
         actor=actor,
@@ -296,7 +317,26 @@ def named_invoices(row: BankTransaction, dossier: Dossier) -> list[str]:
     )
 
 
+OUT_OF_SCOPE_LINE = (
+    "Dossier hors du portefeuille de qui a importé le relevé : à confirmer par son responsable."
+)
+
+
+def _in_scope(actor, dossier_id: int | None, *, back: bool = False) -> bool:
+    """Writes are scoped like reads: a line is posted only to a dossier the person may act on
+    (``scoping.editable_dossiers``), and a payment taken back only on a dossier of their
+    portfolio (``scoping.portfolio_dossiers``: the dossier it paid may be closed, then
+    ``payment_reverse`` decides). The drop folder (no person, set up by an administrator for the
+    creditors' accounts) imports for every creditor."""
+    if actor is None:
+        return True
+    scope = scoping.portfolio_dossiers if back else scoping.editable_dossiers
+    return scope(actor, Dossier.objects.filter(pk=dossier_id)).exists()
+
+
 def _post(row: BankTransaction, *, dossier: Dossier, actor, reason: str) -> None:
+    if not _in_scope(actor, dossier.pk):
+        raise ValidationError(scoping.OUT_OF_PORTFOLIO)
     received_on = min(row.booked_on, timezone.localdate())
     payment = payment_record(
         invoices=named_invoices(row, dossier),

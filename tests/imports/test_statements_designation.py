@@ -84,6 +84,7 @@ def test_a_statement_line_naming_a_younger_invoice_pays_that_invoice(statement_w
 def test_a_partial_payment_naming_an_invoice_is_confirmed_onto_it(
     statement_world, controller, manager
 ):
+    statement_world.creditor.managers.add(manager)  # the person who confirms is in charge
     content = camt_file(camt_entry("300.00", "D2", text="ACOMPTE FC-2026-0108"))
     services.statement_import(content=content, name="acompte.xml", actor=controller)
     row = BankTransaction.objects.get(bank_reference="D2")

@@ -215,6 +215,7 @@ def test_a_reminder_approved_before_the_statement_never_goes_out(
 
 def test_a_person_confirms_assigns_or_sets_aside(statement_world, controller, manager):
     world = statement_world
+    world.creditor.managers.add(manager)  # the person who confirms is in charge
     _import("camt053_releve.xml", controller)
     proposed = _line("750.00")
     services.transaction_confirm(row=proposed, actor=manager)
@@ -397,6 +398,7 @@ def test_a_returned_payment_that_cleared_the_dossier_reopens_it_at_its_stage(
 
 
 def test_a_return_found_by_iban_only_waits_for_a_person(statement_world, controller, manager):
+    statement_world.creditor.managers.add(manager)  # the person who confirms is in charge
     iban = "FR7617569000301234567890168"
     paid = _camt(_entry("350.00", "I1", text="FC-2026-0107", iban=iban))
     services.statement_import(content=paid, name="v.xml", actor=controller)

@@ -170,6 +170,8 @@ def test_the_queue_is_cut_by_scoping(client, controller, manager, statement_worl
     statement = BankStatement.objects.get()
     assert client.get(f"/imports/releves/{statement.pk}/").status_code == 404
     # Another controller: the unassigned pool is closed, so the proposal is not theirs.
+    statement_world.creditor.unassigned_pool_open = False
+    statement_world.creditor.save(update_fields=["unassigned_pool_open"])
     other = UserFactory(username="autre", role="controller")
     client.force_login(other)
     page = _text(client.get("/rapprochement/"))

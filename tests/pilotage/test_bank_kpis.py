@@ -25,6 +25,7 @@ CONFIRMED = datetime.date(2026, 11, 25)
 def test_share_automatic_delay_to_stop_and_credits_waiting(
     statement_world, controller, manager, frozen
 ):
+    statement_world.creditor.managers.add(manager)  # the person who confirms is in charge
     with frozen(IMPORTED):
         services.statement_import(
             content=sample("camt053_releve.xml"), name="releve.xml", actor=controller
