@@ -53,17 +53,25 @@ class ApiTokenAdmin(SimpleHistoryAdmin):
 
 @admin.register(EnrolmentInvitation)
 class EnrolmentInvitationAdmin(SimpleHistoryAdmin):
-    list_display = ["user", "created_at", "created_by", "expires_at", "used_at", "state"]
+    list_display = [
+        "user",
+        "purpose",
+        "created_at",
+        "created_by",
+        "expires_at",
+        "used_at",
+        "state",
+    ]
     list_select_related = ["user", "created_by"]
     search_fields = ["user__username"]
-    readonly_fields = ["prefix", "created_at", "created_by", "expires_at", "used_at"]
+    readonly_fields = ["purpose", "prefix", "created_at", "created_by", "expires_at", "used_at"]
 
     @admin.display(description="état")
     def state(self, invitation):
         return invitation.state_label
 
     def get_fields(self, request, obj=None):
-        return ["user"] if obj is None else ["user", *self.readonly_fields]
+        return ["user", "purpose"] if obj is None else ["user", *self.readonly_fields]
 
     def get_readonly_fields(self, request, obj=None):
         return [] if obj is None else ["user", *self.readonly_fields]
@@ -83,16 +91,24 @@ class EnrolmentInvitationAdmin(SimpleHistoryAdmin):
         """Issue through the service and show the link once (it is not stored)."""
         if request.method != "POST":
             return super().add_view(request, form_url, extra_context)
-        form_class = self.get_form(request, None, fields=["user"])
-        form = form_class(request.POST)
+        form_class = self.get_form(request, None, fields=["user", "purpose"])
+        data = request.POST.copy()
+        data.setdefault("purpose", EnrolmentInvitation.Purpose.ENROLMENT)
+        form = form_class(data)
         if not form.is_valid():
             return super().add_view(request, form_url, extra_context)  # shows the errors
         try:
-            issued = tokens.invitation_issue(user=form.cleaned_data["user"], actor=request.user)
+            issued = tokens.invitation_issue(
+                user=form.cleaned_data["user"],
+                actor=request.user,
+                purpose=form.cleaned_data["purpose"],
+            )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect(request.path)
-        link = request.build_absolute_uri(reverse("accounts:otp_invitation", args=[issued.key]))
+        reset = issued.invitation.purpose == EnrolmentInvitation.Purpose.RESET
+        view = "accounts:access_reset" if reset else "accounts:otp_invitation"
+        link = request.build_absolute_uri(reverse(view, args=[issued.key]))
         return render(
             request,
             "admin/accounts/invitation_issued.html",
@@ -101,6 +117,7 @@ class EnrolmentInvitationAdmin(SimpleHistoryAdmin):
                 "opts": self.opts,
                 "title": "Lien d'enrôlement créé",
                 "invitation": issued.invitation,
+                "reset": reset,
                 "link": link,
             },
         )

@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth.forms import SetPasswordForm
 from django.core.validators import RegexValidator
 
 
@@ -13,6 +14,13 @@ class TokenForm(forms.Form):
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
         ),
     )
+
+
+class AccessResetForm(SetPasswordForm):
+    """A reset link's form: the new password (twice, checked by the password validators) and
+    the code of the new device."""
+
+    token = TokenForm.base_fields["token"]
 
 
 def apply_errors(form, error) -> None:

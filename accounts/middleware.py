@@ -18,6 +18,8 @@ EXEMPT_VIEWS = {
     "accounts:otp_enrol",
     "accounts:otp_qr",
     "accounts:otp_invitation",
+    "accounts:access_reset",
+    "accounts:access_reset_qr",
 }
 
 

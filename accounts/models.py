@@ -83,13 +83,24 @@ class ApiToken(models.Model):
 class EnrolmentInvitation(models.Model):
     """An admin's single-use, expiring link that lets one user enrol their first second-factor
     device: the password alone never does (someone holding only the password of an account
-    that never enrolled would otherwise bind their own phone to it)."""
+    that never enrolled would otherwise bind their own phone to it).
+
+    A *reset* link (« Réinitialisation ») is the way back for a forgotten password or a lost
+    phone: opened without logging in, it sets a new password and enrols a new device, the old
+    devices removed (``accounts.tokens.access_reset``)."""
+
+    class Purpose(models.TextChoices):
+        ENROLMENT = "enrolment", "Premier enrôlement (après connexion avec le mot de passe)"
+        RESET = "reset", "Réinitialisation : mot de passe oublié ou téléphone perdu"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="enrolment_invitations",
         verbose_name="utilisateur",
+    )
+    purpose = models.CharField(
+        "objet", max_length=10, choices=Purpose.choices, default=Purpose.ENROLMENT
     )
     prefix = models.CharField("début du lien", max_length=16, unique=True, editable=False)
     digest = models.CharField("empreinte SHA-256", max_length=64, unique=True, editable=False)

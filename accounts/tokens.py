@@ -149,13 +149,19 @@ class IssuedInvitation:
     key: str  # the link's secret, shown once to the admin
 
 
-def invitation_issue(*, user, actor) -> IssuedInvitation:
-    """An admin invites ``user`` to enrol a second-factor device (a new account, a lost
-    phone): single use, valid ``OTP_INVITATION_HOURS``. A newer invitation replaces the
-    pending ones."""
-    if has_confirmed_device(user):
+def invitation_issue(
+    *, user, actor, purpose: str = EnrolmentInvitation.Purpose.ENROLMENT
+) -> IssuedInvitation:
+    """An admin invites ``user`` to enrol a second-factor device (a new account), or — a
+    *reset* link — to set a new password and enrol a new device (a forgotten password, a lost
+    phone): single use, valid ``OTP_INVITATION_HOURS``. A newer link replaces the pending
+    ones."""
+    if purpose not in EnrolmentInvitation.Purpose.values:
+        raise ValidationError("Objet du lien inconnu.")
+    if purpose == EnrolmentInvitation.Purpose.ENROLMENT and has_confirmed_device(user):
         raise ValidationError(
-            f"{user} a déjà un second facteur : supprimez d'abord son appareil (téléphone perdu)."
+            f"{user} a déjà un second facteur : pour un téléphone perdu ou un mot de passe "
+            "oublié, émettez un lien de réinitialisation."
         )
     prefix = _unique_prefix(EnrolmentInvitation)
     key = f"{prefix}.{secrets.token_urlsafe(32)}"
@@ -168,12 +174,18 @@ def invitation_issue(*, user, actor) -> IssuedInvitation:
             _save(old, actor=actor, reason="remplacée par une nouvelle invitation")
         invitation = EnrolmentInvitation(
             user=user,
+            purpose=purpose,
             prefix=prefix,
             digest=_digest(key),
             created_by=user_or_none(actor),
             expires_at=timezone.now() + timedelta(hours=settings.OTP_INVITATION_HOURS),
         )
-        _save(invitation, actor=actor, reason="invitation à la double authentification")
+        reason = (
+            "lien de réinitialisation (mot de passe et second facteur)"
+            if purpose == EnrolmentInvitation.Purpose.RESET
+            else "invitation à la double authentification"
+        )
+        _save(invitation, actor=actor, reason=reason)
     return IssuedInvitation(invitation=invitation, key=key)
 
 
@@ -187,7 +199,11 @@ def invitation_for_key(*, user, key: str) -> EnrolmentInvitation:
     """The pending invitation of this link for this user; else a French refusal."""
     prefix = (key or "").split(".", 1)[0]
     invitation = EnrolmentInvitation.objects.filter(
-        prefix=prefix, user=user, used_at__isnull=True, expires_at__gt=timezone.now()
+        prefix=prefix,
+        user=user,
+        purpose=EnrolmentInvitation.Purpose.ENROLMENT,
+        used_at__isnull=True,
+        expires_at__gt=timezone.now(),
     ).first()
     if invitation is None or not hmac.compare_digest(invitation.digest, _digest(key)):
         raise ValidationError(INVALID_INVITATION)
@@ -203,6 +219,7 @@ def device_confirm(*, device: TOTPDevice, invitation_id: int | None, user) -> No
             .filter(
                 pk=invitation_id,
                 user=user,
+                purpose=EnrolmentInvitation.Purpose.ENROLMENT,
                 used_at__isnull=True,
                 expires_at__gt=timezone.now(),
             )
@@ -214,3 +231,67 @@ def device_confirm(*, device: TOTPDevice, invitation_id: int | None, user) -> No
         _save(invitation, actor=user, reason="enrôlement du second facteur")
         device.confirmed = True
         device.save(update_fields=["confirmed"])
+
+
+# --- Reset: a forgotten password, a lost phone ------------------------------------------------
+
+INVALID_RESET = (
+    "Ce lien de réinitialisation n'est pas valable (inconnu, déjà utilisé ou expiré) : "
+    "demandez-en un nouveau à un administrateur."
+)
+
+
+def reset_for_key(key: str) -> EnrolmentInvitation:
+    """The pending reset link of this key (opened without logging in); else a French refusal.
+    The key has 256 bits of randomness: it is the proof, as a password-reset link is."""
+    prefix = (key or "").split(".", 1)[0]
+    invitation = (
+        EnrolmentInvitation.objects.select_related("user")
+        .filter(
+            prefix=prefix,
+            purpose=EnrolmentInvitation.Purpose.RESET,
+            used_at__isnull=True,
+            expires_at__gt=timezone.now(),
+            user__is_active=True,
+        )
+        .first()
+    )
+    if invitation is None or not hmac.compare_digest(invitation.digest, _digest(key or "")):
+        raise ValidationError(INVALID_RESET)
+    return invitation
+
+
+def access_reset(*, key: str, device: TOTPDevice, password: str) -> EnrolmentInvitation:
+    """Use a reset link: the new password is set, the new device (its code checked by the
+    caller) confirmed, every other device of the account removed (a lost phone no longer
+    opens it), the link consumed — all or nothing, journaled in the link's history. The
+    account's locks for failed logins (django-axes) are lifted; its other sessions end with
+    the password change."""
+    with transaction.atomic():
+        found = reset_for_key(key)
+        invitation = (
+            EnrolmentInvitation.objects.select_for_update()
+            .filter(pk=found.pk, used_at__isnull=True, expires_at__gt=timezone.now())
+            .first()
+        )
+        user = found.user
+        if invitation is None or device.user_id != user.pk:
+            raise ValidationError(INVALID_RESET)
+        removed, _ = TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        invitation.used_at = timezone.now()
+        _save(
+            invitation,
+            actor=user,
+            reason=(
+                f"réinitialisation : nouveau mot de passe, nouvel appareil, {removed} ancien(s) "
+                "appareil(s) supprimé(s)"
+            ),
+        )
+    from axes.utils import reset as axes_reset
+
+    axes_reset(username=user.get_username())
+    return invitation

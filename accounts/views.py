@@ -7,6 +7,7 @@ import qrcode
 import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
@@ -20,7 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import roles, tokens
 from accounts.access import role_required
-from accounts.forms import ApiTokenForm, TokenForm, apply_errors
+from accounts.forms import AccessResetForm, ApiTokenForm, TokenForm, apply_errors
 from accounts.middleware import NO_DEVICE
 from accounts.models import ApiToken
 
@@ -126,10 +127,86 @@ def otp_qr(request):
     device = TOTPDevice.objects.filter(user=request.user, confirmed=False).order_by("pk").first()
     if device is None or request.session.get(INVITATION) is None:
         raise Http404("Aucun enrôlement en cours.")
+    return _qr_response(device)
+
+
+# --- Reset: a forgotten password, a lost phone -------------------------------------------------
+
+
+def _qr_response(device: TOTPDevice) -> HttpResponse:
     image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage)
     response = HttpResponse(image.to_string(encoding="unicode"), content_type="image/svg+xml")
     response["Cache-Control"] = "no-store"
     return response
+
+
+@never_cache
+def access_reset(request, key: str):
+    """An admin's reset link, opened without logging in (the password is forgotten, or the
+    phone lost): the user chooses a new password and enrols a new device in one step; the old
+    devices are removed (``tokens.access_reset``). A wrong, used or expired link: 404."""
+    try:
+        invitation = tokens.reset_for_key(key)
+    except ValidationError as exc:
+        return render(
+            request, "accounts/access_reset_invalid.html", {"error": exc.messages[0]}, status=404
+        )
+    user = invitation.user
+    if request.user.is_authenticated and request.user.pk != user.pk:
+        logout(request)  # the link is another account's: nobody stays logged in meanwhile
+    device = _pending_device(user)
+    form = AccessResetForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if not device.verify_token(form.cleaned_data["token"]):
+            form.add_error(
+                "token", "Code incorrect : vérifiez l'heure de votre téléphone et réessayez."
+            )
+        else:
+            try:
+                tokens.access_reset(
+                    key=key, device=device, password=form.cleaned_data["new_password1"]
+                )
+            except ValidationError as exc:
+                return render(
+                    request,
+                    "accounts/access_reset_invalid.html",
+                    {"error": exc.messages[0]},
+                    status=404,
+                )
+            if request.user.is_authenticated:
+                logout(request)
+            messages.success(
+                request,
+                "Mot de passe et double authentification réinitialisés : connectez-vous avec "
+                "le nouveau mot de passe, puis le code de votre application.",
+            )
+            return redirect("login")
+    secret = b32encode(device.bin_key).decode()
+    return render(
+        request,
+        "accounts/access_reset.html",
+        {
+            "form": form,
+            "account": user,
+            "key": key,
+            "expires_at": invitation.expires_at,
+            "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@never_cache
+def access_reset_qr(request, key: str):
+    """The reset's QR code (the new device's secret), for the holder of the link only."""
+    try:
+        invitation = tokens.reset_for_key(key)
+    except ValidationError as exc:
+        raise Http404("Lien inconnu.") from exc
+    device = TOTPDevice.objects.filter(user=invitation.user, confirmed=False).order_by("pk").first()
+    if device is None:
+        raise Http404("Aucun enrôlement en cours.")
+    return _qr_response(device)
 
 
 # --- « Jetons d'API » -------------------------------------------------------------------------

@@ -24,15 +24,18 @@ def portfolios(*, seeder) -> list[str]:
 
 def api_access(*, seeder) -> list[str]:
     """An API token of ``controleur`` (the key printed once, as the « Jetons d'API » page shows
-    it) and an enrolment invitation for ``responsable`` (the link an admin would hand over)."""
+    it), an enrolment invitation for ``responsable`` and a reset link for ``dpo`` (forgotten
+    password or lost phone): the links an admin would hand over."""
     from django.urls import reverse
 
     from accounts import tokens
+    from accounts.models import EnrolmentInvitation
 
     users = get_user_model().objects
     controller = users.filter(username="controleur").first()
     manager = users.filter(username="responsable").first()
     admin = users.filter(username="admin").first()
+    dpo = users.filter(username="dpo").first()
     lines = []
     if controller is not None:
         issued = tokens.token_issue(user=controller, name="ERP de démonstration", days=90)
@@ -44,4 +47,13 @@ def api_access(*, seeder) -> list[str]:
         invitation = tokens.invitation_issue(user=manager, actor=admin)
         link = reverse("accounts:otp_invitation", args=[invitation.key])
         lines.append(f"Lien d'enrôlement du second facteur de responsable (72 h) : {link}")
+    if dpo is not None:
+        reset = tokens.invitation_issue(
+            user=dpo, actor=admin, purpose=EnrolmentInvitation.Purpose.RESET
+        )
+        link = reverse("accounts:access_reset", args=[reset.key])
+        lines.append(
+            "Lien de réinitialisation de dpo (mot de passe oublié ou téléphone perdu, 72 h, "
+            f"sans connexion ; change son mot de passe) : {link}"
+        )
     return lines

@@ -97,6 +97,10 @@ SPECIAL: dict[str, dict[str, object]] = {
     "accounts:otp_qr": {"anonymous": "/connexion/", **dict.fromkeys(ROLES[1:], 404)},
     # An admin's enrolment invitation: for the invited account only (here a wrong key: 404).
     "accounts:otp_invitation": {"anonymous": "/connexion/", **dict.fromkeys(ROLES[1:], 404)},
+    # An admin's reset link (forgotten password, lost phone), opened without logging in: an
+    # unknown key is not found, whoever asks (tests/accounts/test_access_reset.py).
+    "accounts:access_reset": dict.fromkeys(ROLES, 404),
+    "accounts:access_reset_qr": dict.fromkeys(ROLES, 404),
     "schema": {"anonymous": 401, **dict.fromkeys(ROLES[1:], 200)},
     "api-docs": {"anonymous": 401, **dict.fromkeys(ROLES[1:], 200)},
     "favicon": dict.fromkeys(ROLES, "/static/favicon"),  # the browsers' /favicon.ico

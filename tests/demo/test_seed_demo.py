@@ -74,6 +74,12 @@ def test_the_demo_prints_a_working_api_token_and_an_enrolment_link(seeded):
     api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert api.get("/api/v1/dossiers/").status_code == 200
     assert re.search(r"Lien d'enrôlement .* : /connexion/double-facteur/invitation/\S+/", seeded)
+    reset = re.search(
+        r"Lien de réinitialisation de dpo .* : (/connexion/reinitialisation/\S+/)", seeded
+    )
+    from django.test import Client
+
+    assert "Réinitialiser mon accès" in Client().get(reset.group(1)).content.decode()
 
 
 def test_dossiers_cover_professional_and_consumer_debtors(seeded):
