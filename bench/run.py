@@ -9,6 +9,7 @@ row (reminders, dossiers, journal). Writes ``bench/results/latest.json`` and
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -72,13 +73,19 @@ def measure_in_turns(kinds: list[str], database: str, args: list[str], cues: int
             if not live[i]:
                 continue
             proc, lines = procs[i]
-            proc.stdin.write("\n")
-            proc.stdin.flush()
+            try:
+                proc.stdin.write("\n")
+                proc.stdin.flush()
+            except BrokenPipeError:  # it finished (its time budget spent)
+                live[i] = False
+                continue
             lines.append(proc.stdout.readline())
-            live[i] = bool(lines[-1])
+            # A side that stopped (its time budget spent, an error) answers no more cues.
+            live[i] = lines[-1].startswith('{"call"')
     results = []
     for proc, lines in procs:
-        proc.stdin.close()
+        with contextlib.suppress(BrokenPipeError):
+            proc.stdin.close()
         out = proc.stdout.read()  # not communicate(): readline() may have buffered the end
         errors = proc.stderr.read()  # little on stderr: a traceback at most
         proc.wait()
@@ -293,7 +300,7 @@ def main() -> None:
         "targets": TARGETS,
         "sizes": {},
     }
-    report["load_before"] = os.getloadavg()
+    report["load_before"] = [round(x, 2) for x in os.getloadavg()]
     for label in [s.strip() for s in sizes.split(",") if s.strip()]:
         report["sizes"][label] = bench_size(label, parse_size(label))
     if os.environ.get("BENCH_LETTERS", "1") != "0":
@@ -302,7 +309,7 @@ def main() -> None:
         report["imports"] = bench_imports(int(os.environ.get("IMPORT_ROWS", IMPORT_ROWS)))
     if os.environ.get("BENCH_PURGE", "1") != "0":
         report["purge"] = bench_purge(int(os.environ.get("PURGE_DEBTORS", PURGE_DEBTORS)))
-    report["load_after"] = os.getloadavg()
+    report["load_after"] = [round(x, 2) for x in os.getloadavg()]
     # Every section measured now names this run; _keep_earlier's keep their own.
     for section in [*report["sizes"].values(), *(report.get(k) for k in SECTIONS)]:
         if section is not None:
