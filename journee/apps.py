@@ -7,3 +7,8 @@ class JourneeConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "journee"
     verbose_name = "Ma journée"
+
+    def ready(self) -> None:
+        from journee import priority
+
+        priority.connect()

@@ -330,8 +330,8 @@ def worklist(
     """The dossiers that need a person today, highest priority first, one page at a time.
 
     ``everything``: all active dossiers in scope, not only those with something to do.
-    Keyset pagination on (score, pk): the next page starts after the last row's key, so no page
-    ever counts the whole set.
+    Keyset pagination on (stored priority, pk): the next page starts after the last row's key,
+    so no page ever counts the whole set, and the index on the priority gives the rows in order.
     """
     scope = scoping.visible_dossiers(user).filter(closed_on__isnull=True)
     if assignee and sees_all(user):
@@ -373,19 +373,22 @@ def worklist(
         for code in conditions:
             needs_person |= Q(**{f"has_{code}": True})
         rows = rows.filter(needs_person)
+    # The order is the stored priority's (``journee.priority``: kept by the writes and the
+    # daily refresh), read from its index; the score shown and explained is computed for the
+    # page's rows only.
     rows = rows.annotate(notice_sent=notice_sent()).annotate(score=_score_expression(today))
     key = parse_cursor(cursor)
     if key is not None:
-        rows = rows.filter(Q(score__lt=key[0]) | Q(score=key[0], pk__lt=key[1]))
+        rows = rows.filter(Q(priority__lt=key[0]) | Q(priority=key[0], pk__lt=key[1]))
     page = list(
-        rows.select_related("debtor", "creditor", "assigned_to").order_by("-score", "-pk")[
+        rows.select_related("debtor", "creditor", "assigned_to").order_by("-priority", "-pk")[
             : page_size + 1
         ]
     )
     next_cursor = None
     if len(page) > page_size:
         page = page[:page_size]
-        next_cursor = f"{page[-1].score}.{page[-1].pk}"
+        next_cursor = f"{page[-1].priority}.{page[-1].pk}"
     return Worklist(
         rows=_describe(page, today=today, flags=flags),
         next_cursor=next_cursor,

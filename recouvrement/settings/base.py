@@ -268,6 +268,11 @@ CELERY_BEAT_SCHEDULE = {
     "deliveries-requeue": {"task": "relances.requeue_stuck_deliveries", "schedule": 300.0},
     # A channel failing for CHANNEL_OUTAGE_ALERT_MINUTES alerts the managers (once).
     "outages-check": {"task": "courriers.outages_check", "schedule": 300.0},
+    # « Ma journée »'s stored priority moves with the date (age, prescription): daily.
+    "priorities-daily": {
+        "task": "journee.refresh_priorities",
+        "schedule": crontab(hour=0, minute=20),
+    },
 }
 # The tasks after which the journal seals its heads at once (celery's task_postrun).
 JOURNAL_SEAL_AFTER_TASKS = ("relances.run_cadence", "relances.run_cadence_shard", "rgpd.purge")

@@ -1,0 +1,203 @@
+"""The pages a person waits on, timed as served: Django's test client, the page's URL, a
+logged-in session, through every middleware and the template; warm median and query count.
+
+    python -m bench.pages                 # SIZE=10k,100k (default): seed, measure, print
+    SIZE=1M python -m bench.pages         # 1,000,000 claims (200,000 dossiers)
+
+or, from ``bench.run``, ``pages.measure_pages(database)`` on a seeded database (it adds the
+users below, then runs ``python -m bench.pages serve DATABASE RUNS`` in a process of its own).
+
+Users added to the seeded database (``prepare``): a controller holding every twentieth dossier
+(5 %), and a manager in charge of every creditor (so of every dossier). Pages:
+- the KPI dashboard (``/pilotage/``, the manager, default filters);
+- « Ma journée » of the controller and of the manager (``/ma-journee/``);
+- a dossier page of the controller's (``/dossiers/<pk>/``), one with reminders sent.
+Each page is called once (« first call », for information: the process's first request, the
+compiled SQL, the calendar), then ``PAGE_RUNS`` times (default 7); the median counts. Its
+queries are counted on a warm call. Targets at 1M claims (issue #25): ``TARGETS`` below.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE_RUNS = 7
+# Served page, warm median, at 1M claims / 200k dossiers on the project's 2-core machine.
+TARGETS_MS = {"dashboard": 100, "worklist_controller": 150, "worklist_manager": 300,
+              "dossier": 120}  # fmt: skip
+LABELS = {
+    "dashboard": "KPI dashboard (manager, default filters)",
+    "worklist_controller": "« Ma journée », controller (5 % of dossiers)",
+    "worklist_manager": "« Ma journée », manager (every dossier)",
+    "dossier": "dossier page (controller)",
+}
+CONTROLLER, MANAGER = "bench_charge", "bench_responsable"
+
+
+def prepare() -> dict:
+    """The two users and their scope, then the planner statistics (a fresh copy has none)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.db import connection
+
+    from accounts import roles
+    from dossiers.models import Creditor, Dossier
+
+    User = get_user_model()
+    controller, _ = User.objects.get_or_create(username=CONTROLLER, defaults={"is_active": True})
+    manager, _ = User.objects.get_or_create(username=MANAGER, defaults={"is_active": True})
+    controller.groups.add(Group.objects.get_or_create(name=roles.CONTROLLER)[0])
+    manager.groups.add(Group.objects.get_or_create(name=roles.MANAGER)[0])
+    for creditor in Creditor.objects.all():
+        creditor.managers.add(manager)
+    with connection.cursor() as cursor:
+        table = Dossier._meta.db_table
+        cursor.execute(
+            f"UPDATE {table} SET assigned_to_id = %s WHERE id %% 20 = 0",
+            [controller.pk],
+        )
+    # The seed writes by COPY (no signal): the daily refresh scores every open dossier.
+    from journee import priority
+
+    start = time.perf_counter()
+    priority.refresh_all()
+    refresh_seconds = time.perf_counter() - start
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    dossier = (
+        Dossier.objects.filter(assigned_to=controller, closed_on__isnull=True)
+        .filter(reminders__status="sent")
+        .order_by("pk")
+        .first()
+    )
+    return {
+        "controller": controller,
+        "manager": manager,
+        "dossier": dossier,
+        "priority_refresh_s": round(refresh_seconds, 2),
+    }
+
+
+def _time(client, url: str, runs: int) -> dict:
+    from django.db import connection
+
+    start = time.perf_counter()
+    response = client.get(url)
+    first = time.perf_counter() - start
+    assert response.status_code == 200, (url, response.status_code)
+    queries = []
+    with connection.execute_wrapper(lambda execute, *args: queries.append(1) or execute(*args)):
+        client.get(url)
+    seconds = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        response = client.get(url)
+        seconds.append(time.perf_counter() - start)
+        assert response.status_code == 200, (url, response.status_code)
+    return {
+        "url": url,
+        "median_ms": round(1000 * statistics.median(seconds), 1),
+        "all_ms": [round(1000 * s, 1) for s in seconds],
+        "first_ms": round(1000 * first, 1),
+        "queries": len(queries),
+    }
+
+
+def serve(database: str, runs: int) -> dict:
+    """In this process: prepare the users, then time each page as served."""
+    os.environ["BENCH_DATABASE"] = database
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.urls import reverse
+
+    # Persistent connections, as production's settings (CONN_MAX_AGE): no connect per page.
+    connection.settings_dict["CONN_MAX_AGE"] = 60
+    who = prepare()
+    out = {"load_before": os.getloadavg()[0], "priority_refresh_s": who["priority_refresh_s"]}
+    manager, controller = Client(), Client()
+    manager.force_login(who["manager"])
+    controller.force_login(who["controller"])
+    worklist = reverse("journee:worklist")
+    out["dashboard"] = _time(manager, reverse("pilotage:dashboard"), runs)
+    out["worklist_controller"] = _time(controller, worklist, runs)
+    out["worklist_manager"] = _time(manager, worklist, runs)
+    if who["dossier"] is not None:
+        url = reverse("journee:dossier", args=[who["dossier"].pk])
+        out["dossier"] = _time(controller, url, runs)
+    out["load_after"] = os.getloadavg()[0]
+    return out
+
+
+def measure_pages(database: str, runs: int | None = None) -> dict:
+    """Time the pages on ``database`` (seeded by ``bench.seed``) in a process of its own."""
+    runs = runs or int(os.environ.get("PAGE_RUNS", PAGE_RUNS))
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.pages", "serve", database, str(runs)],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if proc.returncode != 0:
+        return {"status": "error", "error": proc.stderr.strip().splitlines()[-5:]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def table(results: dict[str, dict]) -> str:
+    """Markdown rows, one per page and size (each size of this run)."""
+    lines = [
+        "| page | size | URL | warm median | first call | queries | target at 1M |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for label, result in results.items():
+        for key, name in LABELS.items():
+            page = result.get(key)
+            if not page:
+                continue
+            target = TARGETS_MS[key]
+            ok = "" if label != "1M" else (" ✅" if page["median_ms"] <= target else " ❌")
+            lines.append(
+                f"| {name} | {label} | `{page['url']}` | {page['median_ms']:.0f} ms | "
+                f"{page['first_ms']:.0f} ms | {page['queries']} | ≤ {target} ms{ok} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    from bench import db, seed
+    from bench.run import TEMPLATE, log, migrated_template, parse_size
+
+    sizes = [s.strip() for s in os.environ.get("SIZE", "10k,100k").split(",") if s.strip()]
+    migrated_template()
+    results = {}
+    for label in sizes:
+        base = f"{db.PREFIX}pages_{label}"
+        db.create(base, template=TEMPLATE)
+        t = time.perf_counter()
+        counts = seed.seed(base, parse_size(label))
+        log(f"pages {label}: seeded {counts} in {time.perf_counter() - t:.1f} s")
+        results[label] = measure_pages(base)
+        log(f"pages {label}: {json.dumps(results[label])}")
+        if os.environ.get("BENCH_KEEP") != "1":
+            db.drop(base)
+    db.drop(TEMPLATE)
+    print(table(results))
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / "pages.json").write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["serve"]:
+        print(json.dumps(serve(sys.argv[2], int(sys.argv[3]))))
+    else:
+        main()

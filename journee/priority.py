@@ -1,0 +1,140 @@
+"""« Ma journée »'s priority, stored on the dossier (``Dossier.priority``) and indexed.
+
+The score (amount + age + risk, ``journee.selectors``: the tables and the tooltip's words) was
+computed on each request for every open dossier in scope, then sorted: 5.7 s for a manager at
+1M claims (issue #25). It is now kept on the dossier and the worklist walks an index in its
+order, stopping after one page:
+
+- **by the writes that change it**, in their own transaction: a dossier, a claim (amount), a
+  reminder (a failed send, a formal notice sent), a task or a dispute saved or deleted
+  (``post_save``/``post_delete``), and the journal's bulk writes (``journal.bulk.rows_written``:
+  the daily run's moves, the imports) re-score their dossiers in one ``UPDATE``;
+- **every day** (``journee.refresh_priorities``, beat at 00:20, and ``manage.py
+  refresh_priorities``): the age points and the prescription warnings move with the date alone.
+
+The score written is the very SQL expression the worklist used to sort by (``_score_expression``),
+so the order is the one it was.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import connection
+from django.db.models import BooleanField, Case, F, QuerySet, Value, When
+from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
+
+from dossiers.models import Claim, Dispute, Dossier, Task
+from journal.bulk import rows_written
+from relances.models import Reminder
+
+CHUNK = 5_000  # dossiers per statement in the daily refresh
+# The kinds of items the risk points read (``RISK_POINTS``; the states are read on the row).
+RISK_ITEMS = (
+    "prescription",
+    "claim_declaration",
+    "promise_broken",
+    "installment_missed",
+    "failed",
+    "dispute",
+)
+
+
+def scored(dossiers: QuerySet, today: date) -> QuerySet:
+    """``dossiers`` with their ``score`` for ``today`` (the worklist's expression)."""
+    from journee import selectors
+
+    flags = selectors.prescription_flags(dossiers, today=today)
+    conditions = selectors._item_conditions(today, sorted(flags))
+    return (
+        dossiers.annotate(balance=selectors._balance_subquery())
+        .alias(
+            **{
+                f"has_{code}": Case(
+                    When(conditions[code], then=Value(True)),
+                    default=Value(False),
+                    output_field=BooleanField(),
+                )
+                for code in RISK_ITEMS
+            }
+        )
+        .annotate(notice_sent=selectors.notice_sent())
+        .annotate(score=selectors._score_expression(today))
+    )
+
+
+def refresh(dossiers: QuerySet | None = None, *, today: date | None = None) -> int:
+    """Write the priority of the open ``dossiers`` (every open dossier if None) where it
+    changed, in one statement; returns the number of dossiers re-scored."""
+    today = today or timezone.localdate()
+    scope = Dossier.objects.filter(closed_on__isnull=True)
+    if dossiers is not None:
+        scope = scope.filter(pk__in=dossiers)
+    rows = scored(scope, today).order_by().values(row_id=F("pk"), row_score=F("score"))
+    sql, params = rows.query.sql_with_params()
+    table = connection.ops.quote_name(Dossier._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET priority = s.row_score FROM ({sql}) s "  # noqa: S608
+            f"WHERE {table}.id = s.row_id AND {table}.priority <> s.row_score",
+            params,
+        )
+        return cursor.rowcount
+
+
+def refresh_all(*, today: date | None = None) -> int:
+    """Every open dossier, ``CHUNK`` at a time by id range (short statements, short locks)."""
+    today = today or timezone.localdate()
+    ids = Dossier.objects.filter(closed_on__isnull=True).order_by("pk").values_list("pk", flat=True)
+    changed, last = 0, 0
+    while True:
+        bounds = list(ids.filter(pk__gt=last)[:CHUNK])
+        if not bounds:
+            return changed
+        chunk = Dossier.objects.filter(pk__gte=bounds[0], pk__lte=bounds[-1])
+        changed += refresh(chunk.values("pk"), today=today)
+        last = bounds[-1]
+
+
+# --- The writes that change it -------------------------------------------------------------
+
+# How each model names its dossier.
+DOSSIER_OF = {Dossier: "pk", Claim: "dossier_id", Reminder: "dossier_id", Task: "dossier_id",
+              Dispute: "dossier_id"}  # fmt: skip
+
+
+def _saved(sender, instance, **kwargs) -> None:
+    if kwargs.get("raw"):  # fixtures
+        return
+    if sender is Reminder and kwargs.get("created") and instance.status == Reminder.Status.PLANNED:
+        return  # a planned reminder moves no point (the items are not scored)
+    dossier_id = getattr(instance, DOSSIER_OF[sender])
+    if dossier_id is not None:
+        refresh(Dossier.objects.filter(pk=dossier_id).values("pk"))
+
+
+def _bulk(sender, pks, rows, fields, **kwargs) -> None:
+    if sender not in DOSSIER_OF:
+        return
+    if sender is Reminder:
+        if fields is not None and "status" not in fields:
+            return
+        statuses = {row.get("status") if isinstance(row, dict) else row.status for row in rows} - {
+            None,
+            Reminder.Status.PLANNED,
+        }
+        if fields is None and not statuses:
+            return  # new planned reminders (the daily run's): no point moves
+    if sender is Dossier:
+        dossiers = Dossier.objects.filter(pk__in=pks).values("pk")
+    else:
+        dossiers = sender.objects.filter(pk__in=pks).values("dossier_id")
+    refresh(dossiers)
+
+
+def connect() -> None:
+    for model in DOSSIER_OF:
+        post_save.connect(_saved, sender=model, dispatch_uid=f"priority-save-{model.__name__}")
+        post_delete.connect(_saved, sender=model, dispatch_uid=f"priority-del-{model.__name__}")
+    rows_written.connect(_bulk, dispatch_uid="priority-bulk")
