@@ -110,6 +110,36 @@ def _time(client, url: str, runs: int) -> dict:
     }
 
 
+def dashboard_parts(runs: int) -> dict:
+    """The dashboard's queries one by one (default filters, every creditor), warm median in
+    ms: where the page's time goes; ``claims_raw`` is the claims' figures read from the claims
+    (what a controller or debtor-kind filter reads), ``claims_summary`` from the summary."""
+    from pilotage import queries
+    from pilotage.filters import make_filters
+
+    f = make_filters()
+    parts = {
+        "claims_raw": lambda: queries._one_row(queries._claims_queryset, f),
+        "claims_summary": lambda: queries._one_row(queries._summary_queryset, f),
+        "dossiers": lambda: queries._one_row(queries._dossiers_queryset, f),
+        "payments": lambda: queries.payments_query(f),
+        "reminders": lambda: queries.reminders_query(f),
+        "arrangements": lambda: queries.arrangements_query(f),
+        "team": lambda: queries.team_query(f),
+        "bank": lambda: queries.bank_query(f),
+    }
+    out = {}
+    for name, call in parts.items():
+        call()
+        seconds = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            call()
+            seconds.append(time.perf_counter() - start)
+        out[name] = round(1000 * statistics.median(seconds), 1)
+    return out
+
+
 def serve(database: str, runs: int) -> dict:
     """In this process: prepare the users, then time each page as served."""
     os.environ["BENCH_DATABASE"] = database
@@ -135,6 +165,7 @@ def serve(database: str, runs: int) -> dict:
     if who["dossier"] is not None:
         url = reverse("journee:dossier", args=[who["dossier"].pk])
         out["dossier"] = _time(controller, url, runs)
+    out["dashboard_parts_ms"] = dashboard_parts(runs)
     out["load_after"] = os.getloadavg()[0]
     return out
 

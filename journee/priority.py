@@ -6,14 +6,17 @@ computed on each request for every open dossier in scope, then sorted: 5.7 s for
 order, stopping after one page:
 
 - **by the writes that change it**, in their own transaction: a dossier, a claim (amount), a
-  reminder (a failed send, a formal notice sent), a task or a dispute saved or deleted
-  (``post_save``/``post_delete``), and the journal's bulk writes (``journal.bulk.rows_written``:
-  the daily run's moves, the imports) re-score their dossiers in one ``UPDATE``;
+  reminder (planned, failed, a formal notice sent), a task, a dispute, a promise, a call or an
+  action of the debtor online saved or deleted (``post_save``/``post_delete``), and the
+  journal's bulk writes (``journal.bulk.rows_written``: the daily run's reminders and moves,
+  the imports) re-score their dossiers in one ``UPDATE``;
 - **every day** (``journee.refresh_priorities``, beat at 00:20, and ``manage.py
   refresh_priorities``): the age points and the prescription warnings move with the date alone.
 
 The score written is the very SQL expression the worklist used to sort by (``_score_expression``),
-so the order is the one it was.
+so the order is the one it was. With it, ``Dossier.attention``: whether any item of the worklist
+is there today (the same conditions), so that the worklist as it opens walks only the dossiers
+with something to do (its own conditions, evaluated again on each of them, drop a stale one).
 """
 
 from __future__ import annotations
@@ -21,13 +24,14 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import connection
-from django.db.models import BooleanField, Case, F, QuerySet, Value, When
+from django.db.models import BooleanField, Case, F, Q, QuerySet, Value, When
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
-from dossiers.models import Claim, Dispute, Dossier, Task
+from dossiers.models import Claim, Dispute, Dossier, Promise, Task
 from journal.bulk import rows_written
-from relances.models import Reminder
+from portail.models import PortalEvent
+from relances.models import CallLog, Reminder
 
 CHUNK = 5_000  # dossiers per statement in the daily refresh
 # The kinds of items the risk points read (``RISK_POINTS``; the states are read on the row).
@@ -42,11 +46,15 @@ RISK_ITEMS = (
 
 
 def scored(dossiers: QuerySet, today: date) -> QuerySet:
-    """``dossiers`` with their ``score`` for ``today`` (the worklist's expression)."""
+    """``dossiers`` with their ``score`` for ``today`` (the worklist's expression) and
+    ``needs_person``: whether any item of the worklist is there today."""
     from journee import selectors
 
     flags = selectors.prescription_flags(dossiers, today=today)
     conditions = selectors._item_conditions(today, sorted(flags))
+    needs_person = Q()
+    for condition in conditions.values():
+        needs_person |= condition
     return (
         dossiers.annotate(balance=selectors._balance_subquery())
         .alias(
@@ -60,7 +68,14 @@ def scored(dossiers: QuerySet, today: date) -> QuerySet:
             }
         )
         .annotate(notice_sent=selectors.notice_sent())
-        .annotate(score=selectors._score_expression(today))
+        .annotate(
+            score=selectors._score_expression(today),
+            needs_person=Case(
+                When(needs_person, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        )
     )
 
 
@@ -71,13 +86,15 @@ def refresh(dossiers: QuerySet | None = None, *, today: date | None = None) -> i
     scope = Dossier.objects.filter(closed_on__isnull=True)
     if dossiers is not None:
         scope = scope.filter(pk__in=dossiers)
-    rows = scored(scope, today).order_by().values(row_id=F("pk"), row_score=F("score"))
+    rows = scored(scope, today).order_by()
+    rows = rows.values(row_id=F("pk"), row_score=F("score"), row_attention=F("needs_person"))
     sql, params = rows.query.sql_with_params()
     table = connection.ops.quote_name(Dossier._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET priority = s.row_score FROM ({sql}) s "  # noqa: S608
-            f"WHERE {table}.id = s.row_id AND {table}.priority <> s.row_score",
+            f"UPDATE {table} SET priority = s.row_score, attention = s.row_attention "  # noqa: S608
+            f"FROM ({sql}) s WHERE {table}.id = s.row_id "
+            f"AND ({table}.priority <> s.row_score OR {table}.attention <> s.row_attention)",
             params,
         )
         return cursor.rowcount
@@ -101,14 +118,13 @@ def refresh_all(*, today: date | None = None) -> int:
 
 # How each model names its dossier.
 DOSSIER_OF = {Dossier: "pk", Claim: "dossier_id", Reminder: "dossier_id", Task: "dossier_id",
-              Dispute: "dossier_id"}  # fmt: skip
+              Dispute: "dossier_id", Promise: "dossier_id", PortalEvent: "dossier_id",
+              CallLog: "dossier_id"}  # fmt: skip
 
 
 def _saved(sender, instance, **kwargs) -> None:
     if kwargs.get("raw"):  # fixtures
         return
-    if sender is Reminder and kwargs.get("created") and instance.status == Reminder.Status.PLANNED:
-        return  # a planned reminder moves no point (the items are not scored)
     dossier_id = getattr(instance, DOSSIER_OF[sender])
     if dossier_id is not None:
         refresh(Dossier.objects.filter(pk=dossier_id).values("pk"))
@@ -117,15 +133,6 @@ def _saved(sender, instance, **kwargs) -> None:
 def _bulk(sender, pks, rows, fields, **kwargs) -> None:
     if sender not in DOSSIER_OF:
         return
-    if sender is Reminder:
-        if fields is not None and "status" not in fields:
-            return
-        statuses = {row.get("status") if isinstance(row, dict) else row.status for row in rows} - {
-            None,
-            Reminder.Status.PLANNED,
-        }
-        if fields is None and not statuses:
-            return  # new planned reminders (the daily run's): no point moves
     if sender is Dossier:
         dossiers = Dossier.objects.filter(pk__in=pks).values("pk")
     else:

@@ -366,6 +366,10 @@ def worklist(
             for code, condition in conditions.items()
         },
     )
+    if not everything:
+        # Only the dossiers flagged with something to do (``journee.priority``), through their
+        # index; the conditions below check each of them again.
+        rows = rows.filter(attention=True)
     if kind in conditions:
         rows = rows.filter(**{f"has_{kind}": True})
     elif not everything:

@@ -77,3 +77,38 @@ class CostSettings(models.Model):
             getattr(self, name) > 0
             for name in ("email", "letter", "registered_letter", "call_minute", "sms")
         )
+
+
+class ClaimDay(models.Model):
+    """The claims summed by creditor and day for the dashboard (``pilotage.summaries``: kept
+    by triggers on the claims, in the transaction of each write; rebuilt by ``manage.py
+    rebuild_summaries``). Never written by the application itself."""
+
+    creditor = models.ForeignKey(
+        "dossiers.Creditor",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name="créancier",
+    )
+    day = models.DateField("jour")
+    open_amount = models.DecimalField(
+        "reste dû des factures ouvertes, par échéance", max_digits=16, decimal_places=2, default=0
+    )
+    open_count = models.BigIntegerField("factures ouvertes, par échéance", default=0)
+    issued = models.DecimalField(
+        "montant facturé, par date d'émission", max_digits=16, decimal_places=2, default=0
+    )
+    cancelled = models.DecimalField(
+        "montant annulé, par date d'annulation", max_digits=16, decimal_places=2, default=0
+    )
+
+    class Meta:
+        verbose_name = "synthèse des factures par jour"
+        verbose_name_plural = "synthèses des factures par jour"
+        constraints = [
+            models.UniqueConstraint(fields=["creditor", "day"], name="claimday_creditor_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.creditor_id} {self.day:%d/%m/%Y}"

@@ -135,9 +135,14 @@ class Dossier(models.Model):
     # writes that change it and by the daily refresh, so that the worklist reads its dossiers
     # in this order from an index instead of scoring every open dossier on each request. A
     # derived figure: not journaled (the history leaves it out).
-    priority = models.SmallIntegerField("priorité", default=0, editable=False)
+    priority = models.SmallIntegerField("priorité", default=0, db_default=0, editable=False)
+    # Whether the dossier has something for a person today (an item of « Ma journée »), kept
+    # with the priority: the worklist walks only these dossiers, in the priority's order.
+    attention = models.BooleanField(
+        "à traiter aujourd'hui", default=False, db_default=False, editable=False
+    )
 
-    history = HistoricalRecords(excluded_fields=["priority"])
+    history = HistoricalRecords(excluded_fields=["priority", "attention"])
     objects = DossierQuerySet.as_manager()
 
     class Meta:
@@ -161,6 +166,17 @@ class Dossier(models.Model):
                 fields=["assigned_to", "-priority", "-id"],
                 condition=Q(closed_on__isnull=True),
                 name="dossier_assignee_priority_idx",
+            ),
+            # ...and those with something to do today (the worklist as it opens).
+            models.Index(
+                fields=["-priority", "-id"],
+                condition=Q(closed_on__isnull=True, attention=True),
+                name="dossier_attention_idx",
+            ),
+            models.Index(
+                fields=["assigned_to", "-priority", "-id"],
+                condition=Q(closed_on__isnull=True, attention=True),
+                name="dossier_assignee_attention_idx",
             ),
             # The GDPR purge's and the DPO dashboard's query: closed dossiers by purge date.
             models.Index(

@@ -1,6 +1,7 @@
-"""« Ma journée »'s priority is stored on the dossier and kept up to date by the writes that
-change it (payments, new and cancelled invoices, disputes, reversals...) and by the daily
-refresh, so that the worklist reads it from an index (issue #25)."""
+"""« Ma journée »'s priority (and whether the dossier has something to do today) is stored on
+the dossier and kept up to date by the writes that change it (payments, new and cancelled
+invoices, disputes, reversals...) and by the daily refresh, so that the worklist reads it from
+an index (issue #25)."""
 
 import datetime
 import random
@@ -36,12 +37,18 @@ def _dossier(controller, amount, days):
 
 
 def _stored_and_live(today=TODAY) -> tuple[dict, dict]:
-    stored = dict(Dossier.objects.filter(closed_on__isnull=True).values_list("pk", "priority"))
-    live = dict(
-        priority.scored(Dossier.objects.filter(closed_on__isnull=True), today).values_list(
-            "pk", "score"
+    stored = {
+        pk: (score, attention)
+        for pk, score, attention in Dossier.objects.filter(closed_on__isnull=True).values_list(
+            "pk", "priority", "attention"
         )
-    )
+    }
+    live = {
+        pk: (score, attention)
+        for pk, score, attention in priority.scored(
+            Dossier.objects.filter(closed_on__isnull=True), today
+        ).values_list("pk", "score", "needs_person")
+    }
     return stored, live
 
 
