@@ -82,9 +82,14 @@ def test_a_random_walk_of_writes_leaves_the_summary_a_rebuild_makes(portfolio):
                     dispute=dispute, upheld=rng.random() < 0.5, resolution="vu", actor=None
                 )
             elif move == "reverse":
-                payment = Payment.objects.filter(
-                    dossier=claim.dossier, reversed_on__isnull=True, kind=Payment.Kind.PAYMENT
-                ).first()
+                # (not one paying an invoice cancelled since: the product refuses it)
+                payment = (
+                    Payment.objects.filter(
+                        dossier=claim.dossier, reversed_on__isnull=True, kind=Payment.Kind.PAYMENT
+                    )
+                    .exclude(allocations__claim__cancelled_on__isnull=False)
+                    .first()
+                )
                 if payment:
                     services.payment_reverse(payment=payment, actor=None, reason="rejet", on=day)
             if step % 10 == 9:
