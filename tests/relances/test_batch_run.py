@@ -46,7 +46,10 @@ def test_the_daily_run_reads_a_batch_in_the_same_few_queries_whatever_its_size(f
 
     assert Reminder.objects.filter(step__code="r7-email").count() == 18
     assert many == few
-    assert few <= 20  # a run of 18 dossiers one by one took 30 queries per dossier
+    # A run of 18 dossiers one by one took 30 queries per dossier. Since issue #25 each batch
+    # also re-scores its dossiers for « Ma journée » (journee.priority: a read of their old
+    # claims and one UPDATE, after its reminders and after its moves): 4 per batch.
+    assert few <= 24
 
 
 @pytest.mark.django_db
