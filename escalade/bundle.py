@@ -3,12 +3,14 @@
 A ZIP holding ``rapport.pdf`` (identities, claims and amounts, chronology, messages and
 evidence listed), ``messages/`` (the exact text of every message and letter sent),
 ``courriers/`` (the PDF stored when each message or letter went out, ``SentMessage.pdf``),
-``pieces/`` (every evidence file), ``journal.csv`` (the timeline), ``journal/chaine.json``
-(the dossier's hash chain up to its head, checkable without the database), ``journal/sceaux.json``
-and ``journal/sceaux/`` (the chain-head files that recorded this chain, one per state of it, with
-their RFC 3161 answers: ``journal.heads.seals_of``), ``verifier.py``
-(the stand-alone verifier, ``escalade/verifier.py``) and ``manifest.json``: the SHA-256 of each
-file, the dossier's chain head, and an HMAC of the manifest with the installation's journal key.
+``pieces/`` (every evidence file), ``journal.csv`` (the timeline), ``requete/`` (the court
+request's fields or the commissaire de justice's file, ``escalade.filing``, ready to file),
+``journal/chaine.json`` (the dossier's hash chain up to its head, checkable without the
+database), ``journal/sceaux.json`` and ``journal/sceaux/`` (the chain-head files that recorded
+this chain, one per state of it, with their RFC 3161 answers: ``journal.heads.seals_of``),
+``verifier.py`` (the stand-alone verifier, ``escalade/verifier.py``) and ``manifest.json``: the
+SHA-256 of each file, the dossier's chain head, and an HMAC of the manifest with the
+installation's journal key.
 With a signing certificate (``journal.signing``), ``rapport.pdf`` is signed PAdES and the
 manifest has a detached CMS signature ``manifest.json.p7s``, both timestamped when a TSA is
 configured; the letters in ``courriers/`` were signed when they went out. ``verify_bundle``
@@ -31,6 +33,7 @@ from django.utils import timezone
 
 from dossiers.models import Dossier
 from escalade import verifier
+from escalade.filing import filing_csv, filing_name, filing_route, filing_rows
 from journal import chain, heads, signing
 from journee.timeline import timeline, timeline_csv
 from relances.models import CallLog, Channel, Reminder
@@ -129,6 +132,11 @@ def build_bundle(dossier: Dossier, *, actor=None) -> bytes:
             files[name] = handle.read()
         pieces.append((name, ev))
     files["journal.csv"] = timeline_csv(dossier).encode("utf-8")
+    # The request ready to file (docs/legal.md §8): the route followed, else the injonction
+    # de payer's request before the competent court (``escalade.filing``).
+    route = filing_route(dossier)
+    filing = f"requete/{filing_name(dossier, route)}"
+    files[filing] = filing_csv(filing_rows(dossier, route=route, today=today)).encode("utf-8")
     entries = list(reversed(timeline(dossier)))
     html = render_to_string(
         "escalade/bundle_report.html",
@@ -139,6 +147,7 @@ def build_bundle(dossier: Dossier, *, actor=None) -> bytes:
             "messages": messages,
             "letters": letters,
             "pieces": pieces,
+            "filing": filing,
             "chain_seq": seq,
             "chain_head": head,
             "generated_at": timezone.localtime(),

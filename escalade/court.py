@@ -35,6 +35,8 @@ from legal.formatting import french_date
 Stage = CourtProceeding.Stage
 INJUNCTIONS = (Route.INJUNCTION_COMMERCE, Route.INJUNCTION_JUDICIAIRE)
 FOLLOWED_ROUTES = (Route.SMALL_CLAIMS, *INJUNCTIONS)
+# The task that watches an opposition left open by a service not made to the person.
+OPPOSITION_WATCH = "Signification non faite à personne : opposition recevable"
 # Policy (no rule of law): the first act of the route is prepared within this many days.
 FIRST_ACT_DAYS = 7
 
@@ -44,7 +46,7 @@ class Event:
     code: str
     label: str
     sources: tuple[str, ...]  # the stages it may follow
-    target: str
+    target: str | None  # None: the stage stays (an act that only opens a deadline)
 
 
 EVENTS = {
@@ -54,8 +56,25 @@ EVENTS = {
         Event("agreed", "Accord du débiteur : titre exécutoire", (Stage.INVITED,), Stage.TITLE),
         Event("failed", "Refus ou silence du débiteur", (Stage.INVITED,), Stage.FAILED),
         Event("ordered", "Ordonnance d'injonction rendue", (Stage.TO_FILE,), Stage.ORDERED),
-        Event("served", "Ordonnance signifiée au débiteur", (Stage.ORDERED,), Stage.SERVED),
-        Event("opposed", "Opposition du débiteur", (Stage.SERVED,), Stage.OPPOSED),
+        Event(
+            "served", "Ordonnance signifiée au débiteur à personne", (Stage.ORDERED,), Stage.SERVED
+        ),
+        Event(
+            "served_elsewhere",
+            "Ordonnance signifiée, mais pas à personne (à domicile, à l'étude…)",
+            (Stage.ORDERED,),
+            Stage.SERVED,
+        ),
+        Event(
+            "personal_act",
+            "Premier acte signifié à personne ou première mesure d'exécution rendant les biens "
+            "indisponibles (CPC 1416 al. 2)",
+            (Stage.SERVED, Stage.ENFORCEABLE),
+            None,
+        ),
+        Event(
+            "opposed", "Opposition du débiteur", (Stage.SERVED, Stage.ENFORCEABLE), Stage.OPPOSED
+        ),
         Event("enforceable", "Formule exécutoire apposée", (Stage.SERVED,), Stage.ENFORCEABLE),
         Event("void", "Ordonnance non signifiée dans le délai", (Stage.ORDERED,), Stage.VOID),
     )
@@ -66,14 +85,29 @@ DATE_FIELD = {
     "failed": "answered_on",
     "ordered": "order_on",
     "served": "served_on",
+    "served_elsewhere": "served_on",
+    "personal_act": "first_personal_act_on",
     "opposed": "opposed_on",
     "enforceable": "enforceable_on",
 }
 
 
+def _allowed(proceeding: CourtProceeding, event: Event) -> bool:
+    if proceeding.stage not in event.sources:
+        return False
+    if event.code == "personal_act":
+        # CPC 1416 al. 2: only after a service not made to the person, once.
+        return proceeding.opposition_open_until_personal_act
+    if event.code == "opposed" and proceeding.stage == Stage.ENFORCEABLE:
+        # After the executory formula, an opposition only on a service not made to the person,
+        # within the month of the first act served to the person (CPC 1416 al. 2).
+        return not proceeding.is_over
+    return True
+
+
 def events_for(proceeding: CourtProceeding) -> list[Event]:
     """The acts that may follow the proceeding's stage."""
-    return [e for e in EVENTS.values() if proceeding.stage in e.sources]
+    return [e for e in EVENTS.values() if _allowed(proceeding, e)]
 
 
 def _task(dossier: Dossier, *, due_on: date, note: str, actor, reason: str) -> Task:
@@ -133,22 +167,30 @@ def court_event_record(
         proceeding = CourtProceeding.objects.select_for_update().get(pk=proceeding.pk)
         if dossier.state != DossierState.LITIGATION:
             raise ValidationError("Le dossier n'est pas au contentieux.")
-        if proceeding.stage not in step.sources:
+        if proceeding.stage in step.sources:
+            _check_dates(proceeding, event, on)  # a date out of time says so first
+        if not _allowed(proceeding, step):
             raise ValidationError(
                 {
                     "event": f"« {step.label} » ne peut pas suivre l'étape « "
                     f"{proceeding.get_stage_display()} »."
                 }
             )
-        _check_dates(proceeding, event, on)
         if event in DATE_FIELD:
             setattr(proceeding, DATE_FIELD[event], on)
-        proceeding.stage = step.target
+        if event in ("served", "served_elsewhere"):
+            proceeding.served_in_person = event == "served"
+        if step.target is not None:
+            proceeding.stage = step.target
         reason = f"{step.label} le {french_date(on)}" + (f" : {note.strip()}" if note else "")
         journaled_save(proceeding, actor=actor, reason=reason)
-        for task in Task.objects.filter(
+        open_tasks = Task.objects.filter(
             dossier=dossier, kind=Task.Kind.COURT_DEADLINE, status=Task.Status.OPEN
-        ).order_by("pk"):
+        ).order_by("pk")
+        if event == "personal_act":
+            # Only the watch on the open opposition ends; the formula's deadline stays.
+            open_tasks = open_tasks.filter(note__startswith=OPPOSITION_WATCH)
+        for task in open_tasks:
             task_close(task=task, actor=actor, reason=reason)
         _open_deadlines(dossier, proceeding, event, on, actor=actor, reason=reason)
     return proceeding
@@ -157,7 +199,7 @@ def court_event_record(
 def _check_dates(proceeding: CourtProceeding, event: str, on: date) -> None:
     if on < proceeding.started_on:
         raise ValidationError({"on": "La date précède la décision d'engager la procédure."})
-    if event == "served" and proceeding.order_on:
+    if event in ("served", "served_elsewhere") and proceeding.order_on:
         if on < proceeding.order_on:
             raise ValidationError({"on": "La signification ne peut pas précéder l'ordonnance."})
         limit = court.injunction_service(proceeding.order_on)
@@ -170,7 +212,8 @@ def _check_dates(proceeding: CourtProceeding, event: str, on: date) -> None:
             )
     if event in ("agreed", "failed") and proceeding.invited_on and on < proceeding.invited_on:
         raise ValidationError({"on": "La réponse ne peut pas précéder l'invitation."})
-    if event in ("opposed", "enforceable") and proceeding.served_on and on < proceeding.served_on:
+    after_service = ("opposed", "enforceable", "personal_act")
+    if event in after_service and proceeding.served_on and on < proceeding.served_on:
         raise ValidationError({"on": "La date ne peut pas précéder la signification."})
     if event == "enforceable" and proceeding.served_on:
         opposition = court.injunction_opposition(proceeding.served_on)
@@ -179,6 +222,30 @@ def _check_dates(proceeding: CourtProceeding, event: str, on: date) -> None:
                 {
                     "on": "La formule exécutoire se demande après le délai d'opposition, qui "
                     f"court jusqu'au {french_date(opposition.last_day)} ({opposition.reference})."
+                }
+            )
+        limit = court.injunction_enforcement(proceeding.served_on)
+        if on > limit.last_day:
+            raise ValidationError(
+                {
+                    "on": f"Demandée après le {french_date(limit.last_day)} : l'ordonnance ne "
+                    f"produit plus aucun effet ({limit.reference})."
+                }
+            )
+    if event == "opposed" and proceeding.served_on:
+        if proceeding.served_in_person is False:
+            limit = (
+                court.injunction_late_opposition(proceeding.first_personal_act_on)
+                if proceeding.first_personal_act_on
+                else None
+            )
+        else:
+            limit = court.injunction_opposition(proceeding.served_on)
+        if limit is not None and on > limit.last_day:
+            raise ValidationError(
+                {
+                    "on": f"Opposition après le {french_date(limit.last_day)} : hors délai "
+                    f"({limit.reference}), elle n'est plus recevable."
                 }
             )
 
@@ -199,6 +266,32 @@ def _open_deadlines(dossier, proceeding, event: str, on: date, *, actor, reason:
             actor=actor,
             reason=reason,
             what="Faire signifier l'ordonnance par commissaire de justice",
+        )
+    elif event == "served_elsewhere":
+        _task(
+            dossier,
+            due_on=court.injunction_opposition(on, postal_code=postal_code).last_day,
+            note=f"{OPPOSITION_WATCH} jusqu'à un mois après le premier acte signifié à personne "
+            "ou la première mesure d'exécution rendant les biens indisponibles : enregistrez "
+            "cet acte (CPC 1416 al. 2).",
+            actor=actor,
+            reason=reason,
+        )
+        _deadline_task(
+            dossier,
+            court.injunction_enforcement(on, postal_code=postal_code),
+            actor=actor,
+            reason=reason,
+            what="Sans opposition, demander au greffe la formule exécutoire (après le premier "
+            "mois, quelles que soient les modalités de la signification, CPC 1422)",
+        )
+    elif event == "personal_act":
+        _deadline_task(
+            dossier,
+            court.injunction_late_opposition(on, postal_code=postal_code),
+            actor=actor,
+            reason=reason,
+            what="Surveiller une éventuelle opposition du débiteur",
         )
     elif event == "served":
         _deadline_task(
@@ -248,14 +341,16 @@ def progress(dossier: Dossier) -> list[Progress]:
                 ("Réponse du débiteur", "answered_on"),
                 ("Ordonnance", "order_on"),
                 ("Signification", "served_on"),
+                ("Premier acte à personne / mesure d'exécution", "first_personal_act_on"),
                 ("Opposition", "opposed_on"),
                 ("Titre exécutoire / formule exécutoire", "enforceable_on"),
             )
             if getattr(proceeding, field)
         ]
         open_tasks = [t for t in tasks if t.status == Task.Status.OPEN]
-        if proceeding.is_over:
+        events = events_for(proceeding)
+        if proceeding.is_over and not events:
             open_tasks = []
-        out.append(Progress(proceeding, done, open_tasks, events_for(proceeding)))
+        out.append(Progress(proceeding, done, open_tasks, events))
         tasks = []  # the open deadlines belong to the latest route
     return out

@@ -125,6 +125,28 @@ def filing_rows(dossier: Dossier, *, route: str, today: date) -> list[Row]:
     return rows
 
 
+def filing_route(dossier: Dossier, route: str | None = None) -> str:
+    """The route whose file is exported: the one asked, else the route followed after Go, else
+    the injonction de payer before the tribunal de commerce between traders, the tribunal
+    judiciaire otherwise (C. com. L721-3; docs/legal.md §8)."""
+    from escalade.court import FOLLOWED_ROUTES
+
+    if route in FOLLOWED_ROUTES:
+        return route
+    latest = dossier.proceedings.first()
+    if latest is not None:
+        return latest.route
+    if dossier.debtor.kind != "professional":
+        return Route.INJUNCTION_JUDICIAIRE
+    return Route.INJUNCTION_COMMERCE
+
+
+def filing_name(dossier: Dossier, route: str) -> str:
+    """« requete-injonction-DOS-….csv » or « commissaire-de-justice-DOS-….csv »."""
+    name = "commissaire-de-justice" if route == Route.SMALL_CLAIMS else "requete-injonction"
+    return f"{name}-{dossier.reference}.csv"
+
+
 def filing_csv(rows: list[Row]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")

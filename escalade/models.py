@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from dossiers.models import Dossier
 from escalade.routes import Route
+from legal import court
 
 
 class SolvencyAnalysis(models.Model):
@@ -162,6 +164,12 @@ class CourtProceeding(models.Model):
     answered_on = models.DateField("réponse du débiteur le", null=True, blank=True)
     order_on = models.DateField("ordonnance du", null=True, blank=True)
     served_on = models.DateField("signifiée le", null=True, blank=True)
+    # CPC 1416 al. 2: a service not made to the person keeps the opposition open until one
+    # month after the first act served to the person or the first enforcement measure.
+    served_in_person = models.BooleanField("signifiée à personne", null=True, blank=True)
+    first_personal_act_on = models.DateField(
+        "premier acte à personne ou première mesure d'exécution le", null=True, blank=True
+    )
     opposed_on = models.DateField("opposition le", null=True, blank=True)
     enforceable_on = models.DateField("titre exécutoire le", null=True, blank=True)
     history = HistoricalRecords()
@@ -175,7 +183,19 @@ class CourtProceeding(models.Model):
         return f"{self.get_route_display()} — {self.get_stage_display()}"
 
     @property
+    def opposition_open_until_personal_act(self) -> bool:
+        """Served elsewhere than to the person, no act to the person recorded yet: the
+        opposition stays open (CPC 1416 al. 2)."""
+        return self.served_in_person is False and self.first_personal_act_on is None
+
+    @property
     def is_over(self) -> bool:
+        if self.stage == self.Stage.ENFORCEABLE and self.served_in_person is False:
+            # An opposition may still come (CPC 1416 al. 2).
+            if self.first_personal_act_on is None:
+                return False
+            late = court.injunction_late_opposition(self.first_personal_act_on)
+            return timezone.localdate() > late.last_day
         return self.stage in (
             self.Stage.TITLE,
             self.Stage.FAILED,

@@ -17,7 +17,7 @@ from dossiers.models import Evidence
 from escalade import court as court_services
 from escalade import gonogo, services
 from escalade.bundle import build_bundle
-from escalade.filing import filing_csv, filing_rows
+from escalade.filing import filing_csv, filing_name, filing_route, filing_rows
 from escalade.forms import AmicableAttemptForm, CourtEventForm, DecisionForm, SolvencyForm
 from escalade.models import EscalationDecision
 from escalade.routes import Route, suggest_route
@@ -183,16 +183,10 @@ def court(request, pk: int):
 def court_file(request, pk: int):
     """The request's data ready to file (Cerfa fields) or the commissaire de justice's file."""
     dossier = scoping.get_dossier(request.user, pk)
-    route = request.GET.get("route")
-    if route not in court_services.FOLLOWED_ROUTES:
-        latest = dossier.proceedings.first()
-        route = latest.route if latest else Route.INJUNCTION_COMMERCE
-        if latest is None and dossier.debtor.kind != "professional":
-            route = Route.INJUNCTION_JUDICIAIRE
+    route = filing_route(dossier, request.GET.get("route"))
     rows = filing_rows(dossier, route=route, today=timezone.localdate())
-    name = "commissaire-de-justice" if route == Route.SMALL_CLAIMS else "requete-injonction"
     response = HttpResponse(filing_csv(rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}-{dossier.reference}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{filing_name(dossier, route)}"'
     return response
 
 

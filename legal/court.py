@@ -14,7 +14,13 @@ last month (CPC 641 al. 2; ``add_months``: 31 → 30 or 28/29).
   date (CPC 1411) — three months for orders issued from 1 September 2026 (décret n° 2026-96);
   the debtor may oppose within one month of service (CPC 1416 al. 1); without opposition, the
   creditor asks for the executory formula within the month that follows the end of the
-  opposition period (CPC 1422-1423), i.e. up to two months after service.
+  opposition period (CPC 1422-1423), i.e. up to two months after service — the opposition
+  period ending on its last day as moved by CPC 642, the month for the formula runs from that
+  day. When the order was not served to the debtor in person (at home, at the commissaire de
+  justice's office…), the opposition stays open until one month after the first act served to
+  the person or, failing that, the first enforcement measure making the debtor's goods
+  unavailable in whole or in part (CPC 1416 al. 2); the formula may still be asked after the
+  first month, « quelles que soient les modalités de la signification » (CPC 1422).
 """
 
 from __future__ import annotations
@@ -80,7 +86,7 @@ def injunction_service(order_on: date, *, postal_code: str = "") -> Deadline:
 
 
 def injunction_opposition(served_on: date, *, postal_code: str = "") -> Deadline:
-    """The debtor's month to oppose, from the service (CPC 1416 al. 1)."""
+    """The debtor's month to oppose, from the service made to the person (CPC 1416 al. 1)."""
     return Deadline(
         roll_forward(add_months(served_on, INJUNCTION_OPPOSITION_MONTHS), postal_code=postal_code),
         "CPC 1416",
@@ -88,10 +94,27 @@ def injunction_opposition(served_on: date, *, postal_code: str = "") -> Deadline
     )
 
 
+def injunction_late_opposition(first_personal_act_on: date, *, postal_code: str = "") -> Deadline:
+    """Service not made to the person: the opposition is open until one month after the first
+    act served to the person or, failing that, the first enforcement measure making the
+    debtor's goods unavailable (CPC 1416 al. 2)."""
+    return Deadline(
+        roll_forward(
+            add_months(first_personal_act_on, INJUNCTION_OPPOSITION_MONTHS),
+            postal_code=postal_code,
+        ),
+        "CPC 1416 al. 2",
+        "Délai d'opposition du débiteur (un mois à compter du premier acte signifié à personne "
+        "ou de la première mesure d'exécution rendant ses biens indisponibles)",
+    )
+
+
 def injunction_enforcement(served_on: date, *, postal_code: str = "") -> Deadline:
     """Without opposition, the last day to ask for the executory formula: one month after the
-    opposition period ends (CPC 1422-1423), two months after the service."""
-    opposition_ends = add_months(served_on, INJUNCTION_OPPOSITION_MONTHS)
+    opposition period ends (CPC 1422-1423), about two months after the service. The opposition
+    period ends on its last day as moved by CPC 642 (a closed day: the next working day); the
+    month for the formula runs from there."""
+    opposition_ends = injunction_opposition(served_on, postal_code=postal_code).last_day
     day = add_months(opposition_ends, INJUNCTION_ENFORCEMENT_REQUEST_MONTHS)
     return Deadline(
         roll_forward(day, postal_code=postal_code),

@@ -103,3 +103,24 @@ def test_the_report_is_printed_with_its_own_style_sheet(bundle_file):
     pages = len(report.pages)
     # The page numbers come from journal/bundle_report.css (no <style> in the template).
     assert f"page 1 / {pages}" in report.pages[0].extract_text()
+
+
+def test_bundle_holds_the_request_ready_to_file(bundle_file):
+    """docs/legal.md §8: the injonction de payer's request fields (Cerfa 12946 between
+    traders, CPC 1407: parties, sum with its items, basis, documents) travel in the bundle,
+    listed in its manifest and the same as the dossier page's export."""
+    dossier, path = bundle_file
+    archive = zipfile.ZipFile(path)
+    name = f"requete/requete-injonction-{dossier.reference}.csv"
+    assert name in archive.namelist()
+    text = archive.read(name).decode("utf-8")
+    assert text.startswith("\ufeffRubrique;Champ;Valeur")
+    assert "Cerfa;12946 (tribunal de commerce)" in text
+    assert dossier.creditor.siren in text and dossier.debtor.name in text
+    assert "Somme réclamée;Total;" in text
+    # Every piece of the bundle is listed in the request with its SHA-256.
+    manifest = json.loads(archive.read("manifest.json"))
+    pieces = [f for f in manifest["files"] if f["path"].startswith("pieces/")]
+    for piece in pieces:
+        assert hashlib.sha256(archive.read(piece["path"])).hexdigest() in text
+    assert name in {f["path"] for f in manifest["files"]}

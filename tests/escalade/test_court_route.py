@@ -163,3 +163,83 @@ def test_the_dossier_page_shows_the_route_and_the_request_is_exported(
         reverse("escalade:court_file", args=[dossier.pk]) + "?route=small_claims"
     ).content.decode()
     assert "CPCE L125-1" in small and "5 000,00 €" in small
+
+
+def test_a_service_not_made_to_the_person_keeps_the_opposition_open(manager, to_go_no_go):
+    """CPC 1416 al. 2: order of 10/12/2026 served at home on 15/01/2027: the executory formula
+    may be asked after the first month all the same (CPC 1422, « quelles que soient les
+    modalités de la signification ») and by 15/03/2027; the opposition stays open until one
+    month after the first enforcement measure — a bank seizure on Friday 05/03/2027 → an
+    opposition until Monday 05/04/2027."""
+    dossier = to_go_no_go()
+    proceeding = _in_litigation(dossier, Route.INJUNCTION_COMMERCE, manager, D(2026, 12, 1))
+    with _at(D(2026, 12, 10)):
+        court.court_event_record(
+            proceeding=proceeding, event="ordered", on=D(2026, 12, 10), actor=manager
+        )
+    with _at(D(2027, 1, 15)):
+        court.court_event_record(
+            proceeding=proceeding, event="served_elsewhere", on=D(2027, 1, 15), actor=manager
+        )
+    proceeding.refresh_from_db()
+    assert proceeding.served_in_person is False and proceeding.stage == Stage.SERVED
+    tasks = _open_tasks(dossier)
+    assert [due for due, _ in tasks] == [D(2027, 2, 15), D(2027, 3, 15)]
+    assert "CPC 1416 al. 2" in tasks[0][1] and "opposition recevable" in tasks[0][1]
+    assert "quelles que soient les modalités de la signification" in tasks[1][1]
+
+    with _at(D(2027, 2, 20)):
+        court.court_event_record(
+            proceeding=proceeding, event="enforceable", on=D(2027, 2, 20), actor=manager
+        )
+    proceeding.refresh_from_db()
+    assert proceeding.stage == Stage.ENFORCEABLE and not proceeding.is_over
+    assert [e.code for e in court.events_for(proceeding)] == ["personal_act", "opposed"]
+
+    with _at(D(2027, 3, 5)):
+        court.court_event_record(
+            proceeding=proceeding,
+            event="personal_act",
+            on=D(2027, 3, 5),
+            actor=manager,
+            note="saisie-attribution sur le compte bancaire",
+        )
+    ((due, note),) = _open_tasks(dossier)
+    assert due == D(2027, 4, 5) and "(CPC 1416 al. 2)" in note
+    with _at(D(2027, 4, 6)), pytest.raises(ValidationError, match="hors délai"):
+        court.court_event_record(
+            proceeding=proceeding, event="opposed", on=D(2027, 4, 6), actor=manager
+        )
+    with _at(D(2027, 4, 5)):
+        court.court_event_record(
+            proceeding=proceeding, event="opposed", on=D(2027, 4, 5), actor=manager
+        )
+    proceeding.refresh_from_db()
+    assert proceeding.stage == Stage.OPPOSED and _open_tasks(dossier) == []
+
+
+def test_an_opposition_out_of_time_and_a_formula_asked_too_late_are_refused(manager, to_go_no_go):
+    """Served to the person on 15/01/2027: an opposition of 16/02/2027 is out of time (CPC 1416
+    al. 1: until Monday 15/02/2027); the formula asked on 16/03/2027, after 15/03/2027, leaves
+    the order without effect (CPC 1423)."""
+    dossier = to_go_no_go()
+    proceeding = _in_litigation(dossier, Route.INJUNCTION_COMMERCE, manager, D(2026, 12, 1))
+    with _at(D(2027, 1, 15)):
+        court.court_event_record(
+            proceeding=proceeding, event="ordered", on=D(2026, 12, 10), actor=manager
+        )
+        court.court_event_record(
+            proceeding=proceeding, event="served", on=D(2027, 1, 15), actor=manager
+        )
+    proceeding.refresh_from_db()
+    assert proceeding.served_in_person is True
+    assert "personal_act" not in [e.code for e in court.events_for(proceeding)]
+    with _at(D(2027, 3, 16)):
+        with pytest.raises(ValidationError, match="hors délai"):
+            court.court_event_record(
+                proceeding=proceeding, event="opposed", on=D(2027, 2, 16), actor=manager
+            )
+        with pytest.raises(ValidationError, match="ne produit plus aucun effet"):
+            court.court_event_record(
+                proceeding=proceeding, event="enforceable", on=D(2027, 3, 16), actor=manager
+            )

@@ -44,3 +44,22 @@ def test_the_debtor_has_one_month_to_accept_the_small_claims_procedure():
     invited on 14/06/2026 → 14/07/2026, a public holiday → 15/07/2026."""
     assert court.small_claims_acceptance(date(2026, 12, 24)).last_day == date(2027, 1, 25)
     assert court.small_claims_acceptance(date(2026, 6, 14)).last_day == date(2026, 7, 15)
+
+
+def test_the_month_for_the_formula_runs_from_the_opposition_periods_moved_end():
+    """CPC 1416, 642, 1423: served Thursday 12/11/2026 → the opposition month ends Saturday
+    12/12/2026, moved to Monday 14/12/2026; the month for the executory formula runs from there:
+    14/01/2027 (not 12/01/2027)."""
+    assert court.injunction_opposition(date(2026, 11, 12)).last_day == date(2026, 12, 14)
+    assert court.injunction_enforcement(date(2026, 11, 12)).last_day == date(2027, 1, 14)
+
+
+def test_service_not_made_to_the_person_keeps_the_opposition_open():
+    """CPC 1416 al. 2: served at home, the order's opposition runs one month from the first act
+    served to the person (or the first enforcement measure making the goods unavailable):
+    seizure of the bank accounts on Friday 05/02/2027 → opposition until Friday 05/03/2027;
+    an act of Monday 30/11/2026 → 30/12/2026."""
+    deadline = court.injunction_late_opposition(date(2027, 2, 5))
+    assert deadline.last_day == date(2027, 3, 5)
+    assert deadline.reference == "CPC 1416 al. 2"
+    assert court.injunction_late_opposition(date(2026, 11, 30)).last_day == date(2026, 12, 30)
