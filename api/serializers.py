@@ -91,11 +91,81 @@ class DebtorSerializer(serializers.ModelSerializer):
         )
 
 
+def _money(source: str, *, null: bool = False, help_text: str = "") -> serializers.DecimalField:
+    return serializers.DecimalField(
+        source=source,
+        max_digits=14,
+        decimal_places=2,
+        read_only=True,
+        allow_null=null,
+        help_text=help_text,
+    )
+
+
+def _figures_context(context: dict) -> tuple:
+    if "rates" not in context:
+        context["rates"] = selectors.rate_table()
+    return context.get("figures_on") or timezone.localdate(), context["rates"]
+
+
+class _DossierListSerializer(serializers.ListSerializer):
+    """The figures of a page of dossiers computed together, in a fixed number of queries."""
+
+    def to_representation(self, data):
+        dossiers = list(data.all() if hasattr(data, "all") else data)
+        on, rates = _figures_context(self.child.context)
+        figures = selectors.dossiers_figures(dossiers, on=on, rates=rates)
+        for dossier in dossiers:
+            dossier.figures = figures[dossier.pk]
+        return super().to_representation(dossiers)
+
+
 class DossierSerializer(serializers.ModelSerializer):
     state_label = serializers.CharField(source="get_state_display", read_only=True)
     balance = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
     creditor_name = serializers.CharField(source="creditor.legal_name", read_only=True)
     debtor_name = serializers.CharField(source="debtor.name", read_only=True)
+    # The dossier's legal figures at ``?on=`` (today by default), its invoices summed
+    # (``dossiers.selectors.DossierFigures``; docs/legal.md §11 for the accessories).
+    figures_on = serializers.DateField(source="figures.on", read_only=True)
+    principal = _money("figures.principal", help_text="Reste dû sur les factures (principal).")
+    late_penalties = _money(
+        "figures.late_penalties",
+        null=True,
+        help_text="Pénalités de retard (C. com. L441-10 II), factures payées en retard comprises.",
+    )
+    recovery_indemnity = _money(
+        "figures.recovery_indemnity",
+        help_text="Indemnités forfaitaires de 40 € par facture en retard (C. com. D441-5).",
+    )
+    legal_interest = _money(
+        "figures.legal_interest", null=True, help_text="Intérêts au taux légal (C. civ. 1231-6)."
+    )
+    accessories_paid = _money(
+        "figures.accessories_paid",
+        help_text="Sommes reçues au-delà des factures, imputées sur les accessoires.",
+    )
+    total_due = _money(
+        "figures.total_due",
+        null=True,
+        help_text="Principal + pénalités + indemnités + intérêts − sommes reçues sur les "
+        "accessoires ; 0 pour un dossier soldé (« Payé »).",
+    )
+    is_lower_bound = serializers.BooleanField(
+        source="figures.is_lower_bound",
+        read_only=True,
+        help_text="Vrai quand un taux de référence n'est pas publié : les montants sont des "
+        "minimums calculés jusqu'à computed_until.",
+    )
+    computed_until = serializers.DateField(
+        source="figures.computed_until", read_only=True, allow_null=True
+    )
+    missing_rates = serializers.ListField(
+        source="figures.missing_rates", child=serializers.CharField(), read_only=True
+    )
+    figures_notes = serializers.ListField(
+        source="figures.notes", child=serializers.CharField(), read_only=True
+    )
 
     class Meta:
         model = Dossier
@@ -112,8 +182,27 @@ class DossierSerializer(serializers.ModelSerializer):
             "opened_on",
             "closed_on",
             "balance",
+            "accessories_since",
+            "figures_on",
+            "principal",
+            "late_penalties",
+            "recovery_indemnity",
+            "legal_interest",
+            "accessories_paid",
+            "total_due",
+            "is_lower_bound",
+            "computed_until",
+            "missing_rates",
+            "figures_notes",
         ]
         read_only_fields = fields
+        list_serializer_class = _DossierListSerializer
+
+    def to_representation(self, instance):
+        if not hasattr(instance, "figures"):
+            on, rates = _figures_context(self.context)
+            instance.figures = selectors.dossier_figures(instance, on=on, rates=rates)
+        return super().to_representation(instance)
 
 
 class _RecordableDebtorField(serializers.PrimaryKeyRelatedField):

@@ -95,7 +95,13 @@ DOSSIER_FILTERS = {
 }
 
 
-@_listed(DOSSIER_FILTERS)
+DOSSIER_SCHEMA = {
+    **DOSSIER_FILTERS,
+    "on": ("", "date", "Date de calcul des chiffres légaux (aujourd'hui par défaut)"),
+}
+
+
+@_listed(DOSSIER_SCHEMA)
 class DossierViewSet(_ScopedFilterMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Dossier.objects.select_related("creditor", "debtor").with_balance().order_by("-pk")
     serializer_class = serializers.DossierSerializer
@@ -108,6 +114,12 @@ class DossierViewSet(_ScopedFilterMixin, viewsets.ReadOnlyModelViewSet):
         if not roles.has_role(self.request.user, roles.MANAGER, roles.DPO, roles.ADMIN):
             queryset = queryset.filter(closed_on__isnull=True)
         return queryset
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if self.request is not None:
+            context["figures_on"] = _date_param(self.request, "on")
+        return context
 
 
 def _date_param(request, name: str) -> date | None:

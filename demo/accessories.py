@@ -5,6 +5,9 @@ with the reason, in the journal. One creditor waives them by policy (its dossier
 
 from __future__ import annotations
 
+from datetime import timedelta
+from decimal import Decimal
+
 from django.contrib.auth import get_user_model
 
 from accounts import roles
@@ -35,6 +38,19 @@ def accessories_demo(*, seeder) -> list[str]:
             on=seeder.today,
         )
         lines.append(f"Accessoires abandonnés ({euros(left)}) : {waived.reference}")
+    if len(waiting) >= 3:
+        # A promise on the accessories alone (docs/legal.md §11): the dossier waits for it.
+        promised = waiting.pop()
+        left = Decimal(dossier_accessories(promised, on=seeder.today).remaining)
+        services.promise_record(
+            dossier=promised,
+            amount=left,
+            due_on=seeder.today + timedelta(days=10),
+            actor=manager,
+            reason="promesse de régler les pénalités de retard et l'indemnité forfaitaire",
+            on=seeder.today,
+        )
+        lines.append(f"Promesse sur les accessoires ({euros(left)}) : {promised.reference}")
     for dossier in waiting[:3]:
         left = dossier_accessories(dossier, on=seeder.today).remaining
         lines.append(

@@ -26,6 +26,7 @@ from dossiers.models import (
 )
 from legal import rules
 from legal.accessories import Accessories, accessories
+from legal.bounds import LowerBound
 from legal.calendar import add_months
 from legal.figures import ClaimFacts, ClaimFigures, claim_figures
 from legal.formatting import euros
@@ -107,7 +108,7 @@ def _prescription_events(claim: Claim) -> list[Event]:
     events = []
     for allocation in claim.allocations.all():
         payment = allocation.payment
-        if payment.kind == Payment.Kind.PAYMENT:
+        if payment.kind == Payment.Kind.PAYMENT and payment.reversed_on is None:
             events.append(
                 Event(
                     day=payment.received_on,
@@ -134,6 +135,8 @@ def claim_facts(claim: Claim) -> ClaimFacts:
     """The plain facts of one claim (reads prefetched relations: see ``claims_for_figures``)."""
     payments, credit_notes = [], []
     for allocation in claim.allocations.all():
+        if allocation.payment.reversed_on is not None:
+            continue  # the bank took it back: the invoice was not paid by it
         line = (allocation.payment.received_on, allocation.amount)
         if allocation.payment.kind == Payment.Kind.CREDIT_NOTE:
             credit_notes.append(line)
@@ -177,13 +180,32 @@ def claim_legal_figures(
 
 def accessories_paid(dossier) -> Decimal:
     """Money received on the dossier beyond what was allocated to its invoices: it pays the
-    accessories (``legal.accessories``)."""
-    payments = Payment.objects.filter(dossier=dossier, kind=Payment.Kind.PAYMENT)
-    received = payments.aggregate(total=Sum("amount"))["total"] or Decimal("0")
-    allocated = PaymentAllocation.objects.filter(payment__in=payments).aggregate(
-        total=Sum("amount")
-    )["total"] or Decimal("0")
-    return (_decimal(received) - _decimal(allocated)).quantize(Decimal("0.01"))
+    accessories (``legal.accessories``). A payment the bank took back counts for nothing."""
+    return accessories_paid_by_dossier([dossier.pk]).get(dossier.pk, Decimal("0.00"))
+
+
+def accessories_paid_by_dossier(pks) -> dict[int, Decimal]:
+    """``accessories_paid`` of several dossiers in two queries (received, then allocated)."""
+    payments = Payment.objects.filter(
+        dossier_id__in=pks, kind=Payment.Kind.PAYMENT, reversed_on__isnull=True
+    )
+    received = dict(
+        payments.order_by()
+        .values("dossier_id")
+        .annotate(t=Sum("amount"))
+        .values_list("dossier_id", "t")
+    )
+    allocated = dict(
+        PaymentAllocation.objects.filter(payment__in=payments)
+        .order_by()
+        .values("payment__dossier_id")
+        .annotate(t=Sum("amount"))
+        .values_list("payment__dossier_id", "t")
+    )
+    return {
+        pk: (_decimal(total) - _decimal(allocated.get(pk) or 0)).quantize(Decimal("0.01"))
+        for pk, total in received.items()
+    }
 
 
 def _decimal(total) -> Decimal:
@@ -199,6 +221,115 @@ def dossier_accessories(dossier, *, on: date | None = None, rates=None) -> Acces
     claims = dossier_claims_for_figures(dossier, dossier.claims.filter(cancelled_on__isnull=True))
     figures = [claim_legal_figures(claim, on=on, rates=rates) for claim in claims]
     return accessories(figures, debtor_kind=dossier.debtor.kind, paid=accessories_paid(dossier))
+
+
+# --- A dossier's figures (the API's dossier, the dossier page) -------------------------------
+
+
+@dataclass
+class DossierFigures:
+    """What a dossier's invoices carry at a date, summed (cancelled invoices left out), and
+    what is due: principal + penalties + indemnity + legal interest − money received beyond
+    the invoices (it paid the accessories, docs/legal.md §11). A dossier closed as paid owes
+    nothing more (its accessories paid or waived). A missing rate makes the penalties, the
+    interest and the total lower bounds (``legal.bounds.LowerBound``)."""
+
+    on: date
+    principal: Decimal = Decimal("0.00")
+    late_penalties: Decimal | None = Decimal("0.00")
+    recovery_indemnity: Decimal = Decimal("0.00")
+    legal_interest: Decimal | None = Decimal("0.00")
+    accessories_paid: Decimal = Decimal("0.00")
+    settled_on: date | None = None  # closed as paid
+    missing_rates: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, figures: ClaimFigures) -> None:
+        self.principal += figures.unpaid
+        self.recovery_indemnity += figures.recovery_indemnity
+        self.late_penalties = (
+            None
+            if self.late_penalties is None or figures.late_penalties is None
+            else self.late_penalties + figures.late_penalties  # a LowerBound stays one
+        )
+        self.legal_interest = (
+            None
+            if self.legal_interest is None or figures.legal_interest is None
+            else self.legal_interest + figures.legal_interest
+        )
+        for bucket, messages in (
+            (self.missing_rates, figures.missing_rates),
+            (self.errors, figures.errors),
+            (self.notes, [n for n in figures.notes if "annulée" not in n]),
+        ):
+            bucket += [m for m in messages if m not in bucket]
+
+    @property
+    def accessories(self) -> Decimal | None:
+        """Penalties + indemnity (C. com. L441-10 II, D441-5)."""
+        if self.late_penalties is None:
+            return None
+        return self.late_penalties + self.recovery_indemnity
+
+    @property
+    def total_due(self) -> Decimal | None:
+        if self.settled_on is not None:
+            return Decimal("0.00")
+        if self.late_penalties is None or self.legal_interest is None:
+            return None
+        gross = self.principal + self.late_penalties + self.recovery_indemnity
+        gross = gross + self.legal_interest
+        left = max(Decimal(gross) - self.accessories_paid, Decimal("0.00"))
+        if isinstance(gross, LowerBound):
+            return LowerBound(left, computed_until=gross.computed_until, missing=gross.missing)
+        return left
+
+    @property
+    def is_lower_bound(self) -> bool:
+        return isinstance(self.total_due, LowerBound)
+
+    @property
+    def computed_until(self) -> date | None:
+        total = self.total_due
+        return total.computed_until if isinstance(total, LowerBound) else None
+
+
+def dossiers_figures(
+    dossiers, *, on: date | None = None, rates: RateTable | None = None
+) -> dict[int, DossierFigures]:
+    """``DossierFigures`` of several dossiers in a fixed number of queries (the claims with
+    their facts, then the money received beyond the invoices)."""
+    from dossiers.models import DossierState
+
+    on = on or timezone.localdate()
+    rates = rates if rates is not None else rate_table()
+    dossiers = list(dossiers)
+    result = {}
+    for dossier in dossiers:
+        figures = DossierFigures(on=on)
+        if dossier.state == DossierState.PAID and dossier.closed_on is not None:
+            figures.settled_on = dossier.closed_on
+            figures.notes.append(
+                f"Dossier soldé le {dossier.closed_on:%d/%m/%Y} : rien n'est plus dû."
+            )
+        result[dossier.pk] = figures
+    if not dossiers:
+        return result
+    claims = claims_for_figures(
+        Claim.objects.filter(dossier_id__in=list(result), cancelled_on__isnull=True).order_by(
+            "due_date", "pk"
+        )
+    )
+    for claim in claims:
+        result[claim.dossier_id].add(claim_legal_figures(claim, on=on, rates=rates))
+    for pk, paid in accessories_paid_by_dossier(list(result)).items():
+        result[pk].accessories_paid = paid
+    return result
+
+
+def dossier_figures(dossier, *, on: date | None = None, rates=None) -> DossierFigures:
+    return dossiers_figures([dossier], on=on, rates=rates)[dossier.pk]
 
 
 # --- Prescription warnings -------------------------------------------------------------------

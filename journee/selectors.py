@@ -519,12 +519,25 @@ class Totals:
     penalties: Decimal | None = ZERO
     indemnity: Decimal = ZERO
     interest: Decimal | None = ZERO
+    # Money received beyond the invoices: it paid the accessories (docs/legal.md §11).
+    accessories_paid: Decimal = ZERO
+    # Closed as paid: nothing more is due (accessories paid or waived).
+    settled_on: date | None = None
 
     @property
     def total(self) -> Decimal | None:
-        if self.penalties is None or self.interest is None:
-            return None
-        return self.principal + self.penalties + self.indemnity + self.interest
+        """What is due, as ``dossiers.selectors.DossierFigures.total_due`` (the API's)."""
+        from dossiers.selectors import DossierFigures
+
+        return DossierFigures(
+            on=date.min,
+            principal=self.principal,
+            late_penalties=self.penalties,
+            recovery_indemnity=self.indemnity,
+            legal_interest=self.interest,
+            accessories_paid=self.accessories_paid,
+            settled_on=self.settled_on,
+        ).total_due
 
 
 @dataclass
@@ -627,6 +640,7 @@ def next_step(dossier: Dossier, *, on: date) -> NextStep:
 def dossier_detail(dossier: Dossier, *, today: date) -> DossierDetail:
     """Everything the dossier page shows, each relation read once."""
     from dossiers.selectors import (
+        accessories_paid,
         claim_legal_figures,
         claims_for_figures,
         dossier_accessories,
@@ -659,6 +673,9 @@ def dossier_detail(dossier: Dossier, *, today: date) -> DossierDetail:
         notes += [n for n in figures.notes if n not in notes and "annulée" not in n]
         if claim.outstanding > 0 and figures.prescription_date is not None:
             prescription = min(filter(None, [prescription, figures.prescription_date]))
+    totals.accessories_paid = accessories_paid(dossier)
+    if dossier.state == S.PAID and dossier.closed_on is not None:
+        totals.settled_on = dossier.closed_on
     hold = (
         DossierHold.objects.filter(dossier=dossier, released_on__isnull=True, until__gte=today)
         .order_by("-pk")
@@ -701,7 +718,7 @@ def dossier_detail(dossier: Dossier, *, today: date) -> DossierDetail:
         hold=hold,
         accessories=(
             dossier_accessories(dossier, on=today, rates=rates)
-            if dossier.state == S.ACCESSORIES
+            if dossier.in_accessories_phase
             else None
         ),
         portal_links=portal_selectors.valid_links(dossier),

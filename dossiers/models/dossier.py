@@ -240,15 +240,23 @@ class Dossier(models.Model):
         if self.state not in PAUSED_STATES:
             self.resume_state = self.state
 
-    @transition(field=state, source=(*_PAUSABLE, S.PAYMENT_PLAN), target=S.PROMISE)
+    @transition(field=state, source=(*_PAUSABLE, S.PAYMENT_PLAN, S.ACCESSORIES), target=S.PROMISE)
     def promise(self) -> None:
-        """A promise to pay holds the cadence until its date (plus the policy's grace)."""
+        """A promise to pay holds the cadence until its date (plus the policy's grace); on a
+        dossier left with its accessories, it covers them (docs/legal.md §11)."""
         self._pause()
 
-    @transition(field=state, source=(*_PAUSABLE, S.PROMISE), target=S.PAYMENT_PLAN)
+    @transition(field=state, source=(*_PAUSABLE, S.PROMISE, S.ACCESSORIES), target=S.PAYMENT_PLAN)
     def accept_plan(self) -> None:
-        """An accepted payment plan (échéancier) holds the cadence while it is kept."""
+        """An accepted payment plan (échéancier) holds the cadence while it is kept; on a
+        dossier left with its accessories, it covers them."""
         self._pause()
+
+    @property
+    def in_accessories_phase(self) -> bool:
+        """The principal is paid and the accessories are pursued, the dossier perhaps paused
+        by a promise, a plan or a dispute on them (``accessories_since`` stays set)."""
+        return self.accessories_since is not None and not self.is_closed
 
     @transition(
         field=state,

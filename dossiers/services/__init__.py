@@ -8,6 +8,7 @@ Each function runs in one transaction, validates the whole change before writing
 from dossiers.services._common import (
     DossierClosed,
     accessories_claimed,
+    amount_due,
     closed_message,
     dossier_balance,
     dossier_refresh,
@@ -61,6 +62,7 @@ __all__ = [
     "accessories_claimed",
     "accessories_waive",
     "allocate_oldest_first",
+    "amount_due",
     "claim_cancel",
     "claim_create",
     "claim_declaration_deadline",

@@ -69,6 +69,15 @@ def dossier_balance(dossier: Dossier) -> Decimal:
     return cents(dossier.claims.aggregate(total=Sum("outstanding"))["total"])
 
 
+def amount_due(dossier: Dossier, *, on: date | None = None) -> Decimal:
+    """What a promise or a payment plan covers: the balance of the invoices or, once the
+    principal is paid and the accessories pursued, what is left of them (C. com. L441-10 II,
+    D441-5; a ``LowerBound`` while a rate is missing)."""
+    if dossier.in_accessories_phase:
+        return dossier_accessories(dossier, on=on).remaining
+    return dossier_balance(dossier)
+
+
 def lock_dossier(dossier: Dossier | int) -> Dossier:
     """The dossier's row, locked until the transaction ends: one writer at a time per dossier."""
     pk = dossier.pk if isinstance(dossier, Dossier) else dossier
@@ -107,10 +116,19 @@ def dossier_refresh(
         return dossier
     claims = dossier.claims.filter(outstanding__gt=0, cancelled_on__isnull=True)
     if dossier.claims.exists() and not claims.exists():
-        return _principal_paid(dossier, actor=actor, reason=reason, on=max(on, dossier.opened_on))
+        on = max(on, dossier.opened_on)
+        if dossier.in_accessories_phase and dossier.state != DossierState.ACCESSORIES:
+            return _accessories_paused(dossier, actor=actor, reason=reason, on=on)
+        return _principal_paid(dossier, actor=actor, reason=reason, on=on)
     if dossier.state == DossierState.ACCESSORIES and claims.exists():
         dossier.new_invoice()
         reason = f"{reason} : nouvelle facture impayée, reprise de la cadence"
+    elif dossier.in_accessories_phase and claims.exists():
+        # Paused on its accessories (promise, plan, dispute…) when a new invoice came: on
+        # resuming, the principal's cadence starts again (the accessories stay in its figures).
+        dossier.accessories_since = None
+        if dossier.resume_state == DossierState.ACCESSORIES:
+            dossier.resume_state = DossierState.OPEN
     dossier.reference_date = claims.aggregate(first=Min("due_date"))["first"]
     promise = dossier.promises.filter(status=Promise.Status.PENDING).first()
     if promise and paid_since(dossier, promise.made_on, on) >= promise.amount:
@@ -128,6 +146,36 @@ def accessories_claimed(dossier: Dossier) -> bool:
     """Whether the accessories are pursued once the principal is paid: a professional debtor
     (C. com. L441-10 II, D441-5) and a creditor that does not waive them."""
     return dossier.debtor.kind == "professional" and not dossier.creditor.waives_accessories
+
+
+def _promise_kept(dossier: Dossier, *, actor: User | None, on: date) -> bool:
+    promise = dossier.promises.filter(status=Promise.Status.PENDING).first()
+    if promise is None or paid_since(dossier, promise.made_on, on) < promise.amount:
+        return False
+    promise.status = Promise.Status.KEPT
+    promise.settled_on = on
+    journaled_save(promise, actor=actor, reason="promesse tenue")
+    return True
+
+
+def _accessories_paused(dossier: Dossier, *, actor: User | None, reason: str, on: date) -> Dossier:
+    """Money received while the accessories are paused by a promise, a plan or a dispute
+    (docs/legal.md §11): it pays them; a promise covered resumes their cadence; once nothing
+    is left the dossier closes as paid (the plan honoured)."""
+    kept = _promise_kept(dossier, actor=actor, on=on)
+    if dossier_accessories(dossier, on=on).remaining > 0:
+        reason = f"{reason} : imputé sur les accessoires"
+        if kept and dossier.state == DossierState.PROMISE:
+            dossier.resume()
+            reason = f"{reason}, promesse tenue : reprise de la cadence des accessoires"
+        save_dossier(dossier, actor=actor, reason=reason, on=on)
+        return dossier
+    dossier.settle(on=on)
+    journaled_save(dossier, actor=actor, reason=f"{reason} : accessoires réglés", exclude=["state"])
+    scheduling.cadence_stopped.send(
+        sender=Dossier, dossier=dossier, actor=actor, reason="dossier soldé"
+    )
+    return dossier
 
 
 def _principal_paid(dossier: Dossier, *, actor: User | None, reason: str, on: date) -> Dossier:

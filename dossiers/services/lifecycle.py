@@ -32,7 +32,7 @@ from dossiers.models import (
 from dossiers.selectors import dossier_accessories
 from dossiers.services._common import (
     User,
-    dossier_balance,
+    amount_due,
     dossier_refresh,
     lock_dossier,
     paid_since,
@@ -42,6 +42,7 @@ from dossiers.services._common import (
 from dossiers.services.records import claim_cancel
 from journal.journaled import journaled_save, require_reason
 from legal import calendar, rules
+from legal.bounds import LowerBound
 from legal.formatting import euros
 
 S = DossierState
@@ -107,7 +108,16 @@ def promise_record(
         refuse_closed(dossier, action="enregistrer une promesse de paiement")
         promise = Promise(dossier=dossier, amount=amount, made_on=on, due_on=due_on, note=note)
         journaled_save(promise, actor=actor, reason=require_reason(reason))
-        if amount > dossier_balance(dossier):
+        due = amount_due(dossier, on=on)
+        if amount > due:
+            if dossier.in_accessories_phase:
+                raise ValidationError(
+                    {
+                        "amount": "Le montant promis dépasse les accessoires restant dus "
+                        f"({euros(due)} : pénalités de retard et indemnité forfaitaire, "
+                        "C. com. L441-10 II, D441-5)."
+                    }
+                )
             raise ValidationError({"amount": "Le montant promis dépasse le reste dû du dossier."})
         _transition(dossier, "promise")
         save_dossier(dossier, actor=actor, reason=reason, on=on)
@@ -162,6 +172,9 @@ def plan_accept(
 ) -> PaymentPlan:
     """Record an accepted payment plan covering the whole balance; it holds the cadence.
 
+    On a dossier left with its accessories (« Accessoires dus »), the plan covers what is left
+    of them (C. com. L441-10 II, D441-5; docs/legal.md §11); while a rate is missing their
+    amount is only a lower bound and no plan can settle it.
     The debtor's acceptance acknowledges the debt (C. civ. 2240).
     """
     on = _today(on)
@@ -170,12 +183,17 @@ def plan_accept(
     with transaction.atomic():
         dossier = lock_dossier(dossier)
         refuse_closed(dossier, action="accepter un échéancier")
-        balance = dossier_balance(dossier)
+        balance = amount_due(dossier, on=on)
         total = sum((amount for _, amount in installments), ZERO)
-        if total != balance:
+        if isinstance(balance, LowerBound):
             raise ValidationError(
-                f"Le total des échéances ({euros(total)}) doit être égal au reste dû "
-                f"({euros(balance)})."
+                f"Les accessoires restant dus ne sont connus qu'au minimum ({euros(balance)}) : "
+                "saisissez le taux de référence manquant avant d'accepter un échéancier."
+            )
+        if total != balance:
+            what = "aux accessoires restant dus" if dossier.in_accessories_phase else "au reste dû"
+            raise ValidationError(
+                f"Le total des échéances ({euros(total)}) doit être égal {what} ({euros(balance)})."
             )
         if min(due for due, _ in installments) < on:
             raise ValidationError("Une échéance ne peut pas être antérieure à l'acceptation.")

@@ -32,7 +32,9 @@ class ConfirmForm(forms.WorkspaceForm):
 
 
 def _balance(dossier):
-    return dossier_services.dossier_balance(dossier)
+    """What a promise, a plan or a payment covers: the invoices, or their accessories once the
+    principal is paid (docs/legal.md §11)."""
+    return dossier_services.amount_due(dossier)
 
 
 def _action(

@@ -249,6 +249,11 @@ def test_demo_shows_accessories_due_and_a_waiver(seeded):
     assert not Dossier.objects.filter(
         state=DossierState.ACCESSORIES, creditor__waives_accessories=True
     ).exists()
+    # A promise covering the accessories alone: the dossier waits for it, its accessories kept.
+    assert "Promesse sur les accessoires (" in seeded
+    assert Dossier.objects.filter(
+        state=DossierState.PROMISE, resume_state=DossierState.ACCESSORIES
+    ).exists()
 
 
 def test_demo_shows_a_court_route_in_progress(seeded):
