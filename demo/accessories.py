@@ -38,13 +38,13 @@ def accessories_demo(*, seeder) -> list[str]:
             on=seeder.today,
         )
         lines.append(f"Accessoires abandonnés ({euros(left)}) : {waived.reference}")
-    if len(waiting) >= 3:
+    if len(waiting) >= 2:
         # A promise on the accessories alone (docs/legal.md §11): the dossier waits for it.
         promised = waiting.pop()
-        left = Decimal(dossier_accessories(promised, on=seeder.today).remaining)
+        left = dossier_accessories(promised, on=seeder.today).remaining
         services.promise_record(
             dossier=promised,
-            amount=left,
+            amount=Decimal(left),
             due_on=seeder.today + timedelta(days=10),
             actor=manager,
             reason="promesse de régler les pénalités de retard et l'indemnité forfaitaire",

@@ -572,3 +572,33 @@ def test_a_professional_paying_late_leaves_the_accessories_and_a_manager_waives_
     )
     dossier = Dossier.objects.get(pk=dossier.pk)
     assert dossier.state == "paid" and dossier.is_closed
+
+
+def test_on_accessories_the_promise_covers_them_and_a_paid_dossier_owes_nothing(
+    client, controller, manager
+):
+    """docs/legal.md §11: 100 € due 03/11/2026 paid on 23/11/2026 leave the 40 € indemnity
+    (C. com. D441-5) and penalties known only as a lower bound (no rate for the 2nd half of
+    2026): the promise form starts from them and refuses more; once the accessories are waived
+    the dossier's « Total dû » is 0,00 €, never the indemnity again."""
+    dossier = _dossier(controller, amount="100.00")
+    dossier_services.payment_record(
+        dossier=dossier, amount=Decimal("100.00"), received_on=TODAY, actor=controller
+    )
+    client.force_login(controller)
+    form = page(client.get(reverse("journee:promise", args=[dossier.pk])))
+    assert 'value="40.00"' in form or 'value="40,00"' in form
+    refused = client.post(
+        reverse("journee:promise", args=[dossier.pk]),
+        {"amount": "100", "due_on": "2026-11-30", "reason": "au téléphone"},
+        headers={"HX-Request": "true"},
+    )
+    assert "dépasse les accessoires restant dus (au moins 40,00 €" in page(refused)
+    assert Dossier.objects.get(pk=dossier.pk).state == "accessories"
+
+    dossier_services.accessories_waive(dossier=dossier, actor=manager, reason="geste commercial")
+    client.force_login(manager)
+    dossier.creditor.managers.add(manager)
+    text = page(client.get(reverse("journee:dossier", args=[dossier.pk])))
+    assert "Dossier soldé le 23/11/2026 : rien n'est plus dû." in text
+    assert '<p class="big">0,00 €</p>' in text
