@@ -22,6 +22,7 @@ from courriers.models import CreditorMessaging, SentMessage
 from courriers.tasks import reminder_deliver_task
 from dossiers import services as dossier_services
 from dossiers.models import Evidence
+from dossiers.services import work
 from relances import services
 from relances.models import CallLog, Reminder
 from tests.courriers.letters_helpers import STEP_DAYS, D, make_claim, pdf_text, reminder, walk_to
@@ -432,6 +433,11 @@ def test_an_approval_batch_approves_and_sends_each_letter_and_reports_refusals(
             dossier=claims[2].dossier, reason_code="quality", actor=controller
         )
 
+    # The letters are the controller's: the batch acts with its starter's scope as it runs.
+    for claim in claims:
+        work.dossier_assign(
+            dossier=claim.dossier, assignee=controller, actor=None, reason="portefeuille"
+        )
     with frozen(STEP_DAYS["r45-mise-en-demeure"]), delivery_on_commit():
         batch = delivery.approval_batch_start(
             reminder_ids=[n.pk for n in notices], actor=controller

@@ -114,6 +114,7 @@ def _seed(controller, dpo, manager):
     """Every kind of typed text about one consumer, then paid and closed."""
     with at(D(2026, 9, 1)):
         creditor = CreditorFactory(iban=ACCOUNT)
+        creditor.managers.add(manager)  # the statement's uploader is in charge (write scope)
         debtor = ConsumerFactory(
             name=f"Zacharie {T['nom']}",
             address_line1=f"12 rue {T['adresse']}",
