@@ -62,13 +62,19 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
     "portail.portalaccess": ("revoked_reason",),
     "portail.portalevent": ("details",),
     "portail.portalattempt": ("address_key",),
+    # The payment probability's reasons describe the debtor's behaviour (« a tenu 3 promesses
+    # sur 3 »): personal, purged with the debtor (the row itself goes when the dossier closes).
+    "scoring.dossierscore": ("reasons",),
 }
 
 # The other text fields of the models reaching a debtor, kept by the purge, and why: none holds
 # what a person typed about the debtor. A new text field on such a model goes in one of the two
 # lists (tests/rgpd/test_registry.py fails otherwise).
 KEPT: dict[str, dict[str, str]] = {
-    "dossiers.debtor": {"country": "code pays ISO, pour les statistiques"},
+    "dossiers.debtor": {
+        "country": "code pays ISO, pour les statistiques",
+        "naf_code": "activité de l'entreprise (nomenclature NAF publique)",
+    },
     "dossiers.dossier": {"reference": "référence produite par l'application"},
     "dossiers.claim": dict.fromkeys(
         ("invoice_number", "currency", "contract_ref", "purchase_order_ref", "delivery_note_ref"),

@@ -145,3 +145,13 @@ def connect() -> None:
         post_save.connect(_saved, sender=model, dispatch_uid=f"priority-save-{model.__name__}")
         post_delete.connect(_saved, sender=model, dispatch_uid=f"priority-del-{model.__name__}")
     rows_written.connect(_bulk, dispatch_uid="priority-bulk")
+    scores_changed.connect(_scores, dispatch_uid="priority-payment-scores")
+
+
+def _scores(sender, creditor_id=None, **kwargs) -> None:
+    """The payment probability's points moved (``scoring``): after a scoring run every open
+    dossier, after a manager's switch that creditor's."""
+    if creditor_id is None:
+        refresh_all()
+    else:
+        refresh(Dossier.objects.filter(creditor_id=creditor_id).values("pk"))

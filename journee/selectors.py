@@ -14,11 +14,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from itertools import chain
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import (
     BooleanField,
     Case,
     DecimalField,
     Exists,
+    F,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -55,6 +57,7 @@ from portail import selectors as portal_selectors
 from portail.models import PortalEvent
 from relances import planning
 from relances.models import DELIVERED_CHANNELS, CallLog, Channel, DossierHold, Reminder, Stage
+from scoring.models import DossierScore
 
 S = DossierState
 PAGE_SIZE = 25
@@ -211,7 +214,20 @@ def _score_expression(today: date):
             condition &= Q(notice_sent=True)
         risk_whens.append(When(condition, then=Value(points)))
     risk = Case(*risk_whens, default=Value(RISK_DEFAULT), output_field=IntegerField())
-    return amount + age + risk
+    return amount + age + risk + probability_points()
+
+
+def probability_points():
+    """The payment probability's points (scoring: 20 at 100 %), counted only for the dossiers of
+    a creditor whose manager turned it on (``scoring.PriorityScoring``, journaled); 0 otherwise
+    and for a dossier without a score. The score only moves a row in the list."""
+    return Coalesce(
+        Case(
+            When(creditor__priority_scoring__enabled=True, then=F("payment_score__points")),
+            output_field=IntegerField(),
+        ),
+        Value(0),
+    )
 
 
 def days_overdue(reference_date: date | None, today: date) -> int:
@@ -236,10 +252,22 @@ def score_explanation(row: Dossier, today: date, kinds: set[str]) -> str:
         if hit:
             risk_label, risk = label, points
             break
-    return (
+    text = (
         f"Priorité {row.score} = montant {euros(balance)} : {amount} pts + retard {days} jours : "
         f"{age} pts + risque ({risk_label}) : {risk} pts"
     )
+    payment = payment_score(row)
+    if payment is not None and row.score > amount + age + risk:
+        text += f" + chance de paiement {payment.percent} % : {row.score - amount - age - risk} pts"
+    return text
+
+
+def payment_score(dossier: Dossier) -> DossierScore | None:
+    """The dossier's payment probability (read with ``select_related("payment_score")``)."""
+    try:
+        return dossier.payment_score
+    except ObjectDoesNotExist:
+        return None
 
 
 # --- Prescription (the legal engine's warnings) -----------------------------------------------
@@ -284,6 +312,7 @@ class WorklistRow:
     explanation: str
     days_overdue: int
     hold: DossierHold | None = None
+    payment: DossierScore | None = None  # the payment probability and its reasons (scoring)
 
 
 @dataclass
@@ -385,9 +414,9 @@ def worklist(
     if key is not None:
         rows = rows.filter(Q(priority__lt=key[0]) | Q(priority=key[0], pk__lt=key[1]))
     page = list(
-        rows.select_related("debtor", "creditor", "assigned_to").order_by("-priority", "-pk")[
-            : page_size + 1
-        ]
+        rows.select_related("debtor", "creditor", "assigned_to", "payment_score").order_by(
+            "-priority", "-pk"
+        )[: page_size + 1]
     )
     next_cursor = None
     if len(page) > page_size:
@@ -505,6 +534,7 @@ def _describe(page: list[Dossier], *, today: date, flags: dict[int, list]) -> li
             explanation=score_explanation(d, today, {item.kind for item in items[d.pk]}),
             days_overdue=days_overdue(d.reference_date, today),
             hold=holds.get(d.pk),
+            payment=payment_score(d),
         )
         for d in page
     ]

@@ -11,4 +11,6 @@ urlpatterns = [
     path("taux/ajout/", views.rate_add, name="rate_add"),
     path("cadence/", views.cadence_runs, name="cadence_runs"),
     path("cadence/<int:run_pk>/", views.cadence_run, name="cadence_run"),
+    path("probabilite-de-paiement/", views.payment_model, name="payment_model"),
+    path("probabilite-de-paiement/priorite/", views.payment_priority, name="payment_priority"),
 ]

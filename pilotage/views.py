@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.views.decorators.http import require_POST
 
 from accounts import roles
 from accounts.access import role_required
@@ -23,6 +24,8 @@ from dossiers.models.rates import Verification
 from pilotage import exports, runs, selectors, services
 from pilotage.forms import CostSettingsForm, DashboardFilterForm, RateAddForm
 from relances.models import CadenceRun
+from scoring import selectors as scoring_selectors
+from scoring import services as scoring_services
 
 MAX_DRY_RUN_DAYS = 31
 
@@ -237,3 +240,42 @@ def rate_add(request):
     context = {"form": form, "missing": dossier_selectors.missing_rates()}
     status = 400 if form.is_bound and form.errors else 200
     return render(request, "pilotage/rate_add.html", context, status=status)
+
+
+@role_required(roles.MANAGER)
+def payment_model(request):
+    """The payment-probability score: the current model, its validation on a later period,
+    what weighs, the earlier versions, and whether each creditor's priority may count it."""
+    return render(
+        request,
+        "pilotage/payment_model.html",
+        {
+            "data": scoring_selectors.overview(request.user),
+            "points": scoring_services.PRIORITY_POINTS,
+        },
+    )
+
+
+@role_required(roles.MANAGER)
+@require_POST
+def payment_priority(request):
+    """A manager lets (or stops) the priority of a creditor's dossiers count the score: a
+    journaled choice, with the reason typed."""
+    creditor = get_object_or_404(
+        scoping.visible_creditors(request.user), pk=_int(request.POST.get("creancier"))
+    )
+    enabled = request.POST.get("utiliser") == "1"
+    try:
+        scoring_services.priority_scoring_set(
+            creditor=creditor, enabled=enabled, actor=request.user, reason=request.POST.get("motif")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            f"{creditor.legal_name} : la priorité "
+            + ("compte désormais" if enabled else "ne compte plus")
+            + " la probabilité de paiement.",
+        )
+    return redirect("pilotage:payment_model")

@@ -45,6 +45,29 @@ SOURCE = (
 )
 
 
+# The payment-probability score (scoring/, docs/scoring.md): a profiling that helps a person
+# order their work and never decides alone (GDPR art. 22; CNIL, profilage et décision
+# entièrement automatisée). Its logic, for the register (art. 30) and the access export (art. 15).
+PROFILING = (
+    "Aide à la priorisation : pour chaque dossier ouvert, une probabilité de paiement en totalité "
+    "sous 30 jours est calculée chaque jour par un modèle statistique (régression logistique) "
+    "réentraîné chaque semaine sur l'historique des dossiers du responsable du traitement et "
+    "validé sur une période ultérieure (il n'est utilisé que s'il fait mieux que le hasard). "
+    "Données utilisées : montant restant dû, ancienneté du retard, nombre de factures et part "
+    "déjà réglée, type de débiteur (professionnel ou consommateur) et secteur d'activité (code "
+    "NAF), issue des dossiers précédents chez le même créancier, promesses de paiement tenues "
+    "ou non, échéancier et échéances impayées, contestation en cours, résultat des appels "
+    "(joint ou non), relances envoyées ou en échec, mise en demeure, consultations et réponses "
+    "dans l'espace en ligne, procédure collective. Jamais : le nom, l'adresse, les coordonnées, "
+    "les notes libres, ni aucune donnée sensible (art. 9 et 10). Chaque probabilité est "
+    "accompagnée de ses raisons principales en clair. Elle ne déclenche aucune décision : elle "
+    "est affichée aux chargés de recouvrement et ne modifie l'ordre de leur liste de travail que "
+    "si un responsable l'a décidé ; relances, mises en demeure, escalades et exclusions restent "
+    "décidées par les règles de la cadence et par des personnes. Le débiteur en obtient la "
+    "valeur et les raisons sur demande d'accès."
+)
+
+
 def retention_text() -> str:
     return (
         "Base active pendant le traitement du dossier ; archive intermédiaire, en lecture seule, "
@@ -84,6 +107,7 @@ def entries() -> list[Entry]:
             ("Destinataires", RECIPIENTS),
             ("Transferts hors UE", TRANSFERS),
             ("Durées de conservation", retention_text()),
+            ("Profilage et décision automatisée (art. 22)", PROFILING),
             ("Mesures de sécurité", SECURITY),
             ("Expériences de cadence", EXPERIMENTS),
             ("Politique de confidentialité", creditor.privacy_policy_url),

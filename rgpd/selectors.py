@@ -11,11 +11,13 @@ from django.db.models import Count, Exists, OuterRef
 
 from dossiers import scoping
 from dossiers.models import Debtor, Dossier
-from rgpd import purge
+from rgpd import purge, register
 from rgpd.models import DebtorPurge, PurgeCertificate, RightsRequest
 from rgpd.services import purgeable_debtors
 
-PROJECT_APPS = ("dossiers", "relances", "journal", "rgpd", "pilotage", "imports", "experiences")
+PROJECT_APPS = (
+    "dossiers", "relances", "journal", "rgpd", "pilotage", "imports", "experiences", "scoring",
+)
 
 
 def closed_not_purged():
@@ -139,10 +141,15 @@ def subject_access(debtor: Debtor) -> list[Section]:
 
 
 def subject_access_json(debtor: Debtor) -> dict:
-    return {
+    sections = subject_access(debtor)
+    answer = {
         "debiteur": debtor.pk,
         "sections": [
             {"table": s.label, "lignes": [dict(zip(s.columns, row, strict=True)) for row in s.rows]}
-            for s in subject_access(debtor)
+            for s in sections
         ],
     }
+    if any(s.label.startswith("Probabilités de paiement") for s in sections):
+        # The logic of the profiling, with its result (GDPR art. 15-1-h).
+        answer["profilage"] = register.PROFILING
+    return answer

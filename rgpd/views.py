@@ -253,6 +253,7 @@ def export_pdf(request, pk: int):
             "debtor": debtor,
             "sections": selectors.subject_access(debtor),
             "today": timezone.localdate(),
+            "profiling": register.PROFILING,
         },
         request=request,
     )

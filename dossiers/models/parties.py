@@ -33,6 +33,10 @@ _CODE_SKIPPED = {
     "ET", "DE", "DU", "DES", "LA", "LE", "LES", "AU", "AUX", "EN", "SUR", "POUR", "CIE",
 }  # fmt: skip
 CODE_MAX_LENGTH = 12
+validate_naf_code = RegexValidator(
+    r"^\d{2}\.\d{2}[A-Z]$",
+    "Le code NAF : deux chiffres, un point, deux chiffres et une lettre (43.22A).",
+)
 validate_creditor_code = RegexValidator(
     r"^[A-Z0-9]{2,12}$",
     "Le code du créancier : 2 à 12 lettres majuscules ou chiffres, sans accent.",
@@ -245,6 +249,17 @@ class Debtor(models.Model):
     postal_code = models.CharField("code postal", max_length=10)
     city = models.CharField("ville", max_length=100)
     country = models.CharField("pays", max_length=2, default="FR")
+    # The debtor's activity (code APE of the SIRENE register, NAF rév. 2): its sector, read by
+    # the payment-probability score (scoring.sectors); a company's public fact, not a person's.
+    naf_code = models.CharField(
+        "code NAF (APE)",
+        max_length=6,
+        blank=True,
+        default="",
+        db_default="",
+        validators=[validate_naf_code],
+        help_text="Activité principale de l'entreprise (ex. 43.22A) ; vide pour un consommateur.",
+    )
     insolvency_status = models.CharField(
         "procédure collective", max_length=20, choices=Insolvency.choices, blank=True, default=""
     )

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "imports",
     "relances",
     "courriers",
+    "scoring",
     "journee",
     "portail_web",
     "escalade",
@@ -273,6 +274,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "journee.refresh_priorities",
         "schedule": crontab(hour=0, minute=20),
     },
+}
+# The payment-probability score (docs/scoring.md): trained every Sunday night on the base's
+# history, the open dossiers scored every morning before the day's work.
+CELERY_BEAT_SCHEDULE["scoring-train"] = {
+    "task": "scoring.train",
+    "schedule": crontab(day_of_week="sun", hour=3, minute=30),
+}
+CELERY_BEAT_SCHEDULE["scoring-score"] = {
+    "task": "scoring.score",
+    "schedule": crontab(hour=6, minute=15),
 }
 # The tasks after which the journal seals its heads at once (celery's task_postrun).
 JOURNAL_SEAL_AFTER_TASKS = ("relances.run_cadence", "relances.run_cadence_shard", "rgpd.purge")

@@ -66,6 +66,10 @@ ALLOWED: dict[str, set[str]] = {
     "pilotage:rate_add": {"manager", "admin"},
     # Cadence experiments (issue #26): managers, on the creditors in their charge.
     "experiences": {"manager"},
+    # The payment-probability score's page and the choice of counting it in the priority
+    # (issue #26): managers.
+    "pilotage:payment_model": {"manager"},
+    "pilotage:payment_priority": {"manager"},
     # Managers read the GDPR space; the data subjects' rights are the DPO's alone.
     "rgpd": {"dpo", "manager"},
     # « Jetons d'API »: every role has its own tokens (a role's API rights, no more).
@@ -125,6 +129,7 @@ POST_ONLY = {
     "rapprochement:assign",
     "rapprochement:split",
     "rapprochement:ignore",
+    "pilotage:payment_priority",
 }
 # What an allowed role gets on GET when it is not 200: a POST-only page answers 405 (after the
 # role check, so a forbidden role still gets 403); a form living on another page, or an action

@@ -23,6 +23,7 @@ from demo import (
     portail,
     relances,
     rgpd,
+    scoring,
     statements,
 )
 from demo.clock import DemoClock
@@ -43,6 +44,7 @@ DEMO_PARTS = (
     accounts.api_access,
     portail.portal_links,
     experiences.end_finished,
+    scoring.payment_scores,
 )
 
 
