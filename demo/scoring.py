@@ -22,7 +22,11 @@ SYNTHETIC_DOSSIERS = 3000
 
 def payment_scores(*, seeder) -> list[str]:
     rng = random.Random(26)
-    for debtor in Debtor.objects.filter(kind=Debtor.Kind.PROFESSIONAL, naf_code="").order_by("pk"):
+    # The debtors still followed (a purged one has nothing left to update).
+    debtors = Debtor.objects.filter(
+        kind=Debtor.Kind.PROFESSIONAL, naf_code="", dossiers__closed_on__isnull=True
+    ).exclude(postal_code="")
+    for debtor in debtors.distinct().order_by("pk"):
         dossier_services.debtor_update(
             debtor=debtor,
             actor=seeder.actor,

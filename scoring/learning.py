@@ -182,8 +182,8 @@ def _s(n: int, word: str, plural: str | None = None) -> str:
     return f"{n} {word if n <= 1 else (plural or word + 's')}"
 
 
-def _phrase(group: str, x: np.ndarray, balance: float) -> str:
-    v = {name: float(x[i]) for name, i in features.INDEX.items()}
+def _phrase(group: str, v: dict[str, float], balance: float) -> str:
+    """The group's facts in words, from the dossier's feature values ``v`` (by name)."""
     n = {name: round(value) for name, value in v.items()}
     if group == "amount":
         return f"reste dû {euros(round(balance, 2))}"
@@ -267,14 +267,18 @@ def reasons(params: Params, X: np.ndarray, balance: np.ndarray) -> list[str]:
     « − facture contestée » lowers it; the largest effects first, at most REASONS_SHOWN."""
     effects = group_effects(params, X)
     order = np.argsort(-np.abs(effects), axis=1)[:, :REASONS_SHOWN]
+    top = np.take_along_axis(effects, order, axis=1)
+    rows, balances, names = X.tolist(), balance.tolist(), features.NAMES
     texts = []
-    for row, groups in enumerate(order):
+    for row, groups in enumerate(order.tolist()):
         lines = []
-        for g in groups:
-            effect = effects[row, g]
+        values = None
+        for rank, g in enumerate(groups):
+            effect = top[row, rank]
             if abs(effect) < MIN_EFFECT:
                 break
+            values = values or dict(zip(names, rows[row], strict=True))
             sign = "+" if effect > 0 else "−"
-            lines.append(f"{sign} {_phrase(features.GROUPS[g], X[row], float(balance[row]))}")
+            lines.append(f"{sign} {_phrase(features.GROUPS[g], values, balances[row])}")
         texts.append("\n".join(lines))
     return texts

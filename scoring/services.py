@@ -16,6 +16,7 @@ from dossiers.models import Creditor
 from journal.journaled import journaled_save, require_reason
 from scoring import features, learning
 from scoring.models import BASE_HISTORY, DossierScore, PriorityScoring, ScoreModel
+from scoring.signals import scores_changed
 
 # Training: one snapshot of the open dossiers every SNAPSHOT_DAYS over the last HISTORY_DAYS
 # (the latest quarter of them for validation), at most MAX_SAMPLES examples (a seeded sample).
@@ -140,6 +141,7 @@ def score(*, on: date, model: ScoreModel | None = None) -> int:
     """Score every open dossier with the latest model, if it does better than chance; otherwise
     withdraw every score (none is shown rather than a meaningless one). Returns the count."""
     model = model or current_model()
+    transaction.on_commit(lambda: scores_changed.send(sender=DossierScore, creditor_id=None))
     if model is None or not model.usable:
         DossierScore.objects.all().delete()
         return 0
@@ -189,4 +191,7 @@ def priority_scoring_set(*, creditor: Creditor, enabled: bool, actor, reason: st
         ).first() or PriorityScoring(creditor=creditor)
         setting.enabled = enabled
         journaled_save(setting, actor=actor, reason=reason)
+        transaction.on_commit(
+            lambda: scores_changed.send(sender=PriorityScoring, creditor_id=creditor.pk)
+        )
     return setting
