@@ -16,7 +16,14 @@ from rgpd.models import DebtorPurge, PurgeCertificate, RightsRequest
 from rgpd.services import purgeable_debtors
 
 PROJECT_APPS = (
-    "dossiers", "relances", "journal", "rgpd", "pilotage", "imports", "experiences", "scoring",
+    "dossiers",
+    "relances",
+    "journal",
+    "rgpd",
+    "pilotage",
+    "imports",
+    "experiences",
+    "scoring",
 )
 
 

@@ -104,7 +104,16 @@ def test_who_the_debtor_is_changes_nothing():
 # Where the score may be read: its own app, the pages that show it, the priority that may count
 # it (when a manager allows it), and the DPO's register and exports.
 READERS = {"scoring", "journee", "pilotage", "rgpd", "demo"}
-DECIDERS = ("dossiers", "relances", "courriers", "escalade", "imports", "api", "portail_web")
+DECIDERS = (
+    "dossiers",
+    "relances",
+    "courriers",
+    "escalade",
+    "imports",
+    "api",
+    "portail_web",
+    "experiences",
+)
 
 
 def test_no_rule_acts_on_the_score():
