@@ -32,6 +32,7 @@ from dossiers.models import Claim, Dispute, Dossier, Promise, Task
 from journal.bulk import rows_written
 from portail.models import PortalEvent
 from relances.models import CallLog, Reminder
+from scoring.signals import scores_changed
 
 CHUNK = 5_000  # dossiers per statement in the daily refresh
 # The kinds of items the risk points read (``RISK_POINTS``; the states are read on the row).

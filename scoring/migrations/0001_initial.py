@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("dossiers", "0009_debtor_naf_code"),
+        ("dossiers", "0011_debtor_naf_code"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

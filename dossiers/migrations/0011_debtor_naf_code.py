@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("dossiers", "0008_task_payment_claimed"),
+        ("dossiers", "0010_dossier_attention"),
     ]
 
     operations = [
