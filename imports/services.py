@@ -38,6 +38,7 @@ from imports.validation import (
     CHECKS,
     CREATE,
     ERROR,
+    REFERENCES,
     UNCHANGED,
     UPDATE,
     Row,
@@ -154,7 +155,12 @@ def _check_rows(batch: ImportBatch, progress: Callable[[int], None] | None = Non
     if format_errors:
         return [], format_errors
     check = CHECKS[batch.kind]
+    scope = {}
+    if batch.kind == ImportKind.CLAIMS:
+        # A conflict with another portfolio's invoice is refused without revealing it.
+        scope["dossiers"] = scoping.visible_dossiers(user)
     rows = check(
+        **scope,
         creditor=batch.creditor,
         table_rows=table.rows,
         positions=positions,
@@ -286,7 +292,11 @@ def _known_debtors(rows: list[Row]) -> dict[object, int]:
 
 def _outcome(batch: ImportBatch, rows: list[Row], file_errors: list[str]) -> None:
     errors = [{"row": 1, "errors": file_errors}] if file_errors else []
-    errors += [{"row": r.number, "errors": r.errors} for r in rows if r.errors]
+    errors += [
+        {"row": r.number, "errors": r.errors, **({"conflict": r.conflict} if r.conflict else {})}
+        for r in rows
+        if r.errors
+    ]
     batch.error_count = sum(1 for r in rows if r.errors) + (1 if file_errors else 0)
     batch.errors = errors[:MAX_LISTED_ERRORS]
     batch.total_rows = len(rows) if rows else batch.total_rows
@@ -528,16 +538,14 @@ WRITE_CHUNK = 5000
 
 
 def _update_claim(row: Row, *, actor, reason: str) -> int:
+    """A known invoice whose file gives a reference it lacked: the reference is added (the
+    check refused any other difference as a conflict; nothing recorded is overwritten)."""
     claim = Claim.objects.select_for_update().get(pk=row.target_pk)
-    for key in (
-        "issue_date",
-        "due_date",
-        "contract_ref",
-        "purchase_order_ref",
-        "delivery_note_ref",
-    ):
+    added = [key for key, _ in REFERENCES if row.values[key] and not getattr(claim, key)]
+    for key in added:
         setattr(claim, key, row.values[key])
-    journaled_save(claim, actor=actor, reason=f"{reason} : mise à jour de la facture")
+    labels = ", ".join(label.lower() for key, label in REFERENCES if key in added)
+    journaled_save(claim, actor=actor, reason=f"{reason} : référence ajoutée ({labels})")
     return claim.dossier_id
 
 

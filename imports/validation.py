@@ -1,7 +1,9 @@
 """Checking every row of a file before anything is written, with French messages.
 
-A checked row says what importing it would do: ``create``, ``update`` (same invoice, other
-dates or references), ``unchanged`` (already there, identical) or ``error``. The checks read the
+A checked row says what importing it would do: ``create``, ``update`` (same invoice, a
+reference it lacked now given), ``unchanged`` (already there, identical) or ``error``. A known
+invoice number with other facts (amount, dates, debtor, a reference) is a conflict: an error
+naming each difference (recorded, received), never an update. The checks read the
 database in a few set-based queries per chunk of rows, never one query per row.
 """
 
@@ -30,14 +32,14 @@ from imports.parsing import (
     parse_siren,
     text,
 )
-from legal.formatting import euros
+from legal.formatting import euros, french_date
 
 CREATE, UPDATE, UNCHANGED, ERROR = "create", "update", "unchanged", "error"
 IGNORED = "ignored"
 ACTION_LABELS = {
     IGNORED: "ignorée (aucun débiteur concerné)",
     CREATE: "à créer",
-    UPDATE: "à mettre à jour",
+    UPDATE: "à compléter (référence ajoutée)",
     UNCHANGED: "déjà enregistrée, inchangée",
     ERROR: "en erreur",
 }
@@ -90,6 +92,9 @@ class Row:
     errors: list[str] = field(default_factory=list)
     action: str = CREATE
     target_pk: int | None = None  # the existing claim (or payment) it matches
+    # A known invoice with other facts: {"invoice", "dossier", "dossier_id", "differences":
+    # [[label, recorded, received], ...]} (no dossier nor differences out of the user's scope).
+    conflict: dict | None = None
 
     def fail(self, message: str) -> None:
         self.errors.append(message)
@@ -235,7 +240,10 @@ def check_claims(
     progress=None,
     lines: list[int] | None = None,
     decimal: dict[str, str] | None = None,
+    dossiers=None,
 ) -> list[Row]:
+    """``dossiers``: the dossiers the importing user may see (``dossiers.scoping``); a conflict
+    with an invoice of another dossier is refused without revealing it. None: no limit."""
     rows = [
         _claim_row(_line(lines, i), _cells(r, positions), decimal or {})
         for i, r in enumerate(table_rows)
@@ -253,13 +261,13 @@ def check_claims(
             first_seen[number] = row.number
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
-        _compare_with_database(creditor, chunk)
+        _compare_with_database(creditor, chunk, dossiers)
         if progress:
             progress(start + len(chunk))
     return rows
 
 
-def _compare_with_database(creditor: Creditor, rows: list[Row]) -> None:
+def _compare_with_database(creditor: Creditor, rows: list[Row], dossiers=None) -> None:
     numbers = [r.values["invoice_number"] for r in rows if r.values["invoice_number"]]
     existing = {
         claim.invoice_number: claim
@@ -275,10 +283,16 @@ def _compare_with_database(creditor: Creditor, rows: list[Row]) -> None:
             "purchase_order_ref",
             "delivery_note_ref",
             "cancelled_on",
+            "dossier__reference",
             "dossier__debtor__siren",
             "dossier__debtor__name",
+            "dossier__debtor__postal_code",
         )
     }
+    hidden: set[int] = set()
+    if dossiers is not None and existing:
+        ids = {claim.dossier_id for claim in existing.values()}
+        hidden = ids - set(dossiers.filter(pk__in=ids).values_list("pk", flat=True))
     sirens = {r.values.get("debtor_siren") for r in rows} - {"", None}
     known_sirens = set(Debtor.objects.filter(siren__in=sirens).values_list("siren", flat=True))
     names = {r.values["debtor_name"] for r in rows if not r.values.get("debtor_siren")}
@@ -292,7 +306,7 @@ def _compare_with_database(creditor: Creditor, rows: list[Row]) -> None:
         values = row.values
         claim = existing.get(values["invoice_number"])
         if claim is not None:
-            _compare_claim(row, claim)
+            _compare_claim(row, claim, hidden=claim.dossier_id in hidden)
             continue
         siren = values.get("debtor_siren", "")
         known = (
@@ -307,36 +321,81 @@ def _compare_with_database(creditor: Creditor, rows: list[Row]) -> None:
             )
 
 
-def _compare_claim(row: Row, claim: Claim) -> None:
+REFERENCES = (
+    ("contract_ref", "Contrat"),
+    ("purchase_order_ref", "Bon de commande"),
+    ("delivery_note_ref", "Bon de livraison"),
+)
+
+
+def _party(name: str, siren: str) -> str:
+    return f"{name} (SIREN {siren})" if siren else name
+
+
+def claim_differences(claim: Claim, values: dict) -> list[tuple[str, str, str]]:
+    """What a received invoice (``values``: a checked row's) says otherwise than the recorded
+    ``claim`` of the same number: (label, recorded, received) in French. A reference the claim
+    lacks is a completion, not a difference; a reference the file leaves empty says nothing."""
+    found = []
+    debtor = claim.dossier.debtor
+    siren = values.get("debtor_siren", "")
+    if siren:
+        other_debtor = siren != debtor.siren
+    else:  # the file gives no SIREN: the name says who
+        other_debtor = debtor_key(values["debtor_name"], "")[0] != debtor_key(debtor.name, "")[0]
+    if other_debtor:
+        found.append(
+            ("Débiteur", _party(debtor.name, debtor.siren), _party(values["debtor_name"], siren))
+        )
+    if values["amount"] != claim.amount:
+        found.append(("Montant", euros(claim.amount), euros(values["amount"])))
+    for key, label in (("issue_date", "Date d'émission"), ("due_date", "Date d'échéance")):
+        if values[key] != getattr(claim, key):
+            found.append((label, french_date(getattr(claim, key)), french_date(values[key])))
+    for key, label in REFERENCES:
+        recorded, received = getattr(claim, key), values[key]
+        if recorded and received and recorded != received:
+            found.append((label, recorded, received))
+    return found
+
+
+def _compare_claim(row: Row, claim: Claim, *, hidden: bool = False) -> None:
+    """A known invoice number: the same facts change nothing (or complete a missing
+    reference); other facts are a conflict, listed with each difference; nothing is
+    overwritten (an issued invoice does not change: a credit note or a corrective invoice
+    does)."""
     values = row.values
     row.target_pk = claim.pk
     if row.action == ERROR:
         return
-    debtor = claim.dossier.debtor
-    siren = values.get("debtor_siren", "")
-    if (siren and debtor.siren != siren) or (not siren and debtor.siren):
+    differences = claim_differences(claim, values)
+    if differences and hidden:
+        row.conflict = {"invoice": claim.invoice_number, "dossier": "", "differences": []}
         row.fail(
-            f"La facture {claim.invoice_number} est déjà enregistrée pour un autre débiteur "
-            f"({debtor.name})."
+            f"La facture {claim.invoice_number} est déjà enregistrée pour ce créancier avec "
+            "d'autres données, dans un dossier hors de votre portefeuille : rien ne sera "
+            "importé. Adressez-vous au responsable du créancier."
         )
         return
-    if values["amount"] != claim.amount:
+    if differences:
+        row.conflict = {
+            "invoice": claim.invoice_number,
+            "dossier": claim.dossier.reference,
+            "dossier_id": claim.dossier_id,
+            "differences": [list(item) for item in differences],
+        }
         row.fail(
-            f"La facture {claim.invoice_number} est déjà enregistrée pour {euros(claim.amount)} ; "
-            "le montant d'une facture émise ne se modifie pas (émettez un avoir)."
+            f"Conflit : la facture {claim.invoice_number} est déjà enregistrée avec d'autres "
+            f"données (dossier {claim.dossier.reference}) : "
+            + " ; ".join(
+                f"{label} : {old} enregistré, {new} reçu" for label, old, new in differences
+            )
+            + ". Rien ne sera importé : une facture émise ne se modifie pas (émettez un avoir "
+            "ou une facture rectificative)."
         )
         return
-    changed = any(
-        getattr(claim, key) != values[key]
-        for key in (
-            "issue_date",
-            "due_date",
-            "contract_ref",
-            "purchase_order_ref",
-            "delivery_note_ref",
-        )
-    )
-    row.action = UPDATE if changed and claim.cancelled_on is None else UNCHANGED
+    completes = any(values[key] and not getattr(claim, key) for key, _ in REFERENCES)
+    row.action = UPDATE if completes and claim.cancelled_on is None else UNCHANGED
 
 
 # --- Payments --------------------------------------------------------------------------------

@@ -109,6 +109,7 @@ def batch(request, pk: int):
     )
     page = Paginator(batch.preview or [], PREVIEW_PAGE).get_page(request.GET.get("page"))
     errors_by_row = {item["row"]: item["errors"] for item in batch.errors or []}
+    conflicts = {item["row"]: item["conflict"] for item in batch.errors or [] if "conflict" in item}
     lines = [
         {
             "number": line[0],
@@ -119,6 +120,7 @@ def batch(request, pk: int):
             "action": line[5],
             "action_label": ACTION_LABELS.get(line[5], line[5]),
             "errors": errors_by_row.get(line[0], []),
+            "conflict": conflicts.get(line[0]),
         }
         for line in page.object_list
     ]

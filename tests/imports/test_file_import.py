@@ -10,6 +10,7 @@ from openpyxl import Workbook
 
 from dossiers.models import Claim, Debtor, Dossier, Payment
 from imports.models import ColumnMapping, ImportBatch
+from legal.formatting import euros
 from tests.factories import ClaimFactory, CreditorFactory, DebtorFactory
 from tests.imports.conftest import check, errors_by_row, run_import
 
@@ -109,29 +110,98 @@ def test_a_good_file_imported_twice_gives_the_same_database(controller):
     assert snapshot() == after_first
 
 
-def test_a_changed_amount_for_a_known_invoice_is_refused(controller):
-    creditor = CreditorFactory()
+def test_a_known_invoice_with_another_amount_is_a_conflict_listing_the_difference(
+    client, controller
+):
+    creditor = CreditorFactory(unassigned_pool_open=True)
     run_import("claims", creditor, GOOD, user=controller)
+    reference = Claim.objects.get(invoice_number="FA-3").dossier.reference
+    before = snapshot()
+    batch = check("claims", creditor, GOOD.replace("612,40", "700,00"), user=controller)
+    assert batch.status == B.INVALID
+    assert errors_by_row(batch)[4] == [
+        f"Conflit : la facture FA-3 est déjà enregistrée avec d'autres données (dossier "
+        f"{reference}) : Montant : 612,40 € enregistré, 700,00 € reçu. Rien ne sera importé : "
+        "une facture émise ne se modifie pas (émettez un avoir ou une facture rectificative)."
+    ]
+    # The preview shows the differences as a table, with a link to the dossier.
+    client.force_login(controller)
+    page = client.get(f"/imports/{batch.pk}/").content.decode()
+    assert 'id="conflit-ligne-4"' in page
+    recorded, received = euros(Decimal("612.40")), euros(Decimal("700.00"))
+    assert f'<th scope="row">Montant</th><td>{recorded}</td><td>{received}</td>' in page
+    assert reference in page
+    assert snapshot() == before
+
+
+def test_a_known_invoice_with_other_dates_or_debtor_is_a_conflict_never_an_update(controller):
+    """Issue #20: a known number with other facts is never silently the earlier claim, nor
+    silently overwritten: each difference is named, nothing is written."""
+    creditor = CreditorFactory(unassigned_pool_open=True)
+    run_import("claims", creditor, GOOD, user=controller)
+    before = snapshot()
+    changed = GOOD.replace("20/09/2026;20/10/2026", "20/09/2026;30/10/2026").replace(
+        "FA-2;15/09/2026;15/10/2026;3480.6;Transports Garnier SAS;823 456 785",
+        "FA-2;16/09/2026;15/10/2026;3480.6;Boulangerie Morel SAS;734567894",
+    )
+    batch = check("claims", creditor, changed, user=controller)
+    assert batch.status == B.INVALID
+    conflicts = {item["row"]: item["conflict"]["differences"] for item in batch.errors}
+    assert conflicts == {
+        3: [
+            [
+                "Débiteur",
+                "Transports Garnier SAS (SIREN 823456785)",
+                "Boulangerie Morel SAS (SIREN 734567894)",
+            ],
+            ["Date d'émission", "15/09/2026", "16/09/2026"],
+        ],
+        4: [["Date d'échéance", "20/10/2026", "30/10/2026"]],
+    }
+    assert "Date d'échéance : 20/10/2026 enregistré, 30/10/2026 reçu" in errors_by_row(batch)[4][0]
+    assert snapshot() == before
+    assert Claim.objects.get(invoice_number="FA-3").due_date.isoformat() == "2026-10-20"
+
+
+def test_a_reference_the_invoice_lacked_is_added_and_nothing_recorded_is_erased(controller):
+    creditor = CreditorFactory(unassigned_pool_open=True)
+    header = HEADER.replace("Ville\n", "Ville;Bon de commande\n")
+    rows = GOOD.splitlines()[1:]
+
+    def content(*orders):
+        return header + "".join(f"{row};{order}\n" for row, order in zip(rows, orders, strict=True))
+
+    run_import("claims", creditor, content("BC-1", "", ""), user=controller)
+    # FA-2 gets its order number; FA-1's is not erased by a file without it.
+    batch = check("claims", creditor, content("", "BC-2", ""), user=controller)
+    assert batch.status == B.READY, batch.errors
+    assert [line[5] for line in batch.preview] == ["unchanged", "update", "unchanged"]
+    batch = run_import("claims", creditor, content("", "BC-2", ""), user=controller)
+    assert batch.summary["done"] == {"create": 0, "update": 1, "unchanged": 2}
+    refs = dict(Claim.objects.values_list("invoice_number", "purchase_order_ref"))
+    assert refs == {"FA-1": "BC-1", "FA-2": "BC-2", "FA-3": ""}
+    claim = Claim.objects.get(invoice_number="FA-2")
+    assert "référence ajoutée (bon de commande)" in claim.history.first().history_change_reason
+    # Another order number for FA-1 is a conflict.
+    batch = check("claims", creditor, content("BC-9", "BC-2", ""), user=controller)
+    assert batch.errors[0]["conflict"]["differences"] == [["Bon de commande", "BC-1", "BC-9"]]
+
+
+def test_a_conflict_in_a_dossier_out_of_the_users_portfolio_is_not_revealed(
+    client, controller, admin_user
+):
+    creditor = CreditorFactory()  # pool closed: the admin's dossiers are not the controller's
+    run_import("claims", creditor, GOOD, user=admin_user)
+    reference = Claim.objects.get(invoice_number="FA-3").dossier.reference
     batch = check("claims", creditor, GOOD.replace("612,40", "700,00"), user=controller)
     assert errors_by_row(batch)[4] == [
-        "La facture FA-3 est déjà enregistrée pour 612,40 € ; le montant d'une facture émise "
-        "ne se modifie pas (émettez un avoir)."
+        "La facture FA-3 est déjà enregistrée pour ce créancier avec d'autres données, dans un "
+        "dossier hors de votre portefeuille : rien ne sera importé. Adressez-vous au "
+        "responsable du créancier."
     ]
-
-
-def test_a_new_due_date_updates_the_invoice_and_is_journaled(controller):
-    creditor = CreditorFactory(unassigned_pool_open=True)  # the controller adds to its pool
-    run_import("claims", creditor, GOOD, user=controller)
-    batch = run_import(
-        "claims",
-        creditor,
-        GOOD.replace("20/09/2026;20/10/2026", "20/09/2026;30/10/2026"),
-        user=controller,
-    )
-    assert batch.summary["done"] == {"create": 0, "update": 1, "unchanged": 2}
-    claim = Claim.objects.get(invoice_number="FA-3")
-    assert claim.due_date.isoformat() == "2026-10-30"
-    assert "mise à jour" in claim.history.first().history_change_reason
+    client.force_login(controller)
+    page = client.get(f"/imports/{batch.pk}/").content.decode()
+    assert reference not in page and "612,40" not in page
 
 
 def test_windows_1252_with_commas_and_an_xlsx_file_are_read(controller):
