@@ -228,15 +228,27 @@ def _keep_rendered(key: str, pdf: bytes) -> None:
             _RENDERED.popitem(last=False)
 
 
+# PDFs being rendered ahead in a pool of processes (``prerender``), by the same key: the
+# sending waits for its own instead of rendering it a second time.
+_PENDING: dict[str, object] = {}
+PRERENDER_WAIT_SECONDS = 300
+
+
 def render_pdf(html: str, *, on: date, title: str, author: str) -> bytes:
     """A4 PDF (PDF/A-3b when available) whose metadata dates are the document's date, so that
     the same document renders to the same bytes (and is rendered once: ``_RENDERED``)."""
     key = _render_key(html, on, title, author)
     with _RENDERED_LOCK:
         pdf = _RENDERED.get(key)
+        pending = _PENDING.pop(key, None)
+    if pdf is None and pending is not None:
+        try:
+            pdf = pending.get(timeout=PRERENDER_WAIT_SECONDS)[1]
+        except Exception:  # the worker failed or hangs: render here, as without a pool
+            pdf = None
     if pdf is None:
         pdf = _render_pdf(html, on=on, title=title, author=author)
-        _keep_rendered(key, pdf)
+    _keep_rendered(key, pdf)
     return pdf
 
 
@@ -248,11 +260,12 @@ def _render_job(job: tuple[str, date, str, str]) -> tuple[str, bytes]:
 
 
 def prerender(documents: list[Document], *, pool) -> int:
-    """Render the PDFs of documents about to go out in a pool of worker processes (``pool``:
-    a ``multiprocessing`` pool started by the caller), and keep them for ``render_pdf``: the
-    sending then finds its bytes ready. Rendering is the costly part of a letter and uses one
-    core; a batch of letters (the demo's days) uses them all. Returns how many were rendered."""
-    jobs = {}
+    """Start rendering the PDFs of documents about to go out in a pool of worker processes
+    (``pool``: a ``multiprocessing`` pool started by the caller) and return at once: the
+    sending of each then waits for its own PDF (``render_pdf``), while the others render on the
+    other cores — the caller's work on the database and the rendering overlap. Rendering is
+    the costly part of a letter and uses one core. Returns how many were started."""
+    started = 0
     for document in documents:
         job = (
             document.print_html,
@@ -262,12 +275,17 @@ def prerender(documents: list[Document], *, pool) -> int:
         )
         key = _render_key(*job)
         with _RENDERED_LOCK:
-            known = key in _RENDERED
-        if not known:
-            jobs[key] = job
-    for key, pdf in pool.imap_unordered(_render_job, list(jobs.values())):
-        _keep_rendered(key, pdf)
-    return len(jobs)
+            if key in _RENDERED or key in _PENDING:
+                continue
+            _PENDING[key] = pool.apply_async(_render_job, (job,))
+        started += 1
+    return started
+
+
+def prerender_forget() -> None:
+    """Drop the renderings started and never asked for (a letter not sent after all)."""
+    with _RENDERED_LOCK:
+        _PENDING.clear()
 
 
 def _render_pdf(html: str, *, on: date, title: str, author: str) -> bytes:

@@ -63,15 +63,15 @@ def _renderers():
 
 
 def _prerender(ids: list[int], day: date, pool) -> None:
-    """Render the PDFs of the reminders about to go out, in parallel: the sending then finds
-    its bytes ready (``courriers.rendering.prerender``); the same bytes it would render."""
-    documents = []
+    """Start rendering the PDFs of the reminders about to go out, in parallel, each as soon as
+    its document is read: the sending then waits for its own bytes
+    (``courriers.rendering.prerender``) — the same bytes it would render."""
     for reminder in Reminder.objects.filter(pk__in=ids).exclude(channel=Channel.SMS):
         try:
-            documents.append(rendering.reminder_document(reminder, on=day))
+            document = rendering.reminder_document(reminder, on=day)
         except ValidationError:
             continue  # the sending will say why (nothing due, no address...)
-    rendering.prerender(documents, pool=pool)
+        rendering.prerender([document], pool=pool)
 
 
 def _deliver_due(day: date, pool=None) -> int:
@@ -89,7 +89,10 @@ def _deliver_due(day: date, pool=None) -> int:
     ids = list(due)
     if pool is not None and len(ids) > 1:
         _prerender(ids, day, pool)
-    return sum(delivery.reminder_deliver(reminder_id=pk) for pk in ids)
+    try:
+        return sum(delivery.reminder_deliver(reminder_id=pk) for pk in ids)
+    finally:
+        rendering.prerender_forget()
 
 
 def _approve_notices(day: date, manager) -> None:

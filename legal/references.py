@@ -12,6 +12,7 @@ banking app with the creditor's IBAN and the amount.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from decimal import Decimal
@@ -181,6 +182,9 @@ def _epc_qr(payload: str, **options) -> qrcode.QRCode:
     return code
 
 
+# A letter's codes are made again and again (the preview, the sending, the same dossier's next
+# letter): choosing a code's mask is most of its cost, and the same text gives the same code.
+@functools.lru_cache(maxsize=1024)
 def epc_qr_png(payload: str) -> bytes:
     """The same code as a PNG image, for e-mail readers that show no SVG."""
     image = _epc_qr(payload, box_size=4).make_image()
@@ -189,8 +193,43 @@ def epc_qr_png(payload: str) -> bytes:
     return buffer.getvalue()
 
 
+@functools.lru_cache(maxsize=1024)
 def epc_qr_svg(payload: str) -> str:
-    """The QR code of ``payload`` as an SVG document (paths only: no style, no script), error
-    correction level M as EPC069-12 requires; for letters, e-mails and pages."""
-    code = _epc_qr(payload, image_factory=qrcode.image.svg.SvgPathImage)
-    return code.make_image().to_string(encoding="unicode")
+    """The QR code of ``payload`` as an SVG document (one path only: no style, no script), error
+    correction level M as EPC069-12 requires; for letters, e-mails and pages. The dark modules
+    are drawn as rectangles (a run of a row, continued down the rows that repeat it), not one
+    square each: the same image, with a few times fewer path commands for WeasyPrint to draw
+    (the codes were ~40 % of a letter's rendering)."""
+    matrix = _epc_qr(payload).get_matrix()  # with its 4-module quiet zone
+    side = len(matrix)
+    return (
+        f'<svg width="{side}mm" height="{side}mm" version="1.1" viewBox="0 0 {side} {side}" '
+        f'xmlns="http://www.w3.org/2000/svg"><path d="{_rectangles_path(matrix)}" '
+        'id="qr-path" fill="#000000" fill-opacity="1" fill-rule="nonzero" stroke="none"/></svg>'
+    )
+
+
+def _rectangles_path(matrix: list[list[bool]]) -> str:
+    """The dark modules as non-overlapping rectangles: each row's runs, a run merged with the
+    same run of the rows below it."""
+    open_runs: dict[tuple[int, int], int] = {}  # (x0, x1) -> first row
+    parts = []
+
+    def close(run, top, bottom):
+        parts.append(f"M{run[0]},{top}H{run[1]}V{bottom}H{run[0]}z")
+
+    for y, row in enumerate([*matrix, []]):
+        runs, x = set(), 0
+        while x < len(row):
+            if row[x]:
+                start = x
+                while x < len(row) and row[x]:
+                    x += 1
+                runs.add((start, x))
+            else:
+                x += 1
+        for run in sorted(r for r in open_runs if r not in runs):
+            close(run, open_runs.pop(run), y)
+        for run in runs:
+            open_runs.setdefault(run, y)
+    return "".join(parts)

@@ -111,3 +111,28 @@ def test_svg_is_a_plain_path_image_at_level_m():
     assert code.version <= 13
     side = code.modules_count + 2 * 4
     assert root.get("viewBox") == f"0 0 {side} {side}"
+
+
+def test_svg_draws_exactly_the_dark_modules_as_few_rectangles():
+    """The path is made of rectangles (runs merged down the rows): the same image as one square
+    per dark module, with far fewer commands for WeasyPrint to draw."""
+    import re
+
+    from legal.references import _epc_qr
+
+    payload = epc_qr_payload(
+        name="Menuiserie Durand SARL",
+        iban="FR7630006000011234567890189",
+        amount=Decimal("1234.50"),
+        reference="RF18539007547034",
+    )
+    matrix = _epc_qr(payload).get_matrix()
+    side = len(matrix)
+    drawn = [[0] * side for _ in range(side)]
+    rectangles = re.findall(r"M(\d+),(\d+)H(\d+)V(\d+)H\1z", epc_qr_svg(payload))
+    for x0, y0, x1, y1 in rectangles:
+        for y in range(int(y0), int(y1)):
+            for x in range(int(x0), int(x1)):
+                drawn[y][x] += 1
+    assert drawn == [[1 if dark else 0 for dark in row] for row in matrix]
+    assert len(rectangles) < sum(map(sum, matrix)) / 2
