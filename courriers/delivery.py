@@ -946,7 +946,12 @@ def outages_alerting(now=None):
     return outages_open().filter(started_at__lte=limit)
 
 
-CHANNEL_WORDS = {Channel.EMAIL: "e-mail", Channel.SMS: "SMS"}
+CHANNEL_WORDS = {
+    Channel.EMAIL: "e-mail",
+    Channel.SMS: "SMS",
+    Channel.LETTER: "courrier simple",
+    Channel.REGISTERED_LETTER: "lettre recommandée",
+}
 
 
 def outage_text(outage: ChannelOutage) -> str:

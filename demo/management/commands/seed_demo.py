@@ -19,6 +19,7 @@ from demo import (
     escalade,
     experiences,
     imports,
+    outbox,
     pilotage,
     portail,
     relances,
@@ -114,6 +115,10 @@ class Command(BaseCommand):
                 clock.at(today, 10)
                 self.extra_lines += part(seeder=seeder) or []
             clock.real()
+        # After the commit (and the deliveries it queued): a channel down, relative to the
+        # real time, so that the alert and the next attempt hold when a visitor logs in.
+        with clock.running():
+            self.extra_lines += outbox.outage_demo(seeder=seeder)
 
         self.report(tally)
 
