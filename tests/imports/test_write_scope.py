@@ -82,12 +82,20 @@ def test_an_invoice_joining_another_portfolios_dossier_is_refused_with_its_line(
 
 def test_an_invoice_update_or_a_payment_in_another_portfolio_is_refused(controller, portfolios):
     creditor, _, theirs = portfolios
-    moved = CLAIMS + (
-        "B-1;01/09/2026;05/10/2026;100,00;{theirs.dossier.debtor.name};"
-        f"{theirs.dossier.debtor.siren};1 rue A;44000;Nantes\n"
+    debtor = theirs.dossier.debtor
+    # The same facts completing a reference the invoice lacks would update it: refused.
+    completed = CLAIMS.replace("\n", ";Bon de commande\n") + _claim_line("B-1", debtor).replace(
+        "\n", ";BC-77\n"
     )
-    batch = check("claims", creditor, moved, user=controller)
+    batch = check("claims", creditor, completed, user=controller)
     assert errors_by_row(batch) == {2: [scoping.OUT_OF_PORTFOLIO]}
+    # Other facts are a conflict, told without the other portfolio's dossier.
+    moved = CLAIMS + _claim_line("B-1", debtor).replace("01/10/2026", "05/10/2026")
+    batch = check("claims", creditor, moved, user=controller)
+    ((message,),) = errors_by_row(batch).values()
+    assert "hors de votre portefeuille : rien ne sera importé" in message
+    assert theirs.dossier.reference not in message
+    assert batch.status == B.INVALID
 
     paid = PAYMENTS + "A-1;10/11/2026;10,00;VIR-1;virement\nB-1;10/11/2026;10,00;VIR-2;virement\n"
     before = _written()
