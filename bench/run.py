@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
 TEMPLATE = f"{db.PREFIX}template"
 TARGETS = {"cadence": 3.0, "per_dossier_growth": 1.3, "letters": 1.2, "letters_scaling": 1.7,
-           "dashboard": 2.0, "purge": 3.0, "imports": 3.0, "spread_scaling": 1.7}  # fmt: skip
+           "dashboard": 2.0, "purge": 3.0, "imports": 3.0, "spread_scaling": 1.7,
+           "scoring_train_s": 300.0, "scoring_score_s": 60.0}  # fmt: skip
 IMPORT_ROWS = 100_000
 PURGE_DEBTORS = 100_000
 DASHBOARD_RUNS = 7
@@ -257,6 +258,35 @@ def bench_imports(rows: int) -> dict:
     return out
 
 
+def bench_scoring(label: str, claims: int) -> dict:
+    """The payment probability (issue #26, bench/scoring.py): a base of its own with the
+    generated history of ``claims`` invoices and fresh dossiers up to ``claims / 5`` open
+    dossiers (1M: 200,000 to score), seeded in a process of its own, then the weekly training
+    and the daily scoring timed in another. Targets at 1M: training < 5 min, scoring < 60 s."""
+    name = f"{db.PREFIX}scoring_{claims}"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.scoring", "--claims", str(claims), "--seed-only"],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if proc.returncode:
+        db.drop(name)
+        return {"status": "error", "error": proc.stderr.strip().splitlines()[-3:]}
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    out["seed_seconds"] = round(time.perf_counter() - started, 1)
+    from bench.scoring import run_measure
+
+    out.update(run_measure(name))
+    db.drop(name)
+    out["date"] = datetime.now(UTC).isoformat(timespec="seconds")
+    log(
+        f"{label}: scoring, training {out.get('train_s')} s on {out.get('training_size')} "
+        f"examples, scoring {out.get('score_s')} s for {out.get('scored')} open dossiers"
+    )
+    return out
+
+
 def _keep_earlier(report: dict) -> None:
     """Keep in ``latest.json`` what this run did not measure (``SIZE=1M`` alone keeps the
     smaller sizes, the letters and the purge of the run before), each with its own date."""
@@ -270,6 +300,12 @@ def _keep_earlier(report: dict) -> None:
             size.setdefault("run", earlier.get("date"))
             report["sizes"][label] = size
     report["sizes"] = dict(sorted(report["sizes"].items(), key=lambda kv: parse_size(kv[0])))
+    for label, size in earlier.get("scoring", {}).items():
+        if label not in report.setdefault("scoring", {}):
+            size.setdefault("run", size.get("date", earlier.get("date")))
+            report["scoring"][label] = size
+    if not report["scoring"]:
+        del report["scoring"]
     for key in ("letters", "purge", "imports"):
         if key not in report and key in earlier:
             kept = earlier[key]
@@ -301,8 +337,11 @@ def main() -> None:
         "sizes": {},
     }
     report["load_before"] = [round(x, 2) for x in os.getloadavg()]
-    for label in [s.strip() for s in sizes.split(",") if s.strip()]:
+    labels = [s.strip() for s in sizes.split(",") if s.strip()]
+    for label in labels:
         report["sizes"][label] = bench_size(label, parse_size(label))
+    if os.environ.get("BENCH_SCORING", "1") != "0":
+        report["scoring"] = {label: bench_scoring(label, parse_size(label)) for label in labels}
     if os.environ.get("BENCH_LETTERS", "1") != "0":
         report["letters"] = bench_letters(letters)
     if os.environ.get("BENCH_IMPORTS", "1") != "0":
@@ -311,7 +350,8 @@ def main() -> None:
         report["purge"] = bench_purge(int(os.environ.get("PURGE_DEBTORS", PURGE_DEBTORS)))
     report["load_after"] = [round(x, 2) for x in os.getloadavg()]
     # Every section measured now names this run; _keep_earlier's keep their own.
-    for section in [*report["sizes"].values(), *(report.get(k) for k in SECTIONS)]:
+    scoring = list(report.get("scoring", {}).values())
+    for section in [*report["sizes"].values(), *scoring, *(report.get(k) for k in SECTIONS)]:
         if section is not None:
             section["run"] = report["date"]
     db.drop(TEMPLATE)

@@ -16,6 +16,7 @@ import argparse
 import io
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -58,10 +59,18 @@ class _Rows:
         self.buffer = io.StringIO()
 
 
-def seed(name: str, claims: int) -> dict:
-    """Migrate ``name`` and fill it with the generated history of ``claims`` invoices."""
-    from scoring import features, synthetic
+FRESH_DAYS = 60  # the fresh dossiers opened within the last 60 days, none paid yet
 
+
+def seed(name: str, claims: int, *, open_dossiers: int | None = None) -> dict:
+    """Migrate ``name`` and fill it with the generated history of ``claims`` invoices (five per
+    dossier, about a quarter of the dossiers still open), then with fresh dossiers (opened within
+    the last ``FRESH_DAYS`` days, nothing paid yet, five invoices each) until ``open_dossiers``
+    are open: by default ``claims / 5``, the open dossiers of ``make bench``'s base of the same
+    size (1M open claims: 200,000 dossiers to score)."""
+    from scoring import synthetic
+
+    open_dossiers = claims // 5 if open_dossiers is None else open_dossiers
     db.create(name)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "BENCH_DATABASE": name,
            "DJANGO_SETTINGS_MODULE": "bench.settings"}  # fmt: skip
@@ -69,8 +78,8 @@ def seed(name: str, claims: int) -> dict:
         [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
     )
     history, _ = synthetic.generate(dossiers=claims // 5, today=TODAY, effect="promises", seed=9)
-    ev = history.events
-    never = features.NEVER
+    counts = {"claims": 0, "dossiers": 0, "open": 0, "fresh": 0, "payments": 0, "promises": 0,
+              "reminders": 0}  # fmt: skip
     with db.connect(name) as conn, conn.cursor() as cur:
         steps = dict(
             cur.execute(
@@ -93,111 +102,14 @@ def seed(name: str, claims: int) -> dict:
                 "https://example.fr/confidentialite", "contract", "", "f", NOW, "f", "f",
             )  # fmt: skip
         creditor.flush()
-        debtor = _Rows(cur, "dossiers_debtor", (
-            "id", "kind", "name", "siren", "address_line1", "address_line2", "postal_code",
-            "city", "country", "naf_code", "insolvency_status", "processing_restricted",
-            "created_at",
-        ))  # fmt: skip
-        dossier = _Rows(cur, "dossiers_dossier", (
-            "id", "creditor_id", "debtor_id", "reference", "state", "opened_on", "closed_on",
-            "reference_date", "resume_state", "cycle", "formal_notice_sent_on",
-        ))  # fmt: skip
-        kinds = ("professional", "consumer", "unknown")
-        for i, pk in enumerate(history.ids.tolist()):
-            kind = kinds[history.kind[i]]
-            debtor.add(
-                pk, kind, f"Débiteur {pk:07d}",
-                luhn_siren(10_000_000 + pk) if kind == "professional" else "",
-                "1 avenue de la République", "", "75011", "Paris", "FR",
-                NAF[history.sector[i]] if history.sector[i] >= 0 else "", "", "f", NOW,
-            )  # fmt: skip
-            closed = int(history.closed[i])
-            state = (
-                "paid" if history.ended_paid[i]
-                else "written_off" if history.ended_unpaid[i]
-                else "reminder_2"
-            )  # fmt: skip
-            notice = int(history.notice[i])
-            dossier.add(
-                pk, pk % CREDITORS + 1, pk, f"S{pk:08d}", state, _day(history.opened[i]),
-                _day(closed) if closed < never else None, _day(history.opened[i]), "", 1,
-                _day(notice) if notice < never else None,
-            )  # fmt: skip
-        debtor.flush()
-        dossier.flush()
-        claim = _Rows(cur, "dossiers_claim", (
-            "id", "dossier_id", "creditor_id", "invoice_number", "issue_date", "due_date",
-            "amount", "outstanding", "currency", "contract_ref", "purchase_order_ref",
-            "delivery_note_ref", "cancellation_reason", "created_at",
-        ))  # fmt: skip
-        c = ev["claims"]
-        paid = history.ended_paid
-        for j, (d, issue, due, amount) in enumerate(
-            zip(c["d"].tolist(), c["issue"].tolist(), c["due"].tolist(), c["amount"].tolist(),
-                strict=True)
-        ):  # fmt: skip
-            pk = int(history.ids[d])
-            claim.add(
-                j + 1, pk, pk % CREDITORS + 1, f"F{pk:08d}-{j % 5}", _day(issue), _day(due),
-                f"{amount:.2f}", "0.00" if paid[d] else f"{amount:.2f}", "EUR", "", "", "", "",
-                NOW,
-            )  # fmt: skip
-        claim.flush()
-        payment = _Rows(cur, "dossiers_payment", (
-            "id", "dossier_id", "kind", "amount", "received_on", "method", "reference",
-            "created_at", "reversal_reason",
-        ))  # fmt: skip
-        p = ev["payments"]
-        for j, (d, day, amount) in enumerate(
-            zip(p["d"].tolist(), p["day"].tolist(), p["amount"].tolist(), strict=True)
-        ):
-            payment.add(
-                j + 1, int(history.ids[d]), "payment", f"{amount:.2f}", _day(day), "transfer",
-                "", NOW, "",
-            )  # fmt: skip
-        payment.flush()
-        promise = _Rows(cur, "dossiers_promise", (
-            "id", "dossier_id", "amount", "made_on", "due_on", "status", "settled_on", "note",
-        ))  # fmt: skip
-        pr = ev["promises"]
-        for j, (d, made, settled, status) in enumerate(
-            zip(pr["d"].tolist(), pr["made"].tolist(), pr["settled"].tolist(),
-                pr["status"].tolist(), strict=True)
-        ):  # fmt: skip
-            promise.add(
-                j + 1, int(history.ids[d]), "100.00", _day(made), _day(settled - 1),
-                "kept" if status == 1 else "broken", _day(settled), "",
-            )  # fmt: skip
-        promise.flush()
-        dispute = _Rows(cur, "dossiers_dispute", (
-            "id", "dossier_id", "reason", "description", "opened_on", "status", "resolved_on",
-            "resolution",
-        ))  # fmt: skip
-        di = ev["disputes"]
-        for j, (d, opened, resolved) in enumerate(
-            zip(di["d"].tolist(), di["opened"].tolist(), di["resolved"].tolist(), strict=True)
-        ):
-            dispute.add(
-                j + 1, int(history.ids[d]), "quality", "", _day(opened), "resolved",
-                _day(resolved), "",
-            )  # fmt: skip
-        dispute.flush()
-        reminder = _Rows(cur, "relances_reminder", (
-            "id", "dossier_id", "step_id", "cycle", "channel", "status", "scheduled_for",
-            "caught_up", "note", "content", "sent_at", "created_at", "delivery_attempts",
-            "reanchored",
-        ))  # fmt: skip
-        re = ev["reminders"]
-        offsets = sorted(steps)
-        last_offset = {}
-        for j, (d, day) in enumerate(zip(re["d"].tolist(), re["day"].tolist(), strict=True)):
-            k = last_offset.get(d, -1) + 1  # the dossier's k-th reminder: R+7, R+15, R+30, R+45
-            last_offset[d] = k
-            reminder.add(
-                j + 1, int(history.ids[d]), steps[offsets[min(k, len(offsets) - 1)]], 1, "email",
-                "sent", _day(day), "f", "", "", f"{_day(day)} 09:00:00+00", NOW, 0, "f",
-            )  # fmt: skip
-        reminder.flush()
+        _write(cur, history, steps, counts, offset=0, fresh=False)
+        extra = open_dossiers - counts["open"]
+        if extra > 0:
+            # Opened within the last FRESH_DAYS days: their ages spread like a month's intake.
+            fresh, _ = synthetic.generate(
+                dossiers=extra, today=TODAY, effect="promises", days=FRESH_DAYS, seed=10
+            )
+            _write(cur, fresh, steps, counts, offset=counts["dossiers"], fresh=True)
         for table in ("dossiers_creditor", "dossiers_debtor", "dossiers_dossier", "dossiers_claim",
                       "dossiers_payment", "dossiers_promise", "dossiers_dispute",
                       "relances_reminder"):  # fmt: skip
@@ -208,14 +120,130 @@ def seed(name: str, claims: int) -> dict:
         conn.commit()
     with db.connect(name, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
-    return {
-        "claims": len(ev["claims"]["d"]),
-        "dossiers": len(history.ids),
-        "open": int((history.closed > TODAY.toordinal()).sum()),
-        "payments": len(ev["payments"]["d"]),
-        "promises": len(ev["promises"]["d"]),
-        "reminders": len(ev["reminders"]["d"]),
-    }
+    return counts
+
+
+def _write(cur, history, steps: dict, counts: dict, *, offset: int, fresh: bool) -> None:
+    """COPY one generated history, its dossier ids shifted by ``offset``. ``fresh``: every
+    dossier is written open with nothing paid (a payment the generator drew for later)."""
+    from scoring import features
+
+    ev = history.events
+    never = features.NEVER
+    ids = (history.ids + offset).tolist()
+    debtor = _Rows(cur, "dossiers_debtor", (
+        "id", "kind", "name", "siren", "address_line1", "address_line2", "postal_code",
+        "city", "country", "naf_code", "insolvency_status", "processing_restricted",
+        "created_at",
+    ))  # fmt: skip
+    dossier = _Rows(cur, "dossiers_dossier", (
+        "id", "creditor_id", "debtor_id", "reference", "state", "opened_on", "closed_on",
+        "reference_date", "resume_state", "cycle", "formal_notice_sent_on",
+    ))  # fmt: skip
+    kinds = ("professional", "consumer", "unknown")
+    paid = history.ended_paid & (not fresh)
+    for i, pk in enumerate(ids):
+        kind = kinds[history.kind[i]]
+        debtor.add(
+            pk, kind, f"Débiteur {pk:07d}",
+            luhn_siren(10_000_000 + pk) if kind == "professional" else "",
+            "1 avenue de la République", "", "75011", "Paris", "FR",
+            NAF[history.sector[i]] if history.sector[i] >= 0 else "", "", "f", NOW,
+        )  # fmt: skip
+        closed = never if fresh else int(history.closed[i])
+        state = (
+            "paid" if paid[i]
+            else "written_off" if history.ended_unpaid[i] and not fresh
+            else "reminder_2"
+        )  # fmt: skip
+        counts["open"] += closed >= never
+        notice = int(history.notice[i])
+        dossier.add(
+            pk, pk % CREDITORS + 1, pk, f"S{pk:08d}", state, _day(history.opened[i]),
+            _day(closed) if closed < never else None, _day(history.opened[i]), "", 1,
+            _day(notice) if notice < min(never, TODAY.toordinal()) else None,
+        )  # fmt: skip
+    debtor.flush()
+    dossier.flush()
+    counts["dossiers"] += len(ids)
+    counts["fresh"] += len(ids) if fresh else 0
+    claim = _Rows(cur, "dossiers_claim", (
+        "id", "dossier_id", "creditor_id", "invoice_number", "issue_date", "due_date",
+        "amount", "outstanding", "currency", "contract_ref", "purchase_order_ref",
+        "delivery_note_ref", "cancellation_reason", "created_at",
+    ))  # fmt: skip
+    c = ev["claims"]
+    first = counts["claims"]
+    for j, (d, issue, due, amount) in enumerate(
+        zip(c["d"].tolist(), c["issue"].tolist(), c["due"].tolist(), c["amount"].tolist(),
+            strict=True)
+    ):  # fmt: skip
+        pk = ids[d]
+        claim.add(
+            first + j + 1, pk, pk % CREDITORS + 1, f"F{pk:08d}-{j % 5}", _day(issue), _day(due),
+            f"{amount:.2f}", "0.00" if paid[d] else f"{amount:.2f}", "EUR", "", "", "", "",
+            NOW,
+        )  # fmt: skip
+    claim.flush()
+    counts["claims"] += len(c["d"])
+    if not fresh:
+        payment = _Rows(cur, "dossiers_payment", (
+            "dossier_id", "kind", "amount", "received_on", "method", "reference", "created_at",
+            "reversal_reason",
+        ))  # fmt: skip
+        p = ev["payments"]
+        for d, day, amount in zip(p["d"].tolist(), p["day"].tolist(), p["amount"].tolist(),
+                                  strict=True):  # fmt: skip
+            payment.add(ids[d], "payment", f"{amount:.2f}", _day(day), "transfer", "", NOW, "")
+        payment.flush()
+        counts["payments"] += len(p["d"])
+    today = TODAY.toordinal()
+    promise = _Rows(cur, "dossiers_promise", (
+        "dossier_id", "amount", "made_on", "due_on", "status", "settled_on", "note",
+    ))  # fmt: skip
+    pr = ev["promises"]
+    for d, made, settled, status in zip(
+        pr["d"].tolist(),
+        pr["made"].tolist(),
+        pr["settled"].tolist(),
+        pr["status"].tolist(),
+        strict=True,
+    ):
+        if settled >= today:
+            continue  # a fresh dossier's promise not settled yet: not written
+        promise.add(
+            ids[d], "100.00", _day(made), _day(settled - 1),
+            "kept" if status == 1 else "broken", _day(settled), "",
+        )  # fmt: skip
+        counts["promises"] += 1
+    promise.flush()
+    dispute = _Rows(cur, "dossiers_dispute", (
+        "dossier_id", "reason", "description", "opened_on", "status", "resolved_on", "resolution",
+    ))  # fmt: skip
+    di = ev["disputes"]
+    for d, opened, resolved in zip(
+        di["d"].tolist(), di["opened"].tolist(), di["resolved"].tolist(), strict=True
+    ):
+        if resolved >= today:
+            continue
+        dispute.add(ids[d], "quality", "", _day(opened), "resolved", _day(resolved), "")
+    dispute.flush()
+    reminder = _Rows(cur, "relances_reminder", (
+        "dossier_id", "step_id", "cycle", "channel", "status", "scheduled_for", "caught_up",
+        "note", "content", "sent_at", "created_at", "delivery_attempts", "reanchored",
+    ))  # fmt: skip
+    re = ev["reminders"]
+    offsets = sorted(steps)
+    last_offset: dict[int, int] = {}
+    for d, day in zip(re["d"].tolist(), re["day"].tolist(), strict=True):
+        k = last_offset.get(d, -1) + 1  # the dossier's k-th reminder: R+7, R+15, R+30, R+45
+        last_offset[d] = k
+        reminder.add(
+            ids[d], steps[offsets[min(k, len(offsets) - 1)]], 1, "email", "sent", _day(day),
+            "f", "", "", f"{_day(day)} 09:00:00+00", NOW, 0, "f",
+        )  # fmt: skip
+    reminder.flush()
+    counts["reminders"] += len(re["d"])
 
 
 def measure() -> dict:
@@ -243,13 +271,37 @@ def measure() -> dict:
         "scored": scored,
         "score_s": round(score_s, 1),
         "sample": sample.reasons.splitlines() if sample else [],
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
+
+
+def run_measure(name: str) -> dict:
+    """Train then score on the seeded ``name``, in a process of its own; the machine's load
+    average (1 min) before and after."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "BENCH_DATABASE": name,
+           "DJANGO_SETTINGS_MODULE": "bench.settings"}  # fmt: skip
+    before = os.getloadavg()
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.scoring", "--measure", "1"],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if proc.returncode:
+        return {"status": "error", "error": proc.stderr.strip().splitlines()[-3:]}
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["load_before"] = [round(x, 2) for x in before]
+    result["load_after"] = [round(x, 2) for x in os.getloadavg()]
+    return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--claims", type=int, default=100_000)
+    parser.add_argument("--open", type=int, default=None, help="dossiers ouverts (claims / 5)")
     parser.add_argument("--keep", action="store_true", help="garder la base après la mesure")
+    parser.add_argument("--seed-only", action="store_true", help="créer la base, sans mesurer")
+    parser.add_argument(
+        "--measure-only", action="store_true", help="mesurer sur la base déjà créée (--keep)"
+    )
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
@@ -260,28 +312,26 @@ def main() -> None:
 
     django.setup()  # scoring.synthetic imports the models' choices
     name = f"{db.PREFIX}scoring_{args.claims}"
-    started = time.perf_counter()
-    counts = seed(name, args.claims)
-    seeded = time.perf_counter() - started
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "BENCH_DATABASE": name,
-           "DJANGO_SETTINGS_MODULE": "bench.settings"}  # fmt: skip
-    proc = subprocess.run(
-        [sys.executable, "-m", "bench.scoring", "--measure", "1"],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if proc.returncode:
-        print(proc.stderr[-3000:], file=sys.stderr)
-        raise SystemExit(proc.returncode)
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
-    load = os.getloadavg()[0]
-    print(json.dumps({"counts": counts, "seed_s": round(seeded, 1), **result,
-                      "load": round(load, 2)}, ensure_ascii=False))  # fmt: skip
+    counts: dict = {}
+    seeded = None
+    if not args.measure_only:
+        started = time.perf_counter()
+        counts = seed(name, args.claims, open_dossiers=args.open)
+        seeded = round(time.perf_counter() - started, 1)
+        print(json.dumps({"counts": counts, "seed_s": seeded}), flush=True)
+        if args.seed_only:
+            return
+    result = run_measure(name)
+    if "status" in result:
+        print("\n".join(result["error"]), file=sys.stderr)
+        raise SystemExit(1)
+    print(json.dumps({"counts": counts, "seed_s": seeded, **result}, ensure_ascii=False))
     per_200k = result["score_s"] * 200_000 / max(result["scored"], 1)
     print(
-        f"{counts['claims']} factures, {counts['dossiers']} dossiers ({counts['open']} ouverts) : "
         f"entraînement {result['train_s']} s sur {result['training_size']} exemples "
         f"(AUC {result['auc']}) ; notation de {result['scored']} dossiers ouverts "
-        f"{result['score_s']} s (soit {per_200k:.1f} s pour 200 000) ; charge {load:.2f}"
+        f"{result['score_s']} s (soit {per_200k:.1f} s pour 200 000) ; charge "
+        f"{result['load_before'][0]} → {result['load_after'][0]}"
     )
     if not args.keep:
         db.drop(name)

@@ -41,6 +41,30 @@ def _ratio(product: dict, floor: dict) -> float | None:
     return None
 
 
+def _scoring_rows(label: str, scoring: dict, report: dict) -> list[str]:
+    """The payment probability's two rows (issue #26): no floor, a target in seconds at 1M."""
+    t, run = report["targets"], _run(scoring, report)
+    if "train_s" not in scoring:
+        return [f"| payment probability | {label} | {run} | {scoring.get('status', '—')} | — "
+                "| — | | | ❌ |"]  # fmt: skip
+    counts = scoring.get("counts", {})
+    at_1m = label.lower() == "1m"
+    train_target, score_target = t.get("scoring_train_s", 300.0), t.get("scoring_score_s", 60.0)
+    per_200k = scoring["score_s"] * 200_000 / max(scoring["scored"], 1)
+    train_ok = _verdict(scoring["train_s"], train_target) if at_1m else "—"
+    score_ok = _verdict(scoring["score_s"], score_target) if at_1m else "—"
+    mem = scoring.get("peak_rss_mb", "—")
+    return [
+        f"| payment probability: training on a base of {counts.get('claims', 0):,} claims "
+        f"({scoring['training_size']:,} examples, AUC {scoring['auc']}) | {label} | {run} | "
+        f"{scoring['train_s']:.1f} s | — | (≤ {train_target:.0f} s at 1M) | | {mem} / — | "
+        f"{train_ok} |",
+        f"| payment probability: scoring {scoring['scored']:,} open dossiers | {label} | {run} | "
+        f"{scoring['score_s']:.1f} s | — | {per_200k:.1f} s per 200,000 "
+        f"(≤ {score_target:.0f} s for 200,000 at 1M) | | {mem} / — | {score_ok} |",
+    ]
+
+
 def markdown(report: dict) -> str:
     t = report["targets"]
     lines = [
@@ -161,6 +185,8 @@ def markdown(report: dict) -> str:
             f"(≤ {t.get('imports', 3.0)}×) | {p.get('queries', '—')} / — | {_mem(p, f)} | "
             f"{_verdict(ratio, t.get('imports', 3.0))} |"
         )
+    for label, scoring in report.get("scoring", {}).items():
+        lines.extend(_scoring_rows(label, scoring, report))
     lines.append("")
     timing = ", ".join(
         f"{label}: {size['total_seconds']} s (seed {size['seed_seconds']} s)"

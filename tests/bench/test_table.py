@@ -60,3 +60,40 @@ def test_rows_name_their_run_and_earlier_ones_are_marked():
     assert "same rows as the single run" in spread_row
     assert "Machine load (1, 5, 15 min) before: 1.0, 1.2, 1.1" in table
     assert "10k:" not in table.split("Time per size")[1].splitlines()[0]
+
+
+def test_payment_probability_rows_judge_the_targets_at_1m_only():
+    """Issue #26, item 4: training < 5 min and scoring 200k open dossiers < 60 s, judged at 1M;
+    a smaller size shows its figures (and scoring's pace per 200,000) without a verdict."""
+
+    def scoring(run, train_s, score_s, scored):
+        return {
+            "run": run,
+            "counts": {"claims": 1_760_000},
+            "train_s": train_s,
+            "training_size": 400_000,
+            "auc": 0.81,
+            "scored": scored,
+            "score_s": score_s,
+        }
+
+    report = {
+        "date": NOW,
+        "on": "2026-11-24",
+        "cpus": 2,
+        "targets": {**TARGETS, "scoring_train_s": 300.0, "scoring_score_s": 60.0},
+        "total_seconds": 100,
+        "sizes": {},
+        "scoring": {
+            "100k": scoring(BEFORE, 20.0, 5.0, 20_000),
+            "1M": scoring(NOW, 320.0, 45.0, 200_000),
+        },
+    }
+    rows = [line for line in markdown(report).splitlines() if "payment probability" in line]
+    small = [row for row in rows if "| 100k |" in row]
+    assert all(f"{BEFORE}: **not run this time**" in row for row in small)
+    assert all(row.endswith("| — |") for row in small)
+    assert "50.0 s per 200,000" in small[1]
+    training, scoring_row = (row for row in rows if "| 1M |" in row)
+    assert "training on a base of 1,760,000 claims" in training and training.endswith("❌ |")
+    assert "scoring 200,000 open dossiers" in scoring_row and scoring_row.endswith("✅ |")
