@@ -13,7 +13,7 @@ import json
 import re
 from datetime import date
 
-from dossiers import services
+from dossiers import scoping, services
 from dossiers.models import Debtor
 from imports.parsing import CellError, normalize_header, parse_date, text
 from imports.reading import FileProblem, read_table
@@ -49,7 +49,11 @@ def _sirens(raw) -> list[str]:
     return found
 
 
-def check(data: bytes, filename: str) -> list[Row]:
+def check(data: bytes, filename: str, *, user) -> list[Row]:
+    """The file's rows, each matched by SIREN to a debtor the uploader may act on (a dossier
+    in their portfolio: ``scoping.restrict(..., editable=True)``, every debtor for an
+    administrator). A debtor followed only in another portfolio is ignored like an unknown
+    SIREN, never named: writes are scoped like reads (issue #19)."""
     table = read_table(data, filename)
     index = {normalize_header(h).replace(" ", ""): i for i, h in enumerate(table.headers)}
     missing = [name for name in REQUIRED if name not in index]
@@ -95,7 +99,8 @@ def check(data: bytes, filename: str) -> list[Row]:
             row.fail(f"Annonce sans SIREN pour « {row.values['name']} ».")
         sirens.update(row.values["sirens"])
         rows.append(row)
-    debtors = {d.siren: d for d in Debtor.objects.filter(siren__in=sirens)}
+    known = scoping.restrict(Debtor.objects.filter(siren__in=sirens), user, editable=True)
+    debtors = {d.siren: d for d in known}
     for row in rows:
         if row.action in (ERROR, IGNORED):
             continue

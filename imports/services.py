@@ -129,7 +129,7 @@ def _check_rows(batch: ImportBatch, progress: Callable[[int], None] | None = Non
             data = batch.file.read()
         finally:
             batch.file.close()
-        return bodacc.check(data, batch.original_name), []
+        return bodacc.check(data, batch.original_name, user=user), []
     resolved = {}
 
     def headers_ok(headers: list[str]) -> bool:

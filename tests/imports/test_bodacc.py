@@ -5,8 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from accounts import roles
 from dossiers.models import Debtor, Dossier, Task
-from tests.factories import ClaimFactory, DebtorFactory
+from dossiers.services import work
+from tests.factories import ClaimFactory, DebtorFactory, UserFactory
 from tests.imports.conftest import run_import
 
 pytestmark = pytest.mark.django_db
@@ -22,6 +24,8 @@ def test_opening_judgments_move_matching_debtors_to_insolvency_with_the_deadline
     dossiers = [
         ClaimFactory(debtor=d).dossier for d in (liquidated, receivership, homonym, closed_only)
     ]
+    for dossier in dossiers:  # the controller's portfolio (#19: the file writes only there)
+        work.dossier_assign(dossier=dossier, assignee=controller, actor=None, reason="x")
 
     batch = run_import("bodacc", None, SAMPLE.read_bytes(), user=controller, name=SAMPLE.name)
     assert batch.status == "done", batch.errors
@@ -50,3 +54,30 @@ def test_a_file_that_is_not_a_bodacc_export_is_refused(controller):
     assert batch.errors[0]["errors"][0].startswith(
         "Ce n'est pas un export des annonces commerciales du BODACC"
     )
+
+
+def test_a_judgment_reaches_only_the_debtors_the_uploader_may_act_on(controller):
+    """Issue #19: a BODACC file writes like the other imports, within the uploader's portfolio.
+    A debtor followed only in another controller's portfolio is not matched (nor named in the
+    preview): its dossiers stay as they were; an administrator's file reaches it."""
+    theirs = DebtorFactory(siren="912345675", name="Menuiserie Lefèvre")
+    mine = DebtorFactory(siren="823456785", name="Transports Garnier")
+    other = UserFactory(username="autre-chargee", role=roles.CONTROLLER)
+    their_dossier = ClaimFactory(debtor=theirs).dossier
+    my_dossier = ClaimFactory(debtor=mine).dossier
+    work.dossier_assign(dossier=their_dossier, assignee=other, actor=None, reason="x")
+    work.dossier_assign(dossier=my_dossier, assignee=controller, actor=None, reason="x")
+
+    batch = run_import("bodacc", None, SAMPLE.read_bytes(), user=controller, name=SAMPLE.name)
+    assert batch.status == "done", batch.errors
+    assert batch.summary["done"] == {"create": 1, "ignored": 4}
+    assert "Menuiserie Lefèvre" not in str(batch.summary) + str(batch.errors)
+    theirs.refresh_from_db()
+    assert theirs.insolvency_status == ""
+    assert Dossier.objects.get(pk=their_dossier.pk).state == "open"
+    assert Dossier.objects.get(pk=my_dossier.pk).state == "insolvency"
+
+    admin = UserFactory(username="admin-bodacc", role=roles.ADMIN)
+    batch = run_import("bodacc", None, SAMPLE.read_bytes(), user=admin, name=SAMPLE.name)
+    assert batch.summary["done"] == {"create": 1, "unchanged": 1, "ignored": 3}
+    assert Dossier.objects.get(pk=their_dossier.pk).state == "insolvency"
