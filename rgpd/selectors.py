@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
 from django.apps import apps
+from django.conf import settings
 from django.db import models
 from django.db.models import Count, Exists, OuterRef
 
@@ -15,16 +17,17 @@ from rgpd import purge, register
 from rgpd.models import DebtorPurge, PurgeCertificate, RightsRequest
 from rgpd.services import purgeable_debtors
 
-PROJECT_APPS = (
-    "dossiers",
-    "relances",
-    "journal",
-    "rgpd",
-    "pilotage",
-    "imports",
-    "experiences",
-    "scoring",
-)
+
+def project_apps() -> set[str]:
+    """The labels of the project's own apps (a package at the repository's root), whatever
+    their layer: an app added later is read without editing a list (art. 15 asks for every
+    datum held on the person, the letters sent to them included)."""
+    root = Path(settings.BASE_DIR).resolve()
+    return {
+        config.label
+        for config in apps.get_app_configs()
+        if Path(config.path).resolve().parent == root
+    }
 
 
 def closed_not_purged():
@@ -103,8 +106,9 @@ def dashboard(*, today: date, user=None) -> Dashboard:
 
 def _exportable_models():
     """Every model of the project that reaches a debtor (history tables excluded)."""
+    own = project_apps()
     for model in apps.get_models():
-        if model._meta.app_label not in PROJECT_APPS or hasattr(model, "instance_type"):
+        if model._meta.app_label not in own or hasattr(model, "instance_type"):
             continue
         if model is DebtorPurge:
             continue

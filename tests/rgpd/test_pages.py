@@ -90,6 +90,32 @@ def test_subject_access_export_holds_everything_on_the_debtor(client, dpo, debto
     assert pdf.content.startswith(b"%PDF")
 
 
+def test_subject_access_export_holds_the_messages_sent_and_the_escalation(client, dpo, debtor):
+    """Art. 15: the letters and e-mails sent to the person and the Go/No-Go reasoning about
+    them are data held on them; every app of the project is read, whatever its layer."""
+    from courriers.models import SentMessage
+    from escalade.models import EscalationDecision
+
+    dossier = debtor.dossiers.get()
+    SentMessage.objects.create(
+        dossier=dossier,
+        kind="amicable",
+        channel="email",
+        recipient="odilon@exemple.fr",
+        body_text="Madame, Monsieur, votre facture reste impayée.",
+        text_sha256="0" * 64,
+        sent_at=datetime.datetime(2026, 11, 23, 9, 30, tzinfo=datetime.UTC),
+    )
+    EscalationDecision.objects.create(
+        dossier=dossier, route="amicable", reasoning="Débiteur de bonne foi, plan proposé."
+    )
+    client.force_login(dpo)
+    data = json.loads(client.get(reverse("rgpd:export_json", args=[debtor.pk])).content)
+    tables = {s["table"]: s["lignes"] for s in data["sections"]}
+    assert tables["Envois"][0]["destinataire"] == "odilon@exemple.fr"
+    assert "Débiteur de bonne foi" in json.dumps(tables["Décisions go/no-go"], ensure_ascii=False)
+
+
 def test_managers_cannot_export_nor_decide(client, manager, debtor):
     # The manager's portfolio holds the debtor's creditor: they read its page, nothing more.
     debtor.dossiers.get().creditor.managers.add(manager)
