@@ -9,7 +9,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -23,6 +23,9 @@ from api.idempotency import idempotent
 from api.pagination import cursor_by
 from dossiers import scoping, selectors
 from dossiers.models import Claim, Creditor, Debtor, Dossier, Payment
+from dossiers.services import refuse_closed
+from imports.services import claim_add_references
+from imports.validation import REFERENCES, claim_differences
 
 BULK_MAX = 1000
 
@@ -167,6 +170,36 @@ class ClaimViewSet(_ScopedFilterMixin, IdempotentCreateMixin, viewsets.ReadOnlyM
     def get_queryset(self):
         return selectors.claims_for_figures(super().get_queryset())
 
+    @extend_schema(
+        responses={
+            201: serializers.ClaimSerializer,
+            200: serializers.ClaimSerializer,
+            409: OpenApiResponse(
+                description="Numéro de facture déjà enregistré pour ce créancier avec d'autres "
+                "données : ``detail``, ``claim``, ``dossier``, ``dossier_reference`` et "
+                "``differences`` (champ, enregistré, reçu) ; rien n'est écrit."
+            ),
+        }
+    )
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        """A new invoice (201). Its number already recorded for the creditor: the same facts
+        give back the recorded claim (200, a reference it lacked added), other facts are a
+        409 listing each difference (``imports.validation.claim_differences``, as a file's
+        conflict); a claim in a dossier the caller may not read is never shown."""
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        known = (
+            Claim.objects.select_related("dossier__debtor")
+            .filter(creditor=data["creditor"], invoice_number=data["invoice_number"].strip())
+            .first()
+        )
+        if known is None:
+            self.perform_create(serializer)
+            return Response(serializer.data, status=status.HTTP_201_CREATED)
+        return _known_claim(self, known, data)
+
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
         raw = self.request.query_params.get("open")
@@ -199,6 +232,67 @@ class ClaimViewSet(_ScopedFilterMixin, IdempotentCreateMixin, viewsets.ReadOnlyM
         )
         serializer.is_valid(raise_exception=True)
         return _write_bulk(self, serializer, serializers.ClaimSerializer)
+
+
+def _known_claim(view, claim: Claim, data: dict) -> Response:
+    user = view.request.user
+    debtor = data["dossier"]["debtor"]
+    received = {
+        "debtor_siren": debtor.siren,
+        "debtor_name": debtor.name,
+        **{key: data.get(key, "") for key, _ in REFERENCES},
+        **{key: data[key] for key in ("amount", "issue_date", "due_date")},
+    }
+    number = claim.invoice_number
+    if not scoping.visible_dossiers(user).filter(pk=claim.dossier_id).exists():
+        # Same facts or not, one answer: nothing about another portfolio's invoice is told.
+        return _conflict(
+            f"La facture {number} est déjà enregistrée pour ce créancier, dans un dossier hors "
+            "de votre portefeuille : rien n'a été enregistré. Adressez-vous au responsable du "
+            "créancier."
+        )
+    differences = claim_differences(claim, received)
+    if differences:
+        return _conflict(
+            f"Conflit : la facture {number} est déjà enregistrée avec d'autres données "
+            f"(dossier {claim.dossier.reference}) : "
+            + " ; ".join(
+                f"{label} : {old} enregistré, {new} reçu" for label, old, new in differences
+            )
+            + ". Rien n'a été enregistré : une facture émise ne se modifie pas (émettez un avoir "
+            "ou une facture rectificative).",
+            claim=claim,
+            differences=differences,
+        )
+    completes = any(received[key] and not getattr(claim, key) for key, _ in REFERENCES)
+    if completes and claim.cancelled_on is None:
+        if not scoping.may_join(user, claim.dossier):
+            refuse_closed(claim.dossier, action="compléter cette facture")
+            raise ValidationError({"debtor": [scoping.OUT_OF_PORTFOLIO]})
+        claim_add_references(
+            claim_id=claim.pk,
+            values=received,
+            actor=user,
+            reason=data.get("reason") or "facture reçue de nouveau via l'API",
+        )
+    claim = selectors.claims_for_figures(Claim.objects.filter(pk=claim.pk)).get()
+    return Response(view.get_serializer(claim).data, status=status.HTTP_200_OK)
+
+
+def _conflict(detail: str, *, claim: Claim | None = None, differences=()) -> Response:
+    return Response(
+        {
+            "detail": detail,
+            "claim": claim.pk if claim else None,
+            "dossier": claim.dossier_id if claim else None,
+            "dossier_reference": claim.dossier.reference if claim else "",
+            "differences": [
+                {"field": label, "recorded": recorded, "received": received}
+                for label, recorded, received in differences
+            ],
+        },
+        status=status.HTTP_409_CONFLICT,
+    )
 
 
 PAYMENT_FILTERS = {

@@ -540,13 +540,26 @@ WRITE_CHUNK = 5000
 def _update_claim(row: Row, *, actor, reason: str) -> int:
     """A known invoice whose file gives a reference it lacked: the reference is added (the
     check refused any other difference as a conflict; nothing recorded is overwritten)."""
-    claim = Claim.objects.select_for_update().get(pk=row.target_pk)
-    added = [key for key, _ in REFERENCES if row.values[key] and not getattr(claim, key)]
-    for key in added:
-        setattr(claim, key, row.values[key])
-    labels = ", ".join(label.lower() for key, label in REFERENCES if key in added)
-    journaled_save(claim, actor=actor, reason=f"{reason} : référence ajoutée ({labels})")
-    return claim.dossier_id
+    return claim_add_references(
+        claim_id=row.target_pk, values=row.values, actor=actor, reason=reason
+    ).dossier_id
+
+
+def claim_add_references(*, claim_id: int, values: dict, actor, reason: str) -> Claim:
+    """Add to a recorded invoice the references (contract, purchase order, delivery note) it
+    lacked and ``values`` gives; a reference already recorded is never overwritten (another
+    one is a conflict, ``validation.claim_differences``). Journaled, with who and why; nothing
+    is written when nothing is added."""
+    with transaction.atomic():
+        claim = Claim.objects.select_for_update().get(pk=claim_id)
+        added = [key for key, _ in REFERENCES if values.get(key) and not getattr(claim, key)]
+        if not added:
+            return claim
+        for key in added:
+            setattr(claim, key, values[key])
+        labels = ", ".join(label.lower() for key, label in REFERENCES if key in added)
+        journaled_save(claim, actor=actor, reason=f"{reason} : référence ajoutée ({labels})")
+    return claim
 
 
 def _debtor_key(v: dict):
