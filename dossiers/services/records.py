@@ -437,7 +437,8 @@ def payment_reverse(*, payment: Payment, actor: User | None, reason: str, on: da
     """A payment the bank took back (returned direct debit, recalled transfer): the invoices it
     settled are owed again, the payment is marked rejected (its allocations stay as evidence),
     and a dossier it had cleared reopens at the stage it had before — journaled with who and
-    why. A payment already rejected, or a credit note, is refused."""
+    why; an invoice cancelled since stays at 0 (nothing is owed on it). A payment already
+    rejected, or a credit note, is refused."""
     reason = require_reason(reason)
     with transaction.atomic():
         dossier = lock_dossier(payment.dossier_id)
@@ -457,6 +458,8 @@ def payment_reverse(*, payment: Payment, actor: User | None, reason: str, on: da
         )
         for allocation in allocations:
             claim = claims[allocation.claim_id]
+            if claim.is_cancelled:  # cancelled since: nothing is owed on it, it stays at 0
+                continue
             claim.outstanding += allocation.amount
             journaled_save(claim, actor=actor, reason=f"paiement {payment.pk} rejeté : {reason}")
         payment.reversed_on = on

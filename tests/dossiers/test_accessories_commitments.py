@@ -181,3 +181,35 @@ def test_a_payment_the_bank_took_back_pays_neither_the_invoice_nor_the_accessori
     assert figures.accessories_paid == D("0.00")
     assert figures.total_due == D("1050.32")
     assert Payment.objects.get(pk=payment.pk).reversed_on == datetime.date(2026, 2, 12)
+
+
+def test_a_payment_taken_back_after_its_invoice_was_cancelled_leaves_that_invoice_at_zero(
+    controller,
+):
+    """An invoice paid, then cancelled (issued in error), then its payment recalled by the
+    bank: nothing is owed on a cancelled invoice, so it stays at 0 (the reversal used to fail on
+    the rule « an invoice cancelled has nothing outstanding »); the other invoice is untouched
+    and the payment is marked rejected."""
+    first = _invoice(amount="1000.00")
+    second = _invoice(
+        creditor=first.dossier.creditor,
+        debtor=first.dossier.debtor,
+        due=datetime.date(2026, 2, 28),
+        amount="500.00",
+    )
+    assert second.dossier_id == first.dossier_id
+    payment = _pay(first.dossier, "1000.00", datetime.date(2026, 2, 10), controller)
+    services.claim_cancel(
+        claim=first,
+        actor=controller,
+        reason="facture émise par erreur",
+        on=datetime.date(2026, 2, 15),
+    )
+    services.payment_reverse(
+        payment=payment, actor=controller, reason="virement rappelé", on=datetime.date(2026, 2, 20)
+    )
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.outstanding == D("0.00") and first.cancelled_on == datetime.date(2026, 2, 15)
+    assert second.outstanding == D("500.00")
+    assert Payment.objects.get(pk=payment.pk).reversed_on == datetime.date(2026, 2, 20)
