@@ -31,6 +31,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import EnrolmentInvitation
 from accounts.network import client_ip
 
 
@@ -39,9 +40,21 @@ def _setting(name: str, default):
 
 
 def _recent_failures(username: str):
+    """The username's failures within the window, since its last reset by an admin's link at
+    most (those were tries of the old password: the new one is not slowed by them)."""
     hours = _setting("ACCOUNT_THROTTLE_WINDOW_HOURS", 24)
     since = timezone.now() - timedelta(hours=hours)
-    return AccessFailureLog.objects.filter(username=username, attempt_time__gte=since)
+    reset = (
+        EnrolmentInvitation.objects.filter(
+            user__username=username,
+            purpose=EnrolmentInvitation.Purpose.RESET,
+            used_at__gte=since,
+        )
+        .order_by("-used_at")
+        .values_list("used_at", flat=True)
+        .first()
+    )
+    return AccessFailureLog.objects.filter(username=username, attempt_time__gte=reset or since)
 
 
 def _recent_failures_from(address: str):

@@ -137,3 +137,30 @@ def test_the_reset_lifts_the_accounts_login_lock(client, controller, settings):
     device = TOTPDevice.objects.create(user=controller, name="nouveau", confirmed=False)
     tokens.access_reset(key=issued.key, device=device, password=NEW_PASSWORD)
     assert not AccessAttempt.objects.filter(username=controller.username).exists()
+
+
+def test_the_reset_ends_the_slowdown_earned_by_the_old_password(client, controller):
+    """Failures spread over many addresses slow the account down (#19, item 6); they were
+    tries of the old password: once the admin's reset link is used, the new password logs in
+    at once, and only failures after the reset count again."""
+    from axes.models import AccessFailureLog
+
+    from accounts import throttle
+
+    for n in range(10):
+        AccessFailureLog.objects.create(
+            username=controller.username,
+            ip_address=f"203.0.113.{n + 1}",
+            user_agent="test",
+            path_info="/connexion/",
+            attempt_time=timezone.now() - datetime.timedelta(minutes=2),
+        )
+    assert throttle.remaining_delay(controller.username) > datetime.timedelta(0)
+    issued = tokens.invitation_issue(user=controller, actor=None, purpose=RESET)
+    device = TOTPDevice.objects.create(user=controller, name="nouveau", confirmed=False)
+    tokens.access_reset(key=issued.key, device=device, password=NEW_PASSWORD)
+    assert throttle.remaining_delay(controller.username) == datetime.timedelta(0)
+    response = client.post(
+        reverse("login"), {"username": controller.username, "password": NEW_PASSWORD}
+    )
+    assert response.status_code == 302  # on to the second factor, not the form again
