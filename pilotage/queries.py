@@ -263,7 +263,7 @@ def _dossiers_queryset(f: Filters) -> QuerySet:
 def payments_query(f: Filters) -> dict[date, tuple[int, Decimal]]:
     rows = (
         Payment.objects.filter(f.scope("dossier__"), f.period("received_on"))
-        .filter(kind=Payment.Kind.PAYMENT)
+        .filter(kind=Payment.Kind.PAYMENT, reversed_on__isnull=True)
         .annotate(month=TruncMonth("received_on", output_field=DateField()))
         .order_by()
         .values("month")
@@ -325,7 +325,8 @@ def reminders_query(f: Filters) -> list[dict]:
         "0 AS payments_n, 0 AS payments_amount FROM ("
         "SELECT r.step__stage, r.channel, r.traced, r.sent_on, r.rank, "
         f"CASE WHEN r.rank = 1 THEN (SELECT min(p.received_on) FROM {payment} p "
-        "WHERE p.dossier_id = r.dossier_id AND p.kind = %s AND p.received_on > r.sent_on "
+        "WHERE p.dossier_id = r.dossier_id AND p.kind = %s AND p.reversed_on IS NULL "
+        "AND p.received_on > r.sent_on "
         # the level is still the last one sent: no other level went out after it, before p
         "AND NOT EXISTS (SELECT 1 FROM ranked x WHERE x.dossier_id = r.dossier_id "
         "AND x.step__stage <> r.step__stage AND x.sent_on < p.received_on "
@@ -374,10 +375,10 @@ def _ranked_reminders(f: Filters) -> QuerySet:
 
 
 def _period_payments(f: Filters) -> QuerySet:
-    """The payments (not credit notes) received in the period."""
+    """The payments (not credit notes, not taken back by the bank) received in the period."""
     return (
         Payment.objects.filter(f.scope("dossier__"), f.period("received_on"))
-        .filter(kind=Payment.Kind.PAYMENT)
+        .filter(kind=Payment.Kind.PAYMENT, reversed_on__isnull=True)
         .order_by()
         .values("dossier_id", "received_on", "amount")
     )
@@ -555,7 +556,11 @@ def _team_queryset(f: Filters) -> QuerySet:
             ),
             recovered=Coalesce(
                 _scalar(
-                    payments.filter(kind=Payment.Kind.PAYMENT, dossier__assigned_to=user),
+                    payments.filter(
+                        kind=Payment.Kind.PAYMENT,
+                        reversed_on__isnull=True,
+                        dossier__assigned_to=user,
+                    ),
                     Sum("amount"),
                     MONEY,
                 ),

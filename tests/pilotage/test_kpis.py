@@ -259,3 +259,26 @@ def test_the_page_seen_again_with_the_same_filters_shows_the_new_figures(portfol
     assert again.figures["outstanding"] == Decimal("1800.00")
     assert rows(again.tables["recovered"])["novembre 2026"] == [2, Decimal("2300.00")]
     assert data(creditor=portfolio.a).figures["outstanding"] == Decimal("1100.00")
+
+
+def test_a_payment_the_bank_took_back_was_not_recovered(portfolio):
+    """The 2 000 € of November returned by the bank on 30/11: recovered 400 € only, in
+    October; the cost per euro is 11,20 / 400; Bob recovered nothing; the payment no longer
+    counts after its reminder level."""
+    from dossiers.models import Payment
+
+    before = data()
+    returned = Payment.objects.get(amount=Decimal("2000.00"), kind=Payment.Kind.PAYMENT)
+    services.payment_reverse(
+        payment=returned, actor=None, reason="virement rappelé", on=datetime.date(2026, 11, 30)
+    )
+    result = data()
+    assert rows(result.tables["recovered"])["novembre 2026"] == [0, Decimal("0.00")]
+    assert result.figures["recovered"] == Decimal("400.00")
+    assert round(result.figures["cost_per_euro"], 6) == Decimal("0.028000")
+    assert rows(result.tables["team"])["Bob Bernard"][-1] == Decimal("0.00")
+    third = Decimal(1) / 3
+    assert rows(before.tables["cadence"])["Relance 1"][1:3] == [third, Decimal(2) / 3]
+    # B/P2 paid 9 days after its R1, then the money went back: not paid within 15 days.
+    table = rows(result.tables["cadence"])
+    assert table["Relance 1"] == [3, third, third, Decimal("0.5"), 1, Decimal("400.00")]
