@@ -12,6 +12,9 @@ order, stopping after one page:
   the imports) re-score their dossiers in one ``UPDATE``;
 - **every day** (``journee.refresh_priorities``, beat at 00:20, and ``manage.py
   refresh_priorities``): the age points and the prescription warnings move with the date alone.
+- **once, after a long run of writes** (``deferred()``): within the block the writes only note
+  their dossiers, re-scored in one pass on leaving it — the demo's seed writes months of history
+  that nobody reads in « Ma journée » before its end (a re-score per write was a third of it).
 
 The score written is the very SQL expression the worklist used to sort by (``_score_expression``),
 so the order is the one it was. With it, ``Dossier.attention``: whether any item of the worklist
@@ -21,6 +24,9 @@ with something to do (its own conditions, evaluated again on each of them, drop 
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import connection
@@ -123,21 +129,59 @@ DOSSIER_OF = {Dossier: "pk", Claim: "dossier_id", Reminder: "dossier_id", Task: 
               CallLog: "dossier_id"}  # fmt: skip
 
 
+@dataclass
+class _Pending:
+    """The dossiers whose priority a ``deferred()`` block owes (``everything``: all open)."""
+
+    ids: set[int] = field(default_factory=set)
+    everything: bool = False
+
+
+_DEFERRED: ContextVar[_Pending | None] = ContextVar("priority_deferred", default=None)
+
+
+@contextmanager
+def deferred():
+    """Within the block, the writes note their dossiers instead of re-scoring each at once;
+    on leaving it (without an error), the dossiers noted are re-scored in one pass, for the
+    date of that moment. Nested blocks join the outermost one."""
+    if _DEFERRED.get() is not None:
+        yield
+        return
+    pending = _Pending()
+    token = _DEFERRED.set(pending)
+    try:
+        yield
+    finally:
+        _DEFERRED.reset(token)
+    if pending.everything:
+        refresh_all()
+        return
+    ids = sorted(pending.ids)
+    for start in range(0, len(ids), CHUNK):
+        refresh(Dossier.objects.filter(pk__in=ids[start : start + CHUNK]).values("pk"))
+
+
 def _saved(sender, instance, **kwargs) -> None:
     if kwargs.get("raw"):  # fixtures
         return
     dossier_id = getattr(instance, DOSSIER_OF[sender])
-    if dossier_id is not None:
-        refresh(Dossier.objects.filter(pk=dossier_id).values("pk"))
+    if dossier_id is None:
+        return
+    if (pending := _DEFERRED.get()) is not None:
+        pending.ids.add(dossier_id)
+        return
+    refresh(Dossier.objects.filter(pk=dossier_id).values("pk"))
 
 
 def _bulk(sender, pks, rows, fields, **kwargs) -> None:
     if sender not in DOSSIER_OF:
         return
-    if sender is Dossier:
-        dossiers = Dossier.objects.filter(pk__in=pks).values("pk")
-    else:
-        dossiers = sender.objects.filter(pk__in=pks).values("dossier_id")
+    name = "pk" if sender is Dossier else "dossier_id"
+    dossiers = sender.objects.filter(pk__in=pks).values(name)
+    if (pending := _DEFERRED.get()) is not None:
+        pending.ids.update(dossiers.values_list(name, flat=True))
+        return
     refresh(dossiers)
 
 
@@ -152,6 +196,14 @@ def connect() -> None:
 def _scores(sender, creditor_id=None, **kwargs) -> None:
     """The payment probability's points moved (``scoring``): after a scoring run every open
     dossier, after a manager's switch that creditor's."""
+    if (pending := _DEFERRED.get()) is not None:
+        if creditor_id is None:
+            pending.everything = True
+        else:
+            pending.ids.update(
+                Dossier.objects.filter(creditor_id=creditor_id).values_list("pk", flat=True)
+            )
+        return
     if creditor_id is None:
         refresh_all()
     else:

@@ -183,11 +183,17 @@ def _epc_qr(payload: str, **options) -> qrcode.QRCode:
 
 
 # A letter's codes are made again and again (the preview, the sending, the same dossier's next
-# letter): choosing a code's mask is most of its cost, and the same text gives the same code.
+# letter, the e-mail's PNG and the PDF's SVG of one letter): choosing a code's mask is most of
+# its cost, and the same text gives the same code — made once for both images.
+@functools.lru_cache(maxsize=1024)
+def _epc_code(payload: str) -> qrcode.QRCode:
+    return _epc_qr(payload, box_size=4)
+
+
 @functools.lru_cache(maxsize=1024)
 def epc_qr_png(payload: str) -> bytes:
     """The same code as a PNG image, for e-mail readers that show no SVG."""
-    image = _epc_qr(payload, box_size=4).make_image()
+    image = _epc_code(payload).make_image()
     buffer = io.BytesIO()
     image.save(buffer)
     return buffer.getvalue()
@@ -200,7 +206,7 @@ def epc_qr_svg(payload: str) -> str:
     are drawn as rectangles (a run of a row, continued down the rows that repeat it), not one
     square each: the same image, with a few times fewer path commands for WeasyPrint to draw
     (the codes were ~40 % of a letter's rendering)."""
-    matrix = _epc_qr(payload).get_matrix()  # with its 4-module quiet zone
+    matrix = _epc_code(payload).get_matrix()  # with its 4-module quiet zone
     side = len(matrix)
     return (
         f'<svg width="{side}mm" height="{side}mm" version="1.1" viewBox="0 0 {side} {side}" '

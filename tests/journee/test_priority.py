@@ -125,3 +125,34 @@ def test_the_daily_refresh_moves_the_age_points_and_the_worklist_reads_the_store
         scores = [row.dossier.score for row in rows]
         assert scores == sorted(scores, reverse=True)
         assert [row.dossier.priority for row in rows] == scores
+
+
+def test_writes_in_a_deferred_block_are_scored_once_on_leaving_it(controller):
+    """A long run of writes (the demo's seed) notes its dossiers and re-scores them once at
+    the end: inside, the stored priority does not move; after, it is the computed one."""
+    dossier = _dossier(controller, "25000.00", 20)
+    other = _dossier(controller, "1200.00", 40)
+    with priority.deferred():
+        dossier_services.dispute_open(dossier=dossier, reason_code="quality", actor=None)
+        with priority.deferred():  # a nested block joins the outer one
+            dossier_services.payment_record(
+                dossier=other, amount=Decimal("900.00"), received_on=TODAY, actor=None
+            )
+        assert Dossier.objects.get(pk=dossier.pk).priority == 40 + 8 + 4
+        assert Dossier.objects.get(pk=other.pk).priority == 20 + 15 + 4
+    assert Dossier.objects.get(pk=dossier.pk).priority == 40 + 8 + 15
+    assert Dossier.objects.get(pk=other.pk).priority == 10 + 15 + 4  # 300 € left
+    stored, live = _stored_and_live()
+    assert stored == live
+
+
+def test_a_deferred_block_left_on_an_error_scores_nothing_and_writes_score_again(controller):
+    dossier = _dossier(controller, "25000.00", 20)
+    with pytest.raises(RuntimeError), priority.deferred():
+        dossier_services.dispute_open(dossier=dossier, reason_code="quality", actor=None)
+        raise RuntimeError("interrompu")
+    assert Dossier.objects.get(pk=dossier.pk).priority == 40 + 8 + 4
+    dossier_services.payment_record(
+        dossier=dossier, amount=Decimal("24000.00"), received_on=TODAY, actor=None
+    )
+    assert Dossier.objects.get(pk=dossier.pk).priority == 20 + 8 + 15
