@@ -46,9 +46,10 @@ from imports.validation import (
     number_formats,
     preview_line,
 )
-from journal.bulk import journaled_insert
+from journal.bulk import journaled_insert, rows_written_together
 from journal.journaled import journaled_save
 from recouvrement.celery import queue
+from recouvrement.lookups import AnyOf
 
 B = ImportBatch.Status
 PROGRESS_EVERY = 1000
@@ -170,6 +171,8 @@ def _check_rows(batch: ImportBatch, progress: Callable[[int], None] | None = Non
     )
     # A typed text holds no invisible control character (accounts.text), in any column.
     for row, cells in zip(rows, table.rows, strict=False):
+        if not has_control_characters("".join(v for v in cells if isinstance(v, str))):
+            continue  # (one search per row; the cell named only when there is one)
         for header, value in zip(table.headers, cells, strict=False):
             if isinstance(value, str) and has_control_characters(value):
                 row.fail(f"colonne « {header} » : {CONTROL_MESSAGE}")
@@ -196,7 +199,7 @@ def _scope_rows(batch: ImportBatch, rows: list[Row], user) -> list[str]:
     allowed: set[int] = set()
     closed: dict[int, Dossier] = {}
     for start in range(0, len(wanted), 10_000):
-        chunk = Dossier.objects.filter(pk__in=wanted[start : start + 10_000])
+        chunk = Dossier.objects.filter(AnyOf("pk", wanted[start : start + 10_000]))
         allowed.update(scoping.editable_dossiers(user, chunk).values_list("pk", flat=True))
         readable_closed = scoping.visible_dossiers(user, chunk.filter(closed_on__isnull=False))
         closed.update((d.pk, d) for d in readable_closed.only("reference", "state", "closed_on"))
@@ -244,8 +247,8 @@ def _target_dossiers(batch: ImportBatch, rows: list[Row]) -> list[tuple[Row, int
     for start in range(0, len(debtors), 10_000):
         open_of.update(
             Dossier.objects.filter(
+                AnyOf("debtor_id", debtors[start : start + 10_000]),
                 creditor_id=batch.creditor_id,
-                debtor_id__in=debtors[start : start + 10_000],
                 closed_on__isnull=True,
             ).values_list("debtor_id", "pk")
         )
@@ -261,7 +264,7 @@ def _claim_dossiers(claim_ids: list[int]) -> dict[int, int]:
     wanted = sorted(set(claim_ids))
     for start in range(0, len(wanted), 10_000):
         found.update(
-            Claim.objects.filter(pk__in=wanted[start : start + 10_000]).values_list(
+            Claim.objects.filter(AnyOf("pk", wanted[start : start + 10_000])).values_list(
                 "pk", "dossier_id"
             )
         )
@@ -275,14 +278,14 @@ def _known_debtors(rows: list[Row]) -> dict[object, int]:
     sirens = sorted(k for k in keys if isinstance(k, str))
     for start in range(0, len(sirens), 10_000):
         found.update(
-            Debtor.objects.filter(siren__in=sirens[start : start + 10_000])
+            Debtor.objects.filter(AnyOf("siren", sirens[start : start + 10_000]))
             .order_by("-pk")
             .values_list("siren", "pk")
         )
     names = sorted({row.values["debtor_name"] for row in rows if not row.values["debtor_siren"]})
     for start in range(0, len(names), 10_000):
         for pk, name, postal in (
-            Debtor.objects.filter(siren="", name__in=names[start : start + 10_000])
+            Debtor.objects.filter(AnyOf("name", names[start : start + 10_000]), siren="")
             .order_by("-pk")
             .values_list("pk", "name", "postal_code")
         ):
@@ -481,6 +484,12 @@ def write_claims(*, batch, rows: list[Row], actor, reason: str, progress) -> dic
     journaled statements per chunk of rows (``journal.bulk.journaled_insert``: one history
     row per object, with who and why); the dossiers opened are then planned in batches as the
     daily run plans them. Invoices of dossiers already open, and updates, go the per-row way."""
+    # « Ma journée »'s priorities (journal.bulk.rows_written) brought in step once, at the end.
+    with rows_written_together():
+        return _write_claims(batch=batch, rows=rows, actor=actor, reason=reason, progress=progress)
+
+
+def _write_claims(*, batch, rows: list[Row], actor, reason: str, progress) -> dict[str, int]:
     creditor = batch.creditor
     counts = {CREATE: 0, UPDATE: 0, UNCHANGED: 0}
     for row in rows:
@@ -491,8 +500,10 @@ def write_claims(*, batch, rows: list[Row], actor, reason: str, progress) -> dic
             touched.add(_update_claim(row, actor=actor, reason=reason))
     new = [row for row in rows if row.action == CREATE]
     debtor_of = _debtors_for(new, actor=actor, reason=reason)
+    # The dossiers opened take their references in the order of the file, as row by row.
+    in_file_order = dict.fromkeys(debtor_of[_debtor_key(row.values)] for row in new)
     dossier_of, opened = services.dossiers_open_or_join(
-        creditor=creditor, debtor_ids=list(dict.fromkeys(debtor_of.values())), actor=actor
+        creditor=creditor, debtor_ids=list(in_file_order), actor=actor
     )
     opened_set = set(opened)
     done = counts[UPDATE] + counts[UNCHANGED]
@@ -576,14 +587,14 @@ def _debtors_for(rows: list[Row], *, actor, reason: str) -> dict[object, int]:
     sirens = sorted(k for k in first if isinstance(k, str))
     for start in range(0, len(sirens), 10_000):
         found.update(
-            Debtor.objects.filter(siren__in=sirens[start : start + 10_000])
+            Debtor.objects.filter(AnyOf("siren", sirens[start : start + 10_000]))
             .order_by("-pk")  # the oldest debtor of a SIREN last, so kept
             .values_list("siren", "pk")
         )
     names = sorted({v["debtor_name"] for k, v in first.items() if not isinstance(k, str)})
     for start in range(0, len(names), 10_000):
         for pk, name, postal in (
-            Debtor.objects.filter(siren="", name__in=names[start : start + 10_000])
+            Debtor.objects.filter(AnyOf("name", names[start : start + 10_000]), siren="")
             .order_by("-pk")
             .values_list("pk", "name", "postal_code")
         ):

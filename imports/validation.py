@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -33,6 +34,7 @@ from imports.parsing import (
     text,
 )
 from legal.formatting import euros, french_date
+from recouvrement.lookups import AnyOf
 
 CREATE, UPDATE, UNCHANGED, ERROR = "create", "update", "unchanged", "error"
 IGNORED = "ignored"
@@ -117,6 +119,24 @@ def _check(row: Row, key: str, parse: Callable, *args) -> None:
         row.fail(str(exc))
 
 
+# A file repeats its dates, its debtors' SIRENs and e-mails from row to row: each distinct cell
+# is read once (``typed``: the cell 1 and the cell True are not the same; a refused cell is read
+# again, its message rebuilt). The readers depend on nothing but the cell.
+_CACHE = 65_536
+_parse_date = lru_cache(maxsize=_CACHE, typed=True)(parse_date)
+_parse_amount = lru_cache(maxsize=_CACHE, typed=True)(parse_amount)
+_parse_siren = lru_cache(maxsize=_CACHE, typed=True)(parse_siren)
+
+
+@lru_cache(maxsize=_CACHE)
+def _email_ok(email: str) -> bool:
+    try:
+        validate_email(email)
+    except ValidationError:
+        return False
+    return True
+
+
 # --- Number formats ---------------------------------------------------------------------------
 
 AMOUNT_FIELDS = ("amount",)
@@ -189,7 +209,7 @@ def debtor_key(name: str, postal_code: str) -> tuple[str, str]:
 # --- Invoices --------------------------------------------------------------------------------
 
 
-def _claim_row(number: int, cells: dict, decimal: dict[str, str]) -> Row:
+def _claim_row(number: int, cells: dict, decimal: dict[str, str], today: date | None = None) -> Row:
     row = Row(number=number)
     invoice_number = text(cells.get("invoice_number"))
     if not invoice_number:
@@ -197,19 +217,19 @@ def _claim_row(number: int, cells: dict, decimal: dict[str, str]) -> Row:
     elif len(invoice_number) > 50:
         row.fail("Numéro de facture trop long (50 caractères au plus).")
     row.values["invoice_number"] = invoice_number
-    _check(row, "issue_date", parse_date, cells.get("issue_date"), "Date d'émission")
-    _check(row, "due_date", parse_date, cells.get("due_date"), "Date d'échéance")
+    _check(row, "issue_date", _parse_date, cells.get("issue_date"), "Date d'émission")
+    _check(row, "due_date", _parse_date, cells.get("due_date"), "Date d'échéance")
     issue, due = row.values.get("issue_date"), row.values.get("due_date")
     if issue and due and due < issue:
         row.fail("La date d'échéance précède la date d'émission.")
-    if issue and issue > timezone.localdate():
+    if issue and issue > (today or timezone.localdate()):
         row.fail(f"Date d'émission {issue:%d/%m/%Y} dans le futur.")
-    _check(row, "amount", parse_amount, cells.get("amount"), "Montant", decimal.get("amount"))
+    _check(row, "amount", _parse_amount, cells.get("amount"), "Montant", decimal.get("amount"))
     name = text(cells.get("debtor_name"))
     if not name:
         row.fail("Nom du débiteur manquant.")
     row.values["debtor_name"] = name[:200]
-    _check(row, "debtor_siren", parse_siren, cells.get("debtor_siren"))
+    _check(row, "debtor_siren", _parse_siren, cells.get("debtor_siren"))
     siren = row.values.get("debtor_siren", "")
     kind_word = text(cells.get("debtor_kind")).lower()
     if kind_word and kind_word not in KIND_WORDS:
@@ -223,11 +243,8 @@ def _claim_row(number: int, cells: dict, decimal: dict[str, str]) -> Row:
     for key in ("contract_ref", "purchase_order_ref", "delivery_note_ref"):
         row.values[key] = text(cells.get(key))[:100]
     email = text(cells.get("email"))
-    if email:
-        try:
-            validate_email(email)
-        except ValidationError:
-            row.fail(f"Adresse e-mail « {email} » invalide.")
+    if email and not _email_ok(email):
+        row.fail(f"Adresse e-mail « {email} » invalide.")
     row.values["email"] = email
     return row
 
@@ -244,8 +261,9 @@ def check_claims(
 ) -> list[Row]:
     """``dossiers``: the dossiers the importing user may see (``dossiers.scoping``); a conflict
     with an invoice of another dossier is refused without revealing it. None: no limit."""
+    today = timezone.localdate()
     rows = [
-        _claim_row(_line(lines, i), _cells(r, positions), decimal or {})
+        _claim_row(_line(lines, i), _cells(r, positions), decimal or {}, today)
         for i, r in enumerate(table_rows)
     ]
     first_seen: dict[str, int] = {}
@@ -271,7 +289,7 @@ def _compare_with_database(creditor: Creditor, rows: list[Row], dossiers=None) -
     numbers = [r.values["invoice_number"] for r in rows if r.values["invoice_number"]]
     existing = {
         claim.invoice_number: claim
-        for claim in Claim.objects.filter(creditor=creditor, invoice_number__in=numbers)
+        for claim in Claim.objects.filter(AnyOf("invoice_number", numbers), creditor=creditor)
         .select_related("dossier__debtor")
         .only(
             "pk",
@@ -292,13 +310,15 @@ def _compare_with_database(creditor: Creditor, rows: list[Row], dossiers=None) -
     hidden: set[int] = set()
     if dossiers is not None and existing:
         ids = {claim.dossier_id for claim in existing.values()}
-        hidden = ids - set(dossiers.filter(pk__in=ids).values_list("pk", flat=True))
+        hidden = ids - set(dossiers.filter(AnyOf("pk", ids)).values_list("pk", flat=True))
     sirens = {r.values.get("debtor_siren") for r in rows} - {"", None}
-    known_sirens = set(Debtor.objects.filter(siren__in=sirens).values_list("siren", flat=True))
+    known_sirens = set(
+        Debtor.objects.filter(AnyOf("siren", sirens)).values_list("siren", flat=True)
+    )
     names = {r.values["debtor_name"] for r in rows if not r.values.get("debtor_siren")}
     known_names = {
         debtor_key(name, postal)
-        for name, postal in Debtor.objects.filter(siren="", name__in=names).values_list(
+        for name, postal in Debtor.objects.filter(AnyOf("name", names), siren="").values_list(
             "name", "postal_code"
         )
     }

@@ -15,7 +15,9 @@ The daily cadence run writes its thousands of reminders and dossier moves this w
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
+from contextlib import contextmanager
 from datetime import datetime
 
 from django.conf import settings
@@ -85,9 +87,44 @@ def journaled_bulk_update(
     return updated
 
 
-def _written(model, pks: list, rows: Sequence, fields) -> None:
-    if pks:
+_held = threading.local()
+
+
+@contextmanager
+def rows_written_together():
+    """Within this block, the bulk writes' ``rows_written`` are held, then sent once per model
+    at its end (the pks and rows of all its writes, ``fields`` None when one write was of new
+    rows): a long write (an import: dossiers opened, then their invoices, then their planning)
+    brings the derived figures in step once, not after each statement. Nothing is sent when
+    the block raises (its transaction is rolled back). Nested blocks hold until the outer."""
+    if getattr(_held, "writes", None) is not None:
+        yield
+        return
+    _held.writes = {}
+    try:
+        yield
+        writes = _held.writes
+    finally:
+        _held.writes = None
+    for model, (pks, rows, fields) in writes.items():
         rows_written.send(sender=model, pks=pks, rows=rows, fields=fields)
+
+
+def _written(model, pks: list, rows: Sequence, fields) -> None:
+    if not pks:
+        return
+    held = getattr(_held, "writes", None)
+    if held is None:
+        rows_written.send(sender=model, pks=pks, rows=rows, fields=fields)
+        return
+    if model not in held:
+        held[model] = ([], [], fields)
+    kept_pks, kept_rows, kept_fields = held[model]
+    kept_pks.extend(pks)
+    kept_rows.extend(rows)
+    if kept_fields is not None:
+        merged = None if fields is None else list(dict.fromkeys([*kept_fields, *fields]))
+        held[model] = (kept_pks, kept_rows, merged)
 
 
 def _history_enabled() -> bool:

@@ -37,6 +37,7 @@ from django.utils import timezone
 from dossiers.models import Claim, Dispute, Dossier, Promise, Task
 from journal.bulk import rows_written
 from portail.models import PortalEvent
+from recouvrement.lookups import AnyOf
 from relances.models import CallLog, Reminder
 from scoring.signals import scores_changed
 
@@ -177,12 +178,24 @@ def _saved(sender, instance, **kwargs) -> None:
 def _bulk(sender, pks, rows, fields, **kwargs) -> None:
     if sender not in DOSSIER_OF:
         return
-    name = "pk" if sender is Dossier else "dossier_id"
-    dossiers = sender.objects.filter(pk__in=pks).values(name)
+    if sender is Dossier:
+        ids = set(pks)
+    else:
+        # The rows written name their dossier (an import's invoices): no query to find them.
+        named = [
+            row.get("dossier_id") if isinstance(row, dict) else getattr(row, "dossier_id", None)
+            for row in rows
+        ]
+        if len(named) == len(pks) and None not in named:
+            ids = set(named)
+        else:
+            ids = set(sender.objects.filter(AnyOf("pk", pks)).values_list("dossier_id", flat=True))
+    ids.discard(None)
     if (pending := _DEFERRED.get()) is not None:
-        pending.ids.update(dossiers.values_list(name, flat=True))
+        pending.ids.update(ids)
         return
-    refresh(dossiers)
+    if ids:
+        refresh(Dossier.objects.filter(AnyOf("pk", sorted(ids))).values("pk"))
 
 
 def connect() -> None:

@@ -31,6 +31,7 @@ from dossiers.models import (
 from dossiers.selectors import dossier_accessories, dossier_prescription
 from dossiers.services import dossier_balance, paid_since
 from legal import calendar
+from recouvrement.lookups import AnyOf
 from relances.models import (
     ACCESSORIES_STAGES,
     STAGE_RANK,
@@ -351,7 +352,7 @@ def next_action_dates(dossiers: list[Dossier], *, on: date) -> dict[int, date | 
     batch (``BatchContext``): a few queries whatever their number (an import's new dossiers)."""
     if not dossiers:
         return {}
-    batch = Dossier.objects.filter(pk__in=[d.pk for d in dossiers])
+    batch = Dossier.objects.filter(AnyOf("pk", [d.pk for d in dossiers]))
     ctx = BatchContext(dossiers, on=on, batch=batch)
     return {d.pk: next_action_at(d, on=on, ctx=ctx) for d in dossiers}
 

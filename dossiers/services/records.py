@@ -39,6 +39,7 @@ from dossiers.services._common import (
 from dossiers.validators import normalize_iban, normalize_siren, normalize_vat_number
 from journal.bulk import journaled_insert, journaled_update_each
 from journal.journaled import journaled_save, require_reason
+from recouvrement.lookups import AnyOf
 
 # --- Creditors and debtors -------------------------------------------------------------------
 
@@ -146,12 +147,12 @@ def dossiers_open_or_join(
     on = on or timezone.localdate()
     Creditor.objects.select_for_update().only("pk").get(pk=creditor.pk)
     found: dict[int, int] = {}
-    wanted = sorted(set(debtor_ids))
+    wanted = list(dict.fromkeys(debtor_ids))  # the dossiers' references follow this order
     for start in range(0, len(wanted), 10_000):
         found.update(
             Dossier.objects.filter(
+                AnyOf("debtor_id", wanted[start : start + 10_000]),
                 creditor=creditor,
-                debtor_id__in=wanted[start : start + 10_000],
                 closed_on__isnull=True,
             ).values_list("debtor_id", "pk")
         )
@@ -183,7 +184,9 @@ def dossiers_refresh_opened(
     for start in range(0, len(dossier_ids), 2_000):
         chunk = dossier_ids[start : start + 2_000]
         first_due = dict(
-            Claim.objects.filter(dossier_id__in=chunk, outstanding__gt=0, cancelled_on__isnull=True)
+            Claim.objects.filter(
+                AnyOf("dossier_id", chunk), outstanding__gt=0, cancelled_on__isnull=True
+            )
             .values("dossier_id")
             .annotate(first=models.Min("due_date"))
             .values_list("dossier_id", "first")
@@ -191,7 +194,7 @@ def dossiers_refresh_opened(
         dossiers = list(
             Dossier.objects.select_for_update(of=("self",))
             .select_related("debtor", "creditor")
-            .filter(pk__in=chunk)
+            .filter(AnyOf("pk", chunk))
             .order_by("pk")
         )
         for dossier in dossiers:
