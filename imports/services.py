@@ -16,6 +16,7 @@ from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, connection, connections, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.roles import user_or_none
@@ -282,10 +283,12 @@ def _known_debtors(rows: list[Row]) -> dict[object, int]:
             .order_by("-pk")
             .values_list("siren", "pk")
         )
-    names = sorted({row.values["debtor_name"] for row in rows if not row.values["debtor_siren"]})
+    names = sorted(
+        {row.values["debtor_name"].lower() for row in rows if not row.values["debtor_siren"]}
+    )
     for start in range(0, len(names), 10_000):
         for pk, name, postal in (
-            Debtor.objects.filter(AnyOf("name", names[start : start + 10_000]), siren="")
+            Debtor.objects.filter(AnyOf(Lower("name"), names[start : start + 10_000]), siren="")
             .order_by("-pk")
             .values_list("pk", "name", "postal_code")
         ):
@@ -591,10 +594,11 @@ def _debtors_for(rows: list[Row], *, actor, reason: str) -> dict[object, int]:
             .order_by("-pk")  # the oldest debtor of a SIREN last, so kept
             .values_list("siren", "pk")
         )
-    names = sorted({v["debtor_name"] for k, v in first.items() if not isinstance(k, str)})
+    # Without a SIREN, a debtor is its name (whatever its case) and postal code (``debtor_key``).
+    names = sorted({v["debtor_name"].lower() for k, v in first.items() if not isinstance(k, str)})
     for start in range(0, len(names), 10_000):
         for pk, name, postal in (
-            Debtor.objects.filter(AnyOf("name", names[start : start + 10_000]), siren="")
+            Debtor.objects.filter(AnyOf(Lower("name"), names[start : start + 10_000]), siren="")
             .order_by("-pk")
             .values_list("pk", "name", "postal_code")
         ):

@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from dossiers.models import Claim, Creditor, Debtor, Payment
@@ -315,12 +316,12 @@ def _compare_with_database(creditor: Creditor, rows: list[Row], dossiers=None) -
     known_sirens = set(
         Debtor.objects.filter(AnyOf("siren", sirens)).values_list("siren", flat=True)
     )
-    names = {r.values["debtor_name"] for r in rows if not r.values.get("debtor_siren")}
+    names = {r.values["debtor_name"].lower() for r in rows if not r.values.get("debtor_siren")}
     known_names = {
         debtor_key(name, postal)
-        for name, postal in Debtor.objects.filter(AnyOf("name", names), siren="").values_list(
-            "name", "postal_code"
-        )
+        for name, postal in Debtor.objects.filter(
+            AnyOf(Lower("name"), names), siren=""
+        ).values_list("name", "postal_code")
     }
     for row in rows:
         values = row.values

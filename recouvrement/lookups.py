@@ -35,6 +35,7 @@ class _AnyOf(Lookup):
         return sql, [*lhs_params, *rhs_params]
 
 
-def AnyOf(field: str, values) -> _AnyOf:
-    """The condition « ``field`` is one of ``values`` », for ``QuerySet.filter``."""
-    return _AnyOf(F(field), list(values))
+def AnyOf(field, values) -> _AnyOf:
+    """The condition « ``field`` (a name or an expression) is one of ``values`` », for
+    ``QuerySet.filter``."""
+    return _AnyOf(F(field) if isinstance(field, str) else field, list(values))

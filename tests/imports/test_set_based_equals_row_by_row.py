@@ -49,6 +49,9 @@ def _file(known_siren: str, joined_siren: str) -> str:
         "FA-105;20/09/2026;20/10/2026;19,90;Lucie  Fontaine;;4 rue des Lilas;31000;Toulouse;;",
         # a debtor whose open dossier with this creditor exists: the invoice joins it
         f"FA-106;01/10/2026;31/10/2026;640,00;Cave Étoile;{joined_siren};;;;;",
+        # a known debtor without a SIREN, his name written in capitals: found by name and
+        # postal code whatever the case, a new dossier for him
+        "FA-107;02/10/2026;01/11/2026;33,00;EPICERIE MARTIN;;1 rue Oberkampf;75011;Paris;;",
         # the invoice already recorded, its contract reference given now: completed
         f"FA-001;01/07/2026;31/07/2026;500,00;Cave Étoile;{joined_siren};;;;;CT-9",
         # the invoice already recorded, the same facts: unchanged
@@ -64,6 +67,7 @@ def state(admin_user):
     creditor = CreditorFactory(code="EQ")
     known = DebtorFactory(name="Garage Soleil")
     joined = DebtorFactory(name="Cave Étoile")
+    DebtorFactory(name="Epicerie Martin", siren="", kind="consumer", postal_code="75011")
     for number, issued, amount in (("FA-001", 1, "500.00"), ("FA-002", 5, "250.00")):
         issue = datetime.date(2026, 7, issued)
         ClaimFactory(
@@ -245,9 +249,14 @@ def test_the_set_based_import_writes_what_the_row_by_row_import_wrote(state, adm
     creditor, content = state
     set_based = _run(creditor, content, admin_user=admin_user, set_based=True)
     row_by_row = _run(creditor, content, admin_user=admin_user, set_based=False)
-    # What is compared is there: 3 new dossiers announced, 8 invoices, their history.
-    assert set_based["opened"] == ["Boulangerie Lune SARL", "Garage Soleil", "Lucie Fontaine"]
-    assert len(set_based["claims"]) == 8
+    # What is compared is there: 4 new dossiers announced, 9 invoices, their history.
+    assert set_based["opened"] == [
+        "Boulangerie Lune SARL",
+        "Epicerie Martin",
+        "Garage Soleil",
+        "Lucie Fontaine",
+    ]
+    assert len(set_based["claims"]) == 9 and len(set_based["debtors"]) == 5
     assert set_based["claims"]["FA-105"][0] == "Lucie Fontaine"  # found again by name
     assert len(set_based["claim_history"]["FA-001"]) == 2  # created, then completed
     for part in row_by_row:
