@@ -16,8 +16,9 @@ The daily cadence run writes its thousands of reminders and dossier moves this w
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 
 from django.conf import settings
@@ -108,6 +109,40 @@ def rows_written_together():
         _held.writes = None
     for model, (pks, rows, fields) in writes.items():
         rows_written.send(sender=model, pks=pks, rows=rows, fields=fields)
+
+
+# Work deferred to the end of a batch of journaled saves (``deferred``): callback → items.
+_DEFERRED: ContextVar[dict | None] = ContextVar("journal_deferred", default=None)
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """A batch of saves one after the other, for an app below those keeping derived figures
+    (a bank statement's payments, ``imports``): the receivers that keep a figure in step after
+    each ``post_save`` (``journee.priority``: the stored priority of the dossier saved) may
+    ``defer`` that work, done once for all the rows at the end of the batch, inside the caller's
+    transaction. Nothing is done when the block raises. Nested batches join the outer one."""
+    if _DEFERRED.get() is not None:
+        yield
+        return
+    pending: dict[Callable, set] = {}
+    token = _DEFERRED.set(pending)
+    try:
+        yield
+    finally:
+        _DEFERRED.reset(token)
+    for callback, items in pending.items():
+        callback(items)
+
+
+def defer(callback: Callable[[set], object], item) -> bool:
+    """Inside ``deferred()``: keep ``item`` for one call of ``callback(items)`` at the end of the
+    batch and return True; outside, return False (the caller does its work now)."""
+    pending = _DEFERRED.get()
+    if pending is None:
+        return False
+    pending.setdefault(callback, set()).add(item)
+    return True
 
 
 def _written(model, pks: list, rows: Sequence, fields) -> None:

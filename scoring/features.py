@@ -110,8 +110,15 @@ def _ordinal(day) -> int:
     return day.toordinal() if day is not None else NEVER
 
 
+_EPOCH = date(1970, 1, 1).toordinal()
+
+
 def _dates(values) -> np.ndarray:
-    return np.fromiter((_ordinal(v) for v in values), dtype=np.int64, count=len(values))
+    """Dates (None: ``NEVER``) as ordinals, converted by numpy in one pass."""
+    days = np.array(values, dtype="datetime64[D]")
+    ordinals = days.astype(np.int64) + _EPOCH
+    ordinals[np.isnat(days)] = NEVER
+    return ordinals
 
 
 @dataclass

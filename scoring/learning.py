@@ -182,9 +182,21 @@ def _s(n: int, word: str, plural: str | None = None) -> str:
     return f"{n} {word if n <= 1 else (plural or word + 's')}"
 
 
+class _Rounded:
+    """The feature values rounded, each when read (a phrase reads two or three of ~45)."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: dict[str, float]):
+        self.values = values
+
+    def __getitem__(self, name: str) -> int:
+        return round(self.values[name])
+
+
 def _phrase(group: str, v: dict[str, float], balance: float) -> str:
     """The group's facts in words, from the dossier's feature values ``v`` (by name)."""
-    n = {name: round(value) for name, value in v.items()}
+    n = _Rounded(v)
     if group == "amount":
         return f"reste dû {euros(round(balance, 2))}"
     if group == "age":

@@ -141,9 +141,13 @@ def score(*, on: date, model: ScoreModel | None = None) -> int:
     """Score every open dossier with the latest model, if it does better than chance; otherwise
     withdraw every score (none is shown rather than a meaningless one). Returns the count."""
     model = model or current_model()
-    transaction.on_commit(lambda: scores_changed.send(sender=DossierScore, creditor_id=None))
+    # Once the new scores are committed (inside the transaction below: called outside one, an
+    # ``on_commit`` runs at once, and the priorities were re-scored with the old scores).
+    changed = lambda: scores_changed.send(sender=DossierScore, creditor_id=None)  # noqa: E731
     if model is None or not model.usable:
-        DossierScore.objects.all().delete()
+        with transaction.atomic():
+            DossierScore.objects.all().delete()
+            transaction.on_commit(changed)
         return 0
     params = learning.Params.from_json(model.parameters)
     history = features.load(open_only=True)
@@ -153,6 +157,7 @@ def score(*, on: date, model: ScoreModel | None = None) -> int:
     points = np.rint(probability * PRIORITY_POINTS).astype(int)
     rows = zip(snap.dossier_ids.tolist(), probability.tolist(), points.tolist(), texts, strict=True)
     with transaction.atomic():
+        transaction.on_commit(changed)
         DossierScore.objects.all().delete()
         if connection.vendor == "postgresql":
             table = DossierScore._meta.db_table
