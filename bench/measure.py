@@ -178,6 +178,15 @@ def main(argv: list[str]) -> None:
         result = globals()[kind](database, date.fromisoformat(rest[0]), *rest[1:])
     elif kind == "fingerprint":
         result = fingerprint(database)
+    elif kind.startswith("statements"):
+        from bench import statements
+
+        call = {"statements": statements.product, "statements_floor": statements.floor,
+                "statements_match": statements.product_matching,
+                "statements_match_floor": statements.floor_matching,
+                "statements_prepare": statements.prepare,
+                "statements_fingerprint": statements.fingerprint}[kind]  # fmt: skip
+        result = call(database, *[int(a) if a.isdigit() else a for a in rest])
     elif kind in ("imports", "imports_floor"):
         from bench import imports
 

@@ -25,7 +25,8 @@ RESULTS = Path(__file__).resolve().parent / "results"
 TEMPLATE = f"{db.PREFIX}template"
 TARGETS = {"cadence": 3.0, "per_dossier_growth": 1.3, "letters": 1.2, "letters_scaling": 1.7,
            "dashboard": 2.0, "purge": 3.0, "imports": 3.0, "spread_scaling": 1.7,
-           "scoring_train_s": 300.0, "scoring_score_s": 60.0}  # fmt: skip
+           "scoring_train_s": 300.0, "scoring_score_s": 60.0,
+           "statement_s": 60.0}  # fmt: skip
 IMPORT_ROWS = 100_000
 PURGE_DEBTORS = 100_000
 DASHBOARD_RUNS = 7
@@ -190,6 +191,18 @@ def bench_size(label: str, claims: int) -> dict:
         f"{label}: dashboard {result['dashboard'].get('seconds')} s vs floor "
         f"{result['dashboard_floor'].get('seconds')} s (median of {runs} warm calls)"
     )
+    if os.environ.get("BENCH_STATEMENTS", "1") != "0":
+        from bench.statements import bench_statements
+
+        result["statements"] = bench_statements(base, claims)
+        st = result["statements"]
+        log(
+            f"{label}: statement of {st.get('lines')} lines, matching "
+            f"{st.get('match', {}).get('seconds')} s vs floor "
+            f"{st.get('match_floor', {}).get('seconds')} s (same={st.get('match_same')}); import "
+            f"of {st.get('post_lines')} lines {st.get('product', {}).get('seconds')} s vs floor "
+            f"{st.get('floor', {}).get('seconds')} s (same={st.get('same_result')})"
+        )
     db.drop(base)
     result["total_seconds"] = round(time.perf_counter() - started, 1)
     result["date"] = datetime.now(UTC).isoformat(timespec="seconds")

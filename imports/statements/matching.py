@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -84,12 +85,29 @@ def candidates_in(text: str) -> set[str]:
 
 
 class Matcher:
-    """Matches the lines of one statement for one creditor, its lookups built once."""
+    """Matches the lines of one statement for one creditor, its lookups built once.
+
+    ``prefetch`` looks up in bulk, in a few queries for the whole statement, what the rules
+    read for each line (the dossiers of the RF references, the invoices cited, the known
+    IBANs and their debtors' dossiers, the open invoices of every dossier concerned); the
+    rules then read those instead of querying line by line. A dossier a line has just paid
+    (``changed``) is read again from the database, and an IBAN learned during the statement
+    (``learned``) counts for the lines after it: the matches are those of a line-by-line
+    reading."""
 
     def __init__(self, creditor: Creditor):
         self.creditor = creditor
         self._claims: dict[str, list[int]] | None = None
         self._cores: dict[str, list[int]] | None = None
+        self._rf: dict[str, Dossier] = {}
+        self._rf_known: set[str] = set()  # references looked up (found or not)
+        self._claim_rows: dict[int, Claim] = {}
+        self._open: dict[int, list[Claim]] = {}
+        self._ibans: dict[str, set[int]] = {}  # IBAN hash → debtors (prefetched, learned)
+        self._debtor_dossiers: dict[int, list[Dossier]] = {}
+        self._stale: set[int] = set()  # dossiers changed since the prefetch
+        self._cited: dict[str, tuple[set[int], bool]] = {}  # text → invoices cited, loose
+        self._hashes: dict[str, str] = {}  # IBAN → its keyed hash
 
     # --- lookups --------------------------------------------------------------------------
 
@@ -106,8 +124,79 @@ class Matcher:
                     self._cores.setdefault(core, []).append(pk)
         return self._claims, self._cores
 
-    def _dossiers_by_rf(self, references: list[str]) -> dict[str, Dossier]:
+    def prefetch(self, lines: Iterable[tuple[str, str, str]]) -> None:
+        """Look up in bulk what ``match`` reads for these credits, each given as its
+        ``(remittance, structured reference, payer's IBAN)``."""
+        references: set[str] = set()
+        ids: set[int] = set()
+        hashes: set[str] = set()
+        for remittance, structured, iban in lines:
+            references.update(rf_references_in(f"{structured} {remittance}"))
+            ids |= self._invoice_ids(remittance)[0]
+            if iban:
+                hashes.add(self._hash(iban))
+        self._rf.update(self._query_rf(sorted(references)))
+        self._rf_known |= references
+        self._claim_rows.update(
+            (c.pk, c) for c in Claim.objects.filter(pk__in=ids).select_related("dossier")
+        )
+        from imports.statements.models import KnownIban
+
+        for digest in hashes:
+            self._ibans.setdefault(digest, set())
+        for digest, debtor_id in KnownIban.objects.filter(iban_hash__in=hashes).values_list(
+            "iban_hash", "debtor_id"
+        ):
+            self._ibans[digest].add(debtor_id)
+        debtors = set().union(*self._ibans.values()) if self._ibans else set()
+        self._debtor_dossiers.update(self._query_debtor_dossiers(debtors))
+        concerned = {d.pk for d in self._rf.values()}
+        concerned |= {c.dossier_id for c in self._claim_rows.values()}
+        concerned |= {d.pk for ds in self._debtor_dossiers.values() for d in ds}
+        for claim in Claim.objects.filter(dossier_id__in=concerned).open().oldest_first():
+            self._open.setdefault(claim.dossier_id, []).append(claim)
+        for pk in concerned:
+            self._open.setdefault(pk, [])
+
+    def changed(self, dossier_id: int | None) -> None:
+        """A line was just posted to (or taken back from) this dossier: read it again."""
+        if dossier_id is not None:
+            self._stale.add(dossier_id)
+            self._open.pop(dossier_id, None)
+
+    def learned(self, iban: str, debtor_id: int) -> None:
+        """The payer's IBAN was just learned for this debtor (``KnownIban``, written later)."""
+        digest = self._hash(iban)
+        if digest not in self._ibans:
+            self._ibans[digest] = self._query_iban_debtors(digest)
+        self._ibans[digest].add(debtor_id)
+
+    def _hash(self, iban: str) -> str:
+        if iban not in self._hashes:
+            self._hashes[iban] = iban_hash(iban)
+        return self._hashes[iban]
+
+    def _invoice_ids(self, text: str) -> tuple[set[int], bool]:
+        """The invoices the text cites (exact numbers, else numbers read without prefix), and
+        whether they were read without prefix (the creditor's numbers are read once per
+        statement: the answer for a text does not change)."""
+        if text not in self._cited:
+            self._cited[text] = self._read_invoice_ids(text)
+        return self._cited[text]
+
+    def _read_invoice_ids(self, text: str) -> tuple[set[int], bool]:
+        exact, cores = self._claim_maps()
+        candidates = candidates_in(text)
+        ids = {pk for c in candidates for pk in exact.get(c, [])}
+        if ids:
+            return ids, False
+        ids = {pk for c in candidates for pk in cores.get(c, [])}
+        return ids, bool(ids)
+
+    def _query_rf(self, references: list[str]) -> dict[str, Dossier]:
         bases = {reference[4:]: reference for reference in references}
+        if not bases:
+            return {}
         found = (
             Dossier.objects.filter(creditor=self.creditor)
             .annotate(compact_ref=Replace(Upper("reference"), Value("-"), Value("")))
@@ -115,6 +204,58 @@ class Matcher:
             .select_related("debtor")
         )
         return {bases[d.compact_ref]: d for d in found}
+
+    def _dossiers_by_rf(self, references: list[str]) -> dict[str, Dossier]:
+        if set(references) <= self._rf_known:
+            found = {r: self._rf[r] for r in references if r in self._rf}
+            if not any(d.pk in self._stale for d in found.values()):
+                return found
+        return self._query_rf(references)
+
+    def _claims_by_pk(self, ids: set[int]) -> list[Claim]:
+        cached = [self._claim_rows.get(pk) for pk in ids]
+        if all(c is not None and c.dossier_id not in self._stale for c in cached):
+            return cached
+        return list(Claim.objects.filter(pk__in=ids).select_related("dossier"))
+
+    def _open_claims(self, dossier: Dossier) -> list[Claim]:
+        """The dossier's open invoices, oldest due first."""
+        if dossier.pk in self._open and dossier.pk not in self._stale:
+            return self._open[dossier.pk]
+        return list(dossier.claims.open().oldest_first())
+
+    def _query_iban_debtors(self, digest: str) -> set[int]:
+        from imports.statements.models import KnownIban
+
+        return set(KnownIban.objects.filter(iban_hash=digest).values_list("debtor_id", flat=True))
+
+    def _query_debtor_dossiers(self, debtors: set[int]) -> dict[int, list[Dossier]]:
+        found: dict[int, list[Dossier]] = {pk: [] for pk in debtors}
+        if debtors:
+            for dossier in (
+                Dossier.objects.filter(
+                    creditor=self.creditor, debtor_id__in=debtors, closed_on__isnull=True
+                )
+                .select_related("debtor")
+                .order_by("opened_on", "pk")
+            ):
+                found[dossier.debtor_id].append(dossier)
+        return found
+
+    def _iban_dossiers(self, iban: str) -> list[Dossier]:
+        """The open dossiers of the creditor for the debtors who paid from this IBAN, the
+        oldest opened first."""
+        digest = self._hash(iban)
+        debtors = self._ibans.get(digest)
+        if debtors is None:
+            debtors = self._query_iban_debtors(digest)
+        missing = debtors - set(self._debtor_dossiers)
+        if missing:
+            self._debtor_dossiers.update(self._query_debtor_dossiers(missing))
+        dossiers = [d for pk in debtors for d in self._debtor_dossiers[pk]]
+        if any(d.pk in self._stale for d in dossiers):
+            dossiers = [d for ds in self._query_debtor_dossiers(debtors).values() for d in ds]
+        return sorted(dossiers, key=lambda d: (d.opened_on, d.pk))
 
     # --- rules ----------------------------------------------------------------------------
 
@@ -145,7 +286,7 @@ class Matcher:
                         "est clos : trop-perçu à rembourser ou dossier à rouvrir ?"
                     ),
                 )
-            balance = _balance(dossier)
+            balance = sum((c.outstanding for c in self._open_claims(dossier)), Decimal("0"))
             return Match(
                 rule="rf",
                 confidence=100,
@@ -156,16 +297,10 @@ class Matcher:
         return None
 
     def by_invoice(self, amount: Decimal, text: str) -> Match | None:
-        exact, cores = self._claim_maps()
-        candidates = candidates_in(text)
-        ids = {pk for c in candidates for pk in exact.get(c, [])}
-        loose = False
-        if not ids:
-            ids = {pk for c in candidates for pk in cores.get(c, [])}
-            loose = bool(ids)
+        ids, loose = self._invoice_ids(text)
         if not ids:
             return None
-        claims = list(Claim.objects.filter(pk__in=ids).select_related("dossier"))
+        claims = self._claims_by_pk(ids)
         by_dossier: dict[int, list[Claim]] = {}
         for claim in claims:
             by_dossier.setdefault(claim.dossier_id, []).append(claim)
@@ -193,7 +328,7 @@ class Matcher:
                 "trop-perçu ?",
             )
         due = sum((c.outstanding for c in open_claims), Decimal("0"))
-        oldest = list(dossier.claims.open().oldest_first()[: len(open_claims)])
+        oldest = self._open_claims(dossier)[: len(open_claims)]
         are_oldest = {c.pk for c in oldest} == {c.pk for c in open_claims}
         label = "Facture" if len(numbers) == 1 else "Factures"
         reason = f"{label} {cited} citée(s) au libellé (dossier {dossier.reference})"
@@ -231,19 +366,12 @@ class Matcher:
     def by_iban(self, amount: Decimal, iban: str) -> Match | None:
         if not iban:
             return None
-        from imports.statements.models import KnownIban
-
-        debtors = KnownIban.objects.filter(iban_hash=iban_hash(iban)).values("debtor_id")
-        dossiers = list(
-            Dossier.objects.filter(
-                creditor=self.creditor, debtor_id__in=debtors, closed_on__isnull=True
-            ).order_by("opened_on", "pk")
-        )
+        dossiers = self._iban_dossiers(iban)
         if not dossiers:
             return None
         best: Match | None = None
         for dossier in dossiers:
-            claims = list(dossier.claims.open().oldest_first())
+            claims = self._open_claims(dossier)
             found = _amount_rule(amount, claims)
             if found is None:
                 continue
@@ -307,10 +435,6 @@ def _amount_rule(amount: Decimal, claims: list[Claim]):
                     + ", ".join(c.invoice_number for c in combo),
                 )
     return None
-
-
-def _balance(dossier: Dossier) -> Decimal:
-    return sum((c.outstanding for c in dossier.claims.open()), Decimal("0"))
 
 
 def _amount_note(amount: Decimal, balance: Decimal) -> str:

@@ -28,10 +28,12 @@ from dossiers.services import payment_record, payment_reverse
 from imports.statements import parsers
 from imports.statements.matching import Matcher, iban_hash, iban_hint
 from imports.statements.models import BankStatement, BankTransaction, KnownIban
+from journal.bulk import deferred, journaled_insert
 from journal.journaled import journaled_save, require_reason
 from legal.references import compact
 
 Status = BankTransaction.Status
+Kind = BankTransaction.Kind
 METHODS = {
     BankTransaction.Kind.DIRECT_DEBIT: Payment.Method.DIRECT_DEBIT,
     BankTransaction.Kind.CHEQUE: Payment.Method.CHEQUE,
@@ -142,50 +144,74 @@ def statement_import(
                     "key", flat=True
                 )
             )
+            fresh = [
+                line
+                for key, line in keyed
+                if key not in known and compact(line.account) == own_account
+            ]
             matcher = Matcher(creditor)
-            for key, line in keyed:
-                summary["lines"] += 1
-                if key in known:
-                    summary["known"] += 1
-                    continue
-                if compact(line.account) != own_account:
-                    summary["other_account"] += 1
-                    continue
-                row = BankTransaction(
-                    statement=statement,
-                    line=line.line,
-                    key=key,
-                    account=compact(line.account),
-                    booked_on=line.booked_on,
-                    value_on=line.value_on,
-                    amount=line.amount,
-                    direction=line.direction,
-                    kind=line.kind,
-                    bank_code=line.bank_code,
-                    bank_reference=line.bank_reference,
-                    end_to_end_id=line.end_to_end_id,
-                    counterparty_name=line.counterparty_name,
-                    counterparty_iban=line.counterparty_iban,
-                    remittance=line.remittance,
-                    structured_reference=line.structured_reference,
-                )
-                _classify(row, matcher)
-                where = f"relevé {name}, ligne {line.line}"
-                original = getattr(row, "returned_credit", None)  # a certain return
-                if original is not None and not _in_scope(actor, original.dossier_id, back=True):
-                    row.returned_credit, original = None, None
-                    row.reason = f"{row.reason} {OUT_OF_SCOPE_LINE}"[:500]
-                if row.status == Status.POSTED and not _in_scope(actor, row.dossier_id):
-                    row.status = Status.PROPOSED
-                    row.reason = f"{row.reason} {OUT_OF_SCOPE_LINE}"[:500]
-                if original is not None:
-                    _apply_return(row, original, actor=actor, reason=f"{where} : {row.reason}")
-                elif row.status == Status.POSTED:
-                    _post(row, dossier=row.dossier, actor=actor, reason=f"{where} : {row.reason}")
-                    _learn_iban(row, actor=actor)
-                else:
-                    journaled_save(row, actor=actor, reason=f"{where} : {row.get_status_display()}")
-                summary[row.status] += 1
+            matcher.prefetch(
+                (line.remittance, line.structured_reference, line.counterparty_iban)
+                for line in fresh
+                if line.direction == parsers.CREDIT and line.kind not in (Kind.RETURN, Kind.FEES)
+            )
+            pending = _Pending(statement, actor, matcher)
+            # Each dossier paid is re-scored once, at the end (« Ma journée »'s priority).
+            with deferred():
+                for key, line in keyed:
+                    summary["lines"] += 1
+                    if key in known:
+                        summary["known"] += 1
+                        continue
+                    if compact(line.account) != own_account:
+                        summary["other_account"] += 1
+                        continue
+                    row = BankTransaction(
+                        statement=statement,
+                        line=line.line,
+                        key=key,
+                        account=compact(line.account),
+                        booked_on=line.booked_on,
+                        value_on=line.value_on,
+                        amount=line.amount,
+                        direction=line.direction,
+                        kind=line.kind,
+                        bank_code=line.bank_code,
+                        bank_reference=line.bank_reference,
+                        end_to_end_id=line.end_to_end_id,
+                        counterparty_name=line.counterparty_name,
+                        counterparty_iban=line.counterparty_iban,
+                        remittance=line.remittance,
+                        structured_reference=line.structured_reference,
+                    )
+                    if row.direction == BankTransaction.Direction.DEBIT and row.kind == Kind.RETURN:
+                        pending.flush()  # a return looks for its credit, this file's included
+                    _classify(row, matcher)
+                    where = f"relevé {name}, ligne {line.line}"
+                    original = getattr(row, "returned_credit", None)  # a certain return
+                    if original is not None and not _in_scope(
+                        actor, original.dossier_id, back=True
+                    ):
+                        row.returned_credit, original = None, None
+                        row.reason = f"{row.reason} {OUT_OF_SCOPE_LINE}"[:500]
+                    if row.status == Status.POSTED and not _in_scope(actor, row.dossier_id):
+                        row.status = Status.PROPOSED
+                        row.reason = f"{row.reason} {OUT_OF_SCOPE_LINE}"[:500]
+                    if original is not None:
+                        why = f"{where} : {row.reason}"
+                        _apply_return(row, original, actor=actor, reason=why, save=False)
+                        matcher.changed(original.dossier_id)
+                        pending.add(row, why[:500])
+                    elif row.status == Status.POSTED:
+                        why = f"{where} : {row.reason}"
+                        _post(row, dossier=row.dossier, actor=actor, reason=why, save=False)
+                        matcher.changed(row.dossier_id)
+                        pending.add(row, why[:500])
+                        pending.learn(row)
+                    else:
+                        pending.add(row, f"{where} : {row.get_status_display()}")
+                    summary[row.status] += 1
+                pending.flush()
             statement.summary = dict(summary)
             journaled_save(statement, actor=actor, reason="bilan du rapprochement")
         except BaseException:
@@ -195,9 +221,77 @@ def statement_import(
     return ImportResult(statement=statement, created=True)
 
 
+class _Pending:
+    """The statement's lines, written in bulk in their order (``journal.bulk.journaled_insert``:
+    a few statements for thousands of lines, each with its history row and its reason), with
+    the IBANs learned from them (``KnownIban``, once the line they come from is written)."""
+
+    EXCLUDE = ("statement", "parent", "dossier", "payment", "handled_by")  # set by the code
+
+    def __init__(self, statement: BankStatement, actor, matcher: Matcher):
+        self.statement, self.actor, self.matcher = statement, actor, matcher
+        self.rows: list[tuple[BankTransaction, str]] = []
+        self.ibans: dict[tuple[int, str], BankTransaction] = {}  # (debtor, hash) → its line
+        self.learned: set[tuple[int, str]] = set()
+
+    def add(self, row: BankTransaction, reason: str) -> None:
+        row.full_clean(exclude=self.EXCLUDE, validate_unique=False, validate_constraints=False)
+        self.rows.append((row, reason[:500]))
+
+    def learn(self, row: BankTransaction) -> None:
+        """``_learn_iban`` for a line written later: the matcher knows the IBAN at once."""
+        if not row.counterparty_iban or row.dossier is None:
+            return
+        key = (row.dossier.debtor_id, iban_hash(row.counterparty_iban))
+        if key not in self.learned:
+            self.learned.add(key)
+            self.ibans[key] = row
+            self.matcher.learned(row.counterparty_iban, row.dossier.debtor_id)
+
+    def flush(self) -> None:
+        if self.rows:
+            fields = [
+                f.attname
+                for f in BankTransaction._meta.concrete_fields
+                if not f.primary_key and f.name != "history"
+            ]
+            pks = journaled_insert(
+                BankTransaction,
+                [{name: getattr(row, name) for name in fields} for row, _ in self.rows],
+                reasons=[reason for _, reason in self.rows],
+                actor=self.actor,
+            )
+            for (row, _), pk in zip(self.rows, pks, strict=True):
+                row.pk = pk
+            self.rows = []
+        if self.ibans:
+            existing = set(
+                KnownIban.objects.filter(
+                    debtor_id__in={debtor for debtor, _ in self.ibans},
+                    iban_hash__in={digest for _, digest in self.ibans},
+                ).values_list("debtor_id", "iban_hash")
+            )
+            new = [(key, row) for key, row in self.ibans.items() if key not in existing]
+            journaled_insert(
+                KnownIban,
+                [
+                    {
+                        "debtor_id": debtor,
+                        "iban_hash": digest,
+                        "iban_hint": iban_hint(row.counterparty_iban),
+                        "learned_on": timezone.localdate(),
+                        "learned_from_id": row.pk,
+                    }
+                    for (debtor, digest), row in new
+                ],
+                reasons=[f"IBAN appris du rapprochement de l'opération {row.pk}" for _, row in new],
+                actor=self.actor,
+            )
+            self.ibans = {}
+
+
 def _classify(row: BankTransaction, matcher: Matcher) -> None:
     """Set the line's status, rule, confidence, reason and dossier (nothing saved)."""
-    Kind = BankTransaction.Kind
     if row.direction == BankTransaction.Direction.DEBIT:
         if row.kind == Kind.FEES:
             row.status, row.reason = (
@@ -288,7 +382,9 @@ def _returned(row: BankTransaction) -> None:
         row.reason = "Rejet ou retour d'un paiement : opération d'origine introuvable."
 
 
-def _apply_return(row: BankTransaction, original: BankTransaction, *, actor, reason: str) -> None:
+def _apply_return(
+    row: BankTransaction, original: BankTransaction, *, actor, reason: str, save: bool = True
+) -> None:
     """Reverse the payment of the credit the bank took back (``payment_reverse``: the invoices
     are owed again, a dossier it had cleared reopens at its stage), and close the line."""
     if not _in_scope(actor, original.dossier_id, back=True):
@@ -302,7 +398,8 @@ def _apply_return(row: BankTransaction, original: BankTransaction, *, actor, rea
     row.status, row.dossier, row.payment = Status.RETURNED, original.dossier, original.payment
     row.handled_by = user_or_none(actor)
     row.handled_at = timezone.now()
-    journaled_save(row, actor=actor, reason=reason[:500])
+    if save:
+        journaled_save(row, actor=actor, reason=reason[:500])
 
 
 def named_invoices(row: BankTransaction, dossier: Dossier) -> list[str]:
@@ -334,7 +431,7 @@ def _in_scope(actor, dossier_id: int | None, *, back: bool = False) -> bool:
     return scope(actor, Dossier.objects.filter(pk=dossier_id)).exists()
 
 
-def _post(row: BankTransaction, *, dossier: Dossier, actor, reason: str) -> None:
+def _post(row: BankTransaction, *, dossier: Dossier, actor, reason: str, save: bool = True) -> None:
     if not _in_scope(actor, dossier.pk):
         raise ValidationError(scoping.OUT_OF_PORTFOLIO)
     received_on = min(row.booked_on, timezone.localdate())
@@ -351,7 +448,8 @@ def _post(row: BankTransaction, *, dossier: Dossier, actor, reason: str) -> None
     row.status, row.dossier, row.payment = Status.POSTED, dossier, payment
     row.handled_by = user_or_none(actor)
     row.handled_at = timezone.now()
-    journaled_save(row, actor=actor, reason=reason[:500])
+    if save:
+        journaled_save(row, actor=actor, reason=reason[:500])
 
 
 def _learn_iban(row: BankTransaction, *, actor) -> None:

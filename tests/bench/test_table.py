@@ -97,3 +97,27 @@ def test_payment_probability_rows_judge_the_targets_at_1m_only():
     training, scoring_row = (row for row in rows if "| 1M |" in row)
     assert "training on a base of 1,760,000 claims" in training and training.endswith("❌ |")
     assert "scoring 200,000 open dossiers" in scoring_row and scoring_row.endswith("✅ |")
+
+
+def test_statement_rows_carry_the_import_to_the_whole_statement():
+    """Issue #24, item 6: 50,000 lines against 1M open claims in under 60 s, judged at 1M; the
+    import with posting measured on the first lines is carried to the whole statement."""
+    size = _size(NOW, 4.0, 20138)
+    size["statements"] = {
+        "lines": 50_000,
+        "post_lines": 5_000,
+        "match": {"seconds": 20.0, "queries": 900},
+        "match_floor": {"seconds": 10.0, "queries": 20},
+        "match_same": True,
+        "product": {"seconds": 500.0, "queries": 400_000, "summary": {"posted": 2_800}},
+        "floor": {"seconds": 5.0, "queries": 40},
+        "same_result": True,
+    }
+    report = {"date": NOW, "on": "2026-11-24", "cpus": 2, "targets": TARGETS,
+              "total_seconds": 100, "sizes": {"1M": size}}  # fmt: skip
+    rows = [line for line in markdown(report).splitlines() if "bank statement" in line]
+    matched, imported = rows
+    assert "50,000 lines, same decisions" in matched and "2.0×" in matched
+    assert matched.endswith("✅ |")
+    assert "5,000 lines, 2,800 posted, same result" in imported
+    assert "5,000 s for 50,000 lines" in imported and imported.endswith("❌ |")

@@ -1,0 +1,157 @@
+"""A large statement is matched with its lookups made in bulk (issue #24, item 6): the matches
+are exactly those of a line-by-line reading, a line sees what the lines before it changed (a
+dossier paid, an IBAN learned), and the lines are written in a few statements."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from imports.statements import services
+from imports.statements.matching import Matcher, iban_hash
+from imports.statements.models import BankTransaction, KnownIban
+from tests.factories import ClaimFactory, DebtorFactory
+from tests.fixtures.statements import CAVE_IBAN
+from tests.fixtures.statements import camt_entry as _entry
+from tests.fixtures.statements import camt_file as _camt
+
+pytestmark = pytest.mark.django_db
+Status = BankTransaction.Status
+GARAGE_IBAN = "FR7617569000301234567890168"
+UNKNOWN_IBAN = "FR1420041010050500013M02606"
+
+# (amount, remittance, payer's IBAN): every rule and its variants.
+MIXED = [
+    ("1200.00", "RF64 DOS2 0260 0001", ""),  # RF, the whole balance
+    ("100.00", "RF64DOS202600001 acompte", ""),  # RF, part of it
+    ("350.00", "REGLEMENT FACT FC 2026 0107 MERCI", ""),  # invoice, its balance
+    ("200.00", "Facture FC-2026-0108", ""),  # invoice, part of it
+    ("1250.00", "FACTURES FC-2026-0107 FC-2026-0108", ""),  # two invoices, their balance
+    ("400.00", "Facture 20260042", ""),  # invoice read without its prefix
+    ("500.00", "FA-2026-0041 et F-0300", ""),  # invoices of two dossiers
+    ("500.00", "VIREMENT", CAVE_IBAN),  # known IBAN, one invoice
+    ("750.00", "VIREMENT", CAVE_IBAN),  # known IBAN, the oldest invoices
+    ("12.00", "VIREMENT", CAVE_IBAN),  # known IBAN, no invoice's amount
+    ("99.99", "CADEAU", UNKNOWN_IBAN),  # nothing
+    ("60.00", "RF18 5390 0754 7034", ""),  # a valid RF reference of no dossier
+]
+
+
+def _decision(found):
+    return (found.rule, found.confidence, getattr(found.dossier, "pk", None), found.invoices,
+            found.reason)  # fmt: skip
+
+
+def test_prefetched_matching_gives_the_line_by_line_matches(
+    statement_world, django_assert_num_queries
+):
+    creditor = statement_world.creditor
+    lines = [
+        {"amount": Decimal(a), "remittance": text, "structured": "", "iban": iban}
+        for a, text, iban in MIXED
+    ]
+    one_by_one = [_decision(Matcher(creditor).match(**line)) for line in lines]
+    assert {d[0] for d in one_by_one} == {"rf", "invoice", "iban", ""}
+    assert len({d[1] for d in one_by_one}) >= 7  # every confidence level of the rules
+
+    matcher = Matcher(creditor)
+    with django_assert_num_queries(6):  # the statement's lookups, whatever its length
+        matcher.prefetch((line["remittance"], line["structured"], line["iban"]) for line in lines)
+    with django_assert_num_queries(0):
+        in_bulk = [_decision(matcher.match(**line)) for line in lines]
+    assert in_bulk == one_by_one
+
+
+def test_a_line_sees_what_the_lines_before_it_changed(statement_world, controller):
+    """Paid by a first line, a dossier is read again for the next ones (closed: proposed at
+    60 %); an IBAN learned from a certain line finds its debtor for a later line of the file."""
+    content = _camt(
+        _entry("1200.00", "B1", text="RF64 DOS2 0260 0001")
+        + _entry("80.00", "B2", text="RF64DOS202600001")  # the dossier is now paid and closed
+        + _entry("350.00", "B3", text="REGLEMENT FC-2026-0107", iban=GARAGE_IBAN)
+        + _entry("900.00", "B4", text="VIREMENT", iban=GARAGE_IBAN)  # learned by B3
+    )
+    services.statement_import(content=content, name="suite.xml", actor=controller)
+    rows = {row.bank_reference: row for row in BankTransaction.objects.all()}
+    assert rows["B1"].status == Status.POSTED
+    assert (rows["B2"].status, rows["B2"].confidence) == (Status.PROPOSED, 60)
+    assert "dossier est clos" in rows["B2"].reason
+    assert (rows["B3"].status, rows["B3"].rule) == (Status.POSTED, "invoice")
+    b4 = rows["B4"]
+    assert (b4.status, b4.rule, b4.confidence, b4.dossier) == (
+        Status.PROPOSED,
+        "iban",
+        80,
+        statement_world.garage,
+    )
+    assert b4.invoices == ["FC-2026-0108"]
+    learned = KnownIban.objects.get(iban_hash=iban_hash(GARAGE_IBAN))
+    assert (learned.debtor, learned.learned_from) == (statement_world.garage.debtor, rows["B3"])
+    # Written in the file's order, each with its history row and reason.
+    assert [r.bank_reference for r in BankTransaction.objects.order_by("pk")] == [
+        "B1", "B2", "B3", "B4"
+    ]  # fmt: skip
+    history = b4.history.get()
+    assert history.history_user == controller
+    assert "suite.xml, ligne" in history.history_change_reason
+
+
+def _waiting_statement(lines: int) -> bytes:
+    """``lines`` credits for a person: part payments of invoices, known IBANs, unknown payers."""
+    entries = []
+    for n in range(lines):
+        if n % 3 == 0:
+            entries.append(
+                _entry(f"{10 + n}.00", f"W{lines}-{n}", text=f"Facture FC-2026-0108 {n}")
+            )
+        elif n % 3 == 1:
+            entries.append(_entry(f"{10 + n}.00", f"W{lines}-{n}", text="VIREMENT", iban=CAVE_IBAN))
+        else:
+            entries.append(_entry(f"{10 + n}.00", f"W{lines}-{n}", text="DON", iban=UNKNOWN_IBAN))
+    return _camt("".join(entries))
+
+
+def test_lines_waiting_for_a_person_cost_no_queries_each(statement_world, controller):
+    counts = []
+    for n, lines in enumerate((3, 30)):
+        with CaptureQueriesContext(connection) as queries:
+            result = services.statement_import(
+                content=_waiting_statement(lines), name=f"attente{n}.xml", actor=controller
+            )
+        assert result.statement.summary["lines"] == lines
+        assert result.statement.summary.get("posted", 0) == 0
+        counts.append(len(queries))
+    assert counts[1] == counts[0]
+    assert BankTransaction.objects.filter(status=Status.PROPOSED).count() == 2 * 11
+
+
+def test_many_dossiers_are_matched_alike_in_bulk(statement_world):
+    """More dossiers than a page: RF references, invoice numbers and IBANs of forty debtors."""
+    creditor = statement_world.creditor
+    lines = []
+    due = datetime.date(2026, 9, 1)
+    for n in range(40):
+        debtor = DebtorFactory()
+        claim = ClaimFactory(
+            creditor=creditor,
+            debtor=debtor,
+            invoice_number=f"BX-{n:04d}",
+            amount=Decimal(100 + n),
+            issue_date=due,
+            due_date=due,
+        )
+        iban = f"FR76300040000100000000{n:05d}"
+        KnownIban.objects.create(debtor=debtor, iban_hash=iban_hash(iban), learned_on=due)
+        from legal.references import dossier_rf_reference
+
+        rf = dossier_rf_reference(claim.dossier.reference)
+        text = (rf, f"FACT BX {n:04d}", "VIREMENT", f"BX{n:04d} reste")[n % 4]
+        lines.append({"amount": Decimal(100 + n - (n % 4 == 3)), "remittance": text,
+                      "structured": "", "iban": iban})  # fmt: skip
+    one_by_one = [_decision(Matcher(creditor).match(**line)) for line in lines]
+    matcher = Matcher(creditor)
+    matcher.prefetch((line["remittance"], line["structured"], line["iban"]) for line in lines)
+    assert [_decision(matcher.match(**line)) for line in lines] == one_by_one
+    assert [d[1] for d in one_by_one[:4]] == [100, 95, 80, 75]
