@@ -221,7 +221,14 @@ class ClaimViewSet(_ScopedFilterMixin, IdempotentCreateMixin, viewsets.ReadOnlyM
         return context
 
     @extend_schema(
-        request=serializers.ClaimBulkSerializer, responses={201: serializers.ClaimBulkResult}
+        request=serializers.ClaimBulkSerializer,
+        responses={
+            201: serializers.ClaimBulkResult,
+            409: OpenApiResponse(
+                description="Numéro(s) de facture déjà enregistré(s) avec d'autres données : "
+                "``items`` donne chaque conflit par indice ; rien n'est écrit."
+            ),
+        },
     )
     @action(detail=False, methods=["post"])
     @idempotent
@@ -235,7 +242,16 @@ class ClaimViewSet(_ScopedFilterMixin, IdempotentCreateMixin, viewsets.ReadOnlyM
 
 
 def _known_claim(view, claim: Claim, data: dict) -> Response:
-    user = view.request.user
+    conflict, claim = _known_outcome(view.request.user, claim, data)
+    if conflict is not None:
+        return Response(conflict, status=status.HTTP_409_CONFLICT)
+    claim = selectors.claims_for_figures(Claim.objects.filter(pk=claim.pk)).get()
+    return Response(view.get_serializer(claim).data, status=status.HTTP_200_OK)
+
+
+def _known_outcome(user, claim: Claim, data: dict) -> tuple[dict | None, Claim]:
+    """An invoice number already recorded for the creditor: (the conflict to answer, or
+    ``None`` and the recorded claim — a reference it lacked added, journaled)."""
     debtor = data["dossier"]["debtor"]
     received = {
         "debtor_siren": debtor.siren,
@@ -250,7 +266,7 @@ def _known_claim(view, claim: Claim, data: dict) -> Response:
             f"La facture {number} est déjà enregistrée pour ce créancier, dans un dossier hors "
             "de votre portefeuille : rien n'a été enregistré. Adressez-vous au responsable du "
             "créancier."
-        )
+        ), claim
     differences = claim_differences(claim, received)
     if differences:
         return _conflict(
@@ -263,7 +279,7 @@ def _known_claim(view, claim: Claim, data: dict) -> Response:
             "ou une facture rectificative).",
             claim=claim,
             differences=differences,
-        )
+        ), claim
     completes = any(received[key] and not getattr(claim, key) for key, _ in REFERENCES)
     if completes and claim.cancelled_on is None:
         if not scoping.may_join(user, claim.dossier):
@@ -275,24 +291,20 @@ def _known_claim(view, claim: Claim, data: dict) -> Response:
             actor=user,
             reason=data.get("reason") or "facture reçue de nouveau via l'API",
         )
-    claim = selectors.claims_for_figures(Claim.objects.filter(pk=claim.pk)).get()
-    return Response(view.get_serializer(claim).data, status=status.HTTP_200_OK)
+    return None, claim
 
 
-def _conflict(detail: str, *, claim: Claim | None = None, differences=()) -> Response:
-    return Response(
-        {
-            "detail": detail,
-            "claim": claim.pk if claim else None,
-            "dossier": claim.dossier_id if claim else None,
-            "dossier_reference": claim.dossier.reference if claim else "",
-            "differences": [
-                {"field": label, "recorded": recorded, "received": received}
-                for label, recorded, received in differences
-            ],
-        },
-        status=status.HTTP_409_CONFLICT,
-    )
+def _conflict(detail: str, *, claim: Claim | None = None, differences=()) -> dict:
+    return {
+        "detail": detail,
+        "claim": claim.pk if claim else None,
+        "dossier": claim.dossier_id if claim else None,
+        "dossier_reference": claim.dossier.reference if claim else "",
+        "differences": [
+            {"field": label, "recorded": recorded, "received": received}
+            for label, recorded, received in differences
+        ],
+    }
 
 
 PAYMENT_FILTERS = {
@@ -327,16 +339,62 @@ class PaymentViewSet(_ScopedFilterMixin, IdempotentCreateMixin, viewsets.ReadOnl
 
 
 def _write_bulk(view, serializer, child_class):
+    """All or nothing. For claims, an item whose invoice number is already recorded for its
+    creditor stands for that claim when the facts are the same, and is a conflict otherwise:
+    the push then answers 409 with each conflict by index (as ``create``), nothing written."""
     items = serializer.validated_data["items"]
     context = view.get_serializer_context()
     written = []
+    conflicts: dict[str, dict] = {}
+    known: dict[tuple[int, str], Claim] = {}
+    if child_class is serializers.ClaimSerializer:
+        numbers = {item["invoice_number"].strip() for item in items}
+        creditors = {item["creditor"].pk for item in items}
+        known = {
+            (claim.creditor_id, claim.invoice_number): claim
+            for claim in Claim.objects.select_related("dossier__debtor").filter(
+                creditor_id__in=creditors, invoice_number__in=numbers
+            )
+        }
     with transaction.atomic():
         for index, item in enumerate(items):
+            recorded = known.get((getattr(item.get("creditor"), "pk", None), _number(item)))
             try:
-                written.append(child_class(context=context).create(dict(item)))
+                if recorded is not None:
+                    conflict, claim = _known_outcome(view.request.user, recorded, dict(item))
+                    if conflict is not None:
+                        conflicts[str(index)] = conflict
+                    written.append(claim)
+                else:
+                    written.append(child_class(context=context).create(dict(item)))
             except DjangoValidationError as exc:
                 # The same shape as the serializer's: only the refused items, by index.
                 errors = {str(index): serializers.django_errors(exc)}
                 raise ValidationError({"items": errors}) from exc
+        if conflicts:
+            transaction.set_rollback(True)
+    if conflicts:
+        return Response(
+            {
+                "detail": "Facture(s) déjà enregistrée(s) avec d'autres données : rien n'a "
+                "été enregistré.",
+                "items": conflicts,
+            },
+            status=status.HTTP_409_CONFLICT,
+        )
+    if known:
+        written = _fresh_claims(written)
     data = child_class(written, many=True, context=context).data
     return Response({"count": len(written), "items": data}, status=status.HTTP_201_CREATED)
+
+
+def _number(item: dict) -> str | None:
+    number = item.get("invoice_number")
+    return number.strip() if isinstance(number, str) else None
+
+
+def _fresh_claims(claims: list[Claim]) -> list[Claim]:
+    """The claims as the serializer reads them (their figures' annotations), in order."""
+    fresh = selectors.claims_for_figures(Claim.objects.filter(pk__in=[c.pk for c in claims]))
+    by_pk = {claim.pk: claim for claim in fresh}
+    return [by_pk[claim.pk] for claim in claims]

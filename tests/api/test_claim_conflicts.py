@@ -133,3 +133,47 @@ def test_a_claim_outside_the_portfolio_is_a_409_that_tells_nothing_about_it(cont
     assert "hors de votre portefeuille" in body["detail"]
     assert theirs.dossier.reference not in str(body)
     assert _written() == before
+
+
+def test_a_bulk_push_with_a_known_invoice_is_a_409_per_item_and_writes_nothing(
+    controller, recorded
+):
+    """``POST /api/v1/claims/bulk/``, all or nothing: an item repeating a recorded invoice with
+    the same facts stands for that claim; an item with other facts makes the whole push a 409
+    whose ``items`` give, by index, the differences; nothing of the push is written."""
+    new = _same(recorded, invoice_number="FA-8")
+    before = _written()
+    response = _api(controller).post(
+        "/api/v1/claims/bulk/",
+        {"items": [new, _same(recorded, amount="1250.00")]},
+        format="json",
+    )
+    assert response.status_code == 409, response.json()
+    conflict = response.json()["items"]["1"]
+    assert conflict["claim"] == recorded.pk
+    assert conflict["differences"] == [
+        {"field": "Montant", "recorded": "1\u00a0200,00 €", "received": "1\u00a0250,00 €"}
+    ]
+    assert _written() == before
+
+    response = _api(controller).post(
+        "/api/v1/claims/bulk/", {"items": [new, _same(recorded)]}, format="json"
+    )
+    assert response.status_code == 201, response.json()
+    ids = [item["id"] for item in response.json()["items"]]
+    assert ids[1] == recorded.pk and ids[0] != recorded.pk
+    assert Claim.objects.filter(invoice_number="FA-8").count() == 1
+
+
+def test_a_bulk_push_never_tells_of_another_portfolios_invoice(controller, recorded):
+    other = UserFactory(username="autre-chargee", role="controller")
+    work.dossier_assign(dossier=recorded.dossier, assignee=other, actor=None, reason="test")
+    response = _api(controller).post(
+        "/api/v1/claims/bulk/",
+        {"items": [_same(recorded, debtor=DebtorFactory().pk, amount="1250.00")]},
+        format="json",
+    )
+    assert response.status_code == 409, response.json()
+    conflict = response.json()["items"]["0"]
+    assert conflict["claim"] is None and conflict["differences"] == []
+    assert recorded.dossier.reference not in conflict["detail"]
