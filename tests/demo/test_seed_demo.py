@@ -1,6 +1,7 @@
 """The demo data command: what someone opening the demo back office would find."""
 
 import datetime
+import html
 import re
 from io import StringIO
 
@@ -83,7 +84,11 @@ def test_the_demo_prints_a_working_api_token_and_an_enrolment_link(seeded):
 
 
 def test_dossiers_cover_professional_and_consumer_debtors(seeded):
-    assert Dossier.objects.count() == 40
+    from demo.experiences import INTAKE_INVOICES
+
+    # The 40 asked for, and the finished experiment's consumers handed over by imports.
+    assert Dossier.objects.count() == 40 + INTAKE_INVOICES
+    assert re.search(rf"Dossiers\s+{40 + INTAKE_INVOICES} ", seeded)
     kinds = set(Dossier.objects.values_list("debtor__kind", flat=True))
     assert kinds == {Debtor.Kind.PROFESSIONAL, Debtor.Kind.CONSUMER}
 
@@ -296,3 +301,67 @@ def test_each_open_dossier_prints_its_portal_link_and_its_page_shows_it(seeded):
     waiting = PortalEvent.objects.get(kind="contact", checked_at__isnull=True)
     worklist = client.get("/ma-journee/?type=portal").content.decode()
     assert waiting.dossier.reference in worklist
+
+
+# --- Learning what works (issue #26): the experiments and the payment probability, where the
+# README sends a visitor.
+
+
+def test_the_finished_experiment_has_its_verdict_and_its_decision_made_the_winner_the_policy(
+    seeded,
+):
+    from demo.experiences import FINISHED
+    from experiences import results
+    from experiences.models import Experiment
+    from relances.models import CreditorCadence
+
+    experiment = Experiment.objects.get(name=FINISHED)
+    assert experiment.status == Experiment.Status.ENDED
+    report = results.report(experiment, on=experiment.ended_on)
+    # Enough dossiers in each variant, every one observed: the verdict was due, not a peek.
+    assert all(row.assigned >= 20 for row in report.rows), [r.assigned for r in report.rows]
+    assert report.ready and report.observed == report.assigned
+    # The verdict kept is the one the statistics give, and the winner is the one it favours.
+    assert experiment.verdict == report.verdict
+    favoured = [
+        row.variant for row in report.rows[1:] if results.better(row.comparison, report.measure)
+    ]
+    assert experiment.winner == (favoured[0] if favoured else report.rows[0].variant)
+    chosen = CreditorCadence.objects.get(
+        creditor=experiment.creditor, debtor_kind=experiment.debtor_kind
+    )
+    assert chosen.policy == experiment.winner.policy
+    decision = chosen.history.order_by("-history_date").first()
+    assert FINISHED in decision.history_change_reason
+    assert decision.history_user.username == "responsable"
+    # Each dossier drawn was drawn as it opened, and was reminded (or paid) under its variant.
+    for assignment in experiment.assignments.select_related("dossier", "variant__policy"):
+        assert assignment.assigned_on == assignment.dossier.opened_on
+        assert assignment.dossier.own_cadence.policy == assignment.variant.policy
+
+
+def test_the_experiment_pages_show_the_verdict_and_the_running_one_without_verdict(seeded):
+    from demo.experiences import FINISHED, RUNNING
+    from experiences.models import Experiment
+
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="responsable"))
+    listing = html.unescape(client.get("/pilotage/experiences/").content.decode())
+    assert FINISHED in listing and RUNNING in listing
+    finished = Experiment.objects.get(name=FINISHED)
+    page = html.unescape(client.get(f"/pilotage/experiences/{finished.pk}/").content.decode())
+    assert finished.verdict.split(" (")[0] in page
+    running = Experiment.objects.get(name=RUNNING)
+    assert running.status == Experiment.Status.RUNNING and running.assignments.exists()
+    page = html.unescape(client.get(f"/pilotage/experiences/{running.pk}/").content.decode())
+    assert "Pas encore de verdict" in page
+
+
+def test_ma_journee_shows_each_open_dossier_s_payment_chance_with_its_reasons(seeded):
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="controleur"))
+    page = client.get("/ma-journee/").content.decode()
+    assert "Chance de paiement" in page
+    scores = re.findall(r'<td class="payment-score"[^>]*>\s*<strong>(\d+) %</strong>', page)
+    reasons = re.findall(r'<li class="reason-(?:up|down)">', page)
+    assert len(scores) >= 5 and len(reasons) >= len(scores)
