@@ -71,6 +71,17 @@ def prepare() -> dict:
     refresh_seconds = time.perf_counter() - start
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
+    return {**users(), "priority_refresh_s": round(refresh_seconds, 2)}
+
+
+def users() -> dict:
+    """The two users of ``prepare`` and the controller's dossier the bench opens."""
+    from django.contrib.auth import get_user_model
+
+    from dossiers.models import Dossier
+
+    User = get_user_model()
+    controller = User.objects.get(username=CONTROLLER)
     dossier = (
         Dossier.objects.filter(assigned_to=controller, closed_on__isnull=True)
         .filter(reminders__status="sent")
@@ -79,9 +90,8 @@ def prepare() -> dict:
     )
     return {
         "controller": controller,
-        "manager": manager,
+        "manager": User.objects.get(username=MANAGER),
         "dossier": dossier,
-        "priority_refresh_s": round(refresh_seconds, 2),
     }
 
 
@@ -114,14 +124,19 @@ def dashboard_parts(runs: int) -> dict:
     """The dashboard's queries one by one (default filters, every creditor), warm median in
     ms: where the page's time goes; ``claims_raw`` is the claims' figures read from the claims
     (what a controller or debtor-kind filter reads), ``claims_summary`` from the summary."""
+    from dossiers.models import Creditor
     from pilotage import queries
     from pilotage.filters import make_filters
 
-    f = make_filters()
+    # the bench's manager is in charge of every creditor (``BENCH_SCOPE=creditors``: named)
+    creditors = None
+    if os.environ.get("BENCH_SCOPE") == "creditors":
+        creditors = Creditor.objects.values_list("pk", flat=True)
+    f = make_filters(creditors=creditors)
     parts = {
         "claims_raw": lambda: queries._one_row(queries._claims_queryset, f),
         "claims_summary": lambda: queries._one_row(queries._summary_queryset, f),
-        "dossiers": lambda: queries._one_row(queries._dossiers_queryset, f),
+        "dossiers": lambda: queries.dossiers_query(f),
         "payments": lambda: queries.payments_query(f),
         "reminders": lambda: queries.reminders_query(f),
         "arrangements": lambda: queries.arrangements_query(f),
@@ -140,21 +155,27 @@ def dashboard_parts(runs: int) -> dict:
     return out
 
 
-def serve(database: str, runs: int) -> dict:
-    """In this process: prepare the users, then time each page as served."""
+def _setup(database: str) -> None:
     os.environ["BENCH_DATABASE"] = database
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     import django
 
     django.setup()
+
+
+def serve(database: str, runs: int, prepared: bool = False) -> dict:
+    """In this process: prepare the users (unless ``prepared``: ``python -m bench.pages
+    prepare DATABASE`` did it before, outside the timed part), then time each page as
+    served."""
+    _setup(database)
     from django.db import connection
     from django.test import Client
     from django.urls import reverse
 
     # Persistent connections, as production's settings (CONN_MAX_AGE): no connect per page.
     connection.settings_dict["CONN_MAX_AGE"] = 60
-    who = prepare()
-    out = {"load_before": os.getloadavg()[0], "priority_refresh_s": who["priority_refresh_s"]}
+    who = users() if prepared else prepare()
+    out = {"load_before": os.getloadavg()[0], "priority_refresh_s": who.get("priority_refresh_s")}
     manager, controller = Client(), Client()
     manager.force_login(who["manager"])
     controller.force_login(who["controller"])
@@ -229,6 +250,11 @@ def main() -> None:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["serve"]:
-        print(json.dumps(serve(sys.argv[2], int(sys.argv[3]))))
+        # ``serve DATABASE RUNS [prepared]``: the timed part alone (``flock`` it on a shared
+        # machine) once ``prepare DATABASE`` has run.
+        print(json.dumps(serve(sys.argv[2], int(sys.argv[3]), sys.argv[4:5] == ["prepared"])))
+    elif sys.argv[1:2] == ["prepare"]:
+        _setup(sys.argv[2])
+        print(json.dumps({"priority_refresh_s": prepare()["priority_refresh_s"]}))
     else:
         main()

@@ -112,3 +112,117 @@ class ClaimDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.creditor_id} {self.day:%d/%m/%Y}"
+
+
+def _count(label: str) -> models.BigIntegerField:
+    return models.BigIntegerField(label, default=0)
+
+
+class _SentReminderFigures(models.Model):
+    """The sent reminders' figures of one (creditor, level, channel, day): the reminders sent
+    that day (``channel`` set), or the payments received that day given to the last level sent
+    before them (``channel`` empty). ``pilotage.summaries``."""
+
+    creditor = models.ForeignKey(
+        "dossiers.Creditor",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        db_index=False,  # the key starts with it
+        verbose_name="créancier",
+    )
+    stage = models.CharField("niveau", max_length=20)
+    channel = models.CharField("canal (vide : paiements reçus)", max_length=20, blank=True)
+    day = models.DateField("jour")
+    sent = _count("relances envoyées")
+    traced = _count("relances au contenu conservé")
+    first_n = _count("premiers contacts du niveau dans le cycle")
+    paid_7 = _count("premiers contacts suivis d'un paiement sous 7 jours")
+    paid_15 = _count("premiers contacts suivis d'un paiement sous 15 jours")
+    paid_30 = _count("premiers contacts suivis d'un paiement sous 30 jours")
+    payments_n = _count("paiements reçus après ce niveau")
+    payments_amount = models.DecimalField(
+        "montant reçu après ce niveau", max_digits=16, decimal_places=2, default=0
+    )
+
+    class Meta:
+        abstract = True
+
+
+class ReminderDay(_SentReminderFigures):
+    """The sent reminders summed by creditor, level, channel and day for the dashboard
+    (``pilotage.summaries``: kept by triggers on the reminders, the payments, the steps and the
+    dossiers, in the transaction of each write; rebuilt by ``manage.py rebuild_summaries``).
+    Never written by the application itself."""
+
+    class Meta:
+        verbose_name = "synthèse des relances par jour"
+        verbose_name_plural = "synthèses des relances par jour"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["creditor", "stage", "channel", "day"], name="reminderday_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.creditor_id} {self.stage} {self.channel} {self.day:%d/%m/%Y}"
+
+
+class ReminderDossierDay(_SentReminderFigures):
+    """One dossier's part of ``ReminderDay``: what a change on the dossier takes away from the
+    summary before adding its part computed again (a payment or a later reminder changes the
+    figures of the reminders sent before it)."""
+
+    dossier = models.ForeignKey(
+        "dossiers.Dossier",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name="dossier",
+    )
+
+    class Meta:
+        verbose_name = "part d'un dossier dans la synthèse des relances"
+        verbose_name_plural = "parts des dossiers dans la synthèse des relances"
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} {self.stage} {self.channel} {self.day:%d/%m/%Y}"
+
+
+class AllocationDay(models.Model):
+    """The allocations of payments and credit notes summed by creditor and day for the DSO
+    (``pilotage.allocation_summary``: kept by triggers on the allocations, claims and payments,
+    in the transaction of each write; rebuilt by ``manage.py rebuild_summaries``). Never
+    written by the application itself."""
+
+    creditor = models.ForeignKey(
+        "dossiers.Creditor",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # the key starts with it
+        related_name="+",
+        verbose_name="créancier",
+    )
+    day = models.DateField("jour")
+    allocated = models.DecimalField(
+        "montant imputé, par date de facture ou de paiement (la plus tardive)",
+        max_digits=16,
+        decimal_places=2,
+        default=0,
+    )
+    cancelled = models.DecimalField(
+        "montant imputé sur des factures annulées, par date d'annulation",
+        max_digits=16,
+        decimal_places=2,
+        default=0,
+    )
+
+    class Meta:
+        verbose_name = "synthèse des imputations par jour"
+        verbose_name_plural = "synthèses des imputations par jour"
+        constraints = [
+            models.UniqueConstraint(fields=["creditor", "day"], name="allocationday_creditor_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.creditor_id} {self.day:%d/%m/%Y}"

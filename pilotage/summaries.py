@@ -14,8 +14,9 @@ per creditor and day (a few rows per creditor and calendar day, ~20,000 at 1M cl
 **Kept in the same transaction as the write**: triggers on ``dossiers_claim`` add each written
 row's part and take the old row's away (PostgreSQL: one statement per write statement, from its
 transition tables, so that an import of 100,000 invoices adds one grouped ``INSERT … ON
-CONFLICT``; SQLite, the demo: one trigger per row). ``rebuild()`` (``manage.py
-rebuild_summaries``) computes the table again from the claims; the tests check that a random
+CONFLICT``; SQLite, the demo: one trigger per row). ``rebuild_claims()`` (``manage.py
+rebuild_summaries``, with the sent reminders' summary of ``pilotage.reminder_summary``)
+computes the table again from the claims; the tests check that a random
 walk of writes leaves the table a rebuild would make. The dashboard reads it whenever its
 filters name no controller and no debtor kind (the page as it opens, and per creditor); with
 those filters it reads the claims (``pilotage.queries``), as it did.
@@ -24,6 +25,8 @@ those filters it reads the claims (``pilotage.queries``), as it did.
 from __future__ import annotations
 
 from django.db import connection, transaction
+
+from pilotage import allocation_summary, reminder_summary
 
 TABLE = "pilotage_claimday"
 CLAIMS = "dossiers_claim"
@@ -158,8 +161,8 @@ REBUILD = f"""
 """
 
 
-def rebuild(schema_editor=None) -> int:
-    """Compute the table again from the claims (in one transaction, the claims locked
+def rebuild_claims(schema_editor=None) -> int:
+    """Compute the claims' table again from the claims (in one transaction, the claims locked
     against writes meanwhile); returns its number of rows."""
     conn = schema_editor.connection if schema_editor else connection
     later = (
@@ -177,8 +180,8 @@ def rebuild(schema_editor=None) -> int:
         return cursor.fetchone()[0]
 
 
-def rows() -> dict:
-    """The table's rows that are not zero, by (creditor, day): what a rebuild compares."""
+def claim_rows() -> dict:
+    """The claims' table's rows that are not zero, by (creditor, day)."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT creditor_id, day, open_amount, open_count, issued, cancelled "
@@ -189,3 +192,20 @@ def rows() -> dict:
             (creditor, str(day)): tuple(round(float(v), 2) for v in values)
             for creditor, day, *values in cursor.fetchall()
         }
+
+
+def rebuild() -> int:
+    """Every summary table of the dashboard computed again (``manage.py rebuild_summaries``):
+    the claims', the allocations' (``pilotage.allocation_summary``) and the sent reminders'
+    (``pilotage.reminder_summary``); their rows in all."""
+    return rebuild_claims() + allocation_summary.rebuild() + reminder_summary.rebuild()
+
+
+def rows() -> dict:
+    """Every summary table's rows that are not zero, by table and key: what a rebuild
+    compares."""
+    return {
+        TABLE: claim_rows(),
+        allocation_summary.TABLE: allocation_summary.rows(),
+        **reminder_summary.rows(),
+    }

@@ -178,6 +178,13 @@ class Dossier(models.Model):
                 condition=Q(closed_on__isnull=True, attention=True),
                 name="dossier_assignee_attention_idx",
             ),
+            # The managers' dashboard: the open dossiers counted by state (and creditor) from
+            # the index alone, the id for the evidence of those at formal notice.
+            models.Index(
+                fields=["state", "creditor", "id"],
+                condition=Q(closed_on__isnull=True),
+                name="dossier_open_state_idx",
+            ),
             # The GDPR purge's and the DPO dashboard's query: closed dossiers by purge date.
             models.Index(
                 fields=["purge_on"],

@@ -9,7 +9,7 @@ def triggers(apps, schema_editor):
     from pilotage import summaries
 
     summaries.install(schema_editor)
-    summaries.rebuild(schema_editor)
+    summaries.rebuild_claims(schema_editor)
 
 
 def no_triggers(apps, schema_editor):

@@ -5,6 +5,7 @@ dashboard reads the same figures from it as from the claims (issue #25)."""
 import datetime
 import random
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 import time_machine
@@ -45,16 +46,33 @@ def _from_summary(f) -> dict:
     return {k: int(v or 0) if k.endswith("_n") else queries.cents(v) for k, v in row.items()}
 
 
+def _allocated(f, *, summary: bool):
+    """The DSO's allocations by the period's end, from their summary or from the allocations
+    (what a debtor-kind filter reads)."""
+    if summary:
+        return queries.arrangements_query(f).allocated_end
+    with mock.patch.object(queries.allocation_summary, "kept", return_value=False):
+        queries._compile.cache_clear()
+        try:
+            return queries.arrangements_query(f).allocated_end
+        finally:
+            queries._compile.cache_clear()
+
+
 def test_a_random_walk_of_writes_leaves_the_summary_a_rebuild_makes(portfolio):
     """Payments, new invoices, cancellations, disputes upheld (the invoice cancelled), payments
-    rejected by the bank (the invoice open again), in a random order."""
+    rejected by the bank (the invoice open again), a payment's or an invoice's date corrected,
+    in a random order: the claims' and the allocations' summaries stay those a rebuild makes,
+    and give the dashboard the figures the claims and allocations give."""
     rng = random.Random(25)
     creditors = [CreditorFactory(), CreditorFactory()]
     day = TODAY - datetime.timedelta(days=5)
     with time_machine.travel(dataset.at(TODAY, 11), tick=False):
         for step in range(40):
             claims = list(Claim.objects.filter(dossier__closed_on__isnull=True).order_by("pk"))
-            move = rng.choice(["claim", "pay", "cancel", "dispute", "reverse", "claim"])
+            move = rng.choice(
+                ["claim", "pay", "cancel", "dispute", "reverse", "claim", "redate", "reissue"]
+            )
             if move == "claim" or not claims:
                 due = TODAY - datetime.timedelta(days=rng.randrange(-30, 400))
                 ClaimFactory(
@@ -92,6 +110,16 @@ def test_a_random_walk_of_writes_leaves_the_summary_a_rebuild_makes(portfolio):
                 )
                 if payment:
                     services.payment_reverse(payment=payment, actor=None, reason="rejet", on=day)
+            elif move == "redate":  # a payment's date corrected (the allocations follow it)
+                payment = Payment.objects.filter(dossier=claim.dossier).first()
+                if payment:
+                    Payment.objects.filter(pk=payment.pk).update(
+                        received_on=day - datetime.timedelta(days=rng.randrange(60))
+                    )
+            elif move == "reissue":  # an invoice's date corrected
+                Claim.objects.filter(pk=claim.pk).update(
+                    issue_date=claim.issue_date + datetime.timedelta(days=rng.randrange(-40, 40))
+                )
             if step % 10 == 9:
                 kept = summaries.rows()
                 assert kept == _rebuilt(), step
@@ -99,8 +127,10 @@ def test_a_random_walk_of_writes_leaves_the_summary_a_rebuild_makes(portfolio):
         call_command("rebuild_summaries")
         assert kept == summaries.rows()
         for creditors_in_charge in (None, (creditors[0].pk,)):
-            f = make_filters(start=START, end=TODAY, today=TODAY, creditors=creditors_in_charge)
-            assert _from_summary(f) == _from_claims(f)
+            for end in (TODAY, TODAY - datetime.timedelta(days=20)):
+                f = make_filters(start=START, end=end, today=TODAY, creditors=creditors_in_charge)
+                assert _from_summary(f) == _from_claims(f)
+                assert _allocated(f, summary=True) == _allocated(f, summary=False)
 
 
 def test_the_dashboard_reads_the_same_figures_from_the_summary_and_from_the_claims(portfolio):
