@@ -226,3 +226,36 @@ class AllocationDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.creditor_id} {self.day:%d/%m/%Y}"
+
+
+class ActivityDay(models.Model):
+    """The calls and payments counted by creditor and day for the dashboard
+    (``pilotage.activity_summary``: kept by triggers on the calls and payments, in the
+    transaction of each write; rebuilt by ``manage.py rebuild_summaries``). Never written by
+    the application itself."""
+
+    creditor = models.ForeignKey(
+        "dossiers.Creditor",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # the key starts with it
+        related_name="+",
+        verbose_name="créancier",
+    )
+    day = models.DateField("jour")
+    calls = models.BigIntegerField("appels", default=0)
+    calls_traced = models.BigIntegerField("appels avec un compte rendu", default=0)
+    payments_n = models.BigIntegerField("paiements reçus", default=0)
+    payments_amount = models.DecimalField(
+        "montant des paiements reçus", max_digits=16, decimal_places=2, default=0
+    )
+
+    class Meta:
+        verbose_name = "synthèse des appels et paiements par jour"
+        verbose_name_plural = "synthèses des appels et paiements par jour"
+        constraints = [
+            models.UniqueConstraint(fields=["creditor", "day"], name="activityday_creditor_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.creditor_id} {self.day:%d/%m/%Y}"

@@ -81,7 +81,7 @@ from journal.personal_data import ANONYMISED
 from legal import rules
 from legal.calendar import add_months
 from legal.rates import HalfYear, missing_from_facts
-from pilotage import allocation_summary, reminder_summary
+from pilotage import activity_summary, allocation_summary, reminder_summary
 from pilotage.filters import Filters
 from pilotage.kpis import (
     AGING_BUCKETS,
@@ -91,7 +91,7 @@ from pilotage.kpis import (
     ZERO,
     countback_months,
 )
-from pilotage.models import AllocationDay, ClaimDay, CostSettings, ReminderDay
+from pilotage.models import ActivityDay, AllocationDay, ClaimDay, CostSettings, ReminderDay
 from portail.models import PortalEvent
 from relances.models import CallLog, Reminder
 
@@ -295,7 +295,29 @@ def _dossier_parts(f: Filters) -> tuple[QuerySet, QuerySet, QuerySet]:
 # --- 2. Payments -----------------------------------------------------------------------------
 
 
+def _by_creditor(f: Filters, summary) -> bool:
+    """Whether ``summary`` (a module keeping a table by creditor and day) answers for these
+    filters: kept on this database, and no controller nor debtor kind chosen (the summaries
+    are by creditor); a day taken from a timestamp is in ``TIME_ZONE``."""
+    return (
+        f.controller is None
+        and f.debtor_kind is None
+        and summary.kept()
+        and timezone.get_current_timezone_name() == settings.TIME_ZONE
+    )
+
+
 def payments_query(f: Filters) -> dict[date, tuple[int, Decimal]]:
+    if _by_creditor(f, activity_summary):
+        rows = (
+            ActivityDay.objects.filter(f.scope(), f.period("day"))
+            .annotate(month=TruncMonth("day", output_field=DateField()))
+            .order_by()
+            .values("month")
+            .annotate(count=Sum("payments_n"), total=Sum("payments_amount"))
+            .filter(count__gt=0)
+        )
+        return {row["month"]: (int(row["count"]), cents(row["total"])) for row in rows}
     rows = (
         Payment.objects.filter(f.scope("dossier__"), f.period("received_on"))
         .filter(kind=Payment.Kind.PAYMENT, reversed_on__isnull=True)
@@ -326,12 +348,7 @@ def reminders_query(f: Filters) -> list[dict]:
     summary (``pilotage.reminder_summary``, kept by triggers on PostgreSQL) when the filters
     name no controller and no debtor kind, else from the reminders (``_reminders_from_base``).
     """
-    if (
-        f.controller is None
-        and f.debtor_kind is None
-        and reminder_summary.kept()
-        and timezone.get_current_timezone_name() == settings.TIME_ZONE
-    ):
+    if _by_creditor(f, reminder_summary):
         return _reminders_from_summary(f)
     return _reminders_from_base(f)
 
@@ -496,6 +513,7 @@ def arrangements_query(f: Filters) -> CostSettings:
     # A raw row skips the ORM's converters: SQLite gives sums as floats and durations in
     # microseconds (PostgreSQL: Decimal and timedelta already).
     settings.allocated_end = cents(settings.allocated_end)
+    settings.calls, settings.calls_traced = int(settings.calls), int(settings.calls_traced)
     mean = settings.disputes_mean
     if mean is not None and not isinstance(mean, timedelta):
         settings.disputes_mean = timedelta(microseconds=mean)
@@ -525,6 +543,15 @@ def _arrangements_queryset(f: Filters) -> QuerySet:
     def n(queryset):
         return Coalesce(_scalar(queryset, count, IntegerField()), 0)
 
+    calls = {"calls": n(calls), "calls_traced": n(calls.exclude(summary=""))}
+    if _by_creditor(f, activity_summary):
+        # From the calls' summary by creditor and day (``ActivityDay``, kept by triggers).
+        call_days = ActivityDay.objects.filter(f.scope(), f.period("day"))
+        calls = {
+            name: Coalesce(_scalar(call_days, Sum(name), IntegerField()), 0)
+            for name in ("calls", "calls_traced")
+        }
+
     # What was paid or credited by the period's end on the claims alive then (the DSO's
     # receivables are the claims' ``issued_end`` less this).
     allocated = _scalar(
@@ -536,7 +563,7 @@ def _arrangements_queryset(f: Filters) -> QuerySet:
         Sum("amount"),
         MONEY,
     )
-    if f.controller is None and f.debtor_kind is None and allocation_summary.kept():
+    if _by_creditor(f, allocation_summary):
         # Read from the allocations' summary by creditor and day (``AllocationDay``, kept by
         # triggers): allocated by the end, less those of the claims cancelled by then.
         until = Q(day__lte=f.end)
@@ -562,8 +589,7 @@ def _arrangements_queryset(f: Filters) -> QuerySet:
             disputes_upheld=n(resolved.filter(status=Dispute.Status.UPHELD)),
             disputes_open_now=n(disputes.filter(status=Dispute.Status.OPEN)),
             disputes_mean=_scalar(resolved, Avg(days), DurationField()),
-            calls=n(calls),
-            calls_traced=n(calls.exclude(summary="")),
+            **calls,
             **_portal_annotations(f, n),
             **_rate_annotations(f.today),
         )

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from django.db import connection, transaction
 
-from pilotage import allocation_summary, reminder_summary
+from pilotage import activity_summary, allocation_summary, reminder_summary
 
 TABLE = "pilotage_claimday"
 CLAIMS = "dossiers_claim"
@@ -196,9 +196,15 @@ def claim_rows() -> dict:
 
 def rebuild() -> int:
     """Every summary table of the dashboard computed again (``manage.py rebuild_summaries``):
-    the claims', the allocations' (``pilotage.allocation_summary``) and the sent reminders'
-    (``pilotage.reminder_summary``); their rows in all."""
-    return rebuild_claims() + allocation_summary.rebuild() + reminder_summary.rebuild()
+    the claims', the allocations' (``pilotage.allocation_summary``), the calls' and payments'
+    (``pilotage.activity_summary``) and the sent reminders' (``pilotage.reminder_summary``);
+    their rows in all."""
+    return (
+        rebuild_claims()
+        + allocation_summary.rebuild()
+        + activity_summary.rebuild()
+        + reminder_summary.rebuild()
+    )
 
 
 def rows() -> dict:
@@ -207,5 +213,6 @@ def rows() -> dict:
     return {
         TABLE: claim_rows(),
         allocation_summary.TABLE: allocation_summary.rows(),
+        activity_summary.TABLE: activity_summary.rows(),
         **reminder_summary.rows(),
     }

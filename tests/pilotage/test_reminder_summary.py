@@ -1,11 +1,13 @@
-"""The dashboard's summary of the sent reminders (``pilotage.reminder_summary``) is kept by the
-database in the transaction of each write: after any walk of writes it is the table a rebuild
-makes, and the dashboard reads the same cadence figures from it as from the reminders
-(issue #25). PostgreSQL only: the demo's SQLite reads the reminders."""
+"""The dashboard's summaries of the sent reminders (``pilotage.reminder_summary``) and of the
+calls and payments (``pilotage.activity_summary``) are kept by the database in the transaction
+of each write: after any walk of writes they are the tables a rebuild makes, and the dashboard
+reads the same figures from them as from the reminders, calls and payments (issue #25).
+PostgreSQL only: the demo's SQLite reads the base tables."""
 
 import datetime
 import random
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 import time_machine
@@ -17,7 +19,7 @@ from dossiers import services
 from dossiers.models import Dossier, Payment
 from pilotage import queries, reminder_summary, summaries
 from pilotage.filters import make_filters
-from relances.models import CadenceStep, Reminder, Stage
+from relances.models import CadenceStep, CallLog, Reminder, Stage
 from tests.factories import ClaimFactory, CreditorFactory
 from tests.pilotage import dataset
 from tests.pilotage.dataset import START, TODAY
@@ -59,12 +61,31 @@ def _both(f) -> tuple[dict, dict]:
     )
 
 
+def _activity(f, *, summary: bool):
+    """The payments by month and the calls of the period, from their summary or from the
+    payments and calls (what a controller or debtor-kind filter reads)."""
+
+    def read():
+        costs = queries.arrangements_query(f)
+        return queries.payments_query(f), costs.calls, costs.calls_traced
+
+    if summary:
+        return read()
+    with mock.patch.object(queries.activity_summary, "kept", return_value=False):
+        queries._compile.cache_clear()
+        try:
+            return read()
+        finally:
+            queries._compile.cache_clear()
+
+
 def test_the_dashboard_reads_the_same_cadence_figures_from_the_summary(portfolio):
     for filters in ({}, {"creditor": portfolio.a}, {"creditors": [portfolio.b.pk]}):
         f = make_filters(start=START, end=TODAY, today=TODAY, **filters)
         summary, base = _both(f)
         assert summary == base
         assert summary  # the portfolio's reminders are there
+        assert _activity(f, summary=True) == _activity(f, summary=False)
     # The page reads the summary when no controller nor debtor kind is chosen (emptied, the
     # page would show no reminder), the reminders with one.
     f = make_filters(start=START, end=TODAY, today=TODAY)
@@ -78,8 +99,9 @@ def test_the_dashboard_reads_the_same_cadence_figures_from_the_summary(portfolio
 
 def test_a_random_walk_of_writes_leaves_the_reminders_summary_a_rebuild_makes(portfolio):
     """Reminders sent (by one and by several in a statement), planned then sent, cancelled,
-    their content dropped, deleted; payments, credit notes, payments rejected by the bank; a
-    step's level changed; a dossier moved to another creditor — in a random order, at any hour
+    their content dropped, deleted; payments, credit notes, payments rejected by the bank;
+    calls logged, their summary dropped, deleted; a step's level changed; a dossier moved to
+    another creditor — in a random order, at any hour
     (the day is the local one)."""
     rng = random.Random(2525)
     creditors = [portfolio.a, portfolio.b, CreditorFactory()]
@@ -114,7 +136,7 @@ def test_a_random_walk_of_writes_leaves_the_reminders_summary_a_rebuild_makes(po
         )
 
     moves = ["send", "send", "batch", "plan", "deliver", "cancel", "blank", "delete", "pay",
-             "pay", "credit", "reverse", "restage", "move"]  # fmt: skip
+             "pay", "credit", "reverse", "restage", "move", "call", "call", "uncall"]  # fmt: skip
     with time_machine.travel(dataset.at(TODAY, 11), tick=False):
         for step in range(90):
             move = rng.choice(moves)
@@ -168,6 +190,20 @@ def test_a_random_walk_of_writes_leaves_the_reminders_summary_a_rebuild_makes(po
                 )
                 if payment:
                     services.payment_reverse(payment=payment, actor=None, reason="rejet", on=TODAY)
+            elif move == "call":
+                CallLog.objects.create(
+                    dossier=rng.choice(dossiers),
+                    called_at=moment(),
+                    called_by=portfolio.alice,
+                    outcome=rng.choice([CallLog.Outcome.REACHED, CallLog.Outcome.NO_ANSWER]),
+                    summary=rng.choice(["", "Règlement annoncé."]),
+                )
+            elif move == "uncall" and CallLog.objects.exists():
+                call = CallLog.objects.order_by("?").first()
+                if rng.random() < 0.5:
+                    CallLog.objects.filter(pk=call.pk).update(summary="", called_at=moment())
+                else:
+                    call.delete()
             elif move == "restage":
                 chosen = rng.choice(steps)
                 CadenceStep.objects.filter(pk=chosen.pk).update(
@@ -195,3 +231,4 @@ def test_a_random_walk_of_writes_leaves_the_reminders_summary_a_rebuild_makes(po
             f = make_filters(**{"start": START, "end": TODAY, "today": TODAY, **filters})
             summary, base = _both(f)
             assert summary == base, filters
+            assert _activity(f, summary=True) == _activity(f, summary=False), filters
