@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from dossiers import scoping
 from dossiers.models import CADENCE_STATES, Creditor, Debtor, Dossier
 from imports.models import ImportBatch, ImportKind
 
@@ -23,16 +24,20 @@ def import_from_accounting(*, seeder) -> list[str]:
     creditor = Creditor.objects.order_by("pk").first()
     if creditor is None:
         return []
+    today, user = seeder.today, seeder.controller
+    # Dossiers the controller may write to: an import's writes are scoped like theirs.
     dossiers = list(
-        Dossier.objects.filter(
-            creditor=creditor,
-            state__in=CADENCE_STATES,
-            debtor__kind=Debtor.Kind.PROFESSIONAL,
+        scoping.editable_dossiers(
+            user,
+            Dossier.objects.filter(
+                creditor=creditor,
+                state__in=CADENCE_STATES,
+                debtor__kind=Debtor.Kind.PROFESSIONAL,
+            ),
         )
         .select_related("debtor")
         .order_by("pk")[:3]
     )
-    today, user = seeder.today, seeder.controller
     lines = []
     for n, dossier in enumerate(dossiers, start=1):
         issued = today - timedelta(days=40 + 5 * n)

@@ -365,3 +365,21 @@ def test_ma_journee_shows_each_open_dossier_s_payment_chance_with_its_reasons(se
     scores = re.findall(r'<td class="payment-score"[^>]*>\s*<strong>(\d+) %</strong>', page)
     reasons = re.findall(r'<li class="reason-(?:up|down)">', page)
     assert len(scores) >= 5 and len(reasons) >= len(scores)
+
+
+def test_the_demo_shows_a_finished_import_and_one_left_with_its_errors(seeded):
+    """« Imports »: the accounting file imported by ``controleur`` into dossiers of their own
+    portfolio (writes are scoped), and a second file waiting with its French errors."""
+    from dossiers import scoping
+    from imports.models import ImportBatch
+
+    assert "Import de démonstration en erreur" not in seeded
+    done = ImportBatch.objects.get(original_name="export-comptabilite.csv")
+    assert done.status == ImportBatch.Status.DONE, done.errors
+    assert done.summary["done"]["create"] >= 1
+    controller = get_user_model().objects.get(username="controleur")
+    joined = Dossier.objects.filter(claims__invoice_number__startswith="IMP-").distinct()
+    assert joined.exists()
+    assert set(joined) <= set(scoping.editable_dossiers(controller, joined))
+    waiting = ImportBatch.objects.get(original_name="factures-a-corriger.csv")
+    assert waiting.status == ImportBatch.Status.INVALID
