@@ -104,6 +104,10 @@ KEPT: dict[str, dict[str, str]] = {
         "provider_id": "référence technique du prestataire d'envoi",
     },
     "portail.portalaccess": {"key_hash": "empreinte SHA-256 du lien, qui ne révèle pas le lien"},
+    "pilotage.reminderdossierday": {
+        "stage": "niveau de relance (code de l'étape de la cadence), jamais un texte saisi",
+        "channel": "canal d'envoi (e-mail, courrier, SMS...), jamais un texte saisi",
+    },
     "portail.portalevent": {
         "summary": "résumé écrit par l'application (nombres, montants, dates, numéros) ; "
         "ce que le débiteur a écrit est dans « details », purgé"
