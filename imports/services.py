@@ -187,7 +187,7 @@ NOT_YOUR_CREDITOR = (
 
 
 def _scope_rows(batch: ImportBatch, rows: list[Row], user) -> list[str]:
-    """Writes are scoped like reads (README, « Security »): each row that would write into an
+    """Writes are scoped like reads (docs/security.md): each row that would write into an
     existing dossier — a new invoice joining the pair's open dossier, an invoice updated, a
     payment, a status — must land in one the user may act on (``scoping.editable_dossiers``:
     never a closed one), else the row is refused with its line and nothing is imported. A row

@@ -1,7 +1,7 @@
 """Writes are scoped like reads (#19, item 4): a controller whose read of a dossier is a 404
 cannot reach it by writing either — a claim, a payment, a lifecycle status, a Factur-X invoice
 or a bulk push that would join another portfolio's dossier is refused in French and nothing is
-written. The unassigned pool rule (README, « Security ») is followed through ``scoping``."""
+written. The unassigned pool rule (docs/security.md) is followed through ``scoping``."""
 
 from decimal import Decimal
 
