@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from dossiers.models import Dossier, Payment
+from pilotage import triggers
 from relances.models import CallLog
 
 TABLE = "pilotage_activityday"
@@ -143,24 +144,16 @@ POSTGRESQL_DROP = (
 )
 
 
-def kept(conn=None) -> bool:
-    """Whether this database keeps the summary (PostgreSQL; SQLite reads the base tables)."""
-    return (conn or connection).vendor == "postgresql"
+kept = triggers.kept
 
 
 def install(schema_editor=None) -> None:
     """Create the triggers (the migration calls it; idempotent)."""
-    conn = schema_editor.connection if schema_editor else connection
-    if kept(conn):
-        with conn.cursor() as cursor:
-            cursor.execute(POSTGRESQL)
+    triggers.run(POSTGRESQL, schema_editor)
 
 
 def uninstall(schema_editor=None) -> None:
-    conn = schema_editor.connection if schema_editor else connection
-    if kept(conn):
-        with conn.cursor() as cursor:
-            cursor.execute(POSTGRESQL_DROP)
+    triggers.run(POSTGRESQL_DROP, schema_editor)
 
 
 def rebuild(schema_editor=None) -> int:

@@ -25,6 +25,7 @@ from __future__ import annotations
 from django.db import connection, transaction
 
 from dossiers.models import Claim, Payment, PaymentAllocation
+from pilotage import triggers
 
 TABLE = "pilotage_allocationday"
 ALLOCATIONS = PaymentAllocation._meta.db_table
@@ -153,24 +154,16 @@ POSTGRESQL_DROP = "".join(
 )
 
 
-def kept(conn=None) -> bool:
-    """Whether this database keeps the summary (PostgreSQL; SQLite reads the allocations)."""
-    return (conn or connection).vendor == "postgresql"
+kept = triggers.kept
 
 
 def install(schema_editor=None) -> None:
     """Create the triggers (the migration calls it; idempotent)."""
-    conn = schema_editor.connection if schema_editor else connection
-    if kept(conn):
-        with conn.cursor() as cursor:
-            cursor.execute(POSTGRESQL)
+    triggers.run(POSTGRESQL, schema_editor)
 
 
 def uninstall(schema_editor=None) -> None:
-    conn = schema_editor.connection if schema_editor else connection
-    if kept(conn):
-        with conn.cursor() as cursor:
-            cursor.execute(POSTGRESQL_DROP)
+    triggers.run(POSTGRESQL_DROP, schema_editor)
 
 
 def rebuild(schema_editor=None) -> int:
