@@ -25,8 +25,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from scipy import stats
-
+# SciPy is imported inside the functions that use it: importing it costs ~0.7 s, paid at every
+# start of the application (the app's receivers import this module) and by no request.
 ALPHA = 0.05
 
 
@@ -59,11 +59,15 @@ class Comparison:
 
 def z_value(m: int = 1, alpha: float = ALPHA) -> float:
     """The two-sided normal quantile at the corrected level ``alpha / m``."""
+    from scipy import stats
+
     return float(stats.norm.ppf(1 - alpha / (2 * m)))
 
 
 def proportion(successes: int, n: int, alpha: float = ALPHA) -> Estimate | None:
     """A share and its Wilson interval."""
+    from scipy import stats
+
     if n == 0:
         return None
     ci = stats.binomtest(successes, n).proportion_ci(confidence_level=1 - alpha, method="wilson")
@@ -72,6 +76,8 @@ def proportion(successes: int, n: int, alpha: float = ALPHA) -> Estimate | None:
 
 def mean(values: Sequence[float], alpha: float = ALPHA) -> Estimate | None:
     """A mean and its Student interval."""
+    from scipy import stats
+
     n = len(values)
     if n == 0:
         return None
@@ -117,6 +123,8 @@ def compare_means(
     values: Sequence[float], control: Sequence[float], *, m: int = 1
 ) -> Comparison | None:
     """Welch's t: the difference of means, its interval at ``1 - ALPHA/m`` and p-value."""
+    from scipy import stats
+
     if len(values) < 2 or len(control) < 2:
         return None
     difference = math.fsum(values) / len(values) - math.fsum(control) / len(control)
@@ -153,6 +161,8 @@ def size_for_proportions(
 ) -> int:
     """Dossiers per variant to detect ``effect`` (0.05: 5 points) around a share ``control``
     with the given power, at the corrected level of ``variants - 1`` comparisons."""
+    from scipy import stats
+
     m = max(1, variants - 1)
     p1 = min(max(control + effect, 0.0), 1.0)
     spread = control * (1 - control) + p1 * (1 - p1)
@@ -161,6 +171,8 @@ def size_for_proportions(
 
 
 def _normal_comparison(difference: float, se: float, m: int) -> Comparison:
+    from scipy import stats
+
     if se == 0:
         p = 1.0 if difference == 0 else 0.0
         return Comparison(difference, difference, difference, p, min(1.0, p * m), m)
