@@ -14,6 +14,7 @@ controller of its own data (GDPR art. 5-1-b), one creditor's history never score
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import date
 
@@ -273,6 +274,53 @@ def _count(n: int, d: np.ndarray, mask: np.ndarray, weights=None) -> np.ndarray:
     return np.bincount(d[mask], minlength=n).astype(np.float64)
 
 
+# The facts of a dossier on a day, before they become features (``_matrix``): sums, counts and
+# dates (ordinals, ``NEVER`` for none), one array each. ``snapshot`` counts them from the events
+# read by ``load``; ``scoring_snapshot`` has PostgreSQL count them, for today's scoring.
+FACTS = (
+    "owed", "claims", "oldest", "paid", "kind", "sector", "pair_paid", "pair_unpaid",
+    "promises_kept", "promises_broken", "promises_pending", "plans_active", "installments_missed",
+    "disputes_open", "calls_reached", "calls_unreached", "reminders_sent", "reminders_failed",
+    "notice", "portal_visits", "portal_actions", "insolvency",
+)  # fmt: skip
+
+
+def _matrix(t: int, f: dict[str, np.ndarray]) -> np.ndarray:
+    """The features (one column per FEATURES, float64) from the facts ``f`` on day ``t``."""
+    owed, paid_before = f["owed"], f["paid"]
+    balance = owed - paid_before
+    n = len(owed)
+    X = np.zeros((n, len(FEATURES)), dtype=np.float64)
+    col = INDEX
+    X[:, col["amount_log"]] = np.log10(1 + np.clip(balance, 0, None))
+    X[:, col["age_months"]] = np.clip(t - f["oldest"], 0, 730) / 30.0
+    X[:, col["open_claims"]] = np.log1p(f["claims"])
+    X[:, col["paid_share"]] = np.divide(
+        np.clip(paid_before, 0, None), owed, out=np.zeros(n), where=owed > 0
+    ).clip(0, 1)
+    X[:, col["kind_consumer"]] = f["kind"] == 1
+    X[:, col["kind_unknown"]] = f["kind"] == 2
+    for i, letter in enumerate(sectors.LETTERS):
+        X[:, col[f"sector_{letter}"]] = f["sector"] == i
+    X[:, col["pair_paid"]] = f["pair_paid"].clip(0, 10)
+    X[:, col["pair_unpaid"]] = f["pair_unpaid"].clip(0, 10)
+    X[:, col["promises_kept"]] = f["promises_kept"].clip(0, 10)
+    X[:, col["promises_broken"]] = f["promises_broken"].clip(0, 10)
+    X[:, col["promise_pending"]] = f["promises_pending"] > 0
+    X[:, col["plan_active"]] = f["plans_active"] > 0
+    X[:, col["installments_missed"]] = f["installments_missed"].clip(0, 10)
+    X[:, col["dispute_open"]] = f["disputes_open"] > 0
+    X[:, col["calls_reached"]] = f["calls_reached"].clip(0, 10)
+    X[:, col["calls_unreached"]] = f["calls_unreached"].clip(0, 10)
+    X[:, col["reminders_sent"]] = f["reminders_sent"].clip(0, 10)
+    X[:, col["reminders_failed"]] = f["reminders_failed"].clip(0, 10)
+    X[:, col["formal_notice"]] = f["notice"] <= t
+    X[:, col["portal_visits"]] = np.log1p(f["portal_visits"])
+    X[:, col["portal_actions"]] = f["portal_actions"].clip(0, 10)
+    X[:, col["insolvency"]] = f["insolvency"] <= t
+    return X
+
+
 def snapshot(history: History, day: date, *, label: bool = False, rows=None) -> Snapshot:
     """The features of every dossier open on ``day`` with something left to pay; ``label``:
     whether each was paid in full within the next HORIZON_DAYS (a day far enough back).
@@ -282,32 +330,27 @@ def snapshot(history: History, day: date, *, label: bool = False, rows=None) -> 
     ev = history.events
     c = ev["claims"]
     in_claims = (c["issue"] <= t) & (c["cancelled"] > t)
-    owed = _count(n, c["d"], in_claims, c["amount"])
-    claims = _count(n, c["d"], in_claims)
     oldest = np.full(n, NEVER, dtype=np.int64)
     np.minimum.at(oldest, c["d"][in_claims], c["due"][in_claims])
     p = ev["payments"]
     settled = (p["day"] <= t) & (p["reversed"] > t)
-    paid_before = _count(n, p["d"], settled, p["amount"])
-    balance = owed - paid_before
+    f = {
+        "owed": _count(n, c["d"], in_claims, c["amount"]),
+        "claims": _count(n, c["d"], in_claims),
+        "oldest": oldest,
+        "paid": _count(n, p["d"], settled, p["amount"]),
+        "kind": history.kind,
+        "sector": history.sector,
+        "notice": history.notice,
+        "insolvency": history.insolvency,
+    }
+    balance = f["owed"] - f["paid"]
     open_ = (history.opened <= t) & (history.closed > t) & (balance > PAID_TOLERANCE)
     selected = (
         np.flatnonzero(open_) if rows is None else np.intersect1d(rows, np.flatnonzero(open_))
     )
-
-    X = np.zeros((n, len(FEATURES)), dtype=np.float64)
-    col = INDEX
-    X[:, col["amount_log"]] = np.log10(1 + np.clip(balance, 0, None))
-    X[:, col["age_months"]] = np.clip(t - oldest, 0, 730) / 30.0
-    X[:, col["open_claims"]] = np.log1p(claims)
-    X[:, col["paid_share"]] = np.divide(
-        np.clip(paid_before, 0, None), owed, out=np.zeros(n), where=owed > 0
-    ).clip(0, 1)
-    X[:, col["kind_consumer"]] = history.kind == 1
-    X[:, col["kind_unknown"]] = history.kind == 2
-    for i, letter in enumerate(sectors.LETTERS):
-        X[:, col[f"sector_{letter}"]] = history.sector == i
     # The same creditor's earlier dossiers for this debtor, closed by this day.
+    f["pair_paid"] = f["pair_unpaid"] = np.zeros(n)
     closed = history.closed <= t
     keys, inverse = np.unique(history.pair[closed], return_inverse=True)
     if len(keys):
@@ -315,33 +358,32 @@ def snapshot(history: History, day: date, *, label: bool = False, rows=None) -> 
         unpaid_n = np.bincount(inverse, weights=history.ended_unpaid[closed], minlength=len(keys))
         at = np.searchsorted(keys, history.pair).clip(0, len(keys) - 1)
         found = keys[at] == history.pair
-        X[:, col["pair_paid"]] = np.where(found, paid_n[at], 0).clip(0, 10)
-        X[:, col["pair_unpaid"]] = np.where(found, unpaid_n[at], 0).clip(0, 10)
+        f["pair_paid"] = np.where(found, paid_n[at], 0)
+        f["pair_unpaid"] = np.where(found, unpaid_n[at], 0)
     pr = ev["promises"]
     done = pr["settled"] <= t
-    X[:, col["promises_kept"]] = _count(n, pr["d"], done & (pr["status"] == 1)).clip(0, 10)
-    X[:, col["promises_broken"]] = _count(n, pr["d"], done & (pr["status"] == 2)).clip(0, 10)
-    X[:, col["promise_pending"]] = _count(n, pr["d"], (pr["made"] <= t) & ~done) > 0
+    f["promises_kept"] = _count(n, pr["d"], done & (pr["status"] == 1))
+    f["promises_broken"] = _count(n, pr["d"], done & (pr["status"] == 2))
+    f["promises_pending"] = _count(n, pr["d"], (pr["made"] <= t) & ~done)
     pl = ev["plans"]
-    X[:, col["plan_active"]] = _count(n, pl["d"], (pl["accepted"] <= t) & (pl["ended"] > t)) > 0
+    f["plans_active"] = _count(n, pl["d"], (pl["accepted"] <= t) & (pl["ended"] > t))
     mi = ev["missed"]
-    X[:, col["installments_missed"]] = _count(n, mi["d"], mi["day"] <= t).clip(0, 10)
+    f["installments_missed"] = _count(n, mi["d"], mi["day"] <= t)
     di = ev["disputes"]
-    X[:, col["dispute_open"]] = _count(n, di["d"], (di["opened"] <= t) & (di["resolved"] > t)) > 0
+    f["disputes_open"] = _count(n, di["d"], (di["opened"] <= t) & (di["resolved"] > t))
     ca = ev["calls"]
     before = ca["day"] <= t
-    X[:, col["calls_reached"]] = _count(n, ca["d"], before & ca["reached"]).clip(0, 10)
-    X[:, col["calls_unreached"]] = _count(n, ca["d"], before & ~ca["reached"]).clip(0, 10)
+    f["calls_reached"] = _count(n, ca["d"], before & ca["reached"])
+    f["calls_unreached"] = _count(n, ca["d"], before & ~ca["reached"])
     re = ev["reminders"]
     before = re["day"] <= t
-    X[:, col["reminders_sent"]] = _count(n, re["d"], before & re["sent"]).clip(0, 10)
-    X[:, col["reminders_failed"]] = _count(n, re["d"], before & ~re["sent"]).clip(0, 10)
-    X[:, col["formal_notice"]] = history.notice <= t
+    f["reminders_sent"] = _count(n, re["d"], before & re["sent"])
+    f["reminders_failed"] = _count(n, re["d"], before & ~re["sent"])
     po = ev["portal"]
     before = po["day"] <= t
-    X[:, col["portal_visits"]] = np.log1p(_count(n, po["d"], before & po["view"]))
-    X[:, col["portal_actions"]] = _count(n, po["d"], before & po["action"]).clip(0, 10)
-    X[:, col["insolvency"]] = history.insolvency <= t
+    f["portal_visits"] = _count(n, po["d"], before & po["view"])
+    f["portal_actions"] = _count(n, po["d"], before & po["action"])
+    X = _matrix(t, {name: values[selected] for name, values in f.items()})
 
     paid = None
     if label:
@@ -353,9 +395,185 @@ def snapshot(history: History, day: date, *, label: bool = False, rows=None) -> 
         day=day,
         rows=selected,
         dossier_ids=history.ids[selected],
-        X=X[selected].astype(np.float32),
+        X=X.astype(np.float32),
         balance=balance[selected],
         paid=paid,
+    )
+
+
+# --- Today's facts counted by PostgreSQL (the daily scoring) --------------------------------
+
+
+def _facts_sql(tzname: str) -> tuple[str, dict]:
+    """One statement giving, for each dossier open today (not closed, opened by ``t``), the
+    facts ``snapshot`` counts from ``load(open_only=True)``'s events, each counted the same way
+    (tests/scoring/test_scoring_db.py compares them): sums and counts grouped by dossier, the
+    same creditor's closed dossiers grouped by creditor and debtor, dates as ordinals."""
+    from django.db import connection
+
+    def table(model) -> str:
+        return connection.ops.quote_name(model._meta.db_table)
+
+    zone: list = []
+
+    def day_of(column: str) -> str:  # the local day of a timestamp, as TruncDate reads it
+        sql, params = connection.ops.datetime_cast_date_sql(column, (), tzname)
+        zone[:] = params
+        return sql.replace("%s", "%(tz)s")
+
+    def ordinal(expression: str) -> str:  # date.toordinal(), NEVER for none
+        return f"coalesce(({expression}) - DATE '0001-01-01' + 1, {NEVER})"
+
+    sections = ", ".join(
+        f"({low}, {high}, {i})" for i, (low, high, *_rest) in enumerate(sectors.SECTIONS)
+    )
+    sql = f"""
+    WITH d AS (
+        SELECT id, creditor_id, debtor_id, formal_notice_sent_on FROM {table(Dossier)}
+        WHERE closed_on IS NULL AND opened_on <= %(t)s
+    ), cl AS (
+        SELECT c.dossier_id AS id, sum(c.amount) AS owed, count(*) AS n, min(c.due_date) AS oldest
+        FROM {table(Claim)} c JOIN d ON d.id = c.dossier_id
+        WHERE c.issue_date <= %(t)s AND (c.cancelled_on IS NULL OR c.cancelled_on > %(t)s)
+        GROUP BY c.dossier_id
+    ), pa AS (
+        SELECT p.dossier_id AS id, sum(p.amount) AS paid
+        FROM {table(Payment)} p JOIN d ON d.id = p.dossier_id
+        WHERE p.received_on <= %(t)s AND (p.reversed_on IS NULL OR p.reversed_on > %(t)s)
+        GROUP BY p.dossier_id
+    ), pair AS (
+        SELECT creditor_id, debtor_id,
+            count(*) FILTER (WHERE state = ANY(%(paid_states)s)) AS paid,
+            count(*) FILTER (WHERE state = ANY(%(unpaid_states)s)) AS unpaid
+        FROM {table(Dossier)} WHERE closed_on <= %(t)s GROUP BY creditor_id, debtor_id
+    ), pr AS (
+        SELECT p.dossier_id AS id,
+            count(*) FILTER (WHERE p.settled_on <= %(t)s AND p.status = %(kept)s) AS kept,
+            count(*) FILTER (WHERE p.settled_on <= %(t)s AND p.status = %(broken)s) AS broken,
+            count(*) FILTER (
+                WHERE p.made_on <= %(t)s AND (p.settled_on IS NULL OR p.settled_on > %(t)s)
+            ) AS pending
+        FROM {table(Promise)} p JOIN d ON d.id = p.dossier_id
+        WHERE p.status <> %(cancelled)s GROUP BY p.dossier_id
+    ), pl AS (
+        SELECT p.dossier_id AS id, count(*) AS active
+        FROM {table(PaymentPlan)} p JOIN d ON d.id = p.dossier_id
+        WHERE p.accepted_on <= %(t)s AND (p.ended_on IS NULL OR p.ended_on > %(t)s)
+        GROUP BY p.dossier_id
+    ), mi AS (
+        SELECT p.dossier_id AS id, count(*) AS missed
+        FROM {table(Installment)} i JOIN {table(PaymentPlan)} p ON p.id = i.plan_id
+        JOIN d ON d.id = p.dossier_id
+        WHERE i.missed_on <= %(t)s GROUP BY p.dossier_id
+    ), di AS (
+        SELECT x.dossier_id AS id, count(*) AS open
+        FROM {table(Dispute)} x JOIN d ON d.id = x.dossier_id
+        WHERE x.opened_on <= %(t)s AND (x.resolved_on IS NULL OR x.resolved_on > %(t)s)
+        GROUP BY x.dossier_id
+    ), ca AS (
+        SELECT x.dossier_id AS id,
+            count(*) FILTER (WHERE x.outcome = %(reached)s) AS reached,
+            count(*) FILTER (WHERE x.outcome <> %(reached)s) AS unreached
+        FROM {table(CallLog)} x JOIN d ON d.id = x.dossier_id
+        WHERE {day_of("x.called_at")} <= %(t)s GROUP BY x.dossier_id
+    ), re AS (
+        SELECT x.dossier_id AS id,
+            count(*) FILTER (WHERE x.status = %(sent)s) AS sent,
+            count(*) FILTER (WHERE x.status <> %(sent)s) AS failed
+        FROM {table(Reminder)} x JOIN d ON d.id = x.dossier_id
+        WHERE x.status IN (%(sent)s, %(failed)s)
+            AND coalesce({day_of("x.sent_at")}, x.scheduled_for) <= %(t)s
+        GROUP BY x.dossier_id
+    ), po AS (
+        SELECT x.dossier_id AS id,
+            count(*) FILTER (WHERE x.kind = %(view)s) AS visits,
+            count(*) FILTER (WHERE x.kind = ANY(%(actions)s)) AS actions
+        FROM {table(PortalEvent)} x JOIN d ON d.id = x.dossier_id
+        WHERE {day_of("x.at")} <= %(t)s GROUP BY x.dossier_id
+    ), sector AS (
+        SELECT * FROM (VALUES {sections}) AS s (low, high, i)
+    )
+    SELECT d.id, coalesce(cl.owed, 0), coalesce(cl.n, 0), {ordinal("cl.oldest")},
+        coalesce(pa.paid, 0),
+        CASE b.kind WHEN %(consumer)s THEN 1 WHEN %(unknown)s THEN 2 ELSE 0 END,
+        coalesce((SELECT s.i FROM sector s WHERE substr(b.naf_code, 1, 2) ~ '^[0-9]+$'
+            AND substr(b.naf_code, 1, 2)::int BETWEEN s.low AND s.high), -1),
+        coalesce(pair.paid, 0), coalesce(pair.unpaid, 0),
+        coalesce(pr.kept, 0), coalesce(pr.broken, 0), coalesce(pr.pending, 0),
+        coalesce(pl.active, 0), coalesce(mi.missed, 0), coalesce(di.open, 0),
+        coalesce(ca.reached, 0), coalesce(ca.unreached, 0),
+        coalesce(re.sent, 0), coalesce(re.failed, 0),
+        {ordinal("d.formal_notice_sent_on")},
+        coalesce(po.visits, 0), coalesce(po.actions, 0),
+        {ordinal("b.insolvency_opened_on")}
+    FROM d
+    JOIN {table(Debtor)} b ON b.id = d.debtor_id
+    LEFT JOIN cl ON cl.id = d.id
+    LEFT JOIN pa ON pa.id = d.id
+    LEFT JOIN pair ON pair.creditor_id = d.creditor_id AND pair.debtor_id = d.debtor_id
+    LEFT JOIN pr ON pr.id = d.id
+    LEFT JOIN pl ON pl.id = d.id
+    LEFT JOIN mi ON mi.id = d.id
+    LEFT JOIN di ON di.id = d.id
+    LEFT JOIN ca ON ca.id = d.id
+    LEFT JOIN re ON re.id = d.id
+    LEFT JOIN po ON po.id = d.id
+    ORDER BY d.id
+    """  # noqa: S608 (tables and numbers from the code; the values are parameters)
+    params = {
+        "tz": zone[0] if zone else None,
+        "paid_states": [str(s) for s in PAID_STATES],
+        "unpaid_states": [str(s) for s in UNPAID_STATES],
+        "kept": str(Promise.Status.KEPT),
+        "broken": str(Promise.Status.BROKEN),
+        "cancelled": str(Promise.Status.CANCELLED),
+        "reached": str(CallLog.Outcome.REACHED),
+        "sent": str(Reminder.Status.SENT),
+        "failed": str(Reminder.Status.FAILED),
+        "view": str(PortalEvent.Kind.VIEW),
+        "actions": [str(k) for k in PORTAL_ACTIONS],
+        "consumer": str(Debtor.Kind.CONSUMER),
+        "unknown": str(Debtor.Kind.UNKNOWN),
+    }
+    return sql, params
+
+
+def scoring_snapshot(day: date) -> Snapshot:
+    """``snapshot(load(open_only=True), day)`` counted by PostgreSQL: the facts of each dossier
+    open on ``day`` in one statement, grouped on the server, sent by ``COPY`` (one row per
+    dossier, numbers only) and read by numpy; then the same ``_matrix``. The daily scoring's
+    path (200,000 open dossiers: one statement instead of ten reads of every event)."""
+    from django.db import connection
+    from django.utils import timezone
+
+    sql, params = _facts_sql(timezone.get_current_timezone_name())
+    params["t"] = day
+    buffer = bytearray()
+    # COPY takes no server-side parameters: psycopg binds them into the statement.
+    with connection.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT", params) as copy:
+        for chunk in copy:
+            buffer += chunk
+    width = 1 + len(FACTS)
+    if buffer:
+        data = np.loadtxt(io.BytesIO(bytes(buffer)), delimiter="\t", ndmin=2)
+    else:
+        data = np.zeros((0, width))
+    ids = data[:, 0].astype(np.int64)
+    f = {name: data[:, 1 + i] for i, name in enumerate(FACTS)}
+    for name in ("oldest", "notice", "insolvency"):
+        f[name] = f[name].astype(np.int64)
+    f["kind"] = f["kind"].astype(np.int8)
+    f["sector"] = f["sector"].astype(np.int8)
+    balance = f["owed"] - f["paid"]
+    keep = balance > PAID_TOLERANCE
+    f = {name: values[keep] for name, values in f.items()}
+    return Snapshot(
+        day=day,
+        rows=np.flatnonzero(keep),
+        dossier_ids=ids[keep],
+        X=_matrix(day.toordinal(), f).astype(np.float32),
+        balance=balance[keep],
+        paid=None,
     )
 
 

@@ -137,9 +137,14 @@ def current_model() -> ScoreModel | None:
     return ScoreModel.objects.order_by("-version").first()
 
 
-def score(*, on: date, model: ScoreModel | None = None) -> int:
+def score(*, on: date, model: ScoreModel | None = None, reference: bool = False) -> int:
     """Score every open dossier with the latest model, if it does better than chance; otherwise
-    withdraw every score (none is shown rather than a meaningless one). Returns the count."""
+    withdraw every score (none is shown rather than a meaningless one). Returns the count.
+
+    On PostgreSQL the facts are counted by the database (``features.scoring_snapshot``) and
+    the reasons written once per distinct phrase (``learning.reasons``); ``reference``: read
+    every event and explain row by row instead (``features.load`` then ``snapshot``,
+    ``learning.reasons_by_row``), the same scores and reasons (tests/scoring)."""
     model = model or current_model()
     # Once the new scores are committed (inside the transaction below: called outside one, an
     # ``on_commit`` runs at once, and the priorities were re-scored with the old scores).
@@ -150,10 +155,14 @@ def score(*, on: date, model: ScoreModel | None = None) -> int:
             transaction.on_commit(changed)
         return 0
     params = learning.Params.from_json(model.parameters)
-    history = features.load(open_only=True)
-    snap = features.snapshot(history, on)
+    if reference or connection.vendor != "postgresql":
+        snap = features.snapshot(features.load(open_only=True), on)
+        explain = learning.reasons_by_row if reference else learning.reasons
+    else:
+        snap = features.scoring_snapshot(on)
+        explain = learning.reasons
     probability = learning.predict(params, snap.X)
-    texts = learning.reasons(params, snap.X, snap.balance)
+    texts = explain(params, snap.X, snap.balance)
     points = np.rint(probability * PRIORITY_POINTS).astype(int)
     rows = zip(snap.dossier_ids.tolist(), probability.tolist(), points.tolist(), texts, strict=True)
     with transaction.atomic():

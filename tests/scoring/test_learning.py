@@ -103,3 +103,21 @@ def test_auc_interval_matches_hanley_mcneil_worked_example():
     low, high = learning.auc_interval(0.80, 50, 50)
     assert (high - low) / (2 * 1.96) == pytest.approx(0.0445, abs=0.0002)
     assert learning.auc_interval(0.5, 1000, 1000)[0] < 0.5
+
+
+def test_the_reasons_written_once_per_phrase_are_those_written_row_by_row():
+    history, _ = synthetic.generate(dossiers=3000, today=TODAY, effect="promises", seed=5)
+    snap = features.snapshot(history, TODAY)
+    rng = np.random.default_rng(8)
+    params = learning.Params(
+        mean=snap.X.mean(axis=0).astype(np.float64),
+        scale=snap.X.std(axis=0).astype(np.float64).clip(0.1, None),
+        coef=rng.normal(0, 1, len(features.NAMES)),
+        intercept=0.0,
+    )
+    fast = learning.reasons(params, snap.X, snap.balance)
+    assert fast == learning.reasons_by_row(params, snap.X, snap.balance)
+    assert len(snap.dossier_ids) > 500 and all(fast)
+    # No reason at all where no effect reaches MIN_EFFECT.
+    flat = learning.Params(params.mean, params.scale, params.coef * 1e-3, 0.0)
+    assert set(learning.reasons(flat, snap.X, snap.balance)) == {""}
