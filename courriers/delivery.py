@@ -42,7 +42,7 @@ from courriers.models import (
     TemplateKind,
     sha256_hex,
 )
-from courriers.rendering import Document, reminder_document, render_document
+from courriers.rendering import Document, prepared_document, reminder_document, render_document
 from courriers.versions import template_for
 from dossiers import scoping
 from dossiers import services as dossier_services
@@ -1036,8 +1036,11 @@ def reminder_deliver(*, reminder_id: int) -> bool:
             return False
         today = timezone.localdate()
         try:
-            # Dated, counted and figured on the day it goes out (never its planned day).
-            document = reminder_document(reminder, on=today)
+            # Dated, counted and figured on the day it goes out (never its planned day); built
+            # just before by a caller rendering the day's PDFs ahead (``prepared_document``).
+            document = prepared_document(reminder_id, on=today) or reminder_document(
+                reminder, on=today
+            )
             if document.layout.get("nothing_due"):
                 return _cancel_nothing_due(reminder, on=today)
             channel = _channel_of(document, reminder.channel)

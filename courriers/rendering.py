@@ -283,9 +283,32 @@ def prerender(documents: list[Document], *, pool) -> int:
 
 
 def prerender_forget() -> None:
-    """Drop the renderings started and never asked for (a letter not sent after all)."""
+    """Drop the renderings started and never asked for (a letter not sent after all), and the
+    documents prepared and never sent (``prepare``)."""
     with _RENDERED_LOCK:
         _PENDING.clear()
+        _PREPARED.clear()
+
+
+# Documents built ahead by a caller that renders a day's PDFs in a pool (the demo's walk), by
+# reminder and day: the sending uses the document built to start its PDF instead of building
+# it a second time (reading the dossier, its invoices, rates, link, codes again). Only for a
+# document nothing can change before its sending: the caller prepares one reminder per dossier,
+# then sends at once, on the same day, in the same process, with nothing else written between
+# but the other dossiers' sendings. Empty outside such a caller: the sending builds its own.
+_PREPARED: dict[tuple[int, date], Document] = {}
+
+
+def prepare(reminder_id: int, document: Document) -> None:
+    """Hand the sending of reminder ``reminder_id`` on ``document.on`` its document."""
+    with _RENDERED_LOCK:
+        _PREPARED[(reminder_id, document.on)] = document
+
+
+def prepared_document(reminder_id: int, *, on: date) -> Document | None:
+    """The document prepared for this reminder's sending on ``on`` (taken: used once)."""
+    with _RENDERED_LOCK:
+        return _PREPARED.pop((reminder_id, on), None)
 
 
 def _render_pdf(html: str, *, on: date, title: str, author: str) -> bytes:

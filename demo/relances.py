@@ -13,6 +13,7 @@ delivery, a prescription within 90 days, a call with its recap e-mail to send, a
 
 import multiprocessing
 import os
+from collections import Counter
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -65,12 +66,20 @@ def _renderers():
 def _prerender(ids: list[int], day: date, pool) -> None:
     """Start rendering the PDFs of the reminders about to go out, in parallel, each as soon as
     its document is read: the sending then waits for its own bytes
-    (``courriers.rendering.prerender``) — the same bytes it would render."""
-    for reminder in Reminder.objects.filter(pk__in=ids).exclude(channel=Channel.SMS):
+    (``courriers.rendering.prerender``) — the same bytes it would render. A dossier with one
+    reminder that day hands its document to the sending (``rendering.prepare``), which then
+    does not read it a second time: nothing of that dossier is written between the two (the
+    day's other sendings are other dossiers'). A dossier with two (an e-mail and a letter) has
+    each document built again when sent: the first sending changes what the second says."""
+    reminders = list(Reminder.objects.filter(pk__in=ids).exclude(channel=Channel.SMS))
+    per_dossier = Counter(reminder.dossier_id for reminder in reminders)
+    for reminder in reminders:
         try:
             document = rendering.reminder_document(reminder, on=day)
         except ValidationError:
             continue  # the sending will say why (nothing due, no address...)
+        if per_dossier[reminder.dossier_id] == 1:
+            rendering.prepare(reminder.pk, document)
         rendering.prerender([document], pool=pool)
 
 

@@ -4,6 +4,7 @@ import datetime
 import html
 import re
 from io import StringIO
+from unittest import mock
 
 import pytest
 import time_machine
@@ -16,9 +17,11 @@ from django.test import Client, override_settings
 from stdnum.fr import siren
 
 from accounts import roles
+from courriers import rendering
 from demo.seeder import DEMO_PASSWORD
 from dossiers.models import Claim, Creditor, Debtor, Dossier, DossierState, Payment, Task
 from journal.personal_data import ANONYMISED
+from relances.models import Reminder
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +31,34 @@ DEMO_LOGINS = {
     "dpo": roles.DPO,
     "admin": roles.ADMIN,
 }
+
+
+# What the sending did with the documents the walk built ahead (demo.relances._prerender): for
+# each, whether it is what the sending would have built itself at that moment.
+PREPARED_USED: list[tuple[int, bool]] = []
+DOCUMENT_FIELDS = (
+    "subject",
+    "text",
+    "html",
+    "print_html",
+    "recipient_email",
+    "recipient_phone",
+    "recipient_address",
+    "is_test",
+    "reply_to",
+    "sms_text",
+    "layout",
+)
+
+
+def _prepared_checked(reminder_id, *, on):
+    """The prepared document, compared with the one the sending builds without it."""
+    document = rendering.prepared_document(reminder_id, on=on)
+    if document is not None:
+        reference = rendering.reminder_document(Reminder.objects.get(pk=reminder_id), on=on)
+        same = all(getattr(document, f) == getattr(reference, f) for f in DOCUMENT_FIELDS)
+        PREPARED_USED.append((reminder_id, same))
+    return document
 
 
 @pytest.fixture(scope="module")
@@ -40,12 +71,21 @@ def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
         django_db_blocker.unblock(),
         override_settings(MEDIA_ROOT=media),
         time_machine.travel(monday, tick=False),
+        mock.patch("courriers.delivery.prepared_document", _prepared_checked),
         transaction.atomic(),
     ):
         out = StringIO()
         call_command("seed_demo", dossiers=40, seed=2026, force=True, stdout=out)
         yield out.getvalue()
         transaction.set_rollback(True)
+
+
+def test_the_letters_built_ahead_are_those_the_sending_would_build(seeded):
+    """The walk renders each day's PDFs in a pool and hands the documents it built to the
+    sending (issue #18: each was read twice): every one used is, field for field, the document
+    the sending builds at that moment without it (the reference path)."""
+    assert PREPARED_USED, "no document handed to the sending: the pool did not run"
+    assert [pk for pk, same in PREPARED_USED if not same] == []
 
 
 def test_each_role_can_log_in_with_the_demo_password(seeded):
