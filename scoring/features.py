@@ -14,7 +14,6 @@ controller of its own data (GDPR art. 5-1-b), one creditor's history never score
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import date
 
@@ -493,7 +492,10 @@ def _facts_sql(tzname: str) -> tuple[str, dict]:
     ), sector AS (
         SELECT * FROM (VALUES {sections}) AS s (low, high, i)
     )
-    SELECT d.id, coalesce(cl.owed, 0), coalesce(cl.n, 0), {ordinal("cl.oldest")},
+    -- One text of numbers (a row per dossier, by id): numpy reads it at once, where a row
+    -- sent at a time cost ~0.1 ms of the driver each (20 s for 200,000 dossiers).
+    SELECT string_agg(concat_ws(' ', d.id, coalesce(cl.owed, 0), coalesce(cl.n, 0),
+        {ordinal("cl.oldest")},
         coalesce(pa.paid, 0),
         CASE b.kind WHEN %(consumer)s THEN 1 WHEN %(unknown)s THEN 2 ELSE 0 END,
         coalesce((SELECT s.i FROM sector s WHERE substr(b.naf_code, 1, 2) ~ '^[0-9]+$'
@@ -505,7 +507,7 @@ def _facts_sql(tzname: str) -> tuple[str, dict]:
         coalesce(re.sent, 0), coalesce(re.failed, 0),
         {ordinal("d.formal_notice_sent_on")},
         coalesce(po.visits, 0), coalesce(po.actions, 0),
-        {ordinal("b.insolvency_opened_on")}
+        {ordinal("b.insolvency_opened_on")}), ' ' ORDER BY d.id)
     FROM d
     JOIN {table(Debtor)} b ON b.id = d.debtor_id
     LEFT JOIN cl ON cl.id = d.id
@@ -518,7 +520,6 @@ def _facts_sql(tzname: str) -> tuple[str, dict]:
     LEFT JOIN ca ON ca.id = d.id
     LEFT JOIN re ON re.id = d.id
     LEFT JOIN po ON po.id = d.id
-    ORDER BY d.id
     """  # noqa: S608 (tables and numbers from the code; the values are parameters)
     params = {
         "tz": zone[0] if zone else None,
@@ -540,24 +541,18 @@ def _facts_sql(tzname: str) -> tuple[str, dict]:
 
 def scoring_snapshot(day: date) -> Snapshot:
     """``snapshot(load(open_only=True), day)`` counted by PostgreSQL: the facts of each dossier
-    open on ``day`` in one statement, grouped on the server, sent by ``COPY`` (one row per
-    dossier, numbers only) and read by numpy; then the same ``_matrix``. The daily scoring's
+    open on ``day`` in one statement, grouped on the server, sent as one text of numbers read
+    by numpy; then the same ``_matrix``. The daily scoring's
     path (200,000 open dossiers: one statement instead of ten reads of every event)."""
     from django.db import connection
     from django.utils import timezone
 
     sql, params = _facts_sql(timezone.get_current_timezone_name())
     params["t"] = day
-    buffer = bytearray()
-    # COPY takes no server-side parameters: psycopg binds them into the statement.
-    with connection.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT", params) as copy:
-        for chunk in copy:
-            buffer += chunk
-    width = 1 + len(FACTS)
-    if buffer:
-        data = np.loadtxt(io.BytesIO(bytes(buffer)), delimiter="\t", ndmin=2)
-    else:
-        data = np.zeros((0, width))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        text = cursor.fetchone()[0] or ""
+    data = np.fromstring(text, dtype=np.float64, sep=" ").reshape(-1, 1 + len(FACTS))
     ids = data[:, 0].astype(np.int64)
     f = {name: data[:, 1 + i] for i, name in enumerate(FACTS)}
     for name in ("oldest", "notice", "insolvency"):

@@ -20,7 +20,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
-from legal.formatting import euros
+from legal.formatting import euros, euros_rounded
 from scoring import features, sectors
 
 ALGORITHM = "régression logistique (scikit-learn), variables standardisées, C = 1"
@@ -302,9 +302,9 @@ def reasons(params: Params, X: np.ndarray, balance: np.ndarray) -> list[str]:
         rows, ranks = np.nonzero(where)
         if not len(rows):
             continue
-        if group == "amount":  # its phrase reads the balance
+        if group == "amount":  # its phrase reads the balance (``_phrase``, in one pass)
             distinct, inverse = np.unique(balance[rows], return_inverse=True)
-            phrases = [_phrase(group, {}, value) for value in distinct.tolist()]
+            phrases = [f"reste dû {text}" for text in euros_rounded(distinct.tolist())]
         else:
             names = [features.NAMES[i] for i in columns[group]]
             distinct, inverse = np.unique(X[rows][:, columns[group]], axis=0, return_inverse=True)
