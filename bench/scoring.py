@@ -128,11 +128,13 @@ def seed(name: str, claims: int, *, open_dossiers: int | None = None) -> dict:
         for table in LOADED:
             cur.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
         conn.commit()
+    with db.connect(name, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
     subprocess.run(
         [sys.executable, "manage.py", "rebuild_summaries", "-v0"], cwd=ROOT, env=env, check=True
     )
     with db.connect(name, autocommit=True) as conn:
-        conn.execute("VACUUM ANALYZE")
+        conn.execute("ANALYZE")
     return counts
 
 

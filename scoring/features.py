@@ -423,9 +423,37 @@ def _facts_sql(tzname: str) -> tuple[str, dict]:
     def ordinal(expression: str) -> str:  # date.toordinal(), NEVER for none
         return f"coalesce(({expression}) - DATE '0001-01-01' + 1, {NEVER})"
 
-    sections = ", ".join(
-        f"({low}, {high}, {i})" for i, (low, high, *_rest) in enumerate(sectors.SECTIONS)
+    # The section of each division 0–99 (its index in sectors.LETTERS, -1 none), read by index.
+    letters = {letter: i for i, letter in enumerate(sectors.LETTERS)}
+    divisions = ",".join(
+        str(letters.get(sectors.section(f"{division:02d}"), -1)) for division in range(100)
     )
+    columns = [
+        "d.id",
+        "coalesce(cl.owed, 0)",
+        "coalesce(cl.n, 0)",
+        ordinal("cl.oldest"),
+        "coalesce(pa.paid, 0)",
+        "CASE b.kind WHEN %(consumer)s THEN 1 WHEN %(unknown)s THEN 2 ELSE 0 END",
+        "CASE WHEN substr(b.naf_code, 1, 2) ~ '^[0-9]+$' THEN "
+        f"('{{{divisions}}}'::int[])[substr(b.naf_code, 1, 2)::int + 1] ELSE -1 END",
+        "coalesce(pair.paid, 0)",
+        "coalesce(pair.unpaid, 0)",
+        "coalesce(pr.kept, 0)",
+        "coalesce(pr.broken, 0)",
+        "coalesce(pr.pending, 0)",
+        "coalesce(pl.active, 0)",
+        "coalesce(mi.missed, 0)",
+        "coalesce(di.open, 0)",
+        "coalesce(ca.reached, 0)",
+        "coalesce(ca.unreached, 0)",
+        "coalesce(re.sent, 0)",
+        "coalesce(re.failed, 0)",
+        ordinal("d.formal_notice_sent_on"),
+        "coalesce(po.visits, 0)",
+        "coalesce(po.actions, 0)",
+        ordinal("b.insolvency_opened_on"),
+    ]  # the id, then FACTS in order
     sql = f"""
     WITH d AS (
         SELECT id, creditor_id, debtor_id, formal_notice_sent_on FROM {table(Dossier)}
@@ -489,25 +517,12 @@ def _facts_sql(tzname: str) -> tuple[str, dict]:
             count(*) FILTER (WHERE x.kind = ANY(%(actions)s)) AS actions
         FROM {table(PortalEvent)} x JOIN d ON d.id = x.dossier_id
         WHERE {day_of("x.at")} <= %(t)s GROUP BY x.dossier_id
-    ), sector AS (
-        SELECT * FROM (VALUES {sections}) AS s (low, high, i)
     )
-    -- One text of numbers (a row per dossier, by id): numpy reads it at once, where a row
-    -- sent at a time cost ~0.1 ms of the driver each (20 s for 200,000 dossiers).
-    SELECT string_agg(concat_ws(' ', d.id, coalesce(cl.owed, 0), coalesce(cl.n, 0),
-        {ordinal("cl.oldest")},
-        coalesce(pa.paid, 0),
-        CASE b.kind WHEN %(consumer)s THEN 1 WHEN %(unknown)s THEN 2 ELSE 0 END,
-        coalesce((SELECT s.i FROM sector s WHERE substr(b.naf_code, 1, 2) ~ '^[0-9]+$'
-            AND substr(b.naf_code, 1, 2)::int BETWEEN s.low AND s.high), -1),
-        coalesce(pair.paid, 0), coalesce(pair.unpaid, 0),
-        coalesce(pr.kept, 0), coalesce(pr.broken, 0), coalesce(pr.pending, 0),
-        coalesce(pl.active, 0), coalesce(mi.missed, 0), coalesce(di.open, 0),
-        coalesce(ca.reached, 0), coalesce(ca.unreached, 0),
-        coalesce(re.sent, 0), coalesce(re.failed, 0),
-        {ordinal("d.formal_notice_sent_on")},
-        coalesce(po.visits, 0), coalesce(po.actions, 0),
-        {ordinal("b.insolvency_opened_on")}), ' ' ORDER BY d.id)
+    -- One value holding every number as 8 bytes (a row per dossier, by id), which numpy
+    -- reads as it is: a row sent at a time cost the driver ~0.1 ms each (20 s for 200,000
+    -- dossiers), a text of numbers 2 s of parsing.
+    SELECT string_agg({" || ".join(f"float8send(({column})::float8)" for column in columns)},
+        ''::bytea ORDER BY d.id)
     FROM d
     JOIN {table(Debtor)} b ON b.id = d.debtor_id
     LEFT JOIN cl ON cl.id = d.id
@@ -541,8 +556,8 @@ def _facts_sql(tzname: str) -> tuple[str, dict]:
 
 def scoring_snapshot(day: date) -> Snapshot:
     """``snapshot(load(open_only=True), day)`` counted by PostgreSQL: the facts of each dossier
-    open on ``day`` in one statement, grouped on the server, sent as one text of numbers read
-    by numpy; then the same ``_matrix``. The daily scoring's
+    open on ``day`` in one statement, grouped on the server, sent as one value of 8-byte
+    numbers read by numpy as they are; then the same ``_matrix``. The daily scoring's
     path (200,000 open dossiers: one statement instead of ten reads of every event)."""
     from django.db import connection
     from django.utils import timezone
@@ -551,8 +566,8 @@ def scoring_snapshot(day: date) -> Snapshot:
     params["t"] = day
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        text = cursor.fetchone()[0] or ""
-    data = np.fromstring(text, dtype=np.float64, sep=" ").reshape(-1, 1 + len(FACTS))
+        packed = cursor.fetchone()[0] or b""
+    data = np.frombuffer(packed, dtype=">f8").astype(np.float64).reshape(-1, 1 + len(FACTS))
     ids = data[:, 0].astype(np.int64)
     f = {name: data[:, 1 + i] for i, name in enumerate(FACTS)}
     for name in ("oldest", "notice", "insolvency"):

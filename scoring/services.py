@@ -171,12 +171,16 @@ def score(*, on: date, model: ScoreModel | None = None, reference: bool = False)
         if connection.vendor == "postgresql":
             table = DossierScore._meta.db_table
             columns = "dossier_id, model_id, probability, points, reasons, scored_on"
+            # COPY's text format written at once (a row at a time: ~10 µs of the driver each).
+            data = "".join(
+                f"{pk}\t{model.pk}\t{round(p, 4)}\t{pts}\t{_copy_text(text)}\t{on}\n"
+                for pk, p, pts, text in rows
+            )
             with (
                 connection.cursor() as cursor,
                 cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
             ):
-                for pk, p, pts, text in rows:
-                    copy.write_row((pk, model.pk, round(p, 4), pts, text, on))
+                copy.write(data)
         else:
             DossierScore.objects.bulk_create(
                 (
@@ -193,6 +197,13 @@ def score(*, on: date, model: ScoreModel | None = None, reference: bool = False)
                 batch_size=2000,
             )
     return len(snap.dossier_ids)
+
+
+def _copy_text(value: str) -> str:
+    """A text as a field of COPY's text format (the reasons' line breaks escaped)."""
+    return (
+        value.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+    )
 
 
 def priority_scoring_set(*, creditor: Creditor, enabled: bool, actor, reason: str):
