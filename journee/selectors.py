@@ -181,15 +181,23 @@ RISK_DEFAULT = 4
 NOTICE_STATES = {S.GO_NO_GO, S.FORMAL_NOTICE}
 
 
-def notice_sent() -> Exists:
-    """Whether the dossier's formal notice of its current cycle went out."""
-    return Exists(
-        Reminder.objects.filter(
-            dossier=OuterRef("pk"),
-            cycle=OuterRef("cycle"),
-            step__stage=Stage.FORMAL_NOTICE,
-            status=Reminder.Status.SENT,
-        )
+def notice_sent() -> Coalesce:
+    """Whether the dossier's formal notice of its current cycle went out.
+
+    A scalar subquery (``LIMIT 1``) rather than ``EXISTS``: PostgreSQL may turn an ``EXISTS``
+    into a hash of every matching row, built before the first row comes out — here every sent
+    reminder (400,000 at 1M claims: 0.1 s of each worklist page for 26 rows); a scalar subquery
+    is always looked up row by row, through the reminders' index on the dossier."""
+    sent = Reminder.objects.filter(
+        dossier=OuterRef("pk"),
+        cycle=OuterRef("cycle"),
+        step__stage=Stage.FORMAL_NOTICE,
+        status=Reminder.Status.SENT,
+    )
+    return Coalesce(
+        Subquery(sent.values(found=Value(True, output_field=BooleanField()))[:1]),
+        Value(False),
+        output_field=BooleanField(),
     )
 
 

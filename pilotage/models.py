@@ -259,3 +259,73 @@ class ActivityDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.creditor_id} {self.day:%d/%m/%Y}"
+
+
+class DossierStateCount(models.Model):
+    """The open dossiers counted by creditor, controller and state for the dashboard
+    (``pilotage.dossier_summary``: kept by triggers on the dossiers, in the transaction of each
+    write; rebuilt by ``manage.py rebuild_summaries``). Never written by the application itself.
+
+    A writing connection adds its changes to rows of its own (``slot``: the server process id),
+    so that the daily run's workers, moving thousands of dossiers each, never wait for one
+    another on a counter; the rows are summed when read and folded into ``slot`` 0 every night
+    (``compact``)."""
+
+    creditor = models.ForeignKey(
+        "dossiers.Creditor",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # the key starts with it
+        related_name="+",
+        verbose_name="créancier",
+    )
+    # The controller the dossiers are assigned to (``Dossier.assigned_to``), 0 for nobody.
+    assignee = models.IntegerField("chargé(e) (0 : non attribué)", default=0)
+    state = models.CharField("état", max_length=20)
+    slot = models.IntegerField("connexion qui a écrit (0 : regroupé)", default=0)
+    open_count = models.BigIntegerField("dossiers ouverts", default=0)
+
+    class Meta:
+        verbose_name = "dossiers ouverts par état"
+        verbose_name_plural = "dossiers ouverts par état"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["creditor", "assignee", "state", "slot"], name="dossierstatecount_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.creditor_id} {self.state} {self.open_count}"
+
+
+class TeamDay(models.Model):
+    """The payments received on each controller's dossiers, summed by controller, creditor and
+    day for the dashboard's team table (``pilotage.team_summary``: kept by triggers on the
+    payments and the dossiers, in the transaction of each write; rebuilt by ``manage.py
+    rebuild_summaries``). Never written by the application itself."""
+
+    assignee = models.IntegerField("chargé(e) du dossier")
+    creditor = models.ForeignKey(
+        "dossiers.Creditor",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        verbose_name="créancier",
+    )
+    day = models.DateField("jour")
+    recovered = models.DecimalField(
+        "montant des paiements reçus", max_digits=16, decimal_places=2, default=0
+    )
+
+    class Meta:
+        verbose_name = "synthèse des paiements par chargé(e) et par jour"
+        verbose_name_plural = "synthèses des paiements par chargé(e) et par jour"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignee", "creditor", "day"], name="teamday_assignee_creditor_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignee} {self.creditor_id} {self.day:%d/%m/%Y}"

@@ -81,7 +81,13 @@ from journal.personal_data import ANONYMISED
 from legal import rules
 from legal.calendar import add_months
 from legal.rates import HalfYear, missing_from_facts
-from pilotage import activity_summary, allocation_summary, reminder_summary
+from pilotage import (
+    activity_summary,
+    allocation_summary,
+    dossier_summary,
+    reminder_summary,
+    team_summary,
+)
 from pilotage.filters import Filters
 from pilotage.kpis import (
     AGING_BUCKETS,
@@ -91,7 +97,15 @@ from pilotage.kpis import (
     ZERO,
     countback_months,
 )
-from pilotage.models import ActivityDay, AllocationDay, ClaimDay, CostSettings, ReminderDay
+from pilotage.models import (
+    ActivityDay,
+    AllocationDay,
+    ClaimDay,
+    CostSettings,
+    DossierStateCount,
+    ReminderDay,
+    TeamDay,
+)
 from portail.models import PortalEvent
 from relances.models import CallLog, Reminder
 
@@ -271,9 +285,16 @@ def dossiers_query(f: Filters) -> dict:
 
 
 def _dossier_parts(f: Filters) -> tuple[QuerySet, QuerySet, QuerySet]:
-    """The three parts of ``dossiers_query`` (compiled together by ``_compiled``)."""
+    """The three parts of ``dossiers_query`` (compiled together by ``_compiled``); the open
+    dossiers by state read from their count by creditor, controller and state
+    (``DossierStateCount``, kept by triggers) unless a debtor kind is chosen."""
     open_dossiers = Dossier.objects.filter(f.scope(), closed_on__isnull=True)
     states = open_dossiers.order_by().values("state").annotate(n=Count("pk"))
+    if _counted(f):
+        counts = DossierStateCount.objects.filter(f.scope(controller=False))
+        if f.controller:
+            counts = counts.filter(assignee=f.controller)
+        states = counts.order_by().values("state").annotate(n=Sum("open_count"))
     at_notice = open_dossiers.filter(state__in=NOTICE_STATES)
     notice = {"notice": Count("pk")}
     complete = Q()
@@ -290,6 +311,12 @@ def _dossier_parts(f: Filters) -> tuple[QuerySet, QuerySet, QuerySet]:
         _aggregates(at_notice, **notice),
         _aggregates(overdue, purges_overdue=Count("pk")),
     )
+
+
+def _counted(f: Filters) -> bool:
+    """Whether the open dossiers' counts by creditor, controller and state answer for these
+    filters (``pilotage.dossier_summary``): kept on this database, and no debtor kind."""
+    return f.debtor_kind is None and dossier_summary.kept()
 
 
 # --- 2. Payments -----------------------------------------------------------------------------
@@ -671,15 +698,38 @@ def _team_queryset(f: Filters) -> QuerySet:
         return Coalesce(_scalar(queryset, count, IntegerField()), 0)
 
     payments = Payment.objects.filter(scope, f.period("received_on"))
+    held = n(
+        Dossier.objects.filter(f.scope(controller=False), assigned_to=user, closed_on__isnull=True)
+    )
+    if _counted(f):
+        # From the open dossiers' counts (``DossierStateCount``): a few rows per controller.
+        held = Coalesce(
+            _scalar(
+                DossierStateCount.objects.filter(f.scope(controller=False), assignee=user),
+                Sum("open_count"),
+                IntegerField(),
+            ),
+            0,
+        )
+    recovered = _scalar(
+        payments.filter(
+            kind=Payment.Kind.PAYMENT, reversed_on__isnull=True, dossier__assigned_to=user
+        ),
+        Sum("amount"),
+        MONEY,
+    )
+    if f.debtor_kind is None and team_summary.kept():
+        # From the payments' summary by controller, creditor and day (``TeamDay``).
+        recovered = _scalar(
+            TeamDay.objects.filter(f.scope(controller=False), f.period("day"), assignee=user),
+            Sum("recovered"),
+            MONEY,
+        )
     return (
         get_user_model()
         .objects.filter(groups__name=roles.CONTROLLER)
         .annotate(
-            held=n(
-                Dossier.objects.filter(
-                    f.scope(controller=False), assigned_to=user, closed_on__isnull=True
-                )
-            ),
+            held=held,
             calls=n(
                 CallLog.objects.filter(scope, called_by=user)
                 .annotate(on=TruncDate("called_at"))
@@ -696,18 +746,7 @@ def _team_queryset(f: Filters) -> QuerySet:
                 .annotate(on=TruncDate("uploaded_at"))
                 .filter(f.period("on"))
             ),
-            recovered=Coalesce(
-                _scalar(
-                    payments.filter(
-                        kind=Payment.Kind.PAYMENT,
-                        reversed_on__isnull=True,
-                        dossier__assigned_to=user,
-                    ),
-                    Sum("amount"),
-                    MONEY,
-                ),
-                ZERO,
-            ),
+            recovered=Coalesce(recovered, ZERO),
         )
         .order_by("last_name", "first_name", "username")
     )

@@ -26,7 +26,13 @@ from __future__ import annotations
 
 from django.db import connection, transaction
 
-from pilotage import activity_summary, allocation_summary, reminder_summary
+from pilotage import (
+    activity_summary,
+    allocation_summary,
+    dossier_summary,
+    reminder_summary,
+    team_summary,
+)
 
 TABLE = "pilotage_claimday"
 CLAIMS = "dossiers_claim"
@@ -197,13 +203,16 @@ def claim_rows() -> dict:
 def rebuild() -> int:
     """Every summary table of the dashboard computed again (``manage.py rebuild_summaries``):
     the claims', the allocations' (``pilotage.allocation_summary``), the calls' and payments'
-    (``pilotage.activity_summary``) and the sent reminders' (``pilotage.reminder_summary``);
-    their rows in all."""
+    (``pilotage.activity_summary``), the sent reminders' (``pilotage.reminder_summary``), the
+    open dossiers by state (``pilotage.dossier_summary``) and the payments by controller
+    (``pilotage.team_summary``); their rows in all."""
     return (
         rebuild_claims()
         + allocation_summary.rebuild()
         + activity_summary.rebuild()
         + reminder_summary.rebuild()
+        + dossier_summary.rebuild()
+        + team_summary.rebuild()
     )
 
 
@@ -214,5 +223,7 @@ def rows() -> dict:
         TABLE: claim_rows(),
         allocation_summary.TABLE: allocation_summary.rows(),
         activity_summary.TABLE: activity_summary.rows(),
+        dossier_summary.TABLE: dossier_summary.rows(),
+        team_summary.TABLE: team_summary.rows(),
         **reminder_summary.rows(),
     }

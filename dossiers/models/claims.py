@@ -58,7 +58,17 @@ class Claim(models.Model):
         verbose_name = "créance"
         verbose_name_plural = "créances"
         ordering = ["due_date", "invoice_number"]
-        indexes = [models.Index(fields=["dossier", "due_date"], name="claim_dossier_due_idx")]
+        indexes = [
+            models.Index(fields=["dossier", "due_date"], name="claim_dossier_due_idx"),
+            # The open claims by due date: those near prescription (« Ma journée »'s warnings,
+            # ``journee.selectors.prescription_flags``), a few among a million, found without
+            # reading every dossier in scope.
+            models.Index(
+                fields=["due_date"],
+                condition=Q(outstanding__gt=0, cancelled_on__isnull=True),
+                name="claim_open_due_idx",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["creditor", "invoice_number"],

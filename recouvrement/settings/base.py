@@ -274,6 +274,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "journee.refresh_priorities",
         "schedule": crontab(hour=0, minute=20),
     },
+    # The dashboard's open dossiers by state, written per connection, folded into one row per
+    # creditor and state (pilotage.dossier_summary): nightly.
+    "summaries-compact": {
+        "task": "pilotage.compact_summaries",
+        "schedule": crontab(hour=0, minute=40),
+    },
 }
 # The payment-probability score (docs/scoring.md): trained every Sunday night on the base's
 # history, the open dossiers scored every morning before the day's work.
