@@ -162,9 +162,15 @@ def floor(database: str, rows: str) -> dict:
         next(reader)
         debtors: dict[str, list] = {}
         claims = []
+        dates: dict[str, date] = {}  # a file repeats its dates: each parsed once
+
+        def day(cell: str) -> date:
+            if cell not in dates:
+                dates[cell] = datetime.strptime(cell, "%d/%m/%Y").date()
+            return dates[cell]
+
         for r in reader:
-            issue = datetime.strptime(r[1], "%d/%m/%Y").date()
-            due = datetime.strptime(r[2], "%d/%m/%Y").date()
+            issue, due = day(r[1]), day(r[2])
             amount = Decimal(r[3].replace(" ", "").replace(",", "."))
             debtors.setdefault(r[5], r)
             claims.append((r[0], issue, due, amount, r[5], r[10]))
@@ -192,7 +198,7 @@ def floor(database: str, rows: str) -> dict:
         dbase = cursor.fetchone()[0]
         dossier_rows = [
             (dbase + n + 1, creditor.pk, ids[s], f"DOS-BENCH-2026-{n + 1:05d}", "new", "",
-             1, date(2026, 11, 24), min(c[2] for c in claims[n * PER_DEBTOR:][:PER_DEBTOR]),
+             1, date(2026, 11, 24), min(c[2] for c in claims[n * PER_DEBTOR:(n + 1) * PER_DEBTOR]),
              date(2026, 11, 24))
             for n, s in enumerate(debtors)
         ]  # fmt: skip
