@@ -113,6 +113,27 @@ class ImportBatch(models.Model):
         return self.status in (self.Status.VALIDATING, self.Status.IMPORTING)
 
 
+class CheckedRows(models.Model):
+    """A file's rows as its check read them (cells parsed: dates, amounts, SIREN...), kept from
+    the preview to the import so that the import does not read and parse the file again (it
+    still compares every row with the database). Working data derived from the file, not a
+    record: no history; deleted once the import ran, cleared with the file after
+    ``RGPD_TRANSIENT_RETENTION_DAYS``."""
+
+    batch = models.OneToOneField(
+        ImportBatch, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    rows = models.JSONField("lignes lues", null=True, blank=True)
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "lignes contrôlées"
+        verbose_name_plural = "lignes contrôlées"
+
+    def __str__(self) -> str:
+        return f"Lignes contrôlées de l'import n° {self.batch_id}"
+
+
 class IdempotencyKey(models.Model):
     """A POST already answered: a retry with the same key gets the same answer, nothing twice."""
 

@@ -32,7 +32,14 @@ from dossiers.models import (
     PaymentAllocation,
 )
 from imports import columns as columns_module
-from imports.models import ColumnMapping, ImportBatch, ImportKind, InvoiceStatus, InvoiceStatusEvent
+from imports.models import (
+    CheckedRows,
+    ColumnMapping,
+    ImportBatch,
+    ImportKind,
+    InvoiceStatus,
+    InvoiceStatusEvent,
+)
 from imports.parsing import NUMBER_FORMATS, normalize_header
 from imports.reading import FileProblem, read_table
 from imports.validation import (
@@ -43,7 +50,10 @@ from imports.validation import (
     UNCHANGED,
     UPDATE,
     Row,
+    claims_from_kept,
+    compare_claims,
     debtor_key,
+    kept_claims,
     number_formats,
     preview_line,
 )
@@ -120,9 +130,20 @@ def _read(batch: ImportBatch, check_headers=None):
     return read_table(data, batch.original_name, check_headers=check_headers)
 
 
-def _check_rows(batch: ImportBatch, progress: Callable[[int], None] | None = None, *, user):
+def _check_rows(
+    batch: ImportBatch,
+    progress: Callable[[int], None] | None = None,
+    *,
+    user,
+    kept: list | None = None,
+):
     """(rows, file-level errors) for a batch, each row's write scoped to ``user``; raises
-    FileProblem for an unreadable file."""
+    FileProblem for an unreadable file. ``kept``: the invoices as the preview read them
+    (``CheckedRows``), compared with the database again without reading the file again."""
+    if kept is not None and batch.kind == ImportKind.CLAIMS:
+        rows = claims_from_kept(kept)
+        compare_claims(creditor=batch.creditor, rows=rows, dossiers=scoping.visible_dossiers(user))
+        return rows, _scope_rows(batch, rows, user)
     if batch.kind == ImportKind.BODACC:
         from imports import bodacc
 
@@ -338,7 +359,12 @@ def batch_check(*, batch_id: int) -> ImportBatch:
         batch.status = B.INVALID
         batch.errors = [{"row": 1, "errors": ["Le fichier ne contient aucune ligne à importer."]}]
         batch.error_count = 1
-    journaled_save(batch, actor=batch.created_by, reason="contrôle du fichier")
+    with transaction.atomic():
+        journaled_save(batch, actor=batch.created_by, reason="contrôle du fichier")
+        # The invoices read, kept for the import: it will not read the file again.
+        CheckedRows.objects.filter(batch_id=batch.pk).delete()
+        if batch.status == B.READY and batch.kind == ImportKind.CLAIMS:
+            CheckedRows.objects.create(batch_id=batch.pk, rows=kept_claims(rows))
     return batch
 
 
@@ -435,9 +461,10 @@ def batch_import(*, batch_id: int, actor) -> ImportBatch:
     if batch.status != B.IMPORTING:
         return batch  # already done, or a retried task
     reason = f"import du fichier « {batch.original_name} » (n° {batch.pk})"
+    kept = CheckedRows.objects.filter(batch_id=batch.pk).values_list("rows", flat=True).first()
     try:
         with transaction.atomic():
-            rows, file_errors = _check_rows(batch, user=actor)
+            rows, file_errors = _check_rows(batch, user=actor, kept=kept)
             if file_errors or any(r.action == ERROR for r in rows):
                 raise _Refused(rows, file_errors)
             progress = _Progress(batch.pk)
@@ -463,7 +490,9 @@ def batch_import(*, batch_id: int, actor) -> ImportBatch:
         batch.summary = {**(batch.summary or {}), "done": counts}
         batch.processed_rows = batch.total_rows
     batch.finished_at = timezone.now()
-    journaled_save(batch, actor=actor, reason=f"{reason} : {batch.get_status_display()}")
+    with transaction.atomic():
+        journaled_save(batch, actor=actor, reason=f"{reason} : {batch.get_status_display()}")
+        CheckedRows.objects.filter(batch_id=batch.pk).delete()
     return batch
 
 

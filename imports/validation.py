@@ -210,6 +210,14 @@ def debtor_key(name: str, postal_code: str) -> tuple[str, str]:
 # --- Invoices --------------------------------------------------------------------------------
 
 
+# (an enum member read once: ``Debtor.Kind.X`` costs an attribute lookup through the enum)
+_PROFESSIONAL, _UNKNOWN, _CONSUMER = (
+    Debtor.Kind.PROFESSIONAL,
+    Debtor.Kind.UNKNOWN,
+    Debtor.Kind.CONSUMER,
+)
+
+
 def _claim_row(number: int, cells: dict, decimal: dict[str, str], today: date | None = None) -> Row:
     row = Row(number=number)
     invoice_number = text(cells.get("invoice_number"))
@@ -235,8 +243,8 @@ def _claim_row(number: int, cells: dict, decimal: dict[str, str], today: date | 
     kind_word = text(cells.get("debtor_kind")).lower()
     if kind_word and kind_word not in KIND_WORDS:
         row.fail(f"Type de débiteur « {kind_word} » inconnu (professionnel ou consommateur).")
-    kind = KIND_WORDS.get(kind_word) or (Debtor.Kind.PROFESSIONAL if siren else Debtor.Kind.UNKNOWN)
-    if kind == Debtor.Kind.CONSUMER and siren:
+    kind = KIND_WORDS.get(kind_word) or (_PROFESSIONAL if siren else _UNKNOWN)
+    if kind == _CONSUMER and siren:
         row.fail("Un consommateur n'a pas de SIREN.")
     row.values["debtor_kind"] = kind
     for key, limit in (("address", 200), ("postal_code", 10), ("city", 100), ("phone", 30)):
@@ -262,6 +270,20 @@ def check_claims(
 ) -> list[Row]:
     """``dossiers``: the dossiers the importing user may see (``dossiers.scoping``); a conflict
     with an invoice of another dossier is refused without revealing it. None: no limit."""
+    rows = parse_claims(table_rows=table_rows, positions=positions, lines=lines, decimal=decimal)
+    compare_claims(creditor=creditor, rows=rows, progress=progress, dossiers=dossiers)
+    return rows
+
+
+def parse_claims(
+    *,
+    table_rows: list[list],
+    positions: dict[int, str],
+    lines: list[int] | None = None,
+    decimal: dict[str, str] | None = None,
+) -> list[Row]:
+    """Each row's cells read (dates, amounts, SIREN, e-mail...) and the invoices twice in the
+    file: what depends on the file alone, not on the database."""
     today = timezone.localdate()
     rows = [
         _claim_row(_line(lines, i), _cells(r, positions), decimal or {}, today)
@@ -278,11 +300,62 @@ def check_claims(
             )
         else:
             first_seen[number] = row.number
+    return rows
+
+
+def compare_claims(*, creditor: Creditor, rows: list[Row], progress=None, dossiers=None) -> None:
+    """The rows read compared with the database, a few queries per chunk: a known invoice
+    (unchanged, completed or a conflict), an unknown debtor without an address."""
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
         _compare_with_database(creditor, chunk, dossiers)
         if progress:
             progress(start + len(chunk))
+
+
+# The rows read by the preview, kept for the import (``imports.models.CheckedRows``): each row
+# a list, its line then these values (dates in ISO, amounts as text).
+KEPT_CLAIM_VALUES = (
+    "invoice_number",
+    "issue_date",
+    "due_date",
+    "amount",
+    "debtor_name",
+    "debtor_siren",
+    "debtor_kind",
+    "address",
+    "postal_code",
+    "city",
+    "phone",
+    "contract_ref",
+    "purchase_order_ref",
+    "delivery_note_ref",
+    "email",
+)
+
+
+def kept_claims(rows: list[Row]) -> list[list]:
+    """The rows read (none in error), as JSON keeps them."""
+    kept = []
+    for row in rows:
+        v = row.values
+        line = [v[key] for key in KEPT_CLAIM_VALUES]
+        line[1], line[2], line[3] = line[1].isoformat(), line[2].isoformat(), str(line[3])
+        line[6] = str(line[6])
+        kept.append([row.number, *line])
+    return kept
+
+
+def claims_from_kept(kept: list[list]) -> list[Row]:
+    """The rows ``kept_claims`` kept, read back as the check read them (before the database
+    is compared)."""
+    day = lru_cache(maxsize=4096)(date.fromisoformat)
+    rows = []
+    for number, *line in kept:
+        values = dict(zip(KEPT_CLAIM_VALUES, line, strict=True))
+        values["issue_date"], values["due_date"] = day(line[1]), day(line[2])
+        values["amount"] = Decimal(line[3])
+        rows.append(Row(number=number, values=values))
     return rows
 
 

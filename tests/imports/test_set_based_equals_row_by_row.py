@@ -8,6 +8,8 @@ dossier touched. Both end states are compared by natural keys (ids differ betwee
 runs): debtors and their contacts, dossiers (reference, state, planning, « Ma journée »'s
 priority), invoices, every history row (who, why, what), the dossiers announced as opened
 (``dossiers_opened``, which experiences listen to), and the reminders the next daily run plans.
+The import takes the rows its preview read (``CheckedRows``) or, for a batch checked without
+them, reads the file again: both give the same rows.
 """
 
 import datetime
@@ -20,7 +22,7 @@ from django.db import transaction
 from dossiers import scheduling, services
 from dossiers.models import Claim, Debtor, DebtorContact, Dossier
 from imports import services as imports_services
-from imports.models import ImportBatch
+from imports.models import CheckedRows, ImportBatch
 from imports.validation import CREATE, UPDATE, debtor_key
 from relances.models import Reminder
 from relances.services import run_cadence
@@ -214,9 +216,11 @@ def _opened_names(received: list) -> list:
     return sorted(names[pk] for pk in received)
 
 
-def _run(creditor, content: str, *, admin_user, set_based: bool) -> dict:
+def _run(creditor, content: str, *, admin_user, set_based: bool, kept: bool = True) -> dict:
     """Check the file, write it one way, plan the next day's reminders; the snapshot, then
-    everything rolled back (the other way starts from the same state)."""
+    everything rolled back (the other way starts from the same state). ``kept``: the import
+    takes the rows its preview read (``CheckedRows``); otherwise it reads the file again (a
+    batch checked before they were kept)."""
     opened: list = []
 
     def listen(sender, dossier_ids, **kwargs):
@@ -230,8 +234,12 @@ def _run(creditor, content: str, *, admin_user, set_based: bool) -> dict:
             imports_services.batch_confirm(batch=batch, actor=admin_user)
             reason = f"import du fichier « export.csv » (n° {batch.pk})"
             if set_based:
+                assert CheckedRows.objects.filter(batch_id=batch.pk).exists()
+                if not kept:
+                    CheckedRows.objects.filter(batch_id=batch.pk).delete()
                 batch = imports_services.batch_import(batch_id=batch.pk, actor=admin_user)
                 assert batch.status == ImportBatch.Status.DONE, batch.errors
+                assert not CheckedRows.objects.filter(batch_id=batch.pk).exists()  # used, gone
             else:
                 rows, errors = imports_services._check_rows(batch, user=admin_user)
                 assert not errors
@@ -245,9 +253,10 @@ def _run(creditor, content: str, *, admin_user, set_based: bool) -> dict:
     return snapshot
 
 
-def test_the_set_based_import_writes_what_the_row_by_row_import_wrote(state, admin_user):
+@pytest.mark.parametrize("kept", [True, False], ids=["rows-kept-from-preview", "file-read-again"])
+def test_the_set_based_import_writes_what_the_row_by_row_import_wrote(state, admin_user, kept):
     creditor, content = state
-    set_based = _run(creditor, content, admin_user=admin_user, set_based=True)
+    set_based = _run(creditor, content, admin_user=admin_user, set_based=True, kept=kept)
     row_by_row = _run(creditor, content, admin_user=admin_user, set_based=False)
     # What is compared is there: 4 new dossiers announced, 9 invoices, their history.
     assert set_based["opened"] == [
