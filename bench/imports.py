@@ -137,6 +137,7 @@ def product(database: str, rows: str, profile: str = "") -> dict:
         "rows_per_second": int(rows) / seconds,
         "claims": Claim.objects.count(),
         "queries": counter.count,
+        "fingerprint": fingerprint(database),
     }
 
 
@@ -147,15 +148,27 @@ def _copy(cursor, table: str, columns: list[str], rows) -> None:
 
 
 def floor(database: str, rows: str) -> dict:
-    """The same rows by ``COPY``: debtors, contacts, dossiers, invoices and one history row
-    each, from the same file read by the ``csv`` module."""
+    """The same rows by ``COPY``, from the same file read by the ``csv`` module: debtors, their
+    billing contacts, dossiers, invoices, and the history rows the import writes (one per
+    debtor, contact and invoice, two per dossier: opened, then planned), with the same reasons;
+    « Ma journée »'s priority by the same one ``UPDATE``. The next action date is the first
+    working day from today, which is what the planner decides for dossiers whose invoices are
+    all overdue (this file's): the floor knows its file, the import has to find it out."""
     _django(database)
+    from django.db.models import F
+    from django.utils import timezone
+
     from bench import db
     from dossiers.models import Claim, Debtor, DebtorContact, Dossier
+    from journee.priority import scored
+    from legal import calendar
 
     creditor, user = _setup()
     content = csv_bytes(int(rows))
-    now = datetime.now().astimezone()
+    now = timezone.now()
+    today = timezone.localdate()
+    why = "import du fichier « export-erp.csv » (n° 1)"
+    stamp = ["history_date", "history_type", "history_user_id", "history_change_reason"]
     with db.connect(database) as conn, conn.cursor() as cursor:
         start = time.perf_counter()
         reader = csv.reader(io.StringIO(content.decode("utf-8")), delimiter=";")
@@ -188,29 +201,46 @@ def floor(database: str, rows: str) -> dict:
         _copy(
             cursor,
             Debtor.history.model._meta.db_table,
-            [*cols, "history_date", "history_type", "history_user_id", "history_change_reason"],
-            [(*row, now, "+", user.pk, "import") for row in debtor_rows],
+            [*cols, *stamp],
+            [(*row, now, "+", user.pk, why) for row in debtor_rows],
         )
         contact_rows = [(ids[s], "billing", r[9], "", "") for s, r in debtors.items()]
         ccols = ["debtor_id", "role", "email", "phone", "name"]
         _copy(cursor, DebtorContact._meta.db_table, ccols, contact_rows)
+        cursor.execute(f"SELECT id FROM {DebtorContact._meta.db_table} ORDER BY id")
+        _copy(
+            cursor,
+            DebtorContact.history.model._meta.db_table,
+            ["id", *ccols, *stamp],
+            [
+                (pk, *row, now, "+", user.pk, why)
+                for (pk,), row in zip(cursor.fetchall(), contact_rows, strict=True)
+            ],
+        )
         cursor.execute("SELECT COALESCE(MAX(id), 0) FROM dossiers_dossier")
         dbase = cursor.fetchone()[0]
-        dossier_rows = [
-            (dbase + n + 1, creditor.pk, ids[s], f"DOS-BENCH-2026-{n + 1:05d}", "new", "",
-             1, date(2026, 11, 24), min(c[2] for c in claims[n * PER_DEBTOR:(n + 1) * PER_DEBTOR]),
-             date(2026, 11, 24))
-            for n, s in enumerate(debtors)
-        ]  # fmt: skip
+        next_action = {}  # the first working day from today, per postal code
+        dossier_rows = []
+        for n, s in enumerate(debtors):
+            postal = debtors[s][7]
+            if postal not in next_action:
+                next_action[postal] = calendar.roll_forward(today, postal_code=postal)
+            first_due = min(c[2] for c in claims[n * PER_DEBTOR : (n + 1) * PER_DEBTOR])
+            dossier_rows.append(
+                (dbase + n + 1, creditor.pk, ids[s], f"DOS-BENCH-{today:%Y}-{n + 1:05d}",
+                 "open", "", 1, today, first_due, next_action[postal])
+            )  # fmt: skip
         dcols = ["id", "creditor_id", "debtor_id", "reference", "state", "resume_state", "cycle",
                  "opened_on", "reference_date", "next_action_at"]  # fmt: skip
         _copy(cursor, Dossier._meta.db_table, dcols, dossier_rows)
         _copy(
             cursor,
             Dossier.history.model._meta.db_table,
-            [*dcols, "history_date", "history_type", "history_user_id", "history_change_reason"],
-            [(*row, now, "+", user.pk, "import") for row in dossier_rows],
-        )
+            [*dcols, *stamp],
+            [(*row[:-2], None, None, now, "+", user.pk, "ouverture du dossier")
+             for row in dossier_rows]
+            + [(*row, now, "~", user.pk, "factures importées") for row in dossier_rows],
+        )  # fmt: skip
         dossier_of = {s: dbase + n + 1 for n, s in enumerate(debtors)}
         claim_rows = [
             (dossier_of[s], creditor.pk, n, i, d, a, a, "EUR", "", po, "", "", now)
@@ -224,13 +254,59 @@ def floor(database: str, rows: str) -> dict:
         _copy(
             cursor,
             Claim.history.model._meta.db_table,
-            ["id", *kcols, "history_date", "history_type", "history_user_id",
-             "history_change_reason"],
+            ["id", *kcols, *stamp],
             [
-                (pk, *row, now, "+", user.pk, "import")
+                (pk, *row, now, "+", user.pk, why)
                 for (pk,), row in zip(cursor.fetchall(), claim_rows, strict=True)
             ],
-        )  # fmt: skip
+        )
+        # « Ma journée »'s priority of the new dossiers: the one UPDATE the import runs.
+        scope = Dossier.objects.filter(closed_on__isnull=True, creditor_id=creditor.pk)
+        score = scored(scope, today).order_by()
+        score = score.values(row_id=F("pk"), row_score=F("score"), row_attention=F("needs_person"))
+        sql, params = score.query.sql_with_params()
+        cursor.execute(
+            "UPDATE dossiers_dossier SET priority = s.row_score, attention = s.row_attention "
+            f"FROM ({sql}) s WHERE dossiers_dossier.id = s.row_id",
+            params,
+        )
         conn.commit()
         seconds = time.perf_counter() - start
-    return {"seconds": seconds, "rows": int(rows), "rows_per_second": int(rows) / seconds}
+    return {
+        "seconds": seconds,
+        "rows": int(rows),
+        "rows_per_second": int(rows) / seconds,
+        "fingerprint": fingerprint(database),
+    }
+
+
+# What both sides must have written, table by table (ids, creation times and history dates
+# aside; a row names its debtor by SIREN, its dossier by reference): the « same rows » check.
+_SKIP = "ARRAY['id', 'created_at', 'history_id', 'history_date', 'debtor_id', 'dossier_id']"
+_FINGERPRINTS = {
+    "debtors": ("dossiers_debtor", "", "''"),
+    "contacts": ("dossiers_debtorcontact", "JOIN dossiers_debtor d ON d.id = t.debtor_id",
+                 "d.siren"),
+    "dossiers": ("dossiers_dossier", "JOIN dossiers_debtor d ON d.id = t.debtor_id", "d.siren"),
+    "claims": ("dossiers_claim", "JOIN dossiers_dossier o ON o.id = t.dossier_id",
+               "o.reference"),
+}  # fmt: skip
+
+
+def fingerprint(database: str) -> dict:
+    """{table: [rows, md5 of the rows sorted]} for the live and history tables an import
+    writes; a history row's reason without the batch's number."""
+    from bench import db
+
+    out = {}
+    with db.connect(database) as conn, conn.cursor() as cursor:
+        for name, (table, join, key) in _FINGERPRINTS.items():
+            history = table.replace("dossiers_", "dossiers_historical")
+            for label, source, link in ((name, table, join), (f"{name} history", history, join)):
+                cursor.execute(
+                    "SELECT count(*), md5(string_agg(r, E'\\n' ORDER BY r)) FROM ("
+                    f"SELECT ({key})::text || regexp_replace((to_jsonb(t) - {_SKIP})::text, "
+                    f"'\\(n° [0-9]+\\)', '(n° …)', 'g') AS r FROM {source} t {link}) x"
+                )
+                out[label] = list(cursor.fetchone())
+    return out

@@ -265,9 +265,16 @@ def bench_imports(rows: int) -> dict:
         timed = [r for r in runs[kind] if "seconds" in r]
         out[key] = min(timed, key=lambda r: r["seconds"]) if timed else runs[kind][0]
         out[key]["all_seconds"] = [round(r.get("seconds", -1), 3) for r in runs[kind]]
+    # « Same rows »: both sides wrote the same live and history rows (bench/imports.py).
+    fingerprints = [r.get("fingerprint") for kind in runs for r in runs[kind]]
+    out["same_rows"] = (
+        bool(fingerprints)
+        and None not in fingerprints
+        and all(f == fingerprints[0] for f in fingerprints)
+    )
     out["date"] = datetime.now(UTC).isoformat(timespec="seconds")
     product, floor = out["product"].get("seconds"), out["floor"].get("seconds")
-    log(f"imports: product {product} s, floor {floor} s")
+    log(f"imports: product {product} s, floor {floor} s, same rows: {out['same_rows']}")
     return out
 
 

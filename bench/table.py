@@ -212,9 +212,11 @@ def markdown(report: dict) -> str:
         p, f = imports.get("product", {}), imports.get("floor", {})
         ratio = _ratio(p, f)
         rate = p.get("rows_per_second")
+        same = {True: ", same rows", False: ", **rows differ**"}.get(imports.get("same_rows"), "")
         lines.append(
             f"| invoice import of {imports.get('rows', 0):,} rows "
-            f"({f'{rate:,.0f} rows/s' if rate else '—'}, floor: the same rows by COPY) | — | "
+            f"({f'{rate:,.0f} rows/s' if rate else '—'}, floor: the same rows by COPY"
+            f"{same}) | — | "
             f"{_run(imports, report)} | {_s(p)} | {_s(f)} | {f'{ratio:.1f}×' if ratio else '—'} "
             f"(≤ {t.get('imports', 3.0)}×) | {p.get('queries', '—')} / — | {_mem(p, f)} | "
             f"{_verdict(ratio, t.get('imports', 3.0))} |"

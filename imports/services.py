@@ -457,7 +457,9 @@ class _Progress:
 def batch_import(*, batch_id: int, actor) -> ImportBatch:
     """Check again (the database may have changed since the preview), then write every row in
     one transaction. Any error: nothing is written and the batch lists why."""
-    batch = ImportBatch.objects.select_related("creditor").get(pk=batch_id)
+    # The preview and the errors (megabytes for a large file) are neither read nor written
+    # again unless the import changes them (a refusal lists its rows).
+    batch = ImportBatch.objects.select_related("creditor").defer(*_BULKY).get(pk=batch_id)
     if batch.status != B.IMPORTING:
         return batch  # already done, or a retried task
     reason = f"import du fichier « {batch.original_name} » (n° {batch.pk})"
@@ -491,9 +493,16 @@ def batch_import(*, batch_id: int, actor) -> ImportBatch:
         batch.processed_rows = batch.total_rows
     batch.finished_at = timezone.now()
     with transaction.atomic():
-        journaled_save(batch, actor=actor, reason=f"{reason} : {batch.get_status_display()}")
+        # (a field left unread is not written: ``Model.save`` of a deferred instance)
+        unread = [name for name in _BULKY if name in batch.get_deferred_fields()]
+        journaled_save(
+            batch, actor=actor, reason=f"{reason} : {batch.get_status_display()}", exclude=unread
+        )
         CheckedRows.objects.filter(batch_id=batch.pk).delete()
     return batch
+
+
+_BULKY = ("preview", "errors")
 
 
 class _Refused(Exception):

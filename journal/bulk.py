@@ -108,8 +108,11 @@ def rows_written_together():
         writes = _held.writes
     finally:
         _held.writes = None
-    for model, (pks, rows, fields) in writes.items():
-        rows_written.send(sender=model, pks=pks, rows=rows, fields=fields)
+    # One ``deferred()`` batch for all the models: a figure kept in step from several of them
+    # (a dossier's priority from its dossier and its invoices) is brought in step once.
+    with deferred():
+        for model, (pks, rows, fields) in writes.items():
+            rows_written.send(sender=model, pks=pks, rows=rows, fields=fields)
 
 
 # Work deferred to the end of a batch of journaled saves (``deferred``): callback → items.
@@ -143,6 +146,15 @@ def defer(callback: Callable[[set], object], item) -> bool:
     if pending is None:
         return False
     pending.setdefault(callback, set()).add(item)
+    return True
+
+
+def defer_each(callback: Callable[[set], object], items) -> bool:
+    """``defer`` for many items at once."""
+    pending = _DEFERRED.get()
+    if pending is None:
+        return False
+    pending.setdefault(callback, set()).update(items)
     return True
 
 

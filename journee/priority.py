@@ -35,7 +35,7 @@ from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from dossiers.models import Claim, Dispute, Dossier, Promise, Task
-from journal.bulk import defer, rows_written
+from journal.bulk import defer, defer_each, rows_written
 from portail.models import PortalEvent
 from recouvrement.lookups import AnyOf
 from relances.models import CallLog, Reminder
@@ -202,6 +202,8 @@ def _bulk(sender, pks, rows, fields, **kwargs) -> None:
     ids.discard(None)
     if (pending := _DEFERRED.get()) is not None:
         pending.ids.update(ids)
+        return
+    if ids and defer_each(_refresh_ids, ids):  # several bulk writes sent together
         return
     if ids:
         refresh(Dossier.objects.filter(AnyOf("pk", sorted(ids))).values("pk"))
