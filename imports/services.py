@@ -8,8 +8,10 @@ so that 100,000 rows take minutes, not hours, and every history row still says w
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from collections.abc import Callable
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from functools import partial
@@ -457,6 +459,26 @@ class _Progress:
 def batch_import(*, batch_id: int, actor) -> ImportBatch:
     """Check again (the database may have changed since the preview), then write every row in
     one transaction. Any error: nothing is written and the batch lists why."""
+    with _collected_at_the_end():
+        return _batch_import(batch_id=batch_id, actor=actor)
+
+
+@contextmanager
+def _collected_at_the_end():
+    """An import holds hundreds of thousands of objects until its end (its rows, their
+    values, the columns sent): Python's cyclic collector, triggered by their very number, would
+    scan them all again and again (a fifth of the time of 100,000 rows). It runs once, after;
+    the import makes no reference cycles worth collecting before."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _batch_import(*, batch_id: int, actor) -> ImportBatch:
     # The preview and the errors (megabytes for a large file) are neither read nor written
     # again unless the import changes them (a refusal lists its rows).
     batch = ImportBatch.objects.select_related("creditor").defer(*_BULKY).get(pk=batch_id)

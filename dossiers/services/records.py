@@ -181,6 +181,7 @@ def dossiers_refresh_opened(
     reminder yet): the reference date (oldest due date) and the next action date, planned in
     batches as the daily run plans, written with one journaled statement per batch."""
     on = on or timezone.localdate()
+    creditors: dict[int, Creditor] = {}
     for start in range(0, len(dossier_ids), 2_000):
         chunk = dossier_ids[start : start + 2_000]
         first_due = dict(
@@ -193,11 +194,15 @@ def dossiers_refresh_opened(
         )
         dossiers = list(
             Dossier.objects.select_for_update(of=("self",))
-            .select_related("debtor", "creditor")
+            .select_related("debtor")
             .filter(AnyOf("pk", chunk))
             .order_by("pk")
         )
+        # (an import's dossiers share their creditor: one object, not one per dossier)
+        wanted = {dossier.creditor_id for dossier in dossiers} - set(creditors)
+        creditors.update((c.pk, c) for c in Creditor.objects.filter(pk__in=wanted))
         for dossier in dossiers:
+            dossier.creditor = creditors[dossier.creditor_id]
             dossier.reference_date = first_due.get(dossier.pk)
         dates = scheduling.next_action_dates(dossiers, on=on)
         for dossier in dossiers:
