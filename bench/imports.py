@@ -4,11 +4,12 @@
 Both sides start from a copy of the migrated template holding one creditor and one user, and
 take the same CSV file (``ROWS`` invoices, five per debtor, every debtor new, each with a SIREN,
 an address and an e-mail, French amounts « 1 234,56 »): what a first import of an ERP's export
-brings. The product checks every row again and writes them all in one transaction (debtors,
-their contacts, dossiers, invoices, each with its history row: who, why), then brings each
-dossier in line (reference date, next action). The floor reads the same file with the ``csv``
-module, parses its dates and amounts, and ``COPY``s the very same number of rows into the same
-tables (live and history): what no import can go below.
+brings. The product compares every row (as its preview read it) with the database again and
+writes them all in one transaction (debtors, their contacts, dossiers, invoices, each with its
+history row: who, why), then brings each dossier in line (reference date, next action). The
+floor reads the same file with the ``csv`` module, parses its dates and amounts, and ``COPY``s
+the very same rows into the same tables (live and history): what no import can go below. Both
+sides' rows are compared afterwards (``fingerprint``: « same rows »).
 """
 
 from __future__ import annotations
@@ -90,8 +91,9 @@ def _setup():
 
 
 def product(database: str, rows: str, profile: str = "") -> dict:
-    """Upload, check, confirm: then the import (``batch_import``, which checks every row again
-    and writes them) is what is timed."""
+    """Upload, check (the preview, timed apart: ``check_seconds``), confirm: then the import
+    (``batch_import``, which compares every row with the database again and writes them) is
+    what is timed."""
     _django(database)
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.db import connection
