@@ -7,8 +7,9 @@ logged-in session, through every middleware and the template; warm median and qu
 or, from ``bench.run``, ``pages.measure_pages(database)`` on a seeded database (it adds the
 users below, then runs ``python -m bench.pages serve DATABASE RUNS`` in a process of its own).
 
-Users added to the seeded database (``prepare``): a controller holding every twentieth dossier
-(5 %), and a manager in charge of every creditor (so of every dossier). Pages:
+Users added to the seeded database (``prepare``): a controller holding one dossier in twenty
+(5 %, picked by a hash of the id), and a manager in charge of every creditor (so of every
+dossier). Pages:
 - the KPI dashboard (``/pilotage/``, the manager, default filters);
 - « Ma journée » of the controller and of the manager (``/ma-journee/``);
 - a dossier page of the controller's (``/dossiers/<pk>/``), one with reminders sent.
@@ -59,8 +60,13 @@ def prepare() -> dict:
         creditor.managers.add(manager)
     with connection.cursor() as cursor:
         table = Dossier._meta.db_table
+        # One dossier in twenty by a hash of its id, not ``id % 20 = 0``: the seed picks its
+        # payments, promises, disputes and plans by residues of the id (``id % 10 IN (1, 4,
+        # 7)``, ``id % 100 = 17``…), which a multiple of 20 never has — that controller held
+        # none of them, and an empty « Ma journée » was timed.
         cursor.execute(
-            f"UPDATE {table} SET assigned_to_id = %s WHERE id %% 20 = 0",
+            f"UPDATE {table} SET assigned_to_id = %s "
+            "WHERE (hashint8(id)::bigint & 2147483647) %% 20 = 0",
             [controller.pk],
         )
     # The seed writes by COPY (no signal): the daily refresh scores every open dossier.

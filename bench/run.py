@@ -191,6 +191,8 @@ def bench_size(label: str, claims: int) -> dict:
         f"{label}: dashboard {result['dashboard'].get('seconds')} s vs floor "
         f"{result['dashboard_floor'].get('seconds')} s (median of {runs} warm calls)"
     )
+    if os.environ.get("BENCH_PAGES", "1") != "0":
+        result["pages"] = bench_pages(label, base, on)
     if os.environ.get("BENCH_STATEMENTS", "1") != "0":
         from bench.statements import bench_statements
 
@@ -207,6 +209,27 @@ def bench_size(label: str, claims: int) -> dict:
     result["total_seconds"] = round(time.perf_counter() - started, 1)
     result["date"] = datetime.now(UTC).isoformat(timespec="seconds")
     return result
+
+
+def bench_pages(label: str, base: str, on: str) -> dict:
+    """The pages a user waits on, as served (issue #25, item 1), on a copy of the base after the
+    day's run: the morning a controller finds, with the day's calls and letters planned (on the
+    bare seed « Ma journée » would show only the enrichment's tasks)."""
+    from bench.pages import measure_pages
+
+    name = copy_of(base, "pages")
+    try:
+        run = measure("cadence", name, on)  # not timed here: the cadence rows time it
+        pages = measure_pages(name)
+    finally:
+        db.drop(name)
+    pages["after_run_of"] = run.get("examined")
+    log(
+        f"{label}: pages "
+        + ", ".join(f"{k} {v['median_ms']} ms" for k, v in pages.items() if isinstance(v, dict)
+                    and "median_ms" in v)
+    )  # fmt: skip
+    return pages
 
 
 def bench_letters(count: int) -> dict:

@@ -99,6 +99,33 @@ def _scoring_rows(label: str, scoring: dict, report: dict) -> list[str]:
     ]
 
 
+def _page_rows(report: dict) -> list[str]:
+    """The pages as served (issue #25, item 1): warm median of each page, its query count, the
+    target judged at 1M (the smaller sizes for the trend)."""
+    from bench.pages import LABELS, TARGETS_MS
+
+    rows = []
+    for label, size in report["sizes"].items():
+        pages = size.get("pages") or {}
+        if pages.get("status") == "error":
+            rows.append(f"| pages as served | {label} | {_run(size, report)} | error | "
+                        "| | | | ❌ |")  # fmt: skip
+            continue
+        for key, name in LABELS.items():
+            page = pages.get(key)
+            if not page:
+                continue
+            target = TARGETS_MS[key]
+            verdict = ("✅" if page["median_ms"] <= target else "❌") if label == "1M" else "—"
+            runs = len(page.get("all_ms", ()))
+            rows.append(
+                f"| page {name}, as served (median of {runs} warm calls) | {label} | "
+                f"{_run(size, report)} | {page['median_ms']:.1f} ms | — | "
+                f"≤ {target} ms at 1M | {page['queries']} | | {verdict} |"
+            )
+    return rows
+
+
 def markdown(report: dict) -> str:
     t = report["targets"]
     lines = [
@@ -174,6 +201,7 @@ def markdown(report: dict) -> str:
                 f"{f['first_call_seconds']:.3f} s | "
                 f"{first:.1f}× | | | — |"
             )
+    lines.extend(_page_rows(report))
     if "letters" in report:
         letters = report["letters"]
         for w in ("1", "2"):

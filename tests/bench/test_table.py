@@ -121,3 +121,24 @@ def test_statement_rows_carry_the_import_to_the_whole_statement():
     assert matched.endswith("✅ |")
     assert "5,000 lines, 2,800 posted, same result" in imported
     assert "5,000 s for 50,000 lines" in imported and imported.endswith("❌ |")
+
+
+def _page(ms):
+    return {"median_ms": ms, "all_ms": [ms] * 7, "first_ms": 2 * ms, "queries": 9}
+
+
+def test_pages_as_served_are_rows_of_the_table_judged_at_1m():
+    small, large = _size(NOW, 1.0, 200), _size(NOW, 4.0, 20_000)
+    small["pages"] = {"dashboard": _page(30.0), "worklist_controller": _page(400.0)}
+    large["pages"] = {"dashboard": _page(140.0), "worklist_controller": _page(80.0)}
+    report = {"date": NOW, "on": "2026-11-24", "cpus": 2, "targets": TARGETS,
+              "total_seconds": 20, "sizes": {"10k": small, "1M": large}}  # fmt: skip
+    rows = [line for line in markdown(report).splitlines() if line.startswith("| page ")]
+    assert len(rows) == 4
+    dashboard_1m = next(r for r in rows if "KPI dashboard" in r and "| 1M |" in r)
+    assert "140.0 ms" in dashboard_1m and "≤ 100 ms at 1M" in dashboard_1m
+    assert dashboard_1m.rstrip().endswith("❌ |")
+    worklist_1m = next(r for r in rows if "controller" in r and "| 1M |" in r)
+    assert worklist_1m.rstrip().endswith("✅ |")
+    # the smaller sizes show the trend, never a verdict
+    assert all(r.rstrip().endswith("— |") for r in rows if "| 10k |" in r)
