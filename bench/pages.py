@@ -64,11 +64,12 @@ def prepare() -> dict:
         # payments, promises, disputes and plans by residues of the id (``id % 10 IN (1, 4,
         # 7)``, ``id % 100 = 17``…), which a multiple of 20 never has — that controller held
         # none of them, and an empty « Ma journée » was timed.
+        share = "(hashint8(id)::bigint & 2147483647) %% 20 = 0"
         cursor.execute(
-            f"UPDATE {table} SET assigned_to_id = %s "
-            "WHERE (hashint8(id)::bigint & 2147483647) %% 20 = 0",
+            f"UPDATE {table} SET assigned_to_id = NULL WHERE assigned_to_id = %s AND NOT {share}",
             [controller.pk],
-        )
+        )  # the seed assigns no one: a base prepared before keeps only this share
+        cursor.execute(f"UPDATE {table} SET assigned_to_id = %s WHERE {share}", [controller.pk])
     # The seed writes by COPY (no signal): the daily refresh scores every open dossier.
     from journee import priority
 
