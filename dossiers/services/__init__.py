@@ -38,6 +38,7 @@ from dossiers.services.portfolio import creditor_pool_set
 from dossiers.services.prescription import prescription_event_record
 from dossiers.services.rates import ecb_rate_add, legal_rate_add, parse_half_year, parse_percent
 from dossiers.services.records import (
+    PaymentIn,
     allocate_oldest_first,
     claim_cancel,
     claim_create,
@@ -54,11 +55,13 @@ from dossiers.services.records import (
     payment_record,
     payment_reverse,
     payment_unallocated,
+    payments_record_many,
 )
 from journal.journaled import journaled_save
 
 __all__ = [
     "DossierClosed",
+    "PaymentIn",
     "accessories_claimed",
     "accessories_waive",
     "allocate_oldest_first",
@@ -97,6 +100,7 @@ __all__ = [
     "payment_record",
     "payment_reverse",
     "payment_unallocated",
+    "payments_record_many",
     "plan_accept",
     "plan_check",
     "prescription_event_record",

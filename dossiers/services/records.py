@@ -27,6 +27,7 @@ from dossiers.models import (
     Evidence,
     Payment,
     PaymentAllocation,
+    Promise,
 )
 from dossiers.services._common import (
     User,
@@ -407,6 +408,143 @@ def payment_record(
         if not dossier.is_closed:
             dossier_refresh(dossier=dossier, actor=actor, reason=f"{label} reçu", on=received_on)
     return payment
+
+
+@dataclass
+class PaymentIn:
+    """One payment for ``payments_record_many``: ``payment_record``'s arguments (a payment, not
+    a credit note). ``named``: the invoice numbers the payer cited, those still open when the
+    payment is recorded being designated (C. civ. 1342-10), as a bank line's are."""
+
+    dossier_id: int
+    amount: Decimal
+    received_on: date
+    method: str = Payment.Method.TRANSFER
+    reference: str = ""
+    reason: str = ""
+    named: Sequence[str] = ()
+
+
+def payments_record_many(items: Sequence[PaymentIn], *, actor: User | None) -> list[int]:
+    """``payment_record`` for many payments (a bank statement's certain lines), inside the
+    caller's transaction, in a few statements whatever their number: the dossiers and their open
+    claims locked together (primary-key order), each payment planned in Python as
+    ``payment_record`` plans it (the invoices named, then the oldest due), then the payments,
+    their allocations and the claims' balances written by ``journaled_insert`` and
+    ``journaled_update_each`` with ``payment_record``'s reasons. A dossier left with invoices
+    due (the usual case) has its reference date and next action planned in one batch, as the
+    daily run plans; any other (cleared, promise pending, accessories) goes through
+    ``dossier_refresh`` as after ``payment_record`` (closing, cadence stopped, thank-you). The
+    same rows as ``payment_record`` called for each in turn (a test compares them); returns
+    the payments' ids, in the order of ``items``. A dossier paid twice is taken in turn."""
+    ids: list[int] = []
+    run: list[PaymentIn] = []
+    for item in items:
+        if any(other.dossier_id == item.dossier_id for other in run):
+            ids += _payments_run(run, actor=actor)
+            run = []
+        run.append(item)
+    return ids + _payments_run(run, actor=actor)
+
+
+def _payments_run(items: list[PaymentIn], *, actor: User | None) -> list[int]:
+    """``payments_record_many`` for payments on different dossiers."""
+    if not items:
+        return []
+    today = timezone.localdate()
+    recorder = user_or_none(actor)
+    for item in items:
+        Payment(
+            dossier_id=item.dossier_id,
+            kind=Payment.Kind.PAYMENT,
+            amount=item.amount,
+            received_on=item.received_on,
+            method=item.method,
+            reference=item.reference,
+        ).full_clean(exclude=["dossier", "recorded_by"])
+        if item.received_on > today:
+            raise ValidationError({"received_on": "La date ne peut pas être dans le futur."})
+    wanted = sorted(item.dossier_id for item in items)
+    dossiers: dict[int, Dossier] = {}
+    claims: dict[int, list[Claim]] = {pk: [] for pk in wanted}
+    for start in range(0, len(wanted), 5_000):
+        chunk = wanted[start : start + 5_000]
+        dossiers.update(
+            (d.pk, d)
+            for d in Dossier.objects.select_for_update()
+            .select_related("debtor", "creditor")
+            .filter(AnyOf("pk", chunk))
+            .order_by("pk")
+        )
+        locked = Claim.objects.select_for_update().filter(AnyOf("dossier_id", chunk)).open()
+        for claim in locked.order_by("pk"):
+            claims[claim.dossier_id].append(claim)
+    promised = set(
+        Promise.objects.filter(
+            AnyOf("dossier_id", wanted), status=Promise.Status.PENDING
+        ).values_list("dossier_id", flat=True)
+    )
+    payments, reasons, plans = [], [], []
+    for item in items:
+        dossier = dossiers[item.dossier_id]
+        if dossier.is_closed:
+            refuse_closed(dossier, action="paiement", message=closed_dossier_message(dossier))
+        own = claims[dossier.pk]
+        named = set(item.named)
+        designated = _designated(own, [c.invoice_number for c in own if c.invoice_number in named])
+        plan, _unallocated = allocate_oldest_first(own, item.amount, designated=designated)
+        reason = (item.reason or "").strip() or "enregistrement d'un paiement"
+        if designated:
+            cited = ", ".join(sorted({c.invoice_number for c in own if c.pk in designated}))
+            reason = f"{reason} (imputé sur {cited}, désignée(s) par le débiteur)"[:500]
+        payments.append(
+            {"dossier_id": dossier.pk, "kind": Payment.Kind.PAYMENT, "amount": item.amount,
+             "received_on": item.received_on, "method": item.method,
+             "reference": item.reference, "recorded_by_id": getattr(recorder, "pk", None)}
+        )  # fmt: skip
+        reasons.append(reason)
+        plans.append(plan)
+    pks = journaled_insert(Payment, payments, reasons=reasons, actor=actor)
+    allocations, allocation_reasons, changed = [], [], []
+    for pk, reason, plan in zip(pks, reasons, plans, strict=True):
+        for line in plan:
+            allocations.append({"payment_id": pk, "claim_id": line.claim.pk, "amount": line.amount})
+            allocation_reasons.append(reason)
+            line.claim.outstanding -= line.amount
+            line.claim._change_reason = f"paiement {pk} imputé"
+            changed.append(line.claim)
+    journaled_insert(PaymentAllocation, allocations, reasons=allocation_reasons, actor=actor)
+    journaled_update_each(changed, ["outstanding"], actor=actor)
+    # The dossiers brought in line (``dossier_refresh``): those left with invoices due, no
+    # promise pending and no accessories in a few statements; the others one by one.
+    planned: dict[date, list[Dossier]] = {}
+    others = []
+    for item in items:
+        dossier = dossiers[item.dossier_id]
+        due = [c for c in claims[dossier.pk] if c.outstanding > 0]
+        if (
+            due
+            and dossier.state != DossierState.ACCESSORIES
+            and not dossier.in_accessories_phase
+            and dossier.pk not in promised
+        ):
+            dossier.reference_date = min(c.due_date for c in due)
+            dossier._change_reason = "paiement reçu"
+            planned.setdefault(item.received_on, []).append(dossier)
+        else:
+            others.append((dossier, item.received_on))
+    for on, group in planned.items():
+        dates = scheduling.next_action_dates(group, on=on)
+        for dossier in group:
+            dossier.next_action_at = dates.get(dossier.pk)
+    journaled_update_each(
+        [d for group in planned.values() for d in group],
+        ["reference_date", "next_action_at"],
+        actor=actor,
+    )
+    for dossier, on in others:
+        dossier_refresh(dossier=dossier, actor=actor, reason="paiement reçu", on=on)
+    return pks
 
 
 def closed_dossier_message(dossier: Dossier, label: str = "paiement") -> str:

@@ -108,6 +108,9 @@ class Matcher:
         self._stale: set[int] = set()  # dossiers changed since the prefetch
         self._cited: dict[str, tuple[set[int], bool]] = {}  # text → invoices cited, loose
         self._hashes: dict[str, str] = {}  # IBAN → its keyed hash
+        # The dossiers the rules read since the caller last cleared it: a line's match
+        # depends on these alone (a caller holding back writes knows which must go first).
+        self.consulted: set[int] = set()
 
     # --- lookups --------------------------------------------------------------------------
 
@@ -206,20 +209,26 @@ class Matcher:
         return {bases[d.compact_ref]: d for d in found}
 
     def _dossiers_by_rf(self, references: list[str]) -> dict[str, Dossier]:
+        found = None
         if set(references) <= self._rf_known:
             found = {r: self._rf[r] for r in references if r in self._rf}
-            if not any(d.pk in self._stale for d in found.values()):
-                return found
-        return self._query_rf(references)
+            if any(d.pk in self._stale for d in found.values()):
+                found = None
+        if found is None:
+            found = self._query_rf(references)
+        self.consulted.update(d.pk for d in found.values())
+        return found
 
     def _claims_by_pk(self, ids: set[int]) -> list[Claim]:
         cached = [self._claim_rows.get(pk) for pk in ids]
-        if all(c is not None and c.dossier_id not in self._stale for c in cached):
-            return cached
-        return list(Claim.objects.filter(pk__in=ids).select_related("dossier"))
+        if not all(c is not None and c.dossier_id not in self._stale for c in cached):
+            cached = list(Claim.objects.filter(pk__in=ids).select_related("dossier"))
+        self.consulted.update(c.dossier_id for c in cached)
+        return cached
 
     def _open_claims(self, dossier: Dossier) -> list[Claim]:
         """The dossier's open invoices, oldest due first."""
+        self.consulted.add(dossier.pk)
         if dossier.pk in self._open and dossier.pk not in self._stale:
             return self._open[dossier.pk]
         return list(dossier.claims.open().oldest_first())
@@ -255,6 +264,7 @@ class Matcher:
         dossiers = [d for pk in debtors for d in self._debtor_dossiers[pk]]
         if any(d.pk in self._stale for d in dossiers):
             dossiers = [d for ds in self._query_debtor_dossiers(debtors).values() for d in ds]
+        self.consulted.update(d.pk for d in dossiers)
         return sorted(dossiers, key=lambda d: (d.opened_on, d.pk))
 
     # --- rules ----------------------------------------------------------------------------

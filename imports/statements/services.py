@@ -24,7 +24,7 @@ from django.utils import timezone
 from accounts.roles import user_or_none
 from dossiers import scoping
 from dossiers.models import Creditor, Dossier, DossierState, Payment
-from dossiers.services import payment_record, payment_reverse
+from dossiers.services import PaymentIn, payment_record, payment_reverse, payments_record_many
 from imports.statements import parsers
 from imports.statements.matching import Matcher, iban_hash, iban_hint
 from imports.statements.models import BankStatement, BankTransaction, KnownIban
@@ -184,9 +184,15 @@ def statement_import(
                         remittance=line.remittance,
                         structured_reference=line.structured_reference,
                     )
-                    if row.direction == BankTransaction.Direction.DEBIT and row.kind == Kind.RETURN:
+                    if pending.may_take_back(row):
                         pending.flush()  # a return looks for its credit, this file's included
+                    matcher.consulted.clear()
                     _classify(row, matcher)
+                    if pending.waits_on(matcher.consulted | {row.dossier_id}):
+                        # A dossier this line reads has a payment waiting: it is recorded
+                        # first, and the line read again (as a line-by-line reading sees it).
+                        pending.flush()
+                        _classify(row, matcher)
                     where = f"relevé {name}, ligne {line.line}"
                     original = getattr(row, "returned_credit", None)  # a certain return
                     if original is not None and not _in_scope(
@@ -204,8 +210,7 @@ def statement_import(
                         pending.add(row, why[:500])
                     elif row.status == Status.POSTED:
                         why = f"{where} : {row.reason}"
-                        _post(row, dossier=row.dossier, actor=actor, reason=why, save=False)
-                        matcher.changed(row.dossier_id)
+                        pending.post(row, why)
                         pending.add(row, why[:500])
                         pending.learn(row)
                     else:
@@ -224,15 +229,53 @@ def statement_import(
 class _Pending:
     """The statement's lines, written in bulk in their order (``journal.bulk.journaled_insert``:
     a few statements for thousands of lines, each with its history row and its reason), with
-    the IBANs learned from them (``KnownIban``, once the line they come from is written)."""
+    the payments of the certain ones (``dossiers.services.payments_record_many``: the same rows
+    as ``payment_record`` line after line, in a few statements) and the IBANs learned from them
+    (``KnownIban``, once the line they come from is written).
+
+    A payment waits until a line reads its dossier (``waits_on``), a return may take it back
+    (``may_take_back``), ``LIMIT`` are waiting, or the statement ends: each line is matched on
+    what the lines before it left, as when each payment was recorded at once."""
 
     EXCLUDE = ("statement", "parent", "dossier", "payment", "handled_by")  # set by the code
+    LIMIT = 5_000
 
     def __init__(self, statement: BankStatement, actor, matcher: Matcher):
         self.statement, self.actor, self.matcher = statement, actor, matcher
         self.rows: list[tuple[BankTransaction, str]] = []
         self.ibans: dict[tuple[int, str], BankTransaction] = {}  # (debtor, hash) → its line
         self.learned: set[tuple[int, str]] = set()
+        self.posts: list[tuple[BankTransaction, PaymentIn]] = []
+        self.dossiers: set[int] = set()  # those with a payment waiting
+
+    def post(self, row: BankTransaction, reason: str) -> None:
+        """``_post`` for a line of the statement: its payment is recorded at the next flush."""
+        if not _in_scope(self.actor, row.dossier_id):
+            raise ValidationError(scoping.OUT_OF_PORTFOLIO)
+        if len(self.posts) >= self.LIMIT:
+            self.flush()
+        self.posts.append((row, _payment_in(row, row.dossier, reason)))
+        self.dossiers.add(row.dossier_id)
+        row.status = Status.POSTED
+        row.handled_by = user_or_none(self.actor)
+        row.handled_at = timezone.now()
+
+    def waits_on(self, dossier_ids: set) -> bool:
+        return not self.dossiers.isdisjoint(dossier_ids)
+
+    def may_take_back(self, row: BankTransaction) -> bool:
+        """Whether a return could find its credit among the payments waiting (same amount, and
+        the same end-to-end id or payer's IBAN: ``returned_credit``'s candidates)."""
+        if row.direction != BankTransaction.Direction.DEBIT or row.kind != Kind.RETURN:
+            return False
+        return any(
+            posted.amount == row.amount
+            and (
+                (row.end_to_end_id and posted.end_to_end_id == row.end_to_end_id)
+                or (row.counterparty_iban and posted.counterparty_iban == row.counterparty_iban)
+            )
+            for posted, _ in self.posts
+        )
 
     def add(self, row: BankTransaction, reason: str) -> None:
         row.full_clean(exclude=self.EXCLUDE, validate_unique=False, validate_constraints=False)
@@ -249,6 +292,13 @@ class _Pending:
             self.matcher.learned(row.counterparty_iban, row.dossier.debtor_id)
 
     def flush(self) -> None:
+        if self.posts:
+            pks = payments_record_many([p for _, p in self.posts], actor=self.actor)
+            for (row, _), pk in zip(self.posts, pks, strict=True):
+                row.payment_id = pk
+            for dossier_id in self.dossiers:
+                self.matcher.changed(dossier_id)
+            self.posts, self.dossiers = [], set()
         if self.rows:
             fields = [
                 f.attname
@@ -429,6 +479,20 @@ def _in_scope(actor, dossier_id: int | None, *, back: bool = False) -> bool:
         return True
     scope = scoping.portfolio_dossiers if back else scoping.editable_dossiers
     return scope(actor, Dossier.objects.filter(pk=dossier_id)).exists()
+
+
+def _payment_in(row: BankTransaction, dossier: Dossier, reason: str) -> PaymentIn:
+    """The payment a credit line records on ``dossier``: the invoices the payer named (still
+    open when it is recorded) are paid first (C. civ. 1342-10), then the oldest due."""
+    return PaymentIn(
+        dossier_id=dossier.pk,
+        amount=row.amount,
+        received_on=min(row.booked_on, timezone.localdate()),
+        method=METHODS.get(row.kind, Payment.Method.TRANSFER),
+        reference=(row.bank_reference or row.end_to_end_id or f"relevé ligne {row.line}")[:100],
+        reason=reason[:500],
+        named=row.invoices if row.rule == BankTransaction.Rule.INVOICE else (),
+    )
 
 
 def _post(row: BankTransaction, *, dossier: Dossier, actor, reason: str, save: bool = True) -> None:

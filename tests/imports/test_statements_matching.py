@@ -422,7 +422,7 @@ def test_a_failure_while_writing_leaves_neither_rows_nor_file(
     def broken(*args, **kwargs):
         raise ValidationError("panne simulée")
 
-    monkeypatch.setattr(services, "payment_record", broken)
+    monkeypatch.setattr(services, "payments_record_many", broken)  # the certain lines' payments
     with pytest.raises(ValidationError, match="panne simulée"):
         _import("camt053_releve.xml", controller)
     assert not BankStatement.objects.exists() and not BankTransaction.objects.exists()
