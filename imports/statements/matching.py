@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Value
 from django.db.models.functions import Replace, Upper
 from django.utils.crypto import salted_hmac
@@ -37,6 +38,15 @@ CERTAIN = 95  # at or above: posted at once
 SUBSET_LIMIT = 14  # invoices tried in combinations for an amount (2^14 sums at most)
 _TOKENS = re.compile(r"[0-9A-Z]+")
 _PREFIX = re.compile(r"^(?:FACTURE|FACT|FAC|FA|FCT|INVOICE|INV|NO|N|F)(?=\d)")
+# ``compact`` and ``invoice_core`` of a claim's number in SQL, as indexed (migration
+# imports 0005, word for word): equal to Python's for a number in ASCII; the numbers beyond
+# ASCII (``BEYOND_ASCII_SQL``, a partial index) are read in Python.
+COMPACT_SQL = "regexp_replace(upper(invoice_number), '[^0-9A-Z]', '', 'g')"
+_UNPREFIXED_SQL = (
+    f"regexp_replace({COMPACT_SQL}, '^(FACTURE|FACT|FAC|FA|FCT|INVOICE|INV|NO|N|F)(?=[0-9])', '')"
+)
+CORE_SQL = f"coalesce(nullif(ltrim({_UNPREFIXED_SQL}, '0'), ''), {_UNPREFIXED_SQL})"
+BEYOND_ASCII_SQL = "invoice_number !~ '^[\\x01-\\x7F]*$'"
 
 
 def iban_hash(iban: str) -> str:
@@ -98,6 +108,7 @@ class Matcher:
     def __init__(self, creditor: Creditor):
         self.creditor = creditor
         self._claims: dict[str, list[int]] | None = None
+        self._looked: set[str] = set()  # the keys looked up in SQL (their ids all known)
         self._cores: dict[str, list[int]] | None = None
         self._rf: dict[str, Dossier] = {}
         self._rf_known: set[str] = set()  # references looked up (found or not)
@@ -114,7 +125,54 @@ class Matcher:
 
     # --- lookups --------------------------------------------------------------------------
 
-    def _claim_maps(self):
+    def _claim_maps(self, candidates: set[str]):
+        """{compact number: claim ids} and {number without prefix: claim ids} of the creditor's
+        claims in open dossiers, complete for ``candidates`` (on PostgreSQL, looked up in SQL,
+        each key once per statement; elsewhere every number read once)."""
+        if connection.vendor != "postgresql":
+            return self._all_claim_maps()
+        arms = []
+        if self._claims is None:  # the numbers beyond ASCII, once
+            self._claims, self._cores, self._looked = {}, {}, set()
+            arms.append((f"c.creditor_id = %s AND {BEYOND_ASCII_SQL}", [self.creditor.pk]))
+        missing = sorted(candidates - self._looked)
+        if missing:
+            self._looked.update(missing)
+            for key in (COMPACT_SQL, CORE_SQL):
+                where = f"c.creditor_id = %s AND NOT {BEYOND_ASCII_SQL} AND {key} = ANY(%s)"
+                arms.append((where, [self.creditor.pk, missing]))
+        if arms:
+            self._add_claims(self._sql_claims(arms), set(missing))
+        return self._claims, self._cores
+
+    def _sql_claims(self, arms: list[tuple[str, list]]) -> list[tuple[int, str, bool]]:
+        """(id, number, beyond ASCII) of the claims of open dossiers some ``arms`` (SQL of this
+        module, values as parameters) select, in one query."""
+        select = (
+            f"SELECT c.id, c.invoice_number, c.dossier_id, {BEYOND_ASCII_SQL} AS beyond "  # noqa: S608
+            "FROM dossiers_claim c WHERE "
+        )
+        query = " UNION ".join(select + where for where, _ in arms)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT k.id, k.invoice_number, k.beyond FROM ({query}) k "  # noqa: S608
+                "JOIN dossiers_dossier d ON d.id = k.dossier_id WHERE d.closed_on IS NULL",
+                [value for _, params in arms for value in params],
+            )
+            return cursor.fetchall()
+
+    def _add_claims(self, rows, keys: set[str]) -> None:
+        """Index ``rows`` by their keys: every key of a number beyond ASCII, those among
+        ``keys`` of the others."""
+        for pk, number, beyond in rows:
+            key = compact(number)
+            if beyond or key in keys:
+                self._claims.setdefault(key, []).append(pk)
+            core = invoice_core(number)
+            if len(core) >= 3 and (beyond or core in keys):
+                self._cores.setdefault(core, []).append(pk)
+
+    def _all_claim_maps(self):
         if self._claims is None:
             self._claims, self._cores = {}, {}
             rows = Claim.objects.filter(
@@ -133,11 +191,18 @@ class Matcher:
         references: set[str] = set()
         ids: set[int] = set()
         hashes: set[str] = set()
+        texts: dict[str, set[str]] = {}
         for remittance, structured, iban in lines:
             references.update(rf_references_in(f"{structured} {remittance}"))
-            ids |= self._invoice_ids(remittance)[0]
+            if remittance not in texts and remittance not in self._cited:
+                texts[remittance] = candidates_in(remittance)
             if iban:
                 hashes.add(self._hash(iban))
+        self._claim_maps(set().union(*texts.values()) if texts else set())  # one lookup
+        for text, candidates in texts.items():
+            self._cited[text] = self._read_invoice_ids(text, candidates)
+        for remittance in texts:
+            ids |= self._cited[remittance][0]
         self._rf.update(self._query_rf(sorted(references)))
         self._rf_known |= references
         self._claim_rows.update(
@@ -187,9 +252,9 @@ class Matcher:
             self._cited[text] = self._read_invoice_ids(text)
         return self._cited[text]
 
-    def _read_invoice_ids(self, text: str) -> tuple[set[int], bool]:
-        exact, cores = self._claim_maps()
-        candidates = candidates_in(text)
+    def _read_invoice_ids(self, text: str, candidates=None) -> tuple[set[int], bool]:
+        candidates = candidates_in(text) if candidates is None else candidates
+        exact, cores = self._claim_maps(candidates)
         ids = {pk for c in candidates for pk in exact.get(c, [])}
         if ids:
             return ids, False
