@@ -20,6 +20,10 @@ _batch_planner: BatchPlanner | None = None
 # planned reminders must not go out. Arguments: dossier, actor, reason.
 cadence_stopped = Signal()
 
+# ``cadence_stopped`` for many dossiers at once (a bank statement's payments): each receiver does
+# for all of them, in a few statements, what it does for one. Arguments: dossiers, actor, reason.
+cadences_stopped = Signal()
+
 # Sent inside the transaction when dossiers open, before they are planned: an app above may give
 # each its own cadence (``experiences`` draws a cadence experiment's variant). Arguments:
 # creditor_id, dossier_ids, actor, on.

@@ -213,6 +213,42 @@ def _decimal(total) -> Decimal:
     return Decimal(repr(total)) if isinstance(total, float | int) else total
 
 
+def dossiers_accessories(dossiers, *, on: dict[int, date]) -> dict[int, Accessories]:
+    """``dossier_accessories`` of many dossiers (their debtor loaded), each at its own date
+    (``on``: dossier id → date), their claims, allocations, plans and events read at once."""
+    if not dossiers:
+        return {}
+    by_pk = {d.pk: d for d in dossiers}
+    rates = rate_table()
+    prefetch_related_objects(
+        list(dossiers),
+        Prefetch("payment_plans", queryset=PaymentPlan.objects.order_by("pk")),
+        Prefetch("prescription_events", queryset=PrescriptionEvent.objects.all()),
+    )
+    claims: dict[int, list[Claim]] = {pk: [] for pk in by_pk}
+    queryset = Claim.objects.filter(dossier_id__in=list(by_pk), cancelled_on__isnull=True)
+    for claim in queryset.prefetch_related(
+        Prefetch(
+            "allocations",
+            queryset=PaymentAllocation.objects.select_related("payment").order_by("pk"),
+        )
+    ).annotate(formal_notice_on=F("dossier__formal_notice_sent_on")):
+        dossier = by_pk[claim.dossier_id]
+        claim.dossier = dossier
+        if claim.creditor_id == dossier.creditor_id:
+            claim.creditor = dossier.creditor
+        claims[dossier.pk].append(claim)
+    paid = accessories_paid_by_dossier(list(by_pk))
+    return {
+        pk: accessories(
+            [claim_legal_figures(c, on=on[pk], rates=rates) for c in claims[pk]],
+            debtor_kind=dossier.debtor.kind,
+            paid=paid.get(pk, Decimal("0.00")),
+        )
+        for pk, dossier in by_pk.items()
+    }
+
+
 def dossier_accessories(dossier, *, on: date | None = None, rates=None) -> Accessories:
     """The late-payment penalties and indemnities of a dossier's invoices at ``on``, and what
     was paid towards them (C. com. L441-10 II, D441-5; docs/legal.md §11)."""

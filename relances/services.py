@@ -659,6 +659,22 @@ def reminders_cancel(*, dossier: Dossier, actor, reason: str) -> int:
     return count
 
 
+def reminders_cancel_many(*, dossiers, actor, reason: str) -> int:
+    """``reminders_cancel`` for many dossiers: one journaled statement (same rows, same note and
+    reason)."""
+    reminders = list(
+        Reminder.objects.select_for_update()
+        .filter(dossier_id__in=[d.pk for d in dossiers], status=Reminder.Status.PLANNED)
+        .order_by("pk")
+    )
+    for reminder in reminders:
+        reminder.status = Reminder.Status.CANCELLED
+        reminder.note = f"Annulée : {reason}"
+        reminder._change_reason = f"relance annulée : {reason}"
+    journaled_update_each(reminders, ["status", "note"], actor=actor)
+    return len(reminders)
+
+
 # --- A person's actions on reminders ----------------------------------------------------------
 
 

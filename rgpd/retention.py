@@ -17,6 +17,7 @@ from django.dispatch import receiver
 from dossiers import scheduling
 from dossiers.models import Claim, Dossier
 from dossiers.selectors import claim_facts, claims_for_figures
+from journal.bulk import journaled_update_each
 from journal.journaled import journaled_save
 from legal.calendar import add_months
 from legal.prescription import prescription_date
@@ -89,3 +90,25 @@ def set_purge_date_on_closure(sender, *, dossier: Dossier, actor=None, **kwargs)
     """A dossier that closes (paid, litigation, written off) enters the intermediate archive."""
     if dossier.is_closed:
         purge_date_set(dossier=dossier, actor=actor)
+
+
+@receiver(scheduling.cadences_stopped, dispatch_uid="rgpd_purge_date_on_closure_many")
+def set_purge_dates_on_closure(sender, *, dossiers, actor=None, **kwargs) -> None:
+    """``set_purge_date_on_closure`` for many dossiers: their claims read at once, the dates
+    written by one journaled statement (same dates, same reasons)."""
+    closed = [d for d in dossiers if d.is_closed]
+    if not closed:
+        return
+    by_dossier: dict[int, list[Claim]] = {d.pk: [] for d in closed}
+    for claim in claims_for_figures(Claim.objects.filter(dossier_id__in=list(by_dossier))):
+        by_dossier[claim.dossier_id].append(claim)
+    changed = []
+    for dossier in closed:
+        purge_on = purge_date_for(dossier, by_dossier[dossier.pk])
+        if purge_on != dossier.purge_on:
+            dossier.purge_on = purge_on
+            dossier._change_reason = (
+                f"RGPD : date de purge fixée au {purge_on:%d/%m/%Y}" if purge_on else "RGPD"
+            )
+            changed.append(dossier)
+    journaled_update_each(changed, ["purge_on"], actor=actor)

@@ -29,8 +29,10 @@ from dossiers.models import (
     PaymentAllocation,
     Promise,
 )
+from dossiers.selectors import dossiers_accessories
 from dossiers.services._common import (
     User,
+    accessories_claimed,
     cents,
     dossier_refresh,
     lock_dossier,
@@ -461,7 +463,7 @@ def _payments_run(items: list[PaymentIn], *, actor: User | None) -> list[int]:
             received_on=item.received_on,
             method=item.method,
             reference=item.reference,
-        ).full_clean(exclude=["dossier", "recorded_by"])
+        ).full_clean(exclude=["dossier", "recorded_by"], validate_constraints=False)
         if item.received_on > today:
             raise ValidationError({"received_on": "La date ne peut pas être dans le futur."})
     wanted = sorted(item.dossier_id for item in items)
@@ -518,33 +520,68 @@ def _payments_run(items: list[PaymentIn], *, actor: User | None) -> list[int]:
     # The dossiers brought in line (``dossier_refresh``): those left with invoices due, no
     # promise pending and no accessories in a few statements; the others one by one.
     planned: dict[date, list[Dossier]] = {}
+    cleared: dict[int, date] = {}
     others = []
     for item in items:
         dossier = dossiers[item.dossier_id]
         due = [c for c in claims[dossier.pk] if c.outstanding > 0]
-        if (
-            due
-            and dossier.state != DossierState.ACCESSORIES
-            and not dossier.in_accessories_phase
-            and dossier.pk not in promised
-        ):
+        usual = dossier.state != DossierState.ACCESSORIES and not dossier.in_accessories_phase
+        if due and usual and dossier.pk not in promised:
             dossier.reference_date = min(c.due_date for c in due)
             dossier._change_reason = "paiement reçu"
             planned.setdefault(item.received_on, []).append(dossier)
+        elif not due and usual and claims[dossier.pk]:
+            cleared[dossier.pk] = max(item.received_on, dossier.opened_on)
         else:
             others.append((dossier, item.received_on))
+    _principal_paid_many([dossiers[pk] for pk in cleared], on=cleared, actor=actor, planned=planned)
     for on, group in planned.items():
         dates = scheduling.next_action_dates(group, on=on)
         for dossier in group:
             dossier.next_action_at = dates.get(dossier.pk)
     journaled_update_each(
         [d for group in planned.values() for d in group],
-        ["reference_date", "next_action_at"],
+        ["reference_date", "next_action_at", "state", "accessories_since", "resume_state"],
         actor=actor,
     )
     for dossier, on in others:
         dossier_refresh(dossier=dossier, actor=actor, reason="paiement reçu", on=on)
     return pks
+
+
+def _principal_paid_many(
+    dossiers: list[Dossier], *, on: dict[int, date], actor, planned: dict[date, list[Dossier]]
+) -> None:
+    """``dossier_refresh`` of dossiers whose invoices a payment just cleared (``_principal_paid``
+    of each, outside the accessories): a professional who paid late and whose creditor claims
+    them owes the accessories (the principal's cadence stops, the dossier joins ``planned``);
+    the others close as paid (written here, then their cadence stopped: reminders cancelled,
+    thank-you, purge date — ``scheduling.cadences_stopped``)."""
+    if not dossiers:
+        return
+    claimed = [d for d in dossiers if accessories_claimed(d)]
+    figures = dossiers_accessories(claimed, on=on)
+    owing, paid = [], []
+    for dossier in dossiers:
+        owed = dossier.pk in figures and figures[dossier.pk].remaining > 0
+        dossier.settle(on=on[dossier.pk], accessories_owed=owed)
+        (owing if owed else paid).append(dossier)
+    if owing:
+        scheduling.cadences_stopped.send(
+            sender=Dossier, dossiers=owing, actor=actor, reason="principal réglé"
+        )
+        for dossier in owing:
+            dossier._change_reason = "paiement reçu : principal réglé, pénalités et indemnité dues"
+            planned.setdefault(on[dossier.pk], []).append(dossier)
+    for dossier in paid:
+        dossier._change_reason = "paiement reçu : solde réglé"
+    journaled_update_each(
+        paid, ["state", "closed_on", "next_action_at", "resume_state"], actor=actor
+    )
+    if paid:
+        scheduling.cadences_stopped.send(
+            sender=Dossier, dossiers=paid, actor=actor, reason="dossier soldé"
+        )
 
 
 def closed_dossier_message(dossier: Dossier, label: str = "paiement") -> str:

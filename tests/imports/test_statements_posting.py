@@ -145,6 +145,17 @@ def _snapshot(marks) -> dict:
     return out
 
 
+def _differences(bulk, reference) -> list:
+    """The fields that differ, row by row (the rows in the same order on both sides)."""
+    if len(bulk) != len(reference):
+        return [f"{len(bulk)} rows against {len(reference)}"]
+    return [
+        {k: (dict(a)[k], dict(b).get(k)) for k in dict(a) if dict(a)[k] != dict(b).get(k)}
+        for a, b in zip(bulk, reference, strict=True)
+        if a != b
+    ]
+
+
 def _run(content, actor, monkeypatch, django_capture_on_commit_callbacks, *, reference: bool):
     marks = {}
     for model in MODELS:
@@ -184,7 +195,7 @@ def test_bulk_posting_leaves_what_payment_record_line_by_line_leaves(
     one_by_one, queued = _run(content, manager, monkeypatch, django_capture_on_commit_callbacks,
                               reference=True)  # fmt: skip
     for key in one_by_one:
-        assert bulk[key] == one_by_one[key], key
+        assert bulk[key] == one_by_one[key], (key, _differences(bulk[key], one_by_one[key]))
     assert bulk_queued == queued
     # The statement did what it says (so that the comparison is about something).
     lines = {dict(r)["bank_reference"]: dict(r) for r in one_by_one["BankTransaction"]}
