@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.db.models import Max, QuerySet, Sum
 from django.utils import timezone
@@ -28,7 +29,7 @@ from dossiers.models import (
     PaymentPlan,
     Promise,
 )
-from dossiers.selectors import dossier_accessories, dossier_prescription
+from dossiers.selectors import dossier_accessories, dossier_prescription, dossiers_accessories
 from dossiers.services import dossier_balance, paid_since
 from legal import calendar
 from recouvrement.lookups import AnyOf
@@ -277,8 +278,12 @@ def decide(dossier: Dossier, *, on: date, ctx: BatchContext | None = None) -> De
     if debtor.processing_restricted or debtor.insolvency_status:
         return Decision("none", "débiteur qui ne peut pas être contacté")
     if state == S.ACCESSORIES:
-        # What is left of the penalties and indemnities (a few queries: such dossiers are few).
-        balance = dossier_accessories(dossier, on=on).remaining
+        # What is left of the penalties and indemnities (a few queries, or the batch's).
+        balance = (
+            ctx.accessories_remaining(dossier, on=on)
+            if ctx is not None
+            else dossier_accessories(dossier, on=on).remaining
+        )
     elif ctx is not None:
         balance = ctx.balance.get(dossier.pk, ZERO)
     else:
@@ -385,6 +390,8 @@ class BatchContext:
         which the reads below take as a subquery (no list of ids sent with each)."""
         ids = batch.values("pk")
         debtor_ids = batch.values("debtor_id")
+        self._dossiers, self._on = dossiers, on
+        self._accessories_left: dict[int, Decimal] | None = None
         self.policies = {p.pk: p for p in CadencePolicy.objects.prefetch_related("steps")}
         self.defaults = {p.debtor_kind: p for p in self.policies.values() if p.is_default}
         self.accessories = next(
@@ -444,6 +451,19 @@ class BatchContext:
                 dossier_id__in=ids, released_on__isnull=True, started_on__lte=on, until__gte=on
             ).order_by("-pk")
         }
+
+    def accessories_remaining(self, dossier: Dossier, *, on: date) -> Decimal:
+        """``dossier_accessories(dossier, on=on).remaining``, read at once for the batch's
+        dossiers left with their accessories (a statement clears hundreds)."""
+        if on != self._on:
+            return dossier_accessories(dossier, on=on).remaining
+        if self._accessories_left is None:
+            left = [d for d in self._dossiers if d.state == S.ACCESSORIES]
+            figures = dossiers_accessories(left, on=dict.fromkeys((d.pk for d in left), on))
+            self._accessories_left = {pk: a.remaining for pk, a in figures.items()}
+        if dossier.pk not in self._accessories_left:
+            return dossier_accessories(dossier, on=on).remaining
+        return self._accessories_left[dossier.pk]
 
     def refresh_debtor(self, debtor_id: int) -> None:
         """Read again a debtor's last contact (after a dossier went the per-dossier way)."""

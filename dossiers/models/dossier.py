@@ -56,6 +56,10 @@ def _debtor_may_be_contacted(dossier: "Dossier") -> bool:
 
 
 def _nothing_outstanding(dossier: "Dossier") -> bool:
+    # A service that read it for many dossiers at once leaves the answer on the instance.
+    known = getattr(dossier, "_nothing_outstanding", None)
+    if known is not None:
+        return known
     return not dossier.claims.filter(outstanding__gt=0).exists()
 
 

@@ -561,10 +561,19 @@ def _principal_paid_many(
         return
     claimed = [d for d in dossiers if accessories_claimed(d)]
     figures = dossiers_accessories(claimed, on=on)
+    outstanding = set(
+        Claim.objects.filter(AnyOf("dossier_id", list(on)), outstanding__gt=0).values_list(
+            "dossier_id", flat=True
+        )
+    )  # ``settle``'s condition, read once
     owing, paid = [], []
     for dossier in dossiers:
         owed = dossier.pk in figures and figures[dossier.pk].remaining > 0
-        dossier.settle(on=on[dossier.pk], accessories_owed=owed)
+        dossier._nothing_outstanding = dossier.pk not in outstanding
+        try:
+            dossier.settle(on=on[dossier.pk], accessories_owed=owed)
+        finally:
+            del dossier._nothing_outstanding
         (owing if owed else paid).append(dossier)
     if owing:
         scheduling.cadences_stopped.send(
