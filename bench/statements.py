@@ -71,10 +71,10 @@ SHARES = {
     "fees": 0.02,  # bank fees (debit): set aside
 }
 KNOWN_IBAN_EVERY = 10  # one debtor in ten has a known IBAN
-# The import with posting runs on the statement's first 2,000 lines by default: the product
-# posts each certain line through ``payment_record`` (0.2 to 0.7 s each on this machine), so the
-# whole statement at 1M would hold the machine for hours (``STATEMENT_POST_LINES=0``: all).
-POST_LINES = 2_000
+# The import with posting runs on the whole statement by default (the product posts the certain
+# lines in bulk since 03/12/2026: ``payments_record_many``); ``STATEMENT_POST_LINES=N`` takes
+# its first N lines.
+POST_LINES = 0
 
 
 def statement_lines(claims: int) -> int:
@@ -152,18 +152,25 @@ def prepare(database: str, lines: int, post_lines: int = 0) -> dict:
     """Make the copy the book of creditor 1, teach it the known IBANs and write the statement
     (its path and its lines' expected categories in the result)."""
     _django(database)
-    from django.db import connection
+    from django.db import connection, transaction
 
     from imports.statements.matching import iban_hash, iban_hint
     from legal.references import dossier_rf_reference
 
     started = time.perf_counter()
     rng = random.Random(24)
+    from pilotage import summaries
+
     with connection.cursor() as cur:
-        cur.execute("UPDATE dossiers_dossier SET creditor_id = %s WHERE creditor_id <> %s",
-                    [CREDITOR, CREDITOR])  # fmt: skip
-        cur.execute("UPDATE dossiers_claim SET creditor_id = %s WHERE creditor_id <> %s",
-                    [CREDITOR, CREDITOR])  # fmt: skip
+        # Moved without the dashboard summaries' triggers (one per dossier moved: hours at 1M),
+        # the summaries then computed again from the tables (``manage.py rebuild_summaries``).
+        with transaction.atomic():
+            cur.execute("SET LOCAL session_replication_role = replica")
+            cur.execute("UPDATE dossiers_dossier SET creditor_id = %s WHERE creditor_id <> %s",
+                        [CREDITOR, CREDITOR])  # fmt: skip
+            cur.execute("UPDATE dossiers_claim SET creditor_id = %s WHERE creditor_id <> %s",
+                        [CREDITOR, CREDITOR])  # fmt: skip
+        summaries.rebuild()
         cur.execute("SELECT max(id) FROM dossiers_dossier")
         dossiers = cur.fetchone()[0]
         sizes = {kind: int(share * lines) for kind, share in SHARES.items()}
@@ -619,27 +626,35 @@ def _measure(kind: str, database: str, *args: str) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def bench_statements(base: str, claims: int, lock: str | None = None) -> dict:
+def bench_statements(base: str, claims: int, lock: str | None = None, keep: bool = False) -> dict:
     """Prepare a copy of the seeded ``base``; then the matching alone, product and floor, on
     the whole statement; then the import with posting, product and floor each on a copy, on
     its first ``STATEMENT_POST_LINES`` lines (all by default). ``lock``: a file held (flock)
-    around the timed parts only."""
+    around the timed parts only. ``keep``: the prepared copy and its statement are kept, and
+    taken again by the next run with ``keep`` (``STATEMENTS_MATCH=0``: the import alone)."""
     from bench import db
 
     lines = statement_lines(claims)
     post_lines = min(int(os.environ.get("STATEMENT_POST_LINES", POST_LINES)) or lines, lines)
     prepared = f"{base}_stmt"
-    db.create(prepared, template=base)
     out: dict = {"claims": claims, "lines": lines, "post_lines": post_lines}
-    out["prepare"] = _measure("statements_prepare", prepared, str(lines), str(post_lines))
+    kept = Path(tempfile.gettempdir()) / f"{prepared}.prepare.json"
+    if keep and db.exists(prepared) and kept.exists() and kept.stat().st_size:
+        out["prepare"] = {**json.loads(kept.read_text()), "kept": True}  # prepared before
+    else:
+        db.create(prepared, template=base)
+        out["prepare"] = _measure("statements_prepare", prepared, str(lines), str(post_lines))
+        if keep:
+            kept.write_text(json.dumps(out["prepare"]))
     if "path" not in out["prepare"]:
         db.drop(prepared)
         return {**out, "status": "error"}
     path, post_path = out["prepare"]["path"], out["prepare"]["post_path"]
-    for kind, key in (("statements_match", "match"), ("statements_match_floor", "match_floor")):
-        with _locked(lock):
-            out[key] = _timed(kind, prepared, path)
-    out["match_same"] = out["match"].get("lines") == out["match_floor"].get("lines") is not None
+    if os.environ.get("STATEMENTS_MATCH", "1") != "0":
+        for kind, key in (("statements_match", "match"), ("statements_match_floor", "match_floor")):
+            with _locked(lock):
+                out[key] = _timed(kind, prepared, path)
+        out["match_same"] = out["match"].get("lines") == out["match_floor"].get("lines") is not None
     copies = {"statements": f"{prepared}_run", "statements_floor": f"{prepared}_floor"}
     if os.environ.get("STATEMENTS_POST", "1") != "0":
         for name in copies.values():
@@ -656,10 +671,11 @@ def bench_statements(base: str, claims: int, lock: str | None = None) -> dict:
         )
         for name in copies.values():
             db.drop(name)
-    db.drop(prepared)
-    for file in (path, post_path):
-        with contextlib.suppress(OSError):
-            os.unlink(file)
+    if not keep:
+        db.drop(prepared)
+        for file in (path, post_path):
+            with contextlib.suppress(OSError):
+                os.unlink(file)
     out["date"] = datetime.now(UTC).isoformat(timespec="seconds")
     return out
 
@@ -691,6 +707,9 @@ def main() -> None:
     parser.add_argument("size", help="10k, 100k, 1M: open claims of the base")
     parser.add_argument("--lock", help="file to hold (flock) around the timed parts")
     parser.add_argument("--reuse", action="store_true", help="reuse the seeded base")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the prepared copy, or reuse the one kept"
+    )
     args = parser.parse_args()
     claims = run.parse_size(args.size)
     base = f"{db.PREFIX}stmt_{args.size}"
@@ -698,7 +717,7 @@ def main() -> None:
         run.migrated_template()
         db.create(base, template=run.TEMPLATE)
         seed.seed(base, claims)
-    result = bench_statements(base, claims, args.lock)
+    result = bench_statements(base, claims, args.lock, keep=args.keep)
     print(json.dumps(result, default=str))
 
 
