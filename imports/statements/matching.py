@@ -39,7 +39,7 @@ SUBSET_LIMIT = 14  # invoices tried in combinations for an amount (2^14 sums at 
 _TOKENS = re.compile(r"[0-9A-Z]+")
 _PREFIX = re.compile(r"^(?:FACTURE|FACT|FAC|FA|FCT|INVOICE|INV|NO|N|F)(?=\d)")
 # ``compact`` and ``invoice_core`` of a claim's number in SQL, as indexed (migration
-# imports 0005, word for word): equal to Python's for a number in ASCII; the numbers beyond
+# imports 0006, word for word): equal to Python's for a number in ASCII; the numbers beyond
 # ASCII (``BEYOND_ASCII_SQL``, a partial index) are read in Python.
 COMPACT_SQL = "regexp_replace(upper(invoice_number), '[^0-9A-Z]', '', 'g')"
 _UNPREFIXED_SQL = (

@@ -42,8 +42,8 @@ def drop(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("imports", "0004_bank_transaction_returned"),
-        ("dossiers", "0012_dossier_open_state_idx"),
+        ("imports", "0005_checked_rows"),
+        ("dossiers", "0013_claim_open_due_idx"),
     ]
 
     operations = [migrations.RunPython(create, drop)]
