@@ -19,7 +19,7 @@ leaves the table a rebuild would make.
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 
 from dossiers.models import Dossier, Payment
 from pilotage import triggers
@@ -159,16 +159,10 @@ def uninstall(schema_editor=None) -> None:
 def rebuild(schema_editor=None) -> int:
     """Compute the table again from the calls and payments (in one transaction, those locked
     against writes meanwhile); returns its number of rows."""
-    conn = schema_editor.connection if schema_editor else connection
-    if not kept(conn):
-        return 0
-    with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
-        cursor.execute(f"LOCK TABLE {CALLS}, {PAYMENTS} IN SHARE MODE")
-        cursor.execute(f"DELETE FROM {TABLE}")
-        cursor.execute(_upsert(_CALL_PARTS, (CALLS, 1)))
-        cursor.execute(_upsert(_PAYMENT_PARTS, (PAYMENTS, 1)))
-        cursor.execute(f"SELECT count(*) FROM {TABLE}")
-        return cursor.fetchone()[0]
+    return triggers.recompute(
+        schema_editor, table=TABLE, lock=(CALLS, PAYMENTS),
+        fill=(_upsert(_CALL_PARTS, (CALLS, 1)), _upsert(_PAYMENT_PARTS, (PAYMENTS, 1))),
+    )  # fmt: skip
 
 
 def rows() -> dict:

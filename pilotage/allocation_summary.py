@@ -22,7 +22,7 @@ again; the tests check that a random walk of writes leaves the table a rebuild w
 
 from __future__ import annotations
 
-from django.db import connection, transaction
+from django.db import connection
 
 from dossiers.models import Claim, Payment, PaymentAllocation
 from pilotage import triggers
@@ -169,19 +169,13 @@ def uninstall(schema_editor=None) -> None:
 def rebuild(schema_editor=None) -> int:
     """Compute the table again from the allocations (in one transaction, the allocations,
     claims and payments locked against writes meanwhile); returns its number of rows."""
-    conn = schema_editor.connection if schema_editor else connection
-    if not kept(conn):
-        return 0
     rows = (
         f"(SELECT *, 1 AS s FROM {ALLOCATIONS}) a JOIN {CLAIMS} c ON c.id = a.claim_id "
         f"JOIN {PAYMENTS} p ON p.id = a.payment_id"
     )
-    with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
-        cursor.execute(f"LOCK TABLE {ALLOCATIONS}, {CLAIMS}, {PAYMENTS} IN SHARE MODE")
-        cursor.execute(f"DELETE FROM {TABLE}")
-        cursor.execute(_upsert(rows))
-        cursor.execute(f"SELECT count(*) FROM {TABLE}")
-        return cursor.fetchone()[0]
+    return triggers.recompute(
+        schema_editor, table=TABLE, lock=(ALLOCATIONS, CLAIMS, PAYMENTS), fill=(_upsert(rows),)
+    )
 
 
 def rows() -> dict:

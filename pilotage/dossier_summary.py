@@ -112,15 +112,9 @@ def uninstall(schema_editor=None) -> None:
 def rebuild(schema_editor=None) -> int:
     """Count the open dossiers again (in one transaction, the dossiers locked against writes
     meanwhile); returns the table's number of rows."""
-    conn = triggers.connection_of(schema_editor)
-    if not kept(conn):
-        return 0
-    with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
-        cursor.execute(f"LOCK TABLE {DOSSIERS} IN SHARE MODE")
-        cursor.execute(f"DELETE FROM {TABLE}")
-        cursor.execute(_upsert((DOSSIERS, 1), slot="0"))
-        cursor.execute(f"SELECT count(*) FROM {TABLE}")
-        return cursor.fetchone()[0]
+    return triggers.recompute(
+        schema_editor, table=TABLE, lock=(DOSSIERS,), fill=(_upsert((DOSSIERS, 1), slot="0"),)
+    )
 
 
 def compact() -> int:

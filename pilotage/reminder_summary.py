@@ -39,7 +39,7 @@ make, and that the dashboard reads from the summary the figures the reminders gi
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 
 from dossiers.models import Dossier, Payment
 from pilotage import triggers
@@ -291,21 +291,14 @@ def uninstall(schema_editor=None) -> None:
 def rebuild(schema_editor=None) -> int:
     """Compute both tables again from the reminders and payments (in one transaction, those
     locked against writes meanwhile); returns the summary's number of rows."""
-    conn = schema_editor.connection if schema_editor else connection
-    if not kept(conn):
-        return 0
-    with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
-        cursor.execute(f"LOCK TABLE {REMINDERS}, {PAYMENTS}, {STEPS} IN SHARE MODE")
-        cursor.execute(f"DELETE FROM {PARTS}")
-        cursor.execute(f"DELETE FROM {TABLE}")
-        cursor.execute(
-            f"INSERT INTO {PARTS} ({_PART_COLUMNS}) "
-            f"SELECT dossier_id, {COLUMNS} "
-            f"FROM ({_parts('true', 'true')}) computed"
-        )
-        cursor.execute(_add(PARTS, "1"))
-        cursor.execute(f"SELECT count(*) FROM {TABLE}")
-        return cursor.fetchone()[0]
+    parts = (
+        f"INSERT INTO {PARTS} ({_PART_COLUMNS}) "
+        f"SELECT dossier_id, {COLUMNS} FROM ({_parts('true', 'true')}) computed"
+    )
+    return triggers.recompute(
+        schema_editor, table=TABLE, lock=(REMINDERS, PAYMENTS, STEPS),
+        fill=(parts, _add(PARTS, "1")), clear_too=(PARTS,),
+    )  # fmt: skip
 
 
 def rows() -> dict:

@@ -18,7 +18,7 @@ a random walk of writes leaves the table a rebuild would make.
 
 from __future__ import annotations
 
-from django.db import connection, transaction
+from django.db import connection
 
 from dossiers.models import Dossier, Payment
 from pilotage import triggers
@@ -124,15 +124,9 @@ def uninstall(schema_editor=None) -> None:
 def rebuild(schema_editor=None) -> int:
     """Compute the table again from the payments (in one transaction, the payments and the
     dossiers locked against writes meanwhile); returns its number of rows."""
-    conn = triggers.connection_of(schema_editor)
-    if not kept(conn):
-        return 0
-    with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
-        cursor.execute(f"LOCK TABLE {PAYMENTS}, {DOSSIERS} IN SHARE MODE")
-        cursor.execute(f"DELETE FROM {TABLE}")
-        cursor.execute(_upsert((PAYMENTS, 1)))
-        cursor.execute(f"SELECT count(*) FROM {TABLE}")
-        return cursor.fetchone()[0]
+    return triggers.recompute(
+        schema_editor, table=TABLE, lock=(PAYMENTS, DOSSIERS), fill=(_upsert((PAYMENTS, 1)),)
+    )
 
 
 def rows() -> dict:
