@@ -347,8 +347,8 @@ def _keep_earlier(report: dict) -> None:
         if label not in report.setdefault("scoring", {}):
             size.setdefault("run", size.get("date", earlier.get("date")))
             report["scoring"][label] = size
-    if not report["scoring"]:
-        del report["scoring"]
+    if not report.get("scoring"):
+        report.pop("scoring", None)  # none measured now (BENCH_SCORING=0) nor before
     for key in ("letters", "purge", "imports"):
         if key not in report and key in earlier:
             kept = earlier[key]

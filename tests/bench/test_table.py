@@ -142,3 +142,21 @@ def test_pages_as_served_are_rows_of_the_table_judged_at_1m():
     assert worklist_1m.rstrip().endswith("✅ |")
     # the smaller sizes show the trend, never a verdict
     assert all(r.rstrip().endswith("— |") for r in rows if "| 10k |" in r)
+
+
+def test_a_run_without_scoring_keeps_the_earlier_sections(tmp_path, monkeypatch):
+    # `BENCH_SCORING=0 make bench SIZE=` (the import alone) lost its figures at the very end:
+    # keeping the earlier run's sections failed when neither run had scoring figures.
+    import json
+
+    from bench import run
+
+    earlier = {"date": BEFORE, "sizes": {"10k": _size(BEFORE, 1.0, 200)},
+               "purge": {"product": {"seconds": 1.0}, "floor": {"seconds": 0.5}}}  # fmt: skip
+    (tmp_path / "latest.json").write_text(json.dumps(earlier))
+    monkeypatch.setattr(run, "RESULTS", tmp_path)
+    report = {"date": NOW, "sizes": {}, "imports": {"rows": 100_000}}
+    run._keep_earlier(report)
+    assert "scoring" not in report
+    assert report["sizes"]["10k"]["run"] == BEFORE
+    assert report["purge"]["run"] == BEFORE and report["imports"] == {"rows": 100_000}
