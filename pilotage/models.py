@@ -79,6 +79,27 @@ class CostSettings(models.Model):
         )
 
 
+def _amount(label: str) -> models.DecimalField:
+    return models.DecimalField(label, max_digits=16, decimal_places=2, default=0)
+
+
+def _count(label: str) -> models.BigIntegerField:
+    return models.BigIntegerField(label, default=0)
+
+
+def _creditor_key() -> models.ForeignKey:
+    """A summary's creditor: part of its key, written by triggers only (no constraint to check
+    on each write, no reverse accessor, no index beside the key's)."""
+    return models.ForeignKey(
+        "dossiers.Creditor",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        verbose_name="créancier",
+    )
+
+
 class ClaimDay(models.Model):
     """The claims summed by creditor and day for the dashboard (``pilotage.summaries``: kept
     by triggers on the claims, in the transaction of each write; rebuilt by ``manage.py
@@ -92,16 +113,10 @@ class ClaimDay(models.Model):
         verbose_name="créancier",
     )
     day = models.DateField("jour")
-    open_amount = models.DecimalField(
-        "reste dû des factures ouvertes, par échéance", max_digits=16, decimal_places=2, default=0
-    )
-    open_count = models.BigIntegerField("factures ouvertes, par échéance", default=0)
-    issued = models.DecimalField(
-        "montant facturé, par date d'émission", max_digits=16, decimal_places=2, default=0
-    )
-    cancelled = models.DecimalField(
-        "montant annulé, par date d'annulation", max_digits=16, decimal_places=2, default=0
-    )
+    open_amount = _amount("reste dû des factures ouvertes, par échéance")
+    open_count = _count("factures ouvertes, par échéance")
+    issued = _amount("montant facturé, par date d'émission")
+    cancelled = _amount("montant annulé, par date d'annulation")
 
     class Meta:
         verbose_name = "synthèse des factures par jour"
@@ -114,23 +129,12 @@ class ClaimDay(models.Model):
         return f"{self.creditor_id} {self.day:%d/%m/%Y}"
 
 
-def _count(label: str) -> models.BigIntegerField:
-    return models.BigIntegerField(label, default=0)
-
-
 class _SentReminderFigures(models.Model):
     """The sent reminders' figures of one (creditor, level, channel, day): the reminders sent
     that day (``channel`` set), or the payments received that day given to the last level sent
     before them (``channel`` empty). ``pilotage.summaries``."""
 
-    creditor = models.ForeignKey(
-        "dossiers.Creditor",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-        db_index=False,  # the key starts with it
-        verbose_name="créancier",
-    )
+    creditor = _creditor_key()
     stage = models.CharField("niveau", max_length=20)
     channel = models.CharField("canal (vide : paiements reçus)", max_length=20, blank=True)
     day = models.DateField("jour")
@@ -141,9 +145,7 @@ class _SentReminderFigures(models.Model):
     paid_15 = _count("premiers contacts suivis d'un paiement sous 15 jours")
     paid_30 = _count("premiers contacts suivis d'un paiement sous 30 jours")
     payments_n = _count("paiements reçus après ce niveau")
-    payments_amount = models.DecimalField(
-        "montant reçu après ce niveau", max_digits=16, decimal_places=2, default=0
-    )
+    payments_amount = _amount("montant reçu après ce niveau")
 
     class Meta:
         abstract = True
@@ -195,27 +197,10 @@ class AllocationDay(models.Model):
     in the transaction of each write; rebuilt by ``manage.py rebuild_summaries``). Never
     written by the application itself."""
 
-    creditor = models.ForeignKey(
-        "dossiers.Creditor",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,  # the key starts with it
-        related_name="+",
-        verbose_name="créancier",
-    )
+    creditor = _creditor_key()
     day = models.DateField("jour")
-    allocated = models.DecimalField(
-        "montant imputé, par date de facture ou de paiement (la plus tardive)",
-        max_digits=16,
-        decimal_places=2,
-        default=0,
-    )
-    cancelled = models.DecimalField(
-        "montant imputé sur des factures annulées, par date d'annulation",
-        max_digits=16,
-        decimal_places=2,
-        default=0,
-    )
+    allocated = _amount("montant imputé, par date de facture ou de paiement (la plus tardive)")
+    cancelled = _amount("montant imputé sur des factures annulées, par date d'annulation")
 
     class Meta:
         verbose_name = "synthèse des imputations par jour"
@@ -234,21 +219,12 @@ class ActivityDay(models.Model):
     transaction of each write; rebuilt by ``manage.py rebuild_summaries``). Never written by
     the application itself."""
 
-    creditor = models.ForeignKey(
-        "dossiers.Creditor",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,  # the key starts with it
-        related_name="+",
-        verbose_name="créancier",
-    )
+    creditor = _creditor_key()
     day = models.DateField("jour")
-    calls = models.BigIntegerField("appels", default=0)
-    calls_traced = models.BigIntegerField("appels avec un compte rendu", default=0)
-    payments_n = models.BigIntegerField("paiements reçus", default=0)
-    payments_amount = models.DecimalField(
-        "montant des paiements reçus", max_digits=16, decimal_places=2, default=0
-    )
+    calls = _count("appels")
+    calls_traced = _count("appels avec un compte rendu")
+    payments_n = _count("paiements reçus")
+    payments_amount = _amount("montant des paiements reçus")
 
     class Meta:
         verbose_name = "synthèse des appels et paiements par jour"
@@ -271,19 +247,12 @@ class DossierStateCount(models.Model):
     another on a counter; the rows are summed when read and folded into ``slot`` 0 every night
     (``compact``)."""
 
-    creditor = models.ForeignKey(
-        "dossiers.Creditor",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,  # the key starts with it
-        related_name="+",
-        verbose_name="créancier",
-    )
+    creditor = _creditor_key()
     # The controller the dossiers are assigned to (``Dossier.assigned_to``), 0 for nobody.
     assignee = models.IntegerField("chargé(e) (0 : non attribué)", default=0)
     state = models.CharField("état", max_length=20)
     slot = models.IntegerField("connexion qui a écrit (0 : regroupé)", default=0)
-    open_count = models.BigIntegerField("dossiers ouverts", default=0)
+    open_count = _count("dossiers ouverts")
 
     class Meta:
         verbose_name = "dossiers ouverts par état"
@@ -305,18 +274,9 @@ class TeamDay(models.Model):
     rebuild_summaries``). Never written by the application itself."""
 
     assignee = models.IntegerField("chargé(e) du dossier")
-    creditor = models.ForeignKey(
-        "dossiers.Creditor",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-        verbose_name="créancier",
-    )
+    creditor = _creditor_key()
     day = models.DateField("jour")
-    recovered = models.DecimalField(
-        "montant des paiements reçus", max_digits=16, decimal_places=2, default=0
-    )
+    recovered = _amount("montant des paiements reçus")
 
     class Meta:
         verbose_name = "synthèse des paiements par chargé(e) et par jour"
