@@ -347,6 +347,14 @@ def allocate_oldest_first(
     return plan, left
 
 
+def _designated_reason(reason: str, claims: Sequence[Claim], designated: frozenset[int]) -> str:
+    """The journal's reason of a payment, naming the invoices the debtor designated."""
+    if not designated:
+        return reason
+    named = ", ".join(sorted({c.invoice_number for c in claims if c.pk in designated}))
+    return f"{reason} (imputé sur {named}, désignée(s) par le débiteur)"[:500]
+
+
 def payment_record(
     *,
     dossier: Dossier,
@@ -394,9 +402,7 @@ def payment_record(
         )
         designated = _designated(claims, invoices)
         plan, unallocated = allocate_oldest_first(claims, amount, designated=designated)
-        if designated:
-            named = ", ".join(sorted({c.invoice_number for c in claims if c.pk in designated}))
-            reason = f"{reason} (imputé sur {named}, désignée(s) par le débiteur)"[:500]
+        reason = _designated_reason(reason, claims, designated)
         if kind == Payment.Kind.CREDIT_NOTE and unallocated > 0:
             raise ValidationError(
                 {"amount": "L'avoir dépasse le reste dû du dossier ; il ne peut pas être imputé."}
@@ -496,9 +502,7 @@ def _payments_run(items: list[PaymentIn], *, actor: User | None) -> list[int]:
         designated = _designated(own, [c.invoice_number for c in own if c.invoice_number in named])
         plan, _unallocated = allocate_oldest_first(own, item.amount, designated=designated)
         reason = (item.reason or "").strip() or "enregistrement d'un paiement"
-        if designated:
-            cited = ", ".join(sorted({c.invoice_number for c in own if c.pk in designated}))
-            reason = f"{reason} (imputé sur {cited}, désignée(s) par le débiteur)"[:500]
+        reason = _designated_reason(reason, own, designated)
         payments.append(
             {"dossier_id": dossier.pk, "kind": Payment.Kind.PAYMENT, "amount": item.amount,
              "received_on": item.received_on, "method": item.method,

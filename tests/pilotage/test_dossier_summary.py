@@ -128,14 +128,17 @@ def test_a_random_walk_of_writes_leaves_the_counts_a_rebuild_makes(portfolio):
                             state=rng.choice(ACTIVE_STATES)
                         )
                     elif move == "reverse":
-                        payment = (
+                        # drawn by the walk's seeded generator, not ``order_by("?")``: the
+                        # same walk on every run
+                        payments = list(
                             Payment.objects.filter(
                                 reversed_on__isnull=True, kind=Payment.Kind.PAYMENT
                             )
                             .exclude(allocations__claim__cancelled_on__isnull=False)
-                            .order_by("?")
-                            .first()
+                            .distinct()
+                            .order_by("pk")
                         )
+                        payment = rng.choice(payments) if payments else None
                         if payment:
                             services.payment_reverse(
                                 payment=payment, actor=None, reason="rejet", on=TODAY
@@ -157,9 +160,10 @@ def test_a_random_walk_of_writes_leaves_the_counts_a_rebuild_makes(portfolio):
                             state=DossierState.WRITTEN_OFF, closed_on=TODAY
                         )
                     elif move == "reopen":
-                        closed = (
-                            Dossier.objects.filter(closed_on__isnull=False).order_by("?").first()
+                        closed_ones = list(
+                            Dossier.objects.filter(closed_on__isnull=False).order_by("pk")
                         )
+                        closed = rng.choice(closed_ones) if closed_ones else None
                         if closed:
                             Dossier.objects.filter(pk=closed.pk).update(
                                 state=DossierState.REMINDER_1, closed_on=None

@@ -182,12 +182,14 @@ def test_a_random_walk_of_writes_leaves_the_reminders_summary_a_rebuild_makes(po
                     actor=None,
                 )
             elif move == "reverse":
-                payment = (
+                # drawn by the walk's seeded generator, not ``order_by("?")``: the same walk
+                payments = list(
                     Payment.objects.filter(reversed_on__isnull=True, kind=Payment.Kind.PAYMENT)
                     .exclude(allocations__claim__cancelled_on__isnull=False)
-                    .order_by("?")
-                    .first()
+                    .distinct()
+                    .order_by("pk")
                 )
+                payment = rng.choice(payments) if payments else None
                 if payment:
                     services.payment_reverse(payment=payment, actor=None, reason="rejet", on=TODAY)
             elif move == "call":
@@ -199,7 +201,7 @@ def test_a_random_walk_of_writes_leaves_the_reminders_summary_a_rebuild_makes(po
                     summary=rng.choice(["", "Règlement annoncé."]),
                 )
             elif move == "uncall" and CallLog.objects.exists():
-                call = CallLog.objects.order_by("?").first()
+                call = rng.choice(list(CallLog.objects.order_by("pk")))
                 if rng.random() < 0.5:
                     CallLog.objects.filter(pk=call.pk).update(summary="", called_at=moment())
                 else:
