@@ -10,11 +10,13 @@ row (reminders, dossiers, journal). Writes ``bench/results/latest.json`` and
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import subprocess
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,6 +36,10 @@ LETTER_TURNS = 10  # the letters in 10 batches, the product's and the floor's in
 SECTIONS = ("letters", "purge", "imports")
 SPREAD_SHARDS = 8  # the spread run's shards at each size (BENCH_SHARD_SIZE to fix their size)
 SHARD_MIN = 500  # relances.services.BATCH_SIZE
+LETTERS_CLAIMS = 10_000  # the letters' base
+# The preparations nothing times (the bases seeded, the statement's copy prepared) run this
+# many at a time before the first measure: a seed keeps about one core busy.
+PREPARE_JOBS = 2
 
 
 def parse_size(text: str) -> int:
@@ -100,8 +106,15 @@ def measure_in_turns(kinds: list[str], database: str, args: list[str], cues: int
 
 
 def _fingerprint(database: str) -> dict:
-    """What the cadence left in the database (reminders, dossiers, journal), as digests."""
-    result = measure("fingerprint", database)
+    """What the cadence left in the database (reminders, dossiers, journal), as digests: read
+    in this process (SQL only: a process of its own cost a Django start-up per copy)."""
+    from bench import cadence_floor
+
+    try:
+        with db.connect(database) as conn:
+            result = cadence_floor.fingerprint(conn)
+    except Exception as error:  # compared as such: never « same rows »
+        result = {"error": f"{type(error).__name__}: {error}"}
     return {key: result.get(key) for key in ("reminders", "dossiers", "journal", "error")}
 
 
@@ -109,13 +122,49 @@ def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def migrated_template() -> None:
+def migrations_digest() -> str:
+    """A digest of every migration file of the project: the template's schema and rows."""
+    digest = hashlib.sha256()
+    for path in sorted(ROOT.glob("*/migrations/*.py")):
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _template_digest() -> str | None:
+    with db._admin() as conn:
+        row = conn.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+            [TEMPLATE],
+        ).fetchone()
+    return row[0] if row else None
+
+
+def migrated_template(reuse: bool = False) -> str:
+    """The migrated, empty template every base is copied from. ``reuse``: the template of an
+    earlier run is taken again when the migration files have not changed since (its digest is
+    the database's comment), else migrated afresh (about a minute, more under load). Returns
+    « reused » or « migrated »."""
+    digest = migrations_digest()
+    if reuse and _template_digest() == f"migrations {digest}":
+        return "reused"
     db.create(TEMPLATE)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "BENCH_DATABASE": TEMPLATE,
            "DJANGO_SETTINGS_MODULE": "bench.settings"}  # fmt: skip
     subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0", "--skip-checks"],
+        cwd=ROOT,
+        env=env,
+        check=True,
     )
+    from psycopg import sql
+
+    with db._admin() as conn:
+        conn.execute(
+            sql.SQL("COMMENT ON DATABASE {} IS {}").format(
+                sql.Identifier(TEMPLATE), sql.Literal(f"migrations {digest}")
+            )
+        )
+    return "migrated"
 
 
 def copy_of(base: str, suffix: str) -> str:
@@ -124,14 +173,99 @@ def copy_of(base: str, suffix: str) -> str:
     return name
 
 
-def bench_size(label: str, claims: int) -> dict:
-    base = f"{db.PREFIX}{label}"
+@contextlib.contextmanager
+def timed_section(times: dict, name: str):
+    """The wall time of one section of the run, kept in ``times`` (the table's footer)."""
     started = time.perf_counter()
+    try:
+        yield
+    finally:
+        times[name] = round(time.perf_counter() - started, 1)
+        log(f"section « {name} »: {times[name]} s")
+
+
+def _prepare_size(label: str, claims: int, statements: bool) -> dict:
+    """A size's base seeded, and the bank statement's copy of it prepared (untimed)."""
+    base = f"{db.PREFIX}{label}"
     db.create(base, template=TEMPLATE)
     t = time.perf_counter()
     counts = seed.seed(base, claims)
-    result = {"counts": counts, "seed_seconds": round(time.perf_counter() - t, 2)}
-    log(f"{label}: seeded {counts} in {result['seed_seconds']} s")
+    out = {"counts": counts, "seed_seconds": round(time.perf_counter() - t, 2)}
+    out["seed_phases"] = dict(seed.PHASES)
+    log(f"{label}: seeded {counts} in {out['seed_seconds']} s ({seed.PHASES})")
+    if statements:
+        from bench.statements import prepare_copy
+
+        t = time.perf_counter()
+        out["statements_prepare"] = prepare_copy(base, claims)
+        out["statements_prepare_seconds"] = round(time.perf_counter() - t, 1)
+        log(f"{label}: the statement's copy prepared in {out['statements_prepare_seconds']} s")
+    return out
+
+
+def _prepare_scoring(claims: int) -> dict:
+    """The payment probability's base of ``claims`` (bench/scoring.py), seeded in a process of
+    its own from the migrated template."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.scoring", "--claims", str(claims), "--seed-only",
+         "--template", TEMPLATE],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if proc.returncode:
+        return {"status": "error", "error": proc.stderr.strip().splitlines()[-3:]}
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    out["seed_seconds"] = round(time.perf_counter() - started, 1)
+    log(f"scoring base of {claims:,} claims seeded in {out['seed_seconds']} s")
+    return out
+
+
+def _prepare_letters() -> dict:
+    base = f"{db.PREFIX}letters"
+    db.create(base, template=TEMPLATE)
+    t = time.perf_counter()
+    seed.seed(base, LETTERS_CLAIMS)
+    return {"seed_seconds": round(time.perf_counter() - t, 1)}
+
+
+def _prepare_purge(debtors: int) -> dict:
+    base = f"{db.PREFIX}purge"
+    db.create(base, template=TEMPLATE)
+    t = time.perf_counter()
+    seed.seed_purge(base, debtors)
+    return {"seed_seconds": round(time.perf_counter() - t, 1), "debtors": debtors}
+
+
+def _job(func, *args):
+    try:
+        return func(*args)
+    except Exception as error:  # reported in its section, the other sections still run
+        return {"status": "error", "error": [f"{type(error).__name__}: {error}"]}
+
+
+def prepare_all(jobs: list[tuple[str, object, tuple]]) -> dict:
+    """Run the untimed preparations ``(key, function, args)``, ``PREPARE_JOBS`` at a time (in
+    the order given: the longest first), before any measure starts: no timer runs meanwhile."""
+    workers = int(os.environ.get("BENCH_PREPARE_JOBS", PREPARE_JOBS))
+    with ProcessPoolExecutor(max_workers=max(workers, 1)) as pool:
+        futures = {key: pool.submit(_job, func, *args) for key, func, args in jobs}
+        return {key: future.result() for key, future in futures.items()}
+
+
+def bench_size(label: str, claims: int, prepared: dict | None = None,
+               times: dict | None = None) -> dict:  # fmt: skip
+    """A size's sections on its seeded base (``prepared``: ``_prepare_size``'s result; seeded
+    here when missing), each section's wall time in ``times``."""
+    base = f"{db.PREFIX}{label}"
+    times = {} if times is None else times
+    started = time.perf_counter()
+    if prepared is None:
+        prepared = _prepare_size(label, claims, False)
+    if "counts" not in prepared:
+        raise RuntimeError(f"{label}: the seed failed: {prepared.get('error')}")
+    counts = prepared["counts"]
+    result = {"counts": counts, "seed_seconds": prepared["seed_seconds"]}
     on = seed.ON.isoformat()
     # The machine is shared: each side runs REPEAT times on fresh copies, interleaved; the
     # fastest run of each counts (all are kept in the JSON).
@@ -146,21 +280,34 @@ def bench_size(label: str, claims: int) -> dict:
     result["shard_size"] = int(shard_size)
     runs = {"cadence": [], "cadence_floor": [], "spread_1": [], "spread_2": []}
     same = spread_same = True
-    for turn in range(repeat):
-        # Interleaved, the first side alternating: a burst of load falls on both.
-        copies = {kind: copy_of(base, kind) for kind in runs}
-        order = list(runs) if turn % 2 == 0 else list(reversed(runs))
-        for kind in order:
-            if kind.startswith("spread_"):
-                args = (on, kind[-1], shard_size)
-                runs[kind].append(measure("cadence_spread", copies[kind], *args))
-            else:
-                runs[kind].append(measure(kind, copies[kind], on))
-        prints = {kind: _fingerprint(name) for kind, name in copies.items()}
-        same = same and prints["cadence"] == prints["cadence_floor"]
-        spread_same = spread_same and prints["cadence"] == prints["spread_1"] == prints["spread_2"]
-        for name in copies.values():
-            db.drop(name)
+    pages_base = pages_examined = None  # the last single run's copy: the pages' morning
+    with timed_section(times, f"{label}: cadence and spread ({repeat} × 4 sides)"):
+        for turn in range(repeat):
+            # Interleaved, the first side alternating: a burst of load falls on both.
+            copies = {kind: copy_of(base, kind) for kind in runs}
+            order = list(runs) if turn % 2 == 0 else list(reversed(runs))
+            for kind in order:
+                if kind.startswith("spread_"):
+                    args = (on, kind[-1], shard_size)
+                    runs[kind].append(measure("cadence_spread", copies[kind], *args))
+                else:
+                    runs[kind].append(measure(kind, copies[kind], on))
+            # Untimed, read-only: the four digests two at a time.
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                prints = dict(zip(copies, pool.map(_fingerprint, copies.values()), strict=True))
+            read = not any(p.get("error") for p in prints.values())  # an error is no « same »
+            same = same and read and prints["cadence"] == prints["cadence_floor"]
+            spread_same = (
+                spread_same
+                and read
+                and prints["cadence"] == prints["spread_1"] == prints["spread_2"]
+            )
+            last = turn == repeat - 1
+            for kind, name in copies.items():
+                if last and kind == "cadence" and "seconds" in runs[kind][-1]:
+                    pages_base, pages_examined = name, runs[kind][-1].get("examined")
+                else:
+                    db.drop(name)
     result["spread_same_result"] = spread_same
     for kind, results in runs.items():
         timed = [r for r in results if "seconds" in r]
@@ -184,19 +331,26 @@ def bench_size(label: str, claims: int) -> dict:
         f"({one.get('shards')} shards of {shard_size}), same={spread_same}"
     )
     runs = int(os.environ.get("DASHBOARD_RUNS", DASHBOARD_RUNS))
-    result["dashboard"], result["dashboard_floor"] = measure_in_turns(
-        ["dashboard", "dashboard_floor"], base, [str(runs)], runs + 1
-    )
+    with timed_section(times, f"{label}: dashboard"):
+        result["dashboard"], result["dashboard_floor"] = measure_in_turns(
+            ["dashboard", "dashboard_floor"], base, [str(runs)], runs + 1
+        )
     log(
         f"{label}: dashboard {result['dashboard'].get('seconds')} s vs floor "
         f"{result['dashboard_floor'].get('seconds')} s (median of {runs} warm calls)"
     )
     if os.environ.get("BENCH_PAGES", "1") != "0":
-        result["pages"] = bench_pages(label, base, on)
+        with timed_section(times, f"{label}: pages"):
+            result["pages"] = bench_pages(label, base, on, pages_base, pages_examined)
+    elif pages_base:
+        db.drop(pages_base)
     if os.environ.get("BENCH_STATEMENTS", "1") != "0":
         from bench.statements import bench_statements
 
-        result["statements"] = bench_statements(base, claims)
+        with timed_section(times, f"{label}: bank statement"):
+            result["statements"] = bench_statements(
+                base, claims, prepared_before=prepared.get("statements_prepare")
+            )
         st = result["statements"]
         log(
             f"{label}: statement of {st.get('lines')} lines, matching "
@@ -211,19 +365,25 @@ def bench_size(label: str, claims: int) -> dict:
     return result
 
 
-def bench_pages(label: str, base: str, on: str) -> dict:
+def bench_pages(
+    label: str, base: str, on: str, after_run: str | None = None, examined: int | None = None
+) -> dict:
     """The pages a user waits on, as served (issue #25, item 1), on a copy of the base after the
     day's run: the morning a controller finds, with the day's calls and letters planned (on the
-    bare seed « Ma journée » would show only the enrichment's tasks)."""
+    bare seed « Ma journée » would show only the enrichment's tasks). ``after_run``: that copy
+    already made, the cadence section's last single run (the same rows as a new copy and run,
+    checked « same rows » against the floor); dropped here."""
     from bench.pages import measure_pages
 
-    name = copy_of(base, "pages")
+    name = after_run or copy_of(base, "pages")
     try:
-        run = measure("cadence", name, on)  # not timed here: the cadence rows time it
+        # The run (not timed here: the cadence rows time it), when no copy ran it yet.
+        run = {"examined": examined} if after_run else measure("cadence", name, on)
         pages = measure_pages(name)
     finally:
         db.drop(name)
     pages["after_run_of"] = run.get("examined")
+    pages["after_run"] = "the cadence section's last single run" if after_run else "its own run"
     log(
         f"{label}: pages "
         + ", ".join(f"{k} {v['median_ms']} ms" for k, v in pages.items() if isinstance(v, dict)
@@ -232,11 +392,13 @@ def bench_pages(label: str, base: str, on: str) -> dict:
     return pages
 
 
-def bench_letters(count: int) -> dict:
+def bench_letters(count: int, prepared: dict | None = None) -> dict:
+    """``prepared``: ``_prepare_letters``' result (its base seeded); seeded here when missing."""
     base = f"{db.PREFIX}letters"
-    db.create(base, template=TEMPLATE)
-    seed.seed(base, 10_000)
-    out: dict = {"one_phase": True}
+    prepared = prepared or _prepare_letters()
+    if prepared.get("status") == "error":
+        return prepared
+    out: dict = {"one_phase": True, "seed_seconds": prepared.get("seed_seconds")}
     turns = int(os.environ.get("LETTER_TURNS", LETTER_TURNS))
     # One phase: the product and the floor, with 1 and with 2 worker processes, all four ready
     # side by side and cued in turn batch by batch, so that the 2-vs-1 ratios compare batches
@@ -257,12 +419,12 @@ def bench_letters(count: int) -> dict:
     return out
 
 
-def bench_purge(debtors: int) -> dict:
+def bench_purge(debtors: int, prepared: dict | None = None) -> dict:
+    """``prepared``: ``_prepare_purge``'s result (its base seeded); seeded here when missing."""
     base = f"{db.PREFIX}purge"
-    db.create(base, template=TEMPLATE)
-    t = time.perf_counter()
-    seed.seed_purge(base, debtors)
-    out = {"seed_seconds": round(time.perf_counter() - t, 1), "debtors": debtors}
+    out = prepared or _prepare_purge(debtors)
+    if out.get("status") == "error":
+        return out
     run, floor = copy_of(base, "run"), copy_of(base, "floor")
     out["product"] = measure("purge", run)
     out["floor"] = measure("purge_floor", floor)
@@ -301,23 +463,17 @@ def bench_imports(rows: int) -> dict:
     return out
 
 
-def bench_scoring(label: str, claims: int) -> dict:
+def bench_scoring(label: str, claims: int, prepared: dict | None = None) -> dict:
     """The payment probability (issue #26, bench/scoring.py): a base of its own with the
     generated history of ``claims`` invoices and fresh dossiers up to ``claims / 5`` open
-    dossiers (1M: 200,000 to score), seeded in a process of its own, then the weekly training
-    and the daily scoring timed in another. Targets at 1M: training < 5 min, scoring < 60 s."""
+    dossiers (1M: 200,000 to score), seeded in a process of its own (``prepared``:
+    ``_prepare_scoring``'s result, seeded here when missing), then the weekly training and the
+    daily scoring timed in another. Targets at 1M: training < 5 min, scoring < 60 s."""
     name = f"{db.PREFIX}scoring_{claims}"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    started = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-m", "bench.scoring", "--claims", str(claims), "--seed-only"],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if proc.returncode:
+    out = dict(prepared or _prepare_scoring(claims))
+    if out.get("status") == "error":
         db.drop(name)
-        return {"status": "error", "error": proc.stderr.strip().splitlines()[-3:]}
-    out = json.loads(proc.stdout.strip().splitlines()[-1])
-    out["seed_seconds"] = round(time.perf_counter() - started, 1)
+        return out
     from bench.scoring import run_measure
 
     out.update(run_measure(name))
@@ -367,37 +523,77 @@ def _readme(table: str) -> None:
         readme.write_text(f"{head}{start}\n{table}{end}{tail}")
 
 
+def _on(name: str) -> bool:
+    return os.environ.get(name, "1") != "0"
+
+
 def main() -> None:
     sizes = os.environ.get("SIZE", "10k,100k")
     letters = int(os.environ.get("LETTERS", "1000"))
+    debtors = int(os.environ.get("PURGE_DEBTORS", PURGE_DEBTORS))
     started = time.perf_counter()
-    migrated_template()
     report = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "on": seed.ON.isoformat(),
         "cpus": os.cpu_count(),
         "targets": TARGETS,
         "sizes": {},
+        "load_before": [round(x, 2) for x in os.getloadavg()],
     }
-    report["load_before"] = [round(x, 2) for x in os.getloadavg()]
+    times: dict[str, float] = {}
+    report["section_seconds"] = times
+    with timed_section(times, "template (migrated, or reused: same migrations)"):
+        report["template"] = migrated_template(reuse=_on("BENCH_REUSE_TEMPLATE"))
     labels = [s.strip() for s in sizes.split(",") if s.strip()]
+    # The untimed preparations first, two at a time, the longest first: the sizes' bases (and
+    # their statement's copy), the scoring's, the letters' and the purge's.
+    jobs: list[tuple[str, object, tuple]] = []
+    for label in sorted(labels, key=parse_size, reverse=True):
+        claims = parse_size(label)
+        jobs.append((f"size {label}", _prepare_size, (label, claims, _on("BENCH_STATEMENTS"))))
+        if _on("BENCH_SCORING"):
+            jobs.append((f"scoring {label}", _prepare_scoring, (claims,)))
+    if _on("BENCH_PURGE"):
+        jobs.append(("purge", _prepare_purge, (debtors,)))
+    if _on("BENCH_LETTERS"):
+        jobs.append(("letters", _prepare_letters, ()))
+    with timed_section(times, f"seeds and preparations, {PREPARE_JOBS} at a time (untimed)"):
+        prepared = prepare_all(jobs)
+    report["prepared"] = {
+        key: {k: v for k, v in value.items() if k in ("seed_seconds", "seed_phases",
+                                                        "statements_prepare_seconds", "status",
+                                                        "error")}
+        for key, value in prepared.items()
+    }  # fmt: skip
     for label in labels:
-        report["sizes"][label] = bench_size(label, parse_size(label))
-    if os.environ.get("BENCH_SCORING", "1") != "0":
-        report["scoring"] = {label: bench_scoring(label, parse_size(label)) for label in labels}
-    if os.environ.get("BENCH_LETTERS", "1") != "0":
-        report["letters"] = bench_letters(letters)
-    if os.environ.get("BENCH_IMPORTS", "1") != "0":
-        report["imports"] = bench_imports(int(os.environ.get("IMPORT_ROWS", IMPORT_ROWS)))
-    if os.environ.get("BENCH_PURGE", "1") != "0":
-        report["purge"] = bench_purge(int(os.environ.get("PURGE_DEBTORS", PURGE_DEBTORS)))
+        report["sizes"][label] = bench_size(
+            label, parse_size(label), prepared[f"size {label}"], times
+        )
+    if _on("BENCH_SCORING"):
+        report["scoring"] = {}
+        for label in labels:
+            with timed_section(times, f"{label}: scoring (train, score)"):
+                report["scoring"][label] = bench_scoring(
+                    label, parse_size(label), prepared[f"scoring {label}"]
+                )
+    if _on("BENCH_LETTERS"):
+        with timed_section(times, "letters"):
+            report["letters"] = bench_letters(letters, prepared["letters"])
+    if _on("BENCH_IMPORTS"):
+        with timed_section(times, "imports"):
+            report["imports"] = bench_imports(int(os.environ.get("IMPORT_ROWS", IMPORT_ROWS)))
+    if _on("BENCH_PURGE"):
+        with timed_section(times, "purge"):
+            report["purge"] = bench_purge(debtors, prepared["purge"])
     report["load_after"] = [round(x, 2) for x in os.getloadavg()]
     # Every section measured now names this run; _keep_earlier's keep their own.
     scoring = list(report.get("scoring", {}).values())
     for section in [*report["sizes"].values(), *scoring, *(report.get(k) for k in SECTIONS)]:
         if section is not None:
             section["run"] = report["date"]
-    db.drop(TEMPLATE)
+    # The template is kept for the next run (see migrated_template), unless asked otherwise.
+    if not _on("BENCH_REUSE_TEMPLATE"):
+        db.drop(TEMPLATE)
     report["total_seconds"] = round(time.perf_counter() - started, 1)
     RESULTS.mkdir(exist_ok=True)
     _keep_earlier(report)

@@ -13,6 +13,7 @@ Targets (issue #26): training on 1M claims < 5 min; scoring 200k open dossiers <
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import os
@@ -24,7 +25,7 @@ from datetime import date
 from pathlib import Path
 
 from bench import db
-from bench.seed import luhn_siren
+from bench.seed import PHASES, indexes_after, luhn_siren
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 24)
@@ -66,30 +67,50 @@ LOADED = ("dossiers_creditor", "dossiers_debtor", "dossiers_dossier", "dossiers_
 FRESH_DAYS = 60  # the fresh dossiers opened within the last 60 days, none paid yet
 
 
-def seed(name: str, claims: int, *, open_dossiers: int | None = None) -> dict:
+def seed(
+    name: str,
+    claims: int,
+    *,
+    open_dossiers: int | None = None,
+    template: str | None = None,
+    summaries: bool = False,
+) -> dict:
     """Migrate ``name`` and fill it with the generated history of ``claims`` invoices (five per
     dossier, about a quarter of the dossiers still open), then with fresh dossiers (opened within
     the last ``FRESH_DAYS`` days, nothing paid yet, five invoices each) until ``open_dossiers``
     are open: by default ``claims / 5``, the open dossiers of ``make bench``'s base of the same
-    size (1M open claims: 200,000 dossiers to score)."""
+    size (1M open claims: 200,000 dossiers to score). ``template``: a migrated empty database
+    to copy (``make bench``'s), instead of migrating ``name`` (a minute, more under load).
+    ``summaries``: the dashboard's summary tables computed too (``rebuild_summaries``, two
+    minutes at 1M under load): the training and the scoring read none of them, nor write the
+    tables they summarise, so ``make bench`` leaves them empty."""
     from scoring import synthetic
 
     open_dossiers = claims // 5 if open_dossiers is None else open_dossiers
-    db.create(name)
+    db.create(name, template=template)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "BENCH_DATABASE": name,
            "DJANGO_SETTINGS_MODULE": "bench.settings"}  # fmt: skip
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
-    )
+    if not template:
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput", "-v0", "--skip-checks"],
+            cwd=ROOT, env=env, check=True,
+        )  # fmt: skip
+    PHASES.clear()
+    t = time.perf_counter()
     history, _ = synthetic.generate(dossiers=claims // 5, today=TODAY, effect="promises", seed=9)
+    PHASES["generate"] = round(time.perf_counter() - t, 1)
     counts = {"claims": 0, "dossiers": 0, "open": 0, "fresh": 0, "payments": 0, "promises": 0,
               "reminders": 0}  # fmt: skip
     with db.connect(name) as conn, conn.cursor() as cur:
-        # The dashboard's summaries are kept by triggers on these tables (pilotage): off while
-        # the history is loaded (a statement trigger per COPY, tens of minutes at 1M), then
-        # computed once from the rows (``rebuild_summaries``, below).
-        for table in LOADED:
-            cur.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+        # Plain rows, consistent by construction: no trigger while they are loaded (as
+        # bench/seed.py). The dashboard's summaries are kept by triggers on these tables
+        # (pilotage: a statement trigger per COPY, tens of minutes at 1M), computed once from
+        # the rows instead when asked (``summaries``, below); the foreign keys' checks at
+        # commit took a minute at 1M.
+        cur.execute("SET session_replication_role = replica")
+        t = time.perf_counter()
+        loading = contextlib.ExitStack()  # closed once the rows are in: the indexes built
+        loading.enter_context(indexes_after(cur, LOADED))
         steps = dict(
             cur.execute(
                 "SELECT s.offset_days, min(s.id) FROM relances_cadencestep s JOIN "
@@ -119,22 +140,31 @@ def seed(name: str, claims: int, *, open_dossiers: int | None = None) -> dict:
                 dossiers=extra, today=TODAY, effect="promises", days=FRESH_DAYS, seed=10
             )
             _write(cur, fresh, steps, counts, offset=counts["dossiers"], fresh=True)
+        PHASES["rows"] = round(time.perf_counter() - t, 1)
+        t = time.perf_counter()
+        loading.close()
+        PHASES["indexes"] = round(time.perf_counter() - t, 1)
         for table in LOADED:
             cur.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f"(SELECT coalesce(max(id), 1) FROM {table}))"
             )
-        conn.commit()  # the foreign keys checked
-        for table in LOADED:
-            cur.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
         conn.commit()
+    t = time.perf_counter()
     with db.connect(name, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
-    subprocess.run(
-        [sys.executable, "manage.py", "rebuild_summaries", "-v0"], cwd=ROOT, env=env, check=True
-    )
-    with db.connect(name, autocommit=True) as conn:
-        conn.execute("ANALYZE")
+    PHASES["vacuum_analyze"] = round(time.perf_counter() - t, 1)
+    if summaries:
+        t = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "manage.py", "rebuild_summaries", "-v0", "--skip-checks"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
+        with db.connect(name, autocommit=True) as conn:
+            conn.execute("ANALYZE")
+        PHASES["summaries"] = round(time.perf_counter() - t, 1)
     return counts
 
 
@@ -314,6 +344,7 @@ def main() -> None:
     parser.add_argument("--open", type=int, default=None, help="dossiers ouverts (claims / 5)")
     parser.add_argument("--keep", action="store_true", help="garder la base après la mesure")
     parser.add_argument("--seed-only", action="store_true", help="créer la base, sans mesurer")
+    parser.add_argument("--template", help="base migrée vide à copier (au lieu de migrer)")
     parser.add_argument(
         "--measure-only", action="store_true", help="mesurer sur la base déjà créée (--keep)"
     )
@@ -331,9 +362,9 @@ def main() -> None:
     seeded = None
     if not args.measure_only:
         started = time.perf_counter()
-        counts = seed(name, args.claims, open_dossiers=args.open)
+        counts = seed(name, args.claims, open_dossiers=args.open, template=args.template)
         seeded = round(time.perf_counter() - started, 1)
-        print(json.dumps({"counts": counts, "seed_s": seeded}), flush=True)
+        print(json.dumps({"counts": counts, "seed_s": seeded, "seed_phases": PHASES}), flush=True)
         if args.seed_only:
             return
     result = run_measure(name)

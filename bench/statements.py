@@ -159,6 +159,7 @@ def prepare(database: str, lines: int, post_lines: int = 0) -> dict:
 
     started = time.perf_counter()
     rng = random.Random(24)
+    from bench.seed import indexes_after
     from pilotage import summaries
 
     with connection.cursor() as cur:
@@ -166,10 +167,12 @@ def prepare(database: str, lines: int, post_lines: int = 0) -> dict:
         # the summaries then computed again from the tables (``manage.py rebuild_summaries``).
         with transaction.atomic():
             cur.execute("SET LOCAL session_replication_role = replica")
-            cur.execute("UPDATE dossiers_dossier SET creditor_id = %s WHERE creditor_id <> %s",
-                        [CREDITOR, CREDITOR])  # fmt: skip
-            cur.execute("UPDATE dossiers_claim SET creditor_id = %s WHERE creditor_id <> %s",
-                        [CREDITOR, CREDITOR])  # fmt: skip
+            # Their indexes built again after the move (bench/seed.py), not entry by entry.
+            with indexes_after(cur, ("dossiers_dossier", "dossiers_claim")):
+                cur.execute("UPDATE dossiers_dossier SET creditor_id = %s WHERE creditor_id <> %s",
+                            [CREDITOR, CREDITOR])  # fmt: skip
+                cur.execute("UPDATE dossiers_claim SET creditor_id = %s WHERE creditor_id <> %s",
+                            [CREDITOR, CREDITOR])  # fmt: skip
         summaries.rebuild()
         cur.execute("SELECT max(id) FROM dossiers_dossier")
         dossiers = cur.fetchone()[0]
@@ -626,20 +629,40 @@ def _measure(kind: str, database: str, *args: str) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def bench_statements(base: str, claims: int, lock: str | None = None, keep: bool = False) -> dict:
-    """Prepare a copy of the seeded ``base``; then the matching alone, product and floor, on
+def _lines(claims: int) -> tuple[int, int]:
+    lines = statement_lines(claims)
+    return lines, min(int(os.environ.get("STATEMENT_POST_LINES", POST_LINES)) or lines, lines)
+
+
+def prepare_copy(base: str, claims: int) -> dict:
+    """The prepared copy of ``base`` (``<base>_stmt``) and its statement, untimed: bench/run.py
+    makes it while the other bases are seeded, then hands it to ``bench_statements``."""
+    from bench import db
+
+    lines, post_lines = _lines(claims)
+    db.create(f"{base}_stmt", template=base)
+    return _measure("statements_prepare", f"{base}_stmt", str(lines), str(post_lines))
+
+
+def bench_statements(
+    base: str, claims: int, lock: str | None = None, keep: bool = False,
+    prepared_before: dict | None = None,
+) -> dict:  # fmt: skip
+    """Prepare a copy of the seeded ``base`` (or take ``prepared_before``, ``prepare_copy``'s);
+    then the matching alone, product and floor, on
     the whole statement; then the import with posting, product and floor each on a copy, on
     its first ``STATEMENT_POST_LINES`` lines (all by default). ``lock``: a file held (flock)
     around the timed parts only. ``keep``: the prepared copy and its statement are kept, and
     taken again by the next run with ``keep`` (``STATEMENTS_MATCH=0``: the import alone)."""
     from bench import db
 
-    lines = statement_lines(claims)
-    post_lines = min(int(os.environ.get("STATEMENT_POST_LINES", POST_LINES)) or lines, lines)
+    lines, post_lines = _lines(claims)
     prepared = f"{base}_stmt"
     out: dict = {"claims": claims, "lines": lines, "post_lines": post_lines}
     kept = Path(tempfile.gettempdir()) / f"{prepared}.prepare.json"
-    if keep and db.exists(prepared) and kept.exists() and kept.stat().st_size:
+    if prepared_before is not None:
+        out["prepare"] = prepared_before
+    elif keep and db.exists(prepared) and kept.exists() and kept.stat().st_size:
         out["prepare"] = {**json.loads(kept.read_text()), "kept": True}  # prepared before
     else:
         db.create(prepared, template=base)

@@ -263,6 +263,9 @@ def markdown(report: dict) -> str:
         if _run(size, report) == "this run"
     )
     lines.append(f"Time per size (seed, copies, measures): {timing}.")
+    if report.get("section_seconds"):
+        sections = "; ".join(f"{name} {sec} s" for name, sec in report["section_seconds"].items())
+        lines.append(f"Time per section (wall): {sections}; total {report['total_seconds']} s.")
     if "load_before" in report:
         before, after = report["load_before"], report.get("load_after", ["?"] * 3)
         lines.append(

@@ -160,3 +160,19 @@ def test_a_run_without_scoring_keeps_the_earlier_sections(tmp_path, monkeypatch)
     assert "scoring" not in report
     assert report["sizes"]["10k"]["run"] == BEFORE
     assert report["purge"]["run"] == BEFORE and report["imports"] == {"rows": 100_000}
+
+
+def test_the_footer_gives_each_section_its_wall_time():
+    report = {
+        "date": NOW,
+        "on": "2026-11-24",
+        "cpus": 2,
+        "targets": TARGETS,
+        "total_seconds": 812.4,
+        "sizes": {"1M": _size(NOW, 4.0, 20138)},
+        "section_seconds": {"seeds and preparations, 2 at a time (untimed)": 301.2,
+                            "1M: cadence and spread (2 × 4 sides)": 180.5, "letters": 290.1},
+    }  # fmt: skip
+    footer = next(line for line in markdown(report).splitlines() if "Time per section" in line)
+    assert "1M: cadence and spread (2 × 4 sides) 180.5 s" in footer
+    assert "letters 290.1 s" in footer and footer.endswith("total 812.4 s.")
