@@ -10,6 +10,7 @@ import statistics
 import sys
 import time
 from datetime import date, timedelta
+from decimal import Decimal
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -211,8 +212,11 @@ def letters(
 _OPEN = "outstanding > 0 AND cancelled_on IS NULL"
 _AGING = [(None, 0), (1, 30), (31, 60), (61, 90), (91, 180), (181, None)]
 _ACTIVE = ["open", "reminder_1", "reminder_2", "reminder_3", "formal_notice", "go_no_go",
-           "promise", "payment_plan", "disputed", "insolvency", "restricted"]  # fmt: skip
+           "promise", "payment_plan", "disputed", "insolvency", "restricted",
+           "accessories"]  # fmt: skip
 _PIECES = [("contract", "order"), ("invoice",), ("delivery_note",)]
+_PIECE_KEYS = ["contract_or_order", "invoice", "delivery"]  # the product's names (kpis)
+_BUCKETS = ["not_due", "d1_30", "d31_60", "d61_90", "d91_180", "d180"]  # _AGING's, named
 _NOTICE = "d.closed_on IS NULL AND d.state IN ('formal_notice', 'go_no_go')"
 _TZ = "'Europe/Paris'"
 
@@ -233,6 +237,41 @@ def _evidence(kinds) -> str:
 
 _PIECE_SQL = [_evidence(kinds) for kinds in _PIECES]
 _ON_DAY = "(%s AT TIME ZONE 'Europe/Paris')::date BETWEEN %%(start)s AND %%(on)s"
+_CLAIM_KEYS = [
+    "open_total",
+    *[f"aging_{key}{n}" for key in _BUCKETS for n in ("", "_n")],
+    "issued_end",
+    "allocated_end",
+    "sales",
+    *[f"sales_m{i}" for i in range(24)],
+]
+_REMINDER_KEYS = ["sent", "traced", "first_n", "due7", "paid7", "due15", "paid15", "due30",
+                  "paid30", "payments_n", "payments_amount"]  # fmt: skip
+_ARRANGEMENT_KEYS = ["promises_kept", "promises_broken", "plans_honoured", "plans_broken",
+                     "disputes_opened", "disputes_resolved", "disputes_upheld",
+                     "disputes_open_now", "calls", "calls_traced"]  # fmt: skip
+_TEAM_KEYS = ["held", "calls", "approvals", "recorded", "uploads", "recovered"]
+_PAYMENT = "kind = 'payment' AND reversed_on IS NULL"
+# The payment windows of the sent reminders: the first of a level counts once its N days are
+# over by the day of the run; paid if a payment came within N days while that level was still
+# the last one sent.
+_WINDOWS = ", ".join(
+    f"count(*) FILTER (WHERE rank = 1 AND sent_on <= %(on)s::date - {d}), "
+    f"count(*) FILTER (WHERE rank = 1 AND sent_on <= %(on)s::date - {d} "
+    f"AND paid_on <= sent_on + {d})"
+    for d in (7, 15, 30)
+)
+_SENT = """SELECT r.id, r.dossier_id, r.channel, s.stage, r.content <> '' AS traced, r.sent_at,
+       (r.sent_at AT TIME ZONE 'Europe/Paris')::date AS sent_on,
+       row_number() OVER (PARTITION BY r.dossier_id, r.cycle, s.stage
+                          ORDER BY r.sent_at, r.id) AS rank
+FROM relances_reminder r JOIN relances_cadencestep s ON s.id = r.step_id
+WHERE r.status = 'sent' AND r.sent_at IS NOT NULL"""
+# The last sent reminder of the payment's dossier before it (``col``: its level or its day).
+_LAST = """(SELECT {col} FROM relances_reminder x JOIN relances_cadencestep s ON s.id = x.step_id
+   WHERE x.dossier_id = p.dossier_id AND x.status = 'sent' AND x.sent_at IS NOT NULL
+     AND (x.sent_at AT TIME ZONE 'Europe/Paris')::date < p.received_on
+   ORDER BY x.sent_at DESC, x.id DESC LIMIT 1)"""
 DASHBOARD_SQL = [
     # Claims: outstanding, aging balance, receivables at the end (less allocations), invoicing
     # of the period and of each count-back month.
@@ -260,32 +299,40 @@ DASHBOARD_SQL = [
     + """ count(*) FILTER (WHERE d.closed_on IS NOT NULL AND d.purge_on < %(on)s
                                AND b.name <> '[anonymisé]')
        FROM dossiers_dossier d JOIN dossiers_debtor b ON b.id = d.debtor_id""",
-    # Payments received per month.
-    """SELECT date_trunc('month', received_on), count(*), sum(amount) FROM dossiers_payment
-       WHERE kind = 'payment' AND received_on BETWEEN %(start)s AND %(on)s GROUP BY 1""",
+    # Payments received per month (not credit notes, not taken back by the bank).
+    f"""SELECT date_trunc('month', received_on)::date, count(*), sum(amount)
+       FROM dossiers_payment WHERE {_PAYMENT} AND received_on BETWEEN %(start)s AND %(on)s
+       GROUP BY 1""",
     # Sent reminders per level and channel; the first of each level per dossier and cycle, and
-    # whether a payment came within 7, 15, 30 days of it.
-    """SELECT stage, channel, count(*), count(*) FILTER (WHERE traced),
-              count(*) FILTER (WHERE rank = 1), """
-    + ", ".join(
-        f"count(*) FILTER (WHERE rank = 1 AND sent_on <= %(on)s::date - {d}), "
-        f"count(*) FILTER (WHERE rank = 1 AND sent_on <= %(on)s::date - {d} "
-        f"AND paid_on <= sent_on + {d})"
-        for d in (7, 15, 30)
-    )
-    + """ FROM (SELECT r.*, CASE WHEN rank = 1 THEN (SELECT min(p.received_on)
-                 FROM dossiers_payment p WHERE p.dossier_id = r.dossier_id
-                 AND p.kind = 'payment' AND p.received_on > r.sent_on) END AS paid_on
-             FROM (SELECT r.dossier_id, r.channel, s.stage, r.content <> '' AS traced,
-                          (r.sent_at AT TIME ZONE 'Europe/Paris')::date AS sent_on,
-                          row_number() OVER (PARTITION BY r.dossier_id, r.cycle, s.stage
-                                             ORDER BY r.sent_at, r.id) AS rank
-                   FROM relances_reminder r JOIN relances_cadencestep s ON s.id = r.step_id
-                   WHERE r.status = 'sent' AND r.sent_at IS NOT NULL) r
-             WHERE sent_on BETWEEN %(start)s AND %(on)s) r
-       GROUP BY stage, channel""",
-    # Costs, promises, plans, disputes and calls of the period.
-    """SELECT c.*,
+    # whether a payment came within 7, 15, 30 days of it while that level was still the last
+    # one sent (before the first later reminder of another level: ``other_on``); then the
+    # period's payments by the last level sent at most 30 days before them (channel NULL).
+    f"""WITH sent AS ({_SENT})
+    SELECT stage, channel, count(*), count(*) FILTER (WHERE traced),
+           count(*) FILTER (WHERE rank = 1), {_WINDOWS}, 0, 0
+    FROM (SELECT r.*, CASE WHEN rank = 1 THEN (
+              SELECT min(p.received_on) FROM dossiers_payment p
+              WHERE p.dossier_id = r.dossier_id AND p.{_PAYMENT.replace(" AND ", " AND p.")}
+                AND p.received_on > r.sent_on
+                AND (r.other_on IS NULL OR p.received_on <= r.other_on)) END AS paid_on
+          FROM (SELECT r.*, CASE WHEN rank = 1 THEN (
+                    SELECT min(x.sent_on) FROM sent x WHERE x.dossier_id = r.dossier_id
+                    AND x.stage <> r.stage
+                    AND (x.sent_at > r.sent_at OR (x.sent_at = r.sent_at AND x.id > r.id)))
+                    END AS other_on
+                FROM sent r WHERE sent_on BETWEEN %(start)s AND %(on)s) r) r
+    GROUP BY stage, channel
+    UNION ALL
+    SELECT stage, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, count(*), sum(amount)
+    FROM (SELECT p.amount, p.received_on, {_LAST.format(col="s.stage")} AS stage,
+                 {_LAST.format(col="(x.sent_at AT TIME ZONE 'Europe/Paris')::date")} AS sent_on
+          FROM dossiers_payment p
+          WHERE p.{_PAYMENT.replace(" AND ", " AND p.")}
+            AND p.received_on BETWEEN %(start)s AND %(on)s) a
+    WHERE stage IS NOT NULL AND received_on <= sent_on + 30
+    GROUP BY stage""",
+    # Promises, plans, disputes and calls of the period.
+    """SELECT
        (SELECT count(*) FILTER (WHERE status = 'kept') FROM dossiers_promise
         WHERE settled_on BETWEEN %(start)s AND %(on)s),
        (SELECT count(*) FILTER (WHERE status = 'broken') FROM dossiers_promise
@@ -293,7 +340,9 @@ DASHBOARD_SQL = [
        (SELECT count(*) FROM dossiers_paymentplan p JOIN dossiers_dossier d ON d.id = p.dossier_id
         WHERE (p.status = 'completed' AND p.ended_on BETWEEN %(start)s AND %(on)s)
            OR (p.status = 'active' AND d.state = 'paid'
-               AND d.closed_on BETWEEN %(start)s AND %(on)s)),
+               AND d.closed_on BETWEEN %(start)s AND %(on)s)
+           OR (p.status = 'active' AND d.state = 'accessories'
+               AND d.accessories_since BETWEEN %(start)s AND %(on)s)),
        (SELECT count(*) FROM dossiers_paymentplan
         WHERE status = 'broken' AND ended_on BETWEEN %(start)s AND %(on)s),
        (SELECT count(*) FROM dossiers_dispute WHERE opened_on BETWEEN %(start)s AND %(on)s),
@@ -302,15 +351,13 @@ DASHBOARD_SQL = [
        (SELECT count(*) FROM dossiers_dispute
         WHERE status = 'upheld' AND resolved_on BETWEEN %(start)s AND %(on)s),
        (SELECT count(*) FROM dossiers_dispute WHERE status = 'open'),
-       (SELECT avg(resolved_on - opened_on) FROM dossiers_dispute
-        WHERE status <> 'open' AND resolved_on BETWEEN %(start)s AND %(on)s),
        (SELECT count(*) FROM relances_calllog WHERE """
     + _ON_DAY % "called_at"
     + """), (SELECT count(*) FROM relances_calllog WHERE summary <> '' AND """
     + _ON_DAY % "called_at"
-    + """) FROM pilotage_costsettings c WHERE c.id = 1""",
+    + ")",
     # The controllers: dossiers held, actions and amounts recovered over the period.
-    """SELECT u.*,
+    """SELECT u.username,
        (SELECT count(*) FROM dossiers_dossier d WHERE d.assigned_to_id = u.id
         AND d.closed_on IS NULL),
        (SELECT count(*) FROM relances_calllog c WHERE c.called_by_id = u.id AND """
@@ -326,7 +373,7 @@ DASHBOARD_SQL = [
     + """),
        (SELECT coalesce(sum(p.amount), 0) FROM dossiers_payment p
         JOIN dossiers_dossier d ON d.id = p.dossier_id
-        WHERE p.kind = 'payment' AND d.assigned_to_id = u.id
+        WHERE p.kind = 'payment' AND p.reversed_on IS NULL AND d.assigned_to_id = u.id
         AND p.received_on BETWEEN %(start)s AND %(on)s)
        FROM auth_user u WHERE EXISTS (
          SELECT 1 FROM auth_user_groups ug JOIN auth_group g ON g.id = ug.group_id
@@ -334,14 +381,175 @@ DASHBOARD_SQL = [
        ORDER BY u.last_name, u.first_name, u.username""",
 ]
 
+# The second floor: the same figures read from the summary tables the page reads
+# (``pilotage``: claims, sent reminders, allocations, calls and payments by creditor and day,
+# open dossiers by creditor, controller and state, payments by controller and day), kept by
+# triggers; what no summary holds (evidence at formal notice, purges, promises, plans,
+# disputes, the controllers' own actions) read from its table, as the page does.
+_MATURE = ", ".join(
+    f"sum(first_n) FILTER (WHERE day <= %(on)s::date - {d}), "
+    f"sum(paid_{d}) FILTER (WHERE day <= %(on)s::date - {d})"
+    for d in (7, 15, 30)
+)
+SUMMARY_SQL = [
+    "SELECT sum(open_amount), "
+    + ", ".join(
+        "sum(open_amount) FILTER (WHERE {w}), sum(open_count) FILTER (WHERE {w})".format(
+            w=" AND ".join(
+                ([f"day <= %(on)s::date - {low}"] if low is not None else [])
+                + ([f"day >= %(on)s::date - {high}"] if high is not None else [])
+            )
+        )
+        for low, high in _AGING
+    )
+    + """, coalesce(sum(issued) FILTER (WHERE day <= %(on)s), 0)
+           - coalesce(sum(cancelled) FILTER (WHERE day <= %(on)s), 0),
+       (SELECT coalesce(sum(allocated), 0) - coalesce(sum(cancelled), 0)
+        FROM pilotage_allocationday WHERE day <= %(on)s),
+       sum(issued) FILTER (WHERE day BETWEEN %(start)s AND %(on)s), """
+    + ", ".join(
+        f"sum(issued) FILTER (WHERE day BETWEEN %(m{i}s)s AND %(m{i}e)s)" for i in range(24)
+    )
+    + " FROM pilotage_claimday",
+    "WITH states AS (SELECT state, sum(open_count) AS n FROM pilotage_dossierstatecount "
+    "GROUP BY state) SELECT "
+    + ", ".join(f"(SELECT coalesce(sum(n), 0) FROM states WHERE state = '{s}')" for s in _ACTIVE)
+    + ", n.*, g.* FROM (SELECT count(*), "
+    + ", ".join(f"count(*) FILTER (WHERE {p})" for p in _PIECE_SQL)
+    + f", count(*) FILTER (WHERE {' AND '.join(_PIECE_SQL)}) FROM dossiers_dossier d "
+    + f"WHERE {_NOTICE}) n, "
+    + """(SELECT count(*) FROM dossiers_dossier d JOIN dossiers_debtor b ON b.id = d.debtor_id
+          WHERE d.closed_on IS NOT NULL AND d.purge_on < %(on)s
+            AND b.name <> '[anonymisé]') g""",
+    """SELECT date_trunc('month', day)::date, sum(payments_n), sum(payments_amount)
+       FROM pilotage_activityday WHERE day BETWEEN %(start)s AND %(on)s
+       GROUP BY 1 HAVING sum(payments_n) > 0""",
+    f"""SELECT stage, nullif(channel, ''), sum(sent), sum(traced), sum(first_n), {_MATURE},
+           sum(payments_n), sum(payments_amount)
+       FROM pilotage_reminderday WHERE day BETWEEN %(start)s AND %(on)s
+       GROUP BY stage, channel HAVING sum(sent) > 0 OR sum(payments_n) > 0""",
+    DASHBOARD_SQL[4]
+    .replace(
+        "(SELECT count(*) FROM relances_calllog WHERE " + _ON_DAY % "called_at" + ")",
+        "(SELECT coalesce(sum(calls), 0) FROM pilotage_activityday "
+        "WHERE day BETWEEN %(start)s AND %(on)s)",
+    )
+    .replace(
+        "(SELECT count(*) FROM relances_calllog WHERE summary <> '' AND "
+        + _ON_DAY % "called_at"
+        + ")",
+        "(SELECT coalesce(sum(calls_traced), 0) FROM pilotage_activityday "
+        "WHERE day BETWEEN %(start)s AND %(on)s)",
+    ),
+    DASHBOARD_SQL[5]
+    .replace(
+        """(SELECT count(*) FROM dossiers_dossier d WHERE d.assigned_to_id = u.id
+        AND d.closed_on IS NULL)""",
+        "(SELECT coalesce(sum(open_count), 0) FROM pilotage_dossierstatecount s "
+        "WHERE s.assignee = u.id)",
+    )
+    .replace(
+        """(SELECT coalesce(sum(p.amount), 0) FROM dossiers_payment p
+        JOIN dossiers_dossier d ON d.id = p.dossier_id
+        WHERE p.kind = 'payment' AND p.reversed_on IS NULL AND d.assigned_to_id = u.id
+        AND p.received_on BETWEEN %(start)s AND %(on)s)""",
+        "(SELECT coalesce(sum(recovered), 0) FROM pilotage_teamday t "
+        "WHERE t.assignee = u.id AND t.day BETWEEN %(start)s AND %(on)s)",
+    ),
+]
+assert SUMMARY_SQL[4] != DASHBOARD_SQL[4] and SUMMARY_SQL[5] != DASHBOARD_SQL[5]
 
-def _dashboard_params() -> dict:
+
+def _money(value) -> str:
+    return f"{Decimal(value or 0):.2f}"
+
+
+def _figures(rows: list[list]) -> dict:
+    """The dashboard's figures from the rows of ``DASHBOARD_SQL`` or ``SUMMARY_SQL`` (same
+    shapes), named as the product names them (``product_figures``): the « same result »
+    check compares these."""
+    claims, dossiers, payments, reminders, arrangements, team = rows
+    out: dict = {"claims": {}, "dossiers": {}}
+    for key, value in zip(_CLAIM_KEYS, claims[0], strict=True):
+        out["claims"][key] = int(value or 0) if key.endswith("_n") else _money(value)
+    names = [f"state_{s}" for s in _ACTIVE] + ["notice"]
+    names += [f"notice_{key}" for key in _PIECE_KEYS] + ["notice_complete", "purges_overdue"]
+    out["dossiers"] = {key: int(v or 0) for key, v in zip(names, dossiers[0], strict=True)}
+    out["payments"] = {str(m): [int(n), _money(t)] for m, n, t in payments}
+    out["reminders"] = {
+        f"{stage}|{channel or ''}": [int(v or 0) for v in values[:-1]] + [_money(values[-1])]
+        for stage, channel, *values in reminders
+    }
+    out["arrangements"] = {
+        key: int(v or 0) for key, v in zip(_ARRANGEMENT_KEYS, arrangements[0], strict=True)
+    }
+    out["team"] = {
+        name: [int(v or 0) for v in values[:-1]] + [_money(values[-1])] for name, *values in team
+    }
+    return out
+
+
+def product_figures(today: date = ON) -> dict:
+    """The figures the dashboard's page reads (``pilotage.queries``, default filters: every
+    creditor, the twelve months to the day of the run), in ``_figures``'s shape."""
+    from pilotage import queries
+    from pilotage.filters import make_filters
+
+    f = make_filters(today=today)
+    claims = queries.claims_query(f)
+    costs = queries.arrangements_query(f)
+    out: dict = {
+        "claims": {key: claims[key] for key in _CLAIM_KEYS if key != "allocated_end"},
+        "dossiers": {},
+    }
+    out["claims"] = {
+        key: int(value or 0) if key.endswith("_n") else _money(value)
+        for key, value in out["claims"].items()
+    }
+    out["claims"]["allocated_end"] = _money(costs.allocated_end)
+    names = [f"state_{s}" for s in _ACTIVE] + ["notice"]
+    names += [f"notice_{key}" for key in _PIECE_KEYS] + ["notice_complete", "purges_overdue"]
+    out["dossiers"] = {key: int(claims[key] or 0) for key in names}
+    payments = queries.payments_query(f)
+    out["payments"] = {str(m): [int(n), _money(total)] for m, (n, total) in payments.items()}
+    out["reminders"] = {
+        f"{row['step__stage']}|{row['channel'] or ''}": [
+            int(row[key] or 0) for key in _REMINDER_KEYS[:-1]
+        ]
+        + [_money(row["payments_amount"])]
+        for row in queries.reminders_query(f)
+    }
+    out["arrangements"] = {key: int(getattr(costs, key) or 0) for key in _ARRANGEMENT_KEYS}
+    out["team"] = {
+        user.username: [int(getattr(user, key) or 0) for key in _TEAM_KEYS[:-1]]
+        + [_money(user.recovered)]
+        for user in queries.team_query(f)
+    }
+    return out
+
+
+def digest(figures: dict) -> str:
+    return hashlib.sha256(json.dumps(figures, sort_keys=True).encode()).hexdigest()
+
+
+def differences(product: dict, floor: dict, limit: int = 8) -> list[str]:
+    """The first figures that differ (section, key: product / floor), for the JSON."""
+    out = []
+    for section in sorted(set(product) | set(floor)):
+        a, b = product.get(section, {}), floor.get(section, {})
+        for key in sorted(set(a) | set(b)):
+            if a.get(key) != b.get(key):
+                out.append(f"{section} {key}: {a.get(key)} / {b.get(key)}")
+    return out[:limit]
+
+
+def _dashboard_params(on: date = ON) -> dict:
     """The day of the run, the period's first day (twelve months, the current one included)
     and the count-back months (the current one to the day of the run, then 23 whole ones)."""
-    first = ON.replace(day=1)
+    first = on.replace(day=1)
     year, month = divmod(first.year * 12 + first.month - 1 - 11, 12)
-    params = {"on": ON, "start": date(year, month + 1, 1)}
-    month_end = ON
+    params = {"on": on, "start": date(year, month + 1, 1)}
+    month_end = on
     for i in range(24):
         month_start = month_end.replace(day=1)
         params[f"m{i}s"], params[f"m{i}e"] = month_start, month_end
@@ -372,10 +580,11 @@ def _timed_calls(call, runs: int, cued: bool) -> dict:
     }
 
 
-def dashboard_floor(database: str, runs: str = "7", cued: str = "0") -> dict:
+def _floor(database: str, statements: list[str], runs: str, cued: str) -> dict:
     from bench import db
 
     params = _dashboard_params()
+    rows: list = []
     # Like Django's: autocommit, and no statement prepared after five runs (psycopg's default
     # when Django's is none), so that each call parses and plans its queries as a page does.
     with (
@@ -384,12 +593,24 @@ def dashboard_floor(database: str, runs: str = "7", cued: str = "0") -> dict:
     ):
 
         def call():
-            for query in DASHBOARD_SQL:
+            rows.clear()
+            for query in statements:
                 cur.execute(query, params)
-                cur.fetchall()
+                rows.append(cur.fetchall())
 
         result = _timed_calls(call, int(runs), cued == "1")
-    return {**result, "queries": len(DASHBOARD_SQL)}
+    figures = _figures(rows)
+    return {**result, "queries": len(statements), "figures": figures, "digest": digest(figures)}
+
+
+def dashboard_floor(database: str, runs: str = "7", cued: str = "0") -> dict:
+    """The first floor: the page's figures by aggregate SQL on the base tables."""
+    return _floor(database, DASHBOARD_SQL, runs, cued)
+
+
+def dashboard_summary_floor(database: str, runs: str = "7", cued: str = "0") -> dict:
+    """The second floor: the same figures read from the summary tables (``SUMMARY_SQL``)."""
+    return _floor(database, SUMMARY_SQL, runs, cued)
 
 
 def dashboard(database: str, runs: str = "7", cued: str = "0") -> dict:
@@ -409,7 +630,22 @@ def dashboard(database: str, runs: str = "7", cued: str = "0") -> dict:
             dashboard_data(today=ON)
 
     result = _timed_calls(call, int(runs), cued == "1")
-    return {**result, "queries": counter.count}
+    figures = product_figures()  # after the timed calls: the « same result » check
+    return {**result, "queries": counter.count, "figures": figures, "digest": digest(figures)}
+
+
+def same_result(sides: dict) -> None:
+    """« Same result »: each dashboard floor's figures against the product's (``figures``,
+    popped from the JSON: ``digest`` and, when they differ, the first ``differences`` stay)."""
+    product = sides["dashboard"].pop("figures", None)
+    for name in ("dashboard_floor", "dashboard_summary_floor"):
+        side = sides.get(name)
+        if not side:
+            continue
+        floor = side.pop("figures", None)
+        side["same_result"] = product is not None and floor is not None and product == floor
+        if product is not None and floor is not None and product != floor:
+            side["differences"] = differences(product, floor)
 
 
 # --- Purge ------------------------------------------------------------------------------------

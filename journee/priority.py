@@ -59,7 +59,9 @@ def scored(dossiers: QuerySet, today: date) -> QuerySet:
     from journee import selectors
 
     flags = selectors.prescription_flags(dossiers, today=today)
-    conditions = selectors._item_conditions(today, sorted(flags))
+    # Each condition looked up dossier by dossier (``row_by_row``): a re-scoring reads a few
+    # hundred dossiers (a batch of the daily run), never a hash of every planned reminder.
+    conditions = selectors._item_conditions(today, sorted(flags), row_by_row=True)
     needs_person = Q()
     for condition in conditions.values():
         needs_person |= condition
@@ -98,10 +100,14 @@ def refresh(dossiers: QuerySet | None = None, *, today: date | None = None) -> i
     rows = rows.values(row_id=F("pk"), row_score=F("score"), row_attention=F("needs_person"))
     sql, params = rows.query.sql_with_params()
     table = connection.ops.quote_name(Dossier._meta.db_table)
+    # MATERIALIZED: the score computed once per dossier (a subquery in FROM is pulled up, and
+    # its score expression, with its ~40 subqueries, was evaluated twice: for the SET and for
+    # the « changed » test).
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET priority = s.row_score, attention = s.row_attention "  # noqa: S608
-            f"FROM ({sql}) s WHERE {table}.id = s.row_id "
+            f"WITH s AS MATERIALIZED ({sql}) "  # noqa: S608
+            f"UPDATE {table} SET priority = s.row_score, attention = s.row_attention "
+            f"FROM s WHERE {table}.id = s.row_id "
             f"AND ({table}.priority <> s.row_score OR {table}.attention <> s.row_attention)",
             params,
         )

@@ -429,7 +429,18 @@ class Reminder(models.Model):
         verbose_name = "relance"
         verbose_name_plural = "relances"
         ordering = ["-scheduled_for", "-pk"]
-        indexes = [models.Index(fields=["status", "scheduled_for"], name="reminder_status_idx")]
+        indexes = [
+            models.Index(fields=["status", "scheduled_for"], name="reminder_status_idx"),
+            # A dossier's planned reminders (« Ma journée »'s calls and letters to approve,
+            # looked up dossier by dossier when the stored priority is re-scored): without it,
+            # PostgreSQL walked every planned reminder through ``reminder_status_idx`` for each
+            # dossier, its statistics counting none before the daily run planned thousands.
+            models.Index(
+                fields=["dossier"],
+                condition=Q(status="planned"),
+                name="reminder_planned_dossier_idx",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["dossier", "step", "cycle"],
