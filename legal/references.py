@@ -17,8 +17,12 @@ import io
 import re
 from decimal import Decimal
 
+import numpy as np
 import qrcode
 import qrcode.image.svg
+from numpy.lib.stride_tricks import sliding_window_view
+from qrcode import util as qr_util
+from qrcode.main import copy_2d_array, precomputed_qr_blanks
 
 RF_MAX_BASE = 21
 _ALNUM = re.compile(r"[^0-9A-Z]")
@@ -175,8 +179,73 @@ def epc_qr_payload(
     return payload
 
 
+class _QRCode(qrcode.QRCode):
+    """``qrcode.QRCode`` choosing the same mask as it, faster: the library places the data
+    eight times (once per mask) and scores each matrix module by module in Python — most of a
+    code's cost (the demo's letters make a few hundred). Here the data is placed once; each
+    mask is a XOR over the data modules and the score (ISO/IEC 18004 §7.8.3, as
+    ``qrcode.util.lost_point`` counts it, first lowest wins) is counted on arrays. The same
+    mask, hence the same code (``tests/legal/test_epc_qr.py`` compares them)."""
+
+    def best_mask_pattern(self) -> int:
+        self.makeImpl(True, 0)
+        placed = np.array(self.modules, dtype=bool)
+        # The modules the data fills: those the function patterns leave empty.
+        self.modules = copy_2d_array(precomputed_qr_blanks[self.version])
+        self.setup_type_info(True, 0)
+        if self.version >= 7:
+            self.setup_type_number(True)
+        data = np.array([[module is None for module in row] for row in self.modules])
+        masks = _qr_masks(self.modules_count)
+        unmasked = placed ^ (masks[0] & data)
+        scores = [_qr_lost_point(unmasked ^ (mask & data)) for mask in masks]
+        return scores.index(min(scores))
+
+
+@functools.lru_cache(maxsize=64)
+def _qr_masks(count: int) -> np.ndarray:
+    """The eight masks of a ``count`` × ``count`` code, as the library defines them."""
+    return np.array(
+        [
+            [[qr_util.mask_func(pattern)(row, col) for col in range(count)] for row in range(count)]
+            for pattern in range(8)
+        ],
+        dtype=bool,
+    )
+
+
+_FINDER_LIKE = np.array(
+    [[1, 0, 1, 1, 1, 0, 1, 0, 0, 0, 0], [0, 0, 0, 0, 1, 0, 1, 1, 1, 0, 1]], dtype=bool
+)
+
+
+def _qr_lost_point(modules: np.ndarray) -> int:
+    """``qrcode.util.lost_point`` on an array: runs of five or more modules of one colour
+    (length − 2 each), 2 × 2 blocks of one colour (3 each), finder-like patterns 1:1:3:1:1
+    with four light modules on one side (40 each), in rows and columns; the dark share's
+    distance from 50 % (10 per 5 %)."""
+    count = len(modules)
+    lost = 0
+    for grid in (modules, modules.T):
+        padded = np.full((count, count + 1), 2, dtype=np.int8)  # 2: a row's end
+        padded[:, :count] = grid
+        flat = padded.ravel()
+        edges = np.flatnonzero(flat[1:] != flat[:-1]) + 1
+        runs = np.diff(np.concatenate(([0], edges, [flat.size])))
+        lost += int((runs[runs >= 5] - 2).sum())
+        windows = sliding_window_view(grid, 11, axis=1)
+        finder = (windows[:, :, None, :] == _FINDER_LIKE).all(axis=-1).any(axis=-1)
+        lost += 40 * int(finder.sum())
+    top_left = modules[:-1, :-1]
+    same = (top_left == modules[:-1, 1:]) & (top_left == modules[1:, :-1])
+    lost += 3 * int((same & (top_left == modules[1:, 1:])).sum())
+    percent = float(modules.sum()) / (count**2)
+    lost += int(abs(percent * 100 - 50) / 5) * 10
+    return lost
+
+
 def _epc_qr(payload: str, **options) -> qrcode.QRCode:
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4, **options)
+    code = _QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4, **options)
     code.add_data(payload.encode("utf-8"))
     code.make(fit=True)
     return code
