@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, models, router, transaction
 
 from accounts.roles import user_or_none
@@ -27,7 +27,7 @@ def journaled_save(instance: models.Model, *, actor, reason: str, exclude=()) ->
     ``full_clean`` gives, without one query per check constraint on every save (a fifth of the
     demo's seeding went there)."""
     exclude = list(exclude)
-    instance.full_clean(exclude=exclude, validate_constraints=False)
+    _full_clean(instance, exclude)
     _validate_unique_constraints(instance, exclude)
     instance._history_user = user_or_none(actor)
     instance._change_reason = reason
@@ -41,6 +41,52 @@ def journaled_save(instance: models.Model, *, actor, reason: str, exclude=()) ->
         raise ValidationError(
             constraint.get_violation_error_message(), code=constraint.violation_error_code
         ) from error
+
+
+def _full_clean(instance: models.Model, exclude: list[str]) -> None:
+    """``Model.full_clean`` without the check constraints, and without reading again the rows
+    its foreign keys point to when the caller holds them (``_held_relations``); the same
+    errors otherwise (fields, ``clean``, unique fields and ``unique_together``)."""
+    errors: dict = {}
+    try:
+        instance.clean_fields(exclude={*exclude, *_held_relations(instance, exclude)})
+    except ValidationError as exc:
+        errors = exc.update_error_dict(errors)
+    try:
+        instance.clean()
+    except ValidationError as exc:
+        errors = exc.update_error_dict(errors)
+    # The unique checks, for the fields that passed (as ``full_clean``).
+    failed = {name for name in errors if name != NON_FIELD_ERRORS}
+    try:
+        instance.validate_unique(exclude={*exclude, *failed})
+    except ValidationError as exc:
+        errors = exc.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _held_relations(instance: models.Model, exclude: list[str]) -> list[str]:
+    """The foreign keys whose related object the instance carries, read from (or saved to) the
+    database and the same row as the key: ``full_clean`` would read that row once more to
+    check that it exists (one query per key on every journaled save — thousands in the demo's
+    seed). A key without its object, set by id, or limited to some rows
+    (``limit_choices_to``) is still checked."""
+    held = []
+    for field in instance._meta.concrete_fields:
+        if not field.many_to_one or field.name in exclude or field.get_limit_choices_to():
+            continue
+        value = getattr(instance, field.attname)
+        if value is None or not field.is_cached(instance):
+            continue
+        related = field.get_cached_value(instance)
+        if (
+            related is not None
+            and not related._state.adding
+            and getattr(related, field.target_field.attname) == value
+        ):
+            held.append(field.name)
+    return held
 
 
 def _validate_unique_constraints(instance: models.Model, exclude: list[str]) -> None:

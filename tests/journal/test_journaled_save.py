@@ -35,3 +35,33 @@ def test_a_unique_constraint_is_still_checked_before_the_save_with_its_message()
     with pytest.raises(ValidationError, match="Il existe déjà une cadence par défaut"):
         journaled_save(twin, actor=None, reason="essai")
     assert twin.pk is None
+
+
+@pytest.mark.django_db
+def test_a_foreign_key_whose_row_the_caller_holds_is_not_read_again():
+    """A key whose object the instance carries (read from the database) is not checked by one
+    more query on every save (thousands in the demo's seed); a key set by id to a row that does
+    not exist is still refused before the save, in French, on its field."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from relances.models import CadenceStep
+
+    step = CadenceStep.objects.select_related("policy").order_by("pk").first()
+    step.label = "Premier rappel courtois"
+    with CaptureQueriesContext(connection) as queries:
+        journaled_save(step, actor=None, reason="essai")
+    policy_table = CadencePolicy._meta.db_table
+    assert not [q for q in queries if f'FROM "{policy_table}"' in q["sql"]]
+    assert CadenceStep.objects.get(pk=step.pk).label == "Premier rappel courtois"
+
+    orphan = CadenceStep.objects.get(pk=step.pk)
+    orphan.pk, orphan.code = None, "orphelin"
+    orphan.policy_id = 999_999
+    with pytest.raises(ValidationError) as refused:
+        journaled_save(orphan, actor=None, reason="essai")
+    assert "policy" in refused.value.message_dict
+    assert refused.value.message_dict["policy"] == [
+        "L’instance cadence de relance avec 999999 dans id n'est pas un choix valide."
+    ]
+    assert orphan.pk is None
