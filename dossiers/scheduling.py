@@ -45,12 +45,21 @@ def next_action_at(dossier, *, on: date) -> date | None:
     return _planner(dossier, on=on)
 
 
-def next_action_dates(dossiers: list, *, on: date) -> dict[int, date | None]:
-    """``next_action_at`` of many open dossiers (their debtor loaded): one batch of reads."""
+def next_action_dates(
+    dossiers: list, *, on: date, accessories: dict | None = None
+) -> dict[int, date | None]:
+    """``next_action_at`` of many open dossiers (their debtor loaded): one batch of reads.
+    ``accessories``: {dossier id: what is left of its accessories at ``on``}, for dossiers in
+    « Accessoires dus » whose figures the caller has just computed (the planner reads them
+    instead of computing them again)."""
     if _planner is None:
         return {d.pk: None for d in dossiers}
     if _batch_planner is None:
         return {d.pk: next_action_at(d, on=on) for d in dossiers}
-    return _batch_planner([d for d in dossiers if not d.is_closed], on=on) | {
-        d.pk: None for d in dossiers if d.is_closed
-    }
+    opened = [d for d in dossiers if not d.is_closed]
+    planned = (
+        _batch_planner(opened, on=on, accessories=accessories)
+        if accessories
+        else _batch_planner(opened, on=on)
+    )
+    return planned | {d.pk: None for d in dossiers if d.is_closed}

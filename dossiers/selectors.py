@@ -213,20 +213,22 @@ def _decimal(total) -> Decimal:
     return Decimal(repr(total)) if isinstance(total, float | int) else total
 
 
-def dossiers_accessories(dossiers, *, on: dict[int, date]) -> dict[int, Accessories]:
-    """``dossier_accessories`` of many dossiers (their debtor loaded), each at its own date
-    (``on``: dossier id → date), their claims, allocations, plans and events read at once."""
-    if not dossiers:
-        return {}
+def dossiers_claims_for_figures(dossiers) -> dict[int, list[Claim]]:
+    """Every claim of these dossiers (their debtor loaded; cancelled claims included), with
+    what their figures read (``claim_facts``): allocations and payments, the dossier given (its
+    payment plans and prescription events read once for all), its creditor — in four queries,
+    whatever their number. Read once, it serves the accessories, the planner and the purge
+    dates of dossiers a statement clears (``payments_record_many``)."""
     by_pk = {d.pk: d for d in dossiers}
-    rates = rate_table()
+    claims: dict[int, list[Claim]] = {pk: [] for pk in by_pk}
+    if not by_pk:
+        return claims
     prefetch_related_objects(
         list(dossiers),
         Prefetch("payment_plans", queryset=PaymentPlan.objects.order_by("pk")),
         Prefetch("prescription_events", queryset=PrescriptionEvent.objects.all()),
     )
-    claims: dict[int, list[Claim]] = {pk: [] for pk in by_pk}
-    queryset = Claim.objects.filter(dossier_id__in=list(by_pk), cancelled_on__isnull=True)
+    queryset = Claim.objects.filter(dossier_id__in=list(by_pk))
     for claim in queryset.prefetch_related(
         Prefetch(
             "allocations",
@@ -238,10 +240,29 @@ def dossiers_accessories(dossiers, *, on: dict[int, date]) -> dict[int, Accessor
         if claim.creditor_id == dossier.creditor_id:
             claim.creditor = dossier.creditor
         claims[dossier.pk].append(claim)
+    return claims
+
+
+def dossiers_accessories(
+    dossiers, *, on: dict[int, date], claims: dict[int, list[Claim]] | None = None
+) -> dict[int, Accessories]:
+    """``dossier_accessories`` of many dossiers (their debtor loaded), each at its own date
+    (``on``: dossier id → date), their claims, allocations, plans and events read at once
+    (``claims``: already read by ``dossiers_claims_for_figures``)."""
+    if not dossiers:
+        return {}
+    by_pk = {d.pk: d for d in dossiers}
+    rates = rate_table()
+    if claims is None:
+        claims = dossiers_claims_for_figures(dossiers)
     paid = accessories_paid_by_dossier(list(by_pk))
     return {
         pk: accessories(
-            [claim_legal_figures(c, on=on[pk], rates=rates) for c in claims[pk]],
+            [
+                claim_legal_figures(c, on=on[pk], rates=rates)
+                for c in claims[pk]
+                if c.cancelled_on is None
+            ],
             debtor_kind=dossier.debtor.kind,
             paid=paid.get(pk, Decimal("0.00")),
         )

@@ -352,13 +352,19 @@ def next_action_at(dossier: Dossier, *, on: date, ctx: BatchContext | None = Non
     return decision.next_date
 
 
-def next_action_dates(dossiers: list[Dossier], *, on: date) -> dict[int, date | None]:
+def next_action_dates(
+    dossiers: list[Dossier], *, on: date, accessories: dict[int, Decimal] | None = None
+) -> dict[int, date | None]:
     """``next_action_at`` of many dossiers (their debtor loaded), read as the daily run reads a
-    batch (``BatchContext``): a few queries whatever their number (an import's new dossiers)."""
+    batch (``BatchContext``): a few queries whatever their number (an import's new dossiers).
+    ``accessories``: what is left of the accessories of dossiers among them in « Accessoires
+    dus », at ``on``, when the caller has just computed it (not read a second time)."""
     if not dossiers:
         return {}
     batch = Dossier.objects.filter(AnyOf("pk", [d.pk for d in dossiers]))
     ctx = BatchContext(dossiers, on=on, batch=batch)
+    if accessories:
+        ctx.accessories_known(accessories)
     return {d.pk: next_action_at(d, on=on, ctx=ctx) for d in dossiers}
 
 
@@ -464,6 +470,15 @@ class BatchContext:
         if dossier.pk not in self._accessories_left:
             return dossier_accessories(dossier, on=on).remaining
         return self._accessories_left[dossier.pk]
+
+    def accessories_known(self, remaining: dict[int, Decimal]) -> None:
+        """``accessories_remaining`` of these dossiers at the batch's day, already computed by
+        the caller: the batch's other dossiers in « Accessoires dus » are read on demand."""
+        if self._accessories_left is None:
+            left = [d for d in self._dossiers if d.state == S.ACCESSORIES and d.pk not in remaining]
+            figures = dossiers_accessories(left, on=dict.fromkeys((d.pk for d in left), self._on))
+            self._accessories_left = {pk: a.remaining for pk, a in figures.items()}
+        self._accessories_left.update(remaining)
 
     def refresh_debtor(self, debtor_id: int) -> None:
         """Read again a debtor's last contact (after a dossier went the per-dossier way)."""

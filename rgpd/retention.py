@@ -93,15 +93,21 @@ def set_purge_date_on_closure(sender, *, dossier: Dossier, actor=None, **kwargs)
 
 
 @receiver(scheduling.cadences_stopped, dispatch_uid="rgpd_purge_date_on_closure_many")
-def set_purge_dates_on_closure(sender, *, dossiers, actor=None, **kwargs) -> None:
-    """``set_purge_date_on_closure`` for many dossiers: their claims read at once, the dates
-    written by one journaled statement (same dates, same reasons)."""
+def set_purge_dates_on_closure(
+    sender, *, dossiers, actor=None, claims: dict[int, list[Claim]] | None = None, **kwargs
+) -> None:
+    """``set_purge_date_on_closure`` for many dossiers: their claims read at once (or given, as
+    ``dossiers_claims_for_figures`` read them for the sender), the dates written by one
+    journaled statement (same dates, same reasons)."""
     closed = [d for d in dossiers if d.is_closed]
     if not closed:
         return
-    by_dossier: dict[int, list[Claim]] = {d.pk: [] for d in closed}
-    for claim in claims_for_figures(Claim.objects.filter(dossier_id__in=list(by_dossier))):
-        by_dossier[claim.dossier_id].append(claim)
+    if claims is not None and all(d.pk in claims for d in closed):
+        by_dossier = {d.pk: claims[d.pk] for d in closed}
+    else:
+        by_dossier = {d.pk: [] for d in closed}
+        for claim in claims_for_figures(Claim.objects.filter(dossier_id__in=list(by_dossier))):
+            by_dossier[claim.dossier_id].append(claim)
     changed = []
     for dossier in closed:
         purge_on = purge_date_for(dossier, by_dossier[dossier.pk])

@@ -29,7 +29,7 @@ from dossiers.models import (
     PaymentAllocation,
     Promise,
 )
-from dossiers.selectors import dossiers_accessories
+from dossiers.selectors import dossiers_accessories, dossiers_claims_for_figures
 from dossiers.services._common import (
     User,
     accessories_claimed,
@@ -447,11 +447,13 @@ def payments_record_many(items: Sequence[PaymentIn], *, actor: User | None) -> l
     the payments' ids, in the order of ``items``. A dossier paid twice is taken in turn."""
     ids: list[int] = []
     run: list[PaymentIn] = []
+    in_run: set[int] = set()
     for item in items:
-        if any(other.dossier_id == item.dossier_id for other in run):
+        if item.dossier_id in in_run:
             ids += _payments_run(run, actor=actor)
-            run = []
+            run, in_run = [], set()
         run.append(item)
+        in_run.add(item.dossier_id)
     return ids + _payments_run(run, actor=actor)
 
 
@@ -538,9 +540,12 @@ def _payments_run(items: list[PaymentIn], *, actor: User | None) -> list[int]:
             cleared[dossier.pk] = max(item.received_on, dossier.opened_on)
         else:
             others.append((dossier, item.received_on))
-    _principal_paid_many([dossiers[pk] for pk in cleared], on=cleared, actor=actor, planned=planned)
+    left = _principal_paid_many(
+        [dossiers[pk] for pk in cleared], on=cleared, actor=actor, planned=planned
+    )
     for on, group in planned.items():
-        dates = scheduling.next_action_dates(group, on=on)
+        known = {d.pk: left[d.pk] for d in group if d.pk in left}
+        dates = scheduling.next_action_dates(group, on=on, accessories=known)
         for dossier in group:
             dossier.next_action_at = dates.get(dossier.pk)
     journaled_update_each(
@@ -555,16 +560,20 @@ def _payments_run(items: list[PaymentIn], *, actor: User | None) -> list[int]:
 
 def _principal_paid_many(
     dossiers: list[Dossier], *, on: dict[int, date], actor, planned: dict[date, list[Dossier]]
-) -> None:
+) -> dict[int, Decimal]:
     """``dossier_refresh`` of dossiers whose invoices a payment just cleared (``_principal_paid``
     of each, outside the accessories): a professional who paid late and whose creditor claims
     them owes the accessories (the principal's cadence stops, the dossier joins ``planned``);
     the others close as paid (written here, then their cadence stopped: reminders cancelled,
-    thank-you, purge date — ``scheduling.cadences_stopped``)."""
+    thank-you, purge date — ``scheduling.cadences_stopped``). Their claims and allocations are
+    read once (``dossiers_claims_for_figures``) for the accessories and the purge dates; returns
+    what is left of the accessories of those now in « Accessoires dus », at their date (the
+    planner reads it instead of computing it again)."""
     if not dossiers:
-        return
+        return {}
+    claims = dossiers_claims_for_figures(dossiers)
     claimed = [d for d in dossiers if accessories_claimed(d)]
-    figures = dossiers_accessories(claimed, on=on)
+    figures = dossiers_accessories(claimed, on=on, claims=claims)
     outstanding = set(
         Claim.objects.filter(AnyOf("dossier_id", list(on)), outstanding__gt=0).values_list(
             "dossier_id", flat=True
@@ -581,7 +590,7 @@ def _principal_paid_many(
         (owing if owed else paid).append(dossier)
     if owing:
         scheduling.cadences_stopped.send(
-            sender=Dossier, dossiers=owing, actor=actor, reason="principal réglé"
+            sender=Dossier, dossiers=owing, actor=actor, reason="principal réglé", claims=claims
         )
         for dossier in owing:
             dossier._change_reason = "paiement reçu : principal réglé, pénalités et indemnité dues"
@@ -593,8 +602,9 @@ def _principal_paid_many(
     )
     if paid:
         scheduling.cadences_stopped.send(
-            sender=Dossier, dossiers=paid, actor=actor, reason="dossier soldé"
+            sender=Dossier, dossiers=paid, actor=actor, reason="dossier soldé", claims=claims
         )
+    return {d.pk: figures[d.pk].remaining for d in owing}
 
 
 def closed_dossier_message(dossier: Dossier, label: str = "paiement") -> str:

@@ -19,6 +19,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.roles import user_or_none
@@ -155,6 +156,7 @@ def statement_import(
                 for line in fresh
                 if line.direction == parsers.CREDIT and line.kind not in (Kind.RETURN, Kind.FEES)
             )
+            returns = _Returns(fresh)
             pending = _Pending(statement, actor, matcher)
             # Each dossier paid is re-scored once, at the end (« Ma journée »'s priority).
             with deferred():
@@ -187,12 +189,12 @@ def statement_import(
                     if pending.may_take_back(row):
                         pending.flush()  # a return looks for its credit, this file's included
                     matcher.consulted.clear()
-                    _classify(row, matcher)
+                    _classify(row, matcher, returns)
                     if pending.waits_on(matcher.consulted | {row.dossier_id}):
                         # A dossier this line reads has a payment waiting: it is recorded
                         # first, and the line read again (as a line-by-line reading sees it).
                         pending.flush()
-                        _classify(row, matcher)
+                        _classify(row, matcher, returns)
                     where = f"relevé {name}, ligne {line.line}"
                     original = getattr(row, "returned_credit", None)  # a certain return
                     if original is not None and not _in_scope(
@@ -211,6 +213,7 @@ def statement_import(
                     elif row.status == Status.POSTED:
                         why = f"{where} : {row.reason}"
                         pending.post(row, why)
+                        returns.posted(row)
                         pending.add(row, why[:500])
                         pending.learn(row)
                     else:
@@ -340,8 +343,62 @@ class _Pending:
             self.ibans = {}
 
 
-def _classify(row: BankTransaction, matcher: Matcher) -> None:
-    """Set the line's status, rule, confidence, reason and dossier (nothing saved)."""
+class _Returns:
+    """Which returned direct debits of a statement may find the credit they take back: the
+    standing credits of the same amount and the same end-to-end id or payer's IBAN
+    (``returned_credit``'s candidates, read for all the statement's returns in one query), and
+    the credits the statement itself posts. A return with none is « introuvable » without a
+    query; the others look for their credit as before (``returned_credit``)."""
+
+    def __init__(self, lines: list[parsers.ParsedTransaction]):
+        self.keys: set[tuple] = set()
+        returns = [
+            line
+            for line in lines
+            if line.direction == BankTransaction.Direction.DEBIT and line.kind == Kind.RETURN
+        ]
+        if not returns:
+            return
+        ids = {line.end_to_end_id for line in returns if _e2e(line.end_to_end_id)}
+        ibans = {line.counterparty_iban for line in returns if line.counterparty_iban}
+        standing = BankTransaction.objects.filter(
+            Q(end_to_end_id__in=ids) | Q(counterparty_iban__in=ibans),
+            direction=BankTransaction.Direction.CREDIT,
+            amount__in={line.amount for line in returns},
+            payment__isnull=False,
+            payment__reversed_on__isnull=True,
+        )
+        for amount, end_to_end_id, iban in standing.values_list(
+            "amount", "end_to_end_id", "counterparty_iban"
+        ):
+            self._add(amount, end_to_end_id, iban)
+
+    def _add(self, amount: Decimal, end_to_end_id: str, iban: str) -> None:
+        if end_to_end_id:
+            self.keys.add((amount, "e2e", end_to_end_id))
+        if iban:
+            self.keys.add((amount, "iban", iban))
+
+    def posted(self, row: BankTransaction) -> None:
+        """A credit of the statement is posted: a return after it may take it back."""
+        self._add(row.amount, row.end_to_end_id, row.counterparty_iban)
+
+    def may_find(self, row: BankTransaction) -> bool:
+        by_id = (row.amount, "e2e", row.end_to_end_id)
+        by_iban = (row.amount, "iban", row.counterparty_iban)
+        return (_e2e(row.end_to_end_id) and by_id in self.keys) or (
+            bool(row.counterparty_iban) and by_iban in self.keys
+        )
+
+
+def _e2e(end_to_end_id: str) -> bool:
+    """Whether an end-to-end id identifies a payment (« NOTPROVIDED » does not)."""
+    return bool(end_to_end_id) and end_to_end_id != "NOTPROVIDED"
+
+
+def _classify(row: BankTransaction, matcher: Matcher, returns: _Returns | None = None) -> None:
+    """Set the line's status, rule, confidence, reason and dossier (nothing saved).
+    ``returns``: the statement's returns that may find their credit (else each looks)."""
     if row.direction == BankTransaction.Direction.DEBIT:
         if row.kind == Kind.FEES:
             row.status, row.reason = (
@@ -349,7 +406,7 @@ def _classify(row: BankTransaction, matcher: Matcher) -> None:
                 "Frais bancaires : sans rapport avec un dossier.",
             )
         elif row.kind == Kind.RETURN:
-            _returned(row)
+            _returned(row, returns)
         else:
             row.status, row.reason = Status.IGNORED, "Débit : ce n'est pas un encaissement."
         return
@@ -383,7 +440,7 @@ def returned_credit(row: BankTransaction) -> tuple[BankTransaction | None, bool]
         payment__isnull=False,
         payment__reversed_on__isnull=True,
     ).select_related("dossier", "payment")
-    if row.end_to_end_id and row.end_to_end_id != "NOTPROVIDED":
+    if _e2e(row.end_to_end_id):
         original = standing.filter(end_to_end_id=row.end_to_end_id).order_by("-booked_on").first()
         if original is not None:
             return original, True
@@ -397,12 +454,15 @@ def returned_credit(row: BankTransaction) -> tuple[BankTransaction | None, bool]
     return None, False
 
 
-def _returned(row: BankTransaction) -> None:
+def _returned(row: BankTransaction, returns: _Returns | None = None) -> None:
     """A returned direct debit or recalled transfer: find the credit it takes back. Found by
     its end-to-end id, the payment is reversed at once (``_apply_return``); found by IBAN and
     amount, a person confirms in the queue."""
     row.status = Status.TO_REVIEW
-    original, certain = returned_credit(row)
+    if returns is None or returns.may_find(row):
+        original, certain = returned_credit(row)
+    else:
+        original, certain = None, False
     if original is not None and original.dossier_id:
         closed = original.dossier
         if closed.is_closed and closed.state != DossierState.PAID:
