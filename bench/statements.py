@@ -353,6 +353,14 @@ def _rf_digits_sql(expr: str) -> str:
     return expr
 
 
+# A claim's number compact, then without prefix and leading zeros: the expressions of the
+# claims' indexes (migration imports 0006), written as they are there so that they are used.
+_COMPACT = "regexp_replace(upper(invoice_number), '[^0-9A-Z]', '', 'g')"
+_UNPREFIXED = (
+    f"regexp_replace({_COMPACT}, '^(FACTURE|FACT|FAC|FA|FCT|INVOICE|INV|NO|N|F)(?=[0-9])', '')"
+)
+_CORE = f"coalesce(nullif(ltrim({_UNPREFIXED}, '0'), ''), {_UNPREFIXED})"
+
 FLOOR_MATCH = [
     # Words of each credit's text (structured reference first), with their rank.
     """CREATE TEMP TABLE words AS
@@ -382,30 +390,32 @@ FLOOR_MATCH = [
     WHERE c.glued ~ '^RF[0-9]{{2}}[0-9A-Z]{{1,21}}$'
       AND mod(({_rf_digits_sql("substr(c.glued, 5) || substr(c.glued, 1, 4)")})::numeric, 97) = 1
     ORDER BY c.line, length(c.glued) DESC""",
-    # Invoice numbers: the creditor's open dossiers' invoices, compact and without prefix.
+    # Invoice numbers: the runs of the texts looked up among the creditor's claims, compact then
+    # without prefix and leading zeros, through the claims' two expression indexes (migration
+    # imports 0006, the same expressions), each distinct run once; claims of open dossiers.
+    """CREATE TEMP TABLE runs AS
+    SELECT DISTINCT glued FROM cand WHERE length(glued) BETWEEN 3 AND 50""",
+    """ALTER TABLE runs ADD COLUMN core text""",
+    """UPDATE runs SET core = coalesce(nullif(ltrim(k, '0'), ''), k) FROM (
+        SELECT glued AS g, regexp_replace(glued,
+          '^(FACTURE|FACT|FAC|FA|FCT|INVOICE|INV|NO|N|F)(?=[0-9])', '') AS k FROM runs) s
+    WHERE s.g = runs.glued""",
+    "ANALYZE runs",
+    f"""CREATE TEMP TABLE hit AS
+    SELECT DISTINCT c.line, i.id, false AS loose FROM cand c
+    JOIN dossiers_claim i ON i.creditor_id = %(creditor)s AND {_COMPACT} = c.glued
+    JOIN dossiers_dossier d ON d.id = i.dossier_id AND d.closed_on IS NULL
+    WHERE length(c.glued) BETWEEN 3 AND 50 AND c.line NOT IN (SELECT line FROM rf)""",
+    f"""INSERT INTO hit
+    SELECT DISTINCT c.line, i.id, true FROM cand c JOIN runs r ON r.glued = c.glued
+    JOIN dossiers_claim i ON i.creditor_id = %(creditor)s AND {_CORE} = r.core
+     AND length(r.core) >= 3
+    JOIN dossiers_dossier d ON d.id = i.dossier_id AND d.closed_on IS NULL
+    WHERE c.line NOT IN (SELECT line FROM rf) AND c.line NOT IN (SELECT line FROM hit)""",
     """CREATE TEMP TABLE inv AS
     SELECT c.id, c.dossier_id, c.invoice_number, c.outstanding, c.cancelled_on, c.due_date,
-           c.issue_date,
-           regexp_replace(upper(c.invoice_number), '[^0-9A-Z]', '', 'g') AS exact
-    FROM dossiers_claim c JOIN dossiers_dossier d ON d.id = c.dossier_id
-    WHERE c.creditor_id = %(creditor)s AND d.closed_on IS NULL""",
-    """ALTER TABLE inv ADD COLUMN core text""",
-    """UPDATE inv SET core = coalesce(nullif(ltrim(k, '0'), ''), k) FROM (
-        SELECT id AS kid, regexp_replace(exact,
-          '^(FACTURE|FACT|FAC|FA|FCT|INVOICE|INV|NO|N|F)(?=[0-9])', '') AS k FROM inv) s
-    WHERE s.kid = inv.id""",
-    "ANALYZE inv",
-    """CREATE TEMP TABLE hit AS
-    SELECT DISTINCT c.line, i.id, false AS loose FROM cand c JOIN inv i ON i.exact = c.glued
-    WHERE length(c.glued) BETWEEN 3 AND 50 AND c.line NOT IN (SELECT line FROM rf)""",
-    """INSERT INTO hit
-    SELECT DISTINCT c.line, i.id, true FROM (
-        SELECT line, glued, coalesce(nullif(ltrim(regexp_replace(glued,
-          '^(FACTURE|FACT|FAC|FA|FCT|INVOICE|INV|NO|N|F)(?=[0-9])', ''), '0'), ''),
-          regexp_replace(glued, '^(FACTURE|FACT|FAC|FA|FCT|INVOICE|INV|NO|N|F)(?=[0-9])', ''))
-          AS core FROM cand WHERE length(glued) BETWEEN 3 AND 50) c
-    JOIN inv i ON i.core = c.core AND length(i.core) >= 3
-    WHERE c.line NOT IN (SELECT line FROM rf) AND c.line NOT IN (SELECT line FROM hit)""",
+           c.issue_date
+    FROM dossiers_claim c WHERE c.id IN (SELECT id FROM hit)""",
     "ANALYZE hit",
     # The decision of each line, as matching.Matcher takes it.
     """CREATE TEMP TABLE decided (line int PRIMARY KEY, rule text, confidence int,

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from dossiers.models import (
     Claim,
+    Creditor,
     EcbRate,
     LegalInterestRate,
     Payment,
@@ -35,6 +36,7 @@ from legal.prescription import PrescriptionEvent as Event
 from legal.rates import EcbRate as EcbRow
 from legal.rates import HalfYear, RateTable
 from legal.rates import LegalRate as LegalRow
+from recouvrement.lookups import AnyOf
 
 
 def rate_table() -> RateTable:
@@ -187,7 +189,7 @@ def accessories_paid(dossier) -> Decimal:
 def accessories_paid_by_dossier(pks) -> dict[int, Decimal]:
     """``accessories_paid`` of several dossiers in two queries (received, then allocated)."""
     payments = Payment.objects.filter(
-        dossier_id__in=pks, kind=Payment.Kind.PAYMENT, reversed_on__isnull=True
+        AnyOf("dossier_id", pks), kind=Payment.Kind.PAYMENT, reversed_on__isnull=True
     )
     received = dict(
         payments.order_by()
@@ -213,53 +215,125 @@ def _decimal(total) -> Decimal:
     return Decimal(repr(total)) if isinstance(total, float | int) else total
 
 
-def dossiers_claims_for_figures(dossiers) -> dict[int, list[Claim]]:
-    """Every claim of these dossiers (their debtor loaded; cancelled claims included), with
-    what their figures read (``claim_facts``): allocations and payments, the dossier given (its
-    payment plans and prescription events read once for all), its creditor — in four queries,
-    whatever their number. Read once, it serves the accessories, the planner and the purge
-    dates of dossiers a statement clears (``payments_record_many``)."""
+@dataclass(frozen=True)
+class FactsOfClaim:
+    """What the legal figures and the purge date read of one claim (``dossiers_claim_facts``):
+    its facts (``claim_facts``), the formal notice's date and whether it is cancelled."""
+
+    pk: int
+    facts: ClaimFacts
+    formal_notice_on: date | None
+    cancelled_on: date | None
+
+
+def dossiers_claim_facts(dossiers) -> dict[int, list[FactsOfClaim]]:
+    """``claim_facts`` of every claim of these dossiers (their debtor and creditor loaded;
+    cancelled claims included), read as rows in four queries whatever their number — no model
+    built per claim, allocation or payment (a statement clears thousands of dossiers: the
+    claims, allocations and payments as models cost more than the figures). The same facts as
+    ``claim_facts`` over ``claims_for_figures``: payments and credit notes in the allocations'
+    order, the prescription events (payments, plans, acts) in ``_prescription_events``'
+    order. Read once, they serve the accessories, the planner and the purge dates of the
+    dossiers a statement clears (``payments_record_many``)."""
     by_pk = {d.pk: d for d in dossiers}
-    claims: dict[int, list[Claim]] = {pk: [] for pk in by_pk}
+    out: dict[int, list[FactsOfClaim]] = {pk: [] for pk in by_pk}
     if not by_pk:
-        return claims
+        return out
     prefetch_related_objects(
         list(dossiers),
         Prefetch("payment_plans", queryset=PaymentPlan.objects.order_by("pk")),
         Prefetch("prescription_events", queryset=PrescriptionEvent.objects.all()),
     )
-    queryset = Claim.objects.filter(dossier_id__in=list(by_pk))
-    for claim in queryset.prefetch_related(
-        Prefetch(
-            "allocations",
-            queryset=PaymentAllocation.objects.select_related("payment").order_by("pk"),
+    claims = list(
+        Claim.objects.filter(AnyOf("dossier_id", by_pk))
+        .annotate(formal_notice_on=F("dossier__formal_notice_sent_on"))
+        .values_list(
+            "pk", "dossier_id", "creditor_id", "amount", "due_date", "issue_date",
+            "cancelled_on", "formal_notice_on",
         )
-    ).annotate(formal_notice_on=F("dossier__formal_notice_sent_on")):
-        dossier = by_pk[claim.dossier_id]
-        claim.dossier = dossier
-        if claim.creditor_id == dossier.creditor_id:
-            claim.creditor = dossier.creditor
-        claims[dossier.pk].append(claim)
-    return claims
+    )  # fmt: skip
+    allocations: dict[int, list[tuple]] = {}
+    for claim_id, amount, kind, received_on, reversed_on in (
+        PaymentAllocation.objects.filter(AnyOf("claim_id", [c[0] for c in claims]))
+        .order_by("pk")
+        .values_list(
+            "claim_id", "amount", "payment__kind", "payment__received_on", "payment__reversed_on"
+        )
+    ):
+        allocations.setdefault(claim_id, []).append((amount, kind, received_on, reversed_on))
+    rates: dict[int, Decimal | None] = {}
+    for pk, dossier_id, creditor_id, amount, due_date, issue_date, cancelled, notice in claims:
+        dossier = by_pk[dossier_id]
+        debtor = dossier.debtor
+        payments, credit_notes, events = [], [], []
+        for paid, kind, received_on, reversed_on in allocations.get(pk, ()):
+            if reversed_on is not None:
+                continue  # the bank took it back: the invoice was not paid by it
+            if kind == Payment.Kind.CREDIT_NOTE:
+                credit_notes.append((received_on, paid))
+            else:
+                payments.append((received_on, paid))
+            if kind == Payment.Kind.PAYMENT:
+                events.append(
+                    Event(
+                        day=received_on,
+                        effect=EventKind.INTERRUPTION,
+                        label=f"Paiement de {euros(paid)}",
+                    )
+                )
+        for plan in dossier.payment_plans.all():
+            if issue_date <= plan.accepted_on:
+                events.append(
+                    Event(
+                        day=plan.accepted_on,
+                        effect=EventKind.INTERRUPTION,
+                        label="Échéancier accepté",
+                    )
+                )
+        for act in dossier.prescription_events.all():
+            if (act.claim_id == pk) if act.claim_id is not None else issue_date <= act.occurred_on:
+                events.append(
+                    Event(day=act.occurred_on, effect=act.effect, label=act.get_kind_display())
+                )
+        if creditor_id not in rates:
+            creditor = (
+                dossier.creditor
+                if creditor_id == dossier.creditor_id
+                else Creditor.objects.get(pk=creditor_id)
+            )
+            rates[creditor_id] = creditor.contractual_penalty_rate
+        facts = ClaimFacts(
+            amount=amount,
+            due_date=due_date,
+            debtor_kind=debtor.kind,
+            payments=tuple(payments),
+            credit_notes=tuple(credit_notes),
+            prescription_events=tuple(events),
+            contractual_rate=rates[creditor_id],
+            insolvency_opened_on=debtor.insolvency_opened_on,
+            cancelled_on=cancelled,
+        )
+        out[dossier_id].append(FactsOfClaim(pk, facts, notice, cancelled))
+    return out
 
 
 def dossiers_accessories(
-    dossiers, *, on: dict[int, date], claims: dict[int, list[Claim]] | None = None
+    dossiers, *, on: dict[int, date], claims: dict[int, list[FactsOfClaim]] | None = None
 ) -> dict[int, Accessories]:
     """``dossier_accessories`` of many dossiers (their debtor loaded), each at its own date
     (``on``: dossier id → date), their claims, allocations, plans and events read at once
-    (``claims``: already read by ``dossiers_claims_for_figures``)."""
+    (``claims``: already read by ``dossiers_claim_facts``)."""
     if not dossiers:
         return {}
     by_pk = {d.pk: d for d in dossiers}
     rates = rate_table()
     if claims is None:
-        claims = dossiers_claims_for_figures(dossiers)
+        claims = dossiers_claim_facts(dossiers)
     paid = accessories_paid_by_dossier(list(by_pk))
     return {
         pk: accessories(
             [
-                claim_legal_figures(c, on=on[pk], rates=rates)
+                claim_figures(c.facts, on=on[pk], rates=rates, formal_notice_on=c.formal_notice_on)
                 for c in claims[pk]
                 if c.cancelled_on is None
             ],

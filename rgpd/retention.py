@@ -20,6 +20,7 @@ from dossiers.selectors import claim_facts, claims_for_figures
 from journal.bulk import journaled_update_each
 from journal.journaled import journaled_save
 from legal.calendar import add_months
+from legal.figures import ClaimFacts
 from legal.prescription import prescription_date
 
 
@@ -37,9 +38,15 @@ def purge_date_for(dossier: Dossier, claims: list[Claim] | None = None) -> date 
         return None
     if claims is None:
         claims = list(claims_for_figures(Claim.objects.filter(dossier=dossier)))
+    return purge_date_from_facts(dossier, [claim_facts(claim) for claim in claims])
+
+
+def purge_date_from_facts(dossier: Dossier, facts_of_claims: list[ClaimFacts]) -> date | None:
+    """``purge_date_for`` from the facts of the dossier's claims (``claim_facts``)."""
+    if dossier.closed_on is None:
+        return None
     latest = dossier.closed_on
-    for claim in claims:
-        facts = claim_facts(claim)
+    for facts in facts_of_claims:
         prescription = prescription_date(
             due_date=facts.due_date, debtor_kind=facts.debtor_kind, events=facts.prescription_events
         )
@@ -94,23 +101,23 @@ def set_purge_date_on_closure(sender, *, dossier: Dossier, actor=None, **kwargs)
 
 @receiver(scheduling.cadences_stopped, dispatch_uid="rgpd_purge_date_on_closure_many")
 def set_purge_dates_on_closure(
-    sender, *, dossiers, actor=None, claims: dict[int, list[Claim]] | None = None, **kwargs
+    sender, *, dossiers, actor=None, claims: dict[int, list] | None = None, **kwargs
 ) -> None:
-    """``set_purge_date_on_closure`` for many dossiers: their claims read at once (or given, as
-    ``dossiers_claims_for_figures`` read them for the sender), the dates written by one
-    journaled statement (same dates, same reasons)."""
+    """``set_purge_date_on_closure`` for many dossiers: the facts of their claims read at once
+    (or given: ``claims``, as ``dossiers_claim_facts`` read them for the sender), the dates
+    written by one journaled statement (same dates, same reasons)."""
     closed = [d for d in dossiers if d.is_closed]
     if not closed:
         return
     if claims is not None and all(d.pk in claims for d in closed):
-        by_dossier = {d.pk: claims[d.pk] for d in closed}
+        facts = {d.pk: [c.facts for c in claims[d.pk]] for d in closed}
     else:
-        by_dossier = {d.pk: [] for d in closed}
-        for claim in claims_for_figures(Claim.objects.filter(dossier_id__in=list(by_dossier))):
-            by_dossier[claim.dossier_id].append(claim)
+        facts = {d.pk: [] for d in closed}
+        for claim in claims_for_figures(Claim.objects.filter(dossier_id__in=list(facts))):
+            facts[claim.dossier_id].append(claim_facts(claim))
     changed = []
     for dossier in closed:
-        purge_on = purge_date_for(dossier, by_dossier[dossier.pk])
+        purge_on = purge_date_from_facts(dossier, facts[dossier.pk])
         if purge_on != dossier.purge_on:
             dossier.purge_on = purge_on
             dossier._change_reason = (

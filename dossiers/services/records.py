@@ -29,7 +29,7 @@ from dossiers.models import (
     PaymentAllocation,
     Promise,
 )
-from dossiers.selectors import dossiers_accessories, dossiers_claims_for_figures
+from dossiers.selectors import dossiers_accessories, dossiers_claim_facts
 from dossiers.services._common import (
     User,
     accessories_claimed,
@@ -566,12 +566,12 @@ def _principal_paid_many(
     them owes the accessories (the principal's cadence stops, the dossier joins ``planned``);
     the others close as paid (written here, then their cadence stopped: reminders cancelled,
     thank-you, purge date — ``scheduling.cadences_stopped``). Their claims and allocations are
-    read once (``dossiers_claims_for_figures``) for the accessories and the purge dates; returns
+    read once (``dossiers_claim_facts``) for the accessories and the purge dates; returns
     what is left of the accessories of those now in « Accessoires dus », at their date (the
     planner reads it instead of computing it again)."""
     if not dossiers:
         return {}
-    claims = dossiers_claims_for_figures(dossiers)
+    claims = dossiers_claim_facts(dossiers)
     claimed = [d for d in dossiers if accessories_claimed(d)]
     figures = dossiers_accessories(claimed, on=on, claims=claims)
     outstanding = set(

@@ -32,6 +32,7 @@ from imports.statements.models import BankStatement, BankTransaction, KnownIban
 from journal.bulk import deferred, journaled_insert
 from journal.journaled import journaled_save, require_reason
 from legal.references import compact
+from recouvrement.lookups import AnyOf
 
 Status = BankTransaction.Status
 Kind = BankTransaction.Kind
@@ -141,7 +142,7 @@ def statement_import(
         try:
             journaled_save(statement, actor=actor, reason=f"relevé bancaire {name} reçu")
             known = set(
-                BankTransaction.objects.filter(key__in=[k for k, _ in keyed]).values_list(
+                BankTransaction.objects.filter(AnyOf("key", [k for k, _ in keyed])).values_list(
                     "key", flat=True
                 )
             )
@@ -250,6 +251,7 @@ class _Pending:
         self.learned: set[tuple[int, str]] = set()
         self.posts: list[tuple[BankTransaction, PaymentIn]] = []
         self.dossiers: set[int] = set()  # those with a payment waiting
+        self.valid: set[tuple] = set()  # (field, value) already found valid
 
     def post(self, row: BankTransaction, reason: str) -> None:
         """``_post`` for a line of the statement: its payment is recorded at the next flush."""
@@ -281,7 +283,7 @@ class _Pending:
         )
 
     def add(self, row: BankTransaction, reason: str) -> None:
-        row.full_clean(exclude=self.EXCLUDE, validate_unique=False, validate_constraints=False)
+        _clean_fields(row, self.EXCLUDE, self.valid)
         self.rows.append((row, reason[:500]))
 
     def learn(self, row: BankTransaction) -> None:
@@ -320,8 +322,8 @@ class _Pending:
         if self.ibans:
             existing = set(
                 KnownIban.objects.filter(
-                    debtor_id__in={debtor for debtor, _ in self.ibans},
-                    iban_hash__in={digest for _, digest in self.ibans},
+                    AnyOf("debtor_id", {debtor for debtor, _ in self.ibans}),
+                    AnyOf("iban_hash", {digest for _, digest in self.ibans}),
                 ).values_list("debtor_id", "iban_hash")
             )
             new = [(key, row) for key, row in self.ibans.items() if key not in existing]
@@ -394,6 +396,38 @@ class _Returns:
 def _e2e(end_to_end_id: str) -> bool:
     """Whether an end-to-end id identifies a payment (« NOTPROVIDED » does not)."""
     return bool(end_to_end_id) and end_to_end_id != "NOTPROVIDED"
+
+
+def _clean_fields(row: BankTransaction, exclude, valid: set[tuple]) -> None:
+    """``row.full_clean(exclude=…)`` without the uniqueness and the constraints (checked by the
+    database), each (field, value) checked once per statement: a statement's lines share most
+    of their values (account, dates, kinds, statuses, rules, many amounts), and a field's check
+    depends on its value alone (no foreign key is checked here). The same errors, in French,
+    for the first line that has one."""
+    errors = {}
+    for f in BankTransaction._meta.concrete_fields:
+        if f.name in exclude or f.primary_key:
+            continue
+        raw = getattr(row, f.attname)
+        # A Decimal by its digits and exponent (« 10.500 » is not « 10.50 »: two places at most).
+        key = (f.attname, raw.as_tuple() if isinstance(raw, Decimal) else raw, type(raw))
+        try:
+            if key in valid:
+                continue
+        except TypeError:  # a list (the invoices): checked each time
+            key = None
+        if f.blank and raw in f.empty_values:
+            continue
+        try:
+            setattr(row, f.attname, f.clean(raw, row))
+        except ValidationError as error:
+            errors[f.name] = error.error_list
+            continue
+        if key is not None and getattr(row, f.attname) == raw:
+            valid.add(key)
+    row.clean()
+    if errors:
+        raise ValidationError(errors)
 
 
 def _classify(row: BankTransaction, matcher: Matcher, returns: _Returns | None = None) -> None:
