@@ -271,7 +271,7 @@ def markdown(report: dict) -> str:
         for label, size in report["sizes"].items()
         if _run(size, report) == "this run"
     )
-    lines.append(f"Time per size (seed, copies, measures): {timing}.")
+    lines.append(f"Time per size (copies, measures; its seed among the preparations): {timing}.")
     if report.get("section_seconds"):
         sections = "; ".join(f"{name} {sec} s" for name, sec in report["section_seconds"].items())
         lines.append(f"Time per section (wall): {sections}; total {report['total_seconds']} s.")

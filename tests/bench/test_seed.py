@@ -43,7 +43,7 @@ def test_the_seed_writes_the_rows_it_wrote_before(monkeypatch):
     monkeypatch.setattr(db, "PREFIX", "rec_test_seed_")
     monkeypatch.setattr(run, "TEMPLATE", "rec_test_seed_template")
     run.migrated_template(reuse=True)
-    name = "rec_test_seed_10k"
+    name = f"rec_test_seed_10k_{os.getpid()}"  # two suites at once never share it
     db.create(name, template=run.TEMPLATE)
     try:
         assert seed.seed(name, 10_000) == COUNTS
