@@ -31,8 +31,9 @@ dossiers_opened = Signal()
 
 
 def register_planner(planner: Planner, batch: BatchPlanner | None = None) -> None:
-    """``planner(dossier, on=)``; ``batch(dossiers, on=)``, when given, plans many dossiers in a
-    few set-based reads (``{pk: date or None}``), as the daily run does."""
+    """``planner(dossier, on=)``; ``batch(dossiers, on=, accessories=)``, when given, plans many
+    dossiers in a few set-based reads (``{pk: date or None}``), as the daily run does
+    (``accessories``: the remaining accessories the caller already computed, or None)."""
     global _planner, _batch_planner
     _planner = planner
     _batch_planner = batch
@@ -57,9 +58,6 @@ def next_action_dates(
     if _batch_planner is None:
         return {d.pk: next_action_at(d, on=on) for d in dossiers}
     opened = [d for d in dossiers if not d.is_closed]
-    planned = (
-        _batch_planner(opened, on=on, accessories=accessories)
-        if accessories
-        else _batch_planner(opened, on=on)
-    )
-    return planned | {d.pk: None for d in dossiers if d.is_closed}
+    return _batch_planner(opened, on=on, accessories=accessories) | {
+        d.pk: None for d in dossiers if d.is_closed
+    }
