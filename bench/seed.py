@@ -125,8 +125,11 @@ def seed(
     per_dossier: int = CLAIMS_PER_DOSSIER,
     seed_value: int = 12,
     enrich: bool = True,
+    creditor: int | None = None,
 ) -> dict:
-    """Fill the (migrated, empty) database ``name`` with ``claims`` open claims."""
+    """Fill the (migrated, empty) database ``name`` with ``claims`` open claims. ``creditor``:
+    every dossier and invoice that creditor's (the bank statement's book, bench/statements.py),
+    the rows otherwise the same; by default spread over the ``CREDITORS``."""
     rng = random.Random(seed_value)
     PHASES.clear()
     t = time.perf_counter()
@@ -149,7 +152,7 @@ def seed(
         for step_id, kind, offset, channel in steps:
             by_kind.setdefault(kind, {}).setdefault(offset, []).append((step_id, channel))
         now = "2026-11-23 08:00:00+00"
-        creditor = _Copy(
+        creditors = _Copy(
             cur,
             "dossiers_creditor",
             (
@@ -161,62 +164,37 @@ def seed(
             ),
         )  # fmt: skip
         for c in range(1, CREDITORS + 1):
-            creditor.add(
+            creditors.add(
                 c, f"Créancier {c:02d} SAS", luhn_siren(30_000_000 + c), f"{c} rue du Commerce",
                 "", "75015", "Paris", "FR", IBAN, "AGRIFRPP", f"recouvrement{c}@example.fr",
                 "0102030405", f"dpo{c}@example.fr", "https://example.fr/confidentialite",
                 "contract", "", "f", now, "f", "f",
             )  # fmt: skip
-        creditor.flush()
-        debtor = _Copy(
-            cur,
-            "dossiers_debtor",
-            (
-                "id", "kind", "name", "siren", "address_line1", "address_line2", "postal_code",
-                "city", "country", "insolvency_status", "processing_restricted", "created_at",
-            ),
-        )  # fmt: skip
-        contact = _Copy(
-            cur, "dossiers_debtorcontact", ("id", "debtor_id", "role", "name", "email", "phone")
+        creditors.flush()
+        # The random draws, dossier by dossier in the order they were always drawn (the same
+        # rows for the same ``seed_value``), copied as one narrow row per dossier; the rows are
+        # then made from them in SQL (``ROWS``), not written row by row from Python.
+        by_steps = [
+            (kind, g, k, step_id, channel)
+            for kind, groups in by_kind.items()
+            for g, offset in enumerate(GROUPS)
+            for k, (step_id, channel) in enumerate(groups.get(offset, ()))
+        ]
+        cur.execute(
+            "CREATE TEMP TABLE seed_steps (kind text, g int, k int, step_id bigint, "
+            "channel text) ON COMMIT DROP"
         )
-        dossier = _Copy(
-            cur,
-            "dossiers_dossier",
-            (
-                "id", "creditor_id", "debtor_id", "reference", "state", "opened_on",
-                "reference_date", "next_action_at", "resume_state", "cycle",
-            ),
-        )  # fmt: skip
-        claim = _Copy(
-            cur,
-            "dossiers_claim",
-            (
-                "id", "dossier_id", "creditor_id", "invoice_number", "issue_date", "due_date",
-                "amount", "outstanding", "currency", "contract_ref", "purchase_order_ref",
-                "delivery_note_ref", "cancellation_reason", "created_at",
-            ),
-        )  # fmt: skip
-        reminder = _Copy(
-            cur,
-            "relances_reminder",
-            (
-                "id", "dossier_id", "step_id", "cycle", "channel", "status", "scheduled_for",
-                "caught_up", "note", "content", "sent_at", "created_at", "delivery_attempts",
-                "reanchored",
-            ),
-        )  # fmt: skip
-        claim_id = reminder_id = 0
+        with cur.copy("COPY seed_steps FROM STDIN") as copy:
+            for row in by_steps:
+                copy.write_row(row)
+        cur.execute(
+            "CREATE TEMP TABLE seed_draws (i bigint, professional boolean, done int, "
+            "anchor date, next_action date, cents int[], sent date[]) ON COMMIT DROP"
+        )
+        draws = io.StringIO()
         for i in range(1, dossiers + 1):
             professional = rng.random() < 0.7
-            kind = "professional" if professional else "consumer"
-            postal_code, city = POSTAL_CODES[i % len(POSTAL_CODES)]
-            debtor.add(
-                i, kind, f"Débiteur {i:07d}", luhn_siren(10_000_000 + i) if professional else "",
-                f"{i % 200 + 1} avenue de la République", "", postal_code, city, "FR", "", "f", now,
-            )  # fmt: skip
-            contact.add(
-                i, i, "collection", f"Contact {i:07d}", f"compta{i}@example.fr", "0601020304"
-            )
+            postal_code = POSTAL_CODES[i % len(POSTAL_CODES)][0]
             done = rng.randrange(len(GROUPS))  # step groups already passed: 0..3
             due = rng.random() < DUE_SHARE
             if due and done + 1 < len(GROUPS) and rng.random() < CATCH_UP_SHARE:
@@ -226,45 +204,38 @@ def seed(
                 anchor = ON - timedelta(days=GROUPS[done] + rng.randrange(3))
             else:
                 anchor = ON - timedelta(days=GROUPS[done]) + timedelta(days=rng.randrange(2, 8))
-            groups = by_kind[kind]
-            for g in range(done):
-                when = _rolled(anchor + timedelta(days=GROUPS[g]), postal_code)
-                for step_id, channel in groups[GROUPS[g]]:
-                    reminder_id += 1
-                    reminder.add(
-                        reminder_id, i, step_id, 1, channel, "sent", when, "f", "", "",
-                        f"{when} 09:00:00+00", now, 0, "f",
-                    )  # fmt: skip
+            # The days the passed steps were sent (each group's, rolled to a working day).
+            sent = [_rolled(anchor + timedelta(days=GROUPS[g]), postal_code) for g in range(done)]
             next_step = _rolled(anchor + timedelta(days=GROUPS[done]), postal_code)
             if due:
-                last = (
-                    _rolled(anchor + timedelta(days=GROUPS[done - 1]), postal_code)
-                    if done
-                    else None
-                )
-                spacing_ok = last is None or _rolled(last + timedelta(days=7), postal_code) <= ON
+                spacing_ok = not sent or _rolled(sent[-1] + timedelta(days=7), postal_code) <= ON
                 if not spacing_ok or next_step > ON:
                     raise AssertionError(f"seed: dossier {i} would not fire")
                 counts["due"] += 1
                 next_action = ON
             else:
                 next_action = next_step
-            dossier.add(
-                i, i % CREDITORS + 1, i, f"D{i:07d}", STAGE_AFTER[done], anchor, anchor,
-                next_action, "", 1,
-            )  # fmt: skip
-            for j in range(per_dossier):
-                claim_id += 1
-                due_date = anchor + timedelta(days=3 * j)
-                cents = rng.randrange(5_000, 500_000)
-                amount = f"{cents // 100}.{cents % 100:02d}"
-                claim.add(
-                    claim_id, i, i % CREDITORS + 1, f"F{i:07d}-{j}", due_date - timedelta(days=30),
-                    due_date, amount, amount, "EUR", "", "", "", "", now,
-                )  # fmt: skip
-        for table in (debtor, contact, dossier, claim, reminder):
-            table.flush()
-        counts["reminders"] = reminder_id
+            cents = ",".join(str(rng.randrange(5_000, 500_000)) for _ in range(per_dossier))
+            draws.write(
+                f"{i}\t{'t' if professional else 'f'}\t{done}\t{anchor}\t{next_action}\t"
+                f"{{{cents}}}\t{{{','.join(map(str, sent))}}}\n"
+            )
+        with cur.copy("COPY seed_draws FROM STDIN") as copy:
+            copy.write(draws.getvalue())
+        del draws
+        cur.execute("ANALYZE seed_draws")
+        params = {
+            "now": now,
+            "creditor": creditor,
+            "creditors": CREDITORS,
+            "codes": [code for code, _ in POSTAL_CODES],
+            "cities": [city for _, city in POSTAL_CODES],
+            "stages": list(STAGE_AFTER),
+        }
+        for table, statement in ROWS:
+            cur.execute(statement, params)
+            if table == "relances_reminder":
+                counts["reminders"] = cur.rowcount
         t = _phase("rows", t)
         if enrich:
             counts.update(_enrich(cur))
@@ -291,6 +262,77 @@ def seed(
     _summaries(name)
     _phase("summaries", t)
     return counts
+
+
+def _siren_sql(body: str) -> str:
+    """SQL of ``luhn_siren``: the eight digits of ``body`` and their Luhn key (``%%``: the
+    statement takes parameters)."""
+    terms = []
+    for k in range(8):
+        digit = f"(({body}) / {10 ** (7 - k)} %% 10)"
+        terms.append(f"(2 * {digit} - CASE WHEN {digit} > 4 THEN 9 ELSE 0 END)" if k % 2 else digit)
+    return f"lpad(({body})::text, 8, '0') || ((10 - ({' + '.join(terms)}) %% 10) %% 10)::text"
+
+
+_PADDED = "lpad(d.i::text, greatest(7, length(d.i::text)), '0')"  # f"{i:07d}"
+_CREDITOR = "coalesce(%(creditor)s::bigint, d.i %% %(creditors)s + 1)"
+# The seed's rows made from its draws (``seed_draws``: one row per dossier) and the default
+# policies' steps (``seed_steps``), each table in id order: what ``seed`` wrote row by row from
+# Python until 03/12/2026 (``tests/bench/test_seed.py``: the same rows, digest for digest).
+ROWS = [
+    (
+        "dossiers_debtor",
+        f"""INSERT INTO dossiers_debtor (id, kind, name, siren, address_line1, address_line2,
+        postal_code, city, country, insolvency_status, processing_restricted, created_at)
+    SELECT d.i, CASE WHEN d.professional THEN 'professional' ELSE 'consumer' END,
+           'Débiteur ' || {_PADDED},
+           CASE WHEN d.professional THEN {_siren_sql("10000000 + d.i")} ELSE '' END,
+           (d.i %% 200 + 1) || ' avenue de la République', '',
+           (%(codes)s::text[])[d.i %% cardinality(%(codes)s::text[]) + 1],
+           (%(cities)s::text[])[d.i %% cardinality(%(codes)s::text[]) + 1], 'FR', '', false,
+           %(now)s::timestamptz
+    FROM seed_draws d ORDER BY d.i""",
+    ),
+    (
+        "dossiers_debtorcontact",
+        f"""INSERT INTO dossiers_debtorcontact (id, debtor_id, role, name, email, phone)
+    SELECT d.i, d.i, 'collection', 'Contact ' || {_PADDED}, 'compta' || d.i || '@example.fr',
+           '0601020304'
+    FROM seed_draws d ORDER BY d.i""",
+    ),
+    (
+        "dossiers_dossier",
+        f"""INSERT INTO dossiers_dossier (id, creditor_id, debtor_id, reference, state,
+        opened_on, reference_date, next_action_at, resume_state, cycle)
+    SELECT d.i, {_CREDITOR}, d.i, 'D' || {_PADDED}, (%(stages)s::text[])[d.done + 1],
+           d.anchor, d.anchor, d.next_action, '', 1
+    FROM seed_draws d ORDER BY d.i""",
+    ),
+    (
+        "dossiers_claim",
+        f"""INSERT INTO dossiers_claim (id, dossier_id, creditor_id, invoice_number, issue_date,
+        due_date, amount, outstanding, currency, contract_ref, purchase_order_ref,
+        delivery_note_ref, cancellation_reason, created_at)
+    SELECT (d.i - 1) * cardinality(d.cents) + u.n, d.i, {_CREDITOR},
+           'F' || {_PADDED} || '-' || (u.n - 1), d.anchor + 3 * (u.n - 1)::int - 30,
+           d.anchor + 3 * (u.n - 1)::int, u.c::numeric / 100, u.c::numeric / 100, 'EUR', '',
+           '', '', '', %(now)s::timestamptz
+    FROM seed_draws d, unnest(d.cents) WITH ORDINALITY u(c, n) ORDER BY d.i, u.n""",
+    ),
+    (
+        "relances_reminder",
+        """INSERT INTO relances_reminder (id, dossier_id, step_id, cycle, channel, status,
+        scheduled_for, caught_up, note, content, sent_at, created_at, delivery_attempts,
+        reanchored)
+    SELECT row_number() OVER (ORDER BY d.i, w.g, s.k), d.i, s.step_id, 1, s.channel, 'sent',
+           w.day, false, '', '', (w.day + time '09:00') AT TIME ZONE 'UTC',
+           %(now)s::timestamptz, 0, false
+    FROM seed_draws d CROSS JOIN LATERAL unnest(d.sent) WITH ORDINALITY w(day, g)
+    JOIN seed_steps s ON s.g = w.g - 1
+     AND s.kind = CASE WHEN d.professional THEN 'professional' ELSE 'consumer' END
+    ORDER BY d.i, w.g, s.k""",
+    ),
+]
 
 
 def _summaries(name: str) -> None:

@@ -163,17 +163,31 @@ def prepare(database: str, lines: int, post_lines: int = 0) -> dict:
     from pilotage import summaries
 
     with connection.cursor() as cur:
+        # A base seeded as creditor 1's book (``seed.seed(..., creditor=1)``: bench/run.py's)
+        # has nothing to move.
+        cur.execute(
+            "SELECT EXISTS (SELECT 1 FROM dossiers_dossier WHERE creditor_id <> %s) "
+            "OR EXISTS (SELECT 1 FROM dossiers_claim WHERE creditor_id <> %s)",
+            [CREDITOR, CREDITOR],
+        )
+        moved = cur.fetchone()[0]
+    with connection.cursor() as cur:
         # Moved without the dashboard summaries' triggers (one per dossier moved: hours at 1M),
         # the summaries then computed again from the tables (``manage.py rebuild_summaries``).
-        with transaction.atomic():
-            cur.execute("SET LOCAL session_replication_role = replica")
-            # Their indexes built again after the move (bench/seed.py), not entry by entry.
-            with indexes_after(cur, ("dossiers_dossier", "dossiers_claim")):
-                cur.execute("UPDATE dossiers_dossier SET creditor_id = %s WHERE creditor_id <> %s",
-                            [CREDITOR, CREDITOR])  # fmt: skip
-                cur.execute("UPDATE dossiers_claim SET creditor_id = %s WHERE creditor_id <> %s",
-                            [CREDITOR, CREDITOR])  # fmt: skip
-        summaries.rebuild()
+        if moved:
+            with transaction.atomic():
+                cur.execute("SET LOCAL session_replication_role = replica")
+                # Their indexes built again after the move (bench/seed.py), not entry by entry.
+                with indexes_after(cur, ("dossiers_dossier", "dossiers_claim")):
+                    cur.execute(
+                        "UPDATE dossiers_dossier SET creditor_id = %s WHERE creditor_id <> %s",
+                        [CREDITOR, CREDITOR],
+                    )
+                    cur.execute(
+                        "UPDATE dossiers_claim SET creditor_id = %s WHERE creditor_id <> %s",
+                        [CREDITOR, CREDITOR],
+                    )
+            summaries.rebuild()
         cur.execute("SELECT max(id) FROM dossiers_dossier")
         dossiers = cur.fetchone()[0]
         sizes = {kind: int(share * lines) for kind, share in SHARES.items()}
@@ -259,6 +273,7 @@ def prepare(database: str, lines: int, post_lines: int = 0) -> dict:
         "lines": len(entries),
         "shares": sizes,
         "known_ibans": len(known),
+        "moved": moved,
     }
 
 
@@ -652,6 +667,24 @@ def prepare_copy(base: str, claims: int) -> dict:
     lines, post_lines = _lines(claims)
     db.create(f"{base}_stmt", template=base)
     return _measure("statements_prepare", f"{base}_stmt", str(lines), str(post_lines))
+
+
+def prepare_seeded(base: str, claims: int) -> dict:
+    """``<base>_stmt`` seeded directly as creditor 1's book (``seed.seed(..., creditor=1)``:
+    the rows of ``base``'s seed, every dossier and invoice creditor 1's, which the copy of
+    ``base`` had after its move and its summaries computed again) and its statement written,
+    untimed: a preparation of its own beside ``base``'s seed (bench/run.py) instead of a copy
+    made after it. ``tests/bench/test_statement_base.py``: the same statement and decisions."""
+    from bench import db, run, seed
+
+    lines, post_lines = _lines(claims)
+    name = f"{base}_stmt"
+    db.create(name, template=run.TEMPLATE)
+    started = time.perf_counter()
+    seed.seed(name, claims, creditor=CREDITOR)
+    seeded = round(time.perf_counter() - started, 1)
+    out = _measure("statements_prepare", name, str(lines), str(post_lines))
+    return {**out, "seed_seconds": seeded, "seed_phases": dict(seed.PHASES)}
 
 
 def bench_statements(
