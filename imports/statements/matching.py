@@ -31,7 +31,7 @@ from django.db.models.functions import Replace, Upper
 from django.utils.crypto import salted_hmac
 
 from dossiers.models import Claim, Creditor, Dossier
-from legal.formatting import euros
+from legal.formatting import euros_writer
 from legal.references import compact, rf_references_in
 from recouvrement.lookups import AnyOf
 
@@ -123,6 +123,7 @@ class Matcher:
         # The dossiers the rules read since the caller last cleared it: a line's match
         # depends on these alone (a caller holding back writes knows which must go first).
         self.consulted: set[int] = set()
+        self._euros = euros_writer()  # the reasons' amounts, the separators read once
 
     # --- lookups --------------------------------------------------------------------------
 
@@ -339,6 +340,13 @@ class Matcher:
         self.consulted.update(d.pk for d in dossiers)
         return sorted(dossiers, key=lambda d: (d.opened_on, d.pk))
 
+    def _amount_note(self, amount: Decimal, balance: Decimal) -> str:
+        if amount == balance:
+            return f", montant égal au reste dû ({self._euros(balance)})."
+        if amount < balance:
+            return f" ; paiement partiel : il restera {self._euros(balance - amount)} dus."
+        return f" ; trop-perçu de {self._euros(amount - balance)} à rembourser."
+
     # --- rules ----------------------------------------------------------------------------
 
     def match(self, *, amount: Decimal, remittance: str, structured: str, iban: str) -> Match:
@@ -374,7 +382,7 @@ class Matcher:
                 confidence=100,
                 dossier=dossier,
                 reason=f"Référence {reference} du dossier {dossier.reference} au libellé"
-                + _amount_note(amount, balance),
+                + self._amount_note(amount, balance),
             )
         return None
 
@@ -425,10 +433,10 @@ class Matcher:
                 confidence=CERTAIN,
                 dossier=dossier,
                 invoices=numbers,
-                reason=f"{reason}, montant égal à leur reste dû ({euros(due)}){note}.",
+                reason=f"{reason}, montant égal à leur reste dû ({self._euros(due)}){note}.",
             )
         if amount == due:
-            note = f"montant égal à leur reste dû ({euros(due)})."
+            note = f"montant égal à leur reste dû ({self._euros(due)})."
             return Match(
                 rule="invoice",
                 confidence=85,
@@ -441,8 +449,8 @@ class Matcher:
             confidence=75,
             dossier=dossier,
             invoices=numbers,
-            reason=f"{reason}, mais le montant ({euros(amount)}) diffère de leur reste dû "
-            f"({euros(due)}) : paiement partiel ou trop-perçu.",
+            reason=f"{reason}, mais le montant ({self._euros(amount)}) diffère de leur reste dû "
+            f"({self._euros(due)}) : paiement partiel ou trop-perçu.",
         )
 
     def by_iban(self, amount: Decimal, iban: str) -> Match | None:
@@ -475,7 +483,7 @@ class Matcher:
             confidence=40,
             dossier=dossier,
             reason=f"IBAN {iban_hint(iban)} déjà connu pour {dossier.debtor}, mais le montant "
-            f"({euros(amount)}) ne correspond à aucune facture ni somme de factures.",
+            f"({self._euros(amount)}) ne correspond à aucune facture ni somme de factures.",
         )
 
 
@@ -517,11 +525,3 @@ def _amount_rule(amount: Decimal, claims: list[Claim]):
                     + ", ".join(c.invoice_number for c in combo),
                 )
     return None
-
-
-def _amount_note(amount: Decimal, balance: Decimal) -> str:
-    if amount == balance:
-        return f", montant égal au reste dû ({euros(balance)})."
-    if amount < balance:
-        return f" ; paiement partiel : il restera {euros(balance - amount)} dus."
-    return f" ; trop-perçu de {euros(amount - balance)} à rembourser."
