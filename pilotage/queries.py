@@ -28,7 +28,7 @@ default ones, all day long) only runs it.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
@@ -336,15 +336,13 @@ def _by_creditor(f: Filters, summary) -> bool:
 
 def payments_query(f: Filters) -> dict[date, tuple[int, Decimal]]:
     if _by_creditor(f, activity_summary):
-        rows = (
-            ActivityDay.objects.filter(f.scope(), f.period("day"))
-            .annotate(month=TruncMonth("day", output_field=DateField()))
-            .order_by()
-            .values("month")
-            .annotate(count=Sum("payments_n"), total=Sum("payments_amount"))
-            .filter(count__gt=0)
-        )
-        return {row["month"]: (int(row["count"]), cents(row["total"])) for row in rows}
+        # Compiled once per set of filters, as the other queries; a raw row skips the ORM's
+        # converters (SQLite gives the month as text and the sums as floats).
+        sql, params = _compiled(_payment_months, f)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        return {_day(month): (int(count), cents(total)) for month, count, total in rows}
     rows = (
         Payment.objects.filter(f.scope("dossier__"), f.period("received_on"))
         .filter(kind=Payment.Kind.PAYMENT, reversed_on__isnull=True)
@@ -354,6 +352,30 @@ def payments_query(f: Filters) -> dict[date, tuple[int, Decimal]]:
         .annotate(count=Count("pk"), total=Sum("amount"))
     )
     return {row["month"]: (row["count"], cents(row["total"])) for row in rows}
+
+
+def _payment_months(f: Filters) -> QuerySet:
+    return (
+        ActivityDay.objects.filter(f.scope(), f.period("day"))
+        .annotate(month=TruncMonth("day", output_field=DateField()))
+        .order_by()
+        .values("month")
+        .annotate(count=Sum("payments_n"), total=Sum("payments_amount"))
+        .filter(count__gt=0)
+        .values_list("month", "count", "total")
+    )
+
+
+def _day(value) -> date | None:
+    """A date read from a raw row: PostgreSQL gives a date (a timestamp for a month truncated
+    by ``date_trunc``), SQLite its ISO text."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
 
 
 # --- 3. Reminders ----------------------------------------------------------------------------
@@ -760,7 +782,24 @@ def bank_query(f: Filters) -> dict:
     those posted automatically (a certain match, at import), the mean days from the bank's
     booking to the posting — the moment the cadence stops — and the credits still waiting
     (amount, count, oldest booking date) today. Cut to the statements of the creditors in
-    scope (the controller and debtor-kind filters name dossiers; a line waiting names none)."""
+    scope (the controller and debtor-kind filters name dossiers; a line waiting names none).
+    Compiled once per set of filters (``_compiled``); a raw row skips the ORM's converters."""
+    row = _one_row(_bank_queryset, f)
+    delay = row["delay"]
+    if delay is not None and not isinstance(delay, timedelta):
+        delay = timedelta(microseconds=delay)  # SQLite: a raw mean of durations, in µs
+    return {
+        "posted": int(row["posted"] or 0),
+        "automatic": int(row["automatic"] or 0),
+        "posted_amount": None if row["posted_amount"] is None else cents(row["posted_amount"]),
+        "delay": delay,
+        "waiting": int(row["waiting"] or 0),
+        "waiting_amount": (None if row["waiting_amount"] is None else cents(row["waiting_amount"])),
+        "waiting_since": _day(row["waiting_since"]),
+    }
+
+
+def _bank_queryset(f: Filters) -> QuerySet:
     Status = BankTransaction.Status
     scope = Q()
     if f.creditors:
@@ -779,7 +818,8 @@ def bank_query(f: Filters) -> dict:
     delay = ExpressionWrapper(
         TruncDate("handled_at") - F("booked_on"), output_field=DurationField()
     )
-    return credits.aggregate(
+    return _aggregates(
+        credits,
         posted=Count("pk", filter=posted),
         automatic=Count("pk", filter=automatic),
         posted_amount=Sum("amount", filter=posted),
