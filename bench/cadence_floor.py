@@ -24,6 +24,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import psycopg
+
 from legal import calendar
 
 ALSACE_MOSELLE = ("57", "67", "68")
@@ -172,9 +174,45 @@ def prepare(conn, on: date) -> None:
     conn.commit()
 
 
-def run(conn, on: date) -> dict:
+def score_statement(today: date | None = None) -> tuple[str, list]:
+    """« Ma journée »'s stored priority of the dossiers the floor moved: the worklist's score
+    (``journee.priority.scored``: weights, items and risk points are the product's definition,
+    ~40 conditions) as one ``UPDATE`` over the ``moved`` table, written where it changed, like
+    ``journee.priority.refresh``. Compiled through Django before the timer (the floor's other
+    statements are SQL written here); the product re-scores the dossiers its run wrote at the
+    end of each batch, inside its timer, for the real day (``timezone.localdate()``, the day
+    a controller opens the list), whatever the day of the run: so does the floor. Until
+    03/12/2026 the floor wrote no priority and the « same rows » check did not read it: the
+    product was timed doing work the floor skipped."""
+    from django.db import connection
+    from django.db.models import F
+    from django.db.models.expressions import RawSQL
+    from django.utils import timezone
+
+    from dossiers.models import Dossier
+    from journee.priority import scored
+
+    # The legal engine's prescription flags (Python: ``journee.selectors.prescription_flags``)
+    # read for every open dossier here, outside the timer — a dossier's flag depends on its
+    # own claims alone, so the moved ones get theirs; the product reads its batch's inside.
+    every_open = Dossier.objects.filter(closed_on__isnull=True)
+    rows = scored(every_open, today or timezone.localdate())
+    rows = rows.filter(pk__in=RawSQL("SELECT id FROM moved", [])).order_by()
+    rows = rows.values(row_id=F("pk"), row_score=F("score"), row_attention=F("needs_person"))
+    sql, params = rows.query.sql_with_params()
+    table = connection.ops.quote_name(Dossier._meta.db_table)
+    return (
+        f"WITH s AS MATERIALIZED ({sql}) "
+        f"UPDATE {table} SET priority = s.row_score, attention = s.row_attention "
+        f"FROM s WHERE {table}.id = s.row_id "
+        f"AND ({table}.priority <> s.row_score OR {table}.attention <> s.row_attention)",
+        list(params),
+    )
+
+
+def run(conn, on: date, score: tuple[str, list] | None = None) -> dict:
     """Run the floor on an open psycopg connection (``prepare`` done); commit; return what it
-    did."""
+    did. ``score``: ``score_statement()``, run last (the priority of the dossiers moved)."""
     params = {
         "on": on,
         "skipped_note": f"Étape dépassée, non émise (rattrapage au {on:%d/%m/%Y}).",
@@ -188,11 +226,16 @@ def run(conn, on: date) -> dict:
                 cur.execute(f"ANALYZE {name}")
         examined = cur.execute("SELECT count(*) FROM cand").fetchone()[0]
         fired = cur.execute("SELECT count(*) FROM moved").fetchone()[0]
+    if score is not None:
+        # Django's SQL, bound on the client as Django binds it (its parameters' types are
+        # those of the literals Django writes).
+        with psycopg.ClientCursor(conn) as cur:
+            cur.execute(*score)
     conn.commit()
     return {
         "examined": examined,
         "fired": fired,
-        "queries": len(STATEMENTS) + len(ANALYSED) + 2,
+        "queries": len(STATEMENTS) + len(ANALYSED) + 2 + (score is not None),
     }
 
 
@@ -200,8 +243,8 @@ COMPARE = {
     "reminders": """SELECT md5(string_agg(concat_ws('|', dossier_id, step_id, cycle, channel,
         status, scheduled_for, caught_up, note), ',' ORDER BY dossier_id, step_id, cycle))
         FROM relances_reminder""",
-    "dossiers": """SELECT md5(string_agg(concat_ws('|', id, state, next_action_at), ','
-        ORDER BY id)) FROM dossiers_dossier""",
+    "dossiers": """SELECT md5(string_agg(concat_ws('|', id, state, next_action_at, priority,
+        attention), ',' ORDER BY id)) FROM dossiers_dossier""",
     "journal": """SELECT md5(coalesce((SELECT string_agg(concat_ws('|', dossier_id, step_id,
         status, note, history_type, history_change_reason), ',' ORDER BY dossier_id, step_id,
         history_id) FROM relances_historicalreminder), '') || coalesce((SELECT
