@@ -37,9 +37,11 @@ SECTIONS = ("letters", "purge", "imports")
 SPREAD_SHARDS = 8  # the spread run's shards at each size (BENCH_SHARD_SIZE to fix their size)
 SHARD_MIN = 500  # relances.services.BATCH_SIZE
 LETTERS_CLAIMS = 10_000  # the letters' base
-# The preparations nothing times (the bases seeded, the statement's copy prepared) run this
-# many at a time before the first measure: a seed keeps about one core busy.
-PREPARE_JOBS = 2
+# The preparations nothing times (the bases seeded, the cadence's copies made) run this many at
+# a time before the first measure: a seed keeps about one core busy, a copy mostly the disk;
+# three at a time absorbed the cadence's eight copies at 1M (483.5 s against 483.6 s two at a
+# time without them, 03/12/2026, load 5-9).
+PREPARE_JOBS = 3
 
 
 def parse_size(text: str) -> int:
@@ -64,16 +66,18 @@ def measure_in_turns(kinds: list[str], database: str, args: list[str], cues: int
     ready before the first of its ``cues`` calls; the calls are cued in turn, the first side
     alternating, so that both meet the same load (see ``others._on_cue``)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    procs = []
+    started = []
     for entry in kinds:
         # A kind alone takes ``args``; a (kind, its args) pair its own.
         kind, kind_args = (entry, args) if isinstance(entry, str) else entry
-        proc = subprocess.Popen(
+        started.append(subprocess.Popen(
             [sys.executable, "-m", "bench.measure", kind, database, *kind_args, "1"],
             cwd=ROOT, env=env, text=True,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        )  # fmt: skip
-        procs.append((proc, [proc.stdout.readline()]))
+        ))  # fmt: skip
+    # All started, then each awaited: the sides start up (Django, imports, warming: nothing
+    # timed) at the same time, not one after the other.
+    procs = [(proc, [proc.stdout.readline()]) for proc in started]
     live = [lines[0].startswith('{"ready"') for _, lines in procs]
     for turn in range(cues):
         order = list(range(len(procs)))
@@ -184,8 +188,19 @@ def timed_section(times: dict, name: str):
         log(f"section « {name} »: {times[name]} s")
 
 
+CADENCE_SIDES = ("cadence", "cadence_floor", "spread_1", "spread_2")
+
+
+def _repeat(claims: int) -> int:
+    """The cadence's turns at a size (``REPEAT``): each side runs that many times."""
+    return int(os.environ.get("REPEAT", "3" if claims < 1_000_000 else "2"))
+
+
 def _prepare_size(label: str, claims: int) -> dict:
-    """A size's base seeded (untimed)."""
+    """A size's base seeded, then the fresh copies its cadence sides will run on (one per side
+    and turn: ``copies``, by turn then side), untimed: made here beside the other preparations
+    (a copy is mostly the disk's work) instead of between the cadence's measures (eight at
+    1M, about 8 s each)."""
     base = f"{db.PREFIX}{label}"
     db.create(base, template=TEMPLATE)
     t = time.perf_counter()
@@ -193,6 +208,14 @@ def _prepare_size(label: str, claims: int) -> dict:
     out = {"counts": counts, "seed_seconds": round(time.perf_counter() - t, 2)}
     out["seed_phases"] = dict(seed.PHASES)
     log(f"{label}: seeded {counts} in {out['seed_seconds']} s ({seed.PHASES})")
+    if os.environ.get("BENCH_COPIES_AHEAD", "1") != "0":
+        t = time.perf_counter()
+        out["copies"] = {
+            str(turn): {kind: copy_of(base, f"{kind}_{turn}") for kind in CADENCE_SIDES}
+            for turn in range(_repeat(claims))
+        }
+        out["copies_seconds"] = round(time.perf_counter() - t, 1)
+        log(f"{label}: the cadence's copies made in {out['copies_seconds']} s")
     return out
 
 
@@ -244,11 +267,14 @@ def _prepare_purge(debtors: int) -> dict:
     return {"seed_seconds": round(time.perf_counter() - t, 1), "debtors": debtors}
 
 
-def _job(func, *args):
+def _job(phase_started: float, func, *args):
+    """One preparation, with when it started and ended in the phase (``wall``, seconds)."""
+    started = time.time() - phase_started
     try:
-        return func(*args)
+        out = func(*args)
     except Exception as error:  # reported in its section, the other sections still run
-        return {"status": "error", "error": [f"{type(error).__name__}: {error}"]}
+        out = {"status": "error", "error": [f"{type(error).__name__}: {error}"]}
+    return {**out, "wall": [round(started, 1), round(time.time() - phase_started, 1)]}
 
 
 def prepare_all(jobs: list[tuple[str, object, tuple]]) -> dict:
@@ -256,7 +282,8 @@ def prepare_all(jobs: list[tuple[str, object, tuple]]) -> dict:
     the order given: the longest first), before any measure starts: no timer runs meanwhile."""
     workers = int(os.environ.get("BENCH_PREPARE_JOBS", PREPARE_JOBS))
     with ProcessPoolExecutor(max_workers=max(workers, 1)) as pool:
-        futures = {key: pool.submit(_job, func, *args) for key, func, args in jobs}
+        started = time.time()
+        futures = {key: pool.submit(_job, started, func, *args) for key, func, args in jobs}
         return {key: future.result() for key, future in futures.items()}
 
 
@@ -277,7 +304,7 @@ def bench_size(label: str, claims: int, prepared: dict | None = None,
     on = seed.ON.isoformat()
     # The machine is shared: each side runs REPEAT times on fresh copies, interleaved; the
     # fastest run of each counts (all are kept in the JSON).
-    repeat = int(os.environ.get("REPEAT", "3" if claims < 1_000_000 else "2"))
+    repeat = _repeat(claims)
     # The spread run: about SPREAD_SHARDS shards, none smaller than the run's batch (500: a
     # shard costs about a batch's fixed queries, so smaller shards only add batches); 1 shard
     # at 10k (199 due), 5 at 100k, 8 at 1M (the production default, 2,000, gives 10 at 1M).
@@ -286,13 +313,17 @@ def bench_size(label: str, claims: int, prepared: dict | None = None,
         or max(SHARD_MIN, -(-counts["due"] // SPREAD_SHARDS))
     )
     result["shard_size"] = int(shard_size)
-    runs = {"cadence": [], "cadence_floor": [], "spread_1": [], "spread_2": []}
+    runs: dict[str, list] = {kind: [] for kind in CADENCE_SIDES}
     same = spread_same = True
     pages_base = pages_examined = None  # the last single run's copy: the pages' morning
     with timed_section(times, f"{label}: cadence and spread ({repeat} × 4 sides)"):
         for turn in range(repeat):
             # Interleaved, the first side alternating: a burst of load falls on both.
-            copies = {kind: copy_of(base, kind) for kind in runs}
+            # Each side on a fresh copy of the base: made in the untimed preparations
+            # (``_prepare_size``), else here.
+            copies = prepared.get("copies", {}).get(str(turn)) or {
+                kind: copy_of(base, kind) for kind in runs
+            }
             order = list(runs) if turn % 2 == 0 else list(reversed(runs))
             for kind in order:
                 if kind.startswith("spread_"):
@@ -561,28 +592,57 @@ def main() -> None:
     with timed_section(times, "template (migrated, or reused: same migrations)"):
         report["template"] = migrated_template(reuse=_on("BENCH_REUSE_TEMPLATE"))
     labels = [s.strip() for s in sizes.split(",") if s.strip()]
-    # The untimed preparations first, two at a time, the longest first: the sizes' bases (and
-    # their statement's copy), the scoring's, the letters' and the purge's.
+    # The untimed preparations first, PREPARE_JOBS at a time, the longest first: for each size its
+    # scoring's base (the longest: 264 s at 1M under load), its base, its statement's base;
+    # then the purge's and the letters'.
     jobs: list[tuple[str, object, tuple]] = []
     for label in sorted(labels, key=parse_size, reverse=True):
         claims = parse_size(label)
+        if _on("BENCH_SCORING"):
+            jobs.append((f"scoring {label}", _prepare_scoring, (claims,)))
         jobs.append((f"size {label}", _prepare_size, (label, claims)))
         if _on("BENCH_STATEMENTS"):
             jobs.append((f"statement {label}", _prepare_statement, (label, claims)))
-        if _on("BENCH_SCORING"):
-            jobs.append((f"scoring {label}", _prepare_scoring, (claims,)))
     if _on("BENCH_PURGE"):
         jobs.append(("purge", _prepare_purge, (debtors,)))
     if _on("BENCH_LETTERS"):
         jobs.append(("letters", _prepare_letters, ()))
-    with timed_section(times, f"seeds and preparations, {PREPARE_JOBS} at a time (untimed)"):
+    workers = os.environ.get("BENCH_PREPARE_JOBS", PREPARE_JOBS)
+    with timed_section(times, f"seeds and preparations, {workers} at a time (untimed)"):
         prepared = prepare_all(jobs)
     report["prepared"] = {
         key: {k: v for k, v in value.items() if k in ("seed_seconds", "seed_phases",
                                                         "prepare_seconds", "status",
-                                                        "error")}
+                                                        "error", "wall", "copies_seconds")}
         for key, value in prepared.items()
     }  # fmt: skip
+    if os.environ.get("BENCH_PREPARE_ONLY") == "1":  # the preparations alone, timed
+        print(
+            json.dumps(
+                {
+                    "section_seconds": times,
+                    "prepared": report["prepared"],
+                    "load_before": report["load_before"],
+                    "load_after": [round(x, 2) for x in os.getloadavg()],
+                },
+                indent=1,
+            )
+        )
+        copies = [
+            name
+            for label in labels
+            for turn in prepared[f"size {label}"].get("copies", {}).values()
+            for name in turn.values()
+        ]
+        for name in (
+            copies
+            + [f"{db.PREFIX}{label}" for label in labels]
+            + [f"{db.PREFIX}{label}_stmt" for label in labels]
+            + [f"{db.PREFIX}scoring_{parse_size(label)}" for label in labels]
+            + [f"{db.PREFIX}purge", f"{db.PREFIX}letters"]
+        ):
+            db.drop(name)
+        return
     for label in labels:
         report["sizes"][label] = bench_size(
             label, parse_size(label), prepared[f"size {label}"], times,
