@@ -283,6 +283,29 @@ def test_payments_promises_and_decisions_are_dated_the_day_they_happened(seeded)
     assert any(_local_day(row.history_date) < SEED_DAY for row in decided)
 
 
+def test_dossier_messages_are_sent_on_the_day_of_their_event(seeded):
+    """A plan's confirmation, a dispute's acknowledgment, a thank-you leave seconds after the
+    event that queued them (issue #18): the demo's, played months back in one transaction,
+    are dated on their event's day, not on the day of seeding (none left in this test, whose
+    transaction never commits, before they were sent at their moment)."""
+    from courriers.models import SentMessage
+    from dossiers.models import Payment as P
+
+    messages = SentMessage.objects.filter(
+        kind__in=["plan_confirmation", "dispute_ack", "thank_you"]
+    ).select_related("dossier")
+    assert {m.kind for m in messages} >= {"plan_confirmation", "dispute_ack"}
+    assert any(_local_day(m.sent_at) < SEED_DAY for m in messages)
+    for message in messages:
+        day, dossier = _local_day(message.sent_at), message.dossier
+        if message.kind == "plan_confirmation":
+            assert day in {p.accepted_on for p in dossier.payment_plans.all()}, message.pk
+        elif message.kind == "dispute_ack":
+            assert day in {d.opened_on for d in dossier.disputes.all()}, message.pk
+        else:
+            assert P.objects.filter(dossier=dossier, received_on=day).exists(), message.pk
+
+
 def test_demo_shows_accessories_due_and_a_waiver(seeded):
     """docs/legal.md §11 (C. com. L441-10 II, D441-5): companies that paid late are left with
     their accessories; the manager waived those of one dossier, with the reason in the journal;
