@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from recouvrement.celery import queue
 from relances import services
-from relances.models import CadenceRun
+from relances.models import CadenceRun, Reminder
 
 
 @shared_task(name="relances.run_cadence")
@@ -40,12 +40,21 @@ def run_cadence_shard_task(shard_id: int) -> dict:
 
 @shared_task(name="relances.queue_deliveries", acks_late=True)
 def reminders_queue_deliveries_task(reminder_ids: list[int]) -> int:
-    """Fan out the daily run's deliveries in a worker: one delivery task per reminder; the run
-    itself queues one message per batch, not one per reminder. A replay queues them again,
-    harmlessly: a delivery sends only a reminder still planned."""
-    for pk in reminder_ids:
+    """Fan out the daily run's deliveries in a worker: one delivery task per reminder still
+    planned (read in one query); the run itself queues one message per batch, not one per
+    reminder. A reminder sent, cancelled or failed meanwhile (a replayed message, a sending
+    that did not wait for the worker) gets no task: it would only lock its dossier and find
+    nothing to send. A delivery sends only a reminder still planned, under its row lock, so a
+    duplicate is harmless all the same."""
+    planned = set(
+        Reminder.objects.filter(pk__in=reminder_ids, status=Reminder.Status.PLANNED).values_list(
+            "pk", flat=True
+        )
+    )
+    due = [pk for pk in reminder_ids if pk in planned]
+    for pk in due:
         queue(services.DELIVER_TASK, reminder_id=pk)
-    return len(reminder_ids)
+    return len(due)
 
 
 @shared_task(name="relances.requeue_stuck_deliveries")

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db.models import Min, Sum
+from django.db.models import Count, Min, Q, Sum
 from django.utils import timezone
 
 from dossiers import scheduling
@@ -114,22 +114,26 @@ def dossier_refresh(
     on = on or timezone.localdate()
     if dossier.is_closed:
         return dossier
-    claims = dossier.claims.filter(outstanding__gt=0, cancelled_on__isnull=True)
-    if dossier.claims.exists() and not claims.exists():
+    # The dossier's invoices in one read: any at all, those unpaid, the oldest unpaid's due date.
+    unpaid = Q(outstanding__gt=0, cancelled_on__isnull=True)
+    claims = dossier.claims.aggregate(
+        count=Count("pk"), unpaid=Count("pk", filter=unpaid), first=Min("due_date", filter=unpaid)
+    )
+    if claims["count"] and not claims["unpaid"]:
         on = max(on, dossier.opened_on)
         if dossier.in_accessories_phase and dossier.state != DossierState.ACCESSORIES:
             return _accessories_paused(dossier, actor=actor, reason=reason, on=on)
         return _principal_paid(dossier, actor=actor, reason=reason, on=on)
-    if dossier.state == DossierState.ACCESSORIES and claims.exists():
+    if dossier.state == DossierState.ACCESSORIES and claims["unpaid"]:
         dossier.new_invoice()
         reason = f"{reason} : nouvelle facture impayée, reprise de la cadence"
-    elif dossier.in_accessories_phase and claims.exists():
+    elif dossier.in_accessories_phase and claims["unpaid"]:
         # Paused on its accessories (promise, plan, dispute…) when a new invoice came: on
         # resuming, the principal's cadence starts again (the accessories stay in its figures).
         dossier.accessories_since = None
         if dossier.resume_state == DossierState.ACCESSORIES:
             dossier.resume_state = DossierState.OPEN
-    dossier.reference_date = claims.aggregate(first=Min("due_date"))["first"]
+    dossier.reference_date = claims["first"]
     promise = dossier.promises.filter(status=Promise.Status.PENDING).first()
     if promise and paid_since(dossier, promise.made_on, on) >= promise.amount:
         promise.status = Promise.Status.KEPT

@@ -122,3 +122,17 @@ def test_the_broker_settings_bound_how_long_a_task_stays_unacknowledged():
     assert entry["schedule"] <= 60 * settings.DELIVERY_REQUEUE_AFTER_MINUTES
     app.loader.import_default_modules()
     assert entry["task"] in app.tasks
+
+
+def test_a_replayed_fan_out_queues_only_the_reminders_still_planned(lost_delivery):
+    """The fan-out of a daily run's deliveries, replayed once the e-mail went (or handed a
+    reminder sent meanwhile), queues nothing for it: one query, no task that would lock the
+    dossier to find nothing to send (the demo's walk sends its own: 210 such tasks)."""
+    with at(1):
+        assert tasks.reminders_queue_deliveries_task([lost_delivery.pk]) == 1  # sent now
+    lost_delivery.refresh_from_db()
+    assert lost_delivery.status == Reminder.Status.SENT
+    assert len(mail.outbox) == 1
+    with at(2):
+        assert tasks.reminders_queue_deliveries_task([lost_delivery.pk]) == 0
+    assert len(mail.outbox) == 1
