@@ -30,7 +30,7 @@ from legal.accessories import Accessories, accessories
 from legal.bounds import LowerBound
 from legal.calendar import add_months
 from legal.figures import ClaimFacts, ClaimFigures, claim_figures
-from legal.formatting import euros
+from legal.formatting import euros, euros_writer
 from legal.prescription import EventKind, Prescription, prescription_date
 from legal.prescription import PrescriptionEvent as Event
 from legal.rates import EcbRate as EcbRow
@@ -262,6 +262,7 @@ def dossiers_claim_facts(dossiers) -> dict[int, list[FactsOfClaim]]:
     ):
         allocations.setdefault(claim_id, []).append((amount, kind, received_on, reversed_on))
     rates: dict[int, Decimal | None] = {}
+    write = euros_writer()  # each payment's label: the separators read once, not per amount
     for pk, dossier_id, creditor_id, amount, due_date, issue_date, cancelled, notice in claims:
         dossier = by_pk[dossier_id]
         debtor = dossier.debtor
@@ -278,7 +279,7 @@ def dossiers_claim_facts(dossiers) -> dict[int, list[FactsOfClaim]]:
                     Event(
                         day=received_on,
                         effect=EventKind.INTERRUPTION,
-                        label=f"Paiement de {euros(paid)}",
+                        label=f"Paiement de {write(paid)}",
                     )
                 )
         for plan in dossier.payment_plans.all():

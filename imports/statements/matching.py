@@ -35,6 +35,9 @@ from legal.formatting import euros_writer
 from legal.references import compact, rf_references_in
 from recouvrement.lookups import AnyOf
 
+OPEN_CLAIM_FIELDS = (
+    "id", "dossier_id", "invoice_number", "issue_date", "due_date", "outstanding", "cancelled_on",
+)  # fmt: skip
 CERTAIN = 95  # at or above: posted at once
 SUBSET_LIMIT = 14  # invoices tried in combinations for an amount (2^14 sums at most)
 _TOKENS = re.compile(r"[0-9A-Z]+")
@@ -229,7 +232,10 @@ class Matcher:
         concerned = {d.pk for d in self._rf.values()}
         concerned |= {c.dossier_id for c in self._claim_rows.values()}
         concerned |= {d.pk for ds in self._debtor_dossiers.values() for d in ds}
-        for claim in Claim.objects.filter(AnyOf("dossier_id", concerned)).open().oldest_first():
+        # The rules read these fields of a dossier's open invoices (200,000 of them at 1M
+        # claims: the other columns are neither read nor built).
+        opened = Claim.objects.filter(AnyOf("dossier_id", concerned)).open().oldest_first()
+        for claim in opened.only(*OPEN_CLAIM_FIELDS):
             self._open.setdefault(claim.dossier_id, []).append(claim)
         for pk in concerned:
             self._open.setdefault(pk, [])
@@ -331,7 +337,7 @@ class Matcher:
         debtors = self._ibans.get(digest)
         if debtors is None:
             debtors = self._query_iban_debtors(digest)
-        missing = debtors - set(self._debtor_dossiers)
+        missing = {pk for pk in debtors if pk not in self._debtor_dossiers}
         if missing:
             self._debtor_dossiers.update(self._query_debtor_dossiers(missing))
         dossiers = [d for pk in debtors for d in self._debtor_dossiers[pk]]

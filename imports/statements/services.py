@@ -251,6 +251,9 @@ class _Pending:
         self.learned: set[tuple[int, str]] = set()
         self.posts: list[tuple[BankTransaction, PaymentIn]] = []
         self.dossiers: set[int] = set()  # those with a payment waiting
+        # (amount, "e2e", end-to-end id) and (amount, "iban", payer's IBAN) of those waiting:
+        # what a return may take back (``may_take_back``), without a scan of the payments.
+        self.waiting: set[tuple] = set()
         self.valid: set[tuple] = set()  # (field, value) already found valid
 
     def post(self, row: BankTransaction, reason: str) -> None:
@@ -261,6 +264,8 @@ class _Pending:
             self.flush()
         self.posts.append((row, _payment_in(row, row.dossier, reason)))
         self.dossiers.add(row.dossier_id)
+        self.waiting.add((row.amount, "e2e", row.end_to_end_id))
+        self.waiting.add((row.amount, "iban", row.counterparty_iban))
         row.status = Status.POSTED
         row.handled_by = user_or_none(self.actor)
         row.handled_at = timezone.now()
@@ -273,13 +278,12 @@ class _Pending:
         the same end-to-end id or payer's IBAN: ``returned_credit``'s candidates)."""
         if row.direction != BankTransaction.Direction.DEBIT or row.kind != Kind.RETURN:
             return False
-        return any(
-            posted.amount == row.amount
-            and (
-                (row.end_to_end_id and posted.end_to_end_id == row.end_to_end_id)
-                or (row.counterparty_iban and posted.counterparty_iban == row.counterparty_iban)
+        return bool(
+            (row.end_to_end_id and (row.amount, "e2e", row.end_to_end_id) in self.waiting)
+            or (
+                row.counterparty_iban
+                and (row.amount, "iban", row.counterparty_iban) in self.waiting
             )
-            for posted, _ in self.posts
         )
 
     def add(self, row: BankTransaction, reason: str) -> None:
@@ -303,7 +307,7 @@ class _Pending:
                 row.payment_id = pk
             for dossier_id in self.dossiers:
                 self.matcher.changed(dossier_id)
-            self.posts, self.dossiers = [], set()
+            self.posts, self.dossiers, self.waiting = [], set(), set()
         if self.rows:
             fields = [
                 f.attname

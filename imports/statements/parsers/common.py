@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -112,9 +113,11 @@ def clean(text: str | None, limit: int = 500) -> str:
     return _SPACES.sub(" ", text or "").strip()[:limit]
 
 
+@functools.lru_cache(maxsize=256)
 def french_rib_to_iban(bank: str, branch: str, account: str) -> str:
     """The French IBAN of a RIB (bank code, branch code, 11-character account number): the RIB
-    key from the three, then the IBAN check digits (ISO 13616)."""
+    key from the three, then the IBAN check digits (ISO 13616). Kept for the last accounts read:
+    every record of a CFONB statement repeats its account (100,000 records at 1M claims)."""
     letters = str.maketrans(
         "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "12345678912345678923456789"
     )  # the RIB's letter table (A–I 1–9, J–R 1–9, S–Z 2–9)
