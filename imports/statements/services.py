@@ -11,6 +11,7 @@ the journal.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections import Counter
 from dataclasses import dataclass
@@ -18,7 +19,8 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.core.validators import MaxLengthValidator
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -422,6 +424,9 @@ def _clean_fields(row: BankTransaction, exclude, valid: set[tuple]) -> None:
             key = None
         if f.blank and raw in f.empty_values:
             continue
+        limit = _plain_text_limit(f)
+        if limit is not None and type(raw) is str and raw and len(raw) <= limit:
+            continue  # what ``f.clean`` checks of a text without choices: its length
         try:
             setattr(row, f.attname, f.clean(raw, row))
         except ValidationError as error:
@@ -432,6 +437,19 @@ def _clean_fields(row: BankTransaction, exclude, valid: set[tuple]) -> None:
     row.clean()
     if errors:
         raise ValidationError(errors)
+
+
+@functools.cache
+def _plain_text_limit(f) -> int | None:
+    """The length a text field without choices allows, when that is all its ``clean`` checks
+    of a text (a ``CharField``, no validator but its length's); else None. The texts of a
+    statement's lines (keys, references, names, remittance texts, reasons) are nearly all
+    distinct: checked here without ``clean``'s calls (~1 µs instead of ~40 a field)."""
+    if type(f) is not models.CharField or f.choices:
+        return None
+    if not all(type(v) is MaxLengthValidator for v in f.validators):
+        return None
+    return min((v.limit_value for v in f.validators), default=f.max_length)
 
 
 def _classify(row: BankTransaction, matcher: Matcher, returns: _Returns | None = None) -> None:

@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -155,3 +156,33 @@ def test_many_dossiers_are_matched_alike_in_bulk(statement_world):
     matcher.prefetch((line["remittance"], line["structured"], line["iban"]) for line in lines)
     assert [_decision(matcher.match(**line)) for line in lines] == one_by_one
     assert [d[1] for d in one_by_one[:4]] == [100, 95, 80, 75]
+
+
+def test_a_line_s_fields_are_checked_as_full_clean_checks_them():
+    """The texts checked by their length alone (``_plain_text_limit``) are refused as
+    ``full_clean`` refuses them; a value found valid once is not checked again."""
+    exclude = services._Pending.EXCLUDE
+
+    def line(**fields):
+        values = {
+            "line": 1, "key": "k" * 64, "account": "FR7630006000011234567890189",
+            "booked_on": datetime.date(2026, 11, 23), "amount": Decimal("10.00"),
+            "direction": "credit", "kind": "transfer", "status": "unmatched",
+            "reason": "Non rapproché",
+        }  # fmt: skip
+        return BankTransaction(**{**values, **fields})
+
+    valid: set = set()
+    services._clean_fields(line(bank_reference="R" * 100), exclude, valid)
+    for bad, field in (
+        (line(bank_reference="R" * 101), "bank_reference"),
+        (line(key="k" * 65), "key"),
+        (line(status="lost"), "status"),
+        (line(key=""), "key"),
+    ):
+        with pytest.raises(ValidationError) as raised:
+            services._clean_fields(bad, exclude, valid)
+        assert field in raised.value.message_dict
+        with pytest.raises(ValidationError) as by_django:
+            bad.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+        assert raised.value.message_dict[field] == by_django.value.message_dict[field]
