@@ -24,10 +24,12 @@ with something to do (its own conditions, evaluated again on each of them, drop 
 
 from __future__ import annotations
 
+import json
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from django.db import connection
 from django.db.models import BooleanField, Case, F, Q, QuerySet, Value, When
@@ -59,9 +61,17 @@ def scored(dossiers: QuerySet, today: date) -> QuerySet:
     from journee import selectors
 
     flags = selectors.prescription_flags(dossiers, today=today)
+    return _scored(dossiers, today, sorted(flags))
+
+
+def _scored(dossiers: QuerySet, today: date, prescription_ids: list[int]) -> QuerySet:
+    """``scored``, the dossiers with a claim near prescription given (the legal engine's, in
+    Python: ``journee.selectors.prescription_flags``)."""
+    from journee import selectors
+
     # Each condition looked up dossier by dossier (``row_by_row``): a re-scoring reads a few
     # hundred dossiers (a batch of the daily run), never a hash of every planned reminder.
-    conditions = selectors._item_conditions(today, sorted(flags), row_by_row=True)
+    conditions = selectors._item_conditions(today, prescription_ids, row_by_row=True)
     needs_person = Q()
     for condition in conditions.values():
         needs_person |= condition
@@ -92,26 +102,70 @@ def scored(dossiers: QuerySet, today: date) -> QuerySet:
 def refresh(dossiers: QuerySet | None = None, *, today: date | None = None) -> int:
     """Write the priority of the open ``dossiers`` (every open dossier if None) where it
     changed, in one statement; returns the number of dossiers re-scored."""
-    today = today or timezone.localdate()
     scope = Dossier.objects.filter(closed_on__isnull=True)
     if dossiers is not None:
         scope = scope.filter(pk__in=dossiers)
-    rows = scored(scope, today).order_by()
+    return refresh_ids(list(scope.order_by("pk").values_list("pk", flat=True)), today=today)
+
+
+def refresh_ids(ids: list[int], *, today: date | None = None) -> int:
+    """``refresh`` of the dossiers whose ids are given (a closed one is left as it is)."""
+    from journee import selectors
+
+    if not ids:
+        return 0
+    today = today or timezone.localdate()
+    flagged = selectors.prescription_flags(Dossier.objects.filter(AnyOf("pk", ids)), today=today)
+    sql, params, slots = _statement(today, connection.vendor, timezone.get_current_timezone_name())
+    values = {_IDS: ids, _FLAGGED: sorted(flagged)}
+    params = list(params)
+    for index, marker in slots:
+        params[index] = _as_parameter(values[marker])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+# The statement's two lists of ids, compiled as one parameter each (``AnyOf``) holding a
+# marker no dossier id takes, found again among the compiled parameters and replaced.
+_IDS, _FLAGGED = -987_654_321, -987_654_322
+
+
+def _as_parameter(ids: list[int]):
+    """A list of ids as ``AnyOf`` passes it: an array on PostgreSQL, JSON text elsewhere."""
+    return list(ids) if connection.vendor == "postgresql" else json.dumps(list(ids))
+
+
+@lru_cache(maxsize=8)
+def _statement(today: date, vendor: str, time_zone: str) -> tuple[str, tuple, tuple]:
+    """The re-scoring ``UPDATE``, built and compiled once per day (and database and time zone:
+    the day of a call is taken in it): its ~40 conditions cost Django ~30 ms of Python to
+    build and compile, on each write of a dossier, a claim, a reminder… Only the dossiers'
+    ids and those near prescription change from one call to the next: the statement takes
+    them as parameters (``slots``: their positions among the parameters)."""
+    scope = Dossier.objects.filter(closed_on__isnull=True).filter(AnyOf("pk", [_IDS]))
+    rows = _scored(scope, today, [_FLAGGED]).order_by()
     rows = rows.values(row_id=F("pk"), row_score=F("score"), row_attention=F("needs_person"))
     sql, params = rows.query.sql_with_params()
+    markers = {repr(_as_parameter([marker])): marker for marker in (_IDS, _FLAGGED)}
+    slots = tuple(
+        (index, markers[repr(param)])
+        for index, param in enumerate(params)
+        if repr(param) in markers
+    )
+    if {marker for _, marker in slots} != {_IDS, _FLAGGED}:
+        raise RuntimeError("priority: the statement's lists of ids were not found")
     table = connection.ops.quote_name(Dossier._meta.db_table)
     # MATERIALIZED: the score computed once per dossier (a subquery in FROM is pulled up, and
     # its score expression, with its ~40 subqueries, was evaluated twice: for the SET and for
     # the « changed » test).
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH s AS MATERIALIZED ({sql}) "  # noqa: S608
-            f"UPDATE {table} SET priority = s.row_score, attention = s.row_attention "
-            f"FROM s WHERE {table}.id = s.row_id "
-            f"AND ({table}.priority <> s.row_score OR {table}.attention <> s.row_attention)",
-            params,
-        )
-        return cursor.rowcount
+    statement = (
+        f"WITH s AS MATERIALIZED ({sql}) "  # noqa: S608
+        f"UPDATE {table} SET priority = s.row_score, attention = s.row_attention "
+        f"FROM s WHERE {table}.id = s.row_id "
+        f"AND ({table}.priority <> s.row_score OR {table}.attention <> s.row_attention)"
+    )
+    return statement, tuple(params), slots
 
 
 def refresh_all(*, today: date | None = None) -> int:
@@ -166,7 +220,7 @@ def deferred():
         return
     ids = sorted(pending.ids)
     for start in range(0, len(ids), CHUNK):
-        refresh(Dossier.objects.filter(pk__in=ids[start : start + CHUNK]).values("pk"))
+        refresh_ids(ids[start : start + CHUNK])
 
 
 def _saved(sender, instance, **kwargs) -> None:
@@ -180,14 +234,14 @@ def _saved(sender, instance, **kwargs) -> None:
         return
     if defer(_refresh_ids, dossier_id):  # a batch of an app below (journal.bulk.deferred)
         return
-    refresh(Dossier.objects.filter(pk=dossier_id).values("pk"))
+    refresh_ids([dossier_id])
 
 
 def _refresh_ids(dossier_ids: set[int]) -> None:
     """The dossiers saved during a ``journal.bulk.deferred`` batch, re-scored at its end."""
     ordered = sorted(dossier_ids)
     for start in range(0, len(ordered), CHUNK):
-        refresh(Dossier.objects.filter(AnyOf("pk", ordered[start : start + CHUNK])).values("pk"))
+        refresh_ids(ordered[start : start + CHUNK])
 
 
 def _bulk(sender, pks, rows, fields, **kwargs) -> None:
@@ -212,7 +266,7 @@ def _bulk(sender, pks, rows, fields, **kwargs) -> None:
     if ids and defer_each(_refresh_ids, ids):  # several bulk writes sent together
         return
     if ids:
-        refresh(Dossier.objects.filter(AnyOf("pk", sorted(ids))).values("pk"))
+        refresh_ids(sorted(ids))
 
 
 def connect() -> None:

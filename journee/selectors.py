@@ -55,6 +55,7 @@ from legal import calendar, rules
 from legal.formatting import euros
 from portail import selectors as portal_selectors
 from portail.models import PortalEvent
+from recouvrement.lookups import AnyOf
 from relances import planning
 from relances.models import DELIVERED_CHANNELS, CallLog, Channel, DossierHold, Reminder, Stage
 from scoring.models import DossierScore
@@ -167,7 +168,9 @@ def _item_conditions(
         "failed": Q(
             found(Reminder.objects.filter(dossier=OuterRef("pk"), status=Reminder.Status.FAILED))
         ),
-        "prescription": Q(pk__in=prescription_ids),
+        # One parameter whatever the number of ids (``AnyOf``): the stored priority's statement
+        # is compiled once and run again with other ids (``journee.priority``).
+        "prescription": Q(AnyOf("pk", prescription_ids)),
         # A claim declaration is due by its deadline, weeks ahead: it shows from the start.
         "claim_declaration": Q(task(Task.Kind.CLAIM_DECLARATION, any_date=True)),
         "go_no_go": Q(task(Task.Kind.GO_NO_GO)),
