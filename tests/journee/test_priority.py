@@ -156,3 +156,27 @@ def test_a_deferred_block_left_on_an_error_scores_nothing_and_writes_score_again
         dossier=dossier, amount=Decimal("24000.00"), received_on=TODAY, actor=None
     )
     assert Dossier.objects.get(pk=dossier.pk).priority == 20 + 8 + 15
+
+
+def test_the_statement_built_once_a_day_scores_each_write_with_its_own_dossiers(controller):
+    """The re-scoring statement is compiled once per day and run again with other dossiers:
+    each call scores its own, a claim near prescription counts for its dossier alone, and the
+    next day's statement has the next day's points."""
+    priority._statement.cache_clear()
+    # A professional's invoice due 5 years ago less 30 days: prescribed within 90 days.
+    near = _dossier(controller, "1200.00", 5 * 365 - 30)
+    plain = _dossier(controller, "1200.00", 40)
+    assert priority._statement.cache_info().currsize == 1  # both writes, one statement
+    stored, live = _stored_and_live()
+    assert stored == live
+    assert stored[near.pk][0] == 20 + 30 + 30  # amount, age, « prescription proche »
+    assert stored[plain.pk][0] == 20 + 15 + 4
+    # A later write of the plain dossier leaves the other's flag where it was.
+    dossier_services.dispute_open(dossier=plain, reason_code="quality", actor=None)
+    stored, live = _stored_and_live()
+    assert stored == live and stored[plain.pk][0] == 20 + 15 + 15
+    with time_machine.travel(datetime.datetime(2026, 12, 24, 10, 30), tick=False):
+        priority.refresh_ids([near.pk, plain.pk])
+        assert priority._statement.cache_info().currsize == 2
+        stored, live = _stored_and_live(D(2026, 12, 24))
+    assert stored == live and stored[plain.pk][0] == 20 + 22 + 15  # 61 days late
