@@ -83,8 +83,35 @@ def _prerender(ids: list[int], day: date, pool) -> None:
         rendering.prerender([document], pool=pool)
 
 
-def _deliver_due(day: date, pool=None) -> int:
-    """Send what the run planned for the day (and any step approved since)."""
+def _notices_to_approve(day: date):
+    """The formal notices the manager approves this day (``_approve_notices``)."""
+    return delivery.letters_to_approve().filter(
+        scheduled_for__lte=day - timedelta(days=APPROVAL_DELAY_DAYS)
+    )
+
+
+def _prerender_ahead(notices: list[Reminder], day: date, pool) -> None:
+    """Start rendering, with the day's first sendings, the PDFs of the formal notices the
+    manager approves an hour later: each then finds its bytes ready when sent (the approval's
+    work and the first sendings overlap its rendering on the other core) instead of being
+    rendered by this process, alone, most days. A guess, safe whatever happens in between: a
+    PDF is found by the SHA-256 of what it is rendered from, so a notice whose document changed
+    (or that is not approved after all) is simply rendered again when sent — the same bytes as
+    without the guess."""
+    for notice in notices:
+        try:
+            document = rendering.reminder_document(notice, on=day)
+        except ValidationError:
+            continue
+        rendering.prerender([document], pool=pool)
+
+
+def _deliver_due(day: date, pool=None, *, ahead: list[Reminder] = (), forget: bool = True) -> int:
+    """Send what the run planned for the day (and any step approved since). ``ahead``: notices
+    to approve later that day, whose PDFs start rendering now (``_prerender_ahead``), left
+    pending for the next call (``forget=False``), which forgets what was not asked for: a
+    document prepared and not sent now is not sent then either (it failed, or was no longer
+    planned), and the next call prepares its own again."""
     due = (
         Reminder.objects.filter(
             status=Reminder.Status.PLANNED,
@@ -96,19 +123,18 @@ def _deliver_due(day: date, pool=None) -> int:
         .values_list("pk", flat=True)
     )
     ids = list(due)
-    if pool is not None and len(ids) > 1:
+    if pool is not None and (len(ids) > 1 or ahead):
         _prerender(ids, day, pool)
+        _prerender_ahead(list(ahead), day, pool)
     try:
         return sum(delivery.reminder_deliver(reminder_id=pk) for pk in ids)
     finally:
-        rendering.prerender_forget()
+        if forget:
+            rendering.prerender_forget()
 
 
 def _approve_notices(day: date, manager) -> None:
-    waiting = delivery.letters_to_approve().filter(
-        scheduled_for__lte=day - timedelta(days=APPROVAL_DELAY_DAYS)
-    )
-    for notice in list(waiting):
+    for notice in list(_notices_to_approve(day)):
         try:
             services.reminder_approve(reminder=notice, actor=manager, on=day)
         except ValidationError:
@@ -132,14 +158,23 @@ def walk(seeder, *, start: date) -> None:
             on=start,
         )
     demo_letters.creditor_messaging(seeder=seeder)
-    day = start
+    day, guessed = start, set()
     with _renderers() as pool:
         while day <= today:
             clock.at(day, 6)
             services.run_cadence(on=day)
             clock.at(day, 8)
-            _deliver_due(day, pool)
-            if day <= today - timedelta(days=APPROVAL_OPEN_DAYS) and is_working_day(day):
+            approving = day <= today - timedelta(days=APPROVAL_OPEN_DAYS) and is_working_day(day)
+            # Each notice guessed once: one the manager cannot approve (a dossier paused, on
+            # hold) stays waiting, and would be built again every morning for nothing.
+            ahead = [
+                notice
+                for notice in (_notices_to_approve(day) if approving and pool is not None else [])
+                if notice.pk not in guessed
+            ]
+            guessed.update(notice.pk for notice in ahead)
+            _deliver_due(day, pool, ahead=ahead, forget=not ahead)
+            if approving:
                 clock.at(day, 9)
                 _approve_notices(day, manager)
                 _deliver_due(day, pool)
