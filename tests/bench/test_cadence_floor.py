@@ -4,14 +4,9 @@ until 03/12/2026 it wrote no priority and the « same rows » check did not read
 
 import os
 
-import pytest
-
 from bench import db, run, seed
+from tests.bench.conftest import on_postgresql
 
-on_postgresql = pytest.mark.skipif(
-    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-    reason="the bench seeds PostgreSQL databases",
-)
 CLAIMS = 5_000
 DAY = "2026-11-24"  # the bench's day of the run
 
@@ -25,11 +20,7 @@ def _priorities(name: str) -> tuple[int, int]:
 
 
 @on_postgresql
-def test_the_floor_leaves_the_products_rows_and_priorities(monkeypatch):
-    monkeypatch.setattr(db, "PREFIX", "rec_test_seed_")  # test_seed.py's template, reused
-    monkeypatch.setattr(run, "TEMPLATE", "rec_test_seed_template")
-    monkeypatch.setenv("BENCH_PREFIX", "rec_test_seed_")  # the measures' own processes
-    run.migrated_template(reuse=True)
+def test_the_floor_leaves_the_products_rows_and_priorities(test_template):
     base, product, floor = (f"rec_test_seed_cad{kind}_{os.getpid()}" for kind in "bpf")
     try:
         db.create(base, template=run.TEMPLATE)

@@ -4,9 +4,8 @@ rebuilt its indexes around the load (bench/seed.py, ``indexes_after``)."""
 
 import os
 
-import pytest
-
 from bench import db, run, seed
+from tests.bench.conftest import on_postgresql
 
 # bench/seed.py at main 2cf2237 (before this change), 10,000 claims, bench.seed.fingerprint.
 BEFORE = {
@@ -30,19 +29,9 @@ COUNTS = {"claims": 10000, "dossiers": 2000, "due": 199, "catch_up": 11, "remind
           "payments": 600, "outstanding": 600, "promises": 80, "plans": 60, "disputes": 40,
           "open_disputes": 19, "calls": 984, "evidence": 534, "sent_messages": 2980}  # fmt: skip
 
-on_postgresql = pytest.mark.skipif(
-    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-    reason="the bench seeds PostgreSQL databases",
-)
-
 
 @on_postgresql
-def test_the_seed_writes_the_rows_it_wrote_before(monkeypatch):
-    # A bench database of the test's own (migrated once, then reused while the migrations
-    # are unchanged: run.migrated_template), never a bench's.
-    monkeypatch.setattr(db, "PREFIX", "rec_test_seed_")
-    monkeypatch.setattr(run, "TEMPLATE", "rec_test_seed_template")
-    run.migrated_template(reuse=True)
+def test_the_seed_writes_the_rows_it_wrote_before(test_template):
     name = f"rec_test_seed_10k_{os.getpid()}"  # two suites at once never share it
     db.create(name, template=run.TEMPLATE)
     try:

@@ -7,15 +7,11 @@ decisions, the same lines certain / proposed / unmatched and the same postings (
 import os
 from pathlib import Path
 
-import pytest
 from psycopg import sql
 
 from bench import db, run, seed, statements
+from tests.bench.conftest import on_postgresql
 
-on_postgresql = pytest.mark.skipif(
-    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-    reason="the bench seeds PostgreSQL databases",
-)
 CLAIMS = 10_000
 
 
@@ -55,11 +51,7 @@ def _section(base: str, prepared: dict) -> dict:
 
 
 @on_postgresql
-def test_the_seeded_statement_base_gives_the_copys_results(monkeypatch):
-    monkeypatch.setattr(db, "PREFIX", "rec_test_seed_")  # test_seed.py's template, reused
-    monkeypatch.setattr(run, "TEMPLATE", "rec_test_seed_template")
-    monkeypatch.setenv("BENCH_PREFIX", "rec_test_seed_")  # the measures' own processes
-    run.migrated_template(reuse=True)
+def test_the_seeded_statement_base_gives_the_copys_results(test_template):
     copied, seeded = (f"rec_test_seed_stmt{kind}_{os.getpid()}" for kind in ("c", "s"))
     names = [copied, f"{copied}_stmt", seeded, f"{seeded}_stmt"]
     try:
