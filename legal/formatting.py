@@ -26,10 +26,7 @@ def euros_writer() -> Callable[[Decimal | int | None], str]:
     written in ~3 µs instead of ~50 (``get_language`` and three ``get_format`` per call); any
     other value, a grouping other than 3 or a number of over 200 digits goes through
     ``euros``. The same text as ``euros`` for every amount (a test compares them)."""
-    language = get_language()
-    decimal_sep = get_format("DECIMAL_SEPARATOR", language, use_l10n=True)
-    grouping = get_format("NUMBER_GROUPING", language, use_l10n=True)
-    thousand_sep = get_format("THOUSAND_SEPARATOR", language, use_l10n=True)
+    decimal_sep, grouping, thousand_sep = _separators()
     if grouping != 3:
         return euros
 
@@ -45,9 +42,7 @@ def euros_writer() -> Callable[[Decimal | int | None], str]:
         sign = ""
         if text[0] == "-":
             sign, text = "-", text[1:]
-        whole, _, decimals = text.partition(".")
-        grouped = f"{int(whole):,}".replace(",", thousand_sep)
-        return f"{sign}{grouped}{decimal_sep}{decimals[:2].ljust(2, '0')} €"
+        return f"{sign}{_plain(text, decimal_sep, thousand_sep)}"
 
     return write
 
@@ -55,15 +50,29 @@ def euros_writer() -> Callable[[Decimal | int | None], str]:
 _CENT = Decimal("0.01")
 
 
+def _separators() -> tuple[str, int, str]:
+    """The current language's decimal separator, grouping and thousands separator."""
+    language = get_language()
+    return (
+        get_format("DECIMAL_SEPARATOR", language, use_l10n=True),
+        get_format("NUMBER_GROUPING", language, use_l10n=True),
+        get_format("THOUSAND_SEPARATOR", language, use_l10n=True),
+    )
+
+
+def _plain(text: str, decimal_sep: str, thousand_sep: str) -> str:
+    """A positive amount written plainly (``"1234.5"``) in ``euros``' form, grouped by 3."""
+    whole, _, decimals = text.partition(".")
+    grouped = f"{int(whole):,}".replace(",", thousand_sep)
+    return f"{grouped}{decimal_sep}{decimals[:2].ljust(2, '0')} €"
+
+
 def euros_rounded(amounts: Iterable[float]) -> list[str]:
     """``euros(round(amount, 2))`` of each float, the language's separators read once: ~1 µs an
     amount instead of ~40 (the payment probability's reasons write up to one per open dossier).
     What the quick path does not cover (a grouping other than 3, a negative amount, an amount
     Python writes with an exponent) goes through ``euros``."""
-    language = get_language()
-    decimal_sep = get_format("DECIMAL_SEPARATOR", language, use_l10n=True)
-    grouping = get_format("NUMBER_GROUPING", language, use_l10n=True)
-    thousand_sep = get_format("THOUSAND_SEPARATOR", language, use_l10n=True)
+    decimal_sep, grouping, thousand_sep = _separators()
     texts = []
     for amount in amounts:
         rounded = round(amount, 2)
@@ -71,9 +80,7 @@ def euros_rounded(amounts: Iterable[float]) -> list[str]:
         if grouping != 3 or text[0] == "-" or "e" in text:
             texts.append(euros(rounded))
             continue
-        whole, _, decimals = text.partition(".")
-        grouped = f"{int(whole):,}".replace(",", thousand_sep)
-        texts.append(f"{grouped}{decimal_sep}{decimals[:2].ljust(2, '0')} €")
+        texts.append(_plain(text, decimal_sep, thousand_sep))
     return texts
 
 
