@@ -23,11 +23,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
+from json.encoder import encode_basestring
 
 from django.apps import apps
 from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import Exists, Max, OuterRef, Q
+from django.utils import timezone
 
 from journal.models import ChainLink, PurgeEvent
 from journal.personal_data import (
@@ -36,6 +38,7 @@ from journal.personal_data import (
     PERSONAL_FIELDS,
     anonymised_value,
 )
+from recouvrement.lookups import AnyOf
 
 GENESIS = "0" * 64
 GLOBAL_CHAIN = "G"
@@ -108,17 +111,21 @@ def dossier_filter(model: type[models.Model], dossier_id: int) -> Q | None:
     return Q(**{f"{attname}__in": ids})
 
 
-def _dossier_ids(model, rows) -> dict[int, int | None]:
-    """history_id -> dossier id for a batch of rows of one model (one query for a hop)."""
+def _dossier_ids(model, rows: list[dict]) -> list[int | None]:
+    """The dossier id of each row (``.values()`` of one history model; one query for a hop)."""
     path = _dossier_path(model)
     if path is None:
-        return {row.history_id: None for row in rows}
+        return [None] * len(rows)
     attname, via = path
     if via is None:
-        return {row.history_id: getattr(row, attname) for row in rows}
-    keys = {getattr(row, attname) for row in rows} - {None}
-    mapping = dict(via._default_manager.filter(pk__in=keys).values_list("pk", "dossier_id"))
-    return {row.history_id: mapping.get(getattr(row, attname)) for row in rows}
+        return [row[attname] for row in rows]
+    keys = {row[attname] for row in rows} - {None}
+    mapping = {}
+    keys = sorted(keys)
+    for start in range(0, len(keys), 10000):  # a hop's keys, a bounded IN at a time
+        part = keys[start : start + 10000]
+        mapping.update(via._default_manager.filter(pk__in=part).values_list("pk", "dossier_id"))
+    return [mapping.get(row[attname]) for row in rows]
 
 
 # --- Canonical form and hashes ----------------------------------------------------------------
@@ -148,6 +155,16 @@ def _canon(value):
     return str(value)
 
 
+def _json(value) -> str:
+    """``json.dumps(value, ensure_ascii=False)``, without building an encoder for a text or
+    None (most personal values)."""
+    if type(value) is str:
+        return encode_basestring(value)
+    if value is None:
+        return "null"
+    return json.dumps(value, ensure_ascii=False)
+
+
 def _key() -> bytes:
     configured = getattr(settings, "JOURNAL_CHAIN_KEY", "") or ""
     if configured:
@@ -155,9 +172,10 @@ def _key() -> bytes:
     return hashlib.sha256(b"journal-chain:" + settings.SECRET_KEY.encode()).digest()
 
 
-def personal_digest(label: str, name: str, value, salt: str) -> str:
-    message = "\x1f".join([salt, label, name, json.dumps(_canon(value), ensure_ascii=False)])
-    return hmac.new(_key(), message.encode(), hashlib.sha256).hexdigest()
+def personal_digest(label: str, name: str, value, salt: str, key: bytes | None = None) -> str:
+    """``key``: ``_key()``, when the caller read it once for many digests."""
+    message = "\x1f".join([salt, label, name, _json(_canon(value))])
+    return hmac.digest(key or _key(), message.encode(), "sha256").hex()
 
 
 def event_mac(event: PurgeEvent) -> str:
@@ -228,8 +246,53 @@ def row_document(label: str, row, personal: dict[str, str]) -> str:
         if column.name in hidden:
             continue
         values[column.attname] = _canon(getattr(row, column.attname))
-    document = {"model": label, "row": values, "personal": personal}
-    return json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return _document(label, values, personal)
+
+
+def _document(label: str, values: dict, personal: dict[str, str]) -> str:
+    return _DOCUMENT.encode({"model": label, "row": values, "personal": personal})
+
+
+# ``json.dumps(..., sort_keys=True, ensure_ascii=False, separators=(",", ":"))``, its encoder
+# built once (``dumps`` builds one per call when given options).
+_DOCUMENT = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+class _Reader:
+    """One history model's unsealed rows read as plain values (``.values()``: the same values
+    as the instances' attributes, without building a model per row), and each row's document
+    as ``row_document`` writes it for the instance."""
+
+    def __init__(self, label: str, history_model: type[models.Model]):
+        self.label = label
+        columns = _columns(history_model)
+        self.attnames = [column.attname for column in columns]
+        # A file column's attribute is a FieldFile, whose canonical form is its name or "".
+        self.files = [c.attname for c in columns if isinstance(c, models.FileField)]
+        by_name = {column.name: column for column in columns}
+        # (name, attname) of each personal column the history table has.
+        self.personal = [
+            (name, by_name[name].attname) for name in personal_fields(label) if name in by_name
+        ]
+        self.hidden = {name for name, _attname in self.personal}
+        self.shown = [c.attname for c in columns if c.name not in self.hidden]
+
+    def rows(self, queryset) -> list[dict]:
+        rows = list(queryset.values(*self.attnames))
+        for name in self.files:
+            for row in rows:
+                row[name] = row[name] or ""
+        return rows
+
+    def document(self, row: dict, salt: str, key: bytes) -> tuple[dict[str, str], str]:
+        """(personal digests, canonical JSON) of one row."""
+        label = self.label
+        personal = {
+            name: personal_digest(label, name, row[attname], salt, key)
+            for name, attname in self.personal
+        }
+        values = {name: _canon(row[name]) for name in self.shown}
+        return personal, _document(label, values, personal)
 
 
 def link_hash(prev_hash: str, document: str) -> str:
@@ -243,6 +306,19 @@ def _heads(chains: set[str]) -> dict[str, tuple[int, str]]:
     """The last link (seq, hash) of each chain."""
     heads: dict[str, tuple[int, str]] = {}
     chains = sorted(chains)
+    if connection.vendor == "postgresql":
+        # Each chain's last link in one statement (``DISTINCT ON``), the chains as one array:
+        # the conditions below, 500 chains a query, took 105 s for a purge's 100,000 chains.
+        for start in range(0, len(chains), 50_000):
+            part = chains[start : start + 50_000]
+            rows = (
+                ChainLink.objects.filter(AnyOf("chain", part))
+                .order_by("chain", "-seq")
+                .distinct("chain")
+                .values_list("chain", "seq", "hash")
+            )
+            heads.update((chain, (seq, digest)) for chain, seq, digest in rows)
+        return heads
     for start in range(0, len(chains), 500):
         part = chains[start : start + 500]
         maxes = dict(
@@ -272,11 +348,12 @@ def seal(dossier: models.Model | None = None) -> int:
     """Chain every history row not yet sealed (only the dossier's, when given: chains are
     independent, and its rows are found through indexed columns); returns the links added."""
     added = 0
+    key = _key()
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
-        pending = []
+        pending = []  # (history_date, label, history_id, row, reader, dossier id)
         for label, model, history_model in chained_models():
             unsealed = _unsealed(label, history_model)
             if dossier is not None:
@@ -284,48 +361,61 @@ def seal(dossier: models.Model | None = None) -> int:
                 if condition is None:
                     continue
                 unsealed = unsealed.filter(condition)
-            rows = list(unsealed.order_by("history_date", "history_id"))
+            reader = _Reader(label, history_model)
+            rows = reader.rows(unsealed.order_by("history_date", "history_id"))
             if not rows:
                 continue
             owners = _dossier_ids(model, rows)
-            pending.extend((row.history_date, label, row, owners[row.history_id]) for row in rows)
+            pending.extend(
+                (row["history_date"], label, row["history_id"], row, reader, owner)
+                for row, owner in zip(rows, owners, strict=True)
+            )
         if not pending:
             return 0
-        pending.sort(key=lambda item: (item[0], item[1], item[2].history_id))
-        heads = _heads({chain_of(owner) for *_x, owner in pending})
+        pending.sort(key=lambda item: item[:3])
+        heads = _heads({chain_of(item[5]) for item in pending})
         links = []
-        for at, label, row, owner in pending:
+        for at, label, history_id, row, reader, owner in pending:
             chain = chain_of(owner)
             seq, prev = heads.get(chain, (0, GENESIS))
             salt = secrets.token_hex(16)
-            personal = {
-                name: personal_digest(label, name, getattr(row, name), salt)
-                for name in personal_fields(label)
-                if hasattr(row, name)
-            }
-            digest = link_hash(prev, row_document(label, row, personal))
+            personal, document = reader.document(row, salt, key)
+            digest = link_hash(prev, document)
             links.append(
-                ChainLink(
-                    chain=chain,
-                    seq=seq + 1,
-                    model=label,
-                    history_id=row.history_id,
-                    dossier_id=owner,
-                    history_date=at,
-                    salt=salt,
-                    personal=personal,
-                    prev_hash=prev,
-                    hash=digest,
-                )
+                (chain, seq + 1, label, history_id, owner, at, salt, personal, prev, digest)
             )
             heads[chain] = (seq + 1, digest)
-            if len(links) >= BATCH:
-                ChainLink.objects.bulk_create(links)
-                added += len(links)
-                links = []
-        ChainLink.objects.bulk_create(links)
-        added += len(links)
+        added = _insert_links(links)
     return added
+
+
+_LINK_COLUMNS = ("chain", "seq", "model", "history_id", "dossier_id", "history_date", "salt",
+                 "personal", "prev_hash", "hash")  # fmt: skip
+
+
+def _insert_links(links: list[tuple]) -> int:
+    """Insert the links (tuples in ``_LINK_COLUMNS``' order), all sealed now. On PostgreSQL
+    through ``COPY`` (``bulk_create`` spent ~0.4 ms a link preparing and quoting its values)."""
+    now = timezone.now()
+    if connection.vendor != "postgresql":
+        objs = [
+            ChainLink(**dict(zip(_LINK_COLUMNS, link, strict=True)), sealed_at=now)
+            for link in links
+        ]
+        ChainLink.objects.bulk_create(objs, batch_size=BATCH)
+        return len(objs)
+    table = connection.ops.quote_name(ChainLink._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in (*_LINK_COLUMNS, "sealed_at"))
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+    ):
+        for chain, seq, label, history_id, owner, at, salt, personal, prev, digest in links:
+            copy.write_row(
+                (chain, seq, label, history_id, owner, at, salt,
+                 json.dumps(personal), prev, digest, now)
+            )  # fmt: skip
+    return len(links)
 
 
 # --- Verification -----------------------------------------------------------------------------

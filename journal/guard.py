@@ -17,9 +17,13 @@ hand (or through the door without an event) is reported, naming the row.
 
 from __future__ import annotations
 
+import json
 from contextlib import contextmanager
 
 from django.db import connection, models, transaction
+from django.utils import timezone
+
+from recouvrement.lookups import AnyOf
 
 BATCH = 5000
 _MISSING = object()
@@ -88,26 +92,56 @@ class Erasure:
         for label, (fields, ids) in sorted(self.rewritten.items()):
             for start in range(0, len(ids), BATCH):
                 part = ids[start : start + BATCH]
-                links = ChainLink.objects.filter(model=label, history_id__in=part).values_list(
-                    "chain", "dossier_id", "history_id"
-                )
+                links = ChainLink.objects.filter(
+                    AnyOf("history_id", part), model=label
+                ).values_list("chain", "dossier_id", "history_id")
                 for name, dossier_id, history_id in links:
                     spec = per_chain.setdefault((name, dossier_id), {}).setdefault(
                         label, {"fields": sorted(fields), "ids": []}
                     )
                     spec["ids"].append(history_id)
         events = []
+        now = timezone.now()
         for (name, dossier_id), rows in sorted(per_chain.items(), key=lambda item: item[0][0]):
             for spec in rows.values():
                 spec["ids"].sort()
             event = PurgeEvent(
-                chain=name, dossier_id=dossier_id, certificate=self.certificate, rows=rows
+                history_date=now,
+                chain=name,
+                dossier_id=dossier_id,
+                certificate=self.certificate,
+                rows=rows,
             )
             event.mac = chain.event_mac(event)
             events.append(event)
-        PurgeEvent.objects.bulk_create(events)
+        _insert_events(events)
         chain.seal()
         return events
+
+
+def _insert_events(events: list) -> None:
+    """Write the purge's events (one per chain touched: 100,000 for as many debtors). On
+    PostgreSQL through ``COPY``: ``bulk_create`` spent 22 s preparing and quoting 100,000."""
+    from journal.models import PurgeEvent
+
+    if connection.vendor != "postgresql":
+        PurgeEvent.objects.bulk_create(events)
+        return
+    quote = connection.ops.quote_name
+    names = ("history_date", "chain", "dossier_id", "certificate", "rows", "mac")
+    sql = f"COPY {quote(PurgeEvent._meta.db_table)} ({', '.join(map(quote, names))}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.copy(sql) as copy:
+        for event in events:
+            copy.write_row(
+                (
+                    event.history_date,
+                    event.chain,
+                    event.dossier_id,
+                    event.certificate,
+                    json.dumps(event.rows),
+                    event.mac,
+                )
+            )
 
 
 @contextmanager
