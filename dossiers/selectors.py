@@ -239,11 +239,24 @@ def dossiers_claim_facts(dossiers) -> dict[int, list[FactsOfClaim]]:
     out: dict[int, list[FactsOfClaim]] = {pk: [] for pk in by_pk}
     if not by_pk:
         return out
-    prefetch_related_objects(
-        list(dossiers),
-        Prefetch("payment_plans", queryset=PaymentPlan.objects.order_by("pk")),
-        Prefetch("prescription_events", queryset=PrescriptionEvent.objects.all()),
-    )
+    # The plans' acceptance days and the acts as rows, in the orders ``_prescription_events``
+    # reads them (plans by primary key, acts by ``PrescriptionEvent.Meta.ordering``).
+    plans: dict[int, list[date]] = {}
+    for dossier_id, accepted_on in (
+        PaymentPlan.objects.filter(AnyOf("dossier_id", by_pk))
+        .order_by("pk")
+        .values_list("dossier_id", "accepted_on")
+    ):
+        plans.setdefault(dossier_id, []).append(accepted_on)
+    acts: dict[int, list[tuple]] = {}
+    labels = dict(PrescriptionEvent.Kind.choices)
+    for dossier_id, claim_id, kind, occurred_on in (
+        PrescriptionEvent.objects.filter(AnyOf("dossier_id", by_pk))
+        .order_by(*PrescriptionEvent._meta.ordering)
+        .values_list("dossier_id", "claim_id", "kind", "occurred_on")
+    ):
+        event = (claim_id, occurred_on, PrescriptionEvent.EFFECTS[kind], str(labels[kind]))
+        acts.setdefault(dossier_id, []).append(event)
     claims = list(
         Claim.objects.filter(AnyOf("dossier_id", by_pk))
         .annotate(formal_notice_on=F("dossier__formal_notice_sent_on"))
@@ -282,20 +295,16 @@ def dossiers_claim_facts(dossiers) -> dict[int, list[FactsOfClaim]]:
                         label=f"Paiement de {write(paid)}",
                     )
                 )
-        for plan in dossier.payment_plans.all():
-            if issue_date <= plan.accepted_on:
+        for accepted_on in plans.get(dossier_id, ()):
+            if issue_date <= accepted_on:
                 events.append(
                     Event(
-                        day=plan.accepted_on,
-                        effect=EventKind.INTERRUPTION,
-                        label="Échéancier accepté",
+                        day=accepted_on, effect=EventKind.INTERRUPTION, label="Échéancier accepté"
                     )
                 )
-        for act in dossier.prescription_events.all():
-            if (act.claim_id == pk) if act.claim_id is not None else issue_date <= act.occurred_on:
-                events.append(
-                    Event(day=act.occurred_on, effect=act.effect, label=act.get_kind_display())
-                )
+        for act_claim, occurred_on, effect, label in acts.get(dossier_id, ()):
+            if (act_claim == pk) if act_claim is not None else issue_date <= occurred_on:
+                events.append(Event(day=occurred_on, effect=effect, label=label))
         if creditor_id not in rates:
             creditor = (
                 dossier.creditor

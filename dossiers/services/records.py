@@ -457,6 +457,17 @@ def payments_record_many(items: Sequence[PaymentIn], *, actor: User | None) -> l
     return ids + _payments_run(run, actor=actor)
 
 
+# What ``payments_record_many`` reads and writes of a dossier's open claims.
+PLANNED_CLAIM_FIELDS = (
+    "pk",
+    "dossier_id",
+    "invoice_number",
+    "issue_date",
+    "due_date",
+    "outstanding",
+)
+
+
 def _payments_run(items: list[PaymentIn], *, actor: User | None) -> list[int]:
     """``payments_record_many`` for payments on different dossiers."""
     if not items:
@@ -482,13 +493,24 @@ def _payments_run(items: list[PaymentIn], *, actor: User | None) -> list[int]:
         dossiers.update(
             (d.pk, d)
             for d in Dossier.objects.select_for_update()
-            .select_related("debtor", "creditor")
+            .select_related("debtor")
             .filter(AnyOf("pk", chunk))
             .order_by("pk")
         )
+        # The fields the plans and the balances read (the claims' other columns, a dozen
+        # texts and dates, neither read nor written here: not built for 40,000 claims).
         locked = Claim.objects.select_for_update().filter(AnyOf("dossier_id", chunk)).open()
-        for claim in locked.order_by("pk"):
+        for claim in locked.order_by("pk").only(*PLANNED_CLAIM_FIELDS):
             claims[claim.dossier_id].append(claim)
+    # Their creditors locked as a join would lock them, one instance each (a statement's
+    # dossiers share one creditor: not built again for each).
+    creditors = (
+        Creditor.objects.select_for_update()
+        .order_by("pk")
+        .in_bulk({d.creditor_id for d in dossiers.values()})
+    )
+    for dossier in dossiers.values():
+        dossier.creditor = creditors[dossier.creditor_id]
     promised = set(
         Promise.objects.filter(
             AnyOf("dossier_id", wanted), status=Promise.Status.PENDING

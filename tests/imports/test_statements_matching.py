@@ -428,3 +428,42 @@ def test_a_failure_while_writing_leaves_neither_rows_nor_file(
     assert not BankStatement.objects.exists() and not BankTransaction.objects.exists()
     stored = settings.MEDIA_ROOT / "releves"
     assert not stored.exists() or not any(p.is_file() for p in stored.rglob("*"))
+
+
+def test_prefetched_open_invoices_are_the_dossiers_open_claims_oldest_first(db, controller):
+    """The matcher reads a dossier's open invoices as rows (``OpenInvoice``), prefetched for the
+    statement or read again once a line changed the dossier: the same invoices, in the same
+    order (due date, issue date, id), as ``Claim.objects.open().oldest_first()``; a paid or
+    cancelled invoice is not among them; the same match either way."""
+    creditor, debtor = CreditorFactory(), DebtorFactory()
+    issued = datetime.date(2026, 8, 1)
+    claims = [
+        ClaimFactory(
+            creditor=creditor, debtor=debtor, invoice_number=number, amount=Decimal(amount),
+            issue_date=issued, due_date=issued + datetime.timedelta(days=days),
+        )
+        for number, amount, days in [("B-3", "70.00", 20), ("B-1", "100.00", 0),
+                                     ("B-2", "230.00", 10), ("B-4", "15.00", 0)]
+    ]  # fmt: skip
+    dossier = Dossier.objects.get(pk=claims[0].dossier_id)
+    paid = Claim.objects.get(pk=claims[3].pk)
+    paid.outstanding = Decimal("0.00")
+    journaled_save(paid, actor=controller, reason="réglée")
+    iban = "FR7630003000401234567890162"
+    KnownIban.objects.create(debtor=debtor, iban_hash=iban_hash(iban), learned_on=issued)
+    expected = [
+        (c.pk, c.invoice_number, c.due_date, c.outstanding)
+        for c in Claim.objects.filter(dossier=dossier).open().oldest_first()
+    ]
+    assert [e[1] for e in expected] == ["B-1", "B-2", "B-3"]
+    matcher = Matcher(creditor)
+    matcher.prefetch([("", "", iban)])
+    prefetched = matcher._open_claims(dossier)
+    before = matcher.match(amount=Decimal("330.00"), remittance="", structured="", iban=iban)
+    matcher.changed(dossier.pk)
+    again = matcher._open_claims(dossier)
+    after = matcher.match(amount=Decimal("330.00"), remittance="", structured="", iban=iban)
+    for rows in (prefetched, again):
+        assert [(r.pk, r.invoice_number, r.due_date, r.outstanding) for r in rows] == expected
+    assert (before.confidence, before.invoices) == (after.confidence, after.invoices)
+    assert (before.confidence, before.invoices) == (75, ["B-1", "B-2"])
