@@ -24,7 +24,6 @@ with something to do (its own conditions, evaluated again on each of them, drop 
 
 from __future__ import annotations
 
-import json
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -39,7 +38,7 @@ from django.utils import timezone
 from dossiers.models import Claim, Dispute, Dossier, Promise, Task
 from journal.bulk import defer, defer_each, rows_written
 from portail.models import PortalEvent
-from recouvrement.lookups import AnyOf
+from recouvrement.lookups import AnyOf, any_of_parameter
 from relances.models import CallLog, Reminder
 from scoring.signals import scores_changed
 
@@ -132,8 +131,8 @@ _IDS, _FLAGGED = -987_654_321, -987_654_322
 
 
 def _as_parameter(ids: list[int]):
-    """A list of ids as ``AnyOf`` passes it: an array on PostgreSQL, JSON text elsewhere."""
-    return list(ids) if connection.vendor == "postgresql" else json.dumps(list(ids))
+    """A list of ids as ``AnyOf`` passes it (``any_of_parameter``)."""
+    return any_of_parameter(list(ids), connection.vendor)
 
 
 @lru_cache(maxsize=8)

@@ -80,7 +80,7 @@ OPEN_INVOICE_FIELDS = ("pk", "dossier_id", "invoice_number", "due_date", "outsta
 def open_invoices(claims) -> list[OpenInvoice]:
     """The open invoices of ``claims`` (a queryset), oldest due first, as rows."""
     rows = claims.open().oldest_first().values_list(*OPEN_INVOICE_FIELDS)
-    return [OpenInvoice._make(row) for row in rows.iterator(chunk_size=10_000)]
+    return [OpenInvoice._make(row) for row in rows]
 
 
 @dataclass
@@ -143,6 +143,7 @@ class Matcher:
         self._stale: set[int] = set()  # dossiers changed since the prefetch
         self._cited: dict[str, tuple[set[int], bool]] = {}  # text → invoices cited, loose
         self._hashes: dict[str, str] = {}  # IBAN → its keyed hash
+        self._references: dict[str, list[str]] = {}  # text → its RF references (pure)
         # The dossiers the rules read since the caller last cleared it: a line's match
         # depends on these alone (a caller holding back writes knows which must go first).
         self.consulted: set[int] = set()
@@ -224,7 +225,7 @@ class Matcher:
         hashes: set[str] = set()
         texts: dict[str, set[str]] = {}
         for remittance, structured, iban in lines:
-            references.update(rf_references_in(f"{structured} {remittance}"))
+            references.update(self._rf_references(f"{structured} {remittance}"))
             if remittance not in texts and remittance not in self._cited:
                 texts[remittance] = candidates_in(remittance)
             if iban:
@@ -270,6 +271,12 @@ class Matcher:
         if digest not in self._ibans:
             self._ibans[digest] = self._query_iban_debtors(digest)
         self._ibans[digest].add(debtor_id)
+
+    def _rf_references(self, text: str) -> list[str]:
+        """``rf_references_in(text)``, each text read once (the prefetch, then the rule)."""
+        if text not in self._references:
+            self._references[text] = rf_references_in(text)
+        return self._references[text]
 
     def _hash(self, iban: str) -> str:
         if iban not in self._hashes:
@@ -382,7 +389,7 @@ class Matcher:
         )
 
     def by_rf(self, amount: Decimal, text: str) -> Match | None:
-        references = rf_references_in(text)
+        references = self._rf_references(text)
         if not references:
             return None
         dossiers = self._dossiers_by_rf(references)
