@@ -83,6 +83,15 @@ def open_invoices(claims) -> list[OpenInvoice]:
     return [OpenInvoice._make(row) for row in rows]
 
 
+# What ``by_invoice`` reads of an invoice cited (and its dossier, whole: the match's).
+CITED_FIELDS = ("pk", "dossier", "invoice_number", "due_date", "outstanding", "cancelled_on")
+
+
+def cited_invoices(claims):
+    """``claims`` (a queryset) with their dossier, built with the fields the rule reads."""
+    return claims.select_related("dossier").only(*CITED_FIELDS)
+
+
 @dataclass
 class Match:
     rule: str = ""
@@ -238,7 +247,7 @@ class Matcher:
         self._rf.update(self._query_rf(sorted(references)))
         self._rf_known |= references
         self._claim_rows.update(
-            (c.pk, c) for c in Claim.objects.filter(AnyOf("pk", ids)).select_related("dossier")
+            (c.pk, c) for c in cited_invoices(Claim.objects.filter(AnyOf("pk", ids)))
         )
         from imports.statements.models import KnownIban
 
@@ -308,8 +317,7 @@ class Matcher:
             Dossier.objects.filter(creditor=self.creditor)
             .annotate(compact_ref=Replace(Upper("reference"), Value("-"), Value("")))
             .filter(compact_ref__in=list(bases))
-            .select_related("debtor")
-        )
+        )  # the rule reads the dossier alone (its debtor's id, not the debtor)
         return {bases[d.compact_ref]: d for d in found}
 
     def _dossiers_by_rf(self, references: list[str]) -> dict[str, Dossier]:
@@ -326,7 +334,7 @@ class Matcher:
     def _claims_by_pk(self, ids: set[int]) -> list[Claim]:
         cached = [self._claim_rows.get(pk) for pk in ids]
         if not all(c is not None and c.dossier_id not in self._stale for c in cached):
-            cached = list(Claim.objects.filter(pk__in=ids).select_related("dossier"))
+            cached = list(cited_invoices(Claim.objects.filter(AnyOf("pk", ids))))
         self.consulted.update(c.dossier_id for c in cached)
         return cached
 
