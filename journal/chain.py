@@ -275,7 +275,11 @@ class _Reader:
             (name, by_name[name].attname) for name in personal_fields(label) if name in by_name
         ]
         self.hidden = {name for name, _attname in self.personal}
-        self.shown = [c.attname for c in columns if c.name not in self.hidden]
+        shown = [c for c in columns if c.name not in self.hidden]
+        # Columns whose values are their own canonical form (texts, integers, booleans, None)
+        # are copied; the others go through ``_canon``.
+        self.plain = [c.attname for c in shown if _is_plain(c)]
+        self.shown = [c.attname for c in shown if not _is_plain(c)]
 
     def rows(self, queryset) -> list[dict]:
         rows = list(queryset.values(*self.attnames))
@@ -291,8 +295,25 @@ class _Reader:
             name: personal_digest(label, name, row[attname], salt, key)
             for name, attname in self.personal
         }
-        values = {name: _canon(row[name]) for name in self.shown}
+        values = {name: row[name] for name in self.plain}
+        for name in self.shown:
+            values[name] = _canon(row[name])
         return personal, _document(label, values, personal)
+
+
+# Fields whose values (or None) are texts, integers or booleans: ``_canon`` returns them as
+# they are. A file field is a text here (``_Reader.rows``).
+# (The automatic keys are integer fields.)
+_PLAIN_FIELDS = (models.CharField, models.TextField, models.IntegerField, models.BooleanField,
+                 models.FileField)  # fmt: skip
+
+
+def _is_plain(field: models.Field) -> bool:
+    """A field without a conversion of its own (``from_db_value``: an encrypted text, a
+    choices enum) whose values are texts, integers or booleans; a key, when its target is."""
+    if field.is_relation:
+        return _is_plain(field.target_field)
+    return isinstance(field, _PLAIN_FIELDS) and getattr(field, "from_db_value", None) is None
 
 
 def link_hash(prev_hash: str, document: str) -> str:
