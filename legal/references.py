@@ -21,6 +21,7 @@ import numpy as np
 import qrcode
 import qrcode.image.svg
 from numpy.lib.stride_tricks import sliding_window_view
+from PIL import Image
 from qrcode import util as qr_util
 from qrcode.main import copy_2d_array, precomputed_qr_blanks
 
@@ -190,16 +191,25 @@ class _QRCode(qrcode.QRCode):
     def best_mask_pattern(self) -> int:
         self.makeImpl(True, 0)
         placed = np.array(self.modules, dtype=bool)
-        # The modules the data fills: those the function patterns leave empty.
-        self.modules = copy_2d_array(precomputed_qr_blanks[self.version])
-        self.setup_type_info(True, 0)
-        if self.version >= 7:
-            self.setup_type_number(True)
-        data = np.array([[module is None for module in row] for row in self.modules])
+        data = _qr_data_modules(self.version)
         masks = _qr_masks(self.modules_count)
         unmasked = placed ^ (masks[0] & data)
         scores = [_qr_lost_point(unmasked ^ (mask & data)) for mask in masks]
         return scores.index(min(scores))
+
+
+@functools.lru_cache(maxsize=64)
+def _qr_data_modules(version: int) -> np.ndarray:
+    """The modules a code of ``version`` fills with its data: those its function patterns
+    (finders, timing, alignment, format and version information) leave empty — the same for
+    every code of that version."""
+    code = qrcode.QRCode(version=version)
+    code.modules_count = version * 4 + 17
+    code.modules = copy_2d_array(precomputed_qr_blanks[version])
+    code.setup_type_info(True, 0)
+    if version >= 7:
+        code.setup_type_number(True)
+    return np.array([[module is None for module in row] for row in code.modules])
 
 
 @functools.lru_cache(maxsize=64)
@@ -262,9 +272,14 @@ def _epc_code(payload: str) -> qrcode.QRCode:
 @functools.lru_cache(maxsize=1024)
 def epc_qr_png(payload: str) -> bytes:
     """The same code as a PNG image, for e-mail readers that show no SVG."""
-    image = _epc_code(payload).make_image()
+    code = _epc_code(payload)
+    # The image ``make_image`` draws module by module, as one array: black on white, one bit
+    # per pixel, each module box_size pixels square, the quiet zone included — the same pixels,
+    # hence the same PNG bytes (``tests/legal/test_epc_qr.py``).
+    dark = np.array(code.get_matrix(), dtype=bool)
+    pixels = np.kron(dark, np.ones((code.box_size, code.box_size), dtype=bool))
     buffer = io.BytesIO()
-    image.save(buffer)
+    Image.fromarray(~pixels).save(buffer, format="PNG")
     return buffer.getvalue()
 
 

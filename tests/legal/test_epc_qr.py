@@ -162,3 +162,26 @@ def test_the_mask_is_the_one_the_library_chooses(level):
         assert ours.get_matrix() == theirs.get_matrix(), (size, theirs.version)
         versions.add(theirs.version)
     assert min(versions) <= 2 and max(versions) >= 10
+
+
+def test_the_png_is_the_image_the_library_draws():
+    """The e-mail's PNG is drawn as one array (``epc_qr_png``), not module by module as
+    ``make_image`` does: the same pixels, so the same bytes, for payloads of every size."""
+    import io
+    import random
+    import string
+
+    from legal.references import epc_qr_png
+
+    rng = random.Random(18)
+    alphabet = string.ascii_letters + string.digits + " \n-/:.éàç€"
+    for size in (1, 12, 40, 90, 180, 331):
+        payload = "".join(rng.choice(alphabet) for _ in range(size))
+        theirs = qrcode.QRCode(
+            error_correction=qrcode.constants.ERROR_CORRECT_M, border=4, box_size=4
+        )
+        theirs.add_data(payload.encode("utf-8"))
+        theirs.make(fit=True)
+        buffer = io.BytesIO()
+        theirs.make_image().save(buffer)
+        assert epc_qr_png(payload) == buffer.getvalue(), size
