@@ -25,6 +25,7 @@ from django.utils import timezone
 from accounts import roles
 from courriers import delivery, rendering
 from demo import courriers as demo_letters
+from demo import scoring as demo_scoring
 from dossiers import services as dossier_services
 from dossiers.models import Debtor, Dossier, DossierState
 from legal.calendar import is_working_day, roll_forward
@@ -160,6 +161,8 @@ def walk(seeder, *, start: date) -> None:
     demo_letters.creditor_messaging(seeder=seeder)
     day, guessed = start, set()
     with _renderers() as pool:
+        # The payment model's learning (the seed's last part) on a core the walk leaves idle.
+        learning = pool and pool.apply_async(demo_scoring.learn_synthetic, (today,))
         while day <= today:
             clock.at(day, 6)
             services.run_cadence(on=day)
@@ -183,7 +186,19 @@ def walk(seeder, *, start: date) -> None:
                 clock.at(day, 17)
                 delivery.letter_batch_create(actor=seeder.controller, day=day)
             day += timedelta(days=1)
+        seeder.learned = _learned(learning)
     clock.at(today, 10)
+
+
+def _learned(learning) -> dict | None:
+    """What the pool learnt (``demo.scoring.learn_synthetic``), or None if it failed: the
+    scoring part then learns it itself."""
+    if learning is None:
+        return None
+    try:
+        return learning.get(timeout=rendering.PRERENDER_WAIT_SECONDS)
+    except Exception:
+        return None
 
 
 def walk_the_cadence(*, seeder) -> list[str]:

@@ -9,6 +9,7 @@ dossiers from their own facts. The professional debtors get an activity code (th
 from __future__ import annotations
 
 import random
+from datetime import date
 
 from accounts import roles
 from dossiers import services as dossier_services
@@ -18,6 +19,17 @@ from scoring.models import ScoreModel
 
 NAF_CODES = ("43.22A", "47.11B", "56.10A", "62.01Z", "46.90Z", "41.20A", "49.41A", "70.22Z")
 SYNTHETIC_DOSSIERS = 3000
+
+
+def learn_synthetic(today: date) -> dict:
+    """The model's learning on the generated history (``scoring.services.learn``: arrays only,
+    no database), in any process. The walk starts it in its pool of processes as it begins
+    (``demo.relances.walk``): there it costs the seed's main process nothing — neither the
+    learning nor scikit-learn's import (~2 s of CPU) — and gives the same fields as here."""
+    history, _ = synthetic.generate(
+        dossiers=SYNTHETIC_DOSSIERS, today=today, effect="promises", seed=26
+    )
+    return services.learn(as_of=today, history=history)
 
 
 def payment_scores(*, seeder) -> list[str]:
@@ -33,12 +45,9 @@ def payment_scores(*, seeder) -> list[str]:
             reason="code NAF repris du répertoire SIRENE",
             naf_code=rng.choice(NAF_CODES),
         )
-    history, _ = synthetic.generate(
-        dossiers=SYNTHETIC_DOSSIERS, today=seeder.today, effect="promises", seed=26
-    )
     model = services.train(
         as_of=seeder.today,
-        history=history,
+        learned=seeder.learned or learn_synthetic(seeder.today),
         trigger=ScoreModel.Trigger.SCRIPT,
         source=f"historique synthétique de démonstration ({SYNTHETIC_DOSSIERS} dossiers générés)",
     )

@@ -206,6 +206,9 @@ class DemoSeeder:
         self.used: dict[str, set[str]] = {}
         self.agenda: list[tuple[date, int, int, Callable[[], None]]] = []
         self._order = itertools.count()
+        # The payment model's learning, done by the walk's pool while the walk goes on
+        # (``demo.scoring.learn_synthetic``); None: learnt at the end, in this process.
+        self.learned: dict | None = None
 
     # --- the agenda ------------------------------------------------------------------------
 

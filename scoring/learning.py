@@ -19,12 +19,13 @@ import operator
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from legal.formatting import euros, euros_rounded
 from scoring import features, sectors
 
+# scikit-learn (and the SciPy it loads) takes ~2 s of CPU to import: imported by the functions
+# that fit or validate a model (``SKLEARN_MODULES``), not by every process that reads scores.
+SKLEARN_MODULES = ("sklearn.linear_model", "sklearn.metrics")
 ALGORITHM = "régression logistique (scikit-learn), variables standardisées, C = 1"
 # The fewest examples of each outcome for a verdict (training and validation alike).
 MIN_EACH_OUTCOME = 30
@@ -60,6 +61,8 @@ class Params:
 
 
 def fit(X: np.ndarray, y: np.ndarray) -> Params:
+    from sklearn.linear_model import LogisticRegression
+
     X = np.asarray(X, dtype=np.float64)
     mean = X.mean(axis=0)
     scale = X.std(axis=0)
@@ -117,6 +120,8 @@ def auc_interval(auc: float, positives: int, negatives: int) -> tuple[float, flo
 
 
 def validate(p: np.ndarray, y: np.ndarray) -> Validation:
+    from sklearn.metrics import brier_score_loss, roc_auc_score
+
     y = y.astype(int)
     positives = int(y.sum())
     negatives = len(y) - positives

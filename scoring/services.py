@@ -50,11 +50,39 @@ def train(
     max_samples: int = MAX_SAMPLES,
     history: features.History | None = None,
     source: str = BASE_HISTORY,
+    learned: dict | None = None,
 ) -> ScoreModel:
     """Learn from the base's history as it stood on ``as_of`` and record the model, with its
-    validation on the latest period. The model is used only if it does better than chance."""
+    validation on the latest period. The model is used only if it does better than chance.
+    ``learned``: what ``learn`` returned for that history and day, computed beforehand (the
+    demo's seed runs it in another process)."""
     started = time.perf_counter()
-    history = history or features.load()
+    if learned is None:
+        learned = learn(as_of=as_of, history=history or features.load(), max_samples=max_samples)
+        learned["seconds"] = round(time.perf_counter() - started, 2)
+    record = ScoreModel(
+        trained_at=timezone.now(),
+        as_of=as_of,
+        trigger=trigger,
+        source=source,
+        started_by=actor,
+        horizon_days=features.HORIZON_DAYS,
+        algorithm=learning.ALGORITHM,
+        features=list(features.NAMES),
+        **learned,
+    )
+    with transaction.atomic():
+        latest = ScoreModel.objects.select_for_update().aggregate(v=Max("version"))["v"]
+        record.version = (latest or 0) + 1
+        record.save()
+    return record
+
+
+def learn(*, as_of: date, history: features.History, max_samples: int = MAX_SAMPLES) -> dict:
+    """The learning itself, on arrays (nothing read from or written to the base): the training
+    and validation sets, the fit and its validation, as the fields of the model's record
+    (``train`` records them). The same history and day give the same fields, in any process."""
+    started = time.perf_counter()
     days = snapshot_days(as_of, history.first_day) if history.first_day else []
     n_validation = max(1, round(len(days) * VALIDATION_SHARE)) if len(days) >= 2 else 0
     validation_days = days[len(days) - n_validation :] if n_validation else []
@@ -84,53 +112,41 @@ def train(
     Xv = np.concatenate(Xv_parts) if Xv_parts else np.zeros((0, width), dtype=np.float32)
     yv = np.concatenate(yv_parts) if yv_parts else np.zeros(0, dtype=bool)
 
-    record = ScoreModel(
-        trained_at=timezone.now(),
-        as_of=as_of,
-        trigger=trigger,
-        source=source,
-        started_by=actor,
-        horizon_days=features.HORIZON_DAYS,
-        algorithm=learning.ALGORITHM,
-        features=list(features.NAMES),
-        training_size=len(y),
-        training_from=train_days[0] if train_days else None,
-        training_to=train_days[-1] if train_days else None,
-        training_rate=float(y.mean()) if len(y) else None,
-        validation_size=len(yv),
-        validation_from=validation_days[0] if validation_days else None,
-        validation_to=validation_days[-1] if validation_days else None,
-        validation_rate=float(yv.mean()) if len(yv) else None,
-    )
+    fields = {
+        "training_size": len(y),
+        "training_from": train_days[0] if train_days else None,
+        "training_to": train_days[-1] if train_days else None,
+        "training_rate": float(y.mean()) if len(y) else None,
+        "validation_size": len(yv),
+        "validation_from": validation_days[0] if validation_days else None,
+        "validation_to": validation_days[-1] if validation_days else None,
+        "validation_rate": float(yv.mean()) if len(yv) else None,
+    }
     lacking = [
         (int(labels.sum()), int(len(labels) - labels.sum()), where)
         for labels, where in ((y, "entraînement"), (yv, "validation"))
         if min(labels.sum(), len(labels) - labels.sum()) < learning.MIN_EACH_OUTCOME
     ]
     if lacking:
-        record.status = ScoreModel.Status.INSUFFICIENT
-        record.verdict = learning.insufficient(*lacking[0])
+        fields["status"] = ScoreModel.Status.INSUFFICIENT
+        fields["verdict"] = learning.insufficient(*lacking[0])
     else:
         params = learning.fit(X, y)
         validation = learning.validate(learning.predict(params, Xv), yv)
-        record.status = ScoreModel.Status.TRAINED
-        record.parameters = params.as_json()
-        record.auc, record.auc_low, record.auc_high = (
-            validation.auc,
-            validation.auc_low,
-            validation.auc_high,
+        fields["status"] = ScoreModel.Status.TRAINED
+        fields["parameters"] = params.as_json()
+        fields.update(
+            auc=validation.auc,
+            auc_low=validation.auc_low,
+            auc_high=validation.auc_high,
+            brier=validation.brier,
+            calibration=validation.calibration,
+            calibration_error=validation.calibration_error,
+            better_than_chance=validation.better_than_chance,
+            verdict=learning.verdict(validation),
         )
-        record.brier = validation.brier
-        record.calibration = validation.calibration
-        record.calibration_error = validation.calibration_error
-        record.better_than_chance = validation.better_than_chance
-        record.verdict = learning.verdict(validation)
-    record.seconds = round(time.perf_counter() - started, 2)
-    with transaction.atomic():
-        latest = ScoreModel.objects.select_for_update().aggregate(v=Max("version"))["v"]
-        record.version = (latest or 0) + 1
-        record.save()
-    return record
+    fields["seconds"] = round(time.perf_counter() - started, 2)
+    return fields
 
 
 def current_model() -> ScoreModel | None:

@@ -337,3 +337,27 @@ def test_the_fast_scoring_writes_the_reference_scores_and_reasons():
     lines = [line for row in expected for line in row[4].splitlines()]
     assert len({line.split(" ", 1)[1].split(" ")[0] for line in lines}) > 12
     assert {line[0] for line in lines} == {"+", "−"}
+
+
+def test_a_model_learnt_in_another_process_is_recorded_as_if_learnt_here():
+    """``learn`` reads and writes nothing (the demo's seed runs it in its pool of processes):
+    the fields it returns there (pickled back), given to ``train``, record the same model."""
+    import multiprocessing
+
+    history, _ = synthetic.generate(dossiers=1500, today=TODAY, effect="promises", seed=4)
+    here = services.train(as_of=TODAY, history=history, trigger=ScoreModel.Trigger.SCRIPT)
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        learned = pool.apply(services.learn, (), {"as_of": TODAY, "history": history})
+    given = services.train(as_of=TODAY, learned=learned, trigger=ScoreModel.Trigger.SCRIPT)
+    assert (given.status, given.parameters, given.verdict) == (
+        here.status,
+        here.parameters,
+        here.verdict,
+    )
+    assert (given.auc, given.brier, given.calibration, given.training_size) == (
+        here.auc,
+        here.brier,
+        here.calibration,
+        here.training_size,
+    )
+    assert given.version == here.version + 1
