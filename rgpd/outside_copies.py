@@ -4,12 +4,14 @@ backend (``SMS_FILE_PATH``, one file per day, ``id<TAB>number<TAB>text``).
 
 The purge finds them by the ids the product recorded when sending (``MESSAGE_IDS``: the
 e-mail's Message-ID, the SMS id) and by the purged persons' addresses and numbers, read before
-they are anonymised; the e-mail files are deleted, the SMS lines removed from their files.
+they are anonymised (an e-mail file by the addresses and Message-IDs it names, whole: never a
+part of a longer address); the e-mail files are deleted, the SMS lines removed from their files.
 Neither backend is used in production (SMTP, an SMS provider): there is then nothing to find.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,6 +81,16 @@ def _values(targets, debtor_ids) -> tuple[set[str], set[str], set[str]]:
     return ids, addresses, phones
 
 
+# An address, or the inside of a Message-ID (« <id@host> »), as a message file writes it.
+_ADDRESS = re.compile(rb"[^\s<>\"'(),;:\[\]@]+@[^\s<>\"'(),;:\[\]@]+")
+
+
+def _named(content: bytes) -> set[bytes]:
+    """The addresses and Message-IDs a message file names, lowercased (a final full stop, from
+    a sentence, left out)."""
+    return {token.rstrip(b".") for token in _ADDRESS.findall(content.lower())}
+
+
 def _phone_key(number: str) -> str:
     digits = "".join(c for c in number if c.isdigit())
     return digits[-9:]  # the subscriber number, whatever the prefix (0…, +33…)
@@ -93,13 +105,15 @@ def find(targets, debtor_ids) -> Copies:
     if not (mail_on or sms_on):
         return copies
     ids, addresses, phones = _values(targets, debtor_ids)
-    if mail_on and Path(email_folder).is_dir() and (ids or addresses):
-        needles = [i.lower().encode() for i in ids] + [a.encode() for a in addresses]
+    # A message file is found by the addresses and Message-IDs it names, looked up in a set:
+    # searching each of the purged persons' strings in each file took 163 s for 100,000
+    # debtors and a few dozen files, and found « qa@b.fr » inside « xqa@b.fr ».
+    needles = {i.strip().strip("<>").lower().encode() for i in ids if "@" in i}
+    needles |= {a.encode() for a in addresses}
+    if mail_on and Path(email_folder).is_dir() and needles:
         for path in Path(email_folder).iterdir():
-            if path.is_file():
-                content = path.read_bytes().lower()
-                if any(needle in content for needle in needles):
-                    copies.mail_files.add(path)
+            if path.is_file() and not needles.isdisjoint(_named(path.read_bytes())):
+                copies.mail_files.add(path)
     phone_keys = {_phone_key(p) for p in phones if len(_phone_key(p)) == 9}
     if sms_on and Path(sms_folder).is_dir() and (ids or phone_keys):
         for path in Path(sms_folder).iterdir():
