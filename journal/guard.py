@@ -122,26 +122,20 @@ class Erasure:
 def _insert_events(events: list) -> None:
     """Write the purge's events (one per chain touched: 100,000 for as many debtors). On
     PostgreSQL through ``COPY``: ``bulk_create`` spent 22 s preparing and quoting 100,000."""
+    from journal import chain
     from journal.models import PurgeEvent
 
     if connection.vendor != "postgresql":
         PurgeEvent.objects.bulk_create(events)
         return
-    quote = connection.ops.quote_name
-    names = ("history_date", "chain", "dossier_id", "certificate", "rows", "mac")
-    sql = f"COPY {quote(PurgeEvent._meta.db_table)} ({', '.join(map(quote, names))}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.copy(sql) as copy:
-        for event in events:
-            copy.write_row(
-                (
-                    event.history_date,
-                    event.chain,
-                    event.dossier_id,
-                    event.certificate,
-                    json.dumps(event.rows),
-                    event.mac,
-                )
-            )
+    chain.copy_rows(
+        PurgeEvent,
+        ("history_date", "chain", "dossier_id", "certificate", "rows", "mac"),
+        (
+            (e.history_date, e.chain, e.dossier_id, e.certificate, json.dumps(e.rows), e.mac)
+            for e in events
+        ),
+    )
 
 
 @contextmanager
