@@ -580,6 +580,22 @@ def _on(name: str) -> bool:
     return os.environ.get(name, "1") != "0"
 
 
+# The sections whose volume does not follow SIZE (1,000 letters, 100,000 invoice rows, 100,000
+# debtors purged) run once in a run that measures a default size (10k or 100k) or no size at
+# all: ``make bench SIZE=1M`` alone measures what grows with the base and keeps their figures
+# from the run that made them, dated (``BENCH_FIXED=1`` runs them too, ``BENCH_FIXED=0`` never).
+FIXED_UP_TO = 100_000
+
+
+def _fixed_on(name: str, labels: list[str]) -> bool:
+    """Whether the fixed-volume section ``name`` (``BENCH_LETTERS``…) runs in this run."""
+    if os.environ.get(name) is not None:
+        return _on(name)
+    if os.environ.get("BENCH_FIXED") is not None:
+        return _on("BENCH_FIXED")
+    return not labels or any(parse_size(label) <= FIXED_UP_TO for label in labels)
+
+
 def main() -> None:
     sizes = os.environ.get("SIZE", "10k,100k")
     letters = int(os.environ.get("LETTERS", "1000"))
@@ -609,9 +625,9 @@ def main() -> None:
         jobs.append((f"size {label}", _prepare_size, (label, claims)))
         if _on("BENCH_STATEMENTS"):
             jobs.append((f"statement {label}", _prepare_statement, (label, claims)))
-    if _on("BENCH_PURGE"):
+    if _fixed_on("BENCH_PURGE", labels):
         jobs.append(("purge", _prepare_purge, (debtors,)))
-    if _on("BENCH_LETTERS"):
+    if _fixed_on("BENCH_LETTERS", labels):
         jobs.append(("letters", _prepare_letters, ()))
     workers = os.environ.get("BENCH_PREPARE_JOBS", PREPARE_JOBS)
     with timed_section(times, f"seeds and preparations, {workers} at a time (untimed)"):
@@ -661,13 +677,13 @@ def main() -> None:
                 report["scoring"][label] = bench_scoring(
                     label, parse_size(label), prepared[f"scoring {label}"]
                 )
-    if _on("BENCH_LETTERS"):
+    if _fixed_on("BENCH_LETTERS", labels):
         with timed_section(times, "letters"):
             report["letters"] = bench_letters(letters, prepared["letters"])
-    if _on("BENCH_IMPORTS"):
+    if _fixed_on("BENCH_IMPORTS", labels):
         with timed_section(times, "imports"):
             report["imports"] = bench_imports(int(os.environ.get("IMPORT_ROWS", IMPORT_ROWS)))
-    if _on("BENCH_PURGE"):
+    if _fixed_on("BENCH_PURGE", labels):
         with timed_section(times, "purge"):
             report["purge"] = bench_purge(debtors, prepared["purge"])
     report["load_after"] = [round(x, 2) for x in os.getloadavg()]

@@ -176,3 +176,20 @@ def test_the_footer_gives_each_section_its_wall_time():
     footer = next(line for line in markdown(report).splitlines() if "Time per section" in line)
     assert "1M: cadence and spread (2 × 4 sides) 180.5 s" in footer
     assert "letters 290.1 s" in footer and footer.endswith("total 812.4 s.")
+
+
+def test_the_1m_run_alone_keeps_the_fixed_volume_sections_of_the_default_run(monkeypatch):
+    """``make bench SIZE=1M`` measures what grows with the base; the letters, the invoice import
+    and the purge, whose volume does not follow SIZE, run with a default size or when asked."""
+    from bench.run import _fixed_on
+
+    for name in ("BENCH_FIXED", "BENCH_LETTERS", "BENCH_PURGE", "BENCH_IMPORTS"):
+        monkeypatch.delenv(name, raising=False)
+    assert not _fixed_on("BENCH_LETTERS", ["1M"])
+    assert _fixed_on("BENCH_LETTERS", ["10k", "100k", "1M"])
+    assert _fixed_on("BENCH_PURGE", ["10k", "100k"])
+    assert _fixed_on("BENCH_IMPORTS", [])  # SIZE= empty: the fixed sections alone
+    monkeypatch.setenv("BENCH_FIXED", "1")
+    assert _fixed_on("BENCH_PURGE", ["1M"])
+    monkeypatch.setenv("BENCH_LETTERS", "0")
+    assert not _fixed_on("BENCH_LETTERS", ["10k"])
