@@ -343,7 +343,14 @@ def dossiers_accessories(
     return {
         pk: accessories(
             [
-                claim_figures(c.facts, on=on[pk], rates=rates, formal_notice_on=c.formal_notice_on)
+                # ``accessories`` adds up the penalties and indemnities alone: no prescription.
+                claim_figures(
+                    c.facts,
+                    on=on[pk],
+                    rates=rates,
+                    formal_notice_on=c.formal_notice_on,
+                    prescription=False,
+                )
                 for c in claims[pk]
                 if c.cancelled_on is None
             ],

@@ -226,9 +226,15 @@ _AS_IS = {models.CharField: str, models.TextField: str, models.EmailField: str,
 def _prepared(field: models.Field, values: list) -> list:
     """``field.get_db_prep_save`` of each value, computed once per distinct value (a column of
     a batch repeats a few values: a status, a step, a channel); none for a text, integer or
-    date field given values of that very type (it would return them unchanged)."""
+    date field given values of that very type or None (it would return them unchanged), nor
+    for a decimal field given finite ``Decimal`` values or None (``to_python`` gives each back
+    equal, with its exponent, and PostgreSQL's adapter takes it as it is: the amounts of a
+    statement's payments and allocations, nearly all distinct)."""
     kind = _AS_IS.get(type(field))
-    if kind is not None and all(type(v) is kind for v in values):
+    if kind is not None and all(v is None or type(v) is kind for v in values):
+        return list(values)
+    decimals = type(field) is models.DecimalField and connection.vendor == "postgresql"
+    if decimals and all(v is None or (type(v) is Decimal and v.is_finite()) for v in values):
         return list(values)
     db = connections[DEFAULT_DB_ALIAS]  # not the proxy, which looks it up on every use
     done: dict = {}
@@ -350,14 +356,20 @@ def journaled_insert(
     return pks
 
 
-def journaled_update_each(objs: Sequence[models.Model], fields: list[str], *, actor) -> None:
+def journaled_update_each(
+    objs: Sequence, fields: list[str], *, actor, model: type[models.Model] | None = None
+) -> None:
     """Save ``fields`` of ``objs`` (one model, rows the caller holds locked), each journaled
     with its own ``_change_reason``: on PostgreSQL one statement, an ``UPDATE`` whose
-    ``RETURNING`` rows (as saved) are inserted into the history table."""
+    ``RETURNING`` rows (as saved) are inserted into the history table. ``model``: the model of
+    ``objs`` when they are plain rows, not its instances (any objects with its ``pk``, the
+    fields written and ``_change_reason``: thousands of rows not built as models)."""
     if not objs:
         return
-    model = type(objs[0])
+    model = model or type(objs[0])
     if connection.vendor != "postgresql":
+        if not isinstance(objs[0], model):
+            objs = _instances(model, objs, fields)
         bulk_update_with_history(_actor(objs, actor), model, fields, default_user=actor)
         _written(model, [obj.pk for obj in objs], objs, fields)
         return
@@ -383,6 +395,22 @@ def journaled_update_each(objs: Sequence[models.Model], fields: list[str], *, ac
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
     _written(model, [obj.pk for obj in objs], objs, fields)
+
+
+def _instances(model: type[models.Model], rows: Sequence, fields: list[str]) -> list:
+    """The instances of ``model`` that plain ``rows`` stand for, read again, with the rows'
+    values of ``fields`` and their ``_change_reason`` (simple-history's helpers, elsewhere than
+    on PostgreSQL, journal instances: each history row is copied from its instance whole)."""
+    found = model._default_manager.in_bulk([row.pk for row in rows])
+    objs = []
+    for row in rows:
+        obj = found[row.pk]
+        for name in fields:
+            attname = model._meta.get_field(name).attname
+            setattr(obj, attname, getattr(row, attname))
+        obj._change_reason = getattr(row, "_change_reason", None)
+        objs.append(obj)
+    return objs
 
 
 def _actor(objs, actor) -> list[models.Model]:

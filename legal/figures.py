@@ -133,9 +133,17 @@ def _figure(accrual: Accrual, figures: ClaimFigures) -> Decimal:
 
 
 def claim_figures(
-    facts: ClaimFacts, *, on: date, rates: RateTable, formal_notice_on: date | None = None
+    facts: ClaimFacts,
+    *,
+    on: date,
+    rates: RateTable,
+    formal_notice_on: date | None = None,
+    prescription: bool = True,
 ) -> ClaimFigures:
-    """Days overdue, penalties, indemnity, legal interest, total and prescription at ``on``.
+    """Days overdue, penalties, indemnity, legal interest, total and prescription at ``on``
+    (``prescription`` False: no prescription, None, for a caller that adds up the accessories
+    of thousands of invoices and reads nothing else — the trail's French texts are the most
+    costly part).
 
     C. com. L441-10 II and D441-5 (penalties, indemnity), L622-28 (insolvency), C. civ. 1231-6
     (legal interest from the formal notice, none from a notice sent before the due date: C. civ.
@@ -170,7 +178,9 @@ def claim_figures(
             debtor_kind=facts.debtor_kind,
             events=facts.prescription_events,
             on=on,
-        ),
+        )
+        if prescription
+        else None,
         formal_notice_on=formal_notice_on,
     )
     if facts.insolvency_opened_on is not None and facts.insolvency_opened_on <= on:

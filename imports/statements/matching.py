@@ -287,6 +287,10 @@ class Matcher:
             self._references[text] = rf_references_in(text)
         return self._references[text]
 
+    def hashed(self, iban: str) -> str:
+        """``iban_hash(iban)``, each IBAN of the statement hashed once."""
+        return self._hash(iban)
+
     def _hash(self, iban: str) -> str:
         if iban not in self._hashes:
             self._hashes[iban] = iban_hash(iban)
