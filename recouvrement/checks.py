@@ -44,11 +44,20 @@ def clean_fields_once(obj: models.Model, *, exclude, valid: set[tuple]) -> None:
     check reads the database. Raises ``ValidationError`` with the fields' errors, as
     ``full_clean`` does, after ``obj.clean()``."""
     errors = {}
-    for f in type(obj)._meta.concrete_fields:
-        if f.name in exclude or f.primary_key or f.generated:
-            continue
-        raw = getattr(obj, f.attname)
-        key = _key(f, raw)
+    for f, attname, shape, by_shape in _fields(type(obj), frozenset(exclude)):
+        raw = getattr(obj, attname)
+        if shape is not None and raw and _fits(shape, raw):
+            continue  # what ``f.clean`` checks of such a value: its length, range or type
+        if type(raw) is Decimal:
+            number = raw.as_tuple()
+            _sign, digits, exponent = number
+            # ``DecimalValidator`` reads the number of digits and the exponent alone; with
+            # other validators, a Decimal is kept by its digits and exponent (« 10.500 » is not
+            # « 10.50 »).
+            value = (len(digits), digits == (0,), exponent) if by_shape else number
+            key = (attname, value, Decimal)
+        else:
+            key = (attname, raw, type(raw))
         try:
             if key in valid:
                 continue
@@ -56,44 +65,36 @@ def clean_fields_once(obj: models.Model, *, exclude, valid: set[tuple]) -> None:
             key = None
         if f.blank and raw in f.empty_values:
             continue
-        if _valid_by_shape(f, raw):
-            continue
         try:
-            setattr(obj, f.attname, f.clean(raw, obj))
+            setattr(obj, attname, f.clean(raw, obj))
         except ValidationError as error:
             errors[f.name] = error.error_list
             continue
-        if key is not None and getattr(obj, f.attname) == raw:
+        if key is not None and getattr(obj, attname) == raw:
             valid.add(key)
     obj.clean()
     if errors:
         raise ValidationError(errors)
 
 
-def _key(f: models.Field, raw) -> tuple:
-    if type(raw) is Decimal:
-        sign, digits, exponent = raw.as_tuple()
-        if _decimal_only(f):
-            # ``DecimalValidator`` reads the number of digits and the exponent alone.
-            return (f.attname, "shape", len(digits), digits == (0,), exponent, Decimal)
-        # A Decimal by its digits and exponent (« 10.500 » is not « 10.50 »).
-        return (f.attname, (sign, digits, exponent), Decimal)
-    return (f.attname, raw, type(raw))
+@functools.cache
+def _fields(model: type[models.Model], exclude: frozenset) -> tuple:
+    """(field, attname, shape, decimal checked by its shape) of the fields to check."""
+    return tuple(
+        (f, f.attname, _shape(f), _decimal_only(f))
+        for f in model._meta.concrete_fields
+        if f.name not in exclude and not f.primary_key and not f.generated
+    )
 
 
-def _valid_by_shape(f: models.Field, raw) -> bool:
-    """Whether ``f.clean(raw)`` would accept ``raw`` unchanged, told without calling it, for the
-    fields whose check is its value's length, range or type; False: to check by ``clean``."""
-    if not raw and raw != 0:
-        return False  # an empty value: ``clean`` says whether the field takes it
-    kind = _shape(f)
-    if kind is None:
-        return False
-    if kind[0] == "text":
-        return type(raw) is str and len(raw) <= kind[1]
-    if kind[0] == "integer":
-        return type(raw) is int and kind[1] <= raw <= kind[2]
-    return type(raw) is kind[1]
+def _fits(shape: tuple, raw) -> bool:
+    """Whether ``f.clean`` would take the non-empty ``raw`` unchanged, for a field of this
+    ``shape``; False: to check by ``clean``."""
+    if shape[0] == "text":
+        return type(raw) is str and len(raw) <= shape[1]
+    if shape[0] == "integer":
+        return type(raw) is int and shape[1] <= raw <= shape[2]
+    return type(raw) is shape[1]
 
 
 @functools.cache

@@ -9,10 +9,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from dossiers.models import Payment
 from imports.statements import services
 from imports.statements.matching import Matcher, iban_hash
 from imports.statements.models import BankTransaction, KnownIban
+from recouvrement.checks import clean_fields_once
 from tests.factories import ClaimFactory, DebtorFactory
 from tests.fixtures.statements import CAVE_IBAN
 from tests.fixtures.statements import camt_entry as _entry
@@ -159,7 +162,8 @@ def test_many_dossiers_are_matched_alike_in_bulk(statement_world):
 
 
 def test_a_line_s_fields_are_checked_as_full_clean_checks_them():
-    """The texts checked by their length alone (``_plain_text_limit``) are refused as
+    """The values checked by their shape alone (``recouvrement.checks``: a text's length, an
+    integer's range, a decimal's digits, a date's or a time's type) are refused as
     ``full_clean`` refuses them; a value found valid once is not checked again."""
     exclude = services._Pending.EXCLUDE
 
@@ -174,11 +178,25 @@ def test_a_line_s_fields_are_checked_as_full_clean_checks_them():
 
     valid: set = set()
     services._clean_fields(line(bank_reference="R" * 100), exclude, valid)
+    services._clean_fields(line(line=2_147_483_647, amount=Decimal("999999999999.99")), exclude,
+                           valid)  # fmt: skip
+    services._clean_fields(line(handled_at=timezone.now(), confidence=100), exclude, valid)
     for bad, field in (
         (line(bank_reference="R" * 101), "bank_reference"),
         (line(key="k" * 65), "key"),
         (line(status="lost"), "status"),
         (line(key=""), "key"),
+        (line(line=-1), "line"),
+        (line(line=2_147_483_648), "line"),
+        (line(line="douze"), "line"),
+        (line(amount=Decimal("10.001")), "amount"),
+        (line(amount=Decimal("10.500")), "amount"),
+        (line(amount=Decimal("1000000000000.00")), "amount"),
+        (line(amount=Decimal("NaN")), "amount"),
+        (line(amount="dix"), "amount"),
+        (line(booked_on="23/11/2026"), "booked_on"),
+        (line(handled_at="hier"), "handled_at"),
+        (line(confidence=32768), "confidence"),
     ):
         with pytest.raises(ValidationError) as raised:
             services._clean_fields(bad, exclude, valid)
@@ -186,3 +204,30 @@ def test_a_line_s_fields_are_checked_as_full_clean_checks_them():
         with pytest.raises(ValidationError) as by_django:
             bad.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
         assert raised.value.message_dict[field] == by_django.value.message_dict[field]
+
+
+def test_a_payment_s_fields_are_checked_as_full_clean_checks_them():
+    """``payments_record_many`` checks each payment's fields once per value or shape: the same
+    refusals as ``full_clean``."""
+    exclude = ("dossier", "recorded_by")
+
+    def payment(**fields):
+        values = {"dossier_id": 1, "kind": "payment", "amount": Decimal("10.00"),
+                  "received_on": datetime.date(2026, 11, 23), "method": "transfer",
+                  "reference": "VIR 1"}  # fmt: skip
+        return Payment(**{**values, **fields})
+
+    valid: set = set()
+    clean_fields_once(payment(amount=Decimal("1.50")), exclude=exclude, valid=valid)
+    for bad, field in (
+        (payment(amount=Decimal("1.505")), "amount"),
+        (payment(amount=Decimal("10000000000.00")), "amount"),
+        (payment(method="troc"), "method"),
+        (payment(reference="R" * 101), "reference"),
+        (payment(received_on=None), "received_on"),
+    ):
+        with pytest.raises(ValidationError) as raised:
+            clean_fields_once(bad, exclude=exclude, valid=valid)
+        with pytest.raises(ValidationError) as by_django:
+            bad.full_clean(exclude=list(exclude), validate_constraints=False)
+        assert raised.value.message_dict == by_django.value.message_dict, field
