@@ -357,13 +357,24 @@ def journaled_insert(
 
 
 def journaled_update_each(
-    objs: Sequence, fields: list[str], *, actor, model: type[models.Model] | None = None
+    objs: Sequence,
+    fields: list[str],
+    *,
+    actor,
+    model: type[models.Model] | None = None,
+    unchanged_kept: bool = False,
 ) -> None:
     """Save ``fields`` of ``objs`` (one model, rows the caller holds locked), each journaled
     with its own ``_change_reason``: on PostgreSQL one statement, an ``UPDATE`` whose
     ``RETURNING`` rows (as saved) are inserted into the history table. ``model``: the model of
     ``objs`` when they are plain rows, not its instances (any objects with its ``pk``, the
-    fields written and ``_change_reason``: thousands of rows not built as models)."""
+    fields written and ``_change_reason``: thousands of rows not built as models).
+
+    ``unchanged_kept``: a row whose ``fields`` already hold these values is not written again
+    (on PostgreSQL a row updated is a new version, its indexes written anew), and its history
+    row is copied from it as it stands — the same history rows, in the same order, as when
+    every row is written (a statement's payments journal each dossier they bring in line,
+    about half of them left as they were). For a model whose triggers see such rows alike."""
     if not objs:
         return
     model = model or type(objs[0])
@@ -389,6 +400,22 @@ def journaled_update_each(
     )
     if not _history_enabled():
         sql = update
+    elif unchanged_kept:
+        table, column = _q(model._meta.db_table), _q(pk.column)
+        pairs = zip(targets, aliases, strict=True)
+        differs = " OR ".join(f"t.{_q(f.column)} IS DISTINCT FROM u.{a}" for f, a in pairs)
+        # One snapshot for the whole statement: ``kept`` reads the rows ``saved`` leaves alone.
+        with_rows = (
+            f"WITH u AS MATERIALIZED (SELECT * FROM {rows_of}), "  # noqa: S608
+            f"saved AS (UPDATE {table} t SET {assignments} FROM u "
+            f"WHERE t.{column} = u.{key} AND ({differs}) "
+            "RETURNING t.*, u.journal_reason, u.journal_ord), "
+            f"kept AS (SELECT t.*, u.journal_reason, u.journal_ord FROM u "
+            f"JOIN {table} t ON t.{column} = u.{key} WHERE NOT ({differs})), "
+            "journaled AS (SELECT * FROM saved UNION ALL SELECT * FROM kept) "
+        )
+        sql = with_rows + _history_insert(model, "journaled", alias="journaled")
+        params += _stamp_params(actor, "~", None)
     else:
         sql = f"WITH saved AS ({update}) " + _history_insert(model, "saved", alias="saved")
         params += _stamp_params(actor, "~", None)

@@ -592,6 +592,7 @@ def _payments_run(items: list[PaymentIn], *, actor: User | None) -> list[int]:
         [d for group in planned.values() for d in group],
         ["reference_date", "next_action_at", "state", "accessories_since", "resume_state"],
         actor=actor,
+        unchanged_kept=True,  # an invoice paid that was not the oldest moves none of them
     )
     for dossier, on in others:
         dossier_refresh(dossier=dossier, actor=actor, reason="paiement reçu", on=on)

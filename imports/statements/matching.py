@@ -108,7 +108,12 @@ class Match:
 def invoice_core(number: str) -> str:
     """An invoice number without spacing, punctuation, prefix or leading zeros
     (``FA-2026-0042`` → ``20260042``)."""
-    key = _PREFIX.sub("", compact(number))
+    return _core(compact(number))
+
+
+def _core(key: str) -> str:
+    """``invoice_core`` of a number already compact (letters and digits in upper case)."""
+    key = _PREFIX.sub("", key)
     return key.lstrip("0") or key
 
 
@@ -123,7 +128,7 @@ def candidates_in(text: str) -> set[str]:
             if len(glued) < 3 or len(glued) > 50:
                 continue
             found.add(glued)
-            found.add(invoice_core(glued))
+            found.add(_core(glued))  # the words are compact already
     return found
 
 

@@ -76,3 +76,45 @@ def test_none_decimals_dates_and_keys_come_back_as_given():
         .values_list("invoice_number", "issue_date", "amount", "cancelled_on")
     )
     assert saved == [(v["invoice_number"], v["issue_date"], v["amount"], None) for v in values]
+
+
+@pytest.mark.django_db
+def test_rows_kept_as_they_were_are_journaled_as_rows_written():
+    """``journaled_update_each(..., unchanged_kept=True)`` writes only the rows that change, and
+    journals every row as ``unchanged_kept=False`` does: the same history rows, in order."""
+    from dossiers.models import Dossier
+    from journal.bulk import journaled_update_each
+
+    dossiers = [ClaimFactory().dossier for _ in range(4)]
+    pks = [d.pk for d in dossiers]
+
+    def history():
+        rows = Dossier.history.filter(id__in=pks, history_type="~").order_by("history_id")
+        return list(rows.values_list("id", "reference_date", "next_action_at", "state",
+                                     "history_change_reason"))  # fmt: skip
+
+    def write(kept: bool, day: datetime.date) -> None:
+        objs = list(Dossier.objects.filter(pk__in=pks).order_by("-pk"))
+        for n, dossier in enumerate(objs):
+            if n % 2:  # one in two moves; the others are saved as they are
+                dossier.next_action_at = day
+            dossier._change_reason = f"paiement reçu {n}"
+        journaled_update_each(objs, ["reference_date", "next_action_at", "state"], actor=None,
+                              unchanged_kept=kept)  # fmt: skip
+
+    before = len(history())
+    write(False, datetime.date(2026, 12, 1))
+    written = history()[before:]
+    write(True, datetime.date(2026, 12, 1))
+    kept = history()[before + len(written) :]
+    assert len(written) == 4
+    assert [row[:4] for row in kept] == [row[:4] for row in written]
+    assert [row[4] for row in kept] == [row[4] for row in written]
+    write(True, datetime.date(2026, 12, 8))
+    moved = history()[before + 2 * len(written) :]
+    assert [row[2] for row in moved] == [
+        datetime.date(2026, 12, 8) if n % 2 else row[2] for n, row in enumerate(kept)
+    ]
+    assert list(
+        Dossier.objects.filter(pk__in=pks).order_by("-pk").values_list("next_action_at", flat=True)
+    ) == [row[2] for row in moved]
