@@ -228,9 +228,9 @@ def _keep_rendered(key: str, pdf: bytes) -> None:
             _RENDERED.popitem(last=False)
 
 
-# PDFs being rendered ahead in a pool of processes (``prerender``), by the same key: the
-# sending waits for its own instead of rendering it a second time.
-_PENDING: dict[str, object] = {}
+# PDFs being rendered ahead in a pool of processes (``prerender``), by the same key, with the
+# date of their document: the sending waits for its own instead of rendering it a second time.
+_PENDING: dict[str, tuple[date, object]] = {}
 PRERENDER_WAIT_SECONDS = 300
 
 
@@ -243,7 +243,7 @@ def render_pdf(html: str, *, on: date, title: str, author: str) -> bytes:
         pending = _PENDING.pop(key, None)
     if pdf is None and pending is not None:
         try:
-            pdf = pending.get(timeout=PRERENDER_WAIT_SECONDS)[1]
+            pdf = pending[1].get(timeout=PRERENDER_WAIT_SECONDS)[1]
         except Exception:  # the worker failed or hangs: render here, as without a pool
             pdf = None
     if pdf is None:
@@ -277,16 +277,21 @@ def prerender(documents: list[Document], *, pool) -> int:
         with _RENDERED_LOCK:
             if key in _RENDERED or key in _PENDING:
                 continue
-            _PENDING[key] = pool.apply_async(_render_job, (job,))
+            _PENDING[key] = (document.on, pool.apply_async(_render_job, (job,)))
         started += 1
     return started
 
 
-def prerender_forget() -> None:
-    """Drop the renderings started and never asked for (a letter not sent after all), and the
-    documents prepared and never sent (``prepare``)."""
+def prerender_forget(*, through: date | None = None) -> None:
+    """Drop the renderings started and never asked for (a letter not sent after all), those of
+    documents dated ``through`` that day or before when given (a later day's, started ahead,
+    are kept for it), and the documents prepared and never sent (``prepare``)."""
     with _RENDERED_LOCK:
-        _PENDING.clear()
+        if through is None:
+            _PENDING.clear()
+        else:
+            for key in [key for key, (on, _result) in _PENDING.items() if on <= through]:
+                del _PENDING[key]
         _PREPARED.clear()
 
 

@@ -19,18 +19,22 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db import transaction
 from django.utils import timezone
 
 from accounts import roles
 from courriers import delivery, rendering
+from courriers.versions import reminder_template
 from demo import courriers as demo_letters
 from demo import scoring as demo_scoring
 from dossiers import services as dossier_services
 from dossiers.models import Debtor, Dossier, DossierState
 from legal.calendar import is_working_day, roll_forward
-from relances import services
-from relances.models import DELIVERED_CHANNELS, CallLog, Channel, Reminder
+from portail.models import PortalAccess
+from portail.services import RENEW_BEFORE, dossier_is_open_to_portal
+from relances import planning, services
+from relances.models import DELIVERED_CHANNELS, CallLog, Channel, Reminder, Stage
 
 S = DossierState
 WALK_DAYS = 120
@@ -107,12 +111,91 @@ def _prerender_ahead(notices: list[Reminder], day: date, pool) -> None:
         rendering.prerender([document], pool=pool)
 
 
-def _deliver_due(day: date, pool=None, *, ahead: list[Reminder] = (), forget: bool = True) -> int:
+# Tomorrow's letters are guessed only while the pool has cores to spare: on a day with more
+# letters than this to send, rendering today's keeps it busy.
+GUESS_WHEN_AT_MOST = 4
+
+
+def _link_issued(dossier: Dossier) -> bool:
+    """Whether a letter of this dossier would print a debtor-space link already issued (or
+    none): then building its document writes nothing. A link issued by the sending itself has
+    a token drawn then, which no guess can know."""
+    if not dossier_is_open_to_portal(dossier):
+        return True
+    return PortalAccess.objects.filter(
+        dossier=dossier,
+        contact=dossier.debtor.reminder_contact,
+        revoked_at__isnull=True,
+        expires_at__gt=timezone.now() + RENEW_BEFORE,
+    ).exists()
+
+
+def _guess_tomorrow(day: date, pool) -> int:
+    """Start rendering, this morning, the PDFs of the letters tomorrow's run will plan and send
+    (the steps the planner would fire tomorrow, ``planning.decide``, as things stand now): the
+    pool renders them while this process sends today's letters and plays the day's events, and
+    tomorrow's sendings find their bytes ready instead of waiting for them. A guess, safe
+    whatever happens in between: a PDF is found by the SHA-256 of what it is rendered from, so
+    a letter whose document changed by then (a payment in the afternoon, a link renewed) or
+    that is not sent after all is simply rendered again when sent — the same bytes as without
+    the guess. The guess writes nothing: the documents are built in a savepoint rolled back,
+    and a dossier whose letter would issue its debtor-space link is not guessed."""
+    tomorrow = day + timedelta(days=1)
+    started = 0
+    dossiers = (
+        services.due_dossiers(tomorrow)
+        .select_related("creditor__messaging", "creditor__portal_settings", "debtor")
+        .prefetch_related("debtor__contacts")
+        .order_by("pk")
+    )
+    for dossier in dossiers:
+        try:
+            with transaction.atomic():
+                documents = _guessed_documents(dossier, tomorrow)
+                transaction.set_rollback(True)
+        except (ValidationError, ObjectDoesNotExist):
+            continue  # a guess: the sending will say what is wrong, if anything
+        started += rendering.prerender(documents, pool=pool)
+    return started
+
+
+def _guessed_documents(dossier: Dossier, on: date) -> list[rendering.Document]:
+    """The documents of the letters the planner would fire for this dossier on ``on``."""
+    decision = planning.decide(dossier, on=on)
+    if decision.action != "fire":
+        return []
+    steps = [
+        step
+        for step in decision.fire
+        if step.channel in DELIVERED_CHANNELS
+        and step.channel != Channel.SMS
+        and not step.needs_approval
+    ]
+    if not steps or not _link_issued(dossier):
+        return []
+    documents = []
+    for step in steps:
+        reminder = Reminder(dossier=dossier, step=step, channel=step.channel)
+        document = rendering.render_document(
+            reminder_template(reminder),
+            dossier,
+            on=on,
+            include_not_due=step.stage == Stage.COURTESY,
+        )
+        if not document.layout.get("nothing_due"):
+            documents.append(document)
+    return documents
+
+
+def _deliver_due(
+    day: date, pool=None, *, ahead: list[Reminder] = (), forget: bool = True, guess: bool = False
+) -> int:
     """Send what the run planned for the day (and any step approved since). ``ahead``: notices
     to approve later that day, whose PDFs start rendering now (``_prerender_ahead``), left
     pending for the next call (``forget=False``), which forgets what was not asked for: a
     document prepared and not sent now is not sent then either (it failed, or was no longer
-    planned), and the next call prepares its own again."""
+    planned), and the next call prepares its own again. ``guess``: tomorrow's letters start
+    rendering too (``_guess_tomorrow``), kept past this call for tomorrow's."""
     due = (
         Reminder.objects.filter(
             status=Reminder.Status.PLANNED,
@@ -127,11 +210,14 @@ def _deliver_due(day: date, pool=None, *, ahead: list[Reminder] = (), forget: bo
     if pool is not None and (len(ids) > 1 or ahead):
         _prerender(ids, day, pool)
         _prerender_ahead(list(ahead), day, pool)
+    if guess and pool is not None and len(ids) + len(ahead) <= GUESS_WHEN_AT_MOST:
+        # While today's first PDFs render: this process has nothing else to do until then.
+        _guess_tomorrow(day, pool)
     try:
         return sum(delivery.reminder_deliver(reminder_id=pk) for pk in ids)
     finally:
         if forget:
-            rendering.prerender_forget()
+            rendering.prerender_forget(through=day)
 
 
 def _approve_notices(day: date, manager) -> None:
@@ -176,7 +262,7 @@ def walk(seeder, *, start: date) -> None:
                 if notice.pk not in guessed
             ]
             guessed.update(notice.pk for notice in ahead)
-            _deliver_due(day, pool, ahead=ahead, forget=not ahead)
+            _deliver_due(day, pool, ahead=ahead, forget=not ahead, guess=day < today)
             if approving:
                 clock.at(day, 9)
                 _approve_notices(day, manager)
