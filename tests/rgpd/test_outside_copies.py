@@ -53,3 +53,44 @@ def test_files_naming_a_purged_address_or_message_id_are_found_and_no_other(fold
     copies = outside_copies.find([], [1])
 
     assert copies.mail_files == {to_purged, by_id, in_body}
+
+
+def test_the_names_of_a_file_are_every_whole_address_and_message_id_it_writes():
+    """A match starts only where a word does (issue #18: the base64 lines of an attachment were
+    read again from each of their characters): the same addresses and Message-IDs as a search
+    from every character, none found inside a longer one."""
+    content = (
+        b"To: xqa@b.fr, qa@b.fr; <id.1@host.fr>\nCc: a@b@c a@@b @a z@ ab:cd@ef.gh\n"
+        b'Reply-To: "Compta" <Compta@Exemple.FR>.\n\n' + b"QUJD" * 19 + b"\n"
+    )
+    assert outside_copies._named(content) == {
+        b"xqa@b.fr",
+        b"qa@b.fr",
+        b"id.1@host.fr",
+        b"a@b",
+        b"cd@ef.gh",
+        b"compta@exemple.fr",
+    }
+
+
+def test_an_attachment_s_base64_lines_are_read_once():
+    """A letter's PDF attached in base64 (thousands of lines of 76 characters): its names are
+    found several times faster than by a search starting from each character (measured side
+    by side, whatever the machine's load)."""
+    import re
+    import time
+
+    word = rb"[^\s<>\"'(),;:\[\]@]"
+    from_each_character = re.compile(word + rb"+@" + word + rb"+")
+    content = b"To: qa@b.fr\n\n" + (b"QUJD" * 19 + b"\n") * 4000
+
+    def cpu(search) -> float:
+        started = time.process_time()
+        for _ in range(3):
+            search()
+        return time.process_time() - started
+
+    slow = cpu(lambda: from_each_character.findall(content.lower()))
+    fast = cpu(lambda: outside_copies._named(content))
+    assert outside_copies._named(content) == {b"qa@b.fr"}
+    assert fast * 2.5 < slow
