@@ -282,6 +282,19 @@ def prerender(documents: list[Document], *, pool) -> int:
     return started
 
 
+def pdf_ready(document: Document) -> bool:
+    """Whether the PDF of ``document`` is at hand without waiting: rendered already, or
+    rendered ahead (``prerender``) and finished."""
+    key = _render_key(
+        document.print_html, document.on, document.subject, document.dossier.creditor.legal_name
+    )
+    with _RENDERED_LOCK:
+        if key in _RENDERED:
+            return True
+        pending = _PENDING.get(key)
+    return pending is not None and pending[1].ready()
+
+
 def prerender_forget(*, through: date | None = None) -> None:
     """Drop the renderings started and never asked for (a letter not sent after all), those of
     documents dated ``through`` that day or before when given (a later day's, started ahead,

@@ -68,16 +68,18 @@ def _renderers():
         yield pool
 
 
-def _prerender(ids: list[int], day: date, pool) -> None:
+def _prerender(ids: list[int], day: date, pool) -> dict[int, rendering.Document]:
     """Start rendering the PDFs of the reminders about to go out, in parallel, each as soon as
     its document is read: the sending then waits for its own bytes
     (``courriers.rendering.prerender``) — the same bytes it would render. A dossier with one
     reminder that day hands its document to the sending (``rendering.prepare``), which then
     does not read it a second time: nothing of that dossier is written between the two (the
     day's other sendings are other dossiers'). A dossier with two (an e-mail and a letter) has
-    each document built again when sent: the first sending changes what the second says."""
+    each document built again when sent: the first sending changes what the second says.
+    Returns the documents built, by reminder."""
     reminders = list(Reminder.objects.filter(pk__in=ids).exclude(channel=Channel.SMS))
     per_dossier = Counter(reminder.dossier_id for reminder in reminders)
+    documents = {}
     for reminder in reminders:
         try:
             document = rendering.reminder_document(reminder, on=day)
@@ -86,6 +88,34 @@ def _prerender(ids: list[int], day: date, pool) -> None:
         if per_dossier[reminder.dossier_id] == 1:
             rendering.prepare(reminder.pk, document)
         rendering.prerender([document], pool=pool)
+        documents[reminder.pk] = document
+    return documents
+
+
+def _as_ready(ids: list[int], documents: dict[int, rendering.Document]):
+    """The day's reminders in the order their PDFs come out of the pool: the next one sent is
+    the first whose PDF is ready (or that needs none), else the first of the list, waited for —
+    as workers sending each letter when it is rendered would. A dossier's own reminders keep
+    their order (the first sending changes what the second says)."""
+    dossier_of = dict(
+        Reminder.objects.filter(pk__in=ids).values_list("pk", "dossier_id").order_by()
+    )
+    waiting = list(ids)
+    while waiting:
+        first_of_dossier = {}
+        for pk in waiting:
+            first_of_dossier.setdefault(dossier_of.get(pk), pk)
+        chosen = next(
+            (
+                pk
+                for pk in waiting
+                if first_of_dossier[dossier_of.get(pk)] == pk
+                and (pk not in documents or rendering.pdf_ready(documents[pk]))
+            ),
+            waiting[0],
+        )
+        waiting.remove(chosen)
+        yield chosen
 
 
 def _notices_to_approve(day: date):
@@ -130,7 +160,7 @@ def _link_issued(dossier: Dossier) -> bool:
     ).exists()
 
 
-def _guess_tomorrow(day: date, pool) -> int:
+def _guess_tomorrow(day: date, pool, *, approving: bool) -> int:
     """Start rendering, this morning, the PDFs of the letters tomorrow's run will plan and send
     (the steps the planner would fire tomorrow, ``planning.decide``, as things stand now): the
     pool renders them while this process sends today's letters and plays the day's events, and
@@ -156,6 +186,21 @@ def _guess_tomorrow(day: date, pool) -> int:
         except (ValidationError, ObjectDoesNotExist):
             continue  # a guess: the sending will say what is wrong, if anything
         started += rendering.prerender(documents, pool=pool)
+    if approving:
+        # The formal notices the manager approves tomorrow at 09:00, as they stand now.
+        for notice in _notices_to_approve(tomorrow).select_related("dossier__debtor"):
+            try:
+                with transaction.atomic():
+                    document = (
+                        rendering.reminder_document(notice, on=tomorrow)
+                        if _link_issued(notice.dossier)
+                        else None
+                    )
+                    transaction.set_rollback(True)
+            except (ValidationError, ObjectDoesNotExist):
+                continue
+            if document is not None and not document.layout.get("nothing_due"):
+                started += rendering.prerender([document], pool=pool)
     return started
 
 
@@ -188,14 +233,22 @@ def _guessed_documents(dossier: Dossier, on: date) -> list[rendering.Document]:
 
 
 def _deliver_due(
-    day: date, pool=None, *, ahead: list[Reminder] = (), forget: bool = True, guess: bool = False
+    day: date,
+    pool=None,
+    *,
+    ahead: list[Reminder] = (),
+    forget: bool = True,
+    guess: bool = False,
+    approving_tomorrow: bool = False,
 ) -> int:
     """Send what the run planned for the day (and any step approved since). ``ahead``: notices
     to approve later that day, whose PDFs start rendering now (``_prerender_ahead``), left
     pending for the next call (``forget=False``), which forgets what was not asked for: a
     document prepared and not sent now is not sent then either (it failed, or was no longer
     planned), and the next call prepares its own again. ``guess``: tomorrow's letters start
-    rendering too (``_guess_tomorrow``), kept past this call for tomorrow's."""
+    rendering too (``_guess_tomorrow``; with the formal notices the manager approves tomorrow,
+    ``approving_tomorrow``), kept past this call for tomorrow's. The day's reminders go in
+    the order their PDFs are ready (``_as_ready``)."""
     due = (
         Reminder.objects.filter(
             status=Reminder.Status.PLANNED,
@@ -207,14 +260,16 @@ def _deliver_due(
         .values_list("pk", flat=True)
     )
     ids = list(due)
-    if pool is not None and (len(ids) > 1 or ahead):
-        _prerender(ids, day, pool)
+    documents = {}
+    if pool is not None and (ids or ahead):
+        documents = _prerender(ids, day, pool)
         _prerender_ahead(list(ahead), day, pool)
     if guess and pool is not None and len(ids) + len(ahead) <= GUESS_WHEN_AT_MOST:
         # While today's first PDFs render: this process has nothing else to do until then.
-        _guess_tomorrow(day, pool)
+        _guess_tomorrow(day, pool, approving=approving_tomorrow)
+    order = _as_ready(ids, documents) if documents else ids
     try:
-        return sum(delivery.reminder_deliver(reminder_id=pk) for pk in ids)
+        return sum(delivery.reminder_deliver(reminder_id=pk) for pk in order)
     finally:
         if forget:
             rendering.prerender_forget(through=day)
@@ -226,6 +281,11 @@ def _approve_notices(day: date, manager) -> None:
             services.reminder_approve(reminder=notice, actor=manager, on=day)
         except ValidationError:
             continue  # paused or closed dossier, or on hold: the letter stays where it is
+
+
+def _approving(day: date, today: date) -> bool:
+    """Whether the manager approves formal notices on ``day`` (``_approve_notices``)."""
+    return day <= today - timedelta(days=APPROVAL_OPEN_DAYS) and is_working_day(day)
 
 
 def walk(seeder, *, start: date) -> None:
@@ -253,7 +313,7 @@ def walk(seeder, *, start: date) -> None:
             clock.at(day, 6)
             services.run_cadence(on=day)
             clock.at(day, 8)
-            approving = day <= today - timedelta(days=APPROVAL_OPEN_DAYS) and is_working_day(day)
+            approving = _approving(day, today)
             # Each notice guessed once: one the manager cannot approve (a dossier paused, on
             # hold) stays waiting, and would be built again every morning for nothing.
             ahead = [
@@ -262,7 +322,14 @@ def walk(seeder, *, start: date) -> None:
                 if notice.pk not in guessed
             ]
             guessed.update(notice.pk for notice in ahead)
-            _deliver_due(day, pool, ahead=ahead, forget=not ahead, guess=day < today)
+            _deliver_due(
+                day,
+                pool,
+                ahead=ahead,
+                forget=not ahead,
+                guess=day < today,
+                approving_tomorrow=_approving(day + timedelta(days=1), today),
+            )
             if approving:
                 clock.at(day, 9)
                 _approve_notices(day, manager)
