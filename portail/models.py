@@ -15,6 +15,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from dossiers.models import Creditor, DebtorContact, Dossier, Evidence
+from legal.grammar import de
 
 
 class PortalSettings(models.Model):
@@ -75,7 +76,7 @@ class PortalSettings(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Espace débiteur de {self.creditor}"
+        return f"Espace débiteur {de(str(self.creditor))}"
 
 
 class PortalAccess(models.Model):

@@ -267,3 +267,25 @@ def test_next_step_is_said_without_a_threat(client, reminded, verified, frozen):
     assert "nouveau rappel" in view.next_step
     assert wording.forbidden_phrases(view.next_step, consumer=True) == []
     assert D(2026, 10, 16).strftime("%d/%m/%Y") in view.next_step
+
+
+def test_the_pages_name_the_creditor_in_french_that_reads_right(
+    client, reminded, verified, frozen, controller
+):
+    """Issue #18, item 4: « Service recouvrement de Atlantique » was seen; the debtor's page
+    and the page of a dossier no longer shown both elide (« d'Atlantique Négoce »)."""
+    dossier, path = reminded(kind="consumer", legal_name="Atlantique Négoce")
+    verified(dossier, path)
+    with frozen(R7):
+        page = flat(client.get(f"{path}dossier/"))
+        assert "Service recouvrement d'Atlantique Négoce" in page
+        assert "de Atlantique" not in page
+        dossier_services.payment_record(
+            dossier=dossier, amount=dossier.claims.first().amount, received_on=R7, actor=controller
+        )
+        page = flat(client.get(f"{path}dossier/"))
+    assert "pas consultable en ligne" in page
+    assert "le service recouvrement d'Atlantique Négoce" in page
+    assert str(PortalSettings(creditor=dossier.creditor)) == (
+        "Espace débiteur d'Atlantique Négoce"
+    )
