@@ -31,7 +31,7 @@ from dossiers.selectors import (
 )
 from legal import calendar, rules
 from legal.formatting import euros, french_date
-from legal.references import dossier_rf_reference, epc_qr_payload, epc_qr_svg, rf_printed
+from legal.references import dossier_rf_reference, epc_qr_payload, qr_modules_png, rf_printed
 from portail.services import portal_link
 from relances.planning import notice_deadline, policy_for
 from rgpd.notice import information_notice
@@ -355,12 +355,12 @@ def build_context(
 
 
 def qr_data_uri(text: str) -> str:
-    """A QR code of ``text`` as an SVG data URI, for the printed letter (WeasyPrint); the one
-    QR maker of the project (``legal.references.epc_qr_svg``)."""
+    """A QR code of ``text`` as a PNG data URI of one pixel per module, for the printed letter
+    (WeasyPrint draws it sharp: ``legal.references.qr_modules_png``, the project's one QR
+    maker)."""
     import base64
 
-    svg = epc_qr_svg(text)
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    return "data:image/png;base64," + base64.b64encode(qr_modules_png(text)).decode()
 
 
 def payment_link_for(dossier: Dossier, *, amount: Decimal) -> str:

@@ -31,7 +31,7 @@ from courriers.versions import SMS_MAX_CHARS, UNKNOWN, reminder_template, render
 from dossiers.models import Dossier
 from journal import signing
 from legal import wording
-from legal.references import epc_qr_png, epc_qr_svg
+from legal.references import epc_qr_png, qr_modules_png
 from relances.models import Channel, Stage
 
 PDF_VARIANT = getattr(settings, "LETTERS_PDF_VARIANT", "pdf/a-3b")
@@ -120,7 +120,7 @@ def render_document(
     print_html = french_spacing(
         render_to_string(
             "courriers/document.html",
-            {**page, "medium": "print", "transfer_qr_image": _qr_image(layout, "svg")},
+            {**page, "medium": "print", "transfer_qr_image": _qr_image(layout, "print")},
         )
     )
     contact = dossier.debtor.reminder_contact
@@ -158,16 +158,14 @@ def render_document(
 
 
 def _qr_image(layout: dict, kind: str) -> str:
-    """The transfer's EPC QR code as a data: URI: vector (SVG) in the PDF, PNG in the e-mail
-    (most mail readers show no SVG)."""
+    """The transfer's EPC QR code as a PNG data: URI: in the PDF one pixel per module, drawn
+    sharp at its printed size (``legal.references.qr_modules_png``); in the e-mail four pixels
+    per module (mail readers smooth what they enlarge, and most show no SVG)."""
     payload = layout.get("transfer_qr")
     if not payload:
         return ""
-    if kind == "svg":
-        data, mime = epc_qr_svg(payload).encode(), "image/svg+xml"
-    else:
-        data, mime = epc_qr_png(payload), "image/png"
-    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+    data = qr_modules_png(payload) if kind == "print" else epc_qr_png(payload)
+    return f"data:image/png;base64,{base64.b64encode(data).decode()}"
 
 
 _BEFORE_PUNCTUATION = re.compile(r"(?<=\S) ([:;!?»])")

@@ -284,6 +284,20 @@ def epc_qr_png(payload: str) -> bytes:
 
 
 @functools.lru_cache(maxsize=1024)
+def qr_modules_png(payload: str) -> bytes:
+    """The same code as a PNG of one pixel per module (its 4-module quiet zone included), black
+    on white, one bit per pixel: for the printed letter, which draws it at its printed size
+    without smoothing (``image-rendering: pixelated``: the PDF's ``/Interpolate false``), so
+    every module is a sharp square at any zoom and on paper. WeasyPrint places such an image in
+    a fraction of the time it takes to draw the same code as an SVG path (the letter's two
+    codes were about a third of its rendering)."""
+    dark = np.array(_epc_code(payload).get_matrix(), dtype=bool)
+    buffer = io.BytesIO()
+    Image.fromarray(~dark).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@functools.lru_cache(maxsize=1024)
 def epc_qr_svg(payload: str) -> str:
     """The QR code of ``payload`` as an SVG document (one path only: no style, no script), error
     correction level M as EPC069-12 requires; for letters, e-mails and pages. The dark modules

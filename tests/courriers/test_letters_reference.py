@@ -10,7 +10,13 @@ import pytest
 
 from courriers import rendering, versions
 from courriers.context import transfer_qr_payload
-from legal.references import dossier_rf_reference, epc_qr_png, epc_qr_svg, rf_printed
+from legal.references import (
+    _epc_qr,
+    dossier_rf_reference,
+    epc_qr_png,
+    qr_modules_png,
+    rf_printed,
+)
 from relances.models import Channel
 from tests.courriers.letters_helpers import D, make_claim, pdf_text
 
@@ -37,7 +43,7 @@ def test_a_letter_shows_the_rf_reference_and_the_transfer_qr_code(frozen):
         f"BCD\n002\n1\nSCT\n{creditor.bic}\n{creditor.legal_name}\n{creditor.iban}\nEUR1200\n\n{rf}"
     )
     assert document.layout["transfer_qr"] == payload
-    assert _data_uri(document.print_html, "image/svg+xml").decode() == epc_qr_svg(payload)
+    assert _data_uri(document.print_html, "image/png") == qr_modules_png(payload)
     assert _data_uri(document.html, "image/png") == epc_qr_png(payload)
 
     text = pdf_text(document.pdf)
@@ -59,7 +65,7 @@ def test_every_demand_template_carries_the_reference_and_the_code(frozen):
         template = versions.template_for(code, channel)
         document = rendering.render_document(template, claim.dossier, on=ON)
         assert rf in document.print_html and rf in document.text, code
-        assert "data:image/svg+xml;base64," in document.print_html, code
+        assert "data:image/png;base64," in document.print_html, code
         assert "data:image/png;base64," in document.html, code
 
 
@@ -98,3 +104,35 @@ def test_no_code_without_iban_or_without_an_amount():
     assert transfer_qr_payload(creditor, amount=5, rf_reference="RF18539007547034").endswith(
         "EUR5\n\nRF18539007547034"
     )
+
+
+@pytest.mark.django_db
+def test_the_printed_codes_are_sharp_squares_of_exactly_the_codes_modules(frozen):
+    """The PDF holds each code as an image of one pixel per module, drawn unsmoothed
+    (``/Interpolate false``): on paper and at any zoom each module is a sharp square, and the
+    pixels are exactly the modules of the transfer's code and of the debtor-space link's."""
+    import io
+
+    import numpy as np
+    from pypdf import PdfReader
+    from pypdf.generic import BooleanObject
+
+    claim = make_claim(frozen)
+    template = versions.template_for("relance-ferme", Channel.LETTER, "professional")
+    document = rendering.render_document(template, claim.dossier, on=ON)
+    reader = PdfReader(io.BytesIO(document.pdf))
+    # Each page lists the resources the pages share: each image once, by its object.
+    images = list(
+        {
+            image.indirect_reference.idnum: image for page in reader.pages for image in page.images
+        }.values()
+    )
+    assert len(images) == 2  # the transfer's code and the debtor-space link's
+    for image in images:
+        xobject = image.indirect_reference.get_object()
+        assert xobject.get("/Interpolate") == BooleanObject(False)  # drawn unsmoothed
+    transfer = np.array(_epc_qr(document.layout["transfer_qr"]).get_matrix(), dtype=bool)
+    drawn = [np.array(image.image.convert("L")) < 128 for image in images]
+    assert any(d.shape == transfer.shape and (d == transfer).all() for d in drawn)
+    link = np.array(_epc_qr(document.layout["portal_link"]).get_matrix(), dtype=bool)
+    assert any(d.shape == link.shape and (d == link).all() for d in drawn)

@@ -200,7 +200,7 @@ def test_email_sms_and_letter_carry_the_link_and_the_letter_its_qr_code(reminded
         )
     assert path in sms.sms_text
     assert path in letter.print_html
-    assert 'class="portal-qr" src="data:image/svg+xml;base64,' in letter.print_html
+    assert 'class="portal-qr" src="data:image/png;base64,' in letter.print_html
 
 
 def test_link_for_one_contact_is_kept_until_near_its_expiry(reminded, frozen):
