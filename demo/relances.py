@@ -13,6 +13,7 @@ delivery, a prescription within 90 days, a call with its recap e-mail to send, a
 
 import multiprocessing
 import os
+import uuid
 from collections import Counter
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
@@ -32,7 +33,6 @@ from dossiers import services as dossier_services
 from dossiers.models import Debtor, Dossier, DossierState
 from legal.calendar import is_working_day, roll_forward
 from portail.models import PortalAccess
-from portail.services import RENEW_BEFORE, dossier_is_open_to_portal
 from relances import planning, services
 from relances.models import DELIVERED_CHANNELS, CallLog, Channel, Reminder, Stage
 
@@ -82,7 +82,8 @@ def _prerender(ids: list[int], day: date, pool) -> dict[int, rendering.Document]
     documents = {}
     for reminder in reminders:
         try:
-            document = rendering.reminder_document(reminder, on=day)
+            with _AHEAD.building(reminder.dossier_id, guessing=False):
+                document = rendering.reminder_document(reminder, on=day)
         except ValidationError:
             continue  # the sending will say why (nothing due, no address...)
         if per_dossier[reminder.dossier_id] == 1:
@@ -135,7 +136,8 @@ def _prerender_ahead(notices: list[Reminder], day: date, pool) -> None:
     without the guess."""
     for notice in notices:
         try:
-            document = rendering.reminder_document(notice, on=day)
+            with _AHEAD.building(notice.dossier_id, guessing=False):
+                document = rendering.reminder_document(notice, on=day)
         except ValidationError:
             continue
         rendering.prerender([document], pool=pool)
@@ -146,18 +148,55 @@ def _prerender_ahead(notices: list[Reminder], day: date, pool) -> None:
 GUESS_WHEN_AT_MOST = 4
 
 
-def _link_issued(dossier: Dossier) -> bool:
-    """Whether a letter of this dossier would print a debtor-space link already issued (or
-    none): then building its document writes nothing. A link issued by the sending itself has
-    a token drawn then, which no guess can know."""
-    if not dossier_is_open_to_portal(dossier):
-        return True
-    return PortalAccess.objects.filter(
-        dossier=dossier,
-        contact=dossier.debtor.reminder_contact,
-        revoked_at__isnull=True,
-        expires_at__gt=timezone.now() + RENEW_BEFORE,
-    ).exists()
+class _DrawnAhead:
+    """The debtor-space links' random identifiers, drawn a day ahead for the guesses: a dossier's
+    first letter issues its link (``portail.services.access_issue``: a new access, whose
+    ``public_id`` — a random UUID — makes the token printed with its QR code), so that a guess
+    made the day before, its access rolled back with it, would print another link and miss.
+    While the walk runs, the access made by a guess takes the identifier drawn for its dossier
+    (``uuid.uuid4``, as the model's default draws it) and the access the sending makes the next
+    day takes that same identifier — once; any other access draws its own. The identifiers stay
+    random and each is used at most once: the same links as without the guess, drawn a day
+    earlier (what the letter prints: the link, never the access's dates)."""
+
+    def __init__(self):
+        self.drawn: dict[int, uuid.UUID] = {}
+        self.current: tuple[int, bool] | None = None
+
+    def _public_id(self) -> uuid.UUID:
+        if self.current is None:
+            return uuid.uuid4()
+        dossier_id, guessing = self.current
+        if guessing:
+            return self.drawn.setdefault(dossier_id, uuid.uuid4())
+        return self.drawn.pop(dossier_id, None) or uuid.uuid4()
+
+    @contextmanager
+    def installed(self):
+        """The model's default for ``public_id`` is this object's (Django keeps a field's
+        default callable in ``_get_default``); the model's own is back afterwards."""
+        field = PortalAccess._meta.get_field("public_id")
+        kept = field.__dict__.get("_get_default")
+        field.__dict__["_get_default"] = self._public_id
+        try:
+            yield self
+        finally:
+            if kept is None:
+                field.__dict__.pop("_get_default", None)
+            else:
+                field.__dict__["_get_default"] = kept
+
+    @contextmanager
+    def building(self, dossier_id: int, *, guessing: bool):
+        """The accesses made meanwhile are this dossier's, for a guess or for the sending."""
+        previous, self.current = self.current, (dossier_id, guessing)
+        try:
+            yield
+        finally:
+            self.current = previous
+
+
+_AHEAD = _DrawnAhead()
 
 
 def _guess_tomorrow(day: date, pool, *, approving: bool) -> int:
@@ -180,7 +219,7 @@ def _guess_tomorrow(day: date, pool, *, approving: bool) -> int:
     )
     for dossier in dossiers:
         try:
-            with transaction.atomic():
+            with transaction.atomic(), _AHEAD.building(dossier.pk, guessing=True):
                 documents = _guessed_documents(dossier, tomorrow)
                 transaction.set_rollback(True)
         except (ValidationError, ObjectDoesNotExist):
@@ -190,16 +229,12 @@ def _guess_tomorrow(day: date, pool, *, approving: bool) -> int:
         # The formal notices the manager approves tomorrow at 09:00, as they stand now.
         for notice in _notices_to_approve(tomorrow).select_related("dossier__debtor"):
             try:
-                with transaction.atomic():
-                    document = (
-                        rendering.reminder_document(notice, on=tomorrow)
-                        if _link_issued(notice.dossier)
-                        else None
-                    )
+                with transaction.atomic(), _AHEAD.building(notice.dossier_id, guessing=True):
+                    document = rendering.reminder_document(notice, on=tomorrow)
                     transaction.set_rollback(True)
             except (ValidationError, ObjectDoesNotExist):
                 continue
-            if document is not None and not document.layout.get("nothing_due"):
+            if not document.layout.get("nothing_due"):
                 started += rendering.prerender([document], pool=pool)
     return started
 
@@ -216,7 +251,7 @@ def _guessed_documents(dossier: Dossier, on: date) -> list[rendering.Document]:
         and step.channel != Channel.SMS
         and not step.needs_approval
     ]
-    if not steps or not _link_issued(dossier):
+    if not steps:
         return []
     documents = []
     for step in steps:
@@ -306,7 +341,7 @@ def walk(seeder, *, start: date) -> None:
         )
     demo_letters.creditor_messaging(seeder=seeder)
     day, guessed = start, set()
-    with _renderers() as pool:
+    with _renderers() as pool, _AHEAD.installed():
         # The payment model's learning (the seed's last part) on a core the walk leaves idle.
         learning = pool and pool.apply_async(demo_scoring.learn_synthetic, (today,))
         while day <= today:
