@@ -286,6 +286,4 @@ def test_the_pages_name_the_creditor_in_french_that_reads_right(
         page = flat(client.get(f"{path}dossier/"))
     assert "pas consultable en ligne" in page
     assert "le service recouvrement d'Atlantique Négoce" in page
-    assert str(PortalSettings(creditor=dossier.creditor)) == (
-        "Espace débiteur d'Atlantique Négoce"
-    )
+    assert str(PortalSettings(creditor=dossier.creditor)) == ("Espace débiteur d'Atlantique Négoce")
