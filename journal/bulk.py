@@ -184,17 +184,26 @@ def _q(name: str) -> str:
 
 
 def _unnest(
-    fields: Sequence[models.Field], columns: Sequence[list], *, reasons: bool = False
+    fields: Sequence[models.Field],
+    columns: Sequence[list],
+    *,
+    reasons: bool = False,
+    ordinals: list[int] | None = None,
 ) -> tuple[str, list[str], list]:
     """``unnest(<array>, ...) WITH ORDINALITY AS u(...)``, rows from one array parameter per
     field (then one of reasons, ``journal_reason``, when asked: ``columns`` ends with it),
-    numbered in ``journal_ord``; the fields' column aliases; and the parameters."""
+    numbered in ``journal_ord`` (``ordinals``: their numbers, given); the fields' column
+    aliases; and the parameters."""
     types = [field.db_type(connection) for field in fields] + (["text"] if reasons else [])
     aliases = [f"c{i}" for i in range(len(fields))]
     names = ", ".join([*aliases, *(["journal_reason"] if reasons else []), "journal_ord"])
     arrays = [_array(db_type, values) for db_type, values in zip(types, columns, strict=True)]
+    numbered = "WITH ORDINALITY "
+    if ordinals is not None:
+        arrays.append(_array("bigint", ordinals))
+        numbered = ""
     casts = ", ".join(cast for cast, _param in arrays)
-    return f"unnest({casts}) WITH ORDINALITY AS u({names})", aliases, [p for _c, p in arrays]
+    return f"unnest({casts}) {numbered}AS u({names})", aliases, [p for _c, p in arrays]
 
 
 # A column of plain values (text, integers, decimals, dates, times) goes to the database as one
@@ -386,10 +395,18 @@ def journaled_update_each(
         return
     pk = model._meta.pk
     targets = [model._meta.get_field(name) for name in fields]
-    columns = [_prepared(pk, [obj.pk for obj in objs])]
-    columns += [_prepared(f, [getattr(obj, f.attname) for obj in objs]) for f in targets]
-    columns.append([getattr(obj, "_change_reason", None) or "" for obj in objs])
-    rows_of, (key, *aliases), params = _unnest([pk, *targets], columns, reasons=True)
+    # The rows written in primary-key order, each journaled at its place in ``objs``
+    # (``journal_ord``): in the caller's order (a statement's payments, in the file's), the
+    # claims' 88,000 updates at 1M claims went to the table and its nine indexes at random,
+    # 7.5 s; in key order, their pages are read and written in one sweep.
+    order = sorted(range(len(objs)), key=lambda i: objs[i].pk)
+    rows = [objs[i] for i in order]
+    columns = [_prepared(pk, [obj.pk for obj in rows])]
+    columns += [_prepared(f, [getattr(obj, f.attname) for obj in rows]) for f in targets]
+    columns.append([getattr(obj, "_change_reason", None) or "" for obj in rows])
+    rows_of, (key, *aliases), params = _unnest(
+        [pk, *targets], columns, reasons=True, ordinals=[i + 1 for i in order]
+    )
     assignments = ", ".join(
         f"{_q(f.column)} = u.{a}" for f, a in zip(targets, aliases, strict=True)
     )

@@ -182,23 +182,33 @@ class Matcher:
             # the driver dumps a list of a million strings one by one (~20 s at 1M claims).
             joined = "\x1f".join(missing)
             for key in (COMPACT_SQL, CORE_SQL):
-                where = (
-                    f"c.creditor_id = %s AND NOT {BEYOND_ASCII_SQL} "
-                    f"AND {key} = ANY(string_to_array(%s, E'\\x1f'))"
-                )
-                arms.append((where, [self.creditor.pk, joined]))
+                where = f"c.creditor_id = %s AND NOT {BEYOND_ASCII_SQL} AND {key} = w.key"
+                arms.append((where, [joined, self.creditor.pk]))
         if arms:
             self._add_claims(self._sql_claims(arms), set(missing))
         return self._claims, self._cores
 
     def _sql_claims(self, arms: list[tuple[str, list]]) -> list[tuple[int, str, bool]]:
         """(id, number, beyond ASCII) of the claims of open dossiers some ``arms`` (SQL of this
-        module, values as parameters) select, in one query."""
+        module, values as parameters) select, in one query.
+
+        An arm naming ``w.key`` is run once per candidate (``LATERAL``, ``OFFSET 0`` keeping it
+        a subquery of its own): each candidate looked up in the claims' expression index
+        (migration ``imports 0006``). Written as ``key = ANY(array)`` or as a join, PostgreSQL
+        estimates a pass over every claim of the creditor cheaper (it counts a regular
+        expression as one operator) and computes both keys of each of them: at 1,000,000
+        claims and 270,000 candidates, 4.2 s against 0.9 s through the indexes."""
         select = (
             f"SELECT c.id, c.invoice_number, c.dossier_id, {BEYOND_ASCII_SQL} AS beyond "  # noqa: S608
             "FROM dossiers_claim c WHERE "
         )
-        query = " UNION ".join(select + where for where, _ in arms)
+        query = " UNION ".join(
+            f"SELECT c.* FROM unnest(string_to_array(%s, E'\\x1f')) AS w(key) "  # noqa: S608
+            f"CROSS JOIN LATERAL ({select}{where} OFFSET 0) c"
+            if "w.key" in where
+            else select + where
+            for where, _ in arms
+        )
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT k.id, k.invoice_number, k.beyond FROM ({query}) k "  # noqa: S608

@@ -3,11 +3,12 @@ are exactly those of a line-by-line reading, a line sees what the lines before i
 dossier paid, an IBAN learned), and the lines are written in a few statements."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -231,3 +232,29 @@ def test_a_payment_s_fields_are_checked_as_full_clean_checks_them():
         with pytest.raises(ValidationError) as by_django:
             bad.full_clean(exclude=list(exclude), validate_constraints=False)
         assert raised.value.message_dict == by_django.value.message_dict, field
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the SQL lookup: PostgreSQL")
+def test_each_candidate_number_is_looked_up_on_its_own(statement_world):
+    """The invoice numbers a statement's texts may cite are looked up one by one (a join of
+    the candidates, each the key of a lookup among the claims: at scale, in the claims' two
+    expression indexes, migration ``imports 0006``), not by computing both keys of every claim
+    of the creditor and comparing them with the whole list: written as ``key = ANY(array)``,
+    PostgreSQL read the creditor's 1,000,000 claims for 270,000 candidates (4 s against 1 s)."""
+    matcher = Matcher(statement_world.creditor)
+    with CaptureQueriesContext(connection) as queries:
+        matcher.prefetch([("REGLEMENT FACT FC 2026 0107 MERCI", "", "")])
+    lookup = next(q["sql"] for q in queries if "invoice_number" in q["sql"] and "UNION" in q["sql"])
+    with connection.cursor() as cursor, transaction.atomic():
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {lookup}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    # Each key compared with one candidate (``w.key``), once for the compact numbers and once
+    # for the numbers without prefix, inside a loop over the candidates.
+    assert len(re.findall(r" = w(?:_\d+)?\.key\)", plan)) == 2, plan
+    assert plan.count("Function Scan on unnest w") == 2, plan
+    assert "ANY" not in plan, plan
+    assert matcher.match(
+        amount=Decimal("350.00"), remittance="REGLEMENT FACT FC 2026 0107 MERCI", structured="",
+        iban="",
+    ).invoices == ["FC-2026-0107"]  # fmt: skip

@@ -118,3 +118,32 @@ def test_rows_kept_as_they_were_are_journaled_as_rows_written():
     assert list(
         Dossier.objects.filter(pk__in=pks).order_by("-pk").values_list("next_action_at", flat=True)
     ) == [row[2] for row in moved]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kept", [False, True])
+def test_rows_are_written_in_key_order_and_journaled_in_the_caller_s(kept):
+    """``journaled_update_each`` writes its rows in primary-key order (their pages and index
+    entries in one sweep, not at random: the claims a statement pays, in the file's order), and
+    journals each at its place in the caller's list, with its reason."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dossiers.models import Claim
+    from journal.bulk import journaled_update_each
+
+    claims = sorted((ClaimFactory() for _ in range(5)), key=lambda c: -c.pk)
+    for n, claim in enumerate(claims):
+        claim.outstanding -= Decimal(n + 1)
+        claim._change_reason = f"paiement {n}"
+    with CaptureQueriesContext(connection) as queries:
+        journaled_update_each(claims, ["outstanding"], actor=None, unchanged_kept=kept)
+    (update,) = [q["sql"] for q in queries if 'UPDATE "dossiers_claim"' in q["sql"]]
+    written = [int(pk) for pk in update.split("string_to_array('", 1)[1].split("'")[0].split(
+        "\x1e")]  # fmt: skip
+    assert written == sorted(c.pk for c in claims)
+    history = Claim.history.filter(id__in=[c.pk for c in claims], history_type="~")
+    assert list(history.order_by("history_id").values_list("id", "outstanding",
+                                                           "history_change_reason")) == [
+        (c.pk, c.outstanding, f"paiement {n}") for n, c in enumerate(claims)
+    ]  # fmt: skip
