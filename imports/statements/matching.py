@@ -247,20 +247,29 @@ class Matcher:
         references: set[str] = set()
         ids: set[int] = set()
         hashes: set[str] = set()
-        texts: dict[str, set[str]] = {}
+        read: list[tuple[str, list[str]]] = []  # each credit's text and its RF references
         for remittance, structured, iban in lines:
-            references.update(self._rf_references(f"{structured} {remittance}"))
-            if remittance not in texts and remittance not in self._cited:
-                texts[remittance] = candidates_in(remittance)
+            found = self._rf_references(f"{structured} {remittance}")
+            references.update(found)
+            read.append((remittance, found))
             if iban:
                 hashes.add(self._hash(iban))
+        self._rf.update(self._query_rf(sorted(references)))
+        self._rf_known |= references
+        # A credit whose RF reference names a dossier of the creditor is matched by it (``by_rf``
+        # stops there, the dossier found again if it changes): its text's invoice numbers are
+        # not looked up (a third of a day's statement). Another line of the same text is.
+        texts: dict[str, set[str]] = {}
+        for remittance, found in read:
+            if remittance in texts or remittance in self._cited:
+                continue
+            if not any(reference in self._rf for reference in found):
+                texts[remittance] = candidates_in(remittance)
         self._claim_maps(set().union(*texts.values()) if texts else set())  # one lookup
         for text, candidates in texts.items():
             self._cited[text] = self._read_invoice_ids(text, candidates)
         for remittance in texts:
             ids |= self._cited[remittance][0]
-        self._rf.update(self._query_rf(sorted(references)))
-        self._rf_known |= references
         self._claim_rows.update(
             (c.pk, c) for c in cited_invoices(Claim.objects.filter(AnyOf("pk", ids)))
         )

@@ -258,3 +258,27 @@ def test_each_candidate_number_is_looked_up_on_its_own(statement_world):
         amount=Decimal("350.00"), remittance="REGLEMENT FACT FC 2026 0107 MERCI", structured="",
         iban="",
     ).invoices == ["FC-2026-0107"]  # fmt: skip
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the SQL lookup: PostgreSQL")
+def test_a_text_matched_by_its_rf_reference_is_not_searched_for_invoice_numbers(statement_world):
+    """A credit whose RF reference names a dossier is matched by it: the invoice numbers its
+    text might cite are not looked up (a third of a day's statement). A valid RF reference of
+    no dossier leaves its text to the invoice rule, looked up as before; the matches are those
+    of a line-by-line reading."""
+    creditor = statement_world.creditor
+    lines = [
+        {"amount": Decimal("1200.00"), "remittance": "RF64 DOS2 0260 0001 FC-2026-0107",
+         "structured": "", "iban": ""},
+        {"amount": Decimal("200.00"), "remittance": "RF18 5390 0754 7034 FC-2026-0108",
+         "structured": "", "iban": ""},
+    ]  # fmt: skip
+    matcher = Matcher(creditor)
+    with CaptureQueriesContext(connection) as queries:
+        matcher.prefetch((line["remittance"], line["structured"], line["iban"]) for line in lines)
+    (lookup,) = [q["sql"] for q in queries if "invoice_number" in q["sql"] and "UNION" in q["sql"]]
+    assert "FC20260108" in lookup
+    assert "FC20260107" not in lookup
+    found = [_decision(matcher.match(**line)) for line in lines]
+    assert found == [_decision(Matcher(creditor).match(**line)) for line in lines]
+    assert [f[:2] for f in found] == [("rf", 100), ("invoice", 75)]
