@@ -120,9 +120,9 @@ def statement_import(
     seen: Counter[str] = Counter()
     keyed = []
     for line in parsed.transactions:
-        base = transaction_key(line)
+        base = transaction_key(line)  # its first occurrence's key
         seen[base] += 1
-        keyed.append((transaction_key(line, seen[base]), line))
+        keyed.append((base if seen[base] == 1 else transaction_key(line, seen[base]), line))
     summary = Counter()
     with transaction.atomic():
         statement = BankStatement(
@@ -160,6 +160,7 @@ def statement_import(
             )
             returns = _Returns(fresh)
             pending = _Pending(statement, actor, matcher)
+            labels: dict[str, str] = {}  # each status's label, read once
             # Each dossier paid is re-scored once, at the end (« Ma journée »'s priority).
             with deferred():
                 for key, line in keyed:
@@ -171,7 +172,7 @@ def statement_import(
                         summary["other_account"] += 1
                         continue
                     row = BankTransaction(
-                        statement=statement,
+                        statement_id=statement.pk,  # by id: ``statement=`` asks the router
                         line=line.line,
                         key=key,
                         account=compact(line.account),
@@ -219,7 +220,9 @@ def statement_import(
                         pending.add(row, why[:500])
                         pending.learn(row)
                     else:
-                        pending.add(row, f"{where} : {row.get_status_display()}")
+                        if row.status not in labels:
+                            labels[row.status] = row.get_status_display()
+                        pending.add(row, f"{where} : {labels[row.status]}")
                     summary[row.status] += 1
                 pending.flush()
             statement.summary = dict(summary)
