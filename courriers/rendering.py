@@ -25,13 +25,13 @@ from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from courriers.context import build_context, messaging_for
+from courriers.context import build_context, messaging_for, qr_data_uri
 from courriers.models import MessageTemplate
 from courriers.versions import SMS_MAX_CHARS, UNKNOWN, reminder_template, render_text
 from dossiers.models import Dossier
 from journal import signing
 from legal import wording
-from legal.references import epc_qr_png, qr_modules_png
+from legal.references import epc_qr_png
 from relances.models import Channel, Stage
 
 PDF_VARIANT = getattr(settings, "LETTERS_PDF_VARIANT", "pdf/a-3b")
@@ -164,8 +164,9 @@ def _qr_image(layout: dict, kind: str) -> str:
     payload = layout.get("transfer_qr")
     if not payload:
         return ""
-    data = qr_modules_png(payload) if kind == "print" else epc_qr_png(payload)
-    return f"data:image/png;base64,{base64.b64encode(data).decode()}"
+    if kind == "print":
+        return qr_data_uri(payload)
+    return f"data:image/png;base64,{base64.b64encode(epc_qr_png(payload)).decode()}"
 
 
 _BEFORE_PUNCTUATION = re.compile(r"(?<=\S) ([:;!?»])")

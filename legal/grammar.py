@@ -72,32 +72,30 @@ def _split_article(text: str) -> tuple[str, str]:
     return "", text
 
 
-def de(value) -> str:
-    """« de » + ``value``, contracted (du, des) or elided (d')."""
+def _contracted(value, word: str, *, with_le: str, with_les: str, elided: str = "") -> str:
+    """``word`` + ``value``: ``with_le`` before « le » (``word`` l' before a vowel), ``with_les``
+    before « les », ``elided`` before a vowel or a mute h (when the word itself elides)."""
     text = str(value or "").strip()
     if not text:
-        return "de"
+        return word
     article, rest = _split_article(text)
     if article == "le":
-        return f"du {rest}" if not elides(rest) else f"de l'{rest}"
+        return f"{with_le} {rest}" if not elides(rest) else f"{word} l'{rest}"
     if article == "les":
-        return f"des {rest}"
-    if elides(text):
-        return f"d'{text}"
-    return f"de {text}"
+        return f"{with_les} {rest}"
+    if elided and elides(text):
+        return f"{elided}{text}"
+    return f"{word} {text}"
+
+
+def de(value) -> str:
+    """« de » + ``value``, contracted (du, des) or elided (d')."""
+    return _contracted(value, "de", with_le="du", with_les="des", elided="d'")
 
 
 def a(value) -> str:
     """« à » + ``value``, contracted (au, aux)."""
-    text = str(value or "").strip()
-    if not text:
-        return "à"
-    article, rest = _split_article(text)
-    if article == "le":
-        return f"au {rest}" if not elides(rest) else f"à l'{rest}"
-    if article == "les":
-        return f"aux {rest}"
-    return f"à {text}"
+    return _contracted(value, "à", with_le="au", with_les="aux")
 
 
 def que(value) -> str:

@@ -269,32 +269,33 @@ def _epc_code(payload: str) -> qrcode.QRCode:
     return _epc_qr(payload, box_size=4)
 
 
+def _png(payload: str, *, pixels_per_module: int) -> bytes:
+    """The code drawn as ``make_image`` draws it, as one array: black on white, one bit per
+    pixel, each module ``pixels_per_module`` pixels square, the quiet zone included — the same
+    pixels, hence the same PNG bytes (``tests/legal/test_epc_qr.py``)."""
+    dark = np.array(_epc_code(payload).get_matrix(), dtype=bool)
+    if pixels_per_module > 1:
+        dark = np.kron(dark, np.ones((pixels_per_module, pixels_per_module), dtype=bool))
+    buffer = io.BytesIO()
+    Image.fromarray(~dark).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 @functools.lru_cache(maxsize=1024)
 def epc_qr_png(payload: str) -> bytes:
     """The same code as a PNG image, for e-mail readers that show no SVG."""
-    code = _epc_code(payload)
-    # The image ``make_image`` draws module by module, as one array: black on white, one bit
-    # per pixel, each module box_size pixels square, the quiet zone included — the same pixels,
-    # hence the same PNG bytes (``tests/legal/test_epc_qr.py``).
-    dark = np.array(code.get_matrix(), dtype=bool)
-    pixels = np.kron(dark, np.ones((code.box_size, code.box_size), dtype=bool))
-    buffer = io.BytesIO()
-    Image.fromarray(~pixels).save(buffer, format="PNG")
-    return buffer.getvalue()
+    return _png(payload, pixels_per_module=_epc_code(payload).box_size)
 
 
 @functools.lru_cache(maxsize=1024)
 def qr_modules_png(payload: str) -> bytes:
-    """The same code as a PNG of one pixel per module (its 4-module quiet zone included), black
-    on white, one bit per pixel: for the printed letter, which draws it at its printed size
-    without smoothing (``image-rendering: pixelated``: the PDF's ``/Interpolate false``), so
-    every module is a sharp square at any zoom and on paper. WeasyPrint places such an image in
-    a fraction of the time it takes to draw the same code as an SVG path (the letter's two
-    codes were about a third of its rendering)."""
-    dark = np.array(_epc_code(payload).get_matrix(), dtype=bool)
-    buffer = io.BytesIO()
-    Image.fromarray(~dark).save(buffer, format="PNG")
-    return buffer.getvalue()
+    """The same code as a PNG of one pixel per module (its 4-module quiet zone included): for
+    the printed letter, which draws it at its printed size without smoothing
+    (``image-rendering: pixelated``: the PDF's ``/Interpolate false``), so every module is a
+    sharp square at any zoom and on paper. WeasyPrint places such an image in a fraction of the
+    time it takes to draw the same code as an SVG path (the letter's two codes were about a
+    third of its rendering)."""
+    return _png(payload, pixels_per_module=1)
 
 
 @functools.lru_cache(maxsize=1024)
